@@ -1,0 +1,91 @@
+package dev.quiver.runtime;
+
+import java.util.Arrays;
+
+/** Shape arithmetic shared by the ops and the backends: sizes, strides, broadcasting, axis checks. */
+public final class Shapes {
+  private Shapes() {}
+
+  public static long numel(long[] shape) {
+    long n = 1;
+    for (long d : shape) {
+      n = Math.multiplyExact(n, d);
+    }
+    return n;
+  }
+
+  /** Row-major strides, in elements. */
+  public static long[] contiguousStrides(long[] shape) {
+    long[] strides = new long[shape.length];
+    long s = 1;
+    for (int i = shape.length - 1; i >= 0; i--) {
+      strides[i] = s;
+      s *= Math.max(shape[i], 1);
+    }
+    return strides;
+  }
+
+  public static void checkShape(String op, long[] shape) {
+    for (long d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException(op + ": negative size in shape " + str(shape));
+      }
+    }
+  }
+
+  /** numpy broadcasting of two shapes; the error names the op and both shapes. */
+  public static long[] broadcast(String op, long[] a, long[] b) {
+    int rank = Math.max(a.length, b.length);
+    long[] out = new long[rank];
+    for (int i = 0; i < rank; i++) {
+      long da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+      long db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+      if (da != db && da != 1 && db != 1) {
+        throw new IllegalArgumentException(op + ": shapes " + str(a) + " and " + str(b)
+            + " cannot be broadcast: sizes " + da + " and " + db + " differ at axis " + i);
+      }
+      out[i] = da == 1 ? db : da;
+    }
+    return out;
+  }
+
+  /** Resolves a possibly negative axis against a rank, naming the op on error. */
+  public static int axis(String op, int axis, int rank) {
+    int a = axis < 0 ? axis + rank : axis;
+    if (a < 0 || a >= rank) {
+      throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a tensor of rank " + rank);
+    }
+    return a;
+  }
+
+  /** Sorted, de-duplicated, non-negative axes; no axes means all of them. */
+  public static int[] axes(String op, int[] axes, int rank) {
+    if (axes == null || axes.length == 0) {
+      int[] all = new int[rank];
+      for (int i = 0; i < rank; i++) {
+        all[i] = i;
+      }
+      return all;
+    }
+    boolean[] seen = new boolean[rank];
+    for (int a : axes) {
+      int r = axis(op, a, rank);
+      if (seen[r]) {
+        throw new IllegalArgumentException(op + ": axis " + a + " given twice in " + Arrays.toString(axes));
+      }
+      seen[r] = true;
+    }
+    return java.util.stream.IntStream.range(0, rank).filter(i -> seen[i]).toArray();
+  }
+
+  public static String str(long[] shape) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < shape.length; i++) {
+      if (i > 0) {
+        sb.append(",");
+      }
+      sb.append(shape[i]);
+    }
+    return sb.append(']').toString();
+  }
+}

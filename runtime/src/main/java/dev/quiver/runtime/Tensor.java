@@ -1,0 +1,652 @@
+package dev.quiver.runtime;
+
+import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.autograd.GradNode;
+import dev.quiver.runtime.backend.Backend;
+import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.ReduceOp;
+import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.memory.MemoryScope;
+import dev.quiver.runtime.memory.ScopeMember;
+import dev.quiver.runtime.memory.Storage;
+import dev.quiver.runtime.ops.Elementwise;
+import dev.quiver.runtime.ops.Indexing;
+import dev.quiver.runtime.ops.LinearAlgebra;
+import dev.quiver.runtime.ops.Movement;
+import dev.quiver.runtime.ops.Reductions;
+import dev.quiver.runtime.ops.Softmax;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * An n-dimensional array of float32 (or float64, int32) in native memory, with reverse-mode
+ * autodiff.
+ *
+ * <pre>{@code
+ * var x = Tensor.randn(3, 4);
+ * var w = Tensor.randn(4, 2).requiresGrad();
+ * var loss = x.matmul(w).relu().square().mean();
+ * loss.backward();          // w.grad() now holds dloss/dw
+ * }</pre>
+ *
+ * <p>A tensor is a view: storage, shape, strides and an offset (all in elements). Reshaping a
+ * contiguous tensor, transposing, slicing and broadcasting make views without copying. Ops
+ * return new tensors; methods ending in {@code InPlace} write into this one and are meant for
+ * optimizers, under {@link Autograd#noGrad()}.
+ *
+ * <p>Memory: outside a {@link MemoryScope} the garbage collector frees tensors; inside one the
+ * scope frees them when it closes. Nobody has to call {@link #close()}, but it is there.
+ */
+public final class Tensor implements ScopeMember, AutoCloseable {
+  private static final long DEFAULT_SEED = 0x5EED_0F_0_C1AL;
+  private static SplittableRandom globalRandom = new SplittableRandom(DEFAULT_SEED);
+
+  private final Storage storage;
+  private final DType dtype;
+  private final long[] shape;
+  private final long[] strides;
+  private final long offset;
+
+  private boolean requiresGrad;
+  private Tensor grad;
+  private GradNode gradNode;
+
+  /** Low level: a view of {@code storage}. Ops use this; users use the factories. */
+  public Tensor(Storage storage, DType dtype, long[] shape, long[] strides, long offset) {
+    this.storage = storage;
+    this.dtype = dtype;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+  }
+
+  // ---------------------------------------------------------------- creation
+
+  /** Uninitialised contiguous memory in the current scope. */
+  public static Tensor empty(DType dtype, long... shape) {
+    return empty(dtype, shape, MemoryScope.current());
+  }
+
+  /** Uninitialised contiguous memory owned by {@code owner} ({@code null}: the garbage collector). */
+  public static Tensor empty(DType dtype, long[] shape, MemoryScope owner) {
+    Shapes.checkShape("empty", shape);
+    long[] s = shape.clone();
+    long n = Shapes.numel(s);
+    Storage st = Backends.cpu().allocate(n * dtype.byteSize(), owner);
+    return new Tensor(st, dtype, s, Shapes.contiguousStrides(s), 0);
+  }
+
+  public static Tensor zeros(long... shape) {
+    return full(0, DType.FLOAT32, shape);
+  }
+
+  public static Tensor zeros(DType dtype, long... shape) {
+    return full(0, dtype, shape);
+  }
+
+  public static Tensor ones(long... shape) {
+    return full(1, DType.FLOAT32, shape);
+  }
+
+  public static Tensor ones(DType dtype, long... shape) {
+    return full(1, dtype, shape);
+  }
+
+  public static Tensor full(double value, long... shape) {
+    return full(value, DType.FLOAT32, shape);
+  }
+
+  public static Tensor full(double value, DType dtype, long... shape) {
+    Tensor t = empty(dtype, shape);
+    t.backend().fill(t, value);
+    return t;
+  }
+
+  public static Tensor zerosLike(Tensor t) {
+    return zeros(t.dtype, t.shape);
+  }
+
+  public static Tensor onesLike(Tensor t) {
+    return ones(t.dtype, t.shape);
+  }
+
+  /** A rank-0 float32 tensor. */
+  public static Tensor scalar(double value) {
+    return full(value, DType.FLOAT32);
+  }
+
+  public static Tensor scalar(double value, DType dtype) {
+    return full(value, dtype);
+  }
+
+  /** 0, 1, ..., n-1 as float32. */
+  public static Tensor arange(long n) {
+    return arange(0, n, 1);
+  }
+
+  /** start, start+step, ... below end (above end for a negative step), as float32. */
+  public static Tensor arange(double start, double end, double step) {
+    if (step == 0 || Double.isNaN(step)) {
+      throw new IllegalArgumentException("arange: step must be non-zero, got " + step);
+    }
+    long n = Math.max(0, (long) Math.ceil((end - start) / step));
+    float[] data = new float[Math.toIntExact(n)];
+    for (int i = 0; i < n; i++) {
+      data[i] = (float) (start + i * step);
+    }
+    return of(data, n);
+  }
+
+  /** The n×n identity matrix. */
+  public static Tensor eye(long n) {
+    Tensor t = zeros(n, n);
+    // The diagonal of a contiguous n×n matrix is a strided view with stride n+1.
+    new Tensor(t.storage, t.dtype, new long[] {n}, new long[] {n + 1}, 0).fillInPlace(1);
+    return t;
+  }
+
+  /** A 1-D float32 tensor of the given values. */
+  public static Tensor of(float... values) {
+    return of(values, values.length);
+  }
+
+  /** float32 values (row-major) with a shape; the sizes must agree. */
+  public static Tensor of(float[] data, long... shape) {
+    Tensor t = emptyFor("of", DType.FLOAT32, data.length, shape);
+    java.lang.foreign.MemorySegment.copy(data, 0, t.hostSegment(), DType.FLOAT32.layout().withByteAlignment(1),
+        0, data.length);
+    return t;
+  }
+
+  /** A 1-D float64 tensor. */
+  public static Tensor of(double... values) {
+    return of(values, values.length);
+  }
+
+  public static Tensor of(double[] data, long... shape) {
+    Tensor t = emptyFor("of", DType.FLOAT64, data.length, shape);
+    java.lang.foreign.MemorySegment.copy(data, 0, t.hostSegment(), DType.FLOAT64.layout().withByteAlignment(1),
+        0, data.length);
+    return t;
+  }
+
+  /** A 1-D int32 tensor (class labels, indices). */
+  public static Tensor ofInts(int... values) {
+    return ofInts(values, values.length);
+  }
+
+  public static Tensor ofInts(int[] data, long... shape) {
+    Tensor t = emptyFor("ofInts", DType.INT32, data.length, shape);
+    java.lang.foreign.MemorySegment.copy(data, 0, t.hostSegment(), DType.INT32.layout().withByteAlignment(1),
+        0, data.length);
+    return t;
+  }
+
+  /** A float32 matrix from rows; every row must have the same length. */
+  public static Tensor of(float[][] rows) {
+    int cols = rows.length == 0 ? 0 : rows[0].length;
+    float[] flat = new float[rows.length * cols];
+    for (int r = 0; r < rows.length; r++) {
+      if (rows[r].length != cols) {
+        throw new IllegalArgumentException("of: row " + r + " has " + rows[r].length + " values, row 0 has " + cols);
+      }
+      System.arraycopy(rows[r], 0, flat, r * cols, cols);
+    }
+    return of(flat, rows.length, cols);
+  }
+
+  /** A float64 matrix from rows. */
+  public static Tensor of(double[][] rows) {
+    int cols = rows.length == 0 ? 0 : rows[0].length;
+    double[] flat = new double[rows.length * cols];
+    for (int r = 0; r < rows.length; r++) {
+      if (rows[r].length != cols) {
+        throw new IllegalArgumentException("of: row " + r + " has " + rows[r].length + " values, row 0 has " + cols);
+      }
+      System.arraycopy(rows[r], 0, flat, r * cols, cols);
+    }
+    return of(flat, rows.length, cols);
+  }
+
+  private static Tensor emptyFor(String op, DType dtype, int length, long[] shape) {
+    Shapes.checkShape(op, shape);
+    if (Shapes.numel(shape) != length) {
+      throw new IllegalArgumentException(op + ": " + length + " values cannot fill shape " + Shapes.str(shape)
+          + " (" + Shapes.numel(shape) + " elements)");
+    }
+    return empty(dtype, shape);
+  }
+
+  /** Resets the generator behind {@link #rand(long...)} and {@link #randn(long...)}. */
+  public static synchronized void manualSeed(long seed) {
+    globalRandom = new SplittableRandom(seed);
+  }
+
+  /** Uniform in [0, 1), float32, from the global generator (see {@link #manualSeed}). */
+  public static Tensor rand(long... shape) {
+    return rand(shape, nextSeed());
+  }
+
+  /** Standard normal, float32, from the global generator (see {@link #manualSeed}). */
+  public static Tensor randn(long... shape) {
+    return randn(shape, nextSeed());
+  }
+
+  /** Uniform in [0, 1), float32; the same seed gives the same values on every machine. */
+  public static Tensor rand(long[] shape, long seed) {
+    var r = new SplittableRandom(seed);
+    float[] data = new float[Math.toIntExact(Shapes.numel(shape))];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) r.nextDouble();
+    }
+    return of(data, shape);
+  }
+
+  /** Standard normal, float32; the same seed gives the same values on every machine. */
+  public static Tensor randn(long[] shape, long seed) {
+    var r = new SplittableRandom(seed);
+    float[] data = new float[Math.toIntExact(Shapes.numel(shape))];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) r.nextGaussian();
+    }
+    return of(data, shape);
+  }
+
+  private static synchronized long nextSeed() {
+    return globalRandom.nextLong();
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  /** Size of one axis; negative axes count from the end. */
+  public long size(int axis) {
+    return shape[Shapes.axis("size", axis, shape.length)];
+  }
+
+  /** Rank: the number of axes. */
+  public int dim() {
+    return shape.length;
+  }
+
+  public long numel() {
+    return Shapes.numel(shape);
+  }
+
+  public DType dtype() {
+    return dtype;
+  }
+
+  public Device device() {
+    return storage.device();
+  }
+
+  /** Low level: strides in elements (0 on broadcast axes). */
+  public long[] strides() {
+    return strides.clone();
+  }
+
+  /** Low level: offset of element [0, ..., 0] in the storage, in elements. */
+  public long offset() {
+    return offset;
+  }
+
+  /** Low level: the memory behind this view. */
+  public Storage storage() {
+    return storage;
+  }
+
+  /** Low level: the backend that computes on this tensor's device. */
+  public Backend backend() {
+    return Backends.of(storage.device());
+  }
+
+  /** Low level: the host memory (CPU tensors only), checked for use after release. */
+  public java.lang.foreign.MemorySegment hostSegment() {
+    if (storage instanceof dev.quiver.runtime.memory.HostStorage h) {
+      return h.segment();
+    }
+    throw new IllegalStateException("tensor lives on " + device() + ", not in host memory; copy it with to(Device.CPU)");
+  }
+
+  /** True when the elements are laid out row-major without gaps. */
+  public boolean isContiguous() {
+    long expected = 1;
+    for (int i = shape.length - 1; i >= 0; i--) {
+      if (shape[i] != 1 && strides[i] != expected) {
+        return false;
+      }
+      expected *= shape[i];
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- autodiff
+
+  /** Marks this tensor as a parameter to differentiate with respect to; returns this. */
+  public Tensor requiresGrad() {
+    return requiresGrad(true);
+  }
+
+  public Tensor requiresGrad(boolean on) {
+    if (on && !dtype.isFloating()) {
+      throw new IllegalArgumentException("requiresGrad: only floating tensors have gradients, this one is " + dtype);
+    }
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** Whether gradients flow to or through this tensor. */
+  public boolean isGradRequired() {
+    return requiresGrad;
+  }
+
+  /** The accumulated gradient after {@link #backward()}, or {@code null} if none has reached it. */
+  public Tensor grad() {
+    return grad;
+  }
+
+  /** Forgets the accumulated gradient (optimizers call this between steps). */
+  public void zeroGrad() {
+    grad = null;
+  }
+
+  /** Low level: replaces the accumulated gradient (the autodiff engine and optimizers use this). */
+  public void setGrad(Tensor g) {
+    this.grad = g;
+  }
+
+  /** Low level: the op that produced this tensor, or {@code null} for leaves. */
+  public GradNode gradNode() {
+    return gradNode;
+  }
+
+  /** Low level: links this result to the op that produced it (the autodiff engine uses this). */
+  public void setGradNode(GradNode node) {
+    this.gradNode = node;
+    this.requiresGrad = node != null || requiresGrad;
+  }
+
+  /** True for tensors made by the user rather than by an op. */
+  public boolean isLeaf() {
+    return gradNode == null;
+  }
+
+  /** Back-propagates from this scalar: every leaf that requires grad gets d this / d leaf added to its grad. */
+  public void backward() {
+    Autograd.backward(this, null);
+  }
+
+  /** Back-propagates with an explicit upstream gradient of this tensor's shape. */
+  public void backward(Tensor upstream) {
+    Autograd.backward(this, upstream);
+  }
+
+  /** The same values without a history: gradients stop here. Shares memory. */
+  public Tensor detach() {
+    return new Tensor(storage, dtype, shape, strides, offset);
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  public Tensor neg() { return Elementwise.unary(UnaryOp.NEG, this); }
+  public Tensor exp() { return Elementwise.unary(UnaryOp.EXP, this); }
+  public Tensor log() { return Elementwise.unary(UnaryOp.LOG, this); }
+  public Tensor sqrt() { return Elementwise.unary(UnaryOp.SQRT, this); }
+  public Tensor tanh() { return Elementwise.unary(UnaryOp.TANH, this); }
+  public Tensor sigmoid() { return Elementwise.unary(UnaryOp.SIGMOID, this); }
+  public Tensor relu() { return Elementwise.unary(UnaryOp.RELU, this); }
+  public Tensor abs() { return Elementwise.unary(UnaryOp.ABS, this); }
+  public Tensor sin() { return Elementwise.unary(UnaryOp.SIN, this); }
+  public Tensor cos() { return Elementwise.unary(UnaryOp.COS, this); }
+  public Tensor square() { return Elementwise.unary(UnaryOp.SQUARE, this); }
+  public Tensor reciprocal() { return Elementwise.unary(UnaryOp.RECIPROCAL, this); }
+  public Tensor sign() { return Elementwise.unary(UnaryOp.SIGN, this); }
+
+  public Tensor add(Tensor o) { return Elementwise.binary(BinaryOp.ADD, this, o); }
+  public Tensor sub(Tensor o) { return Elementwise.binary(BinaryOp.SUB, this, o); }
+  public Tensor mul(Tensor o) { return Elementwise.binary(BinaryOp.MUL, this, o); }
+  public Tensor div(Tensor o) { return Elementwise.binary(BinaryOp.DIV, this, o); }
+  public Tensor pow(Tensor o) { return Elementwise.binary(BinaryOp.POW, this, o); }
+  /** Elementwise maximum (numpy's maximum); see {@link #max()} for the reduction. */
+  public Tensor maximum(Tensor o) { return Elementwise.binary(BinaryOp.MAX, this, o); }
+  public Tensor minimum(Tensor o) { return Elementwise.binary(BinaryOp.MIN, this, o); }
+  public Tensor eq(Tensor o) { return Elementwise.binary(BinaryOp.EQ, this, o); }
+  public Tensor ne(Tensor o) { return Elementwise.binary(BinaryOp.NE, this, o); }
+  public Tensor lt(Tensor o) { return Elementwise.binary(BinaryOp.LT, this, o); }
+  public Tensor le(Tensor o) { return Elementwise.binary(BinaryOp.LE, this, o); }
+  public Tensor gt(Tensor o) { return Elementwise.binary(BinaryOp.GT, this, o); }
+  public Tensor ge(Tensor o) { return Elementwise.binary(BinaryOp.GE, this, o); }
+
+  public Tensor add(double c) { return add(constant(c)); }
+  public Tensor sub(double c) { return sub(constant(c)); }
+  public Tensor mul(double c) { return mul(constant(c)); }
+  public Tensor div(double c) { return div(constant(c)); }
+  public Tensor pow(double c) { return pow(constant(c)); }
+  public Tensor maximum(double c) { return maximum(constant(c)); }
+  public Tensor minimum(double c) { return minimum(constant(c)); }
+  public Tensor eq(double c) { return eq(constant(c)); }
+  public Tensor ne(double c) { return ne(constant(c)); }
+  public Tensor lt(double c) { return lt(constant(c)); }
+  public Tensor le(double c) { return le(constant(c)); }
+  public Tensor gt(double c) { return gt(constant(c)); }
+  public Tensor ge(double c) { return ge(constant(c)); }
+
+  /** c - this. */
+  public Tensor rsub(double c) { return constant(c).sub(this); }
+
+  /** c / this. */
+  public Tensor rdiv(double c) { return constant(c).div(this); }
+
+  /** Limits every element to [lo, hi]. */
+  public Tensor clamp(double lo, double hi) {
+    if (lo > hi) {
+      throw new IllegalArgumentException("clamp: lower bound " + lo + " is above upper bound " + hi);
+    }
+    return maximum(lo).minimum(hi);
+  }
+
+  /** cond != 0 ? a : b, with broadcasting; the gradient flows to a and b. */
+  public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+    return Elementwise.where(cond, a, b);
+  }
+
+  /** A rank-0 tensor of this tensor's type on its device, for scalar operands. */
+  private Tensor constant(double c) {
+    return full(c, dtype);
+  }
+
+  /** Converts to another element type (a copy; differentiable between float types). */
+  public Tensor to(DType target) {
+    return Elementwise.cast(this, target);
+  }
+
+  // ---------------------------------------------------------------- reductions
+
+  public Tensor sum() { return Reductions.reduce(ReduceOp.SUM, this, new int[0], false); }
+  public Tensor sum(int axis) { return sum(axis, false); }
+  public Tensor sum(int axis, boolean keepDim) { return Reductions.reduce(ReduceOp.SUM, this, new int[] {axis}, keepDim); }
+  public Tensor sum(int[] axes, boolean keepDim) { return Reductions.reduce(ReduceOp.SUM, this, axes, keepDim); }
+  public Tensor mean() { return Reductions.mean(this, new int[0], false); }
+  public Tensor mean(int axis) { return mean(axis, false); }
+  public Tensor mean(int axis, boolean keepDim) { return Reductions.mean(this, new int[] {axis}, keepDim); }
+  public Tensor mean(int[] axes, boolean keepDim) { return Reductions.mean(this, axes, keepDim); }
+  /** The largest element. */
+  public Tensor max() { return Reductions.reduce(ReduceOp.MAX, this, new int[0], false); }
+  public Tensor max(int axis) { return max(axis, false); }
+  public Tensor max(int axis, boolean keepDim) { return Reductions.reduce(ReduceOp.MAX, this, new int[] {axis}, keepDim); }
+  public Tensor min() { return Reductions.reduce(ReduceOp.MIN, this, new int[0], false); }
+  public Tensor min(int axis) { return min(axis, false); }
+  public Tensor min(int axis, boolean keepDim) { return Reductions.reduce(ReduceOp.MIN, this, new int[] {axis}, keepDim); }
+  /** Population variance (divides by n) over an axis. */
+  public Tensor variance(int axis, boolean keepDim) { return Reductions.variance(this, new int[] {axis}, keepDim); }
+  /** Index of the largest element along an axis, as int32; the axis is removed. */
+  public Tensor argmax(int axis) { return Reductions.argReduce(this, axis, true); }
+  public Tensor argmin(int axis) { return Reductions.argReduce(this, axis, false); }
+
+  /** log(sum(exp(x))) along an axis, computed stably by shifting with the maximum. */
+  public Tensor logSumExp(int axis, boolean keepDim) { return Softmax.logSumExp(this, axis, keepDim); }
+  /** exp(x) / sum(exp(x)) along an axis, stable for large inputs. */
+  public Tensor softmax(int axis) { return Softmax.softmax(this, axis); }
+  /** x - logsumexp(x) along an axis: the log of softmax without its underflow. */
+  public Tensor logSoftmax(int axis) { return Softmax.logSoftmax(this, axis); }
+
+  // ---------------------------------------------------------------- linear algebra
+
+  /** Matrix product with numpy semantics: 1-D operands are promoted, batch axes broadcast. */
+  public Tensor matmul(Tensor o) { return LinearAlgebra.matmul(this, o); }
+
+  // ---------------------------------------------------------------- movement (views)
+
+  /** Same elements, new shape; one size may be -1. A view when the layout allows, else a copy. */
+  public Tensor reshape(long... newShape) { return Movement.reshape(this, newShape); }
+  public Tensor flatten() { return reshape(numel()); }
+  /** Reorders axes: result axis i is this tensor's axis {@code order[i]}. A view. */
+  public Tensor permute(int... order) { return Movement.permute(this, order); }
+  /** Swaps the last two axes (a no-op for rank below 2). A view. */
+  public Tensor transpose() { return dim() < 2 ? this : transpose(-2, -1); }
+  public Tensor transpose(int a, int b) { return Movement.transpose(this, a, b); }
+  /** Elements start, start+step, ... below end along an axis (negative indices count from the end). A view. */
+  public Tensor slice(int axis, long start, long end) { return Movement.slice(this, axis, start, end, 1); }
+  public Tensor slice(int axis, long start, long end, long step) { return Movement.slice(this, axis, start, end, step); }
+  /** The sub-tensor at {@code index} along an axis, which disappears. A view. */
+  public Tensor select(int axis, long index) { return Movement.select(this, axis, index); }
+  /** Broadcasts size-1 axes (and new leading axes) to a larger shape without copying. */
+  public Tensor expand(long... newShape) { return Movement.expand(this, newShape); }
+  public Tensor squeeze(int axis) { return Movement.squeeze(this, axis); }
+  public Tensor unsqueeze(int axis) { return Movement.unsqueeze(this, axis); }
+  /** A contiguous tensor with these values: this one if already contiguous, else a copy. */
+  public Tensor contiguous() { return isContiguous() ? this : Movement.copy(this); }
+  /** A fresh contiguous copy (with history: the gradient flows through). */
+  public Tensor copy() { return Movement.copy(this); }
+
+  // ---------------------------------------------------------------- indexing and joining
+
+  /** torch.gather: picks along {@code axis} with an int32 index of the same rank. */
+  public Tensor gather(int axis, Tensor index) { return Indexing.gather(this, axis, index); }
+  /** Rows (or slices along {@code axis}) chosen by a 1-D int32 index: an embedding lookup. */
+  public Tensor indexSelect(int axis, Tensor index) { return Indexing.indexSelect(this, axis, index); }
+  /** Joins tensors along an existing axis. */
+  public static Tensor concat(int axis, Tensor... parts) { return Indexing.concat(axis, parts); }
+  /** Joins same-shaped tensors along a new axis. */
+  public static Tensor stack(int axis, Tensor... parts) { return Indexing.stack(axis, parts); }
+
+  // ---------------------------------------------------------------- in place (optimizers, no history)
+
+  /** this += o (broadcast to this shape). Refused where autodiff would need the old values. */
+  public Tensor addInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.ADD, this, o); }
+  public Tensor subInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.SUB, this, o); }
+  public Tensor mulInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.MUL, this, o); }
+  public Tensor divInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.DIV, this, o); }
+  public Tensor mulInPlace(double c) { return mulInPlace(constant(c)); }
+  public Tensor addInPlace(double c) { return addInPlace(constant(c)); }
+  /** Overwrites every element with the values of {@code src} (broadcast to this shape). */
+  public Tensor copyFrom(Tensor src) { return Elementwise.assign(this, src); }
+  public Tensor fillInPlace(double value) {
+    Elementwise.checkWritable("fillInPlace", this);
+    backend().fill(this, value);
+    return this;
+  }
+
+  // ---------------------------------------------------------------- reading values
+
+  /** The value of a one-element tensor. */
+  public double item() {
+    if (numel() != 1) {
+      throw new IllegalStateException("item: the tensor has " + numel() + " elements (shape " + Shapes.str(shape)
+          + "), item() needs exactly one");
+    }
+    return backend().get(this, 0);
+  }
+
+  /** The element at an index (negative indices count from the end). */
+  public double get(long... index) {
+    if (index.length != shape.length) {
+      throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of rank " + shape.length);
+    }
+    long flat = 0;
+    for (int i = 0; i < shape.length; i++) {
+      long ix = index[i] < 0 ? index[i] + shape[i] : index[i];
+      if (ix < 0 || ix >= shape[i]) {
+        throw new IndexOutOfBoundsException("get: index " + index[i] + " is out of range for axis " + i
+            + " of size " + shape[i]);
+      }
+      flat = flat * shape[i] + ix;
+    }
+    return backend().get(this, flat);
+  }
+
+  /** All elements in row-major order, as float. */
+  public float[] toFloatArray() {
+    Tensor c = Movement.materialize(this, DType.FLOAT32);
+    return c.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+  }
+
+  public double[] toDoubleArray() {
+    Tensor c = Movement.materialize(this, DType.FLOAT64);
+    return c.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
+  }
+
+  public int[] toIntArray() {
+    Tensor c = Movement.materialize(this, DType.INT32);
+    return c.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_INT);
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  /** Hands this tensor (and its gradient) to {@code target}; see {@link MemoryScope#keep}. */
+  @Override
+  public void moveTo(MemoryScope target) {
+    storage.moveTo(target);
+    if (grad != null) {
+      grad.moveTo(target);
+    }
+  }
+
+  /** Frees the memory now. Every view of it becomes unusable. Optional: scopes and the GC do this too. */
+  @Override
+  public void close() {
+    storage.release();
+  }
+
+  // ---------------------------------------------------------------- text
+
+  @Override
+  public String toString() {
+    return TensorText.format(this);
+  }
+
+  /** The shape as text, e.g. {@code [3,4]}. */
+  public String shapeString() {
+    return Shapes.str(shape);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o;
+  }
+
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(this);
+  }
+
+  /** True when both have the same shape and every pair of elements differs by at most atol + rtol·|other|. */
+  public boolean allClose(Tensor other, double rtol, double atol) {
+    if (!Arrays.equals(shape, other.shape)) {
+      return false;
+    }
+    double[] a = toDoubleArray();
+    double[] b = other.toDoubleArray();
+    for (int i = 0; i < a.length; i++) {
+      if (Double.isNaN(a[i]) != Double.isNaN(b[i]) || Math.abs(a[i] - b[i]) > atol + rtol * Math.abs(b[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

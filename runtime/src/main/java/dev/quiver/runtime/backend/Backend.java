@@ -1,0 +1,61 @@
+package dev.quiver.runtime.backend;
+
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Device;
+import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.memory.MemoryScope;
+import dev.quiver.runtime.memory.Storage;
+
+/**
+ * The device seam: every op is defined once (shape checks, broadcasting, autodiff in
+ * {@code dev.quiver.runtime.ops}) and computed by the backend of its operands' device.
+ *
+ * <p>Contract for every kernel: operands are already validated and broadcast (a broadcast axis has
+ * stride 0); {@code out} has the result's shape, may be any strided layout of this backend's
+ * storage and may alias an input exactly (in-place ops). Kernels must not allocate tensors.
+ * Long kernels poll the thread's interrupt flag and stop with an exception.
+ */
+public interface Backend {
+  Device device();
+
+  /** Memory for {@code bytes}, owned by {@code owner} ({@code null}: freed by the garbage collector). */
+  Storage allocate(long bytes, MemoryScope owner);
+
+  void fill(Tensor out, double value);
+
+  /** Copies {@code src} into {@code out} (same shape), converting the element type if they differ. */
+  void copy(Tensor src, Tensor out);
+
+  void unary(UnaryOp op, Tensor x, Tensor out);
+
+  void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+  /** out = cond != 0 ? a : b. */
+  void where(Tensor cond, Tensor a, Tensor b, Tensor out);
+
+  /**
+   * Reduces {@code x} into {@code out}, whose shape is {@code x}'s with the reduced axes of size 1;
+   * a reduced axis is one where out has size 1 and x does not (or both are 1).
+   */
+  void reduce(ReduceOp op, Tensor x, Tensor out);
+
+  /** Index of the largest ({@code max}) or smallest element along {@code axis}; out is int32 with that axis of size 1. */
+  void argReduce(Tensor x, int axis, boolean max, Tensor out);
+
+  /** Batched matrix product: a [..., m, k] · b [..., k, n] into out [..., m, n]; batch axes already broadcast. */
+  void matmul(Tensor a, Tensor b, Tensor out);
+
+  /** out[..i.., j, ..k..] = x[..i.., index[..i.., j, ..k..], ..k..] along {@code axis} (torch.gather). Index is int32. */
+  void gather(Tensor x, int axis, Tensor index, Tensor out);
+
+  /** out[..i.., index[..i.., j, ..k..], ..k..] += src[..i.., j, ..k..]: the adjoint of gather. */
+  void scatterAdd(Tensor out, int axis, Tensor index, Tensor src);
+
+  /** Reads one element as a double (for item(), toString and tests; never on a hot path). */
+  double get(Tensor x, long flatIndex);
+
+  /** The dtype results of {@code op} have for operands of type {@code in}. */
+  default DType resultType(BinaryOp op, DType in) {
+    return in;
+  }
+}

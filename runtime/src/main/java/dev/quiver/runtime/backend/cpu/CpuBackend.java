@@ -1,0 +1,178 @@
+package dev.quiver.runtime.backend.cpu;
+
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Device;
+import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.Backend;
+import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.ReduceOp;
+import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.memory.HostStorage;
+import dev.quiver.runtime.memory.MemoryScope;
+import dev.quiver.runtime.memory.Storage;
+import java.lang.foreign.MemorySegment;
+
+/** The CPU backend: tensors in host memory, computed by Vector API kernels on a shared worker pool. */
+public final class CpuBackend implements Backend {
+  @Override
+  public Device device() {
+    return Device.CPU;
+  }
+
+  @Override
+  public Storage allocate(long bytes, MemoryScope owner) {
+    return HostStorage.allocate(bytes, owner);
+  }
+
+  @Override
+  public void fill(Tensor out, double value) {
+    MemorySegment y = out.hostSegment();
+    DType yt = out.dtype();
+    StridedLoop.of(out.shape(), new long[][] {out.strides()}, new long[] {out.offset()})
+        .runParallel("fill", (o, n) -> ElementwiseKernels.fillRun(y, yt, o[0], 1, n, value));
+  }
+
+  @Override
+  public void copy(Tensor src, Tensor out) {
+    MemorySegment x = src.hostSegment();
+    MemorySegment y = out.hostSegment();
+    DType xt = src.dtype();
+    DType yt = out.dtype();
+    StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {src.strides(), out.strides()},
+        new long[] {src.offset(), out.offset()});
+    long xs = loop.innerStride(0);
+    long ys = loop.innerStride(1);
+    loop.runParallel("copy", (o, n) -> ElementwiseKernels.copyRun(x, xt, o[0], xs, y, yt, o[1], ys, n));
+  }
+
+  @Override
+  public void unary(UnaryOp op, Tensor x, Tensor out) {
+    MemorySegment xm = x.hostSegment();
+    MemorySegment ym = out.hostSegment();
+    DType xt = x.dtype();
+    DType yt = out.dtype();
+    StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {x.strides(), out.strides()},
+        new long[] {x.offset(), out.offset()});
+    long xs = loop.innerStride(0);
+    long ys = loop.innerStride(1);
+    loop.runParallel(op.name().toLowerCase(java.util.Locale.ROOT),
+        (o, n) -> ElementwiseKernels.unaryRun(op, xm, xt, o[0], xs, ym, yt, o[1], ys, n));
+  }
+
+  @Override
+  public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    MemorySegment am = a.hostSegment();
+    MemorySegment bm = b.hostSegment();
+    MemorySegment ym = out.hostSegment();
+    DType at = a.dtype();
+    DType bt = b.dtype();
+    DType yt = out.dtype();
+    StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {a.strides(), b.strides(), out.strides()},
+        new long[] {a.offset(), b.offset(), out.offset()});
+    long as = loop.innerStride(0);
+    long bs = loop.innerStride(1);
+    long ys = loop.innerStride(2);
+    loop.runParallel(op.name().toLowerCase(java.util.Locale.ROOT),
+        (o, n) -> ElementwiseKernels.binaryRun(op, am, at, o[0], as, bm, bt, o[1], bs, ym, yt, o[2], ys, n));
+  }
+
+  @Override
+  public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+    MemorySegment cm = cond.hostSegment();
+    MemorySegment am = a.hostSegment();
+    MemorySegment bm = b.hostSegment();
+    MemorySegment ym = out.hostSegment();
+    StridedLoop loop = StridedLoop.of(out.shape(),
+        new long[][] {cond.strides(), a.strides(), b.strides(), out.strides()},
+        new long[] {cond.offset(), a.offset(), b.offset(), out.offset()});
+    long cs = loop.innerStride(0);
+    long as = loop.innerStride(1);
+    long bs = loop.innerStride(2);
+    long ys = loop.innerStride(3);
+    loop.runParallel("where", (o, n) -> ElementwiseKernels.whereRun(cm, cond.dtype(), o[0], cs, am, a.dtype(), o[1], as,
+        bm, b.dtype(), o[2], bs, ym, out.dtype(), o[3], ys, n));
+  }
+
+  @Override
+  public void reduce(ReduceOp op, Tensor x, Tensor out) {
+    fill(out, op.identity());
+    long[] xShape = x.shape();
+    long[] outStrides = out.strides();
+    long[] outShape = out.shape();
+    // View out with stride 0 along the reduced axes, so reducing is accumulating x into it.
+    for (int i = 0; i < xShape.length; i++) {
+      if (outShape[i] == 1) {
+        outStrides[i] = 0;
+      }
+    }
+    MemorySegment xm = x.hostSegment();
+    MemorySegment ym = out.hostSegment();
+    StridedLoop loop = StridedLoop.of(xShape, new long[][] {x.strides(), outStrides},
+        new long[] {x.offset(), out.offset()});
+    long xs = loop.innerStride(0);
+    long ys = loop.innerStride(1);
+    // Several runs may accumulate into the same output element, so this loop stays on one thread.
+    loop.runSequential((o, n) -> ReduceKernels.accumulateRun(op, xm, x.dtype(), o[0], xs, ym, out.dtype(), o[1], ys, n));
+  }
+
+  @Override
+  public void argReduce(Tensor x, int axis, boolean max, Tensor out) {
+    long[] shape = x.shape();
+    long[] xStrides = x.strides();
+    long len = shape[axis];
+    long step = xStrides[axis];
+    // Iterate over every position of out (x's shape with the axis collapsed) and scan along the axis.
+    long[] outerShape = shape.clone();
+    outerShape[axis] = 1;
+    MemorySegment xm = x.hostSegment();
+    MemorySegment ym = out.hostSegment();
+    DType xt = x.dtype();
+    StridedLoop loop = StridedLoop.of(outerShape, new long[][] {xStrides, out.strides()},
+        new long[] {x.offset(), out.offset()});
+    long xs = loop.innerStride(0);
+    long ys = loop.innerStride(1);
+    loop.runSequential((o, n) -> {
+      for (long r = 0; r < n; r++) {
+        long base = o[0] + r * xs;
+        long best = 0;
+        double bestValue = ElementwiseKernels.read(xm, xt, base);
+        for (long j = 1; j < len && !Double.isNaN(bestValue); j++) {
+          double v = ElementwiseKernels.read(xm, xt, base + j * step);
+          if (max ? (v > bestValue || Double.isNaN(v)) : (v < bestValue || Double.isNaN(v))) {
+            best = j;
+            bestValue = v;
+          }
+        }
+        ym.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, o[1] + r * ys, (int) best);
+      }
+    });
+  }
+
+  @Override
+  public void matmul(Tensor a, Tensor b, Tensor out) {
+    MatmulDispatch.matmul(a, b, out);
+  }
+
+  @Override
+  public void gather(Tensor x, int axis, Tensor index, Tensor out) {
+    IndexKernels.gather(x, axis, index, out);
+  }
+
+  @Override
+  public void scatterAdd(Tensor out, int axis, Tensor index, Tensor src) {
+    IndexKernels.scatterAdd(out, axis, index, src);
+  }
+
+  @Override
+  public double get(Tensor x, long flatIndex) {
+    long[] shape = x.shape();
+    long[] strides = x.strides();
+    long off = x.offset();
+    long rem = flatIndex;
+    for (int i = shape.length - 1; i >= 0; i--) {
+      off += (rem % shape[i]) * strides[i];
+      rem /= shape[i];
+    }
+    return ElementwiseKernels.read(x.hostSegment(), x.dtype(), off);
+  }
+}

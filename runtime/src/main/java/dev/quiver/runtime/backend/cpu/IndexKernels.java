@@ -1,0 +1,66 @@
+package dev.quiver.runtime.backend.cpu;
+
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** gather and its adjoint scatter-add, walking the index tensor's shape. */
+final class IndexKernels {
+  private IndexKernels() {}
+
+  static void gather(Tensor x, int axis, Tensor index, Tensor out) {
+    walk(x, axis, index, out, false);
+  }
+
+  static void scatterAdd(Tensor out, int axis, Tensor index, Tensor src) {
+    walk(out, axis, index, src, true);
+  }
+
+  /**
+   * Visits every position p of {@code index}; the data tensor is addressed at p with the axis
+   * coordinate replaced by index[p]. Gather copies data -> other; scatter adds other -> data.
+   */
+  private static void walk(Tensor data, int axis, Tensor index, Tensor other, boolean scatter) {
+    long[] shape = index.shape();
+    long[] ds = data.strides();
+    long[] is = index.strides();
+    long[] os = other.strides();
+    long axisSize = data.shape()[axis];
+    MemorySegment dm = data.hostSegment();
+    MemorySegment im = index.hostSegment();
+    MemorySegment om = other.hostSegment();
+    DType dt = data.dtype();
+    DType ot = other.dtype();
+    int rank = shape.length;
+    long total = index.numel();
+    long[] pos = new long[rank];
+    for (long e = 0; e < total; e++) {
+      long rem = e;
+      long dOff = data.offset();
+      long iOff = index.offset();
+      long oOff = other.offset();
+      for (int d = rank - 1; d >= 0; d--) {
+        pos[d] = rem % shape[d];
+        rem /= shape[d];
+        iOff += pos[d] * is[d];
+        oOff += pos[d] * os[d];
+        if (d != axis) {
+          dOff += pos[d] * ds[d];
+        }
+      }
+      long target = im.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, iOff);
+      if (target < 0 || target >= axisSize) {
+        throw new IndexOutOfBoundsException((scatter ? "scatterAdd" : "gather") + ": index " + target
+            + " is out of range for axis " + axis + " of size " + axisSize);
+      }
+      dOff += target * ds[axis];
+      if (scatter) {
+        ElementwiseKernels.write(dm, dt, dOff,
+            ElementwiseKernels.read(dm, dt, dOff) + ElementwiseKernels.read(om, ot, oOff));
+      } else {
+        ElementwiseKernels.write(om, ot, oOff, ElementwiseKernels.read(dm, dt, dOff));
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.quiver.runtime.backend.cpu;
+
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Tensor;
+import java.lang.foreign.MemorySegment;
+
+/** Splits a batched matmul into GEMM calls on strided matrices, so transposed operands need no copy. */
+final class MatmulDispatch {
+  private MatmulDispatch() {}
+
+  static void matmul(Tensor a, Tensor b, Tensor out) {
+    long[] as = a.strides();
+    long[] bs = b.strides();
+    long[] os = out.strides();
+    long[] shape = out.shape();
+    int r = shape.length;
+    int m = Math.toIntExact(shape[r - 2]);
+    int n = Math.toIntExact(shape[r - 1]);
+    int k = Math.toIntExact(a.shape()[r - 1]);
+    MemorySegment am = a.hostSegment();
+    MemorySegment bm = b.hostSegment();
+    MemorySegment om = out.hostSegment();
+    long batches = 1;
+    for (int i = 0; i < r - 2; i++) {
+      batches *= shape[i];
+    }
+    long[] idx = new long[Math.max(r - 2, 0)];
+    for (long bi = 0; bi < batches; bi++) {
+      long ao = a.offset();
+      long bo = b.offset();
+      long oo = out.offset();
+      long rem = bi;
+      for (int i = r - 3; i >= 0; i--) {
+        idx[i] = rem % shape[i];
+        rem /= shape[i];
+        ao += idx[i] * as[i];
+        bo += idx[i] * bs[i];
+        oo += idx[i] * os[i];
+      }
+      if (out.dtype() == DType.FLOAT32) {
+        Sgemm.sgemm(m, n, k, am, ao, as[r - 2], as[r - 1], bm, bo, bs[r - 2], bs[r - 1], om, oo, os[r - 2], false);
+      } else {
+        Sgemm.dgemm(m, n, k, am, ao, as[r - 2], as[r - 1], bm, bo, bs[r - 2], bs[r - 1], om, oo, os[r - 2], false);
+      }
+      Parallel.checkInterrupt("matmul");
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.quiver.runtime.memory;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.memory.rounding.RoundingPolicy;
+
+/**
+ * The process-wide tensor allocator and its accounting.
+ *
+ * <p>All tensor memory is allocated from one Arrow {@link RootAllocator} so that
+ * {@link #bytesInUse()} is the truth about native memory held by tensors: tests check it returns to
+ * its baseline, and a notebook can show it.
+ *
+ * <p>Notebook users never free tensors; tensors outside any {@link MemoryScope} are freed by a
+ * {@link java.lang.ref.Cleaner} once unreachable. The garbage collector does not see native
+ * memory, so, like {@code java.nio} does for direct buffers, we ask for a collection when
+ * GC-managed native memory grows past a threshold that adapts to the live size.
+ */
+public final class Memory {
+  /** Rounds requests to whole cache lines only; Arrow's default rounds to powers of two, wasting up to half. */
+  private static final RoundingPolicy CACHE_LINE_ROUNDING = size -> (size + 63) & -64L;
+
+  private static final RootAllocator ROOT = new RootAllocator(RootAllocator.configBuilder()
+      .allocationManagerFactory(NativeAllocationManager.FACTORY)
+      .roundingPolicy(CACHE_LINE_ROUNDING)
+      .maxAllocation(Long.getLong("quiver.memory.limit", Long.MAX_VALUE))
+      .build());
+
+  private static final long MIN_GC_THRESHOLD = Long.getLong("quiver.memory.gcThreshold", 1L << 30);
+  private static volatile long gcThreshold = MIN_GC_THRESHOLD;
+
+  private Memory() {}
+
+  /** The root allocator every tensor buffer comes from. Arrow IPC readers may use child allocators of it. */
+  public static BufferAllocator allocator() {
+    return ROOT;
+  }
+
+  /** Native bytes currently held by tensors and Arrow buffers of this process. */
+  public static long bytesInUse() {
+    return ROOT.getAllocatedMemory();
+  }
+
+  /** The most native bytes ever held at once. */
+  public static long peakBytes() {
+    return ROOT.getPeakMemoryAllocation();
+  }
+
+  /**
+   * Frees what the garbage collector knows to be unreachable, then returns {@link #bytesInUse()}.
+   * For tests and notebooks that want to see the baseline without waiting for the next collection.
+   */
+  public static long collect() {
+    long before;
+    int stable = 0;
+    do {
+      before = bytesInUse();
+      System.gc();
+      sleepQuietly(20);
+      stable = bytesInUse() == before ? stable + 1 : 0;
+    } while (stable < 3);
+    return bytesInUse();
+  }
+
+  /** Called before each GC-managed allocation: keeps unreachable tensors from piling up natively. */
+  static void beforeManagedAllocation(long bytes) {
+    if (bytesInUse() + bytes <= gcThreshold) {
+      return;
+    }
+    synchronized (Memory.class) {
+      if (bytesInUse() + bytes <= gcThreshold) {
+        return;
+      }
+      System.gc();
+      // The cleaner thread frees asynchronously; give it a moment, as java.nio.Bits does.
+      for (int i = 0; i < 10 && bytesInUse() + bytes > gcThreshold; i++) {
+        sleepQuietly(1L << i);
+      }
+      gcThreshold = Math.max(MIN_GC_THRESHOLD, 2 * (bytesInUse() + bytes));
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

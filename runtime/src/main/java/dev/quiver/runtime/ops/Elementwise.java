@@ -1,0 +1,177 @@
+package dev.quiver.runtime.ops;
+
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Shapes;
+import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.UnaryOp;
+import java.util.Arrays;
+import java.util.Locale;
+
+/** Elementwise ops: each forward, then its derivative right below it (micrograd-style). */
+public final class Elementwise {
+  private Elementwise() {}
+
+  public static Tensor unary(UnaryOp op, Tensor x) {
+    DType outType = x.dtype().isFloating() || keepsIntegers(op) ? x.dtype() : DType.FLOAT32;
+    Tensor out = Tensor.empty(outType, x.shape());
+    x.backend().unary(op, x, out);
+    if (!Autograd.needsGrad(x)) {
+      return out;
+    }
+    return Autograd.record(out, name(op), g -> new Tensor[] {unaryGrad(op, x, out, g)}, x);
+  }
+
+  /** d out / d x times the upstream gradient g, for out = op(x). */
+  private static Tensor unaryGrad(UnaryOp op, Tensor x, Tensor out, Tensor g) {
+    return switch (op) {
+      case NEG -> g.neg();
+      case EXP -> g.mul(out);                               // (e^x)' = e^x
+      case LOG -> g.div(x);                                 // (ln x)' = 1/x
+      case SQRT -> g.div(out.mul(2));                       // (√x)' = 1/(2√x)
+      case TANH -> g.mul(out.square().rsub(1));             // tanh' = 1 - tanh²
+      case SIGMOID -> g.mul(out.mul(out.rsub(1)));          // σ' = σ(1 - σ)
+      case RELU -> g.mul(unary(UnaryOp.STEP, x));           // relu' = 1 where x > 0
+      case ABS -> g.mul(unary(UnaryOp.SIGN, x));
+      case SIN -> g.mul(x.cos());
+      case COS -> g.mul(x.sin()).neg();
+      case SQUARE -> g.mul(x.mul(2));
+      case RECIPROCAL -> g.mul(out.square()).neg();         // (1/x)' = -1/x²
+      case SIGN, STEP -> null;                               // piecewise constant: no gradient
+    };
+  }
+
+  private static boolean keepsIntegers(UnaryOp op) {
+    return switch (op) {
+      case NEG, ABS, SQUARE, SIGN, RELU, STEP -> true;
+      default -> false;
+    };
+  }
+
+  public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+    String name = name(op);
+    checkCompatible(name, a, b);
+    long[] shape = Shapes.broadcast(name, a.shape(), b.shape());
+    Tensor out = Tensor.empty(a.dtype(), shape);
+    a.backend().binary(op, Movement.broadcastView(a, shape), Movement.broadcastView(b, shape), out);
+    if (op.isComparison() || !Autograd.needsGrad(a, b)) {
+      return out;
+    }
+    return Autograd.record(out, name, g -> {
+      Tensor[] grads = binaryGrad(op, a, b, out, g);
+      return new Tensor[] {Reductions.sumTo(grads[0], a.shape()), Reductions.sumTo(grads[1], b.shape())};
+    }, a, b);
+  }
+
+  /** Gradients for both operands of out = a op b, at the broadcast shape (summed back by the caller). */
+  private static Tensor[] binaryGrad(BinaryOp op, Tensor a, Tensor b, Tensor out, Tensor g) {
+    boolean da = a.isGradRequired();
+    boolean db = b.isGradRequired();
+    return switch (op) {
+      case ADD -> new Tensor[] {g, g};
+      case SUB -> new Tensor[] {g, db ? g.neg() : null};
+      case MUL -> new Tensor[] {da ? g.mul(b) : null, db ? g.mul(a) : null};
+      // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+      case DIV -> new Tensor[] {da ? g.div(b) : null, db ? g.mul(out).div(b).neg() : null};
+      // d(a^b)/da = b·a^(b-1), d(a^b)/db = a^b·ln a
+      case POW -> new Tensor[] {da ? g.mul(b).mul(a.pow(b.sub(1))) : null, db ? g.mul(out).mul(a.log()) : null};
+      // The larger operand takes the gradient; ties go to a, as a derivative from the left would.
+      case MAX -> {
+        Tensor mask = a.ge(b);
+        yield new Tensor[] {da ? g.mul(mask) : null, db ? g.mul(mask.rsub(1)) : null};
+      }
+      case MIN -> {
+        Tensor mask = a.le(b);
+        yield new Tensor[] {da ? g.mul(mask) : null, db ? g.mul(mask.rsub(1)) : null};
+      }
+      case EQ, NE, LT, LE, GT, GE -> new Tensor[] {null, null};
+    };
+  }
+
+  public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+    checkCompatible("where", a, b);
+    if (!cond.device().equals(a.device())) {
+      throw new IllegalArgumentException("where: condition is on " + cond.device() + " but values are on " + a.device());
+    }
+    long[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), b.shape());
+    Tensor out = Tensor.empty(a.dtype(), shape);
+    a.backend().where(Movement.broadcastView(cond, shape), Movement.broadcastView(a, shape),
+        Movement.broadcastView(b, shape), out);
+    if (!Autograd.needsGrad(a, b)) {
+      return out;
+    }
+    return Autograd.record(out, "where", g -> {
+      Tensor zero = Tensor.zeros(g.dtype());
+      return new Tensor[] {null,
+          a.isGradRequired() ? Reductions.sumTo(where(cond, g, zero), a.shape()) : null,
+          b.isGradRequired() ? Reductions.sumTo(where(cond, zero, g), b.shape()) : null};
+    }, cond, a, b);
+  }
+
+  public static Tensor cast(Tensor x, DType target) {
+    if (x.dtype() == target) {
+      return x;
+    }
+    Tensor out = Tensor.empty(target, x.shape());
+    x.backend().copy(x, out);
+    if (!target.isFloating() || !Autograd.needsGrad(x)) {
+      return out;
+    }
+    return Autograd.record(out, "to(" + target + ")", g -> new Tensor[] {g.to(x.dtype())}, x);
+  }
+
+  /** this op= o, written into {@code target}; o is broadcast to target's shape. */
+  public static Tensor inPlace(BinaryOp op, Tensor target, Tensor o) {
+    String name = name(op) + "InPlace";
+    checkWritable(name, target);
+    checkCompatible(name, target, o);
+    long[] shape = target.shape();
+    long[] joint = Shapes.broadcast(name, shape, o.shape());
+    if (!Arrays.equals(joint, shape)) {
+      throw new IllegalArgumentException(name + ": operand of shape " + Shapes.str(o.shape())
+          + " does not broadcast to the target shape " + Shapes.str(shape));
+    }
+    target.backend().binary(op, target, Movement.broadcastView(o, shape), target);
+    return target;
+  }
+
+  /** Copies src (broadcast, converted) into target. */
+  public static Tensor assign(Tensor target, Tensor src) {
+    checkWritable("copyFrom", target);
+    if (!target.device().equals(src.device())) {
+      throw new IllegalArgumentException("copyFrom: source is on " + src.device() + ", target on " + target.device());
+    }
+    long[] shape = target.shape();
+    long[] joint = Shapes.broadcast("copyFrom", shape, src.shape());
+    if (!Arrays.equals(joint, shape)) {
+      throw new IllegalArgumentException("copyFrom: source of shape " + Shapes.str(src.shape())
+          + " does not broadcast to the target shape " + Shapes.str(shape));
+    }
+    target.backend().copy(Movement.broadcastView(src, shape), target);
+    return target;
+  }
+
+  /** In-place writes would corrupt a recorded graph; they are for parameters under noGrad(). */
+  public static void checkWritable(String op, Tensor target) {
+    if (Autograd.isEnabled() && target.isGradRequired()) {
+      throw new IllegalStateException(op + ": this tensor requires grad, and changing it in place would make "
+          + "its gradient wrong; update parameters inside try (var ng = Autograd.noGrad()) { ... }");
+    }
+  }
+
+  static void checkCompatible(String op, Tensor a, Tensor b) {
+    if (!a.device().equals(b.device())) {
+      throw new IllegalArgumentException(op + ": operands are on different devices, " + a.device() + " and "
+          + b.device() + "; move one with to(device)");
+    }
+    if (a.dtype() != b.dtype()) {
+      throw new IllegalArgumentException(op + ": operands have different types, " + a.dtype() + " and "
+          + b.dtype() + "; convert one with to(DType)");
+    }
+  }
+
+  static String name(Enum<?> op) {
+    return op.name().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,29 @@
+package dev.quiver.runtime.ops;
+
+import dev.quiver.runtime.Tensor;
+
+/**
+ * softmax, log-softmax and logsumexp, composed from primitives and made stable by shifting with
+ * the maximum: exp(x - max) never overflows, and logsumexp(x) = max + log(sum(exp(x - max))).
+ * The shift is detached: it cancels out of the result, so it contributes no gradient.
+ */
+public final class Softmax {
+  private Softmax() {}
+
+  public static Tensor logSumExp(Tensor x, int axis, boolean keepDim) {
+    Tensor shift = x.max(axis, true).detach();
+    // An all -inf row would give -inf - -inf = NaN; shifting by 0 there keeps the answer -inf.
+    shift = Tensor.where(shift.eq(Double.NEGATIVE_INFINITY), Tensor.zerosLike(shift), shift);
+    Tensor lse = x.sub(shift).exp().sum(axis, true).log().add(shift);
+    return keepDim ? lse : lse.squeeze(axis);
+  }
+
+  public static Tensor softmax(Tensor x, int axis) {
+    Tensor e = x.sub(x.max(axis, true).detach()).exp();
+    return e.div(e.sum(axis, true));
+  }
+
+  public static Tensor logSoftmax(Tensor x, int axis) {
+    return x.sub(logSumExp(x, axis, true));
+  }
+}
