@@ -15,8 +15,10 @@ final class HtmlLayout {
     private static final String CAPTION = "caption-side:top;text-align:left;color:#777;font-size:11px;"
             + "font-family:sans-serif;padding:0 0 2px 0";
     private static final String CAPTION_DIV = "color:#777;font-size:11px;font-family:sans-serif;padding:0 0 2px 0";
-    private static final String HEAD = "padding:1px 6px;text-align:right;color:#999;font-weight:normal;border:none;background:none";
-    private static final String CELL = "padding:1px 6px;text-align:right;border:none;background:none;white-space:nowrap";
+    // Per-cell styles are repeated in every cell, so they stay short; frontends' own table CSS
+    // (borders off, zebra rows) is fine to keep.
+    private static final String HEAD = "padding:1px 6px;text-align:right;color:#999;font-weight:normal";
+    private static final String CELL = "padding:1px 6px;text-align:right";
     private static final String PRE = "margin:0;padding:0;background:none;" + FONT;
 
     private static final String H_ELLIPSIS = "&#8230;";  // …

@@ -83,6 +83,11 @@ public record TensorFormatOptions(String name, int precision, long threshold, in
         return new TensorFormatOptions(name, precision, threshold, edgeItems, lineWidth, sciMode, dtypes, suffixes);
     }
 
+    /** These options with exactly {@code items} as extra suffixes. */
+    public TensorFormatOptions withSuffixes(List<String> items) {
+        return new TensorFormatOptions(name, precision, threshold, edgeItems, lineWidth, sciMode, impliedDtypes, items);
+    }
+
     /** These options with {@code suffix} appended to the suffixes, e.g. {@code "requires_grad=true"}. */
     public TensorFormatOptions withSuffix(String suffix) {
         Objects.requireNonNull(suffix, "TensorFormatOptions.withSuffix: suffix is null");
