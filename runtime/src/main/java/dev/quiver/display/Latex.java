@@ -11,6 +11,8 @@ import java.util.Objects;
  * <pre>{@code
  * Latex.math("\\frac{\\partial L}{\\partial w} = 2x(wx + b - y)")
  * }</pre>
+ *
+ * @param latex the LaTeX source, delimiters included
  */
 public record Latex(String latex) implements Displayable {
 

@@ -8,6 +8,8 @@ import java.util.Objects;
  * <pre>{@code
  * new Markdown("**loss** fell from 2.3 to 0.07")
  * }</pre>
+ *
+ * @param markdown the Markdown source
  */
 public record Markdown(String markdown) implements Displayable {
 

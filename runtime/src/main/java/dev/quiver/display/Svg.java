@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * new Svg("<svg xmlns='http://www.w3.org/2000/svg' width='20' height='20'><circle cx='10' cy='10' r='8'/></svg>")
  * }</pre>
+ *
+ * @param svg the SVG markup, with an {@code <svg>} root element
  */
 public record Svg(String svg) implements Displayable {
 

@@ -9,7 +9,8 @@ import java.util.function.LongToDoubleFunction;
  * class: the shape, the element at each row-major logical index, and the element type.
  *
  * <p>Integral elements arrive as doubles, exact up to 2^53; beyond that the text shows the
- * nearest double.
+ * nearest double. Like any record with an array component, equality is by array identity; the
+ * record is a carrier, not a value to compare.
  *
  * <pre>{@code
  * new TensorElements(new long[] {3}, i -> ints[(int) i], true, "int32")
@@ -61,9 +62,5 @@ public record TensorElements(long[] shape, LongToDoubleFunction at, boolean inte
     /** {@code [2, 3]}: the shape as Quiver writes it in messages and captions. */
     public String shapeText() {
         return Arrays.toString(shape);
-    }
-
-    long sizeAt(int axis) {
-        return shape[axis];
     }
 }

@@ -13,7 +13,7 @@ import java.util.function.LongToDoubleFunction;
  *         [ 3.0000,  4.0000]])
  * tensor([1, 2, 3], dtype=int32)
  * tensor([1.0000e-05, 1.0000e+05])
- * tensor([   0.,    1.,    2.,  ..., 1997., 1998., 1999.], shape=[2000])
+ * tensor([   0,    1,    2,  ..., 1997, 1998, 1999], shape=[2000], dtype=int32)
  * }</pre>
  *
  * <p>Rules: all shown elements share one format (fixed with {@code precision} decimals; whole
