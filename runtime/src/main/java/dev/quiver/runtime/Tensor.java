@@ -1,5 +1,7 @@
 package dev.quiver.runtime;
 
+import dev.quiver.display.Displayable;
+import dev.quiver.display.MimeBundle;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.autograd.GradNode;
 import dev.quiver.runtime.backend.Backend;
@@ -38,7 +40,7 @@ import java.util.SplittableRandom;
  * <p>Memory: outside a {@link MemoryScope} the garbage collector frees tensors; inside one the
  * scope frees them when it closes. Nobody has to call {@link #close()}, but it is there.
  */
-public final class Tensor implements ScopeMember, AutoCloseable {
+public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   private static final long DEFAULT_SEED = 0x5EED_0F_0_C1AL;
   private static SplittableRandom globalRandom = new SplittableRandom(DEFAULT_SEED);
 
@@ -618,6 +620,12 @@ public final class Tensor implements ScopeMember, AutoCloseable {
   @Override
   public String toString() {
     return TensorText.format(this);
+  }
+
+  /** text/plain as {@link #toString()}, plus an HTML table for 1-D and 2-D tensors. */
+  @Override
+  public MimeBundle toMimeBundle() {
+    return TensorText.bundle(this);
   }
 
   /** The shape as text, e.g. {@code [3,4]}. */

@@ -1,6 +1,11 @@
 package dev.quiver.runtime;
 
-/** Text form of a tensor (numpy-like). */
+import dev.quiver.display.MimeBundle;
+import dev.quiver.runtime.format.TensorElements;
+import dev.quiver.runtime.format.TensorFormat;
+import dev.quiver.runtime.format.TensorFormatOptions;
+
+/** How a tensor looks as text and in a notebook: values like PyTorch prints them, plus its autodiff state. */
 final class TensorText {
   private TensorText() {}
 
@@ -8,25 +13,31 @@ final class TensorText {
     if (t.storage().isReleased()) {
       return "tensor(<released>, shape=" + t.shapeString() + ", dtype=" + t.dtype() + ")";
     }
-    StringBuilder sb = new StringBuilder("tensor(");
-    append(sb, t, new long[t.dim()], 0);
-    sb.append(", shape=").append(t.shapeString()).append(", dtype=").append(t.dtype()).append(')');
-    return sb.toString();
+    return TensorFormat.toText(elements(t), options(t));
   }
 
-  private static void append(StringBuilder sb, Tensor t, long[] idx, int axis) {
-    if (axis == t.dim()) {
-      sb.append(t.get(idx));
-      return;
+  static MimeBundle bundle(Tensor t) {
+    if (t.storage().isReleased()) {
+      return MimeBundle.text(format(t));
     }
-    sb.append('[');
-    for (long i = 0; i < t.size(axis); i++) {
-      if (i > 0) {
-        sb.append(", ");
-      }
-      idx[axis] = i;
-      append(sb, t, idx, axis + 1);
+    return TensorFormat.toMimeBundle(elements(t), options(t));
+  }
+
+  private static TensorElements elements(Tensor t) {
+    // Values are read one at a time, so a summarised million-element tensor reads only what is shown.
+    return new TensorElements(t.shape(), i -> t.backend().get(t, i), !t.dtype().isFloating(), t.dtype().toString());
+  }
+
+  private static TensorFormatOptions options(Tensor t) {
+    TensorFormatOptions o = TensorFormatOptions.DEFAULT;
+    if (!t.device().equals(Device.CPU)) {
+      o = o.withSuffix("device=" + t.device());
     }
-    sb.append(']');
+    if (t.gradNode() != null) {
+      o = o.withSuffix("gradFn=" + t.gradNode().op());
+    } else if (t.isGradRequired()) {
+      o = o.withSuffix("requiresGrad=true");
+    }
+    return o;
   }
 }
