@@ -1,0 +1,4 @@
+// Default imports for `./quiver jshell` (loaded after JShell's DEFAULT startup).
+// ./quiver leaves out imports of packages that are not built yet.
+import dev.quiver.runtime.*;
+import static dev.quiver.display.Display.*;
