@@ -352,9 +352,14 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return grad;
   }
 
-  /** Forgets the accumulated gradient (optimizers call this between steps). */
+  /**
+   * Sets the accumulated gradient to zero (optimizers call this between steps). The buffer is
+   * kept and reused by the next backward, so a training loop allocates no gradient memory.
+   */
   public void zeroGrad() {
-    grad = null;
+    if (grad != null) {
+      grad.backend().fill(grad, 0);
+    }
   }
 
   /** Low level: replaces the accumulated gradient (the autodiff engine and optimizers use this). */
