@@ -171,7 +171,12 @@ final class StridedLoop {
       off[k] = o;
     }
     long len = innerLength();
+    // Poll for a notebook interrupt about every 64K elements, so even one long op stops promptly.
+    long rowsPerPoll = Math.max(1, PARALLEL_THRESHOLD / Math.max(1, len));
     for (long r = from; r < to; r++) {
+      if ((r - from) % rowsPerPoll == rowsPerPoll - 1) {
+        Parallel.checkInterrupt("tensor op");
+      }
       run.apply(off, len);
       // Advance the odometer and the offsets with it.
       for (int j = outerRank - 1; j >= 0; j--) {
