@@ -1,0 +1,99 @@
+package dev.quiver.kernel.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.display.Display;
+import dev.quiver.display.MimeBundle;
+import dev.quiver.display.Renderers;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import jdk.jshell.execution.RemoteExecutionControl;
+import jdk.jshell.execution.Util;
+
+/**
+ * The main class of the JVM that runs cells (started by the kernel through JDI, as the
+ * {@code jshell} tool starts its own agent). It is JShell's {@link RemoteExecutionControl} plus
+ * three things the kernel needs:
+ * <ul>
+ *   <li>a {@code display} stream next to {@code out} and {@code err} on the one socket to the
+ *       kernel, so {@code Display.show} output keeps its order relative to printed text;</li>
+ *   <li>the value of the last snippet, kept as an object so the kernel can ask for its rich
+ *       rendering ({@link #RENDER}) instead of the {@code toString} JShell transmits;</li>
+ *   <li>a clean interrupt flag at the start of each snippet, since the kernel's interrupt first
+ *       calls {@link Thread#interrupt()} on the snippet's thread.</li>
+ * </ul>
+ * This class runs in the user's JVM, so it uses only the JDK, Jackson and the display contract.
+ */
+public final class Agent extends RemoteExecutionControl {
+
+    /** Extension command: the last snippet value's MIME bundle, as JSON text. */
+    public static final String RENDER = "quiver.render";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private volatile Object lastValue;
+
+    public static void main(String[] args) throws Exception {
+        var socket = new Socket((String) null, Integer.parseInt(args[0]));
+        InputStream in = socket.getInputStream();
+        OutputStream out = socket.getOutputStream();
+        Map<String, Consumer<OutputStream>> outputs = new HashMap<>();
+        outputs.put("out", st -> System.setOut(new PrintStream(st, true, StandardCharsets.UTF_8)));
+        outputs.put("err", st -> System.setErr(new PrintStream(st, true, StandardCharsets.UTF_8)));
+        outputs.put("display", st -> Display.setSink(new StreamSink(st)));
+        Map<String, Consumer<InputStream>> inputs = new HashMap<>();
+        inputs.put("in", System::setIn);
+        try {
+            Util.forwardExecutionControlAndIO(new Agent(), in, out, outputs, inputs);
+        } finally {
+            // The kernel closed the connection (shutdown, restart, or it died): threads the user
+            // started must not keep this JVM alive as an orphan.
+            Runtime.getRuntime().halt(0);
+        }
+    }
+
+    // The kernel's stop() looks for this frame (class Agent, method invoke) through JDI.
+    @Override
+    protected String invoke(Method doitMethod) throws Exception {
+        Thread.interrupted();     // an interrupt meant for the previous cell must not hit this one
+        lastValue = null;
+        Object value = doitMethod.invoke(null);
+        lastValue = value;
+        return valueString(value);
+    }
+
+    @Override
+    public Object extensionCommand(String command, Object arg) throws RunException, EngineTerminationException, InternalException {
+        if (!RENDER.equals(command)) {
+            return super.extensionCommand(command, arg);
+        }
+        // A Displayable's toMimeBundle is user code: mark it as such so an interrupt can stop it.
+        clientCodeEnter();
+        try {
+            return bundleJson(Renderers.render(lastValue));
+        } catch (Throwable t) {
+            return bundleJson(MimeBundle.text(valueString(lastValue) + "\n(rendering failed: " + t + ")"));
+        } finally {
+            lastValue = null;
+            clientCodeLeave();
+        }
+    }
+
+    static String bundleJson(MimeBundle bundle) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("data", bundle.data());
+        m.put("metadata", bundle.metadata());
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write a MIME bundle as JSON", e);
+        }
+    }
+}

@@ -1,0 +1,472 @@
+package dev.quiver.kernel.jshell;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.display.MimeBundle;
+import dev.quiver.kernel.Interpreter;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import jdk.jshell.Diag;
+import jdk.jshell.EvalException;
+import jdk.jshell.ExpressionSnippet;
+import jdk.jshell.JShell;
+import jdk.jshell.JShellException;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.UnresolvedReferenceException;
+import jdk.jshell.VarSnippet;
+
+/**
+ * Cells run by JShell, with the user's code in a second JVM.
+ *
+ * <h2>Why a second JVM (JShell's JDI engine) and not the in-process engine</h2>
+ * JShell keeps each snippet in a class of its own; a redefinition or a new import recompiles
+ * the classes that depend on it. The in-process ("local") engine cannot replace a loaded
+ * class, so it loads a fresh one, and the values held in the old class's static fields (the
+ * user's variables) are lost: {@code var x = 5; int f() { return 1; }} followed by a new
+ * {@code import} or a changed {@code f} can leave {@code x} at 0. The JDI engine, the
+ * {@code jshell} tool's default, redefines classes in place (JVMTI RedefineClasses), so
+ * variables keep their values exactly as at the {@code jshell} prompt. It also gives:
+ * <ul>
+ *   <li>{@code System.exit} in a cell ends only that JVM; the kernel reports it and starts a new one;</li>
+ *   <li>an interrupt can stop code that never polls for it (see {@link RemoteControl});</li>
+ *   <li>the kernel's sockets and threads never share a heap, a GC pause or a crash with user code.</li>
+ * </ul>
+ * The price: display calls and stdin cross the process boundary (the agent's {@code display}
+ * stream and JShell's {@code in} stream), and a result's rich rendering is asked for by an
+ * extension command. Both ride on the one socket JShell already uses, so output keeps its order.
+ */
+public final class JShellInterpreter implements Interpreter {
+
+    /** How to start the cell JVM. */
+    public record Config(String classPath, List<String> jvmFlags, List<String> startup) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    // Before the first cell: output from startup goes to the kernel's log.
+    private static final Output NO_OUTPUT = new Output() {
+        @Override
+        public void stream(String name, String text) {
+            System.err.print(text);
+        }
+
+        @Override
+        public void display(MimeBundle bundle, String id, boolean update) {
+            System.err.println(bundle.text());
+        }
+
+        @Override
+        public void clear(boolean wait) {
+        }
+
+        @Override
+        public String input(String prompt, boolean password) {
+            return null;
+        }
+    };
+
+    private final Config config;
+    private final ExecutorService interrupter = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("quiver-interrupt").unstarted(r));
+    private final Map<String, int[]> snippetPlace = new ConcurrentHashMap<>();   // snippet id -> {cell, first line}
+    private final StdinBridge stdin = new StdinBridge(this::askForLine);
+
+    private volatile Output output = NO_OUTPUT;
+    private volatile boolean interrupted;
+    private volatile String deathReason;
+    private volatile JShell shell;
+    private volatile RemoteControl control;
+    private CompletableFuture<Void> ready;
+
+    public JShellInterpreter(Config config) {
+        this.config = config;
+        ready = CompletableFuture.runAsync(this::startShell,
+                r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Lifecycle
+
+    private void startShell() {
+        deathReason = null;
+        var out = new PrintStream(new TextForwarder(t -> output.stream("stdout", t)), true, StandardCharsets.UTF_8);
+        var err = new PrintStream(new TextForwarder(t -> output.stream("stderr", t)), true, StandardCharsets.UTF_8);
+        var display = new DisplayChannel(new DisplayChannel.Listener() {
+            @Override
+            public void display(MimeBundle bundle, String id, boolean update) {
+                output.display(bundle, id, update);
+            }
+
+            @Override
+            public void clear(boolean wait) {
+                output.clear(wait);
+            }
+        });
+        var remoteOptions = new ArrayList<String>();
+        remoteOptions.add("--class-path");
+        remoteOptions.add(config.classPath());
+        remoteOptions.addAll(config.jvmFlags());
+        var engine = new RemoteEngine(display, c -> control = c, why -> deathReason = why);
+        var js = JShell.builder()
+                .out(out).err(err).in(stdin)
+                .executionEngine(engine, Map.of())
+                .compilerOptions("--class-path", config.classPath())
+                .remoteVMOptions(remoteOptions.toArray(String[]::new))
+                .build();
+        for (var line : config.startup()) {
+            for (var e : js.eval(line)) {
+                if (e.status() == Snippet.Status.REJECTED) {
+                    System.err.println("quiver kernel: startup line rejected: " + line);
+                }
+            }
+        }
+        // Warm the compiler and the agent so the first cell is quick.
+        js.eval("int $quiverWarmUp = 1 + 1;");
+        js.drop(js.snippets().filter(s -> s instanceof VarSnippet v && v.name().equals("$quiverWarmUp")).findFirst().orElseThrow());
+        shell = js;
+    }
+
+    private JShell awaitShell() {
+        ready.join();
+        return shell;
+    }
+
+    /** Blocks until the JVM that runs cells is up; throws when it could not start. */
+    public void awaitReady() {
+        awaitShell();
+    }
+
+    @Override
+    public void close() {
+        var js = shell;
+        if (js != null) {
+            try {
+                js.close();
+            } catch (RuntimeException ignored) {
+                // closing a dead shell
+            }
+        }
+        var c = control;
+        if (c != null) {
+            c.process().destroyForcibly();
+        }
+        interrupter.shutdownNow();
+    }
+
+    @Override
+    public String languageVersion() {
+        return Integer.toString(Runtime.version().feature());
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Execute
+
+    @Override
+    public Outcome execute(String code, int executionCount, Output out) {
+        JShell js;
+        try {
+            js = awaitShell();
+        } catch (RuntimeException e) {
+            return new Outcome.Error("KernelError", "the JVM that runs cells did not start: " + e.getMessage(),
+                    List.of("The JVM that runs cells did not start: " + e));
+        }
+        output = out;
+        interrupted = false;
+        stdin.discard();
+        var sca = js.sourceCodeAnalysis();
+        SnippetEvent last = null;
+        for (var piece : Pieces.split(sca, code)) {
+            if (interrupted) {
+                return interruptedOutcome();
+            }
+            List<SnippetEvent> events;
+            try {
+                events = js.eval(piece.source());
+            } catch (IllegalStateException e) {
+                return restartAfterDeath();
+            }
+            if (deathReason != null || control == null) {
+                return restartAfterDeath();
+            }
+            for (var e : events) {
+                if (e.causeSnippet() != null) {
+                    continue;
+                }
+                snippetPlace.put(e.snippet().id(), new int[] {executionCount, piece.line(code)});
+                if (e.status() == Snippet.Status.REJECTED) {
+                    return compileError(js, e.snippet(), piece, code, executionCount);
+                }
+                if (interrupted) {
+                    return interruptedOutcome();
+                }
+                if (e.exception() != null) {
+                    return runtimeError(e.exception());
+                }
+                if (e.status() == Snippet.Status.RECOVERABLE_DEFINED || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
+                    var missing = js.unresolvedDependencies((jdk.jshell.DeclarationSnippet) e.snippet()).toList();
+                    out.stream("stderr", "note: " + e.snippet().source().strip().lines().findFirst().orElse("")
+                            + " can be used once " + String.join(", ", missing) + " is defined\n");
+                }
+                last = e;
+            }
+        }
+        if (interrupted) {
+            return interruptedOutcome();
+        }
+        return new Outcome.Ok(last != null && hasValue(last) ? render(last) : null);
+    }
+
+    private static boolean hasValue(SnippetEvent e) {
+        if (e.value() == null || e.status() != Snippet.Status.VALID) {
+            return false;
+        }
+        return switch (e.snippet()) {
+            case ExpressionSnippet x -> !x.typeName().equals("void");
+            case VarSnippet v -> v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
+            default -> false;
+        };
+    }
+
+    private MimeBundle render(SnippetEvent e) {
+        try {
+            var json = control.renderLastValue();
+            if (json != null) {
+                return DisplayChannel.bundle(JSON.readTree(json));
+            }
+        } catch (Exception ex) {
+            System.err.println("quiver kernel: rendering the result failed: " + ex);
+        }
+        return MimeBundle.text(e.value());
+    }
+
+    private Outcome interruptedOutcome() {
+        return new Outcome.Error("Interrupted", "the cell was interrupted; variables defined before keep their values",
+                List.of("Interrupted: the cell was stopped. Variables defined before keep their values."));
+    }
+
+    private Outcome restartAfterDeath() {
+        var c = control;
+        String exit = "";
+        if (c != null) {
+            try {
+                c.process().waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
+                exit = " with status " + c.process().exitValue();
+            } catch (Exception ignored) {
+                // still going: close() kills it
+            }
+        }
+        var message = "The JVM running the cells exited" + exit
+                + " (System.exit or a crash). Its variables are gone; a fresh one has been started.";
+        close0();
+        ready = CompletableFuture.runAsync(this::startShell, r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
+        return new Outcome.Error("JvmExited", message, List.of(message));
+    }
+
+    private void close0() {
+        var js = shell;
+        shell = null;
+        if (js != null) {
+            try {
+                js.close();
+            } catch (RuntimeException ignored) {
+                // already dead
+            }
+        }
+        var c = control;
+        control = null;
+        if (c != null) {
+            c.process().destroyForcibly();
+        }
+    }
+
+    private Outcome compileError(JShell js, Snippet snippet, Pieces.Piece piece, String code, int cell) {
+        var lines = new ArrayList<String>();
+        String first = null;
+        for (Diag d : js.diagnostics(snippet).toList()) {
+            if (!d.isError()) {
+                continue;
+            }
+            long pos = d.getStartPosition() >= 0 ? d.getStartPosition() : d.getPosition();
+            int cellPos = piece.start() + (int) Math.max(0, Math.min(pos, piece.source().length()));
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < Math.min(cellPos, code.length()); i++) {
+                if (code.charAt(i) == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            int lineEnd = code.indexOf('\n', lineStart);
+            var text = code.substring(lineStart, lineEnd < 0 ? code.length() : lineEnd);
+            int column = cellPos - lineStart + 1;
+            var message = d.getMessage(Locale.ROOT);
+            if (first == null) {
+                first = message.lines().findFirst().orElse(message);
+            }
+            lines.add("\u001b[31mcell [" + cell + "] line " + line + ", column " + column + ": " + message + "\u001b[0m");
+            lines.add("    " + text);
+            lines.add("    " + " ".repeat(Math.max(0, Math.min(column - 1, text.length()))) + "^");
+        }
+        if (first == null) {
+            first = "the snippet was rejected: " + snippet.source().strip();
+            lines.add(first);
+        }
+        return new Outcome.Error("CompilationError", first, lines);
+    }
+
+    private Outcome runtimeError(JShellException ex) {
+        var lines = new ArrayList<String>();
+        String ename;
+        String evalue;
+        if (ex instanceof EvalException ee) {
+            ename = ee.getExceptionClassName();
+            evalue = ee.getMessage() == null ? "" : ee.getMessage();
+        } else if (ex instanceof UnresolvedReferenceException ure) {
+            ename = "UnresolvedReference";
+            evalue = ure.getSnippet().source().strip().lines().findFirst().orElse("") + " uses something not defined yet: "
+                    + String.join(", ", shell.unresolvedDependencies(ure.getSnippet()).toList());
+        } else {
+            ename = ex.getClass().getName();
+            evalue = String.valueOf(ex.getMessage());
+        }
+        Throwable t = ex;
+        boolean firstLine = true;
+        while (t != null) {
+            var name = t instanceof EvalException e2 ? e2.getExceptionClassName() : t == ex ? ename : t.getClass().getName();
+            var msg = t instanceof UnresolvedReferenceException ? evalue : t.getMessage();
+            lines.add((firstLine ? "\u001b[31m" : "Caused by: \u001b[31m") + name + (msg == null ? "" : ": " + msg) + "\u001b[0m");
+            for (var frame : t.getStackTrace()) {
+                lines.add("\tat " + describe(frame));
+            }
+            firstLine = false;
+            t = t.getCause();
+        }
+        return new Outcome.Error(ename, evalue, lines);
+    }
+
+    // JShell names a snippet's frames after its id ("#12"); say which cell and line that is.
+    private String describe(StackTraceElement f) {
+        var file = f.getFileName();
+        if (file != null && file.startsWith("#")) {
+            var place = snippetPlace.get(file.substring(1));
+            var method = f.getMethodName().equals("do_it$") ? "" : f.getMethodName() + " ";
+            if (place != null) {
+                return method + "(cell [" + place[0] + "], line " + (place[1] + Math.max(1, f.getLineNumber()) - 1) + ")";
+            }
+            return method + "(snippet " + file + ", line " + f.getLineNumber() + ")";
+        }
+        return f.toString();
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Interrupt and stdin
+
+    @Override
+    public void interrupt() {
+        interrupted = true;
+        stdinWaiter.cancel();
+        var c = control;
+        if (c == null) {
+            return;
+        }
+        interrupter.execute(() -> {
+            try {
+                c.stop();
+            } catch (Exception e) {
+                System.err.println("quiver kernel: interrupt failed: " + e);
+            }
+        });
+    }
+
+    private final StdinWaiter stdinWaiter = new StdinWaiter();
+
+    /** Lets an interrupt end a wait for the user's input. */
+    private static final class StdinWaiter {
+        private volatile Thread waiting;
+
+        void cancel() {
+            var t = waiting;
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+    }
+
+    private String askForLine() {
+        if (interrupted) {
+            return null;
+        }
+        stdinWaiter.waiting = Thread.currentThread();
+        try {
+            return output.input("", false);
+        } finally {
+            stdinWaiter.waiting = null;
+            Thread.interrupted();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Completion, inspection, completeness
+
+    @Override
+    public Completion complete(String code, int cursor) {
+        var js = awaitShell();
+        var sca = js.sourceCodeAnalysis();
+        var region = Pieces.regionAt(sca, code, cursor);
+        int[] anchor = new int[1];
+        var matches = new LinkedHashSet<String>();
+        var suggestions = sca.completionSuggestions(region.text(), cursor - region.start(), anchor);
+        suggestions.stream().filter(SourceCodeAnalysis.Suggestion::matchesType).forEach(s -> matches.add(s.continuation()));
+        suggestions.forEach(s -> matches.add(s.continuation()));
+        return new Completion(List.copyOf(matches), region.start() + anchor[0], cursor);
+    }
+
+    @Override
+    public Inspection inspect(String code, int cursor, int detailLevel) {
+        var js = awaitShell();
+        var sca = js.sourceCodeAnalysis();
+        var region = Pieces.regionAt(sca, code, cursor);
+        var text = region.text();
+        int at = cursor - region.start();
+        var docs = sca.documentation(text, at, true);
+        if (docs.isEmpty()) {
+            // At the end of a word, or on a method name without its parentheses: ask as if the
+            // call were opened there ("Math.max" -> "Math.max(").
+            int end = at;
+            while (end < text.length() && Character.isJavaIdentifierPart(text.charAt(end))) {
+                end++;
+            }
+            docs = sca.documentation(text.substring(0, end) + "(", end + 1, true);
+        }
+        if (docs.isEmpty()) {
+            return new Inspection(false, null);
+        }
+        var plain = new StringBuilder();
+        var html = new StringBuilder();
+        for (var d : docs) {
+            plain.append(d.signature()).append('\n');
+            html.append("<pre>").append(dev.quiver.display.Html.escape(d.signature())).append("</pre>");
+            if (d.javadoc() != null && !d.javadoc().isBlank()) {
+                plain.append(d.javadoc().strip()).append("\n\n");
+                html.append("<div>").append(d.javadoc().strip()).append("</div>");
+            }
+        }
+        return new Inspection(true, MimeBundle.text(plain.toString().strip()).with(MimeBundle.TEXT_HTML, html.toString()));
+    }
+
+    @Override
+    public Completeness isComplete(String code) {
+        var js = awaitShell();
+        return Pieces.completeness(js.sourceCodeAnalysis(), code);
+    }
+}

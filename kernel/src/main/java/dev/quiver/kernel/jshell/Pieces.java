@@ -1,0 +1,138 @@
+package dev.quiver.kernel.jshell;
+
+import dev.quiver.kernel.Interpreter.Completeness;
+import java.util.ArrayList;
+import java.util.List;
+import jdk.jshell.SourceCodeAnalysis;
+
+/** Splits a cell into JShell snippets, remembering where each starts in the cell. */
+final class Pieces {
+
+    private Pieces() {
+    }
+
+    /**
+     * @param source what JShell evaluates (a semicolon may have been added)
+     * @param start  where the snippet's text starts in the cell
+     * @param end    where the text this snippet consumed ends in the cell
+     */
+    record Piece(String source, int start, int regionStart, int end) {
+        /** The 1-based line of the cell the snippet starts on. */
+        int line(String cell) {
+            int line = 1;
+            for (int i = 0; i < start && i < cell.length(); i++) {
+                if (cell.charAt(i) == '\n') {
+                    line++;
+                }
+            }
+            return line;
+        }
+    }
+
+    record Region(String text, int start) {
+    }
+
+    static List<Piece> split(SourceCodeAnalysis sca, String code) {
+        var pieces = new ArrayList<Piece>();
+        int offset = 0;
+        String rest = code;
+        while (!rest.isBlank()) {
+            var info = sca.analyzeCompletion(rest);
+            var c = info.completeness();
+            if (c == SourceCodeAnalysis.Completeness.EMPTY) {
+                break;
+            }
+            String source;
+            int consumed;
+            if (c.isComplete()) {
+                source = info.source();
+                consumed = rest.length() - info.remaining().length();
+            } else {
+                source = rest;       // let the compiler say what is wrong with it
+                consumed = rest.length();
+            }
+            if (consumed <= 0) {
+                source = rest;
+                consumed = rest.length();
+            }
+            int lead = 0;
+            var firstLine = source.strip().lines().findFirst().orElse("");
+            if (!firstLine.isEmpty()) {
+                int idx = rest.indexOf(firstLine);
+                lead = idx >= 0 && idx < consumed ? idx : leadingSpace(rest);
+            }
+            pieces.add(new Piece(source, offset + lead, offset, offset + consumed));
+            offset += consumed;
+            rest = rest.substring(consumed);
+        }
+        return pieces;
+    }
+
+    /** The text of the snippet the cursor is in (or at the end of), for completion and inspection. */
+    static Region regionAt(SourceCodeAnalysis sca, String code, int cursor) {
+        int start = 0;
+        for (var p : split(sca, code.substring(0, Math.min(cursor, code.length())))) {
+            if (p.end() < cursor) {
+                start = p.end();
+            } else {
+                start = p.regionStart();
+                break;
+            }
+        }
+        int end = cursor;
+        // Include the rest of the word under the cursor, so inspection sees a whole name.
+        while (end < code.length() && Character.isJavaIdentifierPart(code.charAt(end))) {
+            end++;
+        }
+        return new Region(code.substring(start, end), start);
+    }
+
+    static Completeness completeness(SourceCodeAnalysis sca, String code) {
+        if (code.stripLeading().startsWith("%")) {
+            return new Completeness("complete", "");
+        }
+        String rest = code;
+        while (!rest.isBlank()) {
+            var info = sca.analyzeCompletion(rest);
+            switch (info.completeness()) {
+                case EMPTY -> {
+                    return new Completeness("complete", "");
+                }
+                case COMPLETE, COMPLETE_WITH_SEMI -> {
+                    if (info.remaining().length() >= rest.length()) {
+                        return new Completeness("complete", "");
+                    }
+                    rest = info.remaining();
+                }
+                case DEFINITELY_INCOMPLETE, CONSIDERED_INCOMPLETE -> {
+                    return new Completeness("incomplete", "    ".repeat(Math.max(1, depth(code))));
+                }
+                case UNKNOWN -> {
+                    return new Completeness("invalid", "");
+                }
+            }
+        }
+        return new Completeness("complete", "");
+    }
+
+    private static int depth(String code) {
+        int d = 0;
+        for (int i = 0; i < code.length(); i++) {
+            char ch = code.charAt(i);
+            if (ch == '{' || ch == '(') {
+                d++;
+            } else if ((ch == '}' || ch == ')') && d > 0) {
+                d--;
+            }
+        }
+        return d;
+    }
+
+    private static int leadingSpace(String s) {
+        int i = 0;
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+}

@@ -1,0 +1,229 @@
+package dev.quiver.kernel.jshell;
+
+import com.sun.jdi.BooleanValue;
+import com.sun.jdi.Field;
+import com.sun.jdi.ObjectReference;
+import com.sun.jdi.ReferenceType;
+import com.sun.jdi.StackFrame;
+import com.sun.jdi.ThreadReference;
+import com.sun.jdi.VirtualMachine;
+import dev.quiver.kernel.agent.Agent;
+import java.io.ObjectInput;
+import java.io.ObjectOutput;
+import java.util.Set;
+import jdk.jshell.execution.JdiExecutionControl;
+import jdk.jshell.execution.RemoteExecutionControl;
+
+/**
+ * The kernel's end of JShell's execution engine: JShell's streaming protocol to {@link Agent}
+ * in the cell JVM, JDI class redefinition (inherited), and an interrupt in two steps.
+ *
+ * <h2>Interrupt</h2>
+ * The {@code jshell} tool stops a snippet by throwing an exception into its thread through JDI
+ * ({@code ThreadReference.stop}): that stops anything that runs Java code, but it lands at an
+ * arbitrary point, in the middle of a library call too, and it cannot wake a thread parked in
+ * {@code Thread.sleep} or {@code queue.take()} until the wait ends. So {@link #stop()} first
+ * calls {@code Thread.interrupt()} on the snippet's thread (through JDI): sleeps and waits end
+ * with {@code InterruptedException}, interruptible channels close, and Quiver's runtime loops,
+ * which poll {@code Thread.interrupted()}, end cleanly with {@code KernelInterruptedException}.
+ * Only when the snippet is still running after {@link #POLITE_MS} (a plain {@code while (true)}
+ * loop, code that swallows the interrupt) does it fall back to the JDI stop, as jshell does.
+ */
+final class RemoteControl extends JdiExecutionControl {
+
+    static final long POLITE_MS = 250;
+    private static final Set<String> AGENT_CLASSES = Set.of(Agent.class.getName(), RemoteExecutionControl.class.getName());
+    private static final Set<String> USER_CODE_METHODS = Set.of("invoke", "varValue", "extensionCommand");
+
+    private final VirtualMachine vm;
+    private final Process process;
+    private final Object lock = new Object();
+    private boolean userCodeRunning;
+
+    RemoteControl(ObjectOutput out, ObjectInput in, VirtualMachine vm, Process process) {
+        super(out, in);
+        this.vm = vm;
+        this.process = process;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    @Override
+    protected VirtualMachine vm() {
+        return vm;
+    }
+
+    @Override
+    public String invoke(String className, String methodName) throws RunException, EngineTerminationException, InternalException {
+        running(true);
+        try {
+            return super.invoke(className, methodName);
+        } finally {
+            running(false);
+        }
+    }
+
+    @Override
+    public String varValue(String className, String varName) throws RunException, EngineTerminationException, InternalException {
+        running(true);
+        try {
+            return super.varValue(className, varName);
+        } finally {
+            running(false);
+        }
+    }
+
+    @Override
+    public Object extensionCommand(String command, Object arg) throws RunException, EngineTerminationException, InternalException {
+        running(true);
+        try {
+            return super.extensionCommand(command, arg);
+        } finally {
+            running(false);
+        }
+    }
+
+    /** The rich rendering of the last snippet's value, as JSON text. */
+    String renderLastValue() throws RunException, EngineTerminationException, InternalException {
+        return (String) extensionCommand(Agent.RENDER, null);
+    }
+
+    private void running(boolean running) {
+        synchronized (lock) {
+            userCodeRunning = running;
+            lock.notifyAll();
+        }
+    }
+
+    @Override
+    public void stop() throws EngineTerminationException, InternalException {
+        synchronized (lock) {
+            if (!userCodeRunning) {
+                return;
+            }
+        }
+        try {
+            var target = findUserCode();
+            if (target == null) {
+                return;
+            }
+            target.thread().interrupt();
+            if (waitUntilIdle(POLITE_MS)) {
+                return;
+            }
+            forceStop();
+        } catch (com.sun.jdi.VMDisconnectedException e) {
+            throw new EngineTerminationException("the cell JVM is gone");
+        }
+    }
+
+    private boolean waitUntilIdle(long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        synchronized (lock) {
+            while (userCodeRunning) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    lock.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private record UserCode(ThreadReference thread, ObjectReference agent) {
+    }
+
+    // The thread whose stack holds the agent running user code (inClientCode true), or null.
+    private UserCode findUserCode() throws InternalException {
+        vm.suspend();
+        try {
+            var inClientCode = agentField("inClientCode");
+            for (ThreadReference thread : vm.allThreads()) {
+                for (StackFrame frame : thread.frames()) {
+                    var location = frame.location();
+                    if (AGENT_CLASSES.contains(location.declaringType().name())
+                            && USER_CODE_METHODS.contains(location.method().name())) {
+                        ObjectReference agent = frame.thisObject();
+                        if (((BooleanValue) agent.getValue(inClientCode)).value()) {
+                            return new UserCode(thread, agent);
+                        }
+                        return null;
+                    }
+                }
+            }
+            return null;
+        } catch (com.sun.jdi.IncompatibleThreadStateException e) {
+            throw new InternalException("interrupt: cannot read the cell JVM's threads: " + e);
+        } finally {
+            vm.resume();
+        }
+    }
+
+    // As JdiDefaultExecutionControl.stop: throw the agent's own stop exception into the thread.
+    private void forceStop() throws InternalException {
+        synchronized (lock) {
+            if (!userCodeRunning) {
+                return;
+            }
+        }
+        vm.suspend();
+        boolean resumed = false;
+        try {
+            var target = findUserCodeSuspended();
+            if (target == null) {
+                return;
+            }
+            var expectingStop = agentField("expectingStop");
+            var stopException = agentField("stopException");
+            target.agent().setValue(expectingStop, vm.mirrorOf(true));
+            var stopInstance = (ObjectReference) target.agent().getValue(stopException);
+            vm.resume();
+            resumed = true;
+            target.thread().stop(stopInstance);
+            target.agent().setValue(expectingStop, vm.mirrorOf(false));
+        } catch (com.sun.jdi.InvalidTypeException | com.sun.jdi.ClassNotLoadedException
+                 | com.sun.jdi.IncompatibleThreadStateException e) {
+            throw new InternalException("interrupt: cannot stop the cell: " + e);
+        } finally {
+            if (!resumed) {
+                vm.resume();
+            }
+        }
+    }
+
+    private UserCode findUserCodeSuspended() throws com.sun.jdi.IncompatibleThreadStateException {
+        var inClientCode = agentField("inClientCode");
+        for (ThreadReference thread : vm.allThreads()) {
+            for (StackFrame frame : thread.frames()) {
+                var location = frame.location();
+                if (AGENT_CLASSES.contains(location.declaringType().name())
+                        && USER_CODE_METHODS.contains(location.method().name())) {
+                    ObjectReference agent = frame.thisObject();
+                    return ((BooleanValue) agent.getValue(inClientCode)).value() ? new UserCode(thread, agent) : null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private Field agentField(String name) {
+        ReferenceType type = vm.classesByName(RemoteExecutionControl.class.getName()).getFirst();
+        return type.fieldByName(name);
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        if (process != null) {
+            process.destroyForcibly();
+        }
+    }
+}

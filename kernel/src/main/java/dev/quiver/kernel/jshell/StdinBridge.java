@@ -1,0 +1,41 @@
+package dev.quiver.kernel.jshell;
+
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+
+/**
+ * The cell JVM's {@code System.in}: JShell asks for one byte at a time when a cell reads; when
+ * nothing is buffered, this asks the frontend for a line ({@code input_request}). A line with no
+ * answer (no frontend input, or an interrupt) reads as the end of the stream.
+ */
+final class StdinBridge extends InputStream {
+
+    private final Supplier<String> askForLine;
+    private byte[] line = new byte[0];
+    private int at;
+
+    StdinBridge(Supplier<String> askForLine) {
+        this.askForLine = askForLine;
+    }
+
+    @Override
+    public synchronized int read() throws InterruptedIOException {
+        if (at >= line.length) {
+            String answer = askForLine.get();
+            if (answer == null) {
+                return -1;
+            }
+            line = (answer + "\n").getBytes(StandardCharsets.UTF_8);
+            at = 0;
+        }
+        return line[at++] & 0xFF;
+    }
+
+    /** Drops what the previous cell did not read. */
+    synchronized void discard() {
+        line = new byte[0];
+        at = 0;
+    }
+}
