@@ -43,6 +43,7 @@ public final class KernelMain {
         var historyFile = System.getProperty("quiver.history",
                 Path.of(System.getProperty("user.home"), ".local", "share", "quiver", "kernel-history.jsonl").toString());
         installSigint(interpreter);
+        exitWithParent(interpreter);
         Log.info("listening on " + info.ip() + " (shell " + info.shellPort() + ")");
         new KernelServer(info, interpreter, new History(Path.of(historyFile))).run();
     }
@@ -66,6 +67,15 @@ public final class KernelMain {
             startup.addAll(DEFAULT_IMPORTS);
         }
         return new JShellInterpreter.Config(cp, flags, startup);
+    }
+
+    // A kernel whose frontend died (killed, crashed) would otherwise live on with its cell JVM.
+    private static void exitWithParent(Interpreter interpreter) {
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
+            Log.info("the process that started the kernel exited; exiting too");
+            interpreter.close();
+            Runtime.getRuntime().halt(0);
+        }));
     }
 
     // SIGINT (interrupt_mode "signal" frontends, or Ctrl-C on a terminal) interrupts the cell.

@@ -40,6 +40,13 @@ public final class Agent extends RemoteExecutionControl {
 
     private volatile Object lastValue;
 
+    // Set by the kernel through JDI, with the closer thread interrupted to act on it: the socket
+    // or stream a snippet is blocked on in native code, where neither Thread.interrupt nor an
+    // asynchronous exception reaches it (ServerSocket.accept, a blocking socket read).
+    @SuppressWarnings("unused")
+    private static volatile java.io.Closeable closeTarget;
+    static final String CLOSER_THREAD = "quiver-interrupt-closer";
+
     public static void main(String[] args) throws Exception {
         var socket = new Socket((String) null, Integer.parseInt(args[0]));
         InputStream in = socket.getInputStream();
@@ -50,12 +57,32 @@ public final class Agent extends RemoteExecutionControl {
         outputs.put("display", st -> Display.setSink(new StreamSink(st)));
         Map<String, Consumer<InputStream>> inputs = new HashMap<>();
         inputs.put("in", System::setIn);
+        Thread.ofPlatform().daemon().name(CLOSER_THREAD).start(Agent::closeWhenAsked);
         try {
             Util.forwardExecutionControlAndIO(new Agent(), in, out, outputs, inputs);
         } finally {
             // The kernel closed the connection (shutdown, restart, or it died): threads the user
             // started must not keep this JVM alive as an orphan.
             Runtime.getRuntime().halt(0);
+        }
+    }
+
+    // Parks until interrupted (by the kernel, through JDI), then closes closeTarget.
+    private static void closeWhenAsked() {
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                var target = closeTarget;
+                closeTarget = null;
+                if (target != null) {
+                    try {
+                        target.close();
+                    } catch (Throwable ignored) {
+                        // it may already be closed
+                    }
+                }
+            }
         }
     }
 

@@ -309,11 +309,15 @@ public final class JShellInterpreter implements Interpreter {
             int lineEnd = code.indexOf('\n', lineStart);
             var text = code.substring(lineStart, lineEnd < 0 ? code.length() : lineEnd);
             int column = cellPos - lineStart + 1;
-            var message = d.getMessage(Locale.ROOT);
+            // javac's "location: class" names JShell's wrapper class, which means nothing to the user.
+            var messageLines = d.getMessage(Locale.ROOT).lines()
+                    .filter(l -> !l.strip().startsWith("location: class")).toList();
+            var message = messageLines.isEmpty() ? "error" : messageLines.getFirst();
             if (first == null) {
-                first = message.lines().findFirst().orElse(message);
+                first = message;
             }
             lines.add("\u001b[31mcell [" + cell + "] line " + line + ", column " + column + ": " + message + "\u001b[0m");
+            messageLines.stream().skip(1).forEach(l -> lines.add("  " + l.strip()));
             lines.add("    " + text);
             lines.add("    " + " ".repeat(Math.max(0, Math.min(column - 1, text.length()))) + "^");
         }
@@ -359,11 +363,10 @@ public final class JShellInterpreter implements Interpreter {
         var file = f.getFileName();
         if (file != null && file.startsWith("#")) {
             var place = snippetPlace.get(file.substring(1));
-            var method = f.getMethodName().equals("do_it$") ? "" : f.getMethodName() + " ";
-            if (place != null) {
-                return method + "(cell [" + place[0] + "], line " + (place[1] + Math.max(1, f.getLineNumber()) - 1) + ")";
-            }
-            return method + "(snippet " + file + ", line " + f.getLineNumber() + ")";
+            var where = place != null
+                    ? "cell [" + place[0] + "], line " + (place[1] + Math.max(1, f.getLineNumber()) - 1)
+                    : "snippet " + file + ", line " + f.getLineNumber();
+            return f.getMethodName().equals("do_it$") ? where : f.getMethodName() + " (" + where + ")";
         }
         return f.toString();
     }

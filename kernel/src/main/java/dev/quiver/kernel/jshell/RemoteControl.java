@@ -114,6 +114,10 @@ final class RemoteControl extends JdiExecutionControl {
                 return;
             }
             forceStop();
+            if (waitUntilIdle(POLITE_MS)) {
+                return;
+            }
+            closeBlockingResource();
         } catch (com.sun.jdi.VMDisconnectedException e) {
             throw new EngineTerminationException("the cell JVM is gone");
         }
@@ -214,6 +218,54 @@ final class RemoteControl extends JdiExecutionControl {
         return null;
     }
 
+    // The snippet is blocked in native I/O: close the socket or stream it waits on, from the
+    // agent's closer thread (see Agent.closeTarget). The pending stop exception then ends it.
+    private void closeBlockingResource() throws InternalException {
+        vm.suspend();
+        try {
+            var target = findUserCodeSuspended();
+            if (target == null) {
+                return;
+            }
+            ObjectReference closeable = null;
+            for (StackFrame frame : target.thread().frames()) {
+                var type = frame.location().declaringType();
+                if (AGENT_CLASSES.contains(type.name())) {
+                    break;
+                }
+                var self = frame.thisObject();
+                if (self != null && isJdkCloseable(self.referenceType())) {
+                    closeable = self;
+                    break;
+                }
+            }
+            if (closeable == null) {
+                return;
+            }
+            var agentType = (com.sun.jdi.ClassType) vm.classesByName(Agent.class.getName()).getFirst();
+            agentType.setValue(agentType.fieldByName("closeTarget"), closeable);
+            for (ThreadReference t : vm.allThreads()) {
+                if (t.name().equals("quiver-interrupt-closer")) {
+                    t.interrupt();
+                }
+            }
+        } catch (com.sun.jdi.InvalidTypeException | com.sun.jdi.ClassNotLoadedException
+                 | com.sun.jdi.IncompatibleThreadStateException e) {
+            throw new InternalException("interrupt: cannot close the blocking resource: " + e);
+        } finally {
+            vm.resume();
+        }
+    }
+
+    private static boolean isJdkCloseable(ReferenceType type) {
+        var name = type.name();
+        if (!(name.startsWith("java.") || name.startsWith("sun.") || name.startsWith("jdk."))) {
+            return false;
+        }
+        return type instanceof com.sun.jdi.ClassType c
+                && c.allInterfaces().stream().anyMatch(i -> i.name().equals("java.io.Closeable"));
+    }
+
     private Field agentField(String name) {
         ReferenceType type = vm.classesByName(RemoteExecutionControl.class.getName()).getFirst();
         return type.fieldByName(name);
@@ -223,7 +275,16 @@ final class RemoteControl extends JdiExecutionControl {
     public void close() {
         super.close();
         if (process != null) {
-            process.destroyForcibly();
+            try {
+                // After System.exit the JVM is already on its way out: let it finish, so its
+                // exit status is what the cell asked for and not our kill's.
+                if (!process.waitFor(500, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
