@@ -22,8 +22,14 @@ public interface Interpreter extends AutoCloseable {
     }
 
     sealed interface Outcome {
-        /** @param result the value of the cell's last expression, or null */
-        record Ok(MimeBundle result) implements Outcome {
+        /**
+         * @param result the value of the cell's last expression, or null
+         * @param page   text for the frontend's pager (help on {@code name?}), or null
+         */
+        record Ok(MimeBundle result, MimeBundle page) implements Outcome {
+            public Ok(MimeBundle result) {
+                this(result, null);
+            }
         }
 
         record Error(String ename, String evalue, List<String> traceback) implements Outcome {

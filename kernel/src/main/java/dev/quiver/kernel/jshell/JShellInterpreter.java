@@ -183,6 +183,13 @@ public final class JShellInterpreter implements Interpreter {
         output = out;
         interrupted = false;
         stdin.discard();
+        var help = code.strip();
+        if (help.endsWith("?") && !help.endsWith("??") && help.indexOf('\n') < 0 && help.length() > 1) {
+            // "Math.max?" asks for help, as in IPython: the documentation goes to the pager.
+            var name = help.substring(0, help.length() - 1);
+            var doc = inspect(name, name.length(), 0);
+            return new Outcome.Ok(null, doc.found() ? doc.bundle() : MimeBundle.text("no documentation found for " + name));
+        }
         var sca = js.sourceCodeAnalysis();
         SnippetEvent last = null;
         for (var piece : Pieces.split(sca, code)) {

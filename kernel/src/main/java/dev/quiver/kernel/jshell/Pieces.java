@@ -99,6 +99,10 @@ final class Pieces {
                     return new Completeness("complete", "");
                 }
                 case COMPLETE, COMPLETE_WITH_SEMI -> {
+                    // Complete but not Java ("1 +* 2;"): JShell parses it, without running it, to an erroneous snippet.
+                    if (sca.sourceToSnippets(info.source()).stream().anyMatch(sn -> sn.kind() == jdk.jshell.Snippet.Kind.ERRONEOUS)) {
+                        return new Completeness("invalid", "");
+                    }
                     if (info.remaining().length() >= rest.length()) {
                         return new Completeness("complete", "");
                     }

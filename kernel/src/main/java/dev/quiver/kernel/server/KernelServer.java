@@ -240,7 +240,13 @@ public final class KernelServer {
                 var r = ok();
                 r.put("execution_count", count);
                 r.putObject("user_expressions");
-                r.putArray("payload");
+                var payload = r.putArray("payload");
+                if (ok.page() != null) {
+                    var page = payload.addObject();
+                    page.put("source", "page");
+                    page.set("data", bundle(ok.page()).get("data"));
+                    page.put("start", 0);
+                }
                 yield r;
             }
             case Interpreter.Outcome.Error err -> {

@@ -1,0 +1,138 @@
+package dev.quiver.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kernel against real Jupyter clients. Each test runs one Python script from
+ * src/test/python with Debian's /usr/bin/python3 against a kernelspec written here that starts
+ * the kernel from this build's class path. A missing Debian package skips the test loudly, or
+ * fails it under CI=true.
+ */
+class KernelEndToEndTest {
+
+    static final String KERNEL = "quiver-test";
+    static final Path ROOT = Path.of(System.getProperty("quiver.root", "..")).toAbsolutePath().normalize();
+    static final Path SCRIPTS = ROOT.resolve("tests/src/test/python");
+
+    @TempDir
+    static Path jupyter;
+
+    @BeforeAll
+    static void writeKernelspec() throws IOException {
+        var dir = jupyter.resolve("kernels").resolve(KERNEL);
+        Files.createDirectories(dir);
+        var cp = System.getProperty("java.class.path");
+        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var argv = List.of(java, "-XX:+UseSerialGC", "-Dquiver.user.classpath=" + cp,
+                "-Dquiver.jvm.flags=" + System.getProperty("quiver.jvm.flags", ""),
+                "-Dquiver.startup=" + ROOT.resolve("runtime/src/main/jshell/startup.jsh"),
+                "-Dquiver.history=" + jupyter.resolve("history.jsonl"),
+                "-cp", cp, "dev.quiver.kernel.KernelMain", "{connection_file}");
+        var json = new StringBuilder("{\"argv\": [");
+        for (int i = 0; i < argv.size(); i++) {
+            json.append(i == 0 ? "" : ", ").append(quote(argv.get(i)));
+        }
+        json.append("], \"display_name\": \"Java (Quiver test)\", \"language\": \"java\", \"interrupt_mode\": \"message\"}");
+        Files.writeString(dir.resolve("kernel.json"), json.toString());
+    }
+
+    static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /** Skips (or fails under CI=true) when a Debian package the test needs is missing. */
+    static void need(String debianPackage, String pythonModuleOrNull, String commandOrNull) throws Exception {
+        boolean ok = Files.isExecutable(Path.of("/usr/bin/python3"));
+        if (ok && pythonModuleOrNull != null) {
+            ok = run(List.of("/usr/bin/python3", "-c", "import " + pythonModuleOrNull), 60, false) == 0;
+        }
+        if (ok && commandOrNull != null) {
+            ok = run(List.of("sh", "-c", "command -v " + commandOrNull), 10, false) == 0;
+        }
+        if (ok) {
+            return;
+        }
+        var message = "SKIPPED: Debian package " + debianPackage + " is missing (sudo apt-get install " + debianPackage + ")";
+        System.out.println("*** " + message);
+        if ("true".equals(System.getenv("CI"))) {
+            fail(message + "; CI=true makes this a failure");
+        }
+        Assumptions.abort(message);
+    }
+
+    static int run(List<String> command, int timeoutSeconds, boolean show) throws Exception {
+        var pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("JUPYTER_PATH", jupyter.toString());
+        pb.environment().put("JUPYTER_RUNTIME_DIR", jupyter.resolve("runtime").toString());
+        pb.environment().put("QUIVER_TEST_KERNEL", KERNEL);
+        pb.environment().put("PYTHONUNBUFFERED", "1");
+        pb.environment().put("PYDEVD_DISABLE_FILE_VALIDATION", "1");
+        var p = pb.start();
+        var out = new ArrayList<String>();
+        var reader = Thread.ofPlatform().start(() -> {
+            try (var r = p.inputReader(StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (show) {
+                        System.out.println("  | " + line);
+                    }
+                    out.add(line);
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            reader.join(2000);
+            fail(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s");
+        }
+        reader.join(5000);
+        return p.exitValue();
+    }
+
+    static void python(String script, int timeoutSeconds) throws Exception {
+        System.out.println("== " + script);
+        assertEquals(0, run(List.of("/usr/bin/python3", "-u", SCRIPTS.resolve(script).toString()), timeoutSeconds, true),
+                script + " failed (its output is above)");
+    }
+
+    @Test
+    void conformanceSuite() throws Exception {
+        need("python3-jupyter-kernel-test", "jupyter_kernel_test", null);
+        python("test_conformance.py", 300);
+    }
+
+    @Test
+    void throughJupyterClient() throws Exception {
+        need("python3-jupyter-client", "jupyter_client", null);
+        python("test_client.py", 300);
+    }
+
+    @Test
+    void nbconvertExecutesTestNotebook() throws Exception {
+        need("jupyter-nbconvert", "nbconvert", "jupyter-nbconvert");
+        need("python3-nbclient", "nbclient", null);
+        python("test_nbconvert.py", 300);
+    }
+
+    @Test
+    void consoleAnswersACell() throws Exception {
+        need("jupyter-console", "jupyter_console", "jupyter-console");
+        python("test_console.py", 120);
+    }
+}
