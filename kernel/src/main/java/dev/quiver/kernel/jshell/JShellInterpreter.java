@@ -123,6 +123,12 @@ public final class JShellInterpreter implements Interpreter {
                 .compilerOptions("--class-path", config.classPath())
                 .remoteVMOptions(remoteOptions.toArray(String[]::new))
                 .build();
+        // JShell closes itself when its engine ends (System.exit in a cell, a crash).
+        js.onShutdown(closed -> {
+            if (deathReason == null) {
+                deathReason = "the cell JVM ended";
+            }
+        });
         for (var line : config.startup()) {
             for (var e : js.eval(line)) {
                 if (e.status() == Snippet.Status.REJECTED) {
@@ -373,7 +379,7 @@ public final class JShellInterpreter implements Interpreter {
             var where = place != null
                     ? "cell [" + place[0] + "], line " + (place[1] + Math.max(1, f.getLineNumber()) - 1)
                     : "snippet " + file + ", line " + f.getLineNumber();
-            return f.getMethodName().equals("do_it$") ? where : f.getMethodName() + " (" + where + ")";
+            return f.getMethodName().isEmpty() || f.getMethodName().equals("do_it$") ? where : f.getMethodName() + " (" + where + ")";
         }
         return f.toString();
     }

@@ -17,10 +17,14 @@ final class Pieces {
      * @param end    where the text this snippet consumed ends in the cell
      */
     record Piece(String source, int start, int regionStart, int end) {
-        /** The 1-based line of the cell the snippet starts on. */
+        /** The 1-based line of the cell the snippet's code starts on (JShell counts lines from its first non-blank). */
         int line(String cell) {
+            int first = start;
+            while (first < cell.length() && Character.isWhitespace(cell.charAt(first))) {
+                first++;
+            }
             int line = 1;
-            for (int i = 0; i < start && i < cell.length(); i++) {
+            for (int i = 0; i < first && i < cell.length(); i++) {
                 if (cell.charAt(i) == '\n') {
                     line++;
                 }
@@ -55,10 +59,14 @@ final class Pieces {
                 source = rest;
                 consumed = rest.length();
             }
-            int lead = 0;
-            var firstLine = source.strip().lines().findFirst().orElse("");
-            if (!firstLine.isEmpty()) {
-                int idx = rest.indexOf(firstLine);
+            // Where JShell's source starts in the cell: its diagnostics and line numbers count from there.
+            int lead = rest.indexOf(source);
+            if (lead < 0 && source.endsWith(";")) {
+                lead = rest.indexOf(source.substring(0, source.length() - 1));    // JShell added the semicolon
+            }
+            if (lead < 0 || lead >= consumed) {
+                var firstLine = source.strip().lines().findFirst().orElse("");
+                int idx = firstLine.isEmpty() ? -1 : rest.indexOf(firstLine);
                 lead = idx >= 0 && idx < consumed ? idx : leadingSpace(rest);
             }
             pieces.add(new Piece(source, offset + lead, offset, offset + consumed));

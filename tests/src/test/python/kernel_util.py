@@ -1,0 +1,72 @@
+"""Helpers for the Quiver kernel tests: start a kernel, run cells, watch processes."""
+import os
+import time
+from queue import Empty
+
+from jupyter_client.manager import start_new_kernel
+
+KERNEL = os.environ.get("QUIVER_TEST_KERNEL", "quiver-java")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def start():
+    return start_new_kernel(kernel_name=KERNEL, startup_timeout=120)
+
+
+def run(kc, code, timeout=60, allow_stdin=False, stdin_hook=None):
+    """Runs a cell; returns (reply content, [(msg_type, content, arrival time)])."""
+    outputs = []
+    kwargs = {}
+    if stdin_hook is not None:
+        kwargs["stdin_hook"] = stdin_hook
+    reply = kc.execute_interactive(code, allow_stdin=allow_stdin, timeout=timeout,
+                                   output_hook=lambda m: outputs.append((m["msg_type"], m["content"], time.time())),
+                                   **kwargs)
+    return reply["content"], [o for o in outputs if o[0] not in ("status", "execute_input")]
+
+
+def value(kc, code):
+    """The text/plain result of a cell that must succeed."""
+    content, outputs = run(kc, code)
+    assert content["status"] == "ok", (code, content, outputs)
+    results = [o[1]["data"]["text/plain"] for o in outputs if o[0] == "execute_result"]
+    assert results, (code, outputs)
+    return results[-1]
+
+
+def children(pid):
+    """Pids of the direct children of pid."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    out.append(int(entry))
+            except OSError:
+                pass
+    return out
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def drain(kc):
+    for get in (kc.get_iopub_msg, kc.get_shell_msg):
+        while True:
+            try:
+                get(timeout=0.2)
+            except Empty:
+                break

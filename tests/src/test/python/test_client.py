@@ -1,0 +1,269 @@
+"""The Quiver kernel through jupyter_client: interrupts, stdin, redefinition, security, robustness,
+comms, System.exit, shutdown and restart."""
+import json
+import os
+import random
+import time
+import unittest
+import uuid
+
+import zmq
+
+from kernel_util import alive, children, cpu_seconds, drain, run, start, value
+
+
+class OneKernel(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = start()
+        cls.pid = cls.km.provisioner.process.pid
+        value(cls.kc, '1 + 1')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kc.stop_channels()
+        cls.km.shutdown_kernel(now=False)
+
+    def cell_jvm(self):
+        kids = children(self.pid)
+        self.assertEqual(len(kids), 1, f"expected one cell JVM under the kernel, found {kids}")
+        return kids[0]
+
+    def interrupt_case(self, setup, code):
+        kc = self.kc
+        run(kc, setup)
+        msg_id = kc.execute(code)
+        time.sleep(1.5)                       # let it get going
+        t0 = time.time()
+        self.km.interrupt_kernel()
+        while True:
+            reply = kc.get_shell_msg(timeout=10)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        elapsed = time.time() - t0
+        drain(kc)
+        self.assertEqual(reply["content"]["status"], "error", reply["content"])
+        self.assertLess(elapsed, 1.0, f"interrupt of {code!r} took {elapsed:.2f} s")
+        # Every variable defined before is still there.
+        self.assertEqual(value(kc, 'kept + "/" + keptNumber'), "before/7")
+        # Nothing is left running: the cell JVM goes back to idle.
+        jvm = self.cell_jvm()
+        c0 = cpu_seconds(jvm) + cpu_seconds(self.pid)
+        time.sleep(2)
+        used = cpu_seconds(jvm) + cpu_seconds(self.pid) - c0
+        self.assertLess(used, 0.5, f"after interrupting {code!r} the kernel still used {used:.2f} s CPU in 2 s")
+        print(f"interrupt of {code!r}: {elapsed * 1000:.0f} ms, then {used:.2f} s CPU in 2 s")
+
+    def test_01_interrupt_busy_loop(self):
+        self.interrupt_case('String kept = "before"; int keptNumber = 7;', 'while (true) { }')
+
+    def test_02_interrupt_sleep(self):
+        self.interrupt_case('long sleeps = 0;', 'Thread.sleep(1_000_000);')
+
+    def test_03_interrupt_blocking_socket_accept(self):
+        self.interrupt_case('var server = new java.net.ServerSocket(0);', 'server.accept();')
+
+    def test_04_interrupt_blocking_socket_read(self):
+        self.interrupt_case(
+            'var listener = new java.net.ServerSocket(0); var client = new java.net.Socket("127.0.0.1", listener.getLocalPort()); var peer = listener.accept();',
+            'client.getInputStream().read();')
+
+    def test_05_interrupt_runtime_computation(self):
+        self.interrupt_case('var big = Tensor.randn(1000, 1000);',
+                            'for (int i = 0; i < 100_000; i++) big = big.matmul(big).tanh();')
+
+    def test_06_interrupt_swallowing_code(self):
+        self.interrupt_case('int swallowed = 0;',
+                            'while (true) { try { Thread.sleep(10); } catch (InterruptedException e) { swallowed++; } }')
+
+    def test_10_stdin_round_trip(self):
+        prompts = []
+
+        def answer(msg):
+            prompts.append(msg["content"]["prompt"])
+            self.kc.input("forty two")
+
+        content, outputs = run(self.kc, 'var scanner = new Scanner(System.in); scanner.nextLine().toUpperCase()',
+                               allow_stdin=True, stdin_hook=answer)
+        self.assertEqual(content["status"], "ok", content)
+        self.assertEqual(len(prompts), 1)
+        self.assertEqual([o[1]["data"]["text/plain"] for o in outputs if o[0] == "execute_result"], ["FORTY TWO"])
+
+    def test_11_stdin_not_allowed(self):
+        content, _ = run(self.kc, 'new Scanner(System.in).nextLine()', allow_stdin=False)
+        self.assertEqual(content["status"], "error")
+        self.assertEqual(content["ename"], "java.util.NoSuchElementException")
+
+    def test_20_redefinition_keeps_variables(self):
+        kc = self.kc
+        run(kc, 'int x = 5; String s = "a"; var list = new ArrayList<Integer>(List.of(1, 2));')
+        run(kc, 'int f() { return 1; }')
+        run(kc, 'int g() { return f() + x; }')
+        self.assertEqual(value(kc, 'g()'), "6")
+        run(kc, 'import java.util.concurrent.atomic.AtomicInteger;')     # a new import recompiles
+        run(kc, 'var counter = new AtomicInteger(3);')
+        run(kc, 'int f() { return 2; }')                                  # redefinition
+        run(kc, 'import java.util.stream.*;')
+        run(kc, 'class Box { int v = 9; }')
+        run(kc, 'var box = new Box();')
+        run(kc, 'int x2() { return x * 2; }')
+        self.assertEqual(value(kc, 'x + s + list + counter.get() + g() + box.v + x2()'), "5a[1, 2]37910")
+
+    def test_21_compile_error_points_at_the_cell(self):
+        content, outputs = run(self.kc, 'int ok = 1;\nint bad = ok + missing;')
+        self.assertEqual(content["status"], "error")
+        self.assertEqual(content["ename"], "CompilationError")
+        text = "\n".join(content["traceback"])
+        self.assertIn("line 2, column 16", text)
+        self.assertIn("                ^", text)
+
+    def test_22_runtime_error_trimmed_to_user_code(self):
+        run(self.kc, 'int divide(int a, int b) { return a / b; }')
+        content, _ = run(self.kc, 'int zero = 0;\ndivide(1, zero)')
+        self.assertEqual(content["ename"], "java.lang.ArithmeticException")
+        text = "\n".join(content["traceback"])
+        self.assertIn("at divide (cell [", text)
+        self.assertRegex(text, r"at cell \[\d+\], line 2")
+        self.assertNotIn("jdk.jshell", text)
+        self.assertNotIn("dev.quiver.kernel", text)
+
+    def test_23_stream_arrives_while_the_cell_runs(self):
+        content, outputs = run(self.kc, 'System.out.println("first"); Thread.sleep(1500); System.out.println("second");')
+        streams = [o for o in outputs if o[0] == "stream"]
+        self.assertEqual("".join(o[1]["text"] for o in streams), "first\nsecond\n")
+        self.assertGreater(streams[-1][2] - streams[0][2], 1.0, "the first line waited for the cell to end")
+
+    def test_24_rich_result_and_display(self):
+        content, outputs = run(self.kc, 'show("progress", "0%"); show("progress", "100%"); Tensor.ones(2, 2)')
+        kinds = [o[0] for o in outputs]
+        self.assertEqual(kinds, ["display_data", "update_display_data", "execute_result"])
+        self.assertEqual(outputs[0][1]["transient"]["display_id"], "progress")
+        self.assertIn("text/html", outputs[2][1]["data"])
+
+    def test_30_tampered_message_is_not_executed(self):
+        kc = self.kc
+        session = kc.session
+        msg = session.msg("execute_request", {"code": "int tampered = 1;", "silent": False, "store_history": True,
+                                              "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+        frames = session.serialize(msg)
+        i = frames.index(b"<IDS|MSG>")
+        content = json.loads(frames[i + 5])
+        content["code"] = "int tampered = 2;"
+        frames[i + 5] = json.dumps(content).encode()
+        kc.shell_channel.socket.send_multipart(frames)
+        unsigned = session.serialize(session.msg("execute_request", dict(content, code="int unsigned = 3;")))
+        unsigned[unsigned.index(b"<IDS|MSG>") + 1] = b""
+        kc.shell_channel.socket.send_multipart(unsigned)
+        time.sleep(1)
+        content, _ = run(kc, 'tampered')
+        self.assertEqual(content["status"], "error", "the tampered cell ran")
+        content, _ = run(kc, 'unsigned')
+        self.assertEqual(content["status"], "error", "the unsigned cell ran")
+
+    def test_31_malformed_frames_leave_the_kernel_answering(self):
+        ctx = zmq.Context.instance()
+        info = self.km.get_connection_info()
+        rng = random.Random(1234)
+        valid = self.kc.session.serialize(self.kc.session.msg("kernel_info_request", {}))
+        sockets = []
+        for port in (info["shell_port"], info["control_port"], info["stdin_port"]):
+            s = ctx.socket(zmq.DEALER)
+            s.linger = 0
+            s.connect(f"tcp://{info['ip']}:{port}")
+            sockets.append(s)
+        for n in range(1000):
+            kind = rng.randrange(6)
+            if kind == 0:
+                frames = [rng.randbytes(rng.randrange(0, 64)) for _ in range(rng.randrange(1, 8))]
+            elif kind == 1:
+                frames = [b"<IDS|MSG>"] + [rng.randbytes(rng.randrange(0, 32)) for _ in range(rng.randrange(0, 7))]
+            elif kind == 2:   # valid structure, bad signature
+                frames = list(valid)
+                frames[frames.index(b"<IDS|MSG>") + 1] = rng.randbytes(64).hex().encode()[:64]
+            elif kind == 3:   # truncated
+                frames = list(valid)[: rng.randrange(1, len(valid))]
+            elif kind == 4:   # not JSON, not objects
+                frames = [b"<IDS|MSG>", b"", b"[1,2]", b"null", b"{", b"\xff\xfe"]
+            else:
+                frames = [b"<IDS|MSG>", b"sig"] + [json.dumps(rng.choice([{}, [], 1, "x", {"msg_type": 5}])).encode()
+                                                   for _ in range(4)] + [rng.randbytes(2000)]
+            rng.choice(sockets).send_multipart(frames)
+        for s in sockets:
+            s.close()
+        self.assertTrue(self.kc.is_alive())
+        reply = self.kc.kernel_info(reply=True, timeout=30)
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertEqual(value(self.kc, '40 + 2'), "42")
+        self.assertTrue(self.kc.hb_channel.is_beating())
+
+    def test_40_comms(self):
+        kc = self.kc
+        comm_id = uuid.uuid4().hex
+        kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "quiver.echo", "data": {}}))
+        info = kc.comm_info(target_name="quiver.echo", reply=True, timeout=10)
+        self.assertIn(comm_id, info["content"]["comms"])
+        drain(kc)
+        kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"ping": 1}}))
+        echo = self.wait_iopub("comm_msg")
+        self.assertEqual(echo["content"], {"comm_id": comm_id, "data": {"ping": 1}})
+        kc.shell_channel.send(kc.session.msg("comm_close", {"comm_id": comm_id, "data": {}}))
+        time.sleep(0.3)
+        info = kc.comm_info(reply=True, timeout=10)
+        self.assertNotIn(comm_id, info["content"]["comms"])
+        other = uuid.uuid4().hex
+        kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": other, "target_name": "nobody", "data": {}}))
+        closed = self.wait_iopub("comm_close")
+        self.assertEqual(closed["content"]["comm_id"], other)
+
+    def wait_iopub(self, msg_type, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = self.kc.get_iopub_msg(timeout=timeout)
+            if m["msg_type"] == msg_type:
+                return m
+        self.fail(f"no {msg_type} on iopub")
+
+    def test_50_system_exit_is_reported_and_recovered(self):
+        old = self.cell_jvm()
+        content, _ = run(self.kc, 'System.exit(3)')
+        self.assertEqual(content["status"], "error")
+        self.assertEqual(content["ename"], "JvmExited")
+        self.assertIn("status 3", content["evalue"])
+        self.assertEqual(value(self.kc, '1 + 1'), "2")
+        time.sleep(0.5)
+        self.assertFalse(alive(old))
+
+
+class Lifecycle(unittest.TestCase):
+    def test_shutdown_and_restart(self):
+        km, kc = start()
+        try:
+            value(kc, 'int before = 1; before')
+            pid = km.provisioner.process.pid
+            jvm = children(pid)
+            t0 = time.time()
+            km.restart_kernel(now=False)
+            restart = time.time() - t0
+            self.assertFalse(alive(pid), "the old kernel process is still there after restart")
+            for c in jvm:
+                self.assertFalse(alive(c), "the old cell JVM is still there after restart")
+            kc.wait_for_ready(timeout=60)
+            content, _ = run(kc, 'before')
+            self.assertEqual(content["status"], "error", "a variable survived the restart")
+            self.assertEqual(value(kc, '2 + 2'), "4")
+            print(f"restart took {restart:.2f} s")
+            pid = km.provisioner.process.pid
+            t0 = time.time()
+            km.shutdown_kernel(now=False)
+            took = time.time() - t0
+            self.assertFalse(alive(pid))
+            self.assertLess(took, 3.0, f"shutdown took {took:.2f} s")
+            print(f"shutdown took {took:.2f} s")
+        finally:
+            kc.stop_channels()
+            if km.is_alive():
+                km.shutdown_kernel(now=True)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
