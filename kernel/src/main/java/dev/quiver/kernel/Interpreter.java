@@ -26,9 +26,13 @@ public interface Interpreter extends AutoCloseable {
          * @param result the value of the cell's last expression, or null
          * @param page   text for the frontend's pager (help on {@code name?}), or null
          */
-        record Ok(MimeBundle result, MimeBundle page) implements Outcome {
+        record Ok(MimeBundle result, MimeBundle page, String nextInput) implements Outcome {
             public Ok(MimeBundle result) {
-                this(result, null);
+                this(result, null, null);
+            }
+
+            public Ok(MimeBundle result, MimeBundle page) {
+                this(result, page, null);
             }
         }
 
@@ -56,6 +60,11 @@ public interface Interpreter extends AutoCloseable {
     Inspection inspect(String code, int cursor, int detailLevel);
 
     Completeness isComplete(String code);
+
+    /** Adds jars or folders to the class path of the code cells run; false when not supported. */
+    default boolean addToClasspath(String path) {
+        return false;
+    }
 
     /** Stops the running cell, if any, from another thread. */
     void interrupt();

@@ -1,6 +1,7 @@
 package dev.quiver.kernel;
 
 import dev.quiver.kernel.jshell.JShellInterpreter;
+import dev.quiver.kernel.magic.MagicInterpreter;
 import dev.quiver.kernel.server.History;
 import dev.quiver.kernel.server.KernelServer;
 import dev.quiver.kernel.server.Log;
@@ -39,7 +40,7 @@ public final class KernelMain {
             System.exit(2);
         }
         var info = ConnectionInfo.read(Path.of(args[0]));
-        var interpreter = new JShellInterpreter(config());
+        var interpreter = new MagicInterpreter(new JShellInterpreter(config()));
         var historyFile = System.getProperty("quiver.history",
                 Path.of(System.getProperty("user.home"), ".local", "share", "quiver", "kernel-history.jsonl").toString());
         installSigint(interpreter);

@@ -384,6 +384,12 @@ public final class JShellInterpreter implements Interpreter {
         return f.toString();
     }
 
+    @Override
+    public boolean addToClasspath(String path) {
+        awaitShell().addToClasspath(path);
+        return true;
+    }
+
     // ---------------------------------------------------------------------------------------
     // Interrupt and stdin
 

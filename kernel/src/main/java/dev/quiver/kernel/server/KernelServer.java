@@ -247,6 +247,12 @@ public final class KernelServer {
                     page.set("data", bundle(ok.page()).get("data"));
                     page.put("start", 0);
                 }
+                if (ok.nextInput() != null) {
+                    var next = payload.addObject();
+                    next.put("source", "set_next_input");
+                    next.put("text", ok.nextInput());
+                    next.put("replace", true);
+                }
                 yield r;
             }
             case Interpreter.Outcome.Error err -> {

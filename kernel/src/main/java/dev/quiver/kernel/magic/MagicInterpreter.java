@@ -1,0 +1,186 @@
+package dev.quiver.kernel.magic;
+
+import dev.quiver.display.MimeBundle;
+import dev.quiver.kernel.Interpreter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * IPython-style magics in front of any {@link Interpreter}: a cell that starts with
+ * {@code %%name} is handled whole; lines that start with {@code %name} at the top of a cell are
+ * handled one by one, and the rest of the cell goes to the interpreter.
+ */
+public final class MagicInterpreter implements Interpreter {
+
+    static final List<String> CELL_MAGICS = List.of("html", "markdown", "latex", "time");
+    static final List<String> LINE_MAGICS = List.of("time", "timeit", "load", "classpath", "maven", "lsmagic");
+
+    private final Interpreter java;
+
+    public MagicInterpreter(Interpreter java) {
+        this.java = java;
+    }
+
+    @Override
+    public Outcome execute(String code, int executionCount, Output out) {
+        var stripped = code.stripLeading();
+        if (stripped.startsWith("%%")) {
+            int nl = stripped.indexOf('\n');
+            var header = (nl < 0 ? stripped : stripped.substring(0, nl)).substring(2).strip();
+            var body = nl < 0 ? "" : stripped.substring(nl + 1);
+            var name = header.split("\\s+", 2)[0];
+            return switch (name) {
+                case "html" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_HTML, body));
+                case "markdown" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_MARKDOWN, body));
+                case "latex" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_LATEX, body));
+                case "time" -> timed(body, executionCount, out);
+                default -> unknown("%%" + name, CELL_MAGICS, "%%");
+            };
+        }
+        var lines = code.lines().toList();
+        int i = 0;
+        while (i < lines.size() && (lines.get(i).isBlank() || lines.get(i).stripLeading().startsWith("%"))) {
+            var line = lines.get(i).strip();
+            i++;
+            if (line.isEmpty()) {
+                continue;
+            }
+            var parts = line.substring(1).split("\\s+", 2);
+            var arg = parts.length > 1 ? parts[1].strip() : "";
+            Outcome outcome = switch (parts[0]) {
+                case "time" -> timed(arg, executionCount, out);
+                case "timeit" -> timeit(arg, executionCount, out);
+                case "load" -> load(arg);
+                case "classpath" -> classpath(arg, out);
+                case "maven" -> error("NotImplemented", "%maven is not implemented yet; download the jar and use %classpath PATH");
+                case "lsmagic" -> new Outcome.Ok(MimeBundle.text(
+                        "Cell magics: %%" + String.join(" %%", CELL_MAGICS) + "\nLine magics: %" + String.join(" %", LINE_MAGICS)));
+                default -> unknown("%" + parts[0], LINE_MAGICS, "%");
+            };
+            var rest = String.join("\n", lines.subList(i, lines.size()));
+            if (!(outcome instanceof Outcome.Ok) || rest.isBlank()) {
+                return outcome;
+            }
+        }
+        return java.execute(String.join("\n", lines.subList(i, lines.size())), executionCount, out);
+    }
+
+    private static Outcome show(Output out, MimeBundle bundle) {
+        out.display(bundle, null, false);
+        return new Outcome.Ok(null);
+    }
+
+    private Outcome timed(String code, int executionCount, Output out) {
+        long t0 = System.nanoTime();
+        var outcome = java.execute(code, executionCount, out);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        out.stream("stdout", String.format(Locale.ROOT, "Wall time: %.1f ms%n", ms));
+        return outcome;
+    }
+
+    // The code runs in a loop inside the cell JVM: as an expression if it is one, else as statements.
+    private Outcome timeit(String code, int executionCount, Output out) {
+        if (code.isBlank()) {
+            return error("UsageError", "%timeit needs code on the same line, e.g. %timeit Math.sqrt(2.0)");
+        }
+        var body = code.strip();
+        if (body.endsWith(";")) {
+            body = body.substring(0, body.length() - 1);
+        }
+        var asExpression = java.execute("dev.quiver.kernel.agent.TimeIt.measure(() -> (Object) (" + body + "));",
+                executionCount, out);
+        if (!(asExpression instanceof Outcome.Error e) || !e.ename().equals("CompilationError")) {
+            return asExpression;
+        }
+        return java.execute("dev.quiver.kernel.agent.TimeIt.measure(() -> { " + body + "; return null; });", executionCount, out);
+    }
+
+    private static Outcome load(String file) {
+        if (file.isBlank()) {
+            return error("UsageError", "%load needs a file name, e.g. %load snippets/model.jsh");
+        }
+        try {
+            return new Outcome.Ok(null, null, "// %load " + file + "\n" + Files.readString(Path.of(file)));
+        } catch (IOException e) {
+            return error("FileNotFound", "%load: cannot read " + Path.of(file).toAbsolutePath() + ": " + e.getMessage());
+        }
+    }
+
+    private Outcome classpath(String arg, Output out) {
+        if (arg.isBlank()) {
+            return error("UsageError", "%classpath needs a jar, a folder, or dir/* for every jar in a folder");
+        }
+        var added = new ArrayList<String>();
+        for (var entry : arg.split("[:;\\s]+")) {
+            if (entry.endsWith("/*") || entry.equals("*")) {
+                var dir = Path.of(entry.substring(0, entry.length() - 1));
+                try (var jars = Files.list(dir)) {
+                    jars.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> added.add(p.toAbsolutePath().toString()));
+                } catch (IOException e) {
+                    return error("FileNotFound", "%classpath: cannot list " + dir.toAbsolutePath());
+                }
+            } else {
+                var p = Path.of(entry).toAbsolutePath();
+                if (!Files.exists(p)) {
+                    return error("FileNotFound", "%classpath: " + p + " does not exist");
+                }
+                added.add(p.toString());
+            }
+        }
+        for (var p : added) {
+            if (!java.addToClasspath(p)) {
+                return error("NotSupported", "this interpreter cannot change its class path");
+            }
+        }
+        out.stream("stdout", "added to the class path: " + String.join(", ", added) + "\n");
+        return new Outcome.Ok(null);
+    }
+
+    private static Outcome unknown(String name, List<String> known, String prefix) {
+        return error("UnknownMagic", name + " is not a magic here; known: " + prefix + String.join(" " + prefix, known)
+                + " (see %lsmagic)");
+    }
+
+    private static Outcome error(String ename, String message) {
+        return new Outcome.Error(ename, message, List.of("\u001b[31m" + ename + "\u001b[0m: " + message));
+    }
+
+    @Override
+    public Completion complete(String code, int cursor) {
+        return java.complete(code, cursor);
+    }
+
+    @Override
+    public Inspection inspect(String code, int cursor, int detailLevel) {
+        return java.inspect(code, cursor, detailLevel);
+    }
+
+    @Override
+    public Completeness isComplete(String code) {
+        return java.isComplete(code);
+    }
+
+    @Override
+    public boolean addToClasspath(String path) {
+        return java.addToClasspath(path);
+    }
+
+    @Override
+    public void interrupt() {
+        java.interrupt();
+    }
+
+    @Override
+    public String languageVersion() {
+        return java.languageVersion();
+    }
+
+    @Override
+    public void close() {
+        java.close();
+    }
+}
