@@ -49,6 +49,7 @@ public final class Agent extends RemoteExecutionControl {
 
     public static void main(String[] args) throws Exception {
         var socket = new Socket((String) null, Integer.parseInt(args[0]));
+        socket.setTcpNoDelay(true);        // small request/response writes: no Nagle delays
         InputStream in = socket.getInputStream();
         OutputStream out = socket.getOutputStream();
         Map<String, Consumer<OutputStream>> outputs = new HashMap<>();

@@ -59,6 +59,9 @@ final class RemoteEngine implements ExecutionControlProvider {
                 died.accept(why);
             });
             var socket = listener.accept();
+            // Commands and results are small writes answered at once: without this, Nagle's
+            // algorithm and delayed ACKs add tens of milliseconds to every round trip.
+            socket.setTcpNoDelay(true);
             OutputStream toAgent = socket.getOutputStream();   // before the input: the object streams' headers
             Map<String, OutputStream> outputs = new HashMap<>();
             outputs.put("out", env.userOut());
