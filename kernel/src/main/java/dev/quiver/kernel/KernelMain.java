@@ -52,7 +52,7 @@ public final class KernelMain {
     static JShellInterpreter.Config config() throws IOException {
         var cp = System.getProperty("quiver.user.classpath", System.getProperty("java.class.path"));
         var flagText = System.getProperty("quiver.jvm.flags");
-        var flags = flagText == null || flagText.isBlank() ? DEFAULT_FLAGS : Arrays.asList(flagText.trim().split("\\s+"));
+        var flags = new ArrayList<>(flagText == null || flagText.isBlank() ? DEFAULT_FLAGS : Arrays.asList(flagText.trim().split("\\s+")));
         var startup = new ArrayList<String>();
         startup.addAll(List.of("import java.util.*;", "import java.util.function.*;", "import java.util.stream.*;",
                 "import java.io.*;", "import java.math.*;", "import java.nio.file.*;", "import java.util.concurrent.*;"));

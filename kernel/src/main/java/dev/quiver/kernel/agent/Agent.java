@@ -63,8 +63,17 @@ public final class Agent extends RemoteExecutionControl {
             Util.forwardExecutionControlAndIO(new Agent(), in, out, outputs, inputs);
         } finally {
             // The kernel closed the connection (shutdown, restart, or it died): threads the user
-            // started must not keep this JVM alive as an orphan.
-            Runtime.getRuntime().halt(0);
+            // started must not keep this JVM alive as an orphan. System.exit lets a CDS archive
+            // be written; the watchdog halts if a shutdown hook hangs.
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException ignored) {
+                    // halt anyway
+                }
+                Runtime.getRuntime().halt(0);
+            });
+            System.exit(0);
         }
     }
 

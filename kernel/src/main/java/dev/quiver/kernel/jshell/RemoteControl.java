@@ -278,7 +278,7 @@ final class RemoteControl extends JdiExecutionControl {
             try {
                 // After System.exit the JVM is already on its way out: let it finish, so its
                 // exit status is what the cell asked for and not our kill's.
-                if (!process.waitFor(500, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (!process.waitFor(3000, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                     process.destroyForcibly();
                 }
             } catch (InterruptedException e) {

@@ -429,7 +429,7 @@ public final class KernelServer {
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
-            Runtime.getRuntime().halt(0);
+            Log.exitNow(0, 3000);
         }
     }
 
