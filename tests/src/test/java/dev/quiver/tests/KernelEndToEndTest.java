@@ -131,6 +131,14 @@ class KernelEndToEndTest {
     }
 
     @Test
+    void headlessChromiumRunsACellInTheNotebook() throws Exception {
+        need("jupyter-notebook", "notebook", "jupyter-notebook");
+        need("chromium", null, "chromium");
+        need("chromium-driver", null, "chromedriver");
+        python("test_browser.py", 240);
+    }
+
+    @Test
     void consoleAnswersACell() throws Exception {
         need("jupyter-console", "jupyter_console", "jupyter-console");
         python("test_console.py", 120);

@@ -98,6 +98,7 @@ public final class JShellInterpreter implements Interpreter {
     // Lifecycle
 
     private void startShell() {
+        long t0 = System.nanoTime();
         deathReason = null;
         var out = new PrintStream(new TextForwarder(t -> output.stream("stdout", t)), true, StandardCharsets.UTF_8);
         var err = new PrintStream(new TextForwarder(t -> output.stream("stderr", t)), true, StandardCharsets.UTF_8);
@@ -123,6 +124,7 @@ public final class JShellInterpreter implements Interpreter {
                 .compilerOptions("--class-path", config.classPath())
                 .remoteVMOptions(remoteOptions.toArray(String[]::new))
                 .build();
+        long launched = System.nanoTime();
         // JShell closes itself when its engine ends (System.exit in a cell, a crash).
         js.onShutdown(closed -> {
             if (deathReason == null) {
@@ -140,6 +142,8 @@ public final class JShellInterpreter implements Interpreter {
         js.eval("int $quiverWarmUp = 1 + 1;");
         js.drop(js.snippets().filter(s -> s instanceof VarSnippet v && v.name().equals("$quiverWarmUp")).findFirst().orElseThrow());
         shell = js;
+        dev.quiver.kernel.server.Log.info(String.format(Locale.ROOT, "cell JVM ready in %d ms (launch %d ms, imports and warm-up %d ms)",
+                (System.nanoTime() - t0) / 1_000_000, (launched - t0) / 1_000_000, (System.nanoTime() - launched) / 1_000_000));
     }
 
     private JShell awaitShell() {
