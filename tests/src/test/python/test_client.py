@@ -76,6 +76,40 @@ class OneKernel(unittest.TestCase):
         self.interrupt_case('int swallowed = 0;',
                             'while (true) { try { Thread.sleep(10); } catch (InterruptedException e) { swallowed++; } }')
 
+    def test_07_control_answers_while_a_cell_runs(self):
+        kc = self.kc
+        msg_id = kc.execute('while (true) { }')
+        time.sleep(1)
+        t0 = time.time()
+        request = kc.session.msg("kernel_info_request", {})
+        kc.control_channel.send(request)
+        reply = kc.get_control_msg(timeout=5)
+        took = time.time() - t0
+        self.assertEqual(reply["parent_header"]["msg_id"], request["header"]["msg_id"])
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertLess(took, 0.5, f"control answered kernel_info in {took:.2f} s while a cell ran")
+        self.assertTrue(kc.hb_channel.is_beating())
+        self.km.interrupt_kernel()
+        while kc.get_shell_msg(timeout=10)["parent_header"].get("msg_id") != msg_id:
+            pass
+        drain(kc)
+
+    def test_08_sigint_interrupts_too(self):
+        import signal
+        kc = self.kc
+        msg_id = kc.execute('Thread.sleep(1_000_000);')
+        time.sleep(1.5)
+        t0 = time.time()
+        self.km.signal_kernel(signal.SIGINT)
+        while True:
+            reply = kc.get_shell_msg(timeout=10)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        self.assertLess(time.time() - t0, 1.0)
+        self.assertEqual(reply["content"]["status"], "error")
+        drain(kc)
+        self.assertEqual(value(kc, 'kept'), "before")
+
     def test_10_stdin_round_trip(self):
         prompts = []
 

@@ -59,6 +59,13 @@ public final class Agent extends RemoteExecutionControl {
         Map<String, Consumer<InputStream>> inputs = new HashMap<>();
         inputs.put("in", System::setIn);
         Thread.ofPlatform().daemon().name(CLOSER_THREAD).start(Agent::closeWhenAsked);
+        // Frontends send SIGINT to the kernel's whole process group, which includes this JVM:
+        // the kernel turns it into an interrupt, so here it must not end the process.
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
+        } catch (RuntimeException | LinkageError ignored) {
+            // no signals on this platform
+        }
         try {
             Util.forwardExecutionControlAndIO(new Agent(), in, out, outputs, inputs);
         } finally {
