@@ -174,6 +174,20 @@ class OneKernel(unittest.TestCase):
         self.assertEqual(outputs[0][1]["transient"]["display_id"], "progress")
         self.assertIn("text/html", outputs[2][1]["data"])
 
+    def test_25_error_aborts_the_cells_queued_behind_it(self):
+        kc = self.kc
+        first = kc.execute('Thread.sleep(500); throw new RuntimeException("stop here");')
+        second = kc.execute('int ranAfterError = 1;')
+        replies = {}
+        while len(replies) < 2:
+            r = kc.get_shell_msg(timeout=30)
+            replies[r["parent_header"]["msg_id"]] = r["content"]["status"]
+        self.assertEqual(replies[first], "error")
+        self.assertEqual(replies[second], "aborted")
+        drain(kc)
+        content, _ = run(kc, 'ranAfterError')
+        self.assertEqual(content["status"], "error", "the queued cell ran after the error")
+
     def test_30_tampered_message_is_not_executed(self):
         kc = self.kc
         session = kc.session

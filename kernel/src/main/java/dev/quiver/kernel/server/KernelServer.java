@@ -42,6 +42,7 @@ public final class KernelServer {
     private Publisher publisher;
     private StdinChannel stdin;
     private int executionCount;
+    private boolean abortQueued;      // shell thread only
 
     public KernelServer(ConnectionInfo info, Interpreter interpreter, History history) {
         this.info = info;
@@ -120,11 +121,15 @@ public final class KernelServer {
             try {
                 m = codec.decode(frames);
             } catch (WireCodec.BadMessage bad) {
-                Log.info(channel + ": dropped a message: " + bad.getMessage());
+                logDropped(channel, bad);
                 continue;
             }
             try {
                 handle(channel, socket, codec, m);
+                if (channel.equals("shell") && abortQueued) {
+                    abortQueued = false;
+                    abortQueuedExecutes(socket, codec);
+                }
             } catch (RuntimeException e) {
                 Log.info(channel + ": " + m.type() + " failed: " + e);
                 e.printStackTrace();
@@ -135,6 +140,43 @@ public final class KernelServer {
                 } catch (RuntimeException ignored) {
                     // nothing more to do for this message
                 }
+            }
+        }
+    }
+
+    // A flood of bad messages must not flood the log: the first 20, then one in 1000.
+    private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+
+    private void logDropped(String channel, WireCodec.BadMessage bad) {
+        long n = dropped.incrementAndGet();
+        if (n <= 20 || n % 1000 == 0) {
+            Log.info(channel + ": dropped a message: " + bad.getMessage() + (n == 20 ? " (logging only every 1000th from now on)" : ""));
+        }
+    }
+
+    /**
+     * After a cell fails with stop_on_error, the execute requests already waiting (a "run all")
+     * are answered "aborted" instead of run, as Jupyter frontends expect; other requests are served.
+     */
+    private void abortQueuedExecutes(ZMQ.Socket socket, WireCodec codec) {
+        List<byte[]> frames;
+        while ((frames = Channels.receive(socket, ZMQ.DONTWAIT)) != null) {
+            Message m;
+            try {
+                m = codec.decode(frames);
+            } catch (WireCodec.BadMessage bad) {
+                logDropped("shell", bad);
+                continue;
+            }
+            if (m.type().equals("execute_request")) {
+                publishStatus(m, "busy");
+                var r = JSON.objectNode();
+                r.put("status", "aborted");
+                r.put("execution_count", executionCount);
+                Channels.send(socket, codec, codec.reply(m, "execute_reply", r));
+                publishStatus(m, "idle");
+            } else {
+                handle("shell", socket, codec, m);
             }
         }
     }
@@ -256,6 +298,7 @@ public final class KernelServer {
                 yield r;
             }
             case Interpreter.Outcome.Error err -> {
+                abortQueued = c.path("stop_on_error").asBoolean(true);
                 var e = JSON.objectNode();
                 e.put("ename", err.ename());
                 e.put("evalue", err.evalue());
