@@ -263,6 +263,28 @@ class OneKernel(unittest.TestCase):
         closed = self.wait_iopub("comm_close")
         self.assertEqual(closed["content"]["comm_id"], other)
 
+    def test_45_maven_magic_resolves_transitively(self):
+        kc = self.kc
+        content, outputs = run(kc, '%maven org.apache.commons:commons-text:1.12.0', timeout=240)
+        self.assertEqual(content["status"], "ok", content)
+        said = "".join(o[1]["text"] for o in outputs if o[0] == "stream")
+        self.assertIn("commons-text-1.12.0.jar", said)
+        self.assertIn("commons-lang3-", said)          # a transitive dependency
+        self.assertEqual(value(kc, 'org.apache.commons.text.WordUtils.capitalize("quiver kernel")'), "Quiver Kernel")
+        content, _ = run(kc, '%maven dev.quiver.nothing:no-such-artifact:9.9.9', timeout=240)
+        self.assertEqual(content["status"], "error")
+        self.assertIn("no-such-artifact", content["evalue"])
+
+    def test_46_line_magics(self):
+        kc = self.kc
+        content, outputs = run(kc, '%timeit Math.sqrt(2.0)')
+        self.assertEqual(content["status"], "ok", content)
+        self.assertIn("per loop", "".join(o[1]["text"] for o in outputs if o[0] == "stream"))
+        content, outputs = run(kc, '%time 6 * 7')
+        self.assertIn("Wall time", "".join(o[1]["text"] for o in outputs if o[0] == "stream"))
+        content, _ = run(kc, '%nosuchmagic')
+        self.assertEqual(content["ename"], "UnknownMagic")
+
     def wait_iopub(self, msg_type, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:

@@ -121,10 +121,12 @@ public final class JShellInterpreter implements Interpreter {
         var js = JShell.builder()
                 .out(out).err(err).in(stdin)
                 .executionEngine(engine, Map.of())
-                .compilerOptions("--class-path", config.classPath())
                 .remoteVMOptions(remoteOptions.toArray(String[]::new))
                 .build();
         long launched = System.nanoTime();
+        // Not a --class-path compiler option: that would hide what %classpath and %maven add later.
+        // (The cell JVM has it on its own class path already; its loader asks that one first.)
+        js.addToClasspath(config.classPath());
         // JShell closes itself when its engine ends (System.exit in a cell, a crash).
         js.onShutdown(closed -> {
             if (deathReason == null) {

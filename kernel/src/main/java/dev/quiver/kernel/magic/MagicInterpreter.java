@@ -56,7 +56,7 @@ public final class MagicInterpreter implements Interpreter {
                 case "timeit" -> timeit(arg, executionCount, out);
                 case "load" -> load(arg);
                 case "classpath" -> classpath(arg, out);
-                case "maven" -> error("NotImplemented", "%maven is not implemented yet; download the jar and use %classpath PATH");
+                case "maven" -> maven(arg, out);
                 case "lsmagic" -> new Outcome.Ok(MimeBundle.text(
                         "Cell magics: %%" + String.join(" %%", CELL_MAGICS) + "\nLine magics: %" + String.join(" %", LINE_MAGICS)));
                 default -> unknown("%" + parts[0], LINE_MAGICS, "%");
@@ -137,6 +137,43 @@ public final class MagicInterpreter implements Interpreter {
             }
         }
         out.stream("stdout", "added to the class path: " + String.join(", ", added) + "\n");
+        return new Outcome.Ok(null);
+    }
+
+    private final MavenDependencies maven = new MavenDependencies();
+
+    private Outcome maven(String arg, Output out) {
+        if (arg.isBlank()) {
+            return error("UsageError", "%maven needs coordinates, e.g. %maven org.apache.commons:commons-math3:3.6.1");
+        }
+        for (var coordinates : arg.split("\\s+")) {
+            MavenDependencies.Resolved resolved;
+            try {
+                resolved = maven.resolve(coordinates);
+            } catch (IllegalArgumentException e) {
+                return error("UsageError", "%maven " + coordinates + ": " + e.getMessage()
+                        + " (expected GROUP:ARTIFACT:VERSION)");
+            } catch (Exception e) {
+                Throwable root = e;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                var why = root instanceof java.net.UnknownHostException || root instanceof java.net.ConnectException
+                        || root instanceof java.net.http.HttpConnectTimeoutException
+                        ? "cannot reach Maven Central (" + root + "); is there a network?"
+                        : e.getMessage();
+                return error("DependencyResolution", "%maven " + coordinates + ": " + why);
+            }
+            for (var jar : resolved.jars()) {
+                java.addToClasspath(jar.toString());
+            }
+            var names = resolved.jars().stream().map(p -> p.getFileName().toString()).toList();
+            out.stream("stdout", "%maven " + coordinates + ": added " + names.size() + " jar" + (names.size() == 1 ? "" : "s")
+                    + ": " + String.join(", ", names) + "\n");
+            for (var c : resolved.conflicts()) {
+                out.stream("stderr", "version conflict: " + c + "\n");
+            }
+        }
         return new Outcome.Ok(null);
     }
 
