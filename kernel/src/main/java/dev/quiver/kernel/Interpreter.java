@@ -51,6 +51,13 @@ public interface Interpreter extends AutoCloseable {
     record Completeness(String status, String indent) {
     }
 
+    /**
+     * Starts whatever is slow to start (a JVM, a compiler) in the background. The server calls it
+     * once its sockets are bound, so the frontend hears from the kernel first.
+     */
+    default void start() {
+    }
+
     /** Runs a cell; {@code executionCount} names the cell in error messages. */
     Outcome execute(String code, int executionCount, Output out);
 

@@ -86,12 +86,18 @@ public final class JShellInterpreter implements Interpreter {
     private volatile String deathReason;
     private volatile JShell shell;
     private volatile RemoteControl control;
-    private CompletableFuture<Void> ready;
+    private volatile CompletableFuture<Void> ready;
 
     public JShellInterpreter(Config config) {
         this.config = config;
-        ready = CompletableFuture.runAsync(this::startShell,
-                r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
+    }
+
+    @Override
+    public synchronized void start() {
+        if (ready == null) {
+            ready = CompletableFuture.runAsync(this::startShell,
+                    r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -149,6 +155,7 @@ public final class JShellInterpreter implements Interpreter {
     }
 
     private JShell awaitShell() {
+        start();
         ready.join();
         return shell;
     }

@@ -207,6 +207,11 @@ public final class MagicInterpreter implements Interpreter {
     }
 
     @Override
+    public void start() {
+        java.start();
+    }
+
+    @Override
     public void interrupt() {
         java.interrupt();
     }

@@ -65,6 +65,7 @@ public final class KernelServer {
         Thread.ofPlatform().daemon().name("quiver-heartbeat").start(() -> heartbeat(heartbeat));
         Thread.ofPlatform().daemon().name("quiver-control").start(() -> serve(control, "control"));
         publishStatus(null, "starting");
+        interpreter.start();
         serve(shell, "shell");
     }
 
