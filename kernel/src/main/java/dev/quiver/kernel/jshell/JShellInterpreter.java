@@ -146,9 +146,12 @@ public final class JShellInterpreter implements Interpreter {
                 }
             }
         }
-        // Warm the compiler and the agent so the first cell is quick.
-        js.eval("int $quiverWarmUp = 1 + 1;");
-        js.drop(js.snippets().filter(s -> s instanceof VarSnippet v && v.name().equals("$quiverWarmUp")).findFirst().orElseThrow());
+        // Warm what the first cell goes through (splitting, compiling an expression, running it,
+        // rendering its value in the cell JVM), then forget the snippets that made.
+        var before = js.snippets().map(Snippet::id).collect(java.util.stream.Collectors.toSet());
+        run(js, "1 + 1", 0, NO_OUTPUT);
+        run(js, "String $quiverWarm(int x) { return \"v\" + x; }", 0, NO_OUTPUT);
+        js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
         shell = js;
         dev.quiver.kernel.server.Log.info(String.format(Locale.ROOT, "cell JVM ready in %d ms (launch %d ms, imports and warm-up %d ms)",
                 (System.nanoTime() - t0) / 1_000_000, (launched - t0) / 1_000_000, (System.nanoTime() - launched) / 1_000_000));
@@ -199,6 +202,10 @@ public final class JShellInterpreter implements Interpreter {
             return new Outcome.Error("KernelError", "the JVM that runs cells did not start: " + e.getMessage(),
                     List.of("The JVM that runs cells did not start: " + e));
         }
+        return run(js, code, executionCount, out);
+    }
+
+    private Outcome run(JShell js, String code, int executionCount, Output out) {
         output = out;
         interrupted = false;
         stdin.discard();
