@@ -127,10 +127,6 @@ public final class KernelServer {
             }
             try {
                 handle(channel, socket, codec, m);
-                if (channel.equals("shell") && abortQueued) {
-                    abortQueued = false;
-                    abortQueuedExecutes(socket, codec);
-                }
             } catch (RuntimeException e) {
                 Log.info(channel + ": " + m.type() + " failed: " + e);
                 e.printStackTrace();
@@ -226,6 +222,12 @@ public final class KernelServer {
                 yield error("UnknownRequest", "this kernel does not handle " + type);
             }
         };
+        if (abortQueued && channel.equals("shell")) {
+            // Before the failed cell's reply: a client that waits for it before sending its next
+            // cell must never see that cell aborted.
+            abortQueued = false;
+            abortQueuedExecutes(socket, codec);
+        }
         if (reply != null) {
             Channels.send(socket, codec, codec.reply(m, replyType(type), reply));
         }
