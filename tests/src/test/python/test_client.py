@@ -128,6 +128,26 @@ class OneKernel(unittest.TestCase):
         self.assertEqual(content["status"], "error")
         self.assertEqual(content["ename"], "java.util.NoSuchElementException")
 
+    def test_12_interrupt_while_waiting_for_input(self):
+        kc = self.kc
+        msg_id = kc.execute('String typed = new Scanner(System.in).nextLine();', allow_stdin=True)
+        request = kc.get_stdin_msg(timeout=30)
+        self.assertEqual(request["msg_type"], "input_request")
+        t0 = time.time()
+        self.km.interrupt_kernel()
+        while True:
+            reply = kc.get_shell_msg(timeout=10)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        self.assertLess(time.time() - t0, 1.0)
+        self.assertEqual(reply["content"]["status"], "error")
+        drain(kc)
+        self.assertEqual(value(kc, 'kept'), "before")
+        # System.in still works afterwards.
+        content, outputs = run(kc, 'new Scanner(System.in).nextLine()', allow_stdin=True,
+                               stdin_hook=lambda m: kc.input("again"))
+        self.assertEqual(content["status"], "ok", content)
+
     def test_20_redefinition_keeps_variables(self):
         kc = self.kc
         run(kc, 'int x = 5; String s = "a"; var list = new ArrayList<Integer>(List.of(1, 2));')
