@@ -582,6 +582,29 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return backend().get(this, flat);
   }
 
+  /**
+   * Writes one element (negative indices count from the end), converted to this tensor's type;
+   * returns this. Like every in-place write it is refused on a tensor that requires grad, except
+   * under {@link Autograd#noGrad()}. Writes show through every view of the same memory.
+   */
+  public Tensor set(double value, long... index) {
+    Elementwise.checkWritable("set", this);
+    if (index.length != shape.length) {
+      throw new IllegalArgumentException("set: " + index.length + " indices for a tensor of rank " + shape.length);
+    }
+    long flat = 0;
+    for (int i = 0; i < shape.length; i++) {
+      long ix = index[i] < 0 ? index[i] + shape[i] : index[i];
+      if (ix < 0 || ix >= shape[i]) {
+        throw new IndexOutOfBoundsException("set: index " + index[i] + " is out of range for axis " + i
+            + " of size " + shape[i]);
+      }
+      flat = flat * shape[i] + ix;
+    }
+    backend().set(this, flat, value);
+    return this;
+  }
+
   /** All elements in row-major order, as float. */
   public float[] toFloatArray() {
     Tensor c = Movement.materialize(this, DType.FLOAT32);

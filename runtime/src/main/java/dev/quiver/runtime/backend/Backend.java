@@ -54,6 +54,14 @@ public interface Backend {
   /** Reads one element as a double (for item(), toString and tests; never on a hot path). */
   double get(Tensor x, long flatIndex);
 
+  /**
+   * Writes one element, converted to x's type (for tests and the gradient checker; never on a hot
+   * path). The flat index is row-major over x's shape, as in {@link #get}.
+   */
+  default void set(Tensor x, long flatIndex, double value) {
+    throw new UnsupportedOperationException("set: the " + device() + " backend cannot write single elements");
+  }
+
   /** The dtype results of {@code op} have for operands of type {@code in}. */
   default DType resultType(BinaryOp op, DType in) {
     return in;

@@ -28,11 +28,12 @@ public final class LinearAlgebra {
           + a2.size(-1) + " and " + b2.size(-2) + " differ");
     }
     Tensor out = matmul2(a2, b2);
-    if (columnVector) {
-      out = out.squeeze(-1);
-    }
+    // Row axis first: out is [..., m, n], and after dropping n the row axis would no longer be -2.
     if (rowVector) {
       out = out.squeeze(-2);
+    }
+    if (columnVector) {
+      out = out.squeeze(-1);
     }
     return out;
   }

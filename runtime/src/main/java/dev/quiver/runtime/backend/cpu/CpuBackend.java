@@ -165,6 +165,16 @@ public final class CpuBackend implements Backend {
 
   @Override
   public double get(Tensor x, long flatIndex) {
+    return ElementwiseKernels.read(x.hostSegment(), x.dtype(), elementOffset(x, flatIndex));
+  }
+
+  @Override
+  public void set(Tensor x, long flatIndex, double value) {
+    ElementwiseKernels.write(x.hostSegment(), x.dtype(), elementOffset(x, flatIndex), value);
+  }
+
+  /** Storage offset (in elements) of the element at row-major position {@code flatIndex} of the view. */
+  private static long elementOffset(Tensor x, long flatIndex) {
     long[] shape = x.shape();
     long[] strides = x.strides();
     long off = x.offset();
@@ -173,6 +183,6 @@ public final class CpuBackend implements Backend {
       off += (rem % shape[i]) * strides[i];
       rem /= shape[i];
     }
-    return ElementwiseKernels.read(x.hostSegment(), x.dtype(), off);
+    return off;
   }
 }
