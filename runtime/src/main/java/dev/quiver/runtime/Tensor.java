@@ -240,7 +240,9 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     var r = new SplittableRandom(seed);
     float[] data = new float[Math.toIntExact(Shapes.numel(shape))];
     for (int i = 0; i < data.length; i++) {
-      data[i] = (float) r.nextDouble();
+      // A double just below 1 rounds up to 1.0f; keep the promise of [0, 1).
+      float v = (float) r.nextDouble();
+      data[i] = v < 1f ? v : Math.nextDown(1f);
     }
     return of(data, shape);
   }

@@ -28,8 +28,9 @@ public final class CpuBackend implements Backend {
   public void fill(Tensor out, double value) {
     MemorySegment y = out.hostSegment();
     DType yt = out.dtype();
-    StridedLoop.of(out.shape(), new long[][] {out.strides()}, new long[] {out.offset()})
-        .runParallel("fill", (o, n) -> ElementwiseKernels.fillRun(y, yt, o[0], 1, n, value));
+    StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {out.strides()}, new long[] {out.offset()});
+    long ys = loop.innerStride(0);
+    loop.runParallel("fill", (o, n) -> ElementwiseKernels.fillRun(y, yt, o[0], ys, n, value));
   }
 
   @Override
