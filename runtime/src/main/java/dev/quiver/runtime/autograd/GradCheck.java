@@ -44,9 +44,14 @@ public final class GradCheck {
    * @param seed      seed of the weights that reduce the output to a scalar
    * @param constants indices of floating inputs not to differentiate (they still become float64)
    * @param maxShown  how many failing elements per input the report lists
+   * @param sample    0 to check every element; otherwise at most this many elements per input,
+   *                  chosen at random (from {@code seed}), for inputs too big to check whole
    */
-  public record Options(double eps, double atol, double rtol, long seed, int[] constants, int maxShown) {
+  public record Options(double eps, double atol, double rtol, long seed, int[] constants, int maxShown, int sample) {
     public Options {
+      if (sample < 0) {
+        throw new IllegalArgumentException("GradCheck.Options: sample must be 0 (all) or positive, got " + sample);
+      }
       if (!(eps > 0) || !(atol >= 0) || !(rtol >= 0)) {
         throw new IllegalArgumentException("GradCheck.Options: eps must be positive and tolerances non-negative, got eps "
             + eps + ", atol " + atol + ", rtol " + rtol);
@@ -56,18 +61,20 @@ public final class GradCheck {
 
     /** eps 1e-6, atol 1e-6, rtol 1e-4, a fixed seed, every floating input differentiated, 5 failures shown per input. */
     public static Options defaults() {
-      return new Options(1e-6, 1e-6, 1e-4, 0x6AD_C4EC, new int[0], 5);
+      return new Options(1e-6, 1e-6, 1e-4, 0x6AD_C4EC, new int[0], 5, 0);
     }
 
-    public Options eps(double v) { return new Options(v, atol, rtol, seed, constants, maxShown); }
-    public Options atol(double v) { return new Options(eps, v, rtol, seed, constants, maxShown); }
-    public Options rtol(double v) { return new Options(eps, atol, v, seed, constants, maxShown); }
-    public Options seed(long v) { return new Options(eps, atol, rtol, v, constants, maxShown); }
-    public Options maxShown(int v) { return new Options(eps, atol, rtol, seed, constants, v); }
+    public Options eps(double v) { return new Options(v, atol, rtol, seed, constants, maxShown, sample); }
+    public Options atol(double v) { return new Options(eps, v, rtol, seed, constants, maxShown, sample); }
+    public Options rtol(double v) { return new Options(eps, atol, v, seed, constants, maxShown, sample); }
+    public Options seed(long v) { return new Options(eps, atol, rtol, v, constants, maxShown, sample); }
+    public Options maxShown(int v) { return new Options(eps, atol, rtol, seed, constants, v, sample); }
+    /** Checks at most {@code n} randomly chosen elements per input (0: all of them). */
+    public Options sample(int n) { return new Options(eps, atol, rtol, seed, constants, maxShown, n); }
 
     /** Inputs (by position) that are converted to float64 but not differentiated. */
     public Options constants(int... inputs) {
-      return new Options(eps, atol, rtol, seed, inputs, maxShown);
+      return new Options(eps, atol, rtol, seed, inputs, maxShown, sample);
     }
 
     boolean isConstant(int input) {
@@ -104,12 +111,14 @@ public final class GradCheck {
    * @param shape          the input's shape
    * @param dtype          the input's type as given (float inputs were checked in float64)
    * @param checked        false for int32 inputs and {@link Options#constants} (no gradient checked)
+   * @param elementsChecked how many elements were compared (all, unless {@link Options#sample} is set)
    * @param maxAbsError    largest |analytic - numeric| over the elements
    * @param maxRelError    largest |analytic - numeric| / max(|analytic|, |numeric|) over the elements
    * @param failures       how many elements are outside the tolerance
    * @param worst          the worst failing elements (at most {@link Options#maxShown}), worst first
    */
-  public record InputReport(int input, long[] shape, DType dtype, boolean checked, double maxAbsError,
+  public record InputReport(int input, long[] shape, DType dtype, boolean checked, long elementsChecked,
+                            double maxAbsError,
                             double maxRelError, long failures, List<Mismatch> worst) {
     public boolean passed() {
       return failures == 0;
@@ -150,9 +159,12 @@ public final class GradCheck {
           sb.append(": not differentiated\n");
           continue;
         }
+        if (r.elementsChecked() < Shapes.numel(r.shape())) {
+          sb.append(" (").append(r.elementsChecked()).append(" sampled elements)");
+        }
         sb.append(String.format(Locale.ROOT, ": max abs error %.3e, max rel error %.3e", r.maxAbsError(), r.maxRelError()));
         if (r.failures() > 0) {
-          sb.append(", ").append(r.failures()).append(" of ").append(Shapes.numel(r.shape()))
+          sb.append(", ").append(r.failures()).append(" of ").append(r.elementsChecked())
               .append(" elements outside tolerance");
         }
         sb.append('\n');
@@ -222,7 +234,7 @@ public final class GradCheck {
       }
       for (int i = 0; i < inputs.length; i++) {
         if (!differentiate[i]) {
-          reports.add(new InputReport(i, inputs[i].shape(), inputs[i].dtype(), false, 0, 0, 0, List.of()));
+          reports.add(new InputReport(i, inputs[i].shape(), inputs[i].dtype(), false, 0, 0, 0, 0, List.of()));
           continue;
         }
         reports.add(checkInput(options, f, xs, i, analytic[i], weights));
@@ -240,7 +252,8 @@ public final class GradCheck {
     double maxRel = 0;
     long failures = 0;
     List<Mismatch> failed = new ArrayList<>();
-    for (int j = 0; j < analytic.length; j++) {
+    int[] elements = elementsToCheck(analytic.length, options.sample(), options.seed() + i);
+    for (int j : elements) {
       double original = x.backend().get(x, j);
       x.backend().set(x, j, original + eps);
       double plus = weighted(f.apply(xs.clone()), weights);
@@ -267,7 +280,22 @@ public final class GradCheck {
             : m.absError()).reversed())
         .limit(options.maxShown())
         .toList();
-    return new InputReport(i, shape, x.dtype(), true, maxAbs, maxRel, failures, worst);
+    return new InputReport(i, shape, x.dtype(), true, elements.length, maxAbs, maxRel, failures, worst);
+  }
+
+  /** Every index below n, or {@code sample} distinct ones in increasing order. */
+  private static int[] elementsToCheck(int n, int sample, long seed) {
+    if (sample == 0 || sample >= n) {
+      return java.util.stream.IntStream.range(0, n).toArray();
+    }
+    // Floyd's algorithm: a uniform subset without building a permutation of n.
+    var random = new SplittableRandom(seed);
+    var chosen = new java.util.TreeSet<Integer>();
+    for (int j = n - sample; j < n; j++) {
+      int t = random.nextInt(j + 1);
+      chosen.add(chosen.contains(t) ? j : t);
+    }
+    return chosen.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /**

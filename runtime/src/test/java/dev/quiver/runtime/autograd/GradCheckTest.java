@@ -504,6 +504,21 @@ class GradCheckTest {
     }
 
     @Test
+    void samplesElementsOfBigInputs() {
+      var sampled = GradCheck.Options.defaults().sample(25);
+      var r = GradCheck.assertGradients(sampled, t -> t[0].matmul(t[1]).tanh(), normal(149, 40, 50), normal(150, 50, 3));
+      assertEquals(25, r.inputs().get(0).elementsChecked());
+      assertEquals(25, r.inputs().get(1).elementsChecked());
+      assertTrue(r.toString().contains("(25 sampled elements)"), r.toString());
+      // Sampling still catches a gradient that is wrong everywhere.
+      var bad = GradCheck.check(sampled, t -> wrongSquare(t[0]), uniform(151, 0.5, 2, 30, 30));
+      assertEquals(25, bad.inputs().get(0).failures());
+      assertFalse(bad.passed());
+      // Without sampling, every element is checked.
+      assertEquals(12, check(t -> t[0].exp(), normal(152, 3, 4)).inputs().get(0).elementsChecked());
+    }
+
+    @Test
     void toleranceIsConfigurable() {
       Tensor x = Tensor.of(new double[] {1, -2, 3}, 3);
       // The wrong backward is off by a factor 2; a tolerance of 100% relative lets it pass.
