@@ -325,6 +325,27 @@ class TensorTest {
     }
 
     @Test
+    void inPlaceWithAnOverlappingOperand() {
+      // x += x^T reads elements that the same loop has already written, unless the operand is copied first.
+      Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 2, 2);
+      x.addInPlace(x.transpose());
+      assertArrayEquals(floats(2, 5, 5, 8), x.toFloatArray());
+      Tensor y = Tensor.arange(5);
+      y.slice(0, 1, 5).copyFrom(y.slice(0, 0, 4));
+      assertArrayEquals(floats(0, 0, 1, 2, 3), y.toFloatArray());
+      Tensor z = Tensor.arange(4);
+      z.mulInPlace(z);
+      assertArrayEquals(floats(0, 1, 4, 9), z.toFloatArray());
+    }
+
+    @Test
+    void reshapeOfABroadcastViewCopies() {
+      Tensor e = Tensor.of(floats(1, 2, 3)).reshape(3, 1).expand(3, 2);
+      assertArrayEquals(floats(1, 1, 2, 2, 3, 3), e.reshape(6).toFloatArray());
+      assertArrayEquals(floats(1, 2, 3, 1, 2, 3), e.transpose().reshape(6).toFloatArray());
+    }
+
+    @Test
     void copyFromConvertsAndBroadcasts() {
       Tensor x = Tensor.zeros(DType.INT32, 2, 2);
       x.copyFrom(Tensor.of(floats(1.9, -1.9)));

@@ -132,8 +132,23 @@ public final class Elementwise {
       throw new IllegalArgumentException(name + ": operand of shape " + Shapes.str(o.shape())
           + " does not broadcast to the target shape " + Shapes.str(shape));
     }
-    target.backend().binary(op, target, Movement.broadcastView(o, shape), target);
+    target.backend().binary(op, target, unaliased(target, Movement.broadcastView(o, shape)), target);
     return target;
+  }
+
+  /**
+   * An operand that shares memory with the target in another layout (x += x.transpose(), a shifted
+   * slice) would be read after the kernel overwrote it; such an operand is copied first. The very
+   * same view is safe: each element is read before it is written.
+   */
+  private static Tensor unaliased(Tensor target, Tensor operand) {
+    if (operand.storage() != target.storage()
+        || (operand.offset() == target.offset() && Arrays.equals(operand.strides(), target.strides()))) {
+      return operand;
+    }
+    Tensor copy = Tensor.empty(operand.dtype(), operand.shape());
+    operand.backend().copy(operand, copy);
+    return copy;
   }
 
   /** Copies src (broadcast, converted) into target. */
@@ -148,7 +163,7 @@ public final class Elementwise {
       throw new IllegalArgumentException("copyFrom: source of shape " + Shapes.str(src.shape())
           + " does not broadcast to the target shape " + Shapes.str(shape));
     }
-    target.backend().copy(Movement.broadcastView(src, shape), target);
+    target.backend().copy(unaliased(target, Movement.broadcastView(src, shape)), target);
     return target;
   }
 
