@@ -98,7 +98,8 @@ final class TensorFileWriter {
 
   /** Copies the tensor's row-major bytes into the list's single row in one bulk copy. */
   private static void fill(FixedSizeListVector list, Tensor tensor) {
-    Tensor c = tensor.contiguous();
+    // An empty tensor has no bytes to lay out (and contiguous() cannot copy one with a 0 inside its shape).
+    Tensor c = tensor.numel() == 0 ? tensor : tensor.contiguous();
     try {
       int n = Math.toIntExact(c.numel());
       long bytes = n * (long) c.dtype().byteSize();
