@@ -106,6 +106,7 @@ final class TensorFileReader {
   }
 
   /** One bulk copy from the column's data buffer into a fresh tensor. */
+  @SuppressWarnings("restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
   private static Tensor copyOut(FieldVector vector, FixedShapeTensorField field, String source)
       throws TensorFileException {
     String column = source + ": column '" + field.name() + "'";
