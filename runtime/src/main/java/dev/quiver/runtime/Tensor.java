@@ -317,6 +317,9 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** True when the elements are laid out row-major without gaps. */
   public boolean isContiguous() {
+    if (numel() == 0) {
+      return true;
+    }
     long expected = 1;
     for (int i = shape.length - 1; i >= 0; i--) {
       if (shape[i] != 1 && strides[i] != expected) {

@@ -99,8 +99,7 @@ final class TensorFileWriter {
   /** Copies the tensor's row-major bytes into the list's single row in one bulk copy. */
   @SuppressWarnings("restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
   private static void fill(FixedSizeListVector list, Tensor tensor) {
-    // An empty tensor has no bytes to lay out (and contiguous() cannot copy one with a 0 inside its shape).
-    Tensor c = tensor.numel() == 0 ? tensor : tensor.contiguous();
+    Tensor c = tensor.contiguous();
     try {
       int n = Math.toIntExact(c.numel());
       long bytes = n * (long) c.dtype().byteSize();
