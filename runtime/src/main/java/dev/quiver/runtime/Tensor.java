@@ -470,6 +470,19 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return full(c, dtype);
   }
 
+  /**
+   * This tensor on another device (a copy; this tensor itself when it is already there). The
+   * gradient flows back to the original device. Fails clearly when no backend serves the device.
+   */
+  public Tensor to(Device target) {
+    if (device().equals(target)) {
+      return this;
+    }
+    Tensor moved = Backends.of(target).fromHost(backend().toHost(this));
+    Device from = device();
+    return Autograd.record(moved, "to(" + target + ")", g -> new Tensor[] {g.to(from)}, this);
+  }
+
   /** Converts to another element type (a copy; differentiable between float types). */
   public Tensor to(DType target) {
     return Elementwise.cast(this, target);

@@ -164,6 +164,16 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public Tensor toHost(Tensor x) {
+    return x;
+  }
+
+  @Override
+  public Tensor fromHost(Tensor host) {
+    return host;
+  }
+
+  @Override
   public double get(Tensor x, long flatIndex) {
     long[] shape = x.shape();
     long[] strides = x.strides();
