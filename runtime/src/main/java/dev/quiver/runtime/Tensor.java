@@ -319,6 +319,9 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** True when the elements are laid out row-major without gaps. */
   public boolean isContiguous() {
+    if (numel() == 0) {
+      return true;
+    }
     long expected = 1;
     for (int i = shape.length - 1; i >= 0; i--) {
       if (shape[i] != 1 && strides[i] != expected) {
@@ -354,9 +357,14 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return grad;
   }
 
-  /** Forgets the accumulated gradient (optimizers call this between steps). */
+  /**
+   * Sets the accumulated gradient to zero (optimizers call this between steps). The buffer is
+   * kept and reused by the next backward, so a training loop allocates no gradient memory.
+   */
   public void zeroGrad() {
-    grad = null;
+    if (grad != null) {
+      grad.backend().fill(grad, 0);
+    }
   }
 
   /** Low level: replaces the accumulated gradient (the autodiff engine and optimizers use this). */
@@ -462,6 +470,19 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   /** A rank-0 tensor of this tensor's type on its device, for scalar operands. */
   private Tensor constant(double c) {
     return full(c, dtype);
+  }
+
+  /**
+   * This tensor on another device (a copy; this tensor itself when it is already there). The
+   * gradient flows back to the original device. Fails clearly when no backend serves the device.
+   */
+  public Tensor to(Device target) {
+    if (device().equals(target)) {
+      return this;
+    }
+    Tensor moved = Backends.of(target).fromHost(backend().toHost(this));
+    Device from = device();
+    return Autograd.record(moved, "to(" + target + ")", g -> new Tensor[] {g.to(from)}, this);
   }
 
   /** Converts to another element type (a copy; differentiable between float types). */

@@ -51,6 +51,12 @@ public interface Backend {
   /** out[..i.., index[..i.., j, ..k..], ..k..] += src[..i.., j, ..k..]: the adjoint of gather. */
   void scatterAdd(Tensor out, int axis, Tensor index, Tensor src);
 
+  /** A copy of {@code x} (on this backend's device) in host memory; the CPU backend returns x itself. */
+  Tensor toHost(Tensor x);
+
+  /** A copy of the host tensor {@code host} on this backend's device; the CPU backend returns it as is. */
+  Tensor fromHost(Tensor host);
+
   /** Reads one element as a double (for item(), toString and tests; never on a hot path). */
   double get(Tensor x, long flatIndex);
 

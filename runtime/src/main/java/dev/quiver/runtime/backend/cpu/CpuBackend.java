@@ -165,6 +165,16 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public Tensor toHost(Tensor x) {
+    return x;
+  }
+
+  @Override
+  public Tensor fromHost(Tensor host) {
+    return host;
+  }
+
+  @Override
   public double get(Tensor x, long flatIndex) {
     return ElementwiseKernels.read(x.hostSegment(), x.dtype(), elementOffset(x, flatIndex));
   }

@@ -36,6 +36,9 @@ final class IndexKernels {
     long total = index.numel();
     long[] pos = new long[rank];
     for (long e = 0; e < total; e++) {
+      if ((e & 0xFFFF) == 0xFFFF) {
+        Parallel.checkInterrupt(scatter ? "scatterAdd" : "gather");
+      }
       long rem = e;
       long dOff = data.offset();
       long iOff = index.offset();

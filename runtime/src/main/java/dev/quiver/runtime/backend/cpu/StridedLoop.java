@@ -37,6 +37,12 @@ final class StridedLoop {
   /** Plans the loop over {@code shape} for operands with the given strides and base offsets. */
   static StridedLoop of(long[] shape, long[][] operandStrides, long[] baseOffsets) {
     int ops = operandStrides.length;
+    for (long d : shape) {
+      if (d == 0) {
+        // An empty index space (a 0 anywhere in the shape): one run of length 0, which no kernel reads.
+        return new StridedLoop(new long[] {0}, new long[ops][1], baseOffsets.clone());
+      }
+    }
     int rank = shape.length;
     long[] d = new long[Math.max(rank, 1)];
     long[][] s = new long[ops][Math.max(rank, 1)];
@@ -108,6 +114,9 @@ final class StridedLoop {
 
   /** Runs every innermost run on the calling thread. */
   void runSequential(Run run) {
+    if (innerLength() == 0) {
+      return;
+    }
     runOuter(0, outerCount(), run);
   }
 
@@ -174,7 +183,12 @@ final class StridedLoop {
       off[k] = o;
     }
     long len = innerLength();
+    // Poll for a notebook interrupt about every 64K elements, so even one long op stops promptly.
+    long rowsPerPoll = Math.max(1, PARALLEL_THRESHOLD / Math.max(1, len));
     for (long r = from; r < to; r++) {
+      if ((r - from) % rowsPerPoll == rowsPerPoll - 1) {
+        Parallel.checkInterrupt("tensor op");
+      }
       run.apply(off, len);
       // Advance the odometer and the offsets with it.
       for (int j = outerRank - 1; j >= 0; j--) {

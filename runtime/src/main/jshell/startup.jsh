@@ -1,0 +1,8 @@
+// Default imports for `./quiver jshell` (loaded after JShell's DEFAULT startup).
+// ./quiver leaves out imports of packages that are not built yet.
+import dev.quiver.runtime.*;
+import static dev.quiver.display.Display.*;
+import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.autograd.GradCheck;
+import dev.quiver.runtime.memory.Memory;
+import dev.quiver.runtime.memory.MemoryScope;
