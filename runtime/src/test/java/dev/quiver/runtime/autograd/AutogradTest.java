@@ -42,8 +42,10 @@ class AutogradTest {
     w.square().sum().backward();
     assertArrayEquals(new float[] {5, 7}, w.grad().toFloatArray());
     assertSame(first, w.grad(), "accumulates in place into the same gradient tensor");
+    // zeroGrad keeps the buffer (no allocation per training step) and sets it to zero.
     w.zeroGrad();
-    assertNull(w.grad());
+    assertSame(first, w.grad());
+    assertArrayEquals(new float[] {0, 0}, w.grad().toFloatArray());
     w.sum().backward();
     assertArrayEquals(new float[] {1, 1}, w.grad().toFloatArray());
   }

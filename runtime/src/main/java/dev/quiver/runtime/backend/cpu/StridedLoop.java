@@ -162,9 +162,6 @@ final class StridedLoop {
 
   /** Visits outer indices [from, to): an odometer over all axes but the innermost. */
   private void runOuter(long from, long to, Run run) {
-    if (from >= to) {
-      return; // an empty outer axis: nothing to visit (and the odometer below would divide by its size 0)
-    }
     int outerRank = dims.length - 1;
     int ops = offsets.length;
     long[] idx = new long[Math.max(outerRank, 1)];
