@@ -13,6 +13,7 @@ import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.ScopeMember;
 import dev.quiver.runtime.memory.Storage;
 import dev.quiver.runtime.ops.Elementwise;
+import dev.quiver.runtime.ops.Fused;
 import dev.quiver.runtime.ops.Indexing;
 import dev.quiver.runtime.ops.LinearAlgebra;
 import dev.quiver.runtime.ops.Movement;
@@ -460,6 +461,14 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   /** A rank-0 tensor of this tensor's type on its device, for scalar operands. */
   private Tensor constant(double c) {
     return full(c, dtype);
+  }
+
+  /**
+   * Starts a fused elementwise chain on this tensor, evaluated in one pass without temporaries:
+   * {@code a.fused().mul(b).add(c).relu().eval()}. See {@link Fused}.
+   */
+  public Fused fused() {
+    return Fused.of(this);
   }
 
   /** Converts to another element type (a copy; differentiable between float types). */

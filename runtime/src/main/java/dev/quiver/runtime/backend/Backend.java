@@ -51,6 +51,15 @@ public interface Backend {
   /** out[..i.., index[..i.., j, ..k..], ..k..] += src[..i.., j, ..k..]: the adjoint of gather. */
   void scatterAdd(Tensor out, int axis, Tensor index, Tensor src);
 
+  /**
+   * Evaluates a fused elementwise program (float32 operands, already broadcast to {@code out}'s
+   * shape) in one pass. Returns false when this backend cannot, and the caller then runs the
+   * unfused ops instead; that is the default, so a new backend works before it fuses anything.
+   */
+  default boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+    return false;
+  }
+
   /** Reads one element as a double (for item(), toString and tests; never on a hot path). */
   double get(Tensor x, long flatIndex);
 

@@ -5,6 +5,7 @@ import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.UnaryOp;
 import dev.quiver.runtime.memory.HostStorage;
@@ -91,6 +92,11 @@ public final class CpuBackend implements Backend {
     long ys = loop.innerStride(3);
     loop.runParallel("where", (o, n) -> ElementwiseKernels.whereRun(cm, cond.dtype(), o[0], cs, am, a.dtype(), o[1], as,
         bm, b.dtype(), o[2], bs, ym, out.dtype(), o[3], ys, n));
+  }
+
+  @Override
+  public boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+    return FusedKernel.run(program, inputs, out);
   }
 
   @Override
