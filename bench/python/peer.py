@@ -34,12 +34,15 @@ def timed(fn, inner, repeats, warmup_s=1.0):
     end = time.perf_counter() + warmup_s
     while time.perf_counter() < end:
         fn()
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for _ in range(inner):
             fn()
         samples.append((time.perf_counter() - t0) / inner)
+        cpu.append((time.process_time() - c0) / inner)
+    timed.cpu = median(cpu)  # CPU seconds per call, all threads of the process
     return median(samples)
 
 
@@ -78,6 +81,7 @@ def main():
         add = (lambda: torch.add(a, b)) if peer == "torch" else (lambda: np.add(a, b))
         t = timed(add, 100_000, 11)
         out["ns_per_op"] = t * 1e9
+        out["cpu_ns_per_op"] = timed.cpu * 1e9
     elif bench == "elementwise":
         a, b, c, src, dst = arr(size), arr(size), arr(size), arr(size), arr(size)
         if peer == "torch":

@@ -18,14 +18,30 @@ final class Timing {
       body.run();
     } while (System.nanoTime() < warmEnd);
     double[] samples = new double[repeats];
+    double[] cpu = new double[repeats];
     for (int r = 0; r < repeats; r++) {
+      long c0 = processCpuNanos();
       long t0 = System.nanoTime();
       for (int i = 0; i < inner; i++) {
         body.run();
       }
       samples[r] = (System.nanoTime() - t0) / 1e9 / inner;
+      cpu[r] = (processCpuNanos() - c0) / 1e9 / inner;
     }
+    lastCpuSeconds = median(cpu);
     return median(samples);
+  }
+
+  /**
+   * CPU seconds per call of the last measurement, all threads of the process (GC and the memory
+   * reclaimer included). On a shared, loaded machine wall time is inflated by waiting for a core;
+   * this is the work done, and is reported next to it.
+   */
+  static double lastCpuSeconds = Double.NaN;
+
+  static long processCpuNanos() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() : 0;
   }
 
   /**

@@ -80,6 +80,16 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return new Tensor(st, dtype, s, Shapes.contiguousStrides(s), 0);
   }
 
+  /**
+   * Low level: uninitialised contiguous memory of {@code like}'s shape in the current scope. The
+   * shape array is shared, not copied (a tensor never changes its shape): the per-op fast path.
+   */
+  public static Tensor emptyLike(Tensor like, DType dtype) {
+    long[] s = like.shape;
+    Storage st = Backends.cpu().allocate(like.numel() * dtype.byteSize(), MemoryScope.current());
+    return new Tensor(st, dtype, s, like.isContiguous() ? like.strides : Shapes.contiguousStrides(s), 0);
+  }
+
   public static Tensor zeros(long... shape) {
     return full(0, DType.FLOAT32, shape);
   }
@@ -264,6 +274,11 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   public long[] shape() {
     return shape.clone();
+  }
+
+  /** True when both tensors have the same shape (no copies of the shape arrays). */
+  public boolean sameShape(Tensor o) {
+    return Arrays.equals(shape, o.shape);
   }
 
   /** Size of one axis; negative axes count from the end. */

@@ -140,7 +140,7 @@ public final class Fused {
       out.close();
     }
     // A bare input evaluates to itself unfused; eval() promises a new tensor.
-    return kind == Kind.INPUT ? input.copy() : evalUnfused(new IdentityHashMap<>());
+    return kind == Kind.INPUT ? input.copy() : evalUnfused(new IdentityHashMap<>(), c.inputs().length == 0 ? DType.FLOAT32 : c.inputs()[0].dtype());
   }
 
   /**
@@ -159,7 +159,7 @@ public final class Fused {
     }
     if (c.unfused() || out.dtype() != DType.FLOAT32 || !out.device().equals(c.inputs()[0].device())
         || !out.backend().fused(c.program(), broadcastAll(c.inputs(), shape), out)) {
-      out.copyFrom(evalUnfused(new IdentityHashMap<>()));
+      out.copyFrom(evalUnfused(new IdentityHashMap<>(), c.inputs().length == 0 ? DType.FLOAT32 : c.inputs()[0].dtype()));
     }
     return out;
   }
@@ -173,16 +173,16 @@ public final class Fused {
   }
 
   /** The same expression with the ordinary ops: the reference, and the path that records gradients. */
-  private Tensor evalUnfused(IdentityHashMap<Fused, Tensor> memo) {
+  private Tensor evalUnfused(IdentityHashMap<Fused, Tensor> memo, DType dtype) {
     Tensor done = memo.get(this);
     if (done != null) {
       return done;
     }
     Tensor r = switch (kind) {
       case INPUT -> input;
-      case CONST -> Tensor.scalar(constant);
-      case UNARY -> Elementwise.unary(unaryOp, x.evalUnfused(memo));
-      case BINARY -> Elementwise.binary(binaryOp, x.evalUnfused(memo), y.evalUnfused(memo));
+      case CONST -> Tensor.scalar(constant, dtype);
+      case UNARY -> Elementwise.unary(unaryOp, x.evalUnfused(memo, dtype));
+      case BINARY -> Elementwise.binary(binaryOp, x.evalUnfused(memo, dtype), y.evalUnfused(memo, dtype));
     };
     memo.put(this, r);
     return r;
