@@ -51,6 +51,8 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   private final long[] strides;
   private final long offset;
 
+  /** 0: not yet known, 1: contiguous, 2: not (see {@link #isContiguous()}). */
+  private byte contiguity;
   private boolean requiresGrad;
   private Tensor grad;
   private GradNode gradNode;
@@ -333,6 +335,16 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** True when the elements are laid out row-major without gaps. */
   public boolean isContiguous() {
+    // Cached: every op's fast-path test asks, and shape and strides never change.
+    byte c = contiguity;
+    if (c == 0) {
+      c = computeContiguous() ? (byte) 1 : (byte) 2;
+      contiguity = c;
+    }
+    return c == 1;
+  }
+
+  private boolean computeContiguous() {
     long expected = 1;
     for (int i = shape.length - 1; i >= 0; i--) {
       if (shape[i] != 1 && strides[i] != expected) {
