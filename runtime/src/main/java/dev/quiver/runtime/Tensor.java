@@ -13,6 +13,7 @@ import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.ScopeMember;
 import dev.quiver.runtime.memory.Storage;
 import dev.quiver.runtime.ops.Elementwise;
+import dev.quiver.runtime.ops.Fused;
 import dev.quiver.runtime.ops.Indexing;
 import dev.quiver.runtime.ops.LinearAlgebra;
 import dev.quiver.runtime.ops.Movement;
@@ -50,6 +51,8 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   private final long[] strides;
   private final long offset;
 
+  /** 0: not yet known, 1: contiguous, 2: not (see {@link #isContiguous()}). */
+  private byte contiguity;
   private boolean requiresGrad;
   private Tensor grad;
   private GradNode gradNode;
@@ -77,6 +80,16 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     long n = Shapes.numel(s);
     Storage st = Backends.cpu().allocate(n * dtype.byteSize(), owner);
     return new Tensor(st, dtype, s, Shapes.contiguousStrides(s), 0);
+  }
+
+  /**
+   * Low level: uninitialised contiguous memory of {@code like}'s shape in the current scope. The
+   * shape array is shared, not copied (a tensor never changes its shape): the per-op fast path.
+   */
+  public static Tensor emptyLike(Tensor like, DType dtype) {
+    long[] s = like.shape;
+    Storage st = Backends.cpu().allocate(like.numel() * dtype.byteSize(), MemoryScope.current());
+    return new Tensor(st, dtype, s, like.isContiguous() ? like.strides : Shapes.contiguousStrides(s), 0);
   }
 
   public static Tensor zeros(long... shape) {
@@ -267,6 +280,11 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return shape.clone();
   }
 
+  /** True when both tensors have the same shape (no copies of the shape arrays). */
+  public boolean sameShape(Tensor o) {
+    return Arrays.equals(shape, o.shape);
+  }
+
   /** Size of one axis; negative axes count from the end. */
   public long size(int axis) {
     return shape[Shapes.axis("size", axis, shape.length)];
@@ -319,6 +337,16 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** True when the elements are laid out row-major without gaps. */
   public boolean isContiguous() {
+    // Cached: every op's fast-path test asks, and shape and strides never change.
+    byte c = contiguity;
+    if (c == 0) {
+      c = computeContiguous() ? (byte) 1 : (byte) 2;
+      contiguity = c;
+    }
+    return c == 1;
+  }
+
+  private boolean computeContiguous() {
     if (numel() == 0) {
       return true;
     }
@@ -483,6 +511,14 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     Tensor moved = Backends.of(target).fromHost(backend().toHost(this));
     Device from = device();
     return Autograd.record(moved, "to(" + target + ")", g -> new Tensor[] {g.to(from)}, this);
+  }
+
+  /**
+   * Starts a fused elementwise chain on this tensor, evaluated in one pass without temporaries:
+   * {@code a.fused().mul(b).add(c).relu().eval()}. See {@link Fused}.
+   */
+  public Fused fused() {
+    return Fused.of(this);
   }
 
   /** Converts to another element type (a copy; differentiable between float types). */

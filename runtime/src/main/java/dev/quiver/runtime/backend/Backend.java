@@ -57,6 +57,15 @@ public interface Backend {
   /** A copy of the host tensor {@code host} on this backend's device; the CPU backend returns it as is. */
   Tensor fromHost(Tensor host);
 
+  /**
+   * Evaluates a fused elementwise program (float32 operands, already broadcast to {@code out}'s
+   * shape) in one pass. Returns false when this backend cannot, and the caller then runs the
+   * unfused ops instead; that is the default, so a new backend works before it fuses anything.
+   */
+  default boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+    return false;
+  }
+
   /** Reads one element as a double (for item(), toString and tests; never on a hot path). */
   double get(Tensor x, long flatIndex);
 
