@@ -1,0 +1,529 @@
+package dev.quiver.runtime.backend.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Matrix multiply on native memory, in the GotoBLAS/BLIS layout: C is computed in blocks of
+ * {@code mc × nc} rows and columns, the inner dimension in slices of {@code kc}; each slice of A
+ * and of B is first copied ("packed") into a contiguous {@code float[]} in the exact order the
+ * micro-kernel reads it. Packing is where arbitrary strides (transposed or sliced views) are
+ * absorbed, and it lets the micro-kernel run from L1/L2 with unit-stride, bounds-check-free loads.
+ *
+ * <p>The micro-kernel keeps a {@value #MR} × (2 vectors) tile of C in twelve vector registers and
+ * does one broadcast of A and two loads of B per step of k, feeding twelve independent FMAs; that
+ * hides the FMA latency on AVX2 (16 registers) and leaves register room for the operands.
+ *
+ * <p>Sizes below a few thousand multiply-adds (tiny MLPs) take a direct loop with no packing and
+ * no threads; above {@link #PARALLEL_MIN_WORK} the blocks of C are spread over {@link Parallel}.
+ *
+ * <p>C must not overlap A or B.
+ */
+public final class Sgemm {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    /** Rows of the register tile. */
+    static final int MR = 4;
+    /** Columns of the register tile: two vectors. */
+    static final int NR = 2 * L;
+    /** Inner-dimension slice: a B micro-panel ({@code KC × NR} floats, 16 KiB on AVX2) stays in L1. */
+    private static final int KC = 256;
+    /** Largest row block: an A block ({@code MC × KC}, 144 KiB) stays in L2. */
+    private static final int MC = 144;
+    /** Largest column block: the packed B slice ({@code KC × NC}, 2 MiB) stays in L3. */
+    private static final int NC = 2048;
+    /** Up to this many multiply-adds, the direct loop beats packing. */
+    private static final long DIRECT_MAX_WORK = 24L * 24 * 24;
+    /** From this many multiply-adds on, threads pay for their hand-off. */
+    static final long PARALLEL_MIN_WORK = 64L * 64 * 64;
+
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final String OP = "matmul";
+
+    private Sgemm() {}
+
+    /** Per-thread packing buffers, grown on demand and kept for the next call. */
+    private static final class Buffers {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] a(int size) {
+            if (a.length < size) {
+                a = new float[size];
+            }
+            return a;
+        }
+
+        float[] b(int size) {
+            if (b.length < size) {
+                b = new float[size];
+            }
+            return b;
+        }
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** C = A·B (or C += A·B when accumulate). A is m×k, B is k×n, addressed by element offset and
+     *  element strides, so transposed and sliced views need no copy; C is row-major with row stride ldc. */
+    public static void sgemm(int m, int n, int k,
+            MemorySegment a, long aOffset, long aRowStride, long aColStride,
+            MemorySegment b, long bOffset, long bRowStride, long bColStride,
+            MemorySegment c, long cOffset, long ldc, boolean accumulate) {
+        checkShape("sgemm", m, n, k, ldc);
+        checkView("sgemm", "A", a, aOffset, m, k, aRowStride, aColStride, Float.BYTES);
+        checkView("sgemm", "B", b, bOffset, k, n, bRowStride, bColStride, Float.BYTES);
+        checkView("sgemm", "C", c, cOffset, m, n, ldc, 1, Float.BYTES);
+        run(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+                c, cOffset, ldc, accumulate, shareable(a, b, c));
+    }
+
+    private static boolean shareable(MemorySegment a, MemorySegment b, MemorySegment c) {
+        return Parallel.workersCanAccess(a) && Parallel.workersCanAccess(b) && Parallel.workersCanAccess(c);
+    }
+
+    /**
+     * {@code batch} independent products, matrix {@code i} at offsets {@code aOffset + i·aBatchStride}
+     * (likewise B and C; a batch stride of 0 shares one matrix, e.g. the same weights for every
+     * sample). Small matrices are spread over threads one whole product each; large ones are done
+     * one after another, each parallel inside.
+     */
+    public static void sgemmBatched(int batch, int m, int n, int k,
+            MemorySegment a, long aOffset, long aBatchStride, long aRowStride, long aColStride,
+            MemorySegment b, long bOffset, long bBatchStride, long bRowStride, long bColStride,
+            MemorySegment c, long cOffset, long cBatchStride, long ldc, boolean accumulate) {
+        if (batch < 0) {
+            throw new IllegalArgumentException("sgemmBatched: batch must be >= 0, got " + batch);
+        }
+        checkShape("sgemmBatched", m, n, k, ldc);
+        if (batch == 0) {
+            return;
+        }
+        checkView("sgemmBatched", "A", a, aOffset, batch, m, k, aBatchStride, aRowStride, aColStride);
+        checkView("sgemmBatched", "B", b, bOffset, batch, k, n, bBatchStride, bRowStride, bColStride);
+        checkView("sgemmBatched", "C", c, cOffset, batch, m, n, cBatchStride, ldc, 1);
+        long work = (long) m * n * k;
+        boolean threads = shareable(a, b, c);
+        boolean spreadBatch = threads && work < PARALLEL_MIN_WORK && work * batch >= PARALLEL_MIN_WORK;
+        if (!spreadBatch) {
+            for (int i = 0; i < batch; i++) {
+                Parallel.checkInterrupt(OP);
+                run(m, n, k, a, aOffset + i * aBatchStride, aRowStride, aColStride,
+                        b, bOffset + i * bBatchStride, bRowStride, bColStride,
+                        c, cOffset + i * cBatchStride, ldc, accumulate, threads);
+            }
+            return;
+        }
+        long grain = Math.max(1, PARALLEL_MIN_WORK / Math.max(1, work));
+        Parallel.parallelFor(OP, 0, batch, grain, (from, to) -> {
+            Parallel.checkInterrupt(OP);
+            for (long i = from; i < to; i++) {
+                run(m, n, k, a, aOffset + i * aBatchStride, aRowStride, aColStride,
+                        b, bOffset + i * bBatchStride, bRowStride, bColStride,
+                        c, cOffset + i * cBatchStride, ldc, accumulate, false);
+            }
+        });
+    }
+
+    private static void run(int m, int n, int k,
+            MemorySegment a, long aOff, long ars, long acs,
+            MemorySegment b, long bOff, long brs, long bcs,
+            MemorySegment c, long cOff, long ldc, boolean accumulate, boolean mayThread) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    c.asSlice((cOff + i * ldc) * Float.BYTES, (long) n * Float.BYTES).fill((byte) 0);
+                }
+            }
+            return;
+        }
+        long work = (long) m * n * k;
+        if (work <= DIRECT_MAX_WORK) {
+            direct(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate);
+        } else {
+            boolean parallel = mayThread && work >= PARALLEL_MIN_WORK && Parallel.threads() > 1;
+            blocked(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate, parallel);
+        }
+    }
+
+    /** Dot products straight from memory: for tiny products packing costs more than it saves. */
+    private static void direct(int m, int n, int k,
+            MemorySegment a, long aOff, long ars, long acs,
+            MemorySegment b, long bOff, long brs, long bcs,
+            MemorySegment c, long cOff, long ldc, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            long aRow = aOff + i * ars;
+            long cRow = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                long bCol = bOff + j * bcs;
+                float s = 0f;
+                for (int p = 0; p < k; p++) {
+                    s = Math.fma(a.get(FLOAT, (aRow + p * acs) * Float.BYTES),
+                            b.get(FLOAT, (bCol + p * brs) * Float.BYTES), s);
+                }
+                long at = (cRow + j) * Float.BYTES;
+                c.set(FLOAT, at, accumulate ? c.get(FLOAT, at) + s : s);
+            }
+        }
+    }
+
+    private static void blocked(int m, int n, int k,
+            MemorySegment a, long aOff, long ars, long acs,
+            MemorySegment b, long bOff, long brs, long bcs,
+            MemorySegment c, long cOff, long ldc, boolean accumulate, boolean parallel) {
+        int threads = parallel ? Parallel.threads() : 1;
+        // Equal k slices rather than KC + a sliver: a sliver would run the kernel at low reuse.
+        int kSlices = ceilDiv(k, KC);
+        int kcStep = ceilDiv(k, kSlices);
+        if (parallel && m < threads * 4 * MR && n >= threads * 2 * NR) {
+            blockedSplitColumns(m, n, k, kcStep, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate);
+            return;
+        }
+        // Row blocks: a multiple of the thread count, of equal size, so no thread idles at the end.
+        int mBlocks = ceilDiv(m, MC);
+        if (parallel) {
+            mBlocks = ceilDiv(Math.max(mBlocks, 2 * threads), threads) * threads;
+        }
+        int mc = Math.min(roundUp(ceilDiv(m, mBlocks), MR), roundUp(m, MR));
+        int rowBlocks = ceilDiv(m, mc);
+        Buffers own = BUFFERS.get();
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int ncPanels = ceilDiv(nc, NR);
+            for (int pc = 0; pc < k; pc += kcStep) {
+                Parallel.checkInterrupt(OP);
+                int kc = Math.min(kcStep, k - pc);
+                boolean addToC = accumulate || pc > 0;
+                float[] bp = own.b(ncPanels * kc * NR);
+                long bBase = bOff + pc * brs + jc * bcs;
+                forRange(parallel, ncPanels, 16, (from, to) ->
+                        packB(b, bBase, brs, bcs, kc, nc, bp, (int) from, (int) to));
+                long aBase = aOff + pc * acs;
+                long cBase = cOff + jc;
+                forRange(parallel, rowBlocks, 1, (from, to) -> {
+                    Buffers mine = BUFFERS.get();
+                    for (int blk = (int) from; blk < to; blk++) {
+                        Parallel.checkInterrupt(OP);
+                        int ic = blk * mc;
+                        int mcur = Math.min(mc, m - ic);
+                        float[] ap = mine.a(roundUp(mcur, MR) * kc);
+                        packA(a, aBase + ic * ars, ars, acs, mcur, kc, ap);
+                        macroKernel(kc, mcur, nc, ap, bp, c, cBase + ic * ldc, ldc, addToC, mine.tile);
+                    }
+                });
+            }
+        }
+    }
+
+    /** For few rows and many columns: one packed A slice shared by all threads, which each take
+     *  a range of columns and pack their own part of B. */
+    private static void blockedSplitColumns(int m, int n, int k, int kcStep,
+            MemorySegment a, long aOff, long ars, long acs,
+            MemorySegment b, long bOff, long brs, long bcs,
+            MemorySegment c, long cOff, long ldc, boolean accumulate) {
+        int panels = ceilDiv(n, NR);
+        int maxPanelsPerPack = NC / NR;
+        Buffers own = BUFFERS.get();
+        for (int pc = 0; pc < k; pc += kcStep) {
+            Parallel.checkInterrupt(OP);
+            int kc = Math.min(kcStep, k - pc);
+            boolean addToC = accumulate || pc > 0;
+            float[] ap = own.a(roundUp(m, MR) * kc);
+            packA(a, aOff + pc * acs, ars, acs, m, kc, ap);
+            long bRow = bOff + pc * brs;
+            Parallel.parallelFor(OP, 0, panels, 1, (from, to) -> {
+                Buffers mine = BUFFERS.get();
+                for (int p0 = (int) from; p0 < to; p0 += maxPanelsPerPack) {
+                    Parallel.checkInterrupt(OP);
+                    int p1 = (int) Math.min(to, p0 + maxPanelsPerPack);
+                    int jc = p0 * NR;
+                    int nc = Math.min(p1 * NR, n) - jc;
+                    float[] bp = mine.b((p1 - p0) * kc * NR);
+                    packB(b, bRow + jc * bcs, brs, bcs, kc, nc, bp, 0, p1 - p0);
+                    macroKernel(kc, m, nc, ap, bp, c, cOff + jc, ldc, addToC, mine.tile);
+                }
+            });
+        }
+    }
+
+    private static void forRange(boolean parallel, int count, int grain, Parallel.RangeBody body) {
+        if (parallel) {
+            Parallel.parallelFor(OP, 0, count, grain, body);
+        } else {
+            body.run(0, count);
+        }
+    }
+
+    /**
+     * Copies rows {@code [0, mc)} × columns {@code [0, kc)} of A (element {@code base} at the top left)
+     * into micro-panels of {@value #MR} rows: panel {@code q} holds, for each p, the MR values of
+     * column p, so the kernel reads A strictly forward. A short last panel is padded with zeros.
+     */
+    static void packA(MemorySegment a, long base, long rs, long cs, int mc, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int dst = (ir / MR) * kc * MR;
+            if (mr < MR) {
+                Arrays.fill(ap, dst, dst + kc * MR, 0f);
+            }
+            long panel = base + ir * rs;
+            // Read along whichever direction of A is closer together in memory.
+            if (Math.abs(cs) <= Math.abs(rs)) {
+                for (int r = 0; r < mr; r++) {
+                    long src = (panel + r * rs) * Float.BYTES;
+                    long step = cs * Float.BYTES;
+                    for (int p = 0, d = dst + r; p < kc; p++, d += MR) {
+                        ap[d] = a.get(FLOAT, src + p * step);
+                    }
+                }
+            } else {
+                long step = rs * Float.BYTES;
+                for (int p = 0; p < kc; p++) {
+                    long src = (panel + p * cs) * Float.BYTES;
+                    int d = dst + p * MR;
+                    for (int r = 0; r < mr; r++) {
+                        ap[d + r] = a.get(FLOAT, src + r * step);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies rows {@code [0, kc)} × columns of B (element {@code base} at the top left) into
+     * micro-panels of {@link #NR} columns, panels {@code [panelFrom, panelTo)} of a slice {@code nc}
+     * wide: panel {@code q} holds, for each p, the NR values of row p. A short last panel is padded
+     * with zeros.
+     */
+    static void packB(MemorySegment b, long base, long rs, long cs, int kc, int nc, float[] bp,
+            int panelFrom, int panelTo) {
+        for (int q = panelFrom; q < panelTo; q++) {
+            int jr = q * NR;
+            int nr = Math.min(NR, nc - jr);
+            int dst = q * kc * NR;
+            long panel = base + jr * cs;
+            if (nr == NR && cs == 1) {
+                for (int p = 0, d = dst; p < kc; p++, d += NR) {
+                    long src = (panel + p * rs) * Float.BYTES;
+                    FloatVector.fromMemorySegment(F, b, src, NATIVE).intoArray(bp, d);
+                    FloatVector.fromMemorySegment(F, b, src + (long) L * Float.BYTES, NATIVE).intoArray(bp, d + L);
+                }
+                continue;
+            }
+            if (nr < NR) {
+                Arrays.fill(bp, dst, dst + kc * NR, 0f);
+            }
+            if (Math.abs(cs) <= Math.abs(rs)) {
+                long step = cs * Float.BYTES;
+                for (int p = 0; p < kc; p++) {
+                    long src = (panel + p * rs) * Float.BYTES;
+                    int d = dst + p * NR;
+                    for (int j = 0; j < nr; j++) {
+                        bp[d + j] = b.get(FLOAT, src + j * step);
+                    }
+                }
+            } else {
+                long step = rs * Float.BYTES;
+                for (int j = 0; j < nr; j++) {
+                    long src = (panel + j * cs) * Float.BYTES;
+                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) {
+                        bp[d] = b.get(FLOAT, src + p * step);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Multiplies a packed {@code mc × kc} A block by a packed {@code kc × nc} B slice into C,
+     *  one register tile at a time; each B micro-panel is reused for the whole A block. */
+    private static void macroKernel(int kc, int mc, int nc, float[] ap, float[] bp,
+            MemorySegment c, long cIndex, long ldc, boolean addToC, float[] tile) {
+        long ldcBytes = ldc * Float.BYTES;
+        for (int jr = 0, bi = 0; jr < nc; jr += NR, bi += kc * NR) {
+            int nr = Math.min(NR, nc - jr);
+            for (int ir = 0, ai = 0; ir < mc; ir += MR, ai += kc * MR) {
+                int mr = Math.min(MR, mc - ir);
+                long cBytes = (cIndex + ir * ldc + jr) * Float.BYTES;
+                microKernel(kc, ap, ai, bp, bi, c, cBytes, ldcBytes, addToC, mr, nr, tile);
+            }
+        }
+    }
+
+    /**
+     * The register tile: C[0..mr, 0..nr) (+)= Ap·Bp over kc steps. Twelve named accumulators,
+     * because the JIT keeps locals, not array elements, in registers.
+     */
+    private static void microKernel(int kc, float[] ap, int ai, float[] bp, int bi,
+            MemorySegment c, long cBytes, long ldcBytes, boolean addToC, int mr, int nr, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bj = bi + p * NR;
+            int ak = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(F, bp, bj + 0 * NR + 0 * L);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bj + 0 * NR + 1 * L);
+            FloatVector x = FloatVector.broadcast(F, ap[ak + 0 * MR + 0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, ap[ak + 0 * MR + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, ap[ak + 0 * MR + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, ap[ak + 0 * MR + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0 * NR + 0 * L);
+        c01.intoArray(tile, 0 * NR + 1 * L);
+        c10.intoArray(tile, 1 * NR + 0 * L);
+        c11.intoArray(tile, 1 * NR + 1 * L);
+        c20.intoArray(tile, 2 * NR + 0 * L);
+        c21.intoArray(tile, 2 * NR + 1 * L);
+        c30.intoArray(tile, 3 * NR + 0 * L);
+        c31.intoArray(tile, 3 * NR + 1 * L);
+
+        // The tile goes out through a float[] so that no vector crosses a method boundary (which
+        // would box it) and the kernel stays small enough for C2 to inline all its vector ops;
+        // the extra stores and loads are nothing next to the kc FMAs per accumulator above.
+        writeTile(tile, c, cBytes, ldcBytes, addToC, mr, nr);
+    }
+
+    /** C[0..mr, 0..nr) (+)= tile, vector-wide for a full tile, element by element at the edges. */
+    private static void writeTile(float[] tile, MemorySegment c, long cBytes, long ldcBytes,
+            boolean addToC, int mr, int nr) {
+        if (nr == NR) {
+            for (int r = 0; r < mr; r++) {
+                long at = cBytes + r * ldcBytes;
+                for (int v = 0; v < NR; v += L) {
+                    long atV = at + (long) v * Float.BYTES;
+                    var x = FloatVector.fromArray(F, tile, r * NR + v);
+                    if (addToC) {
+                        x.add(FloatVector.fromMemorySegment(F, c, atV, NATIVE)).intoMemorySegment(c, atV, NATIVE);
+                    } else {
+                        x.intoMemorySegment(c, atV, NATIVE);
+                    }
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < mr; r++) {
+            long row = cBytes + r * ldcBytes;
+            for (int j = 0; j < nr; j++) {
+                long at = row + (long) j * Float.BYTES;
+                float v = tile[r * NR + j];
+                c.set(FLOAT, at, addToC ? c.get(FLOAT, at) + v : v);
+            }
+        }
+    }
+
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED;
+
+    /**
+     * The float64 twin of {@link #sgemm}, same arguments with {@code double} elements. Used for
+     * gradient checks, where correctness matters and speed much less: a plain row-at-a-time loop
+     * that accumulates each row of C in a {@code double[]}, rows spread over threads when large.
+     */
+    public static void dgemm(int m, int n, int k,
+            MemorySegment a, long aOffset, long aRowStride, long aColStride,
+            MemorySegment b, long bOffset, long bRowStride, long bColStride,
+            MemorySegment c, long cOffset, long ldc, boolean accumulate) {
+        checkShape("dgemm", m, n, k, ldc);
+        checkView("dgemm", "A", a, aOffset, m, k, aRowStride, aColStride, Double.BYTES);
+        checkView("dgemm", "B", b, bOffset, k, n, bRowStride, bColStride, Double.BYTES);
+        checkView("dgemm", "C", c, cOffset, m, n, ldc, 1, Double.BYTES);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        long rowWork = Math.max(1L, (long) n * k);
+        // A grain of all rows keeps memory of a confined arena on its owner thread.
+        long grain = shareable(a, b, c) ? Math.max(1, PARALLEL_MIN_WORK / rowWork) : m;
+        Parallel.parallelFor(OP, 0, m, grain, (from, to) -> {
+            double[] row = new double[n];
+            for (long i = from; i < to; i++) {
+                Parallel.checkInterrupt(OP);
+                Arrays.fill(row, 0.0);
+                long aRow = aOffset + i * aRowStride;
+                for (int p = 0; p < k; p++) {
+                    double x = a.get(DOUBLE, (aRow + p * aColStride) * Double.BYTES);
+                    long bRow = bOffset + p * bRowStride;
+                    for (int j = 0; j < n; j++) {
+                        row[j] = Math.fma(x, b.get(DOUBLE, (bRow + j * bColStride) * Double.BYTES), row[j]);
+                    }
+                }
+                long cRow = (cOffset + i * ldc) * Double.BYTES;
+                for (int j = 0; j < n; j++) {
+                    long at = cRow + (long) j * Double.BYTES;
+                    c.set(DOUBLE, at, accumulate ? c.get(DOUBLE, at) + row[j] : row[j]);
+                }
+            }
+        });
+    }
+
+    // ---- argument checks ----
+
+    static void checkShape(String op, int m, int n, int k, long ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException(op + ": dimensions must be >= 0, got m=" + m + ", n=" + n + ", k=" + k);
+        }
+        if (n > 0 && m > 1 && ldc < n) {
+            throw new IllegalArgumentException(op + ": ldc " + ldc + " is less than n=" + n + ", rows of C would overlap");
+        }
+    }
+
+    static void checkView(String op, String name, MemorySegment seg, long offset,
+            long rows, long cols, long rowStride, long colStride, int elementBytes) {
+        checkView(op, name, seg, offset, 1, rows, cols, 0, rowStride, colStride, elementBytes);
+    }
+
+    private static void checkView(String op, String name, MemorySegment seg, long offset,
+            long batch, long rows, long cols, long batchStride, long rowStride, long colStride) {
+        checkView(op, name, seg, offset, batch, rows, cols, batchStride, rowStride, colStride, Float.BYTES);
+    }
+
+    /** Fails early, with the view's numbers, when a strided view reaches outside its segment. */
+    private static void checkView(String op, String name, MemorySegment seg, long offset,
+            long batch, long rows, long cols, long batchStride, long rowStride, long colStride, int elementBytes) {
+        if (batch == 0 || rows == 0 || cols == 0) {
+            return;
+        }
+        long lo = offset, hi = offset;
+        for (long[] extent : new long[][] {{batch, batchStride}, {rows, rowStride}, {cols, colStride}}) {
+            long reach = Math.multiplyExact(extent[0] - 1, extent[1]);
+            if (reach < 0) {
+                lo = Math.addExact(lo, reach);
+            } else {
+                hi = Math.addExact(hi, reach);
+            }
+        }
+        long capacity = seg.byteSize() / elementBytes;
+        if (lo < 0 || hi >= capacity) {
+            throw new IndexOutOfBoundsException(op + ": " + name + " (" + rows + "x" + cols
+                    + (batch > 1 ? " x batch " + batch + ", batch stride " + batchStride : "")
+                    + ", offset " + offset + ", strides " + rowStride + "," + colStride
+                    + ") reaches elements " + lo + ".." + hi + " but the segment holds " + capacity);
+        }
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static int roundUp(int a, int multiple) {
+        return ceilDiv(a, multiple) * multiple;
+    }
+}
