@@ -15,9 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * micro-kernel reads it. Packing is where arbitrary strides (transposed or sliced views) are
  * absorbed, and it lets the micro-kernel run from L1/L2 with unit-stride, bounds-check-free loads.
  *
- * <p>The micro-kernel keeps a {@value #MR} × (2 vectors) tile of C in twelve vector registers and
- * does one broadcast of A and two loads of B per step of k, feeding twelve independent FMAs; that
- * hides the FMA latency on AVX2 (16 registers) and leaves register room for the operands.
+ * <p>The micro-kernel keeps a {@value #MR} × (2 vectors) tile of C in eight vector registers and
+ * does two loads of B and {@value #MR} broadcasts of A per step of k, feeding eight independent
+ * FMAs (see {@link #microKernel} for why eight).
  *
  * <p>Sizes below a few thousand multiply-adds (tiny MLPs) take a direct loop with no packing and
  * no threads; above {@link #PARALLEL_MIN_WORK} the blocks of C are spread over {@link Parallel}.
@@ -34,14 +34,14 @@ public final class Sgemm {
     static final int NR = 2 * L;
     /** Inner-dimension slice: a B micro-panel ({@code KC × NR} floats, 16 KiB on AVX2) stays in L1. */
     private static final int KC = 256;
-    /** Largest row block: an A block ({@code MC × KC}, 144 KiB) stays in L2. */
+    /** Largest row block: an A block ({@code MC × KC}, 144 KiB) stays in L2. A multiple of MR. */
     private static final int MC = 144;
     /** Largest column block: the packed B slice ({@code KC × NC}, 2 MiB) stays in L3. */
     private static final int NC = 2048;
     /** Up to this many multiply-adds, the direct loop beats packing. */
-    private static final long DIRECT_MAX_WORK = 24L * 24 * 24;
+    private static final long DIRECT_MAX_WORK = 32L * 32 * 24;
     /** From this many multiply-adds on, threads pay for their hand-off. */
-    static final long PARALLEL_MIN_WORK = 64L * 64 * 64;
+    static final long PARALLEL_MIN_WORK = 96L * 96 * 96;
 
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -53,20 +53,25 @@ public final class Sgemm {
     private static final class Buffers {
         float[] a = new float[0];
         float[] b = new float[0];
+        /** Contiguous runs copied out of a segment in bulk, before they are rearranged. */
+        float[] stage = new float[0];
+        float[] row = new float[0];
         final float[] tile = new float[MR * NR];
 
         float[] a(int size) {
-            if (a.length < size) {
-                a = new float[size];
-            }
-            return a;
+            return a.length >= size ? a : (a = new float[size]);
         }
 
         float[] b(int size) {
-            if (b.length < size) {
-                b = new float[size];
-            }
-            return b;
+            return b.length >= size ? b : (b = new float[size]);
+        }
+
+        float[] stage(int size) {
+            return stage.length >= size ? stage : (stage = new float[size]);
+        }
+
+        float[] row(int size) {
+            return row.length >= size ? row : (row = new float[size]);
         }
     }
 
@@ -157,23 +162,92 @@ public final class Sgemm {
         }
     }
 
-    /** Dot products straight from memory: for tiny products packing costs more than it saves. */
+    /**
+     * For tiny products: copy A and B into plain arrays (bulk copies where rows or columns are
+     * contiguous; B's rows padded with zeros to whole vectors), then compute four rows of C at a
+     * time, one vector of columns each, so that four independent FMA chains share each load of B.
+     * Reading elements one by one through the segment would cost a bounds and liveness check
+     * each, several times the FMA itself.
+     */
     private static void direct(int m, int n, int k,
             MemorySegment a, long aOff, long ars, long acs,
             MemorySegment b, long bOff, long brs, long bcs,
             MemorySegment c, long cOff, long ldc, boolean accumulate) {
-        for (int i = 0; i < m; i++) {
-            long aRow = aOff + i * ars;
-            long cRow = cOff + i * ldc;
-            for (int j = 0; j < n; j++) {
-                long bCol = bOff + j * bcs;
-                float s = 0f;
-                for (int p = 0; p < k; p++) {
-                    s = Math.fma(a.get(FLOAT, (aRow + p * acs) * Float.BYTES),
-                            b.get(FLOAT, (bCol + p * brs) * Float.BYTES), s);
+        Buffers buf = BUFFERS.get();
+        int nPad = ceilDiv(n, L) * L;
+        float[] as = buf.a(m * k);
+        float[] bs = buf.b(k * nPad);
+        gather(a, aOff, ars, acs, m, k, as, k, buf);
+        if (nPad != n) {
+            Arrays.fill(bs, 0, k * nPad, 0f);
+        }
+        gather(b, bOff, brs, bcs, k, n, bs, nPad, buf);
+        float[] rows = buf.row(4 * nPad);
+        for (int i = 0; i < m; i += 4) {
+            int mr = Math.min(4, m - i);
+            int a0 = i * k;
+            for (int j = 0; j < nPad; j += L) {
+                if (mr == 4) {
+                    FloatVector r0 = FloatVector.zero(F), r1 = FloatVector.zero(F);
+                    FloatVector r2 = FloatVector.zero(F), r3 = FloatVector.zero(F);
+                    for (int p = 0; p < k; p++) {
+                        FloatVector bv = FloatVector.fromArray(F, bs, p * nPad + j);
+                        r0 = FloatVector.broadcast(F, as[a0 + p]).fma(bv, r0);
+                        r1 = FloatVector.broadcast(F, as[a0 + k + p]).fma(bv, r1);
+                        r2 = FloatVector.broadcast(F, as[a0 + 2 * k + p]).fma(bv, r2);
+                        r3 = FloatVector.broadcast(F, as[a0 + 3 * k + p]).fma(bv, r3);
+                    }
+                    r0.intoArray(rows, j);
+                    r1.intoArray(rows, nPad + j);
+                    r2.intoArray(rows, 2 * nPad + j);
+                    r3.intoArray(rows, 3 * nPad + j);
+                } else {
+                    for (int r = 0; r < mr; r++) {
+                        FloatVector acc = FloatVector.zero(F);
+                        for (int p = 0, ai = a0 + r * k; p < k; p++) {
+                            acc = FloatVector.broadcast(F, as[ai + p]).fma(FloatVector.fromArray(F, bs, p * nPad + j), acc);
+                        }
+                        acc.intoArray(rows, r * nPad + j);
+                    }
                 }
-                long at = (cRow + j) * Float.BYTES;
-                c.set(FLOAT, at, accumulate ? c.get(FLOAT, at) + s : s);
+            }
+            for (int r = 0; r < mr; r++) {
+                long cRow = (cOff + (i + r) * ldc) * Float.BYTES;
+                if (accumulate) {
+                    for (int j = 0; j < n; j++) {
+                        long at = cRow + (long) j * Float.BYTES;
+                        c.set(FLOAT, at, c.get(FLOAT, at) + rows[r * nPad + j]);
+                    }
+                } else {
+                    MemorySegment.copy(rows, r * nPad, c, FLOAT, cRow, n);
+                }
+            }
+        }
+    }
+
+    /** Copies the strided {@code rows × cols} view at element {@code base} into {@code dst},
+     *  row-major with row stride {@code ld}. */
+    private static void gather(MemorySegment src, long base, long rs, long cs, int rows, int cols,
+            float[] dst, int ld, Buffers buf) {
+        if (cs == 1) {
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(src, FLOAT, (base + r * rs) * Float.BYTES, dst, r * ld, cols);
+            }
+        } else if (rs == 1) {
+            float[] stage = buf.stage(rows * cols);
+            for (int j = 0; j < cols; j++) {
+                MemorySegment.copy(src, FLOAT, (base + j * cs) * Float.BYTES, stage, j * rows, rows);
+            }
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < cols; j++) {
+                    dst[r * ld + j] = stage[j * rows + r];
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < cols; j++) {
+                    dst[r * ld + j] = src.get(FLOAT, (base + r * rs + j * cs) * Float.BYTES);
+                }
             }
         }
     }
@@ -208,7 +282,7 @@ public final class Sgemm {
                 float[] bp = own.b(ncPanels * kc * NR);
                 long bBase = bOff + pc * brs + jc * bcs;
                 forRange(parallel, ncPanels, 16, (from, to) ->
-                        packB(b, bBase, brs, bcs, kc, nc, bp, (int) from, (int) to));
+                        packB(b, bBase, brs, bcs, kc, nc, bp, (int) from, (int) to, BUFFERS.get()));
                 long aBase = aOff + pc * acs;
                 long cBase = cOff + jc;
                 forRange(parallel, rowBlocks, 1, (from, to) -> {
@@ -218,7 +292,7 @@ public final class Sgemm {
                         int ic = blk * mc;
                         int mcur = Math.min(mc, m - ic);
                         float[] ap = mine.a(roundUp(mcur, MR) * kc);
-                        packA(a, aBase + ic * ars, ars, acs, mcur, kc, ap);
+                        packA(a, aBase + ic * ars, ars, acs, mcur, kc, ap, mine);
                         macroKernel(kc, mcur, nc, ap, bp, c, cBase + ic * ldc, ldc, addToC, mine.tile);
                     }
                 });
@@ -240,7 +314,7 @@ public final class Sgemm {
             int kc = Math.min(kcStep, k - pc);
             boolean addToC = accumulate || pc > 0;
             float[] ap = own.a(roundUp(m, MR) * kc);
-            packA(a, aOff + pc * acs, ars, acs, m, kc, ap);
+            packA(a, aOff + pc * acs, ars, acs, m, kc, ap, own);
             long bRow = bOff + pc * brs;
             Parallel.parallelFor(OP, 0, panels, 1, (from, to) -> {
                 Buffers mine = BUFFERS.get();
@@ -250,7 +324,7 @@ public final class Sgemm {
                     int jc = p0 * NR;
                     int nc = Math.min(p1 * NR, n) - jc;
                     float[] bp = mine.b((p1 - p0) * kc * NR);
-                    packB(b, bRow + jc * bcs, brs, bcs, kc, nc, bp, 0, p1 - p0);
+                    packB(b, bRow + jc * bcs, brs, bcs, kc, nc, bp, 0, p1 - p0, mine);
                     macroKernel(kc, m, nc, ap, bp, c, cOff + jc, ldc, addToC, mine.tile);
                 }
             });
@@ -269,31 +343,51 @@ public final class Sgemm {
      * Copies rows {@code [0, mc)} × columns {@code [0, kc)} of A (element {@code base} at the top left)
      * into micro-panels of {@value #MR} rows: panel {@code q} holds, for each p, the MR values of
      * column p, so the kernel reads A strictly forward. A short last panel is padded with zeros.
+     * Contiguous rows (or columns) are first bulk-copied into {@code stage}, then interleaved
+     * with plain array code; element-wise segment reads are the slow fallback.
      */
-    static void packA(MemorySegment a, long base, long rs, long cs, int mc, int kc, float[] ap) {
+    static void packA(MemorySegment a, long base, long rs, long cs, int mc, int kc, float[] ap, Buffers buf) {
+        if (rs == 1 && cs != 1) {
+            // Transposed A: each column of the block is contiguous.
+            float[] stage = buf.stage(mc * kc);
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(a, FLOAT, (base + p * cs) * Float.BYTES, stage, p * mc, mc);
+            }
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int dst = (ir / MR) * kc * MR;
+                if (mr < MR) {
+                    Arrays.fill(ap, dst, dst + kc * MR, 0f);
+                }
+                for (int p = 0, d = dst, s = ir; p < kc; p++, d += MR, s += mc) {
+                    for (int r = 0; r < mr; r++) {
+                        ap[d + r] = stage[s + r];
+                    }
+                }
+            }
+            return;
+        }
+        float[] stage = cs == 1 ? buf.stage(MR * kc) : null;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int dst = (ir / MR) * kc * MR;
+            long panel = base + ir * rs;
             if (mr < MR) {
                 Arrays.fill(ap, dst, dst + kc * MR, 0f);
             }
-            long panel = base + ir * rs;
-            // Read along whichever direction of A is closer together in memory.
-            if (Math.abs(cs) <= Math.abs(rs)) {
+            if (stage != null) {
                 for (int r = 0; r < mr; r++) {
-                    long src = (panel + r * rs) * Float.BYTES;
-                    long step = cs * Float.BYTES;
-                    for (int p = 0, d = dst + r; p < kc; p++, d += MR) {
-                        ap[d] = a.get(FLOAT, src + p * step);
+                    MemorySegment.copy(a, FLOAT, (panel + r * rs) * Float.BYTES, stage, r * kc, kc);
+                }
+                for (int r = 0; r < mr; r++) {
+                    for (int p = 0, d = dst + r, s = r * kc; p < kc; p++, d += MR) {
+                        ap[d] = stage[s + p];
                     }
                 }
             } else {
-                long step = rs * Float.BYTES;
                 for (int p = 0; p < kc; p++) {
-                    long src = (panel + p * cs) * Float.BYTES;
-                    int d = dst + p * MR;
                     for (int r = 0; r < mr; r++) {
-                        ap[d + r] = a.get(FLOAT, src + r * step);
+                        ap[dst + p * MR + r] = a.get(FLOAT, (panel + r * rs + p * cs) * Float.BYTES);
                     }
                 }
             }
@@ -304,10 +398,11 @@ public final class Sgemm {
      * Copies rows {@code [0, kc)} × columns of B (element {@code base} at the top left) into
      * micro-panels of {@link #NR} columns, panels {@code [panelFrom, panelTo)} of a slice {@code nc}
      * wide: panel {@code q} holds, for each p, the NR values of row p. A short last panel is padded
-     * with zeros.
+     * with zeros. Row-major B is copied a vector at a time; transposed B (the usual {@code x·Wᵀ})
+     * column by column in bulk through {@code stage}.
      */
     static void packB(MemorySegment b, long base, long rs, long cs, int kc, int nc, float[] bp,
-            int panelFrom, int panelTo) {
+            int panelFrom, int panelTo, Buffers buf) {
         for (int q = panelFrom; q < panelTo; q++) {
             int jr = q * NR;
             int nr = Math.min(NR, nc - jr);
@@ -324,21 +419,22 @@ public final class Sgemm {
             if (nr < NR) {
                 Arrays.fill(bp, dst, dst + kc * NR, 0f);
             }
-            if (Math.abs(cs) <= Math.abs(rs)) {
-                long step = cs * Float.BYTES;
-                for (int p = 0; p < kc; p++) {
-                    long src = (panel + p * rs) * Float.BYTES;
-                    int d = dst + p * NR;
-                    for (int j = 0; j < nr; j++) {
-                        bp[d + j] = b.get(FLOAT, src + j * step);
+            if (rs == 1) {
+                float[] stage = buf.stage(NR * kc);
+                for (int j = 0; j < nr; j++) {
+                    MemorySegment.copy(b, FLOAT, (panel + j * cs) * Float.BYTES, stage, j * kc, kc);
+                }
+                for (int j = 0; j < nr; j++) {
+                    for (int p = 0, d = dst + j, s = j * kc; p < kc; p++, d += NR) {
+                        bp[d] = stage[s + p];
                     }
                 }
             } else {
-                long step = rs * Float.BYTES;
-                for (int j = 0; j < nr; j++) {
-                    long src = (panel + j * cs) * Float.BYTES;
-                    for (int p = 0, d = dst + j; p < kc; p++, d += NR) {
-                        bp[d] = b.get(FLOAT, src + p * step);
+                for (int p = 0; p < kc; p++) {
+                    long src = panel + p * rs;
+                    int d = dst + p * NR;
+                    for (int j = 0; j < nr; j++) {
+                        bp[d + j] = b.get(FLOAT, (src + j * cs) * Float.BYTES);
                     }
                 }
             }
@@ -361,8 +457,12 @@ public final class Sgemm {
     }
 
     /**
-     * The register tile: C[0..mr, 0..nr) (+)= Ap·Bp over kc steps. Twelve named accumulators,
-     * because the JIT keeps locals, not array elements, in registers.
+     * The register tile: C[0..mr, 0..nr) (+)= Ap·Bp over kc steps, in eight named accumulators
+     * (the JIT keeps locals, not array elements, in registers). Eight is what fits: with twelve
+     * (6×2, 4×3) C2 hoists several broadcasts at once, runs out of the sixteen AVX2 registers and
+     * spills an accumulator, which puts a store-load round trip on the loop's critical path and
+     * halves the speed. Eight FMAs in flight cover the FMA latency (4 cycles × 2 ports on Zen 3).
+     * Unrolling by hand spills too, so the loop is left for C2 to shape.
      */
     private static void microKernel(int kc, float[] ap, int ai, float[] bp, int bi,
             MemorySegment c, long cBytes, long ldcBytes, boolean addToC, int mr, int nr, float[] tile) {
@@ -373,33 +473,32 @@ public final class Sgemm {
         for (int p = 0; p < kc; p++) {
             int bj = bi + p * NR;
             int ak = ai + p * MR;
-            FloatVector b0 = FloatVector.fromArray(F, bp, bj + 0 * NR + 0 * L);
-            FloatVector b1 = FloatVector.fromArray(F, bp, bj + 0 * NR + 1 * L);
-            FloatVector x = FloatVector.broadcast(F, ap[ak + 0 * MR + 0]);
+            FloatVector b0 = FloatVector.fromArray(F, bp, bj);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bj + L);
+            FloatVector x = FloatVector.broadcast(F, ap[ak]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, ap[ak + 0 * MR + 1]);
+            x = FloatVector.broadcast(F, ap[ak + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, ap[ak + 0 * MR + 2]);
+            x = FloatVector.broadcast(F, ap[ak + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, ap[ak + 0 * MR + 3]);
+            x = FloatVector.broadcast(F, ap[ak + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        c00.intoArray(tile, 0 * NR + 0 * L);
-        c01.intoArray(tile, 0 * NR + 1 * L);
-        c10.intoArray(tile, 1 * NR + 0 * L);
-        c11.intoArray(tile, 1 * NR + 1 * L);
-        c20.intoArray(tile, 2 * NR + 0 * L);
-        c21.intoArray(tile, 2 * NR + 1 * L);
-        c30.intoArray(tile, 3 * NR + 0 * L);
-        c31.intoArray(tile, 3 * NR + 1 * L);
-
         // The tile goes out through a float[] so that no vector crosses a method boundary (which
-        // would box it) and the kernel stays small enough for C2 to inline all its vector ops;
-        // the extra stores and loads are nothing next to the kc FMAs per accumulator above.
+        // would box it) and this method stays small enough for C2 to inline all its vector ops;
+        // eight extra stores and loads are nothing next to the kc × 8 FMAs above.
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
         writeTile(tile, c, cBytes, ldcBytes, addToC, mr, nr);
     }
 

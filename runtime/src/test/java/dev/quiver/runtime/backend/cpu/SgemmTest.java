@@ -71,6 +71,24 @@ class SgemmTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}x{2} · {2}x{1}, no unit stride anywhere")
+    @MethodSource("shapes")
+    void noUnitStride(int m, int n, int k) {
+        try (var arena = Arena.ofShared()) {
+            var rnd = new SplittableRandom(m * 131L + n * 17L + k);
+            // Every other element of a wider array, A transposed as well: strides (2, 2m+1) and (2n+3, 2).
+            long ars = 2, acs = 2L * m + 1, brs = 2L * n + 3, bcs = 2;
+            var a = randomSegment(arena, 1 + (m - 1) * ars + (k - 1) * acs + 1, rnd);
+            var b = randomSegment(arena, 4 + (k - 1) * brs + (n - 1) * bcs + 1, rnd);
+            var c = randomSegment(arena, (long) m * n, rnd);
+            float[] before = new float[m * n];
+            for (int i = 0; i < before.length; i++) before[i] = c.getAtIndex(F, i);
+            var p = new Problem(m, n, k, a, 1, ars, acs, b, 4, brs, bcs, c, 0, n, before);
+            p.run(true);
+            p.check(true);
+        }
+    }
+
     @Test
     void largeShapes() {
         try (var arena = Arena.ofShared()) {
