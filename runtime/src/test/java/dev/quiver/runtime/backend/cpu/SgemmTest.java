@@ -92,8 +92,9 @@ class SgemmTest {
     @Test
     void largeShapes() {
         try (var arena = Arena.ofShared()) {
-            for (int[] d : new int[][] {{1024, 1024, 64}, {512, 384, 640}, {40, 2048, 300}}) {
-                var p = Problem.random(arena, d[0], d[1], d[2], 3, false, false, 0);
+            // The last two take the few-rows path, where threads split the columns.
+            for (int[] d : new int[][] {{1024, 1024, 64}, {512, 384, 640}, {40, 2048, 300}, {20, 3000, 300}, {7, 1500, 700}}) {
+                var p = Problem.random(arena, d[0], d[1], d[2], 3, false, d[0] == 7, 0);
                 p.run(false);
                 p.check(false);
             }
@@ -160,7 +161,8 @@ class SgemmTest {
     @Test
     void batchedMatchesOneByOne() {
         try (var arena = Arena.ofShared()) {
-            int batch = 37, m = 9, n = 11, k = 13;
+            // Enough small products that they are spread over threads one product each.
+            int batch = 800, m = 9, n = 11, k = 13;
             var rnd = new SplittableRandom(9);
             var a = randomSegment(arena, (long) batch * m * k, rnd);
             var b = randomSegment(arena, (long) k * n, rnd); // shared weights: batch stride 0
