@@ -130,7 +130,8 @@ public final class Sgemm {
             }
             return;
         }
-        long grain = Math.max(1, PARALLEL_MIN_WORK / Math.max(1, work));
+        // Chunks of at least ~64k multiply-adds (a few µs) amortize the hand-off of each chunk.
+        long grain = Math.max(1, (64L * 64 * 16) / Math.max(1, work));
         Parallel.parallelFor(OP, 0, batch, grain, (from, to) -> {
             Parallel.checkInterrupt(OP);
             for (long i = from; i < to; i++) {
