@@ -89,7 +89,7 @@ public final class Parallel {
         if (n == 0) {
             return;
         }
-        if (THREADS == 1 || n < 2 * grain || !BUSY.compareAndSet(false, true)) {
+        if (THREADS == 1 || n / 2 < grain || !BUSY.compareAndSet(false, true)) { // n < 2·grain, overflow-safe
             body.run(start, end);
             return;
         }
