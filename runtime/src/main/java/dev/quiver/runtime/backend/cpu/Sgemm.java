@@ -40,6 +40,8 @@ public final class Sgemm {
     private static final int MC = 144;
     /** Largest column block: the packed B slice ({@code KC × NC}, 2 MiB) stays in L3. */
     private static final int NC = 2048;
+    /** Most floats of B packed at once: 8 MiB, well inside L3, and a bound on the buffer a thread keeps. */
+    private static final int B_PACK_MAX = 2 << 20;
     /** Up to this many multiply-adds the direct loop beats packing (measured: about 32·32·32). */
     private static final long DIRECT_MAX_WORK = 32L * 32 * 24;
     /** From this many multiply-adds on (about 10 µs on one core) a second thread pays off; the
@@ -275,29 +277,49 @@ public final class Sgemm {
         }
         int mc = Math.min(roundUp(ceilDiv(m, mBlocks), MR), roundUp(m, MR));
         int rowBlocks = ceilDiv(m, mc);
+        // B is packed for several k slices at once (up to B_PACK_MAX floats), so that each task
+        // runs a row block through all of them: with threads, every pack is a barrier where a
+        // thread that the OS has descheduled holds the others up, so fewer is faster.
+        int kSlicesTotal = ceilDiv(k, kcStep);
         Buffers own = BUFFERS.get();
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int ncPanels = ceilDiv(nc, NR);
-            for (int pc = 0; pc < k; pc += kcStep) {
+            int sliceFloats = ncPanels * kcStep * NR;
+            int slicesPerPack = Math.max(1, Math.min(kSlicesTotal, B_PACK_MAX / sliceFloats));
+            long bCol = bOff + jc * bcs;
+            for (int s0 = 0; s0 < kSlicesTotal; s0 += slicesPerPack) {
                 Parallel.checkInterrupt(OP);
-                int kc = Math.min(kcStep, k - pc);
-                boolean addToC = accumulate || pc > 0;
-                float[] bp = own.b(ncPanels * kc * NR);
-                long bBase = bOff + pc * brs + jc * bcs;
-                forRange(parallel, ncPanels, 16, (from, to) ->
-                        packB(b, bBase, brs, bcs, kc, nc, bp, (int) from, (int) to, BUFFERS.get()));
-                long aBase = aOff + pc * acs;
+                int s1 = Math.min(kSlicesTotal, s0 + slicesPerPack);
+                float[] bp = own.b((s1 - s0) * sliceFloats);
+                int firstSlice = s0;
+                forRange(parallel, (s1 - s0) * ncPanels, 16, (from, to) -> {
+                    Buffers mine = BUFFERS.get();
+                    for (long t = from; t < to; ) {
+                        int slice = (int) (t / ncPanels);
+                        int q0 = (int) (t % ncPanels);
+                        int q1 = (int) Math.min(ncPanels, q0 + (to - t));
+                        int pc = (firstSlice + slice) * kcStep;
+                        int kc = Math.min(kcStep, k - pc);
+                        packB(b, bCol + pc * brs, brs, bcs, kc, nc, bp, slice * sliceFloats, q0, q1, mine);
+                        t += q1 - q0;
+                    }
+                });
                 long cBase = cOff + jc;
                 forRange(parallel, rowBlocks, 1, (from, to) -> {
                     Buffers mine = BUFFERS.get();
                     for (int blk = (int) from; blk < to; blk++) {
-                        Parallel.checkInterrupt(OP);
                         int ic = blk * mc;
                         int mcur = Math.min(mc, m - ic);
-                        float[] ap = mine.a(roundUp(mcur, MR) * kc);
-                        packA(a, aBase + ic * ars, ars, acs, mcur, kc, ap, mine);
-                        macroKernel(kc, mcur, nc, ap, bp, c, cBase + ic * ldc, ldc, addToC, mine.tile);
+                        for (int slice = firstSlice; slice < s1; slice++) {
+                            Parallel.checkInterrupt(OP);
+                            int pc = slice * kcStep;
+                            int kc = Math.min(kcStep, k - pc);
+                            float[] ap = mine.a(roundUp(mcur, MR) * kc);
+                            packA(a, aOff + pc * acs + ic * ars, ars, acs, mcur, kc, ap, mine);
+                            macroKernel(kc, mcur, nc, ap, bp, (slice - firstSlice) * sliceFloats,
+                                    c, cBase + ic * ldc, ldc, accumulate || pc > 0, mine.tile);
+                        }
                     }
                 });
             }
@@ -328,8 +350,8 @@ public final class Sgemm {
                     int jc = p0 * NR;
                     int nc = Math.min(p1 * NR, n) - jc;
                     float[] bp = mine.b((p1 - p0) * kc * NR);
-                    packB(b, bRow + jc * bcs, brs, bcs, kc, nc, bp, 0, p1 - p0, mine);
-                    macroKernel(kc, m, nc, ap, bp, c, cOff + jc, ldc, addToC, mine.tile);
+                    packB(b, bRow + jc * bcs, brs, bcs, kc, nc, bp, 0, 0, p1 - p0, mine);
+                    macroKernel(kc, m, nc, ap, bp, 0, c, cOff + jc, ldc, addToC, mine.tile);
                 }
             });
         }
@@ -401,16 +423,16 @@ public final class Sgemm {
     /**
      * Copies rows {@code [0, kc)} × columns of B (element {@code base} at the top left) into
      * micro-panels of {@link #NR} columns, panels {@code [panelFrom, panelTo)} of a slice {@code nc}
-     * wide: panel {@code q} holds, for each p, the NR values of row p. A short last panel is padded
+     * wide, starting at {@code bp[bpOff]}: panel {@code q} holds, for each p, the NR values of row p. A short last panel is padded
      * with zeros. Row-major B is copied a vector at a time; transposed B (the usual {@code x·Wᵀ})
      * column by column in bulk through {@code stage}.
      */
-    static void packB(MemorySegment b, long base, long rs, long cs, int kc, int nc, float[] bp,
+    static void packB(MemorySegment b, long base, long rs, long cs, int kc, int nc, float[] bp, int bpOff,
             int panelFrom, int panelTo, Buffers buf) {
         for (int q = panelFrom; q < panelTo; q++) {
             int jr = q * NR;
             int nr = Math.min(NR, nc - jr);
-            int dst = q * kc * NR;
+            int dst = bpOff + q * kc * NR;
             long panel = base + jr * cs;
             if (nr == NR && cs == 1) {
                 for (int p = 0, d = dst; p < kc; p++, d += NR) {
@@ -447,10 +469,10 @@ public final class Sgemm {
 
     /** Multiplies a packed {@code mc × kc} A block by a packed {@code kc × nc} B slice into C,
      *  one register tile at a time; each B micro-panel is reused for the whole A block. */
-    private static void macroKernel(int kc, int mc, int nc, float[] ap, float[] bp,
+    private static void macroKernel(int kc, int mc, int nc, float[] ap, float[] bp, int bpOff,
             MemorySegment c, long cIndex, long ldc, boolean addToC, float[] tile) {
         long ldcBytes = ldc * Float.BYTES;
-        for (int jr = 0, bi = 0; jr < nc; jr += NR, bi += kc * NR) {
+        for (int jr = 0, bi = bpOff; jr < nc; jr += NR, bi += kc * NR) {
             int nr = Math.min(NR, nc - jr);
             for (int ir = 0, ai = 0; ir < mc; ir += MR, ai += kc * MR) {
                 int mr = Math.min(MR, mc - ir);

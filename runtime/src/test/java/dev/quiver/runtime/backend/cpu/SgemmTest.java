@@ -92,8 +92,10 @@ class SgemmTest {
     @Test
     void largeShapes() {
         try (var arena = Arena.ofShared()) {
-            // The last two take the few-rows path, where threads split the columns.
-            for (int[] d : new int[][] {{1024, 1024, 64}, {512, 384, 640}, {40, 2048, 300}, {20, 3000, 300}, {7, 1500, 700}}) {
+            // {40, 2048, 1100} packs B in two rounds (more than B_PACK_MAX floats); the last two
+            // take the few-rows path, where threads split the columns.
+            for (int[] d : new int[][] {{1024, 1024, 64}, {512, 384, 640}, {40, 2048, 300}, {40, 2048, 1100},
+                    {20, 3000, 300}, {7, 1500, 700}}) {
                 var p = Problem.random(arena, d[0], d[1], d[2], 3, false, d[0] == 7, 0);
                 p.run(false);
                 p.check(false);
