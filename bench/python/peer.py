@@ -98,7 +98,19 @@ def main():
     else:
         print(json.dumps({"error": f"unknown benchmark {bench}"}))
         sys.exit(2)
+    out["blas"] = loaded_blas()
     print(json.dumps(out))
+
+
+def loaded_blas():
+    """Which BLAS library this process really loaded: Debian's numpy uses whatever the
+    libblas.so.3 alternative points to, the reference BLAS unless OpenBLAS is installed."""
+    try:
+        with open("/proc/self/maps") as maps:
+            libs = {line.split()[-1].rsplit("/", 1)[-1] for line in maps if "blas" in line}
+        return ",".join(sorted(libs)) or "none"
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ final class MatmulBench {
     for (Row r : rows) {
       double theirs = (Double) p.get("gflops");
       r.put(peer + "_gflops", theirs).put("ratio", (Double) r.get("gflops") / theirs);
+      // Which BLAS the peer really ran on: Debian's numpy is slow on the reference BLAS.
+      if (p.get("blas") != null) {
+        r.put(peer + "_blas", p.get("blas"));
+      }
     }
   }
 }
