@@ -1,0 +1,52 @@
+package dev.quiver.dsl.optim;
+
+import dev.quiver.runtime.Tensor;
+
+/**
+ * Kingma and Ba (2015): m <- b1·m + (1 - b1)·g; v <- b2·v + (1 - b2)·g^2;
+ * p <- p - lr·m̂ / (sqrt(v̂) + eps) with the bias corrections m̂ = m / (1 - b1^t),
+ * v̂ = v / (1 - b2^t). Defaults b1 0.9, b2 0.999, eps 1e-8.
+ */
+public class Adam extends Optimizer {
+  private double beta1 = 0.9;
+  private double beta2 = 0.999;
+  private double eps = 1e-8;
+
+  protected Adam(double lr) {
+    super(lr);
+  }
+
+  public static Adam lr(double lr) {
+    return new Adam(lr);
+  }
+
+  public Adam betas(double b1, double b2) {
+    if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) {
+      throw new IllegalArgumentException("Adam.betas: both must be in [0, 1), got " + b1 + " and " + b2);
+    }
+    this.beta1 = b1;
+    this.beta2 = b2;
+    return this;
+  }
+
+  public Adam eps(double e) {
+    this.eps = e;
+    return this;
+  }
+
+  @Override
+  protected int stateSlots() {
+    return 2;
+  }
+
+  @Override
+  protected void update(Tensor p, Tensor g, Tensor[] s, double lr, long t) {
+    Tensor m = s[0];
+    Tensor v = s[1];
+    m.mulInPlace(beta1).addInPlace(g.mul(1 - beta1));
+    v.mulInPlace(beta2).addInPlace(g.square().mul(1 - beta2));
+    double c1 = 1 - Math.pow(beta1, t);
+    double c2 = 1 - Math.pow(beta2, t);
+    p.subInPlace(m.div(c1).mul(lr).div(v.div(c2).sqrt().add(eps)));
+  }
+}
