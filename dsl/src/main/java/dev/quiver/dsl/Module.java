@@ -90,9 +90,17 @@ public abstract class Module implements Displayable {
     long[] sample = Arrays.copyOfRange(x.shape(), 1, x.dim());
     if (inputShape == null) {
       build(sample);
-    } else if (!Arrays.equals(sample, inputShape)) {
+    } else if (checksOwnInput() && !Arrays.equals(sample, inputShape)) {
       throw new IllegalArgumentException(shapeMismatch(sample, x));
     }
+  }
+
+  /**
+   * Whether a built module rejects inputs of another shape itself. Containers answer false and
+   * leave it to their first layer, whose error names the layer that really has the width.
+   */
+  protected boolean checksOwnInput() {
+    return true;
   }
 
   /** Builds for a per-sample input shape (e.g. {@code build(4)} for 4 features) and returns this. */

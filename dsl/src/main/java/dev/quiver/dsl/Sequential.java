@@ -112,6 +112,11 @@ public final class Sequential extends Module {
   }
 
   @Override
+  protected boolean checksOwnInput() {
+    return false;
+  }
+
+  @Override
   public OutputHead head() {
     return layers.isEmpty() ? OutputHead.NONE : layers.getLast().head();
   }
