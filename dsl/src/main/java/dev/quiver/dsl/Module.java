@@ -52,6 +52,8 @@ public abstract class Module implements Displayable {
   private boolean training = true;
   private long[] inputShape;
   private long[] outputShape;
+  // Set by input(...): the shape to build for on first need, so that seed(...) may still follow.
+  private long[] declaredInput;
   private Fit lastFit;
 
   /** The computation, on a batch whose first axis is the batch. Call {@link #apply}, not this. */
@@ -88,6 +90,7 @@ public abstract class Module implements Displayable {
       throw new IllegalArgumentException(describe() + ": input is a scalar; layers take a batch [batch, ...]");
     }
     long[] sample = Arrays.copyOfRange(x.shape(), 1, x.dim());
+    buildDeclared();
     if (inputShape == null) {
       build(sample);
     } else if (checksOwnInput() && !Arrays.equals(sample, inputShape)) {
@@ -101,6 +104,25 @@ public abstract class Module implements Displayable {
    */
   protected boolean checksOwnInput() {
     return true;
+  }
+
+  /**
+   * Declares the per-sample input shape; the parameters are created on first need (a summary,
+   * the parameter list, a batch). Unlike {@link #build} it can be followed by {@link #seed}.
+   */
+  protected void declareInput(long[] sampleShape) {
+    if (inputShape != null && !Arrays.equals(inputShape, sampleShape)) {
+      throw new IllegalStateException(describe() + ": already built for input " + Arrays.toString(inputShape)
+          + ", cannot declare input " + Arrays.toString(sampleShape));
+    }
+    declaredInput = sampleShape.clone();
+  }
+
+  /** Builds now if an input shape was declared and the module is not built yet. */
+  private void buildDeclared() {
+    if (inputShape == null && declaredInput != null) {
+      build(declaredInput);
+    }
   }
 
   /** Builds for a per-sample input shape (e.g. {@code build(4)} for 4 features) and returns this. */
@@ -130,16 +152,19 @@ public abstract class Module implements Displayable {
 
   /** True once the input shape is known and the parameters exist. */
   public boolean isBuilt() {
+    buildDeclared();
     return inputShape != null;
   }
 
   /** Per-sample input shape, or {@code null} before the first call. */
   public long[] inputShape() {
+    buildDeclared();
     return inputShape == null ? null : inputShape.clone();
   }
 
   /** Per-sample output shape, or {@code null} before the first call. */
   public long[] outputShape() {
+    buildDeclared();
     return outputShape == null ? null : outputShape.clone();
   }
 
@@ -168,6 +193,10 @@ public abstract class Module implements Displayable {
    * generator, so {@code Tensor.manualSeed(...)} makes a whole notebook reproducible.
    */
   public Module seed(long s) {
+    if (inputShape != null && !ownParams().isEmpty()) {
+      throw new IllegalStateException(describe() + ": seed(" + s + ") comes after the parameters were created and "
+          + "would not change them; call seed(...) before the first batch (it may follow input(...))");
+    }
     this.seed = s;
     this.random = null;
     var r = new SplittableRandom(s);
@@ -257,6 +286,7 @@ public abstract class Module implements Displayable {
 
   /** Every parameter of this module and its children, with dotted names ({@code dense_1.weight}). */
   public Map<String, Param> namedParams() {
+    buildDeclared();
     var out = new LinkedHashMap<String, Param>();
     ownParams().forEach(out::put);
     children().forEach((childName, child) -> child.namedParams().forEach((n, p) -> out.put(childName + "." + n, p)));
@@ -286,6 +316,24 @@ public abstract class Module implements Displayable {
     for (Tensor p : parameters()) {
       p.zeroGrad();
     }
+  }
+
+  /**
+   * Converts every parameter to {@code dtype} (e.g. float64 for a gradient check); returns this.
+   * Optimizer state attached to the old tensors is not carried over.
+   */
+  public Module to(dev.quiver.runtime.DType dtype) {
+    if (!isBuilt()) {
+      throw new IllegalStateException(describe() + ".to(" + dtype + "): build the module first (build(shape) or .input(n))");
+    }
+    try (var ignored = Autograd.noGrad()) {
+      for (Param p : namedParams().values()) {
+        if (p.value().dtype() != dtype) {
+          p.set(Param.persistent(p.value().to(dtype)).requiresGrad());
+        }
+      }
+    }
+    return this;
   }
 
   /** A copy of every parameter's values, by name: a checkpoint to {@link #loadWeights} later. */

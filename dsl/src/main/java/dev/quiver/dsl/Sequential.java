@@ -48,7 +48,7 @@ public final class Sequential extends Module {
 
   /** Appends a layer; it gets a unique Keras-style name ({@code dense}, {@code dense_1}, ...) unless renamed. */
   public Sequential add(Module layer) {
-    if (isBuilt()) {
+    if (inputShape() != null) {
       throw new IllegalStateException("Sequential.add: the model is already built; add layers before the first call");
     }
     String base = layer.name();
@@ -60,9 +60,12 @@ public final class Sequential extends Module {
     return this;
   }
 
-  /** Fixes the per-sample input shape (e.g. 4 features) and builds every layer now. */
+  /**
+   * Fixes the per-sample input shape (e.g. 4 features) so that summaries show shapes before
+   * training; the layers are created on first need, so {@link #seed} may come before or after.
+   */
   public Sequential input(long... sampleShape) {
-    build(sampleShape);
+    declareInput(sampleShape);
     return this;
   }
 
@@ -72,11 +75,15 @@ public final class Sequential extends Module {
     return this;
   }
 
+  /** The layers, built first if the input shape was declared. */
   public List<Module> layers() {
+    isBuilt();
     return List.copyOf(layers);
   }
 
+  /** A layer by position, built first if the input shape was declared. */
   public Module layer(int index) {
+    isBuilt();
     return layers.get(index);
   }
 

@@ -15,13 +15,14 @@ public record Summary(String model, List<Row> rows, long totalParams, boolean bu
   public record Row(String name, String type, String outputShape, long params) {}
 
   public static Summary of(Module m) {
+    boolean built = m.isBuilt();     // builds a model whose input was declared
     var rows = new ArrayList<Row>();
     for (var e : m.children().entrySet()) {
       Module c = e.getValue();
       long[] out = c.outputShape();
       rows.add(new Row(e.getKey(), c.getClass().getSimpleName(), out == null ? "?" : shape(out), c.countParams()));
     }
-    return new Summary(m.describe(), rows, m.countParams(), m.isBuilt());
+    return new Summary(m.describe(), rows, m.countParams(), built);
   }
 
   private static String shape(long[] s) {

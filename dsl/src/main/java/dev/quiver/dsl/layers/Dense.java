@@ -7,7 +7,8 @@ import dev.quiver.runtime.Tensor;
 
 /**
  * A fully connected layer, {@code y = act(x W + b)} with W of shape [in, units]: Keras' Dense,
- * PyTorch's Linear plus an optional activation.
+ * PyTorch's Linear plus an optional activation. It acts on the last axis, so [batch, seq, in]
+ * becomes [batch, seq, units].
  *
  * <pre>{@code
  * Dense.of(10).relu()               // input width found on the first batch
@@ -64,9 +65,9 @@ public final class Dense extends Module {
     return this;
   }
 
-  /** Fixes the input width now and creates the weights. */
+  /** Fixes the input width; the weights are created on first need (seed may still follow). */
   public Dense input(long width) {
-    build(width);
+    declareInput(new long[] {width});
     return this;
   }
 
@@ -82,11 +83,13 @@ public final class Dense extends Module {
 
   /** W, [in, units]; null before the layer is built. */
   public Param weight() {
+    isBuilt();
     return weight;
   }
 
   /** b, [units]; null without bias or before the layer is built. */
   public Param bias() {
+    isBuilt();
     return bias;
   }
 
@@ -95,27 +98,29 @@ public final class Dense extends Module {
   }
 
   private void checkNotBuilt(String what) {
-    if (isBuilt()) {
+    if (weight != null) {
       throw new IllegalStateException(describe() + "." + what + ": the layer is already built; configure it before use");
     }
   }
 
   @Override
   protected long[] onBuild(long[] sampleShape) {
-    if (sampleShape.length != 1) {
-      throw new IllegalArgumentException(describe() + ": expects inputs [batch, features], got per-sample shape "
-          + java.util.Arrays.toString(sampleShape) + "; put a Flatten before it");
+    if (sampleShape.length == 0) {
+      throw new IllegalArgumentException(describe() + ": expects inputs [batch, features], got a batch of scalars");
     }
-    long in = sampleShape[0];
+    // The affine map acts on the last axis; any axes between batch and features (a sequence) are kept.
+    long in = sampleShape[sampleShape.length - 1];
     Init w = init != null ? init : activation != null ? activation.preferredInit() : Init.xavier();
     weight = Param.of(w.create(new long[] {in, units}, in, units, nextSeed()));
     if (useBias) {
       bias = Param.of(Tensor.zeros(units));
     }
+    long[] out = sampleShape.clone();
+    out[out.length - 1] = units;
     if (activation != null) {
-      activation.build(units);
+      activation.build(out);
     }
-    return new long[] {units};
+    return out;
   }
 
   @Override

@@ -16,6 +16,12 @@ public record Predictions(float[] output, int width, float[] target, int targetW
 
   /** From a batch of outputs [n] or [n, width] and targets [n] or [n, k]. */
   public static Predictions of(Tensor output, Tensor target, double threshold) {
+    if (output.dim() > 2) {
+      // Sequence outputs [batch, seq, classes]: every position is a row.
+      long classes = output.size(-1);
+      Tensor t = target.dim() == output.dim() ? target.reshape(-1, target.size(-1)) : target.reshape(-1);
+      return of(output.reshape(-1, classes), t, threshold);
+    }
     int w = output.dim() == 1 ? 1 : Math.toIntExact(output.numel() / output.size(0));
     int tw = target.dim() == 1 ? 1 : Math.toIntExact(target.numel() / target.size(0));
     return new Predictions(output.toFloatArray(), w, target.toFloatArray(), tw, threshold);

@@ -45,8 +45,10 @@ public class Adam extends Optimizer {
     Tensor v = s[1];
     m.mulInPlace(beta1).addInPlace(g.mul(1 - beta1));
     v.mulInPlace(beta2).addInPlace(g.square().mul(1 - beta2));
+    // m̂ / (sqrt(v̂) + eps) = (sqrt(c2) / c1) · m / (sqrt(v) + eps·sqrt(c2)): the same value with
+    // the bias corrections folded into two scalars (Kingma and Ba, section 2), so fewer tensor ops.
     double c1 = 1 - Math.pow(beta1, t);
-    double c2 = 1 - Math.pow(beta2, t);
-    p.subInPlace(m.div(c1).mul(lr).div(v.div(c2).sqrt().add(eps)));
+    double sc2 = Math.sqrt(1 - Math.pow(beta2, t));
+    p.subInPlace(m.mul(lr * sc2 / c1).div(v.sqrt().add(eps * sc2)));
   }
 }
