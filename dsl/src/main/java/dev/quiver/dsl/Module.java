@@ -336,23 +336,41 @@ public abstract class Module implements Displayable {
     return this;
   }
 
-  /** A copy of every parameter's values, by name: a checkpoint to {@link #loadWeights} later. */
-  public Map<String, float[]> weights() {
-    var out = new LinkedHashMap<String, float[]>();
-    namedParams().forEach((n, p) -> out.put(n, p.value().toFloatArray()));
+  /** This module's own non-trainable state (running statistics), by name; layers that have some override this. */
+  protected Map<String, Tensor> ownBuffers() {
+    return Map.of();
+  }
+
+  /** Non-trainable state of this module and its children, with dotted names. */
+  public Map<String, Tensor> namedBuffers() {
+    buildDeclared();
+    var out = new LinkedHashMap<String, Tensor>(ownBuffers());
+    children().forEach((childName, child) -> child.namedBuffers().forEach((n, b) -> out.put(childName + "." + n, b)));
     return out;
   }
 
-  /** Writes values saved by {@link #weights()} back into the parameters. */
+  /**
+   * A copy of every parameter's and buffer's values, by name: a checkpoint to {@link #loadWeights}
+   * later (the best-weights callback and saved models use it).
+   */
+  public Map<String, float[]> weights() {
+    var out = new LinkedHashMap<String, float[]>();
+    namedParams().forEach((n, p) -> out.put(n, p.value().toFloatArray()));
+    namedBuffers().forEach((n, b) -> out.put(n, b.toFloatArray()));
+    return out;
+  }
+
+  /** Writes values saved by {@link #weights()} back into the parameters and buffers. */
   public void loadWeights(Map<String, float[]> saved) {
-    Map<String, Param> mine = namedParams();
+    Map<String, Tensor> mine = new LinkedHashMap<>();
+    namedParams().forEach((n, p) -> mine.put(n, p.value()));
+    mine.putAll(namedBuffers());
     for (var e : saved.entrySet()) {
-      Param p = mine.get(e.getKey());
-      if (p == null) {
+      Tensor v = mine.get(e.getKey());
+      if (v == null) {
         throw new IllegalArgumentException("loadWeights: this model has no parameter " + e.getKey() + "; it has "
             + mine.keySet());
       }
-      Tensor v = p.value();
       if (v.numel() != e.getValue().length) {
         throw new IllegalArgumentException("loadWeights: " + e.getKey() + " has " + v.numel() + " values, the saved one "
             + e.getValue().length);

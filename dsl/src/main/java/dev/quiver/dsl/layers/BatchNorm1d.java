@@ -30,6 +30,29 @@ public final class BatchNorm1d extends Module {
     return new BatchNorm1d(1e-5, 0.1);
   }
 
+  public static BatchNorm1d of(double eps, double momentum) {
+    return new BatchNorm1d(eps, momentum);
+  }
+
+  public double eps() {
+    return eps;
+  }
+
+  public double momentum() {
+    return momentum;
+  }
+
+  @Override
+  protected java.util.Map<String, Tensor> ownBuffers() {
+    if (runningMean == null) {
+      return java.util.Map.of();
+    }
+    var m = new java.util.LinkedHashMap<String, Tensor>();
+    m.put("running_mean", runningMean);
+    m.put("running_var", runningVar);
+    return m;
+  }
+
   public Tensor runningMean() {
     return runningMean;
   }

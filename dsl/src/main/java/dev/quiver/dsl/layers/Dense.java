@@ -81,6 +81,10 @@ public final class Dense extends Module {
     return units;
   }
 
+  public boolean hasBias() {
+    return useBias;
+  }
+
   /** W, [in, units]; null before the layer is built. */
   public Param weight() {
     isBuilt();

@@ -24,6 +24,14 @@ public final class Embedding extends Module {
     return new Embedding(vocab, dim);
   }
 
+  public int vocab() {
+    return vocab;
+  }
+
+  public int dim() {
+    return dim;
+  }
+
   public Param weight() {
     return weight;
   }

@@ -26,6 +26,10 @@ public final class LayerNorm extends Module {
     return new LayerNorm(eps);
   }
 
+  public double eps() {
+    return eps;
+  }
+
   public Param gamma() {
     return gamma;
   }

@@ -33,6 +33,14 @@ public final class MultiHeadAttention extends Module {
     return this;
   }
 
+  public int heads() {
+    return heads;
+  }
+
+  public boolean isCausal() {
+    return causal;
+  }
+
   @Override
   protected long[] onBuild(long[] sampleShape) {
     if (sampleShape.length != 2) {

@@ -31,6 +31,18 @@ public final class TransformerBlock extends Module {
     return this;
   }
 
+  public int heads() {
+    return attention.heads();
+  }
+
+  public int hidden() {
+    return hidden;
+  }
+
+  public boolean isCausal() {
+    return attention.isCausal();
+  }
+
   @Override
   protected long[] onBuild(long[] sampleShape) {
     up = Dense.of(hidden).gelu().seed(nextSeed());
