@@ -101,6 +101,18 @@ class OptimizerTest {
   }
 
   @Test
+  void fusedAndTensorOpPathsAgree() {
+    java.util.function.Supplier<Optimizer[]> pairs = () -> new Optimizer[] {
+        Adam.lr(0.1), Adam.lr(0.1).unfused(), AdamW.lr(0.1), AdamW.lr(0.1).unfused(),
+        SGD.lr(0.1).momentum(0.9).nesterov(), SGD.lr(0.1).momentum(0.9).nesterov().unfused(),
+        SGD.lr(0.1), SGD.lr(0.1).unfused()};
+    Optimizer[] opts = pairs.get();
+    for (int i = 0; i < opts.length; i += 2) {
+      assertArrayEquals(run(opts[i + 1], 3), run(opts[i], 3), 1e-6f, opts[i].getClass().getSimpleName());
+    }
+  }
+
+  @Test
   void clippingByNormAndByValue() {
     Tensor p = Tensor.of(0f, 0f).requiresGrad();
     var opt = SGD.lr(1).clipNorm(1).on(p);

@@ -41,6 +41,10 @@ public class Adam extends Optimizer {
 
   @Override
   protected void update(Tensor p, Tensor g, Tensor[] s, double lr, long t) {
+    if (fused(p, g, s[0], s[1])) {
+      fused(p, g, s[0], s[1], lr, t);
+      return;
+    }
     Tensor m = s[0];
     Tensor v = s[1];
     m.mulInPlace(beta1).addInPlace(g.mul(1 - beta1));
@@ -50,5 +54,25 @@ public class Adam extends Optimizer {
     double c1 = 1 - Math.pow(beta1, t);
     double sc2 = Math.sqrt(1 - Math.pow(beta2, t));
     p.subInPlace(m.mul(lr * sc2 / c1).div(v.sqrt().add(eps * sc2)));
+  }
+
+  /** The same update, element by element in one pass (see {@link HostFloats}); arithmetic in double, stored as float. */
+  private void fused(Tensor p, Tensor g, Tensor m, Tensor v, double lr, long t) {
+    double c1 = 1 - Math.pow(beta1, t);
+    double sc2 = Math.sqrt(1 - Math.pow(beta2, t));
+    double stepSize = lr * sc2 / c1;
+    double epsHat = eps * sc2;
+    var P = HostFloats.of(p);
+    var G = HostFloats.of(g);
+    var M = HostFloats.of(m);
+    var V = HostFloats.of(v);
+    for (long i = 0, n = p.numel(); i < n; i++) {
+      double gi = G.get(i);
+      float mi = (float) (beta1 * M.get(i) + (1 - beta1) * gi);
+      float vi = (float) (beta2 * V.get(i) + (1 - beta2) * gi * gi);
+      M.set(i, mi);
+      V.set(i, vi);
+      P.set(i, (float) (P.get(i) - stepSize * mi / (Math.sqrt(vi) + epsHat)));
+    }
   }
 }

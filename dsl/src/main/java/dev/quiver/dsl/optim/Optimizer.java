@@ -33,6 +33,7 @@ public abstract class Optimizer {
   private final Map<Tensor, Tensor[]> state = new IdentityHashMap<>();
   private long steps;
   private int epoch;
+  private boolean fusedAllowed = true;
 
   protected Optimizer(double lr) {
     if (!(lr > 0) || Double.isInfinite(lr)) {
@@ -85,6 +86,20 @@ public abstract class Optimizer {
     }
     this.clipValue = max;
     return this;
+  }
+
+  /**
+   * Always updates with tensor ops, never with the fused single-pass loop on host memory: the
+   * general path that any device takes. For comparing the two, and for reading the rule as ops.
+   */
+  public Optimizer unfused() {
+    this.fusedAllowed = false;
+    return this;
+  }
+
+  /** Whether this update may use the fused host loop for these tensors. */
+  protected boolean fused(Tensor... ts) {
+    return fusedAllowed && HostFloats.fusable(ts);
   }
 
   public List<Tensor> params() {

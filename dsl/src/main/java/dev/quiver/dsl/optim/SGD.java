@@ -41,15 +41,36 @@ public final class SGD extends Optimizer {
 
   @Override
   protected void update(Tensor p, Tensor g, Tensor[] s, double lr, long t) {
+    if (nesterov && momentum == 0) {
+      throw new IllegalStateException("SGD: nesterov() needs momentum(mu) with mu > 0");
+    }
+    if (momentum == 0 ? fused(p, g) : fused(p, g, s[0])) {
+      fusedUpdate(p, g, momentum == 0 ? null : s[0], lr);
+      return;
+    }
     if (momentum == 0) {
-      if (nesterov) {
-        throw new IllegalStateException("SGD: nesterov() needs momentum(mu) with mu > 0");
-      }
       p.subInPlace(g.mul(lr));
       return;
     }
     Tensor v = s[0];
     v.mulInPlace(momentum).addInPlace(g);
     p.subInPlace(nesterov ? g.add(v.mul(momentum)).mul(lr) : v.mul(lr));
+  }
+
+  /** The same rule in one pass over host memory (see {@link Optimizer#unfused()}). */
+  private void fusedUpdate(Tensor p, Tensor g, Tensor velocity, double lr) {
+    var P = HostFloats.of(p);
+    var G = HostFloats.of(g);
+    var V = velocity == null ? null : HostFloats.of(velocity);
+    for (long i = 0, n = p.numel(); i < n; i++) {
+      double gi = G.get(i);
+      double step = gi;
+      if (V != null) {
+        float vi = (float) (momentum * V.get(i) + gi);
+        V.set(i, vi);
+        step = nesterov ? gi + momentum * vi : vi;
+      }
+      P.set(i, (float) (P.get(i) - lr * step));
+    }
   }
 }
