@@ -127,10 +127,18 @@ public abstract class Module implements Displayable {
 
   /** Builds for a per-sample input shape (e.g. {@code build(4)} for 4 features) and returns this. */
   public Module build(long... sampleShape) {
+    if (inputShape == null && declaredInput != null && !Arrays.equals(declaredInput, sampleShape)) {
+      throw new IllegalArgumentException(describe() + ": declared with input " + Arrays.toString(declaredInput)
+          + " but given inputs of per-sample shape " + Arrays.toString(sampleShape)
+          + (declaredInput.length == 1 && sampleShape.length == 1
+              ? " (width " + declaredInput[0] + " vs " + sampleShape[0] + ")" : ""));
+    }
     if (inputShape != null) {
       if (!Arrays.equals(inputShape, sampleShape)) {
-        throw new IllegalStateException(describe() + ": already built for input " + Arrays.toString(inputShape)
-            + ", cannot rebuild for " + Arrays.toString(sampleShape));
+        throw new IllegalArgumentException(describe() + ": built for input " + Arrays.toString(inputShape)
+            + ", given inputs of per-sample shape " + Arrays.toString(sampleShape)
+            + (inputShape.length == 1 && sampleShape.length == 1
+                ? " (width " + inputShape[0] + " vs " + sampleShape[0] + ")" : ""));
       }
       return this;
     }

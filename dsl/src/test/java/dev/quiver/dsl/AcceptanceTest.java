@@ -22,13 +22,20 @@ class AcceptanceTest {
         Dense.of(10).relu(),
         Dense.of(8).relu(),
         Dense.of(3).softmax()).input(4).seed(42);
+    long t0 = System.nanoTime();
     var history = model.fit(iris.train(), Fit.epochs(100).batch(16)
         .optimizer(Adam.lr(0.01)).loss(Loss.crossEntropy()).metrics(Metric.accuracy()).quiet());
+    double us = (System.nanoTime() - t0) / 1e3 / history.steps();
     var result = model.evaluate(iris.test());
-    System.out.println("iris: " + result + ", train " + history.last("accuracy"));
+    System.out.printf("iris: %s, train accuracy %.4f, %d steps, %.0f us/step (first fit in the JVM, JIT warming)%n",
+        result, history.last("accuracy"), history.steps(), us);
     assertEquals(120, iris.train().size());
     assertEquals(100, history.epochCount());
     assertTrue(result.accuracy() >= 0.93, "test accuracy " + result.accuracy());
+    var cm = result.confusionMatrix();
+    System.out.println(cm);
+    assertEquals(30, cm.total());
+    assertTrue(cm.toString().contains("versicolor"), cm.toString());
   }
 
   @Test

@@ -6,10 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The result of {@code model.evaluate(data)}: the mean loss and each metric, with the predictions behind them. */
-public record Evaluation(double loss, String lossName, Map<String, Double> metrics, Predictions predictions)
-    implements Displayable {
+public record Evaluation(double loss, String lossName, Map<String, Double> metrics, Predictions predictions,
+    java.util.List<String> classNames) implements Displayable {
   public Evaluation {
     metrics = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+    classNames = classNames == null ? java.util.List.of() : java.util.List.copyOf(classNames);
   }
 
   /** A metric by name, e.g. {@code "accuracy"}. */
@@ -28,8 +29,9 @@ public record Evaluation(double loss, String lossName, Map<String, Double> metri
     return get("accuracy");
   }
 
+  /** Counts of true against predicted classes, with per-class precision, recall and F1 (named when the data names its classes). */
   public ConfusionMatrix confusionMatrix() {
-    return ConfusionMatrix.of(predictions);
+    return ConfusionMatrix.of(predictions, classNames);
   }
 
   @Override

@@ -54,6 +54,10 @@ public final class Trainer {
     }
     long[] sample = Arrays.copyOfRange(train.x().shape(), 1, train.x().dim());
     model.build(sample);
+    checkLabels(model, train, f.loss(), "training");
+    if (validation != null) {
+      checkLabels(model, validation, f.loss(), "validation");
+    }
     Optimizer opt = f.optimizer().on(model.parameters());
     Step step = new Step(model, f.loss());
     List<Tensor> penalized = new ArrayList<>();
@@ -177,7 +181,7 @@ public final class Trainer {
     for (Metric m : metrics) {
       values.put(m.name(), m.compute(all));
     }
-    return new Evaluation(lossSum / rows, loss.name(), values, all);
+    return new Evaluation(lossSum / rows, loss.name(), values, all, data.classNames());
   }
 
   /**
@@ -202,6 +206,29 @@ public final class Trainer {
       boolean logits = (onLogits != null && model.head() == OutputHead.SIGMOID)
           || (loss instanceof BinaryCrossEntropyWithLogits && model.head() == OutputHead.NONE);
       return logits ? 0 : 0.5;
+    }
+  }
+
+  /**
+   * Class labels out of the model's range fail before the first step, with the row in the data
+   * set, rather than at some batch with a row number inside that batch.
+   */
+  private static void checkLabels(Module model, Dataset data, Loss loss, String which) {
+    if (!(loss instanceof dev.quiver.dsl.loss.CrossEntropy)) {
+      return;
+    }
+    long[] out = model.outputShape();
+    if (out == null || out.length == 0) {
+      return;
+    }
+    long classes = out[out.length - 1];
+    double[] y = data.y().toDoubleArray();
+    for (int i = 0; i < y.length; i++) {
+      if (y[i] < 0 || y[i] >= classes || y[i] != Math.rint(y[i])) {
+        throw new IllegalArgumentException(String.format("fit: %s label %s at row %d is out of range for a model "
+            + "with %d outputs (classes 0..%d)", which, y[i] == Math.rint(y[i]) ? String.valueOf((long) y[i])
+            : String.valueOf(y[i]), i, classes, classes - 1));
+      }
     }
   }
 
