@@ -128,6 +128,19 @@ class OptimizerTest {
   }
 
   @Test
+  void gradientDescentOnThetaSquaredAsInArticle002() {
+    // J(θ) = θ², dJ/dθ = 2θ: each step multiplies θ by (1 - 2·0.01) = 0.98.
+    Tensor theta = Tensor.scalar(5).requiresGrad();
+    var opt = SGD.lr(0.01).on(theta);
+    for (int i = 0; i < 1000; i++) {
+      opt.zeroGrad();
+      theta.square().backward();
+      opt.step();
+    }
+    assertEquals(5 * Math.pow(0.98, 1000), theta.item(), 1e-3 * 5 * Math.pow(0.98, 1000));
+  }
+
+  @Test
   void schedules() {
     assertEquals(0.25, Schedule.step(10, 0.5).at(1, 25), 1e-12);
     assertEquals(0.81, Schedule.exponential(0.9).at(1, 2), 1e-12);

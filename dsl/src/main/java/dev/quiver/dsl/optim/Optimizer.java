@@ -61,6 +61,10 @@ public abstract class Optimizer {
 
   /** Attaches every parameter of a built model. */
   public Optimizer on(Module model) {
+    if (!model.isBuilt()) {
+      throw new IllegalStateException(getClass().getSimpleName() + ".on: " + model.describe() + " has no parameters "
+          + "yet; give it an input shape (.input(n)) or run one batch through it first");
+    }
     return on(model.parameters());
   }
 
