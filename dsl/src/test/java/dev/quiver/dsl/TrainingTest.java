@@ -79,6 +79,24 @@ class TrainingTest {
   }
 
   @Test
+  void aKernelInterruptMidStepStopsCleanly() {
+    int[] calls = {0};
+    var model = Sequential.of(Dense.of(4).tanh(), dev.quiver.dsl.layers.Lambda.of("kernel", x -> {
+      if (++calls[0] == 5) {    // what a runtime kernel does when it sees the interrupt flag
+        Thread.currentThread().interrupt();
+        throw new dev.quiver.runtime.backend.cpu.KernelInterruptedException("interrupted during test");
+      }
+      return x;
+    }), Dense.of(2)).seed(1);
+    var history = model.fit(Datasets.xor(64, 0.1, 1), Fit.epochs(5).batch(8).optimizer(Adam.lr(0.01))
+        .loss(Loss.crossEntropy()).quiet());
+    assertTrue(Thread.interrupted());
+    assertTrue(history.interrupted(), history.stopReason());
+    assertEquals(3, history.steps());   // call 1 was the shape inference at build time, calls 2-4 steps 1-3
+    assertEquals(0, history.epochCount());
+  }
+
+  @Test
   void earlyStoppingAndBestWeights() {
     var data = Datasets.randomLabels(200, 2, 3);
     var best = BestWeights.keep();

@@ -13,6 +13,7 @@ import dev.quiver.dsl.metrics.Predictions;
 import dev.quiver.dsl.optim.Optimizer;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.backend.cpu.KernelInterruptedException;
 import dev.quiver.runtime.memory.MemoryScope;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,9 +81,7 @@ public final class Trainer {
       epochs:
       for (int epoch = 0; epoch < f.epochs(); epoch++) {
         model.train();
-        double lossSum = 0;
-        long rows = 0;
-        Predictions seen = null;
+        var acc = new EpochTotals();
         int batchIndex = 0;
         Iterator<Batch> batches = train.batches(batchSize, f.shuffle() ? shuffles.nextLong() : null).iterator();
         while (batches.hasNext()) {
@@ -92,35 +91,22 @@ public final class Trainer {
           }
           // The batch is cut inside the scope too, so that nothing a step allocates outlives it.
           try (var scope = MemoryScope.open()) {
-            Batch b = batches.next();
-            opt.zeroGrad();
-            Tensor raw = step.forward(b.x());
-            Tensor loss = step.loss(raw, b.y());
-            Tensor total = penalized.isEmpty() ? loss : loss.add(f.penalty().of(penalized));
-            double value = loss.item();
-            double totalValue = penalized.isEmpty() ? value : total.item();
-            if (!Double.isFinite(totalValue)) {
-              throw diverged(model, b.x(), steps, epoch, batchIndex, totalValue, history);
-            }
-            total.backward();
-            opt.step();
-            lossSum += value * b.size();
-            rows += b.size();
-            if (!f.metrics().isEmpty()) {
-              Predictions p = Predictions.of(raw.detach(), b.y(), step.threshold());
-              seen = seen == null ? p : seen.concat(p);
+            if (!step(model, f, opt, step, penalized, batches.next(), history, steps, epoch, batchIndex, acc)) {
+              history.stop("interrupted in epoch " + (epoch + 1) + " during batch " + (batchIndex + 1)
+                  + "; that step was abandoned, weights kept");
+              break epochs;
             }
           }
           steps++;
           batchIndex++;
           if (progress != null) {
-            progress.update(epoch, batchIndex, Map.of("loss", lossSum / rows), false);
+            progress.update(epoch, batchIndex, Map.of("loss", acc.lossSum / acc.rows), false);
           }
         }
         var logs = new LinkedHashMap<String, Double>();
-        logs.put("loss", lossSum / rows);
+        logs.put("loss", acc.lossSum / acc.rows);
         for (Metric m : f.metrics()) {
-          logs.put(m.name(), m.compute(seen));
+          logs.put(m.name(), m.compute(acc.seen));
         }
         if (validation != null) {
           Evaluation v = evaluate(model, validation, f.loss(), f.metrics(), batchSize);
@@ -150,6 +136,44 @@ public final class Trainer {
       }
     }
     return history;
+  }
+
+  /** Running sums of an epoch. */
+  private static final class EpochTotals {
+    double lossSum;
+    long rows;
+    Predictions seen;
+  }
+
+  /**
+   * One optimizer step on a batch; false when a kernel noticed an interrupt before the step
+   * finished. Runs inside the caller's memory scope.
+   */
+  private static boolean step(Module model, Fit f, Optimizer opt, Step step, List<Tensor> penalized, Batch b,
+      History history, long steps, int epoch, int batchIndex, EpochTotals acc) {
+    try {
+      opt.zeroGrad();
+      Tensor raw = step.forward(b.x());
+      Tensor loss = step.loss(raw, b.y());
+      Tensor total = penalized.isEmpty() ? loss : loss.add(f.penalty().of(penalized));
+      double value = loss.item();
+      double totalValue = penalized.isEmpty() ? value : total.item();
+      if (!Double.isFinite(totalValue)) {
+        throw diverged(model, b.x(), steps, epoch, batchIndex, totalValue, history);
+      }
+      total.backward();
+      opt.step();
+      acc.lossSum += value * b.size();
+      acc.rows += b.size();
+      if (!f.metrics().isEmpty()) {
+        Predictions p = Predictions.of(raw.detach(), b.y(), step.threshold());
+        acc.seen = acc.seen == null ? p : acc.seen.concat(p);
+      }
+      return true;
+    } catch (KernelInterruptedException e) {
+      // The runtime's kernels poll the interrupt flag and leave it set; so do we.
+      return false;
+    }
   }
 
   /** Mean loss and metrics over {@code data}, in inference mode, without gradients. */
