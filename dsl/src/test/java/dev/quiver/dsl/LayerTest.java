@@ -16,6 +16,7 @@ import dev.quiver.dsl.layers.Sigmoid;
 import dev.quiver.dsl.layers.Softmax;
 import dev.quiver.dsl.layers.Tanh;
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.autograd.GradCheck;
 import org.junit.jupiter.api.Test;
 
 class LayerTest {
@@ -24,7 +25,7 @@ class LayerTest {
   void denseGradientsPassTheChecker() {
     var dense = Dense.of(3).seed(1).input(4);
     Tensor x = Tensor.randn(new long[] {5, 4}, 2);
-    GradChecks.assertGradients(in -> {
+    GradCheck.assertGradients(in -> {
       dense.weight().set(in[1]);
       dense.bias().set(in[2]);
       return dense.apply(in[0]);
@@ -35,7 +36,7 @@ class LayerTest {
   void activationGradientsPassTheChecker() {
     Tensor x = Tensor.randn(new long[] {3, 4}, 5);
     for (Module a : new Module[] {new ReLU(), new LeakyReLU(0.1), new Sigmoid(), new Tanh(), new Softmax(), new GELU()}) {
-      GradChecks.assertGradients(in -> a.apply(in[0]), x);
+      GradCheck.assertGradients(in -> a.apply(in[0]), x);
     }
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quiver.dsl.loss.Loss;
 import dev.quiver.dsl.loss.Penalty;
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.autograd.GradCheck;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -59,17 +60,17 @@ class LossTest {
   void gradientsPassTheChecker() {
     Tensor pred = Tensor.randn(new long[] {4, 3}, 1);
     Tensor target = Tensor.randn(new long[] {4, 3}, 2);
-    GradChecks.assertGradients(x -> Loss.mse().compute(x[0], x[1]), pred, target);
-    GradChecks.assertGradients(x -> Loss.mae().compute(x[0], x[1]), pred, target);
+    GradCheck.assertGradients(x -> Loss.mse().compute(x[0], x[1]), pred, target);
+    GradCheck.assertGradients(x -> Loss.mae().compute(x[0], x[1]), pred, target);
     // delta 0.7 keeps |d| away from the kink at delta for these seeds' values.
-    GradChecks.assertGradients(x -> Loss.huber(0.7).compute(x[0], x[1]), pred, target);
+    GradCheck.assertGradients(x -> Loss.huber(0.7).compute(x[0], x[1]), pred, target);
     Tensor probs = Tensor.rand(new long[] {4, 3}, 3).mul(0.8).add(0.1);
     Tensor bits = Tensor.rand(new long[] {4, 3}, 4).gt(0.5).to(probs.dtype());
-    GradChecks.assertGradients(x -> Loss.bce().compute(x[0], x[1]), probs, bits);
-    GradChecks.assertGradients(x -> Loss.bceWithLogits().compute(x[0], x[1]), pred, bits);
-    GradChecks.assertGradients(x -> Loss.crossEntropy().compute(x[0], x[1]), pred, Tensor.ofInts(0, 2, 1, 2));
-    GradChecks.assertGradients(x -> Loss.crossEntropyOneHot().compute(x[0], x[1]), pred, bits.div(3));
-    GradChecks.assertGradients(x -> Penalty.l2(0.1).of(List.of(x[0])).add(Penalty.l1(0.2).of(List.of(x[0]))), pred);
+    GradCheck.assertGradients(x -> Loss.bce().compute(x[0], x[1]), probs, bits);
+    GradCheck.assertGradients(x -> Loss.bceWithLogits().compute(x[0], x[1]), pred, bits);
+    GradCheck.assertGradients(x -> Loss.crossEntropy().compute(x[0], x[1]), pred, Tensor.ofInts(0, 2, 1, 2));
+    GradCheck.assertGradients(x -> Loss.crossEntropyOneHot().compute(x[0], x[1]), pred, bits.div(3));
+    GradCheck.assertGradients(x -> Penalty.l2(0.1).of(List.of(x[0])).add(Penalty.l1(0.2).of(List.of(x[0]))), pred);
   }
 
   @Test
