@@ -22,26 +22,27 @@ import dev.quiver.dsl.layers.Tanh;
 import dev.quiver.dsl.layers.TransformerBlock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.io.TensorFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Saving and loading models: the architecture of a {@link Sequential} as JSON, and the weights
- * (parameters and buffers) as exact float32 bits, so a loaded model predicts bit for bit what the
- * saved one did.
+ * Saving and loading models: a directory with the architecture of a {@link Sequential} as JSON
+ * ({@code model.json}) and the weights, parameters and buffers, as an Arrow IPC file in the
+ * runtime's fixed-shape tensor format ({@code weights.arrow}, readable by pyarrow). Values are
+ * stored exactly, so a loaded model predicts bit for bit what the saved one did.
  *
  * <pre>{@code
- * Models.save(model, Path.of("iris.quiver.json"));
- * var again = Models.load(Path.of("iris.quiver.json"));
+ * Models.save(model, Path.of("iris-model"));
+ * var again = Models.load(Path.of("iris-model"));
  * }</pre>
  *
- * The weights are stored inside the JSON (base64 of little-endian float32) until the runtime's
- * Arrow IPC tensor file is available, when they move to a {@code .arrow} file beside it. A
- * free-form {@link Module} has no architecture to write: save and load its weights with
+ * A free-form {@link Module} has no architecture to write: save and load its weights with
  * {@link #saveWeights} and {@link #loadWeights} into an instance you construct.
  */
 public final class Models {
@@ -50,12 +51,16 @@ public final class Models {
 
   private Models() {}
 
-  public static void save(Sequential model, Path file) {
+  public static final String ARCHITECTURE = "model.json";
+  public static final String WEIGHTS = "weights.arrow";
+
+  /** Writes {@code dir/model.json} and {@code dir/weights.arrow}, creating the directory. */
+  public static void save(Sequential model, Path dir) {
     if (!model.isBuilt()) {
       throw new IllegalStateException("Models.save: the model is not built; call .input(n) or train it first");
     }
     ObjectNode root = JSON.createObjectNode();
-    root.put("format", "quiver-model").put("version", VERSION);
+    root.put("format", "quiver-model").put("version", VERSION).put("weights", WEIGHTS);
     ArrayNode input = root.putArray("input");
     for (long s : model.inputShape()) {
       input.add(s);
@@ -64,15 +69,27 @@ public final class Models {
     for (Module m : model.layers()) {
       layers.add(spec(m));
     }
-    root.set("weights", weightsNode(model));
-    write(root, file);
+    try {
+      Files.createDirectories(dir);
+      JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ARCHITECTURE).toFile(), root);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Models.save: cannot write " + dir.resolve(ARCHITECTURE) + ": " + e.getMessage(), e);
+    }
+    saveWeights(model, dir.resolve(WEIGHTS));
   }
 
-  public static Sequential load(Path file) {
-    JsonNode root = read(file);
+  /** Rebuilds a model saved by {@link #save} from its directory. */
+  public static Sequential load(Path dir) {
+    Path file = dir.resolve(ARCHITECTURE);
+    JsonNode root;
+    try {
+      root = JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Models.load: cannot read " + file + ": " + e.getMessage(), e);
+    }
     if (!"quiver-model".equals(root.path("format").asText()) || !root.has("layers")) {
       throw new IllegalArgumentException("Models.load: " + file + " is not a saved Sequential model (format "
-          + root.path("format").asText("missing") + "); for weights alone use loadWeights");
+          + root.path("format").asText("missing") + ")");
     }
     var model = Sequential.of();
     for (JsonNode l : root.get("layers")) {
@@ -83,21 +100,48 @@ public final class Models {
       input[i] = root.get("input").get(i).asLong();
     }
     model.build(input);
-    model.loadWeights(weights(root.get("weights"), file));
+    loadWeights(model, dir.resolve(root.path("weights").asText(WEIGHTS)));
     return model;
   }
 
-  /** Writes only the weights (parameters and buffers) of any module. */
+  /** Writes the parameters and buffers of any built module, by dotted name, as an Arrow IPC tensor file. */
   public static void saveWeights(Module model, Path file) {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("format", "quiver-weights").put("version", VERSION);
-    root.set("weights", weightsNode(model));
-    write(root, file);
+    var tensors = new LinkedHashMap<String, Tensor>();
+    model.namedParams().forEach((n, p) -> tensors.put(n, p.value().detach()));
+    tensors.putAll(model.namedBuffers());
+    try {
+      TensorFile.save(file, tensors);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Models.saveWeights: cannot write " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** Loads weights saved by {@link #saveWeights} (or {@link #save}) into a built module of the same structure. */
   public static void loadWeights(Module model, Path file) {
-    model.loadWeights(weights(read(file).get("weights"), file));
+    Map<String, Tensor> saved;
+    try {
+      saved = TensorFile.load(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Models.loadWeights: cannot read " + file + ": " + e.getMessage(), e);
+    }
+    var mine = new LinkedHashMap<String, Tensor>();
+    model.namedParams().forEach((n, p) -> mine.put(n, p.value()));
+    mine.putAll(model.namedBuffers());
+    if (!mine.keySet().equals(saved.keySet())) {
+      throw new IllegalArgumentException("Models.loadWeights: " + file + " holds " + saved.keySet() + " but "
+          + model.describe() + " has " + mine.keySet());
+    }
+    try (var ignored = Autograd.noGrad()) {
+      for (var e : mine.entrySet()) {
+        Tensor from = saved.get(e.getKey());
+        Tensor to = e.getValue();
+        if (!Arrays.equals(from.shape(), to.shape())) {
+          throw new IllegalArgumentException("Models.loadWeights: " + e.getKey() + " has shape " + from.shapeString()
+              + " in " + file + " but " + to.shapeString() + " in the model");
+        }
+        to.copyFrom(from.dtype() == to.dtype() ? from : from.to(to.dtype()));
+      }
+    }
   }
 
   // ---------------------------------------------------------------- layers <-> JSON
@@ -163,47 +207,5 @@ public final class Models {
       }
       default -> throw new IllegalArgumentException("Models.load: unknown layer type '" + type + "'");
     };
-  }
-
-  // ---------------------------------------------------------------- weights <-> JSON
-
-  private static ObjectNode weightsNode(Module model) {
-    ObjectNode w = JSON.createObjectNode();
-    model.weights().forEach((name, values) -> {
-      ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-      b.asFloatBuffer().put(values);
-      w.put(name, Base64.getEncoder().encodeToString(b.array()));
-    });
-    return w;
-  }
-
-  private static Map<String, float[]> weights(JsonNode node, Path file) {
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException("Models: " + file + " has no weights");
-    }
-    var out = new LinkedHashMap<String, float[]>();
-    node.properties().forEach(e -> {
-      byte[] bytes = Base64.getDecoder().decode(e.getValue().asText());
-      float[] v = new float[bytes.length / 4];
-      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-      out.put(e.getKey(), v);
-    });
-    return out;
-  }
-
-  private static void write(ObjectNode root, Path file) {
-    try {
-      JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Models: cannot write " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static JsonNode read(Path file) {
-    try {
-      return JSON.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException("Models: cannot read " + file + ": " + e.getMessage(), e);
-    }
   }
 }

@@ -2,6 +2,7 @@ package dev.quiver.dsl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.dsl.data.Datasets;
 import dev.quiver.dsl.layers.BatchNorm1d;
@@ -28,10 +29,11 @@ class ModelsTest {
     var model = Sequential.of(Dense.of(10).leakyRelu(0.1), BatchNorm1d.of(), Dropout.of(0.1), Dense.of(8).relu(),
         Dense.of(3).softmax()).input(4).seed(1);
     model.fit(iris.train(), Fit.epochs(5).batch(16).optimizer(Adam.lr(0.01)).loss(Loss.crossEntropy()).quiet());
-    Path file = dir.resolve("iris.quiver.json");
+    Path file = dir.resolve("iris-model");
     Models.save(model, file);
     var loaded = Models.load(file);
     assertEquals(model.summary().toString(), loaded.summary().toString());
+    assertTrue(java.nio.file.Files.exists(file.resolve("model.json")) && java.nio.file.Files.exists(file.resolve("weights.arrow")));
     assertArrayEquals(model.predict(iris.test().x()).toFloatArray(), loaded.predict(iris.test().x()).toFloatArray());
   }
 
@@ -39,7 +41,7 @@ class ModelsTest {
   void transformerRoundTripsToo() {
     var model = Sequential.of(Embedding.of(10, 8), PositionalEmbedding.of(), TransformerBlock.of(2, 16).causal(),
         Dense.of(10)).input(5).seed(3);
-    Path file = dir.resolve("t.quiver.json");
+    Path file = dir.resolve("transformer");
     Models.save(model, file);
     Tensor x = Datasets.reversal(4, 5, 10, 1).x();
     assertArrayEquals(model.predict(x).toFloatArray(), Models.load(file).predict(x).toFloatArray());
@@ -50,7 +52,7 @@ class ModelsTest {
     var a = new TrainingTest.Scaled();
     a.seed(1);
     a.build(1);
-    Path file = dir.resolve("w.json");
+    Path file = dir.resolve("w.arrow");
     Models.saveWeights(a, file);
     var b = new TrainingTest.Scaled();
     b.seed(2);
