@@ -100,6 +100,17 @@ class DataTest {
   }
 
   @Test
+  void datasetsRoundTripThroughArrowIpc(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    var iris = Datasets.iris();
+    var file = dir.resolve("iris.arrow");
+    iris.save(file);
+    var back = Dataset.load(file);
+    assertArrayEquals(iris.x().toFloatArray(), back.x().toFloatArray());
+    assertArrayEquals(iris.y().toIntArray(), back.y().toIntArray());
+    assertEquals(DType.INT32, back.y().dtype());
+  }
+
+  @Test
   void csvWithNumericLabelIsARegressionTarget() {
     var d = Csv.read(new StringReader("x,y\n1,2.5\n2,4.5\n"), "r.csv", "y");
     assertEquals(DType.FLOAT32, d.y().dtype());

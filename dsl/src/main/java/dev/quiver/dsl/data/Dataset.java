@@ -46,6 +46,35 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
     return new Dataset(x, y, List.of(), List.of());
   }
 
+  /**
+   * Saves x and y as an Arrow IPC file in the runtime's fixed-shape tensor format (columns
+   * {@code x} and {@code y}), which pyarrow and other Arrow readers open as a table.
+   */
+  public void save(java.nio.file.Path file) {
+    var m = new java.util.LinkedHashMap<String, Tensor>();
+    m.put("x", x);
+    m.put("y", y);
+    try {
+      dev.quiver.runtime.io.TensorFile.save(file, m);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Dataset.save: cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a data set from an Arrow IPC tensor file with tensors {@code x} and {@code y} (see {@link #save}). */
+  public static Dataset load(java.nio.file.Path file) {
+    java.util.Map<String, Tensor> m;
+    try {
+      m = dev.quiver.runtime.io.TensorFile.load(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Dataset.load: cannot read " + file + ": " + e.getMessage(), e);
+    }
+    if (!m.containsKey("x") || !m.containsKey("y")) {
+      throw new IllegalArgumentException("Dataset.load: " + file + " needs tensors named x and y, it has " + m.keySet());
+    }
+    return Dataset.of(m.get("x"), m.get("y"));
+  }
+
   public long size() {
     return x.size(0);
   }
