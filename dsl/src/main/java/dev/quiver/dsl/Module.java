@@ -279,7 +279,7 @@ public abstract class Module implements Displayable {
   }
 
   /** This module's own parameters (not its children's), by name. */
-  protected Map<String, Param> ownParams() {
+  Map<String, Param> ownParams() {
     var out = new LinkedHashMap<String, Param>();
     for (Field f : fields()) {
       Object v = read(f);

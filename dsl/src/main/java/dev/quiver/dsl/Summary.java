@@ -17,6 +17,11 @@ public record Summary(String model, List<Row> rows, long totalParams, boolean bu
   public static Summary of(Module m) {
     boolean built = m.isBuilt();     // builds a model whose input was declared
     var rows = new ArrayList<Row>();
+    // A free-form model's own tensors (not inside a layer) get a row each, so the rows add up to the total.
+    for (var e : m.ownParams().entrySet()) {
+      long[] shape = e.getValue().shape();
+      rows.add(new Row(e.getKey(), "Param " + java.util.Arrays.toString(shape), "", e.getValue().numel()));
+    }
     for (var e : m.children().entrySet()) {
       Module c = e.getValue();
       long[] out = c.outputShape();

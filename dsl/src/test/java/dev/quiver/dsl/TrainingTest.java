@@ -145,6 +145,8 @@ class TrainingTest {
     model.fit(data, Fit.epochs(300).batch(20).optimizer(Adam.lr(0.02)).loss(Loss.mse()).quiet());
     assertEquals(java.util.List.of("scale", "hidden.weight", "hidden.bias", "out.weight", "out.bias"),
         java.util.List.copyOf(model.namedParams().keySet()));
+    String summary = model.summary().toString();
+    assertTrue(summary.contains("scale (Param [])") && summary.contains("Total params: 26"), summary);
     double mse = model.evaluate(data, Loss.mse()).loss();
     assertTrue(mse < 1e-3, "free-form model fits a line, mse " + mse);
   }
