@@ -29,8 +29,10 @@ import java.util.Map;
  * model.summary();                      // the layer table, as in Keras
  * }</pre>
  *
- * <p>Input sizes are inferred on the first batch, or fixed up front with {@link #input}, which
- * builds the layers at once so that {@link #summary()} can show shapes before training.
+ * <p>Input sizes are inferred on the first batch, or fixed up front with {@link #input}, so that
+ * {@link #summary()} shows shapes before training and a wrong width fails before the first step.
+ * The layers are created on first need, so {@code seed(...)} may come before or after
+ * {@code input(...)}.
  */
 public final class Sequential extends Module {
   private final List<Module> layers = new ArrayList<>();
