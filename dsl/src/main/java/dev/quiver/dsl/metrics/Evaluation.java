@@ -25,8 +25,9 @@ public record Evaluation(double loss, String lossName, Map<String, Double> metri
     return v;
   }
 
+  /** Accuracy: the metric if it was asked for, else computed from the predictions. */
   public double accuracy() {
-    return get("accuracy");
+    return metrics.containsKey("accuracy") ? metrics.get("accuracy") : Metric.accuracy().compute(predictions);
   }
 
   /** Counts of true against predicted classes, with per-class precision, recall and F1 (named when the data names its classes). */
