@@ -60,6 +60,35 @@ public record Predictions(float[] output, int width, float[] target, int targetW
     return max;
   }
 
+  /** All rows of the parts, in order, copied once (appending batch by batch would copy quadratically). */
+  public static Predictions concat(java.util.List<Predictions> parts) {
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("Predictions.concat: no parts");
+    }
+    Predictions first = parts.getFirst();
+    int no = 0;
+    int nt = 0;
+    for (Predictions p : parts) {
+      if (p.width != first.width || p.targetWidth != first.targetWidth) {
+        throw new IllegalArgumentException("Predictions.concat: widths " + first.width + "/" + first.targetWidth
+            + " and " + p.width + "/" + p.targetWidth + " differ");
+      }
+      no += p.output.length;
+      nt += p.target.length;
+    }
+    float[] o = new float[no];
+    float[] t = new float[nt];
+    int io = 0;
+    int it = 0;
+    for (Predictions p : parts) {
+      System.arraycopy(p.output, 0, o, io, p.output.length);
+      System.arraycopy(p.target, 0, t, it, p.target.length);
+      io += p.output.length;
+      it += p.target.length;
+    }
+    return new Predictions(o, first.width, t, first.targetWidth, first.threshold);
+  }
+
   /** Appends the rows of {@code more}. */
   public Predictions concat(Predictions more) {
     if (more.width != width || more.targetWidth != targetWidth) {

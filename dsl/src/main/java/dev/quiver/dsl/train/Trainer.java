@@ -105,8 +105,11 @@ public final class Trainer {
         }
         var logs = new LinkedHashMap<String, Double>();
         logs.put("loss", acc.lossSum / acc.rows);
-        for (Metric m : f.metrics()) {
-          logs.put(m.name(), m.compute(acc.seen));
+        if (!f.metrics().isEmpty()) {
+          Predictions seen = Predictions.concat(acc.seen);
+          for (Metric m : f.metrics()) {
+            logs.put(m.name(), m.compute(seen));
+          }
         }
         if (validation != null) {
           Evaluation v = evaluate(model, validation, f.loss(), f.metrics(), batchSize);
@@ -142,7 +145,7 @@ public final class Trainer {
   private static final class EpochTotals {
     double lossSum;
     long rows;
-    Predictions seen;
+    final List<Predictions> seen = new ArrayList<>();
   }
 
   /**
@@ -166,8 +169,7 @@ public final class Trainer {
       acc.lossSum += value * b.size();
       acc.rows += b.size();
       if (!f.metrics().isEmpty()) {
-        Predictions p = Predictions.of(raw.detach(), b.y(), step.threshold());
-        acc.seen = acc.seen == null ? p : acc.seen.concat(p);
+        acc.seen.add(Predictions.of(raw.detach(), b.y(), step.threshold()));
       }
       return true;
     } catch (KernelInterruptedException e) {
@@ -183,7 +185,7 @@ public final class Trainer {
     Step step = new Step(model, loss);
     double lossSum = 0;
     long rows = 0;
-    Predictions all = null;
+    var parts = new ArrayList<Predictions>();
     try (var ignored = Autograd.noGrad()) {
       Iterator<Batch> batches = data.batches((int) Math.min(batchSize, data.size())).iterator();
       while (batches.hasNext()) {
@@ -192,8 +194,7 @@ public final class Trainer {
           Tensor raw = step.forward(b.x());
           lossSum += step.loss(raw, b.y()).item() * b.size();
           rows += b.size();
-          Predictions p = Predictions.of(raw, b.y(), step.threshold());
-          all = all == null ? p : all.concat(p);
+          parts.add(Predictions.of(raw, b.y(), step.threshold()));
         }
       }
     } finally {
@@ -201,6 +202,7 @@ public final class Trainer {
         model.train();
       }
     }
+    Predictions all = Predictions.concat(parts);
     var values = new LinkedHashMap<String, Double>();
     for (Metric m : metrics) {
       values.put(m.name(), m.compute(all));
