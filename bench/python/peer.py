@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The peer side of `quiver bench NAME --vs PEER`: the same work as Quiver's benchmark, in numpy or torch.
 
-Usage: peer.py BENCH SIZE PEER     (BENCH: matmul | smallop | elementwise; PEER: numpy | torch)
+Usage: peer.py BENCH SIZE PEER     (BENCH: matmul | smallop | elementwise | iris-train | mlp-train;
+                                   PEER: numpy | torch; the training benchmarks need torch)
 Prints one JSON object on stdout. Threads are limited to QUIVER_PEER_THREADS (default 2) so the
 comparison is like for like. A missing peer prints {"error": ..., "install": ...} and exits 3.
 """
@@ -95,6 +96,11 @@ def main():
         out["gbps"] = 4 * 4 * size / t_chain / 1e9
         out["copy_gbps"] = 2 * 4 * size / t_copy / 1e9
         out["ratio_to_copy"] = out["gbps"] / out["copy_gbps"]
+    elif bench in ("iris-train", "mlp-train"):
+        if peer != "torch":
+            print(json.dumps({"error": f"{bench} compares training steps with torch; use --vs torch"}))
+            sys.exit(2)
+        out.update(train_iris(torch, np, size) if bench == "iris-train" else train_mlp(torch, size))
     else:
         print(json.dumps({"error": f"unknown benchmark {bench}"}))
         sys.exit(2)
@@ -111,6 +117,84 @@ def loaded_blas():
         return ",".join(sorted(libs)) or "none"
     except OSError:
         return "unknown"
+
+
+def iris_rows(np):
+    """The Iris CSV that the DSL ships, read without pandas."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "..", "..", "dsl", "src", "main", "resources", "dev", "quiver", "dsl", "data", "iris.csv")
+    xs, ys, names = [], [], {}
+    with open(path) as f:
+        next(f)
+        for line in f:
+            *x, name = line.strip().split(",")
+            xs.append([float(v) for v in x])
+            ys.append(names.setdefault(name, len(names)))
+    return np.array(xs, dtype=np.float32), np.array(ys, dtype=np.int64)
+
+
+def train_iris(torch, np, batch):
+    """4-10-8-3, Adam 0.01, batch 16: the same model and step as Quiver's iris-train."""
+    x, y = iris_rows(np)
+    perm = np.random.default_rng(42).permutation(len(x))
+    tr, te = perm[:120], perm[120:]
+    mean, std = x[tr].mean(0), x[tr].std(0)
+    xt = torch.from_numpy((x - mean) / std)
+    yt = torch.from_numpy(y)
+    nn = torch.nn
+
+    def make():
+        torch.manual_seed(42)
+        m = nn.Sequential(nn.Linear(4, 10), nn.ReLU(), nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 3))
+        return m, torch.optim.Adam(m.parameters(), lr=0.01)
+
+    loss_fn = nn.CrossEntropyLoss()
+    xtr, ytr = xt[tr], yt[tr]
+
+    def epoch(m, opt):
+        order = torch.randperm(len(tr))
+        for i in range(0, len(tr), batch):
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(m(xtr[idx]), ytr[idx])
+            loss.backward()
+            opt.step()
+            loss.item()
+
+    m, opt = make()
+    steps = (len(tr) + batch - 1) // batch
+    t = timed(lambda: epoch(m, opt), 20, 9)
+    m, opt = make()
+    for _ in range(100):
+        epoch(m, opt)
+    with torch.no_grad():
+        acc = (m(xt[te]).argmax(1) == yt[te]).float().mean().item()
+    return {"us_per_step": t / steps * 1e6, "test_accuracy": acc}
+
+
+def train_mlp(torch, batch):
+    """784-256-128-10, Adam 0.001, synthetic data, 10 steps per call."""
+    nn = torch.nn
+    torch.manual_seed(1)
+    rows = batch * 10
+    x = torch.randn(rows, 784)
+    y = torch.randint(0, 10, (rows,))
+    m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    opt = torch.optim.Adam(m.parameters(), lr=0.001)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def epoch():
+        order = torch.randperm(rows)
+        for i in range(0, rows, batch):
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(m(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            loss.item()
+
+    t = timed(epoch, 3, 7)
+    return {"ms_per_step": t / 10 * 1e3}
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ public final class BenchMain {
       case "matmul" -> MatmulBench.run(o);
       case "smallop" -> SmallOpBench.run(o);
       case "elementwise" -> ElementwiseBench.run(o);
+      case "iris-train" -> TrainBench.iris(o);
+      case "mlp-train" -> TrainBench.mlp(o);
       default -> throw new Options.UsageException("unknown benchmark " + o.bench());
     };
     if (o.peer() != null) {
@@ -55,6 +57,7 @@ public final class BenchMain {
       switch (o.bench()) {
         case "matmul" -> MatmulBench.addPeer(rows, o.peer(), p);
         case "smallop" -> SmallOpBench.addPeer(rows, o.peer(), p);
+        case "iris-train", "mlp-train" -> TrainBench.addPeer(rows, o.peer(), p);
         default -> ElementwiseBench.addPeer(rows, o.peer(), p);
       }
       for (Row r : rows) {

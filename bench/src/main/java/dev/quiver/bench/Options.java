@@ -4,7 +4,7 @@ import java.util.List;
 
 /** Parsed command line of {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu]}. */
 record Options(String bench, boolean json, String peer, long size, String device, int repeats) {
-  static final List<String> BENCHES = List.of("matmul", "smallop", "elementwise");
+  static final List<String> BENCHES = List.of("matmul", "smallop", "elementwise", "iris-train", "mlp-train");
   static final List<String> PEERS = List.of("numpy", "torch");
 
   static String usage() {
@@ -13,6 +13,8 @@ record Options(String bench, boolean json, String peer, long size, String device
           matmul       fp32 GFLOP/s of a.matmul(b), square N (default 1024)
           smallop      nanoseconds per a.add(b) of two float32 tensors of N elements (default 1000)
           elementwise  GB/s of relu(a*b+c) on N floats (default 16M) vs a plain copy
+          iris-train   microseconds per training step of the Iris 4-10-8-3 classifier (batch 16, Adam), test accuracy
+          mlp-train    milliseconds per training step of a 784-256-128-10 MLP (batch N, default 128, Adam)
           --json       one JSON object per line instead of a table
           --vs PEER    also run the same work in /usr/bin/python3 with numpy or torch (2 threads), print the ratio""";
   }
@@ -64,6 +66,8 @@ record Options(String bench, boolean json, String peer, long size, String device
       size = switch (bench) {
         case "matmul" -> 1024;
         case "smallop" -> 1000;
+        case "iris-train" -> 16;
+        case "mlp-train" -> 128;
         default -> 1L << 24;
       };
     }
