@@ -13,7 +13,7 @@ import dev.quiver.dsl.metrics.Predictions;
 import dev.quiver.dsl.optim.Optimizer;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
-import dev.quiver.runtime.backend.cpu.KernelInterruptedException;
+import dev.quiver.runtime.OperationInterruptedException;
 import dev.quiver.runtime.memory.MemoryScope;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -172,7 +172,7 @@ public final class Trainer {
         acc.seen.add(Predictions.of(raw.detach(), b.y(), step.threshold()));
       }
       return true;
-    } catch (KernelInterruptedException e) {
+    } catch (OperationInterruptedException e) {
       // The runtime's kernels poll the interrupt flag and leave it set; so do we.
       return false;
     }
