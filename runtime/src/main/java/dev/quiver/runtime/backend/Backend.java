@@ -51,6 +51,15 @@ public interface Backend {
   /** out[..i.., index[..i.., j, ..k..], ..k..] += src[..i.., j, ..k..]: the adjoint of gather. */
   void scatterAdd(Tensor out, int axis, Tensor index, Tensor src);
 
+  /**
+   * log-softmax along the last axis in one pass, into {@code out} of x's shape. Returns false when
+   * this backend has no fused kernel for x's type or layout; the op is then composed from
+   * primitives, so a new backend works before it fuses anything.
+   */
+  default boolean logSoftmaxLastAxis(Tensor x, Tensor out) {
+    return false;
+  }
+
   /** A copy of {@code x} (on this backend's device) in host memory; the CPU backend returns x itself. */
   Tensor toHost(Tensor x);
 

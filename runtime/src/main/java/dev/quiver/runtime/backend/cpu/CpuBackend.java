@@ -245,6 +245,17 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public boolean logSoftmaxLastAxis(Tensor x, Tensor out) {
+    if (x.dtype() != DType.FLOAT32 || !x.isContiguous() || !out.isContiguous() || x.dim() == 0) {
+      return false;
+    }
+    long n = x.shape()[x.dim() - 1];
+    long rows = n == 0 ? 0 : x.numel() / n;
+    SoftmaxKernels.logSoftmaxRows(x.hostSegment(), x.offset(), out.hostSegment(), out.offset(), rows, n);
+    return true;
+  }
+
+  @Override
   public Tensor toHost(Tensor x) {
     return x;
   }
