@@ -33,6 +33,32 @@ final class Timing {
   }
 
   /**
+   * Warms up until the JIT has settled: runs rounds of {@code inner} calls until the best round
+   * time has not improved by more than 3% for eight rounds (at most {@code maxSeconds}), then
+   * measures as {@link #secondsPerCall}. A training step touches a lot of code; on two busy cores
+   * its compilation takes several seconds, and a fixed short warm-up measured it half compiled.
+   */
+  static double settledSecondsPerCall(Body body, int inner, int repeats, double maxSeconds) throws Exception {
+    long end = System.nanoTime() + (long) (maxSeconds * 1e9);
+    double best = Double.MAX_VALUE;
+    int stale = 0;
+    while (stale < 8 && System.nanoTime() < end) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < inner; i++) {
+        body.run();
+      }
+      double round = (System.nanoTime() - t0) / 1e9;
+      if (round < best * 0.97) {
+        best = round;
+        stale = 0;
+      } else {
+        stale++;
+      }
+    }
+    return secondsPerCall(body, inner, repeats, 0);
+  }
+
+  /**
    * CPU seconds per call of the last measurement, all threads of the process (GC and the memory
    * reclaimer included). On a shared, loaded machine wall time is inflated by waiting for a core;
    * this is the work done, and is reported next to it.

@@ -24,7 +24,8 @@ import java.util.Map;
  *   <li>{@code mlp-train}: 784-256-128-10 (relu), batch N (default 128), Adam 0.001, on synthetic
  *       data (Gaussian inputs, random labels); {@code ms_per_step}.
  * </ul>
- * Timing: one call is one epoch of {@code fit}; the median over repeats, after a warm-up.
+ * Timing: one call is one epoch of {@code fit}; the median over repeats, after warming up until
+ * the JIT has settled (steady state, as after the first seconds of a notebook's training).
  */
 final class TrainBench {
   private TrainBench() {}
@@ -36,8 +37,8 @@ final class TrainBench {
         .metrics(Metric.accuracy()).quiet();
     var model = model4x10x8x3(42);
     int steps = iris.train().batchCount(batch);
-    double perEpoch = Timing.secondsPerCall(() -> model.fit(iris.train(), fit), 20, o.repeats() > 0 ? o.repeats() : 9,
-        2.0);
+    double perEpoch = Timing.settledSecondsPerCall(() -> model.fit(iris.train(), fit), 50,
+        o.repeats() > 0 ? o.repeats() : 9, 30.0);
     double cpuPerEpoch = Timing.lastCpuSeconds;
     var fresh = model4x10x8x3(42);
     fresh.fit(iris.train(), Fit.epochs(100).batch(batch).optimizer(Adam.lr(0.01)).loss(Loss.crossEntropy())
@@ -58,7 +59,7 @@ final class TrainBench {
     var model = Sequential.of(Dense.of(256).relu(), Dense.of(128).relu(), Dense.of(10)).input(784).seed(1);
     var fit = Fit.epochs(1).batch(batch).optimizer(Adam.lr(0.001)).loss(Loss.crossEntropy()).quiet();
     Dataset d = data;
-    double perEpoch = Timing.adaptive(() -> model.fit(d, fit), o.repeats());
+    double perEpoch = Timing.settledSecondsPerCall(() -> model.fit(d, fit), 4, o.repeats() > 0 ? o.repeats() : 7, 30.0);
     double cpuPerEpoch = Timing.lastCpuSeconds;
     List<Row> out = new ArrayList<>();
     out.add(new Row().put("bench", "mlp-train").put("batch", batch).put("ms_per_step", perEpoch / 10 * 1e3)
