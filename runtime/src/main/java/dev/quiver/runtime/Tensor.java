@@ -13,6 +13,7 @@ import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.ScopeMember;
 import dev.quiver.runtime.memory.Storage;
 import dev.quiver.runtime.ops.Elementwise;
+import dev.quiver.runtime.ops.Fused;
 import dev.quiver.runtime.ops.Indexing;
 import dev.quiver.runtime.ops.LinearAlgebra;
 import dev.quiver.runtime.ops.Movement;
@@ -50,6 +51,8 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   private final long[] strides;
   private final long offset;
 
+  /** 0: not yet known, 1: contiguous, 2: not (see {@link #isContiguous()}). */
+  private byte contiguity;
   private boolean requiresGrad;
   private Tensor grad;
   private GradNode gradNode;
@@ -77,6 +80,16 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     long n = Shapes.numel(s);
     Storage st = Backends.cpu().allocate(n * dtype.byteSize(), owner);
     return new Tensor(st, dtype, s, Shapes.contiguousStrides(s), 0);
+  }
+
+  /**
+   * Low level: uninitialised contiguous memory of {@code like}'s shape in the current scope. The
+   * shape array is shared, not copied (a tensor never changes its shape): the per-op fast path.
+   */
+  public static Tensor emptyLike(Tensor like, DType dtype) {
+    long[] s = like.shape;
+    Storage st = Backends.cpu().allocate(like.numel() * dtype.byteSize(), MemoryScope.current());
+    return new Tensor(st, dtype, s, like.isContiguous() ? like.strides : Shapes.contiguousStrides(s), 0);
   }
 
   public static Tensor zeros(long... shape) {
@@ -240,7 +253,9 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     var r = new SplittableRandom(seed);
     float[] data = new float[Math.toIntExact(Shapes.numel(shape))];
     for (int i = 0; i < data.length; i++) {
-      data[i] = (float) r.nextDouble();
+      // A double just below 1 rounds up to 1.0f; keep the promise of [0, 1).
+      float v = (float) r.nextDouble();
+      data[i] = v < 1f ? v : Math.nextDown(1f);
     }
     return of(data, shape);
   }
@@ -263,6 +278,11 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   public long[] shape() {
     return shape.clone();
+  }
+
+  /** True when both tensors have the same shape (no copies of the shape arrays). */
+  public boolean sameShape(Tensor o) {
+    return Arrays.equals(shape, o.shape);
   }
 
   /** Size of one axis; negative axes count from the end. */
@@ -317,6 +337,19 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** True when the elements are laid out row-major without gaps. */
   public boolean isContiguous() {
+    // Cached: every op's fast-path test asks, and shape and strides never change.
+    byte c = contiguity;
+    if (c == 0) {
+      c = computeContiguous() ? (byte) 1 : (byte) 2;
+      contiguity = c;
+    }
+    return c == 1;
+  }
+
+  private boolean computeContiguous() {
+    if (numel() == 0) {
+      return true;
+    }
     long expected = 1;
     for (int i = shape.length - 1; i >= 0; i--) {
       if (shape[i] != 1 && strides[i] != expected) {
@@ -467,6 +500,27 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return full(c, dtype);
   }
 
+  /**
+   * This tensor on another device (a copy; this tensor itself when it is already there). The
+   * gradient flows back to the original device. Fails clearly when no backend serves the device.
+   */
+  public Tensor to(Device target) {
+    if (device().equals(target)) {
+      return this;
+    }
+    Tensor moved = Backends.of(target).fromHost(backend().toHost(this));
+    Device from = device();
+    return Autograd.record(moved, "to(" + target + ")", g -> new Tensor[] {g.to(from)}, this);
+  }
+
+  /**
+   * Starts a fused elementwise chain on this tensor, evaluated in one pass without temporaries:
+   * {@code a.fused().mul(b).add(c).relu().eval()}. See {@link Fused}.
+   */
+  public Fused fused() {
+    return Fused.of(this);
+  }
+
   /** Converts to another element type (a copy; differentiable between float types). */
   public Tensor to(DType target) {
     return Elementwise.cast(this, target);
@@ -585,6 +639,29 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
       flat = flat * shape[i] + ix;
     }
     return backend().get(this, flat);
+  }
+
+  /**
+   * Writes one element (negative indices count from the end), converted to this tensor's type;
+   * returns this. Like every in-place write it is refused on a tensor that requires grad, except
+   * under {@link Autograd#noGrad()}. Writes show through every view of the same memory.
+   */
+  public Tensor set(double value, long... index) {
+    Elementwise.checkWritable("set", this);
+    if (index.length != shape.length) {
+      throw new IllegalArgumentException("set: " + index.length + " indices for a tensor of rank " + shape.length);
+    }
+    long flat = 0;
+    for (int i = 0; i < shape.length; i++) {
+      long ix = index[i] < 0 ? index[i] + shape[i] : index[i];
+      if (ix < 0 || ix >= shape[i]) {
+        throw new IndexOutOfBoundsException("set: index " + index[i] + " is out of range for axis " + i
+            + " of size " + shape[i]);
+      }
+      flat = flat * shape[i] + ix;
+    }
+    backend().set(this, flat, value);
+    return this;
   }
 
   /** All elements in row-major order, as float. */

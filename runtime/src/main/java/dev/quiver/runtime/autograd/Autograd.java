@@ -52,12 +52,10 @@ public final class Autograd {
 
   /** True when an op on these inputs must record history. */
   public static boolean needsGrad(Tensor... inputs) {
-    if (!isEnabled()) {
-      return false;
-    }
+    // The flags first: most tensors need no grad, and then the thread-local lookup is skipped.
     for (Tensor t : inputs) {
       if (t != null && t.isGradRequired()) {
-        return true;
+        return isEnabled();
       }
     }
     return false;

@@ -51,8 +51,40 @@ public interface Backend {
   /** out[..i.., index[..i.., j, ..k..], ..k..] += src[..i.., j, ..k..]: the adjoint of gather. */
   void scatterAdd(Tensor out, int axis, Tensor index, Tensor src);
 
+  /**
+   * log-softmax along the last axis in one pass, into {@code out} of x's shape. Returns false when
+   * this backend has no fused kernel for x's type or layout; the op is then composed from
+   * primitives, so a new backend works before it fuses anything.
+   */
+  default boolean logSoftmaxLastAxis(Tensor x, Tensor out) {
+    return false;
+  }
+
+  /** A copy of {@code x} (on this backend's device) in host memory; the CPU backend returns x itself. */
+  Tensor toHost(Tensor x);
+
+  /** A copy of the host tensor {@code host} on this backend's device; the CPU backend returns it as is. */
+  Tensor fromHost(Tensor host);
+
+  /**
+   * Evaluates a fused elementwise program (float32 operands, already broadcast to {@code out}'s
+   * shape) in one pass. Returns false when this backend cannot, and the caller then runs the
+   * unfused ops instead; that is the default, so a new backend works before it fuses anything.
+   */
+  default boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+    return false;
+  }
+
   /** Reads one element as a double (for item(), toString and tests; never on a hot path). */
   double get(Tensor x, long flatIndex);
+
+  /**
+   * Writes one element, converted to x's type (for tests and the gradient checker; never on a hot
+   * path). The flat index is row-major over x's shape, as in {@link #get}.
+   */
+  default void set(Tensor x, long flatIndex, double value) {
+    throw new UnsupportedOperationException("set: the " + device() + " backend cannot write single elements");
+  }
 
   /** The dtype results of {@code op} have for operands of type {@code in}. */
   default DType resultType(BinaryOp op, DType in) {

@@ -2,7 +2,6 @@ package dev.quiver.runtime.memory;
 
 import dev.quiver.runtime.Device;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.memory.ArrowBuf;
 
@@ -11,16 +10,14 @@ import org.apache.arrow.memory.ArrowBuf;
  * {@link MemorySegment}, which is what the Vector API kernels load from.
  *
  * <p>Who frees it: the {@link MemoryScope} that was current when it was allocated, when that
- * scope closes; or, outside any scope, a {@link Cleaner} once no tensor refers to it any more.
+ * scope closes; or, outside any scope, the {@link Reclaimer} once no tensor refers to it any more.
  */
 public final class HostStorage implements Storage {
-  private static final Cleaner CLEANER = Cleaner.create();
-
   private final long byteSize;
   private final MemorySegment segment;
   private final Release release;
   private volatile MemoryScope owner;
-  private volatile Cleaner.Cleanable cleanable;
+  private volatile Reclaimer.Cleanable cleanable;
 
   private HostStorage(long byteSize, MemoryScope owner) {
     if (owner == null) {
@@ -34,7 +31,7 @@ public final class HostStorage implements Storage {
     this.release = new Release(buffer);
     this.owner = owner;
     if (owner == null) {
-      this.cleanable = CLEANER.register(this, release);
+      this.cleanable = Reclaimer.register(this, release);
     } else {
       owner.adopt(this);
     }
@@ -79,7 +76,7 @@ public final class HostStorage implements Storage {
 
   @Override
   public void release() {
-    Cleaner.Cleanable c = cleanable;
+    Reclaimer.Cleanable c = cleanable;
     if (c != null) {
       c.clean();
     } else {
@@ -106,7 +103,7 @@ public final class HostStorage implements Storage {
     }
     owner = target;
     if (target == null) {
-      cleanable = CLEANER.register(this, release);
+      cleanable = Reclaimer.register(this, release);
     } else {
       // The scope now holds it strongly and frees it on close; the cleaner registration stays, but
       // Release is idempotent, so whichever comes second does nothing.
@@ -115,7 +112,7 @@ public final class HostStorage implements Storage {
     }
   }
 
-  /** The cleaner's action: must not refer to the storage itself, or it would never become unreachable. */
+  /** The reclaimer's action: must not refer to the storage itself, or it would never become unreachable. */
   private static final class Release implements Runnable {
     private final ArrowBuf buffer;
     private final AtomicBoolean done = new AtomicBoolean();

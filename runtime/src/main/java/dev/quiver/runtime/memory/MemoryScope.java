@@ -1,9 +1,6 @@
 package dev.quiver.runtime.memory;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 
 /**
  * Frees, deterministically, every tensor allocated on this thread while the scope is open:
@@ -26,8 +23,13 @@ public final class MemoryScope implements AutoCloseable {
 
   private final MemoryScope parent;
   private final Thread thread;
-  private final Set<Storage> owned = Collections.newSetFromMap(new IdentityHashMap<>());
-  private boolean closed;
+  /**
+   * What this scope frees. A plain list: adopting is the per-op cost of every tensor made in a
+   * scope, and a list append is far cheaper than a hash set insert. A storage handed on by
+   * {@link #keep} stays in the list but has another owner, which {@link #close} checks.
+   */
+  private ArrayList<Storage> owned = new ArrayList<>();
+  private volatile boolean closed;
 
   private MemoryScope(MemoryScope parent) {
     this.parent = parent;
@@ -57,13 +59,19 @@ public final class MemoryScope implements AutoCloseable {
     return parent;
   }
 
-  public synchronized boolean isClosed() {
+  public boolean isClosed() {
     return closed;
   }
 
   /** Number of storages this scope will free on close. */
   public synchronized int size() {
-    return owned.size();
+    int n = 0;
+    for (Storage s : owned) {
+      if (s.owner() == this && !s.isReleased()) {
+        n++;
+      }
+    }
+    return n;
   }
 
   synchronized void adopt(Storage storage) {
@@ -74,7 +82,7 @@ public final class MemoryScope implements AutoCloseable {
   }
 
   synchronized void disown(Storage storage) {
-    owned.remove(storage);
+    // Nothing to do: close() skips storages whose owner is no longer this scope.
   }
 
   @Override
@@ -85,11 +93,13 @@ public final class MemoryScope implements AutoCloseable {
         return;
       }
       closed = true;
-      toFree = new ArrayList<>(owned);
-      owned.clear();
+      toFree = owned;
+      owned = null;
     }
     for (Storage s : toFree) {
-      s.release();
+      if (s.owner() == this) {
+        s.release();
+      }
     }
     if (Thread.currentThread() == thread && CURRENT.get() == this) {
       CURRENT.set(parent);

@@ -13,14 +13,25 @@ import java.util.Locale;
 public final class Elementwise {
   private Elementwise() {}
 
+  private static final String[] UNARY_NAMES = names(UnaryOp.values());
+  private static final String[] BINARY_NAMES = names(BinaryOp.values());
+
+  private static String[] names(Enum<?>[] ops) {
+    String[] n = new String[ops.length];
+    for (int i = 0; i < ops.length; i++) {
+      n[i] = ops[i].name().toLowerCase(Locale.ROOT);
+    }
+    return n;
+  }
+
   public static Tensor unary(UnaryOp op, Tensor x) {
     DType outType = x.dtype().isFloating() || keepsIntegers(op) ? x.dtype() : DType.FLOAT32;
-    Tensor out = Tensor.empty(outType, x.shape());
+    Tensor out = Tensor.emptyLike(x, outType);
     x.backend().unary(op, x, out);
     if (!Autograd.needsGrad(x)) {
       return out;
     }
-    return Autograd.record(out, name(op), g -> new Tensor[] {unaryGrad(op, x, out, g)}, x);
+    return Autograd.record(out, UNARY_NAMES[op.ordinal()], g -> new Tensor[] {unaryGrad(op, x, out, g)}, x);
   }
 
   /** d out / d x times the upstream gradient g, for out = op(x). */
@@ -50,11 +61,18 @@ public final class Elementwise {
   }
 
   public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-    String name = name(op);
+    String name = BINARY_NAMES[op.ordinal()];
     checkCompatible(name, a, b);
-    long[] shape = Shapes.broadcast(name, a.shape(), b.shape());
-    Tensor out = Tensor.empty(a.dtype(), shape);
-    a.backend().binary(op, Movement.broadcastView(a, shape), Movement.broadcastView(b, shape), out);
+    Tensor out;
+    if (a.sameShape(b)) {
+      // The common case needs no broadcasting: no shape arithmetic, no views.
+      out = Tensor.emptyLike(a, a.dtype());
+      a.backend().binary(op, a, b, out);
+    } else {
+      long[] shape = Shapes.broadcast(name, a.shape(), b.shape());
+      out = Tensor.empty(a.dtype(), shape);
+      a.backend().binary(op, Movement.broadcastView(a, shape), Movement.broadcastView(b, shape), out);
+    }
     if (op.isComparison() || !Autograd.needsGrad(a, b)) {
       return out;
     }
@@ -132,8 +150,23 @@ public final class Elementwise {
       throw new IllegalArgumentException(name + ": operand of shape " + Shapes.str(o.shape())
           + " does not broadcast to the target shape " + Shapes.str(shape));
     }
-    target.backend().binary(op, target, Movement.broadcastView(o, shape), target);
+    target.backend().binary(op, target, unaliased(target, Movement.broadcastView(o, shape)), target);
     return target;
+  }
+
+  /**
+   * An operand that shares memory with the target in another layout (x += x.transpose(), a shifted
+   * slice) would be read after the kernel overwrote it; such an operand is copied first. The very
+   * same view is safe: each element is read before it is written.
+   */
+  private static Tensor unaliased(Tensor target, Tensor operand) {
+    if (operand.storage() != target.storage()
+        || (operand.offset() == target.offset() && Arrays.equals(operand.strides(), target.strides()))) {
+      return operand;
+    }
+    Tensor copy = Tensor.empty(operand.dtype(), operand.shape());
+    operand.backend().copy(operand, copy);
+    return copy;
   }
 
   /** Copies src (broadcast, converted) into target. */
@@ -148,7 +181,7 @@ public final class Elementwise {
       throw new IllegalArgumentException("copyFrom: source of shape " + Shapes.str(src.shape())
           + " does not broadcast to the target shape " + Shapes.str(shape));
     }
-    target.backend().copy(Movement.broadcastView(src, shape), target);
+    target.backend().copy(unaliased(target, Movement.broadcastView(src, shape)), target);
     return target;
   }
 
@@ -161,6 +194,9 @@ public final class Elementwise {
   }
 
   static void checkCompatible(String op, Tensor a, Tensor b) {
+    if (a.dtype() == b.dtype() && a.storage().device() == b.storage().device()) {
+      return;
+    }
     if (!a.device().equals(b.device())) {
       throw new IllegalArgumentException(op + ": operands are on different devices, " + a.device() + " and "
           + b.device() + "; move one with to(device)");

@@ -27,12 +27,22 @@ public final class LinearAlgebra {
       throw new IllegalArgumentException("matmul: " + a.shapeString() + " x " + b.shapeString() + ": inner sizes "
           + a2.size(-1) + " and " + b2.size(-2) + " differ");
     }
-    Tensor out = matmul2(a2, b2);
-    if (columnVector) {
-      out = out.squeeze(-1);
+    long[] aBatch = Arrays.copyOf(a2.shape(), a2.dim() - 2);
+    long[] bBatch = Arrays.copyOf(b2.shape(), b2.dim() - 2);
+    try {
+      Shapes.broadcast("matmul", aBatch, bBatch);
+    } catch (IllegalArgumentException e) {
+      // Name the operands as the user wrote them, not just their batch parts.
+      throw new IllegalArgumentException("matmul: " + a.shapeString() + " x " + b.shapeString() + ": batch shapes "
+          + Shapes.str(aBatch) + " and " + Shapes.str(bBatch) + " cannot be broadcast", e);
     }
+    Tensor out = matmul2(a2, b2);
+    // Row axis first: out is [..., m, n], and after dropping n the row axis would no longer be -2.
     if (rowVector) {
       out = out.squeeze(-2);
+    }
+    if (columnVector) {
+      out = out.squeeze(-1);
     }
     return out;
   }

@@ -138,6 +138,13 @@ public final class Movement {
     }
     long[] target = requested.clone();
     int lead = target.length - shape.length;
+    for (int i = 0; i < target.length; i++) {
+      // -1 keeps an existing axis's size; a new leading axis has none to keep.
+      if (target[i] < -1 || (target[i] == -1 && i < lead)) {
+        throw new IllegalArgumentException("expand: cannot expand " + x.shapeString() + " to " + Shapes.str(requested)
+            + ": size " + target[i] + " at axis " + i + (i < lead ? " (a new axis)" : ""));
+      }
+    }
     for (int i = 0; i < shape.length; i++) {
       long want = target[lead + i];
       if (want == -1) {

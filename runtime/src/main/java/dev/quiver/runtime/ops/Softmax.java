@@ -1,6 +1,8 @@
 package dev.quiver.runtime.ops;
 
+import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.autograd.Autograd;
 
 /**
  * softmax, log-softmax and logsumexp, composed from primitives and made stable by shifting with
@@ -19,11 +21,27 @@ public final class Softmax {
   }
 
   public static Tensor softmax(Tensor x, int axis) {
+    if (isLastAxis(x, axis)) {
+      // exp of the fused log-softmax: two ops instead of six.
+      return logSoftmax(x, axis).exp();
+    }
     Tensor e = x.sub(x.max(axis, true).detach()).exp();
     return e.div(e.sum(axis, true));
   }
 
   public static Tensor logSoftmax(Tensor x, int axis) {
+    if (isLastAxis(x, axis)) {
+      Tensor out = Tensor.empty(x.dtype(), x.shape());
+      if (x.backend().logSoftmaxLastAxis(x, out)) {
+        // d/dx (x - lse(x)) applied to g: g - softmax(x) * sum(g), with softmax = exp(out).
+        return Autograd.record(out, "logSoftmax",
+            g -> new Tensor[] {g.sub(out.exp().mul(g.sum(-1, true)))}, x);
+      }
+    }
     return x.sub(logSumExp(x, axis, true));
+  }
+
+  private static boolean isLastAxis(Tensor x, int axis) {
+    return x.dim() > 0 && Shapes.axis("logSoftmax", axis, x.dim()) == x.dim() - 1;
   }
 }

@@ -5,6 +5,7 @@ import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.UnaryOp;
 import dev.quiver.runtime.memory.HostStorage;
@@ -14,6 +15,40 @@ import java.lang.foreign.MemorySegment;
 
 /** The CPU backend: tensors in host memory, computed by Vector API kernels on a shared worker pool. */
 public final class CpuBackend implements Backend {
+  // Interrupt messages name the op; computing the name per call cost an allocation on every small op.
+  private static final String[] UNARY_NAMES = names(UnaryOp.values());
+  private static final String[] BINARY_NAMES = names(BinaryOp.values());
+
+  private static String[] names(Enum<?>[] ops) {
+    String[] n = new String[ops.length];
+    for (int i = 0; i < ops.length; i++) {
+      n[i] = ops[i].name().toLowerCase(java.util.Locale.ROOT);
+    }
+    return n;
+  }
+
+  /**
+   * True when every operand is dense row-major: operands are already broadcast to {@code out}'s
+   * shape (the backend contract), so then they all cover the same elements in the same order and
+   * the op is one flat run of {@code numel} elements. A broadcast operand (stride 0) is never dense.
+   */
+  private static boolean dense(Tensor a, Tensor out) {
+    return out.isContiguous() && a.isContiguous();
+  }
+
+  /** A flat run of n elements, split over the worker pool when large enough to pay for it. */
+  private static void flat(String op, long n, Parallel.RangeBody body) {
+    if (n < StridedLoop.PARALLEL_THRESHOLD || Parallel.threads() == 1) {
+      body.run(0, n);
+      return;
+    }
+    long grain = Math.max(1L << 14, n / (4L * Parallel.threads())) & -16L;
+    Parallel.parallelFor(0, n, grain, (from, to) -> {
+      body.run(from, to);
+      Parallel.checkInterrupt(op);
+    });
+  }
+
   @Override
   public Device device() {
     return Device.CPU;
@@ -28,8 +63,15 @@ public final class CpuBackend implements Backend {
   public void fill(Tensor out, double value) {
     MemorySegment y = out.hostSegment();
     DType yt = out.dtype();
-    StridedLoop.of(out.shape(), new long[][] {out.strides()}, new long[] {out.offset()})
-        .runParallel("fill", (o, n) -> ElementwiseKernels.fillRun(y, yt, o[0], 1, n, value));
+    if (out.isContiguous()) {
+      long yo = out.offset();
+      flat("fill", out.numel(), (from, to) -> ElementwiseKernels.fillRun(y, yt, yo + from, 1, to - from, value));
+      return;
+    }
+    StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {out.strides()}, new long[] {out.offset()});
+    // The run's own stride: a strided view (a diagonal, a column) must not be filled as if dense.
+    long ys = loop.innerStride(0);
+    loop.runParallel("fill", (o, n) -> ElementwiseKernels.fillRun(y, yt, o[0], ys, n, value));
   }
 
   @Override
@@ -38,6 +80,12 @@ public final class CpuBackend implements Backend {
     MemorySegment y = out.hostSegment();
     DType xt = src.dtype();
     DType yt = out.dtype();
+    if (dense(src, out)) {
+      long xo = src.offset();
+      long yo = out.offset();
+      flat("copy", out.numel(), (from, to) -> ElementwiseKernels.copyRun(x, xt, xo + from, 1, y, yt, yo + from, 1, to - from));
+      return;
+    }
     StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {src.strides(), out.strides()},
         new long[] {src.offset(), out.offset()});
     long xs = loop.innerStride(0);
@@ -51,11 +99,24 @@ public final class CpuBackend implements Backend {
     MemorySegment ym = out.hostSegment();
     DType xt = x.dtype();
     DType yt = out.dtype();
+    String name = UNARY_NAMES[op.ordinal()];
+    if (dense(x, out)) {
+      // The small-op fast path: no loop planning, no stride arrays.
+      long n = out.numel();
+      long xo = x.offset();
+      long yo = out.offset();
+      if (n < StridedLoop.PARALLEL_THRESHOLD) {
+        ElementwiseKernels.unaryRun(op, xm, xt, xo, 1, ym, yt, yo, 1, n);
+      } else {
+        flat(name, n, (from, to) -> ElementwiseKernels.unaryRun(op, xm, xt, xo + from, 1, ym, yt, yo + from, 1, to - from));
+      }
+      return;
+    }
     StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {x.strides(), out.strides()},
         new long[] {x.offset(), out.offset()});
     long xs = loop.innerStride(0);
     long ys = loop.innerStride(1);
-    loop.runParallel(op.name().toLowerCase(java.util.Locale.ROOT),
+    loop.runParallel(name,
         (o, n) -> ElementwiseKernels.unaryRun(op, xm, xt, o[0], xs, ym, yt, o[1], ys, n));
   }
 
@@ -67,12 +128,27 @@ public final class CpuBackend implements Backend {
     DType at = a.dtype();
     DType bt = b.dtype();
     DType yt = out.dtype();
+    String name = BINARY_NAMES[op.ordinal()];
+    if (dense(a, out) && b.isContiguous()) {
+      // The small-op fast path: no loop planning, no stride arrays.
+      long n = out.numel();
+      long ao = a.offset();
+      long bo = b.offset();
+      long yo = out.offset();
+      if (n < StridedLoop.PARALLEL_THRESHOLD) {
+        ElementwiseKernels.binaryRun(op, am, at, ao, 1, bm, bt, bo, 1, ym, yt, yo, 1, n);
+      } else {
+        flat(name, n, (from, to) -> ElementwiseKernels.binaryRun(op, am, at, ao + from, 1, bm, bt, bo + from, 1,
+            ym, yt, yo + from, 1, to - from));
+      }
+      return;
+    }
     StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {a.strides(), b.strides(), out.strides()},
         new long[] {a.offset(), b.offset(), out.offset()});
     long as = loop.innerStride(0);
     long bs = loop.innerStride(1);
     long ys = loop.innerStride(2);
-    loop.runParallel(op.name().toLowerCase(java.util.Locale.ROOT),
+    loop.runParallel(name,
         (o, n) -> ElementwiseKernels.binaryRun(op, am, at, o[0], as, bm, bt, o[1], bs, ym, yt, o[2], ys, n));
   }
 
@@ -91,6 +167,11 @@ public final class CpuBackend implements Backend {
     long ys = loop.innerStride(3);
     loop.runParallel("where", (o, n) -> ElementwiseKernels.whereRun(cm, cond.dtype(), o[0], cs, am, a.dtype(), o[1], as,
         bm, b.dtype(), o[2], bs, ym, out.dtype(), o[3], ys, n));
+  }
+
+  @Override
+  public boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+    return FusedKernel.run(program, inputs, out);
   }
 
   @Override
@@ -164,7 +245,38 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public boolean logSoftmaxLastAxis(Tensor x, Tensor out) {
+    if (x.dtype() != DType.FLOAT32 || !x.isContiguous() || !out.isContiguous() || x.dim() == 0) {
+      return false;
+    }
+    long n = x.shape()[x.dim() - 1];
+    long rows = n == 0 ? 0 : x.numel() / n;
+    SoftmaxKernels.logSoftmaxRows(x.hostSegment(), x.offset(), out.hostSegment(), out.offset(), rows, n);
+    return true;
+  }
+
+  @Override
+  public Tensor toHost(Tensor x) {
+    return x;
+  }
+
+  @Override
+  public Tensor fromHost(Tensor host) {
+    return host;
+  }
+
+  @Override
   public double get(Tensor x, long flatIndex) {
+    return ElementwiseKernels.read(x.hostSegment(), x.dtype(), elementOffset(x, flatIndex));
+  }
+
+  @Override
+  public void set(Tensor x, long flatIndex, double value) {
+    ElementwiseKernels.write(x.hostSegment(), x.dtype(), elementOffset(x, flatIndex), value);
+  }
+
+  /** Storage offset (in elements) of the element at row-major position {@code flatIndex} of the view. */
+  private static long elementOffset(Tensor x, long flatIndex) {
     long[] shape = x.shape();
     long[] strides = x.strides();
     long off = x.offset();
@@ -173,6 +285,6 @@ public final class CpuBackend implements Backend {
       off += (rem % shape[i]) * strides[i];
       rem /= shape[i];
     }
-    return ElementwiseKernels.read(x.hostSegment(), x.dtype(), off);
+    return off;
   }
 }

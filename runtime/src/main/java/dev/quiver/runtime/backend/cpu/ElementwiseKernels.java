@@ -93,7 +93,17 @@ final class ElementwiseKernels {
       case COS -> { for (; i < bound; i += L) store(load(x, xo + i).lanewise(VectorOperators.COS), y, yo + i); }
       case SQUARE -> { for (; i < bound; i += L) { var v = load(x, xo + i); store(v.mul(v), y, yo + i); } }
       case RECIPROCAL -> { for (; i < bound; i += L) store(one.div(load(x, xo + i)), y, yo + i); }
-      case SIGN, STEP -> i = 0; // rare: the scalar loop below handles them exactly (NaN, -0.0)
+      // x > 0 is false for NaN, so NaN gives 0, as the scalar definition does.
+      case STEP -> { for (; i < bound; i += L) store(zero.blend(one, load(x, xo + i).compare(VectorOperators.GT, zero)), y, yo + i); }
+      case SIGN -> {
+        // Start from x itself so that ±0 and NaN come out unchanged, as Math.signum has it.
+        FloatVector minusOne = FloatVector.broadcast(F, -1f);
+        for (; i < bound; i += L) {
+          var v = load(x, xo + i);
+          store(v.blend(one, v.compare(VectorOperators.GT, zero)).blend(minusOne, v.compare(VectorOperators.LT, zero)),
+              y, yo + i);
+        }
+      }
     }
     for (; i < n; i++) {
       y.setAtIndex(FLOAT, yo + i, (float) op.apply(x.getAtIndex(FLOAT, xo + i)));

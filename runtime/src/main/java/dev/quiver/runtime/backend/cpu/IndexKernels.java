@@ -10,7 +10,47 @@ final class IndexKernels {
   private IndexKernels() {}
 
   static void gather(Tensor x, int axis, Tensor index, Tensor out) {
+    if (axis == 0 && picksWholeRows(x, index, out)) {
+      copyRows(x, index, out);
+      return;
+    }
     walk(x, axis, index, out, false);
+  }
+
+  /**
+   * True for a row lookup (an embedding, a mini-batch picked from a data set): the index varies
+   * along axis 0 only, and input and output are dense, so each pick is one block copy.
+   */
+  private static boolean picksWholeRows(Tensor x, Tensor index, Tensor out) {
+    long[] is = index.strides();
+    for (int d = 1; d < is.length; d++) {
+      if (is[d] != 0 && index.shape()[d] != 1) {
+        return false;
+      }
+    }
+    return x.isContiguous() && out.isContiguous() && x.dtype() == out.dtype() && x.dim() > 0
+        && java.util.Arrays.equals(java.util.Arrays.copyOfRange(x.shape(), 1, x.dim()),
+            java.util.Arrays.copyOfRange(out.shape(), 1, out.dim()));
+  }
+
+  private static void copyRows(Tensor x, Tensor index, Tensor out) {
+    long rows = out.shape()[0];
+    long rowBytes = rows == 0 ? 0 : out.numel() / rows * x.dtype().byteSize();
+    long available = x.shape()[0];
+    MemorySegment xm = x.hostSegment();
+    MemorySegment im = index.hostSegment();
+    MemorySegment om = out.hostSegment();
+    long stride = index.strides()[0];
+    long xBase = x.offset() * x.dtype().byteSize();
+    long oBase = out.offset() * out.dtype().byteSize();
+    for (long r = 0; r < rows; r++) {
+      long target = im.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, index.offset() + r * stride);
+      if (target < 0 || target >= available) {
+        throw new IndexOutOfBoundsException("gather: index " + target + " is out of range for axis 0 of size "
+            + available);
+      }
+      MemorySegment.copy(xm, xBase + target * rowBytes, om, oBase + r * rowBytes, rowBytes);
+    }
   }
 
   static void scatterAdd(Tensor out, int axis, Tensor index, Tensor src) {

@@ -24,6 +24,13 @@ final class MatmulDispatch {
     for (int i = 0; i < r - 2; i++) {
       batches *= shape[i];
     }
+    if (r == 3 && out.dtype() == DType.FLOAT32) {
+      // One batch axis: the kernel spreads many small products over the threads itself.
+      Sgemm.sgemmBatched(Math.toIntExact(shape[0]), m, n, k,
+          am, a.offset(), as[0], as[1], as[2], bm, b.offset(), bs[0], bs[1], bs[2],
+          om, out.offset(), os[0], os[1], false);
+      return;
+    }
     long[] idx = new long[Math.max(r - 2, 0)];
     for (long bi = 0; bi < batches; bi++) {
       long ao = a.offset();

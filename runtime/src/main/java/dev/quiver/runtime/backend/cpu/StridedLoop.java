@@ -37,6 +37,12 @@ final class StridedLoop {
   /** Plans the loop over {@code shape} for operands with the given strides and base offsets. */
   static StridedLoop of(long[] shape, long[][] operandStrides, long[] baseOffsets) {
     int ops = operandStrides.length;
+    for (long d : shape) {
+      if (d == 0) {
+        // An empty index space (a 0 anywhere in the shape): one run of length 0, which no kernel reads.
+        return new StridedLoop(new long[] {0}, new long[ops][1], baseOffsets.clone());
+      }
+    }
     int rank = shape.length;
     long[] d = new long[Math.max(rank, 1)];
     long[][] s = new long[ops][Math.max(rank, 1)];
@@ -108,6 +114,9 @@ final class StridedLoop {
 
   /** Runs every innermost run on the calling thread. */
   void runSequential(Run run) {
+    if (innerLength() == 0) {
+      return;
+    }
     runOuter(0, outerCount(), run);
   }
 

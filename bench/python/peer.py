@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""The peer side of `quiver bench NAME --vs PEER`: the same work as Quiver's benchmark, in numpy or torch.
+
+Usage: peer.py BENCH SIZE PEER     (BENCH: matmul | smallop | elementwise | iris-train | mlp-train;
+                                   PEER: numpy | torch; the training benchmarks need torch)
+Prints one JSON object on stdout. Threads are limited to QUIVER_PEER_THREADS (default 2) so the
+comparison is like for like. A missing peer prints {"error": ..., "install": ...} and exits 3.
+"""
+import json
+import os
+import sys
+
+THREADS = os.environ.get("QUIVER_PEER_THREADS", "2")
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = THREADS  # must happen before numpy/torch load their BLAS
+
+import time  # noqa: E402
+
+INSTALL = {"numpy": "apt-get install -y python3-numpy", "torch": "apt-get install -y python3-torch"}
+
+
+def fail_missing(peer, err):
+    print(json.dumps({"error": f"{peer} is not importable by {sys.executable}: {err}", "install": INSTALL[peer]}))
+    sys.exit(3)
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def timed(fn, inner, repeats, warmup_s=1.0):
+    """Median seconds per call of fn over `repeats` batches of `inner` calls, after a warm-up."""
+    end = time.perf_counter() + warmup_s
+    while time.perf_counter() < end:
+        fn()
+    samples, cpu = [], []
+    for _ in range(repeats):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - t0) / inner)
+        cpu.append((time.process_time() - c0) / inner)
+    timed.cpu = median(cpu)  # CPU seconds per call, all threads of the process
+    return median(samples)
+
+
+def main():
+    bench, size, peer = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    try:
+        import numpy as np
+    except ImportError as e:
+        fail_missing("numpy", e)
+    if peer == "torch":
+        try:
+            import torch
+        except ImportError as e:
+            fail_missing("torch", e)
+        torch.set_num_threads(int(THREADS))
+    elif peer != "numpy":
+        print(json.dumps({"error": f"unknown peer {peer}; use numpy or torch"}))
+        sys.exit(2)
+
+    rng = np.random.default_rng(42)
+
+    def arr(n, m=None):
+        shape = (n,) if m is None else (n, m)
+        x = rng.standard_normal(shape, dtype=np.float32)
+        return torch.from_numpy(x) if peer == "torch" else x
+
+    out = {"bench": bench, "peer": peer, "threads": int(THREADS), "size": size,
+           "version": (torch.__version__ if peer == "torch" else np.__version__)}
+    if bench == "matmul":
+        a, b = arr(size, size), arr(size, size)
+        mm = (lambda: torch.matmul(a, b)) if peer == "torch" else (lambda: a @ b)
+        t = timed(mm, max(1, int(2e9 / (2.0 * size ** 3))), 7)
+        out["gflops"] = 2.0 * size ** 3 / t / 1e9
+    elif bench == "smallop":
+        a, b = arr(size), arr(size)
+        add = (lambda: torch.add(a, b)) if peer == "torch" else (lambda: np.add(a, b))
+        t = timed(add, 100_000, 11)
+        out["ns_per_op"] = t * 1e9
+        out["cpu_ns_per_op"] = timed.cpu * 1e9
+    elif bench == "elementwise":
+        a, b, c, src, dst = arr(size), arr(size), arr(size), arr(size), arr(size)
+        if peer == "torch":
+            chain = lambda: torch.relu(a * b + c)  # noqa: E731
+            copy = lambda: dst.copy_(src)  # noqa: E731
+        else:
+            chain = lambda: np.maximum(a * b + c, 0)  # noqa: E731
+            copy = lambda: np.copyto(dst, src)  # noqa: E731
+        t_chain = timed(chain, 3, 9)
+        t_copy = timed(copy, 3, 9)
+        out["gbps"] = 4 * 4 * size / t_chain / 1e9
+        out["copy_gbps"] = 2 * 4 * size / t_copy / 1e9
+        out["ratio_to_copy"] = out["gbps"] / out["copy_gbps"]
+    elif bench in ("iris-train", "mlp-train"):
+        if peer != "torch":
+            print(json.dumps({"error": f"{bench} compares training steps with torch; use --vs torch"}))
+            sys.exit(2)
+        out.update(train_iris(torch, np, size) if bench == "iris-train" else train_mlp(torch, size))
+    else:
+        print(json.dumps({"error": f"unknown benchmark {bench}"}))
+        sys.exit(2)
+    out["blas"] = loaded_blas()
+    print(json.dumps(out))
+
+
+def loaded_blas():
+    """Which BLAS library this process really loaded: Debian's numpy uses whatever the
+    libblas.so.3 alternative points to, the reference BLAS unless OpenBLAS is installed."""
+    try:
+        with open("/proc/self/maps") as maps:
+            libs = {line.split()[-1].rsplit("/", 1)[-1] for line in maps if "blas" in line}
+        return ",".join(sorted(libs)) or "none"
+    except OSError:
+        return "unknown"
+
+
+def iris_rows(np):
+    """The Iris CSV that the DSL ships, read without pandas."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "..", "..", "dsl", "src", "main", "resources", "dev", "quiver", "dsl", "data", "iris.csv")
+    xs, ys, names = [], [], {}
+    with open(path) as f:
+        next(f)
+        for line in f:
+            *x, name = line.strip().split(",")
+            xs.append([float(v) for v in x])
+            ys.append(names.setdefault(name, len(names)))
+    return np.array(xs, dtype=np.float32), np.array(ys, dtype=np.int64)
+
+
+def train_iris(torch, np, batch):
+    """4-10-8-3, Adam 0.01, batch 16: the same model and step as Quiver's iris-train."""
+    x, y = iris_rows(np)
+    perm = np.random.default_rng(42).permutation(len(x))
+    tr, te = perm[:120], perm[120:]
+    mean, std = x[tr].mean(0), x[tr].std(0)
+    xt = torch.from_numpy((x - mean) / std)
+    yt = torch.from_numpy(y)
+    nn = torch.nn
+
+    def make():
+        torch.manual_seed(42)
+        m = nn.Sequential(nn.Linear(4, 10), nn.ReLU(), nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 3))
+        return m, torch.optim.Adam(m.parameters(), lr=0.01)
+
+    loss_fn = nn.CrossEntropyLoss()
+    xtr, ytr = xt[tr], yt[tr]
+
+    def epoch(m, opt):
+        order = torch.randperm(len(tr))
+        for i in range(0, len(tr), batch):
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(m(xtr[idx]), ytr[idx])
+            loss.backward()
+            opt.step()
+            loss.item()
+
+    m, opt = make()
+    steps = (len(tr) + batch - 1) // batch
+    t = timed(lambda: epoch(m, opt), 20, 9)
+    m, opt = make()
+    for _ in range(100):
+        epoch(m, opt)
+    with torch.no_grad():
+        acc = (m(xt[te]).argmax(1) == yt[te]).float().mean().item()
+    return {"us_per_step": t / steps * 1e6, "test_accuracy": acc}
+
+
+def train_mlp(torch, batch):
+    """784-256-128-10, Adam 0.001, synthetic data, 10 steps per call."""
+    nn = torch.nn
+    torch.manual_seed(1)
+    rows = batch * 10
+    x = torch.randn(rows, 784)
+    y = torch.randint(0, 10, (rows,))
+    m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    opt = torch.optim.Adam(m.parameters(), lr=0.001)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def epoch():
+        order = torch.randperm(rows)
+        for i in range(0, rows, batch):
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(m(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            loss.item()
+
+    t = timed(epoch, 3, 7)
+    return {"ms_per_step": t / 10 * 1e3}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+package dev.quiver.bench;
+
+import dev.quiver.runtime.backend.cpu.Parallel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The benchmark command line behind {@code ./quiver bench}:
+ * {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu]}.
+ *
+ * <p>Each benchmark times Quiver in this JVM, then (with {@code --vs}) the same work in Debian's
+ * {@code /usr/bin/python3} with the peer limited to 2 threads, and prints both figures and their
+ * ratio. Exit status: 0 on success, 2 for a bad command line, 3 when the peer is missing (the
+ * message says what to install), 1 for anything else.
+ */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static void main(String[] args) {
+    int status;
+    try {
+      status = run(Options.parse(args));
+    } catch (Options.UsageException e) {
+      if (e.getMessage() != null) {
+        System.err.println("bench: " + e.getMessage());
+      }
+      System.err.println(Options.usage());
+      status = e.getMessage() == null ? 0 : 2;
+    } catch (Peer.MissingPeerException e) {
+      System.err.println("bench: the peer cannot run: " + e.getMessage());
+      status = 3;
+    } catch (Exception e) {
+      System.err.println("bench: " + e);
+      status = 1;
+    }
+    System.exit(status);
+  }
+
+  static int run(Options o) throws Exception {
+    // Check the peer first: a missing torch should fail in a second, not after a minute of timing.
+    if (o.peer() != null) {
+      Peer.findScript();
+      checkPeer(o.peer());
+    }
+    List<Row> rows = switch (o.bench()) {
+      case "matmul" -> MatmulBench.run(o);
+      case "smallop" -> SmallOpBench.run(o);
+      case "elementwise" -> ElementwiseBench.run(o);
+      case "iris-train" -> TrainBench.iris(o);
+      case "mlp-train" -> TrainBench.mlp(o);
+      default -> throw new Options.UsageException("unknown benchmark " + o.bench());
+    };
+    if (o.peer() != null) {
+      Map<String, Object> p = Peer.run(o.bench(), o.size(), o.peer());
+      switch (o.bench()) {
+        case "matmul" -> MatmulBench.addPeer(rows, o.peer(), p);
+        case "smallop" -> SmallOpBench.addPeer(rows, o.peer(), p);
+        case "iris-train", "mlp-train" -> TrainBench.addPeer(rows, o.peer(), p);
+        default -> ElementwiseBench.addPeer(rows, o.peer(), p);
+      }
+      for (Row r : rows) {
+        r.put("peer_version", p.get("version")).put("peer_threads", p.get("threads"));
+      }
+    }
+    for (Row r : rows) {
+      r.put("java_threads", Parallel.threads()).put("cpus", Runtime.getRuntime().availableProcessors());
+    }
+    if (o.json()) {
+      rows.forEach(r -> System.out.println(r.toJson()));
+    } else {
+      printTable(rows);
+    }
+    return 0;
+  }
+
+  /** Fails fast, with the install command, when /usr/bin/python3 cannot import the peer. */
+  static void checkPeer(String peer) throws Exception {
+    if (!java.nio.file.Files.isExecutable(java.nio.file.Path.of(Peer.PYTHON))) {
+      throw new Peer.MissingPeerException(Peer.PYTHON + " was not found; install it with: apt-get install -y python3 python3-"
+          + peer);
+    }
+    Process p = new ProcessBuilder(Peer.PYTHON, "-c", "import numpy" + (peer.equals("torch") ? ", torch" : ""))
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).strip();
+    if (p.waitFor() != 0) {
+      String pkg = out.contains("torch") ? "python3-torch" : "python3-numpy";
+      throw new Peer.MissingPeerException(Peer.PYTHON + " cannot import " + peer + " ("
+          + out.substring(out.lastIndexOf('\n') + 1) + ")\n  install it with: apt-get install -y " + pkg);
+    }
+  }
+
+  private static void printTable(List<Row> rows) {
+    List<String> keys = new ArrayList<>();
+    for (Row r : rows) {
+      for (String k : r.fields.keySet()) {
+        if (!keys.contains(k)) {
+          keys.add(k);
+        }
+      }
+    }
+    int[] width = new int[keys.size()];
+    List<String[]> cells = new ArrayList<>();
+    for (Row r : rows) {
+      String[] c = new String[keys.size()];
+      for (int i = 0; i < c.length; i++) {
+        Object v = r.get(keys.get(i));
+        c[i] = v == null ? "" : Row.human(v);
+      }
+      cells.add(c);
+    }
+    for (int i = 0; i < width.length; i++) {
+      width[i] = keys.get(i).length();
+      for (String[] c : cells) {
+        width[i] = Math.max(width[i], c[i].length());
+      }
+    }
+    StringBuilder head = new StringBuilder();
+    for (int i = 0; i < width.length; i++) {
+      head.append(String.format(Locale.ROOT, "%-" + width[i] + "s  ", keys.get(i)));
+    }
+    System.out.println(head.toString().stripTrailing());
+    for (String[] c : cells) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < width.length; i++) {
+        line.append(String.format(Locale.ROOT, "%-" + width[i] + "s  ", c[i]));
+      }
+      System.out.println(line.toString().stripTrailing());
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package dev.quiver.dsl.data;
+
+import dev.quiver.runtime.Tensor;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The small data sets of the tutorials: Iris shipped as a resource, and seeded generators. Every
+ * generator is deterministic in its seed. Class labels are int32, regression targets float32.
+ */
+public final class Datasets {
+  private Datasets() {}
+
+  /**
+   * Fisher's Iris: 150 flowers, 4 measurements in cm, 3 species (setosa, versicolor, virginica,
+   * 50 each). From the UCI Machine Learning Repository, CC BY 4.0; see the README beside the
+   * resource.
+   */
+  public static Dataset iris() {
+    var in = Datasets.class.getResourceAsStream("iris.csv");
+    if (in == null) {
+      throw new IllegalStateException("Datasets.iris: the resource dev/quiver/dsl/data/iris.csv is missing from the jar");
+    }
+    try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+      return Csv.read(r, "iris.csv", "species");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** x ~ U(0, 1), y = slope·x + intercept (+ Gaussian noise); x [n, 1], y [n, 1]. Article 000 uses 2x + 1. */
+  public static Dataset linear(int n, double slope, double intercept, double noise, long seed) {
+    var r = new SplittableRandom(seed);
+    float[] x = new float[n];
+    float[] y = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) r.nextDouble();
+      y[i] = (float) (slope * x[i] + intercept + noise * r.nextGaussian());
+    }
+    return Dataset.of(Tensor.of(x, n, 1), Tensor.of(y, n, 1));
+  }
+
+  /**
+   * XOR as clouds: n points around the four corners of the unit square (Gaussian noise of the given
+   * standard deviation); the label is 1 where exactly one coordinate is near 1. Not linearly
+   * separable, so a model needs a hidden layer.
+   */
+  public static Dataset xor(int n, double noise, long seed) {
+    var r = new SplittableRandom(seed);
+    float[] x = new float[2 * n];
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      int a = r.nextInt(2);
+      int b = r.nextInt(2);
+      x[2 * i] = (float) (a + noise * r.nextGaussian());
+      x[2 * i + 1] = (float) (b + noise * r.nextGaussian());
+      y[i] = a ^ b;
+    }
+    return new Dataset(Tensor.of(x, n, 2), Tensor.ofInts(y), List.of("x1", "x2"), List.of("0", "1"));
+  }
+
+  /** Two interleaving half circles (as scikit-learn's make_moons), with Gaussian noise. */
+  public static Dataset moons(int n, double noise, long seed) {
+    var r = new SplittableRandom(seed);
+    float[] x = new float[2 * n];
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      int c = i % 2;
+      double t = Math.PI * r.nextDouble();
+      double px = c == 0 ? Math.cos(t) : 1 - Math.cos(t);
+      double py = c == 0 ? Math.sin(t) : 0.5 - Math.sin(t);
+      x[2 * i] = (float) (px + noise * r.nextGaussian());
+      x[2 * i + 1] = (float) (py + noise * r.nextGaussian());
+      y[i] = c;
+    }
+    return new Dataset(Tensor.of(x, n, 2), Tensor.ofInts(y), List.of("x1", "x2"), List.of("0", "1"));
+  }
+
+  /** Two concentric circles, the inner one (class 1) of radius {@code factor} times the outer. */
+  public static Dataset circles(int n, double factor, double noise, long seed) {
+    var r = new SplittableRandom(seed);
+    float[] x = new float[2 * n];
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      int c = i % 2;
+      double t = 2 * Math.PI * r.nextDouble();
+      double rad = c == 0 ? 1 : factor;
+      x[2 * i] = (float) (rad * Math.cos(t) + noise * r.nextGaussian());
+      x[2 * i + 1] = (float) (rad * Math.sin(t) + noise * r.nextGaussian());
+      y[i] = c;
+    }
+    return new Dataset(Tensor.of(x, n, 2), Tensor.ofInts(y), List.of("x1", "x2"), List.of("0", "1"));
+  }
+
+  /** {@code classes} interleaved spiral arms (the CS231n toy problem), n points in all. */
+  public static Dataset spirals(int n, int classes, double noise, long seed) {
+    var r = new SplittableRandom(seed);
+    float[] x = new float[2 * n];
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      int c = i % classes;
+      double t = r.nextDouble();
+      double angle = c * 2 * Math.PI / classes + 4 * t + noise * r.nextGaussian();
+      x[2 * i] = (float) (t * Math.cos(angle));
+      x[2 * i + 1] = (float) (t * Math.sin(angle));
+      y[i] = c;
+    }
+    return Dataset.of(Tensor.of(x, n, 2), Tensor.ofInts(y));
+  }
+
+  /**
+   * Features ~ N(0, 1) with labels that are coin flips, independent of the features (article 004's
+   * case study). Nothing can be learned: test accuracy stays near 0.5 whatever the training accuracy.
+   */
+  public static Dataset randomLabels(int n, int features, long seed) {
+    var r = new SplittableRandom(seed);
+    float[] x = new float[n * features];
+    int[] y = new int[n];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < n; i++) {
+      y[i] = r.nextInt(2);
+    }
+    return new Dataset(Tensor.of(x, n, features), Tensor.ofInts(y), List.of(), List.of("0", "1"));
+  }
+
+  /**
+   * The toy sequence task for a tiny transformer: x is n sequences of {@code length} tokens drawn
+   * from 0..vocab-1 (int32 [n, length]); y is each sequence reversed (int32 [n, length]).
+   */
+  public static Dataset reversal(int n, int length, int vocab, long seed) {
+    var r = new SplittableRandom(seed);
+    int[] x = new int[n * length];
+    int[] y = new int[n * length];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < length; j++) {
+        x[i * length + j] = r.nextInt(vocab);
+      }
+      for (int j = 0; j < length; j++) {
+        y[i * length + j] = x[i * length + (length - 1 - j)];
+      }
+    }
+    return Dataset.of(Tensor.ofInts(x, n, length), Tensor.ofInts(y, n, length));
+  }
+}

@@ -1,0 +1,41 @@
+package dev.quiver.dsl.layers;
+
+import dev.quiver.dsl.Module;
+import dev.quiver.runtime.Tensor;
+
+/**
+ * Zeroes each input with probability p during training and scales the rest by 1/(1-p)
+ * ("inverted dropout"), so that inference needs no rescaling and is the identity.
+ */
+public final class Dropout extends Module {
+  private final double p;
+
+  private Dropout(double p) {
+    if (!(p >= 0 && p < 1)) {
+      throw new IllegalArgumentException("Dropout: rate must be in [0, 1), got " + p);
+    }
+    this.p = p;
+  }
+
+  public static Dropout of(double rate) {
+    return new Dropout(rate);
+  }
+
+  public double rate() {
+    return p;
+  }
+
+  @Override
+  protected long[] onBuild(long[] sampleShape) {
+    return sampleShape.clone();
+  }
+
+  @Override
+  protected Tensor forward(Tensor x) {
+    if (!isTraining() || p == 0) {
+      return x;
+    }
+    Tensor keep = Tensor.rand(x.shape(), nextSeed()).ge(p).to(x.dtype());
+    return x.mul(keep).mul(1 / (1 - p));
+  }
+}

@@ -1,0 +1,201 @@
+package dev.quiver.dsl.optim;
+
+import dev.quiver.dsl.Module;
+import dev.quiver.dsl.Param;
+import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.autograd.Autograd;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Updates parameters from their gradients. Configure fluently, then attach parameters (the
+ * trainer does this for {@code fit}) or use it by hand as in PyTorch:
+ * <pre>{@code
+ * var opt = SGD.lr(0.1).momentum(0.9).on(w, b);
+ * for (int i = 0; i < 100; i++) {
+ *   opt.zeroGrad();
+ *   loss(w, b).backward();
+ *   opt.step();
+ * }
+ * }</pre>
+ * Updates happen in place under {@link Autograd#noGrad()}; per-parameter state (momentum,
+ * running averages) lives in garbage-collected memory next to the parameters, never in a step's
+ * memory scope.
+ */
+public abstract class Optimizer {
+  private final double baseLr;
+  private Schedule schedule;
+  private double clipNorm = Double.NaN;
+  private double clipValue = Double.NaN;
+  private final List<Tensor> params = new ArrayList<>();
+  private final Map<Tensor, Tensor[]> state = new IdentityHashMap<>();
+  private long steps;
+  private int epoch;
+  private boolean fusedAllowed = true;
+
+  protected Optimizer(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException(getClass().getSimpleName() + ": learning rate must be positive, got " + lr);
+    }
+    this.baseLr = lr;
+  }
+
+  /** Attaches these parameters (replacing any attached before); returns this. */
+  public Optimizer on(Tensor... ps) {
+    return on(List.of(ps));
+  }
+
+  public Optimizer on(List<Tensor> ps) {
+    params.clear();
+    for (Tensor p : ps) {
+      if (!p.isGradRequired()) {
+        throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter of shape " + p.shapeString()
+            + " does not require grad; call requiresGrad() on it");
+      }
+      params.add(p);
+    }
+    return this;
+  }
+
+  /** Attaches every parameter of a built model. */
+  public Optimizer on(Module model) {
+    if (!model.isBuilt()) {
+      throw new IllegalStateException(getClass().getSimpleName() + ".on: " + model.describe() + " has no parameters "
+          + "yet; give it an input shape (.input(n)) or run one batch through it first");
+    }
+    return on(model.parameters());
+  }
+
+  /** Changes the learning rate over epochs (see {@link #nextEpoch()}); returns this. */
+  public Optimizer schedule(Schedule s) {
+    this.schedule = s;
+    return this;
+  }
+
+  /** Rescales all gradients together when their joint L2 norm exceeds {@code max}. */
+  public Optimizer clipNorm(double max) {
+    if (!(max > 0)) {
+      throw new IllegalArgumentException("clipNorm: the maximum norm must be positive, got " + max);
+    }
+    this.clipNorm = max;
+    return this;
+  }
+
+  /** Limits every gradient element to [-max, max]. */
+  public Optimizer clipValue(double max) {
+    if (!(max > 0)) {
+      throw new IllegalArgumentException("clipValue: the limit must be positive, got " + max);
+    }
+    this.clipValue = max;
+    return this;
+  }
+
+  /**
+   * Always updates with tensor ops, never with the fused single-pass loop on host memory: the
+   * general path that any device takes. For comparing the two, and for reading the rule as ops.
+   */
+  public Optimizer unfused() {
+    this.fusedAllowed = false;
+    return this;
+  }
+
+  /** Whether this update may use the fused host loop for these tensors. */
+  protected boolean fused(Tensor... ts) {
+    return fusedAllowed && HostFloats.fusable(ts);
+  }
+
+  public List<Tensor> params() {
+    return List.copyOf(params);
+  }
+
+  /** Number of {@link #step()} calls so far (Adam's t). */
+  public long steps() {
+    return steps;
+  }
+
+  /** The learning rate the next step uses. */
+  public double lr() {
+    return schedule == null ? baseLr : schedule.at(baseLr, epoch);
+  }
+
+  public double baseLr() {
+    return baseLr;
+  }
+
+  /** Advances the schedule by an epoch; the trainer calls it after each epoch. */
+  public void nextEpoch() {
+    epoch++;
+  }
+
+  public int epoch() {
+    return epoch;
+  }
+
+  public void zeroGrad() {
+    for (Tensor p : params) {
+      p.zeroGrad();
+    }
+  }
+
+  /** One update of every attached parameter that has a gradient. */
+  public void step() {
+    if (params.isEmpty()) {
+      throw new IllegalStateException(getClass().getSimpleName() + ".step: no parameters attached; call on(model) or "
+          + "on(w, b) first");
+    }
+    try (var ignored = Autograd.noGrad()) {
+      clip();
+      steps++;
+      double lr = lr();
+      for (Tensor p : params) {
+        Tensor g = p.grad();
+        if (g != null) {
+          update(p, g, state.computeIfAbsent(p, k -> newState(k)), lr, steps);
+        }
+      }
+    }
+  }
+
+  private void clip() {
+    if (!Double.isNaN(clipValue)) {
+      for (Tensor p : params) {
+        if (p.grad() != null) {
+          p.grad().copyFrom(p.grad().clamp(-clipValue, clipValue));
+        }
+      }
+    }
+    if (!Double.isNaN(clipNorm)) {
+      double sq = 0;
+      for (Tensor p : params) {
+        if (p.grad() != null) {
+          sq += p.grad().square().sum().item();
+        }
+      }
+      double norm = Math.sqrt(sq);
+      if (norm > clipNorm) {
+        for (Tensor p : params) {
+          if (p.grad() != null) {
+            p.grad().mulInPlace(clipNorm / norm);
+          }
+        }
+      }
+    }
+  }
+
+  private Tensor[] newState(Tensor p) {
+    int n = stateSlots();
+    Tensor[] s = new Tensor[n];
+    for (int i = 0; i < n; i++) {
+      s[i] = Param.persistentZeros(p.dtype(), p.shape());
+    }
+    return s;
+  }
+
+  /** How many tensors of the parameter's shape this rule keeps per parameter. */
+  protected abstract int stateSlots();
+
+  /** Writes the new value into {@code p}, in place, with no graph recorded. t counts steps from 1. */
+  protected abstract void update(Tensor p, Tensor g, Tensor[] state, double lr, long t);
+}

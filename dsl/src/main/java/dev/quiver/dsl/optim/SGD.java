@@ -1,0 +1,76 @@
+package dev.quiver.dsl.optim;
+
+import dev.quiver.runtime.Tensor;
+
+/**
+ * Gradient descent, with optional momentum and Nesterov momentum, in PyTorch's form:
+ * v <- mu·v + g; p <- p - lr·v (classical) or p <- p - lr·(g + mu·v) (Nesterov). Without
+ * momentum it is plain gradient descent p <- p - lr·g, "GD" in the articles when the batch is
+ * the whole data set.
+ */
+public final class SGD extends Optimizer {
+  private double momentum;
+  private boolean nesterov;
+
+  private SGD(double lr) {
+    super(lr);
+  }
+
+  public static SGD lr(double lr) {
+    return new SGD(lr);
+  }
+
+  public SGD momentum(double mu) {
+    if (!(mu >= 0 && mu < 1)) {
+      throw new IllegalArgumentException("SGD.momentum: must be in [0, 1), got " + mu);
+    }
+    this.momentum = mu;
+    return this;
+  }
+
+  /** Nesterov momentum: the gradient step looks ahead along the velocity. Needs momentum > 0. */
+  public SGD nesterov() {
+    this.nesterov = true;
+    return this;
+  }
+
+  @Override
+  protected int stateSlots() {
+    return momentum > 0 ? 1 : 0;
+  }
+
+  @Override
+  protected void update(Tensor p, Tensor g, Tensor[] s, double lr, long t) {
+    if (nesterov && momentum == 0) {
+      throw new IllegalStateException("SGD: nesterov() needs momentum(mu) with mu > 0");
+    }
+    if (momentum == 0 ? fused(p, g) : fused(p, g, s[0])) {
+      fusedUpdate(p, g, momentum == 0 ? null : s[0], lr);
+      return;
+    }
+    if (momentum == 0) {
+      p.subInPlace(g.mul(lr));
+      return;
+    }
+    Tensor v = s[0];
+    v.mulInPlace(momentum).addInPlace(g);
+    p.subInPlace(nesterov ? g.add(v.mul(momentum)).mul(lr) : v.mul(lr));
+  }
+
+  /** The same rule in one pass over host memory (see {@link Optimizer#unfused()}). */
+  private void fusedUpdate(Tensor p, Tensor g, Tensor velocity, double lr) {
+    var P = HostFloats.of(p);
+    var G = HostFloats.of(g);
+    var V = velocity == null ? null : HostFloats.of(velocity);
+    for (long i = 0, n = p.numel(); i < n; i++) {
+      double gi = G.get(i);
+      double step = gi;
+      if (V != null) {
+        float vi = (float) (momentum * V.get(i) + gi);
+        V.set(i, vi);
+        step = nesterov ? gi + momentum * vi : vi;
+      }
+      P.set(i, (float) (P.get(i) - lr * step));
+    }
+  }
+}

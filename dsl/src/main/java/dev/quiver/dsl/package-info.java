@@ -1,0 +1,6 @@
+/**
+ * Quiver's model DSL: build a network from layers ({@link dev.quiver.dsl.Sequential} or a subclass
+ * of {@link dev.quiver.dsl.Module}), train it with {@code fit}, measure it with {@code evaluate}.
+ * Start at {@link dev.quiver.dsl.Sequential}, whose documentation has the Iris example.
+ */
+package dev.quiver.dsl;

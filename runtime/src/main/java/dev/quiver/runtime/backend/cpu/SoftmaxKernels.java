@@ -1,0 +1,61 @@
+package dev.quiver.runtime.backend.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * log-softmax of float32 rows in one pass over each row: its maximum, log-sum-exp, and the
+ * shifted result. The composed form takes about ten tensor ops and as many temporaries, which is
+ * most of a small classifier's loss.
+ */
+final class SoftmaxKernels {
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final int L = F.length();
+  private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+  private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+  private SoftmaxKernels() {}
+
+  /** out[r, :] = x[r, :] - logsumexp(x[r, :]) for {@code rows} dense rows of length n. */
+  static void logSoftmaxRows(MemorySegment x, long xo, MemorySegment y, long yo, long rows, long n) {
+    long bound = n - n % L;
+    for (long r = 0; r < rows; r++) {
+      long xr = xo + r * n;
+      long yr = yo + r * n;
+      float max = Float.NEGATIVE_INFINITY;
+      boolean nan = false;
+      for (long i = 0; i < n; i++) {
+        float v = x.getAtIndex(FLOAT, xr + i);
+        nan |= v != v;
+        max = Math.max(max, v);
+      }
+      // The same conventions as the composed form: NaN spreads to the row, and an all -inf row
+      // is shifted by 0 so that -inf - -inf does not appear in the sum.
+      float shift = nan ? Float.NaN : (max == Float.NEGATIVE_INFINITY ? 0f : max);
+      FloatVector vShift = FloatVector.broadcast(F, shift);
+      FloatVector acc = FloatVector.zero(F);
+      long i = 0;
+      for (; i < bound; i += L) {
+        acc = acc.add(FloatVector.fromMemorySegment(F, x, (xr + i) << 2, NATIVE).sub(vShift)
+            .lanewise(VectorOperators.EXP));
+      }
+      double sum = acc.reduceLanes(VectorOperators.ADD);
+      for (; i < n; i++) {
+        sum += Math.exp(x.getAtIndex(FLOAT, xr + i) - shift);
+      }
+      float lse = (float) (shift + Math.log(sum));
+      FloatVector vLse = FloatVector.broadcast(F, lse);
+      i = 0;
+      for (; i < bound; i += L) {
+        FloatVector.fromMemorySegment(F, x, (xr + i) << 2, NATIVE).sub(vLse).intoMemorySegment(y, (yr + i) << 2, NATIVE);
+      }
+      for (; i < n; i++) {
+        y.setAtIndex(FLOAT, yr + i, x.getAtIndex(FLOAT, xr + i) - lse);
+      }
+    }
+  }
+}
