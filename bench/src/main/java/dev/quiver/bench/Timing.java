@@ -38,11 +38,14 @@ final class Timing {
    * measures as {@link #secondsPerCall}. A training step touches a lot of code; on two busy cores
    * its compilation takes several seconds, and a fixed short warm-up measured it half compiled.
    */
-  static double settledSecondsPerCall(Body body, int inner, int repeats, double maxSeconds) throws Exception {
-    long end = System.nanoTime() + (long) (maxSeconds * 1e9);
+  static double settledSecondsPerCall(Body body, int inner, int repeats, double minSeconds, double maxSeconds)
+      throws Exception {
+    long start = System.nanoTime();
+    long end = start + (long) (maxSeconds * 1e9);
+    long min = start + (long) (minSeconds * 1e9);
     double best = Double.MAX_VALUE;
     int stale = 0;
-    while (stale < 8 && System.nanoTime() < end) {
+    while ((stale < 8 || System.nanoTime() < min) && System.nanoTime() < end) {
       long t0 = System.nanoTime();
       for (int i = 0; i < inner; i++) {
         body.run();
