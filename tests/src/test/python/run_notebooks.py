@@ -33,7 +33,7 @@ def default_notebooks():
 
 def summary(nb):
     """One line about the notebook: metadata quiver.summary, else the first markdown cell's first
-    paragraph that is not a heading, else its title."""
+    paragraph that is neither a heading nor a bold label such as "**Covers:**", else its title."""
     meta = nb.metadata.get("quiver", {}).get("summary")
     if meta:
         return meta
@@ -45,7 +45,7 @@ def summary(nb):
             text = para.strip()
             if not text:
                 continue
-            if text.startswith("#"):
+            if text.startswith("#") or text.startswith("**"):
                 title = title or text.lstrip("#").strip()
                 continue
             return re.sub(r"\s+", " ", re.sub(r"[*_`]", "", text))[:240]
