@@ -130,6 +130,20 @@ class KernelEndToEndTest {
         python("test_nbconvert.py", 300);
     }
 
+    /**
+     * Every tutorial notebook (notebooks/NN-*.ipynb) top to bottom in a fresh kernel: a cell that
+     * throws (the notebooks end in checks that throw when a number is off) fails the test, and so
+     * does a total over 9 minutes.
+     */
+    @Test
+    void tutorialNotebooksRunWithoutErrors() throws Exception {
+        need("python3-nbclient", "nbclient", null);
+        System.out.println("== run_notebooks.py --check");
+        assertEquals(0, run(List.of("/usr/bin/python3", "-u", SCRIPTS.resolve("run_notebooks.py").toString(),
+                        "--check", "--kernel", KERNEL, "--budget", "540"), 600, true),
+                "a tutorial notebook failed (its output is above)");
+    }
+
     @Test
     void headlessChromiumRunsACellInTheNotebook() throws Exception {
         need("jupyter-notebook", "notebook", "jupyter-notebook");

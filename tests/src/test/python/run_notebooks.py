@@ -1,0 +1,168 @@
+"""Executes notebooks through a Jupyter kernel, and renders them to HTML.
+
+Used by `./quiver render` (HTML into build/site/, --inplace to refresh the committed outputs) and
+by the test that executes every tutorial notebook (--check: execute only, fail on any error).
+
+    run_notebooks.py [--kernel NAME] [--timeout S] [--site DIR] [--inplace] [--check]
+                     [--budget S] [NOTEBOOK...]
+
+With no NOTEBOOK: every notebooks/[0-9][0-9]-*.ipynb, in order. Exit status 1 when a notebook
+fails (its failing cell and error are printed), or when all of them together take longer than
+--budget seconds.
+"""
+import argparse
+import glob
+import html
+import os
+import re
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
+NOTEBOOKS = os.path.join(ROOT, "notebooks")
+
+
+def default_notebooks():
+    return sorted(glob.glob(os.path.join(NOTEBOOKS, "[0-9][0-9]-*.ipynb")))
+
+
+def summary(nb):
+    """One line about the notebook: metadata quiver.summary, else the first markdown cell's first
+    paragraph that is neither a heading nor a bold label such as "**Covers:**", else its title."""
+    meta = nb.metadata.get("quiver", {}).get("summary")
+    if meta:
+        return meta
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        title = None
+        for para in re.split(r"\n\s*\n", cell.source):
+            text = para.strip()
+            if not text:
+                continue
+            if text.startswith("#") or text.startswith("**"):
+                title = title or text.lstrip("#").strip()
+                continue
+            return re.sub(r"\s+", " ", re.sub(r"[*_`]", "", text))[:240]
+        if title:
+            return title
+    return ""
+
+
+def title(nb, path):
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return os.path.basename(path)
+
+
+def execute(path, kernel, timeout):
+    """Runs the notebook in a fresh kernel; returns (nb, seconds, error text or None)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, kernel_name=kernel, timeout=timeout, startup_timeout=120,
+                            allow_errors=False, record_timing=False,
+                            resources={"metadata": {"path": os.path.dirname(path)}})
+    start = time.time()
+    error = None
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        error = str(e)
+    except CellTimeoutError as e:
+        error = f"a cell ran longer than {timeout} s: {e}"
+    except DeadKernelError as e:
+        error = f"the kernel died: {e}"
+    return nb, time.time() - start, error
+
+
+def write_html(nb, path, site):
+    from nbconvert import HTMLExporter
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    out = os.path.join(site, os.path.splitext(os.path.basename(path))[0] + ".html")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(body)
+    return out
+
+
+def write_index(entries, site):
+    rows = "\n".join(
+        f'<li><a href="{html.escape(name)}">{html.escape(t)}</a><br><span class="s">{html.escape(s)}</span></li>'
+        for name, t, s in entries)
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Quiver tutorial notebooks</title>
+<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
+li{{margin:0.8em 0}} .s{{color:#444}}</style></head>
+<body><h1>Quiver tutorial notebooks</h1>
+<p>Neural networks from the ground up, in Java on the "Java (Quiver)" Jupyter kernel.
+Each notebook was executed top to bottom in a fresh kernel to make this page.</p>
+<ol>
+{rows}
+</ol></body></html>
+"""
+    with open(os.path.join(site, "index.html"), "w", encoding="utf-8") as f:
+        f.write(page)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebooks", nargs="*")
+    ap.add_argument("--kernel", default=os.environ.get("QUIVER_TEST_KERNEL", "quiver-java"))
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("QUIVER_CELL_TIMEOUT", "120")),
+                    help="seconds one cell may run (default 120)")
+    ap.add_argument("--site", default=os.path.join(ROOT, "build", "site"))
+    ap.add_argument("--inplace", action="store_true", help="write the executed notebooks back")
+    ap.add_argument("--check", action="store_true", help="execute only; no HTML")
+    ap.add_argument("--budget", type=float, default=0, help="fail when all together take longer (s)")
+    args = ap.parse_args()
+
+    paths = [os.path.abspath(p) for p in args.notebooks] or default_notebooks()
+    if not paths:
+        print(f"no notebooks match {NOTEBOOKS}/[0-9][0-9]-*.ipynb")
+        return 0
+    if not args.check:
+        os.makedirs(args.site, exist_ok=True)
+    failures = []
+    total = 0.0
+    for path in paths:
+        rel = os.path.relpath(path, ROOT)
+        print(f"executing {rel} ...", flush=True)
+        nb, seconds, error = execute(path, args.kernel, args.timeout)
+        total += seconds
+        if error:
+            failures.append(rel)
+            print(f"FAILED {rel} after {seconds:.1f} s:\n{error[-4000:]}", flush=True)
+            continue
+        print(f"ok     {rel} in {seconds:.1f} s", flush=True)
+        if args.inplace:
+            nbformat.write(nb, path)
+        if not args.check:
+            write_html(nb, path, args.site)
+    if not args.check:
+        # The index lists every numbered notebook, executed now or before.
+        entries = []
+        for path in sorted(set(default_notebooks()) | set(paths)):
+            nb = nbformat.read(path, as_version=4)
+            name = os.path.splitext(os.path.basename(path))[0] + ".html"
+            if os.path.exists(os.path.join(args.site, name)):
+                entries.append((name, title(nb, path), summary(nb)))
+        write_index(entries, args.site)
+        print(f"HTML in {os.path.relpath(args.site, ROOT)}/ (index.html)")
+    print(f"{len(paths) - len(failures)} of {len(paths)} notebooks passed in {total:.1f} s")
+    if failures:
+        print("failed: " + ", ".join(failures))
+        return 1
+    if args.budget and total > args.budget:
+        print(f"FAILED: the notebooks took {total:.1f} s together, over the budget of {args.budget:.0f} s")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
