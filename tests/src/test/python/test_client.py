@@ -194,6 +194,11 @@ class OneKernel(unittest.TestCase):
         self.assertEqual(outputs[0][1]["transient"]["display_id"], "progress")
         self.assertIn("text/html", outputs[2][1]["data"])
 
+    def test_24b_printf_as_last_line_prints_without_a_stream_result(self):
+        content, outputs = run(self.kc, 'System.out.printf("%d items%n", 3);')
+        self.assertEqual("".join(o[1]["text"] for o in outputs if o[0] == "stream"), "3 items\n")
+        self.assertEqual([o for o in outputs if o[0] == "execute_result"], [])
+
     def test_25_error_aborts_the_cells_queued_behind_it(self):
         kc = self.kc
         first = kc.execute('Thread.sleep(500); throw new RuntimeException("stop here");')

@@ -264,10 +264,19 @@ public final class JShellInterpreter implements Interpreter {
             return false;
         }
         return switch (e.snippet()) {
-            case ExpressionSnippet x -> !x.typeName().equals("void");
-            case VarSnippet v -> v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
+            case ExpressionSnippet x -> !x.typeName().equals("void") && !isPrintChaining(x.typeName());
+            case VarSnippet v -> v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
+                    && !isPrintChaining(v.typeName());
             default -> false;
         };
+    }
+
+    /**
+     * {@code System.out.printf(...)} returns the stream so calls can chain; as a cell's last line
+     * that would show {@code java.io.PrintStream@1a2b}, which nobody wants to see.
+     */
+    private static boolean isPrintChaining(String typeName) {
+        return typeName.equals("PrintStream") || typeName.equals("java.io.PrintStream");
     }
 
     private MimeBundle render(SnippetEvent e) {
