@@ -97,6 +97,11 @@ public final class KernelServer {
                     socket.send(ping.get(i), i < ping.size() - 1 ? ZMQ.SNDMORE : 0);
                 }
             }
+        } catch (org.zeromq.ZMQException e) {
+            // Closing the context at shutdown ends the receive this way; only anything else is news.
+            if (e.getErrorCode() != zmq.ZError.ETERM) {
+                Log.info("heartbeat stopped: " + e);
+            }
         } catch (RuntimeException e) {
             Log.info("heartbeat stopped: " + e);
         }
