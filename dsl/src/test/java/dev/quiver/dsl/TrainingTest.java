@@ -158,4 +158,18 @@ class TrainingTest {
     assertTrue(text.contains("dense (Dense)") && text.contains("[-1, 10]") && text.contains("Total params: 165"), text);
     assertTrue(model.toMimeBundle().get("text/html").orElseThrow().contains("<table"));
   }
+
+  @Test
+  void aFitReusedForAFreshModelStartsItsOptimizerAfresh() {
+    var data = Datasets.randomLabels(120, 2, 4).split(100.0 / 120, 4).train();
+    var fit = Fit.epochs(20).fullBatch().optimizer(Adam.lr(0.01)).loss(Loss.bceWithLogits()).quiet();
+    double[] losses = new double[2];
+    for (int run = 0; run < 2; run++) {
+      var model = Sequential.of(Dense.of(8).relu(), Dense.of(1)).input(2).seed(0);
+      double[] curve = model.fit(data, fit).loss();
+      losses[run] = curve[curve.length - 1];
+    }
+    assertEquals(losses[0], losses[1], 0.0,
+        "two identical models trained with the same Fit end identically");
+  }
 }

@@ -48,6 +48,14 @@ public abstract class Optimizer {
   }
 
   public Optimizer on(List<Tensor> ps) {
+    if (!sameTensors(params, ps)) {
+      // Other parameters (another model, or a Fit reused for a fresh one): the step count,
+      // schedule position and moments belonged to the old ones. Re-attaching the same
+      // parameters, as a second fit of the same model does, continues where it stopped.
+      state.clear();
+      steps = 0;
+      epoch = 0;
+    }
     params.clear();
     for (Tensor p : ps) {
       if (!p.isGradRequired()) {
@@ -57,6 +65,18 @@ public abstract class Optimizer {
       params.add(p);
     }
     return this;
+  }
+
+  private static boolean sameTensors(List<Tensor> a, List<Tensor> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) != b.get(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Attaches every parameter of a built model. */
