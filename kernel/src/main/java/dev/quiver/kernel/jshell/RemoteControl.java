@@ -178,8 +178,11 @@ final class RemoteControl extends JdiExecutionControl {
                 return;
             }
         }
+        // The stop is sent while the whole VM is suspended, as JShell's own JDI engine does: the
+        // thread is then still in user code when the exception lands. Resuming first left a window
+        // in which, under load, the cell finished on its own and the exception hit the agent's
+        // command loop instead, which ended the cell JVM (exit status 0, every variable lost).
         vm.suspend();
-        boolean resumed = false;
         try {
             var target = findUserCodeSuspended();
             if (target == null) {
@@ -189,17 +192,13 @@ final class RemoteControl extends JdiExecutionControl {
             var stopException = agentField("stopException");
             target.agent().setValue(expectingStop, vm.mirrorOf(true));
             var stopInstance = (ObjectReference) target.agent().getValue(stopException);
-            vm.resume();
-            resumed = true;
             target.thread().stop(stopInstance);
             target.agent().setValue(expectingStop, vm.mirrorOf(false));
         } catch (com.sun.jdi.InvalidTypeException | com.sun.jdi.ClassNotLoadedException
                  | com.sun.jdi.IncompatibleThreadStateException e) {
             throw new InternalException("interrupt: cannot stop the cell: " + e);
         } finally {
-            if (!resumed) {
-                vm.resume();
-            }
+            vm.resume();
         }
     }
 
