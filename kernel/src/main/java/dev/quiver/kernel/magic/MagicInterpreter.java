@@ -38,7 +38,9 @@ public final class MagicInterpreter implements Interpreter {
                 case "markdown" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_MARKDOWN, body));
                 case "latex" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_LATEX, body));
                 case "time" -> timed(body, executionCount, out);
-                case "kotlin" -> java.executeKotlin(body, executionCount, out);
+                // Blank lines for the magic's line (and any before it): Kotlin's line numbers are the cell's.
+                case "kotlin" -> java.executeKotlin("\n".repeat(1 + (int) code.substring(0, code.length() - stripped.length())
+                        .chars().filter(ch -> ch == '\n').count()) + body, executionCount, out);
                 default -> unknown("%%" + name, CELL_MAGICS, "%%");
             };
         }
