@@ -73,6 +73,10 @@ class KotlinCells(unittest.TestCase):
         self.assertEqual(value(self.kc, 'fromKotlin + 1'), "43")        # an int in Java
         self.assertEqual(value(self.kc, 'words.get(1) + words.size()'), "y2")   # a List<String>
         self.assertEqual(value(self.kc, 'scale[1] * 2'), "8.0")          # a double[]
+        # A Kotlin var changed by a later Kotlin cell is published again.
+        run(self.kc, '%%kotlin\nvar steps = 1')
+        run(self.kc, '%%kotlin\nsteps += 10')
+        self.assertEqual(value(self.kc, 'steps'), "11")
         # A Kotlin-only type is shared as an Object.
         run(self.kc, '%%kotlin\ndata class Point(val x: Int)\nval point = Point(3)')
         self.assertEqual(value(self.kc, 'point.toString()'), "Point(x=3)")

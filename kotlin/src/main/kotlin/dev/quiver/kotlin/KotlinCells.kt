@@ -293,19 +293,35 @@ object KotlinCells {
     // ---------------------------------------------------------------------------------------
     // Kotlin -> Java: top-level properties with a backing field are published with their Java type.
 
+    private class Published(val instance: Any, val field: java.lang.reflect.Field, var last: Any?)
+
+    private val published = LinkedHashMap<String, Published>()
+
     private fun publish(snippet: KJvmEvaluatedSnippet) {
         val rv = snippet.result
-        val cls = rv.scriptClass?.java ?: return
-        val instance = rv.scriptInstance ?: return
-        for (f in cls.declaredFields) {
-            if (f.isSynthetic || Modifier.isStatic(f.modifiers) || f.name.contains('$')) continue
-            val value = try {
-                f.isAccessible = true
-                f.get(instance)
-            } catch (e: Exception) {
-                continue
+        val cls = rv.scriptClass?.java
+        val instance = rv.scriptInstance
+        if (cls != null && instance != null) {
+            for (f in cls.declaredFields) {
+                if (f.isSynthetic || Modifier.isStatic(f.modifiers) || f.name.contains('$')) continue
+                val value = try {
+                    f.isAccessible = true
+                    f.get(instance)
+                } catch (e: Exception) {
+                    continue
+                }
+                published[f.name] = Published(instance, f, value)
+                Shared.publish(f.name, javaType(f.genericType), value)
             }
-            Shared.publish(f.name, javaType(f.genericType), value)
+        }
+        // A var of an earlier cell that this cell changed (counter += 1) is published again.
+        for ((name, p) in published) {
+            if (p.instance === instance) continue
+            val now = try { p.field.get(p.instance) } catch (e: Exception) { continue }
+            if (now !== p.last && now != p.last) {
+                p.last = now
+                Shared.publish(name, javaType(p.field.genericType), now)
+            }
         }
     }
 
