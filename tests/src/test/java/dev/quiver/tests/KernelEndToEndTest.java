@@ -40,7 +40,7 @@ class KernelEndToEndTest {
         var kotlin = new ArrayList<String>();
         var user = new ArrayList<String>();
         for (var e : entries) {
-            (e.replace('\\', '/').contains("/kotlin/target/") ? kotlin : user).add(e);
+            (Path.of(e).toAbsolutePath().normalize().startsWith(ROOT.resolve("kotlin")) ? kotlin : user).add(e);
         }
         var kotlinDeps = ROOT.resolve("kotlin/target/kotlin-classpath.txt");
         if (Files.isReadable(kotlinDeps)) {

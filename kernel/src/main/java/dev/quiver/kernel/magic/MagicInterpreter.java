@@ -16,7 +16,7 @@ import java.util.Locale;
  */
 public final class MagicInterpreter implements Interpreter {
 
-    static final List<String> CELL_MAGICS = List.of("kotlin", "html", "markdown", "latex", "time");
+    static final List<String> CELL_MAGICS = List.of("html", "markdown", "latex", "time", "kotlin");
     static final List<String> LINE_MAGICS = List.of("time", "timeit", "load", "classpath", "maven", "lsmagic");
 
     private final Interpreter java;
