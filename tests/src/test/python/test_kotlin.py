@@ -149,6 +149,18 @@ class KotlinCells(unittest.TestCase):
         kc.is_complete('%%kotlin\nfun f() { }')
         self.assertEqual(kc.get_shell_msg(timeout=10)["content"]["status"], "complete")
 
+    def test_10_classpath_added_after_kotlin_started(self):
+        # A folder of classes compiled here, added with %classpath once the Kotlin host is up.
+        out = value(self.kc, '''
+            var qkDir = Files.createTempDirectory("quiver-kotlin-cp");
+            var qkSrc = qkDir.resolve("Greeter.java");
+            Files.writeString(qkSrc, "package qkdemo; public class Greeter { public static String hello(String n) { return \\"hello \\" + n; } }");
+            javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", qkDir.resolve("out").toString(), qkSrc.toString());
+            qkDir.resolve("out").toString()''')
+        content, _ = run(self.kc, "%classpath " + out)
+        self.assertEqual(content["status"], "ok", content)
+        self.assertEqual(value(self.kc, '%%kotlin\nqkdemo.Greeter.hello("kotlin")'), "hello kotlin")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -96,7 +96,7 @@ object KotlinCells {
         if (imports.isEmpty()) imports = defaultImports.toList()
         configure()
         bridgeJava(names, types, values)
-        val result = run(code, "cell$cell.kts", cell)
+        val result = run(code, "cell", cell)
         publish(result)
         val rv = result.result
         return when (rv) {
@@ -106,9 +106,10 @@ object KotlinCells {
         }
     }
 
+    // Each snippet needs a name of its own (the REPL names its class after it): cell<N>_<snippet>.kts.
     private fun run(code: String, name: String, cell: Int): KJvmEvaluatedSnippet {
         snippetNo++
-        val source = code.toScriptSource(name)
+        val source = code.toScriptSource(if (name == "cell") "cell${cell}_$snippetNo.kts" else "${name}_$snippetNo.kts")
         val compiled: ResultWithDiagnostics<LinkedSnippet<kotlin.script.experimental.jvm.impl.KJvmCompiledScript>> = runBlocking { compiler!!.compile(source, compilationConfiguration!!) }
         val snippet = when (compiled) {
             is ResultWithDiagnostics.Success -> compiled.value
@@ -153,7 +154,7 @@ object KotlinCells {
                 if (f.className.startsWith("kotlin.script.experimental.") || f.className.startsWith("java.lang.reflect.")
                     || f.className.startsWith("jdk.internal.reflect.")) break
                 if (f.fileName?.endsWith(".kts") == true) {
-                    val c = f.fileName!!.removePrefix("cell").removeSuffix(".kts")
+                    val c = f.fileName!!.removePrefix("cell").removeSuffix(".kts").substringBefore('_')
                     kept.add(StackTraceElement("kotlin", f.methodName.takeIf { it != "<init>" } ?: "", "kotlin cell [$c]", f.lineNumber))
                 } else {
                     kept.add(f)
@@ -182,7 +183,7 @@ object KotlinCells {
         }
         if (decl.isEmpty()) return
         try {
-            run(decl.toString(), "java-variables.kts", 0)
+            run(decl.toString(), "java_variables", 0)
         } catch (e: KotlinCompilationError) {
             // A type Kotlin cannot name after all: fall back to Any? for the new ones.
             val fallback = StringBuilder()
@@ -190,7 +191,7 @@ object KotlinCells {
                 changed[n] = "Any?"
                 fallback.append("val `").append(n).append("`: Any? get() = dev.quiver.kernel.agent.Shared.get(\"").append(n).append("\")\n")
             }
-            run(fallback.toString(), "java-variables.kts", 0)
+            run(fallback.toString(), "java_variables", 0)
         }
         bridged.putAll(changed)
     }
