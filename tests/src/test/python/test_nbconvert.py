@@ -8,6 +8,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOTEBOOK = os.path.join(HERE, "..", "notebooks", "kernel-features.ipynb")
+KOTLIN_NOTEBOOK = os.path.join(HERE, "..", "notebooks", "kotlin-interop.ipynb")
 KERNEL = os.environ.get("QUIVER_TEST_KERNEL", "quiver-java")
 
 
@@ -47,6 +48,27 @@ class NbconvertExecute(unittest.TestCase):
         self.assertIn("printed", texts(outs[7]))
         self.assertIn("text/html", [k for o in outs[7] if "data" in o for k in o["data"]])
         self.assertEqual(texts(outs[8]).strip(), "stays")
+
+    def test_execute_kotlin_interop_notebook(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            target = os.path.join(tmp, "executed.ipynb")
+            cmd = ["jupyter-nbconvert", "--to", "notebook", "--execute", f"--ExecutePreprocessor.kernel_name={KERNEL}",
+                   "--ExecutePreprocessor.timeout=180", "--output", target, KOTLIN_NOTEBOOK]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            sys.stdout.write(done.stderr[-3000:])
+            self.assertEqual(done.returncode, 0, "nbconvert failed")
+            with open(target) as f:
+                cells = [c for c in json.load(f)["cells"] if c["cell_type"] == "code"]
+        outs = [c["outputs"] for c in cells]
+        self.assertIn("Total params: 165", texts(outs[0]))
+        # Trained from Kotlin: the progress display, the printed line, the evaluation as a result.
+        self.assertIn("trained for 60 epochs from Kotlin", texts(outs[1]))
+        self.assertIn("text/html", [k for o in outs[1] if o["output_type"] == "execute_result" for k in o["data"]])
+        accuracy = float(texts(outs[1]).rsplit("accuracy ", 1)[1].split()[0].rstrip(","))
+        self.assertGreater(accuracy, 0.85)
+        # Back in Java: Kotlin's values as Java variables.
+        self.assertIn("epochs: 60, history is a History", texts(outs[2]))
+        self.assertIn("[30, 3]", texts(outs[3]))
 
 
 if __name__ == "__main__":

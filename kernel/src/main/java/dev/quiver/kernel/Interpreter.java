@@ -61,6 +61,12 @@ public interface Interpreter extends AutoCloseable {
     /** Runs a cell; {@code executionCount} names the cell in error messages. */
     Outcome execute(String code, int executionCount, Output out);
 
+    /** Runs a {@code %%kotlin} cell's body; an error outcome when the interpreter has no Kotlin. */
+    default Outcome executeKotlin(String code, int executionCount, Output out) {
+        return new Outcome.Error("NotSupported", "Kotlin cells are not supported by this kernel",
+                List.of("Kotlin cells are not supported by this kernel"));
+    }
+
     /** Completion at a UTF-16 offset. */
     Completion complete(String code, int cursor);
 

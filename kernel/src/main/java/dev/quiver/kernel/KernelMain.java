@@ -19,7 +19,8 @@ import java.util.List;
  * <p>System properties (the kernelspec sets them): {@code quiver.user.classpath}, the class
  * path of the JVM that runs cells (default: this JVM's); {@code quiver.jvm.flags}, that JVM's
  * flags; {@code quiver.startup}, a file of default imports (default: the runtime's);
- * {@code quiver.history}, the history file.
+ * {@code quiver.history}, the history file; {@code quiver.kotlin.classpath}, the Kotlin host and
+ * compiler, added to the cell JVM when the first {@code %%kotlin} cell runs.
  */
 public final class KernelMain {
 
@@ -64,10 +65,12 @@ public final class KernelMain {
                 }
             }
             startup.add("import dev.quiver.display.*;");
+            startup.add("import dev.quiver.kernel.agent.Shared;");
         } else {
             startup.addAll(DEFAULT_IMPORTS);
+            startup.add("import dev.quiver.kernel.agent.Shared;");
         }
-        return new JShellInterpreter.Config(cp, flags, startup);
+        return new JShellInterpreter.Config(cp, flags, startup, System.getProperty("quiver.kotlin.classpath"));
     }
 
     // A kernel whose frontend died (killed, crashed) would otherwise live on with its cell JVM.

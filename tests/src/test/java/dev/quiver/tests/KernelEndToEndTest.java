@@ -34,9 +34,22 @@ class KernelEndToEndTest {
     static void writeKernelspec() throws IOException {
         var dir = jupyter.resolve("kernels").resolve(KERNEL);
         Files.createDirectories(dir);
-        var cp = System.getProperty("java.class.path");
+        // The Kotlin host is not on the cell JVM's class path: the kernel adds it on the first %%kotlin cell.
+        var sep = java.io.File.pathSeparator;
+        var entries = List.of(System.getProperty("java.class.path").split(sep));
+        var kotlin = new ArrayList<String>();
+        var user = new ArrayList<String>();
+        for (var e : entries) {
+            (Path.of(e).toAbsolutePath().normalize().startsWith(ROOT.resolve("kotlin")) ? kotlin : user).add(e);
+        }
+        var kotlinDeps = ROOT.resolve("kotlin/target/kotlin-classpath.txt");
+        if (Files.isReadable(kotlinDeps)) {
+            kotlin.addAll(List.of(Files.readString(kotlinDeps).strip().split(sep)));
+        }
+        var cp = String.join(sep, user);
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var argv = List.of(java, "-XX:+UseSerialGC", "-Dquiver.user.classpath=" + cp,
+                "-Dquiver.kotlin.classpath=" + String.join(sep, kotlin),
                 "-Dquiver.jvm.flags=" + System.getProperty("quiver.jvm.flags", ""),
                 "-Dquiver.startup=" + ROOT.resolve("runtime/src/main/jshell/startup.jsh"),
                 "-Dquiver.history=" + jupyter.resolve("history.jsonl"),
@@ -121,6 +134,12 @@ class KernelEndToEndTest {
     void throughJupyterClient() throws Exception {
         need("python3-jupyter-client", "jupyter_client", null);
         python("test_client.py", 300);
+    }
+
+    @Test
+    void kotlinCells() throws Exception {
+        need("python3-jupyter-client", "jupyter_client", null);
+        python("test_kotlin.py", 400);
     }
 
     @Test

@@ -36,6 +36,9 @@ public final class Agent extends RemoteExecutionControl {
     /** Extension command: the last snippet value's MIME bundle, as JSON text. */
     public static final String RENDER = "quiver.render";
 
+    /** Extension command: the values a Kotlin cell published ({@link Shared#takePublished()}). */
+    public static final String PUBLISHED = "quiver.published";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private volatile Object lastValue;
@@ -115,6 +118,9 @@ public final class Agent extends RemoteExecutionControl {
 
     @Override
     public Object extensionCommand(String command, Object arg) throws RunException, EngineTerminationException, InternalException {
+        if (PUBLISHED.equals(command)) {
+            return Shared.takePublished();
+        }
         if (!RENDER.equals(command)) {
             return super.extensionCommand(command, arg);
         }

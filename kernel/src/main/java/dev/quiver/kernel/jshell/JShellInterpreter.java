@@ -48,7 +48,11 @@ import jdk.jshell.VarSnippet;
 public final class JShellInterpreter implements Interpreter {
 
     /** How to start the cell JVM. */
-    public record Config(String classPath, List<String> jvmFlags, List<String> startup) {
+    /** @param kotlinClassPath the Kotlin host and compiler, added to the cell JVM on the first Kotlin cell; null: no Kotlin */
+    public record Config(String classPath, List<String> jvmFlags, List<String> startup, String kotlinClassPath) {
+        public Config(String classPath, List<String> jvmFlags, List<String> startup) {
+            this(classPath, jvmFlags, startup, null);
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -87,6 +91,8 @@ public final class JShellInterpreter implements Interpreter {
     private volatile JShell shell;
     private volatile RemoteControl control;
     private volatile CompletableFuture<Void> ready;
+    private volatile boolean kotlinLoaded;
+    private final Map<String, String> fromKotlin = new ConcurrentHashMap<>();   // Java variable name -> id of the snippet Kotlin's value made
 
     public JShellInterpreter(Config config) {
         this.config = config;
@@ -152,6 +158,8 @@ public final class JShellInterpreter implements Interpreter {
         run(js, "1 + 1", 0, NO_OUTPUT);
         run(js, "String $quiverWarm(int x) { return \"v\" + x; }", 0, NO_OUTPUT);
         js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
+        kotlinLoaded = false;
+        fromKotlin.clear();
         shell = js;
         dev.quiver.kernel.server.Log.info(String.format(Locale.ROOT, "cell JVM ready in %d ms (launch %d ms, imports and warm-up %d ms)",
                 (System.nanoTime() - t0) / 1_000_000, (launched - t0) / 1_000_000, (System.nanoTime() - launched) / 1_000_000));
@@ -257,6 +265,142 @@ public final class JShellInterpreter implements Interpreter {
             return interruptedOutcome();
         }
         return new Outcome.Ok(last != null && hasValue(last) ? render(last) : null);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Kotlin cells: the Kotlin REPL (quiver-kotlin's KotlinCells) runs in the cell JVM, called
+    // from a JShell snippet, so it shares the thread, streams, display, stdin and interrupt of Java cells.
+
+    private static final String NO_VALUE = "<quiver:no-value>";
+
+    @Override
+    public Outcome executeKotlin(String code, int executionCount, Output out) {
+        JShell js;
+        try {
+            js = awaitShell();
+        } catch (RuntimeException e) {
+            return new Outcome.Error("KernelError", "the JVM that runs cells did not start: " + e.getMessage(),
+                    List.of("The JVM that runs cells did not start: " + e));
+        }
+        if (config.kotlinClassPath() == null || config.kotlinClassPath().isBlank()) {
+            return new Outcome.Error("NotSupported", "Kotlin cells need the quiver-kotlin module (quiver.kotlin.classpath is not set)",
+                    List.of("Kotlin cells need the quiver-kotlin module (quiver.kotlin.classpath is not set)"));
+        }
+        output = out;
+        interrupted = false;
+        stdin.discard();
+        if (!kotlinLoaded) {
+            js.addToClasspath(config.kotlinClassPath());
+            kotlinLoaded = true;
+        }
+        // Java variables offered to Kotlin: valid ones the user declared (not those made from Kotlin values).
+        var names = new ArrayList<String>();
+        var types = new ArrayList<String>();
+        js.variables().filter(v -> js.status(v) == Snippet.Status.VALID && !v.name().startsWith("$"))
+                .filter(v -> !v.id().equals(fromKotlin.get(v.name())))
+                .forEach(v -> {
+                    names.add(v.name());
+                    types.add(v.typeName());
+                });
+        var imports = config.startup().stream().map(String::strip)
+                .filter(l -> l.startsWith("import dev.quiver.") || l.startsWith("import static dev.quiver."))
+                .map(l -> l.replaceFirst("^import\\s+(static\\s+)?", "").replace(";", "").strip())
+                .map(l -> "\"" + l + "\"").toList();
+        var call = "dev.quiver.kotlin.KotlinCells.eval(" + javaString(code) + ", " + executionCount
+                + ", new String[] {" + String.join(", ", imports) + "}"
+                + ", new String[] {" + String.join(", ", names.stream().map(JShellInterpreter::javaString).toList()) + "}"
+                + ", new String[] {" + String.join(", ", types.stream().map(JShellInterpreter::javaString).toList()) + "}"
+                + ", new Object[] {" + String.join(", ", names) + "})";
+        List<SnippetEvent> events;
+        try {
+            events = js.eval(call);
+        } catch (IllegalStateException e) {
+            return restartAfterDeath();
+        }
+        if (deathReason != null || control == null) {
+            return restartAfterDeath();
+        }
+        MimeBundle result = null;
+        Outcome failure = null;
+        for (var e : events) {
+            if (e.causeSnippet() != null) {
+                continue;
+            }
+            if (e.status() == Snippet.Status.REJECTED) {
+                var diags = js.diagnostics(e.snippet()).map(d -> d.getMessage(Locale.ROOT)).toList();
+                failure = new Outcome.Error("KernelError", "could not call the Kotlin host: " + diags, List.of("could not call the Kotlin host:\n" + String.join("\n", diags)));
+            } else if (interrupted) {
+                failure = interruptedOutcome();
+            } else if (e.exception() instanceof EvalException ee && ee.getExceptionClassName().equals("dev.quiver.kotlin.KotlinCompilationError")) {
+                var message = ee.getMessage() == null ? "" : ee.getMessage();
+                var first = message.lines().findFirst().orElse("").replaceAll("\u001b\\[[0-9;]*m", "");
+                failure = new Outcome.Error("CompilationError", first, message.lines().toList());
+            } else if (e.exception() != null) {
+                failure = runtimeError(e.exception());
+            } else if (e.value() != null && !e.value().equals(NO_VALUE)) {
+                result = render(e);
+            }
+            js.drop(e.snippet());
+        }
+        declarePublished(js);
+        if (failure != null) {
+            return failure;
+        }
+        return new Outcome.Ok(result);
+    }
+
+    // Kotlin's new top-level properties become Java variables of their Java types, read from Shared.
+    private void declarePublished(JShell js) {
+        String published;
+        try {
+            published = control.publishedByKotlin();
+        } catch (Exception e) {
+            return;
+        }
+        if (published == null || published.isBlank()) {
+            return;
+        }
+        for (var line : published.split("\n")) {
+            int tab = line.indexOf('\t');
+            var name = line.substring(0, tab);
+            var type = line.substring(tab + 1);
+            var src = type + " " + name + " = (" + type + ") dev.quiver.kernel.agent.Shared.get(" + javaString(name) + ");";
+            var events = js.eval(src);
+            for (var e : events) {
+                if (e.causeSnippet() == null && e.snippet() instanceof VarSnippet v && e.status() == Snippet.Status.VALID) {
+                    fromKotlin.put(v.name(), v.id());
+                } else if (e.causeSnippet() == null && e.status() == Snippet.Status.REJECTED && !type.equals("Object")) {
+                    // The Java compiler cannot name that type here: share it as an Object.
+                    for (var e2 : js.eval("Object " + name + " = dev.quiver.kernel.agent.Shared.get(" + javaString(name) + ");")) {
+                        if (e2.causeSnippet() == null && e2.snippet() instanceof VarSnippet v2) {
+                            fromKotlin.put(v2.name(), v2.id());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static String javaString(String s) {
+        var b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c > 0x7e) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
     }
 
     private static boolean hasValue(SnippetEvent e) {
@@ -403,6 +547,10 @@ public final class JShellInterpreter implements Interpreter {
     // JShell names a snippet's frames after its id ("#12"); say which cell and line that is.
     private String describe(StackTraceElement f) {
         var file = f.getFileName();
+        if (file != null && file.startsWith("kotlin cell [")) {
+            var where = file.substring("kotlin ".length()) + ", line " + f.getLineNumber();
+            return f.getMethodName().isEmpty() ? where : f.getMethodName() + " (" + where + ")";
+        }
         if (file != null && file.startsWith("#")) {
             var place = snippetPlace.get(file.substring(1));
             var where = place != null

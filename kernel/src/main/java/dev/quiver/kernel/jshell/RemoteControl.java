@@ -90,6 +90,11 @@ final class RemoteControl extends JdiExecutionControl {
         return (String) extensionCommand(Agent.RENDER, null);
     }
 
+    /** What the last Kotlin cell published: "name TAB javaType" lines. */
+    String publishedByKotlin() throws RunException, EngineTerminationException, InternalException {
+        return (String) super.extensionCommand(Agent.PUBLISHED, null);
+    }
+
     private void running(boolean running) {
         synchronized (lock) {
             userCodeRunning = running;

@@ -16,7 +16,7 @@ import java.util.Locale;
  */
 public final class MagicInterpreter implements Interpreter {
 
-    static final List<String> CELL_MAGICS = List.of("html", "markdown", "latex", "time");
+    static final List<String> CELL_MAGICS = List.of("html", "markdown", "latex", "time", "kotlin");
     static final List<String> LINE_MAGICS = List.of("time", "timeit", "load", "classpath", "maven", "lsmagic");
 
     private final Interpreter java;
@@ -38,6 +38,9 @@ public final class MagicInterpreter implements Interpreter {
                 case "markdown" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_MARKDOWN, body));
                 case "latex" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_LATEX, body));
                 case "time" -> timed(body, executionCount, out);
+                // Blank lines for the magic's line (and any before it): Kotlin's line numbers are the cell's.
+                case "kotlin" -> java.executeKotlin("\n".repeat(1 + (int) code.substring(0, code.length() - stripped.length())
+                        .chars().filter(ch -> ch == '\n').count()) + body, executionCount, out);
                 default -> unknown("%%" + name, CELL_MAGICS, "%%");
             };
         }
@@ -188,16 +191,25 @@ public final class MagicInterpreter implements Interpreter {
 
     @Override
     public Completion complete(String code, int cursor) {
+        if (KotlinText.isKotlinCell(code)) {
+            return KotlinText.complete(code, cursor);
+        }
         return java.complete(code, cursor);
     }
 
     @Override
     public Inspection inspect(String code, int cursor, int detailLevel) {
+        if (KotlinText.isKotlinCell(code)) {
+            return new Inspection(false, null);
+        }
         return java.inspect(code, cursor, detailLevel);
     }
 
     @Override
     public Completeness isComplete(String code) {
+        if (KotlinText.isKotlinCell(code)) {
+            return KotlinText.completeness(code);
+        }
         return java.isComplete(code);
     }
 
