@@ -49,12 +49,29 @@ class ParallelTest {
     }
 
     @Test
-    void callerTakesPartAndWorkersHelp() {
+    void callerTakesPartAndWorkersHelp() throws Exception {
         var threads = ConcurrentHashMap.<Thread>newKeySet();
+        Thread caller = Thread.currentThread();
+        // The caller's chunks wait until a worker has run one, so the test shows that workers help
+        // without depending on how a loaded machine schedules them (a timing-based version failed
+        // under load when the caller happened to claim every chunk first).
+        var workerRan = new java.util.concurrent.CountDownLatch(1);
         Parallel.parallelFor(0, 1000, 1, (from, to) -> {
             threads.add(Thread.currentThread());
-            busyWork(200_000);
+            if (Thread.currentThread() == caller && Parallel.threads() > 1) {
+                try {
+                    if (!workerRan.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                        throw new AssertionError("no worker took a chunk in 20 s");
+                    }
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            } else {
+                workerRan.countDown();
+            }
+            busyWork(1_000);
         });
+        assertTrue(threads.contains(caller), "the caller took part: " + threads);
         assertTrue(threads.size() <= Parallel.threads(), threads.toString());
         if (Parallel.threads() > 1) {
             assertTrue(threads.size() > 1, "only " + threads + " ran with " + Parallel.threads() + " threads");
