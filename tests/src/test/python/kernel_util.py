@@ -70,3 +70,14 @@ def drain(kc):
                 get(timeout=0.2)
             except Empty:
                 break
+
+
+def interrupt_and_wait(km, kc, msg_id, timeout=10):
+    """Interrupts the kernel and waits for the execute_reply of msg_id.
+    Returns (reply, seconds from the interrupt to the reply)."""
+    t0 = time.time()
+    km.interrupt_kernel()
+    while True:
+        reply = kc.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply, time.time() - t0

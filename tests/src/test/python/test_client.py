@@ -9,7 +9,7 @@ import uuid
 
 import zmq
 
-from kernel_util import alive, children, cpu_seconds, drain, run, start, value
+from kernel_util import alive, children, cpu_seconds, drain, interrupt_and_wait, run, start, value
 
 
 class OneKernel(unittest.TestCase):
@@ -34,13 +34,7 @@ class OneKernel(unittest.TestCase):
         run(kc, setup)
         msg_id = kc.execute(code)
         time.sleep(1.5)                       # let it get going
-        t0 = time.time()
-        self.km.interrupt_kernel()
-        while True:
-            reply = kc.get_shell_msg(timeout=10)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-        elapsed = time.time() - t0
+        reply, elapsed = interrupt_and_wait(self.km, kc, msg_id)
         drain(kc)
         self.assertEqual(reply["content"]["status"], "error", reply["content"])
         self.assertLess(elapsed, 1.0, f"interrupt of {code!r} took {elapsed:.2f} s")

@@ -3,7 +3,7 @@ interrupt, display, completion, and that a Java-only session never loads the Kot
 import time
 import unittest
 
-from kernel_util import drain, run, start, value
+from kernel_util import drain, interrupt_and_wait, run, start, value
 
 
 def error_of(kc, code):
@@ -105,13 +105,7 @@ class KotlinCells(unittest.TestCase):
         run(kc, '%%kotlin\nval keptK = "kept"\nvar spins = 0L')
         msg_id = kc.execute('%%kotlin\nwhile (true) { spins++ }')
         time.sleep(2.0)
-        t0 = time.time()
-        self.km.interrupt_kernel()
-        while True:
-            reply = kc.get_shell_msg(timeout=20)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-        elapsed = time.time() - t0
+        reply, elapsed = interrupt_and_wait(self.km, kc, msg_id, timeout=20)
         drain(kc)
         self.assertEqual(reply["content"]["status"], "error", reply["content"])
         self.assertEqual(reply["content"]["ename"], "Interrupted")
