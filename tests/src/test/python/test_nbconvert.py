@@ -24,16 +24,20 @@ def texts(outputs):
 
 
 class NbconvertExecute(unittest.TestCase):
-    def test_execute_feature_notebook(self):
+    def execute(self, notebook, cell_timeout, timeout):
+        """Runs `jupyter nbconvert --execute` on the notebook in the Quiver kernel; returns its cells."""
         with tempfile.TemporaryDirectory() as tmp:
             target = os.path.join(tmp, "executed.ipynb")
             cmd = ["jupyter-nbconvert", "--to", "notebook", "--execute", f"--ExecutePreprocessor.kernel_name={KERNEL}",
-                   "--ExecutePreprocessor.timeout=120", "--output", target, NOTEBOOK]
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+                   f"--ExecutePreprocessor.timeout={cell_timeout}", "--output", target, notebook]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
             sys.stdout.write(done.stderr[-3000:])
             self.assertEqual(done.returncode, 0, "nbconvert failed")
             with open(target) as f:
-                cells = json.load(f)["cells"]
+                return json.load(f)["cells"]
+
+    def test_execute_feature_notebook(self):
+        cells = self.execute(NOTEBOOK, cell_timeout=120, timeout=240)
         outs = [c["outputs"] for c in cells]
         self.assertIn("Cell magics: %%html", texts(outs[0]))
         self.assertIn('<b id="quiver-bold">bold</b>', "".join(outs[1][0]["data"]["text/html"]))
@@ -50,15 +54,7 @@ class NbconvertExecute(unittest.TestCase):
         self.assertEqual(texts(outs[8]).strip(), "stays")
 
     def test_execute_kotlin_interop_notebook(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            target = os.path.join(tmp, "executed.ipynb")
-            cmd = ["jupyter-nbconvert", "--to", "notebook", "--execute", f"--ExecutePreprocessor.kernel_name={KERNEL}",
-                   "--ExecutePreprocessor.timeout=180", "--output", target, KOTLIN_NOTEBOOK]
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-            sys.stdout.write(done.stderr[-3000:])
-            self.assertEqual(done.returncode, 0, "nbconvert failed")
-            with open(target) as f:
-                cells = [c for c in json.load(f)["cells"] if c["cell_type"] == "code"]
+        cells = [c for c in self.execute(KOTLIN_NOTEBOOK, cell_timeout=180, timeout=300) if c["cell_type"] == "code"]
         outs = [c["outputs"] for c in cells]
         self.assertIn("Total params: 165", texts(outs[0]))
         # Trained from Kotlin: the progress display, the printed line, the evaluation as a result.

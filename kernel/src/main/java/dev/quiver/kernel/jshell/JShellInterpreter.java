@@ -201,14 +201,18 @@ public final class JShellInterpreter implements Interpreter {
     // ---------------------------------------------------------------------------------------
     // Execute
 
+    private static Outcome cellJvmDidNotStart(RuntimeException e) {
+        return new Outcome.Error("KernelError", "the JVM that runs cells did not start: " + e.getMessage(),
+                List.of("The JVM that runs cells did not start: " + e));
+    }
+
     @Override
     public Outcome execute(String code, int executionCount, Output out) {
         JShell js;
         try {
             js = awaitShell();
         } catch (RuntimeException e) {
-            return new Outcome.Error("KernelError", "the JVM that runs cells did not start: " + e.getMessage(),
-                    List.of("The JVM that runs cells did not start: " + e));
+            return cellJvmDidNotStart(e);
         }
         return run(js, code, executionCount, out);
     }
@@ -279,8 +283,7 @@ public final class JShellInterpreter implements Interpreter {
         try {
             js = awaitShell();
         } catch (RuntimeException e) {
-            return new Outcome.Error("KernelError", "the JVM that runs cells did not start: " + e.getMessage(),
-                    List.of("The JVM that runs cells did not start: " + e));
+            return cellJvmDidNotStart(e);
         }
         if (config.kotlinClassPath() == null || config.kotlinClassPath().isBlank()) {
             return new Outcome.Error("NotSupported", "Kotlin cells need the quiver-kotlin module (quiver.kotlin.classpath is not set)",
