@@ -68,27 +68,38 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   // ---------------------------------------------------------------- creation
 
-  /** Uninitialised contiguous memory in the current scope. */
+  /** Uninitialised contiguous memory on the {@linkplain Device#getDefault() default device}, in the current scope. */
   public static Tensor empty(DType dtype, long... shape) {
-    return empty(dtype, shape, MemoryScope.current());
+    return empty(Device.getDefault(), dtype, shape, MemoryScope.current());
   }
 
-  /** Uninitialised contiguous memory owned by {@code owner} ({@code null}: the garbage collector). */
+  /** Uninitialised contiguous memory on {@code device}, in the current scope. */
+  public static Tensor empty(Device device, DType dtype, long... shape) {
+    return empty(device, dtype, shape, MemoryScope.current());
+  }
+
+  /** Uninitialised contiguous memory on the default device, owned by {@code owner} ({@code null}: the garbage collector). */
   public static Tensor empty(DType dtype, long[] shape, MemoryScope owner) {
+    return empty(Device.getDefault(), dtype, shape, owner);
+  }
+
+  /** Uninitialised contiguous memory on {@code device}, owned by {@code owner} ({@code null}: the garbage collector). */
+  public static Tensor empty(Device device, DType dtype, long[] shape, MemoryScope owner) {
     Shapes.checkShape("empty", shape);
     long[] s = shape.clone();
     long n = Shapes.numel(s);
-    Storage st = Backends.cpu().allocate(n * dtype.byteSize(), owner);
+    Storage st = Backends.of(device).allocate(n * dtype.byteSize(), owner);
     return new Tensor(st, dtype, s, Shapes.contiguousStrides(s), 0);
   }
 
   /**
-   * Low level: uninitialised contiguous memory of {@code like}'s shape in the current scope. The
-   * shape array is shared, not copied (a tensor never changes its shape): the per-op fast path.
+   * Low level: uninitialised contiguous memory of {@code like}'s shape, on its device, in the
+   * current scope. The shape array is shared, not copied (a tensor never changes its shape): the
+   * per-op fast path.
    */
   public static Tensor emptyLike(Tensor like, DType dtype) {
     long[] s = like.shape;
-    Storage st = Backends.cpu().allocate(like.numel() * dtype.byteSize(), MemoryScope.current());
+    Storage st = like.backend().allocate(like.numel() * dtype.byteSize(), MemoryScope.current());
     return new Tensor(st, dtype, s, like.isContiguous() ? like.strides : Shapes.contiguousStrides(s), 0);
   }
 
@@ -113,17 +124,29 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   }
 
   public static Tensor full(double value, DType dtype, long... shape) {
-    Tensor t = empty(dtype, shape);
+    return full(Device.getDefault(), value, dtype, shape);
+  }
+
+  /** {@code value} everywhere, on {@code device}. */
+  public static Tensor full(Device device, double value, DType dtype, long... shape) {
+    Tensor t = empty(device, dtype, shape);
     t.backend().fill(t, value);
     return t;
   }
 
-  public static Tensor zerosLike(Tensor t) {
-    return zeros(t.dtype, t.shape);
+  /** Zeros on {@code device}. */
+  public static Tensor zeros(Device device, DType dtype, long... shape) {
+    return full(device, 0, dtype, shape);
   }
 
+  /** Zeros of t's shape and type, on t's device. */
+  public static Tensor zerosLike(Tensor t) {
+    return full(t.device(), 0, t.dtype, t.shape);
+  }
+
+  /** Ones of t's shape and type, on t's device. */
   public static Tensor onesLike(Tensor t) {
-    return ones(t.dtype, t.shape);
+    return full(t.device(), 1, t.dtype, t.shape);
   }
 
   /** A rank-0 float32 tensor. */
@@ -171,7 +194,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     Tensor t = emptyFor("of", DType.FLOAT32, data.length, shape);
     java.lang.foreign.MemorySegment.copy(data, 0, t.hostSegment(), DType.FLOAT32.layout().withByteAlignment(1),
         0, data.length);
-    return t;
+    return toDefaultDevice(t);
   }
 
   /** A 1-D float64 tensor. */
@@ -183,7 +206,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     Tensor t = emptyFor("of", DType.FLOAT64, data.length, shape);
     java.lang.foreign.MemorySegment.copy(data, 0, t.hostSegment(), DType.FLOAT64.layout().withByteAlignment(1),
         0, data.length);
-    return t;
+    return toDefaultDevice(t);
   }
 
   /** A 1-D int32 tensor (class labels, indices). */
@@ -195,7 +218,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     Tensor t = emptyFor("ofInts", DType.INT32, data.length, shape);
     java.lang.foreign.MemorySegment.copy(data, 0, t.hostSegment(), DType.INT32.layout().withByteAlignment(1),
         0, data.length);
-    return t;
+    return toDefaultDevice(t);
   }
 
   /** A float32 matrix from rows; every row must have the same length. */
@@ -224,13 +247,27 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return of(flat, rows.length, cols);
   }
 
+  /** Host memory for values that come from a Java array; {@link #toDefaultDevice} then moves them. */
   private static Tensor emptyFor(String op, DType dtype, int length, long[] shape) {
     Shapes.checkShape(op, shape);
     if (Shapes.numel(shape) != length) {
       throw new IllegalArgumentException(op + ": " + length + " values cannot fill shape " + Shapes.str(shape)
           + " (" + Shapes.numel(shape) + " elements)");
     }
-    return empty(dtype, shape);
+    return empty(Device.CPU, dtype, shape);
+  }
+
+  /** A freshly filled host tensor on the default device; the host copy is freed at once when it moved. */
+  private static Tensor toDefaultDevice(Tensor host) {
+    Device target = Device.getDefault();
+    if (target.kind() == Device.Kind.CPU) {
+      return host;
+    }
+    Tensor moved = Backends.of(target).fromHost(host);
+    if (moved != host) {
+      host.close();
+    }
+    return moved;
   }
 
   /** Resets the generator behind {@link #rand(long...)} and {@link #randn(long...)}. */
@@ -497,7 +534,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** A rank-0 tensor of this tensor's type on its device, for scalar operands. */
   private Tensor constant(double c) {
-    return full(c, dtype);
+    return full(device(), c, dtype);
   }
 
   /**
@@ -508,7 +545,12 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     if (device().equals(target)) {
       return this;
     }
-    Tensor moved = Backends.of(target).fromHost(backend().toHost(this));
+    Backend destination = Backends.of(target);
+    Tensor host = backend().toHost(this);
+    Tensor moved = destination.fromHost(host);
+    if (host != this && host != moved) {
+      host.close(); // the staging copy between two devices: free it now rather than at the next GC
+    }
     Device from = device();
     return Autograd.record(moved, "to(" + target + ")", g -> new Tensor[] {g.to(from)}, this);
   }
@@ -664,20 +706,31 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return this;
   }
 
-  /** All elements in row-major order, as float. */
+  /** All elements in row-major order, as float (copied to the host first when on another device). */
   public float[] toFloatArray() {
-    Tensor c = Movement.materialize(this, DType.FLOAT32);
-    return c.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+    return hostDense(DType.FLOAT32).hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
   }
 
   public double[] toDoubleArray() {
-    Tensor c = Movement.materialize(this, DType.FLOAT64);
-    return c.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
+    return hostDense(DType.FLOAT64).hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
   }
 
   public int[] toIntArray() {
-    Tensor c = Movement.materialize(this, DType.INT32);
-    return c.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_INT);
+    return hostDense(DType.INT32).hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_INT);
+  }
+
+  /**
+   * Low level: this tensor's values in host memory, row-major from offset 0, in {@code dtype} (this
+   * tensor itself when it already is that). A device tensor is first made dense where it lives, so
+   * only its own elements cross to the host.
+   */
+  public Tensor hostDense(DType dtype) {
+    Tensor c = Movement.materialize(this, dtype);
+    if (c.device().kind() == Device.Kind.CPU) {
+      return c;
+    }
+    Tensor host = c.backend().toHost(c);
+    return Movement.materialize(host, dtype);
   }
 
   // ---------------------------------------------------------------- memory

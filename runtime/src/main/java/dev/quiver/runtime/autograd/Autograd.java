@@ -92,6 +92,10 @@ public final class Autograd {
         throw new IllegalArgumentException("backward: upstream gradient has shape " + upstream.shapeString()
             + " but the result has shape " + root.shapeString());
       }
+      if (!upstream.device().equals(root.device())) {
+        throw new IllegalArgumentException("backward: the result and the upstream gradient are on different devices: "
+            + root.device() + " and " + upstream.device() + "; move the gradient with .to(" + root.device() + ")");
+      }
       seed = upstream;
     }
     List<Tensor> order = topologicalOrder(root);
@@ -133,7 +137,7 @@ public final class Autograd {
     Tensor existing = leaf.grad();
     if (existing == null) {
       MemoryScope owner = leaf.storage().owner();
-      Tensor copy = Tensor.empty(leaf.dtype(), leaf.shape(), owner);
+      Tensor copy = Tensor.empty(leaf.device(), leaf.dtype(), leaf.shape(), owner);
       copy.copyFrom(g);
       leaf.setGrad(copy);
     } else {

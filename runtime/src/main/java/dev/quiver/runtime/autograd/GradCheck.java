@@ -190,7 +190,7 @@ public final class GradCheck {
     for (int i = 0; i < inputs.length; i++) {
       Tensor in = inputs[i];
       if (in.dtype().isFloating()) {
-        xs[i] = Tensor.of(in.toDoubleArray(), in.shape());
+        xs[i] = Tensor.of(in.toDoubleArray(), in.shape()).to(in.device()).detach();
         differentiate[i] = !options.isConstant(i);
         xs[i].requiresGrad(differentiate[i]);
       } else {
@@ -204,7 +204,7 @@ public final class GradCheck {
     double[] weights = weights(options.seed(), out.numel());
     double base = weighted(out, weights);
     if (out.isGradRequired()) {
-      Tensor upstream = Tensor.of(weights, outShape).to(out.dtype());
+      Tensor upstream = Tensor.of(weights, outShape).to(out.dtype()).to(out.device());
       out.backward(upstream);
     }
     String problem = null;

@@ -2,10 +2,15 @@ package dev.quiver.runtime.backend;
 
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.backend.cpu.CpuBackend;
+import dev.quiver.runtime.backend.cuda.Cuda;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Finds the backend of a device. Backends other than the CPU register themselves when they load. */
+/**
+ * Finds the backend of a device. The CPU's is a constant (no lookup on the hot path); a CUDA
+ * device's is loaded on first use; a registered backend wins over the built-in one, which is how
+ * tests put a simulated device behind a device name.
+ */
 public final class Backends {
   private static final CpuBackend CPU = new CpuBackend();
   private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
@@ -16,19 +21,30 @@ public final class Backends {
     return CPU;
   }
 
+  /** The backend of {@code device}; throws {@link IllegalStateException} naming the reason when none can serve it. */
   public static Backend of(Device device) {
     if (device.kind() == Device.Kind.CPU) {
       return CPU;
     }
     Backend b = OTHERS.get(device);
-    if (b == null) {
-      throw new IllegalStateException("no backend is loaded for device " + device);
-    }
-    return b;
+    return b != null ? b : load(device);
   }
 
-  /** Makes a backend available for its device. */
+  private static Backend load(Device device) {
+    return switch (device.kind()) {
+      case CPU -> CPU;
+      // computeIfAbsent: two threads asking at once load the device once.
+      case CUDA -> OTHERS.computeIfAbsent(device, d -> Cuda.backend(d.index()));
+    };
+  }
+
+  /** Makes a backend available for its device, replacing any other backend of that device. */
   public static void register(Backend backend) {
     OTHERS.put(backend.device(), backend);
+  }
+
+  /** Forgets the backend registered for {@code device} (tests that registered their own). */
+  public static void unregister(Device device) {
+    OTHERS.remove(device);
   }
 }

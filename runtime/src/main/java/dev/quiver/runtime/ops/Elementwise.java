@@ -70,7 +70,7 @@ public final class Elementwise {
       a.backend().binary(op, a, b, out);
     } else {
       long[] shape = Shapes.broadcast(name, a.shape(), b.shape());
-      out = Tensor.empty(a.dtype(), shape);
+      out = Tensor.empty(a.device(), a.dtype(), shape);
       a.backend().binary(op, Movement.broadcastView(a, shape), Movement.broadcastView(b, shape), out);
     }
     if (op.isComparison() || !Autograd.needsGrad(a, b)) {
@@ -110,17 +110,18 @@ public final class Elementwise {
   public static Tensor where(Tensor cond, Tensor a, Tensor b) {
     checkCompatible("where", a, b);
     if (!cond.device().equals(a.device())) {
-      throw new IllegalArgumentException("where: condition is on " + cond.device() + " but values are on " + a.device());
+      throw new IllegalArgumentException("where: the condition and the values are on different devices: "
+          + cond.device() + " and " + a.device() + "; move one with .to(Device)");
     }
     long[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), b.shape());
-    Tensor out = Tensor.empty(a.dtype(), shape);
+    Tensor out = Tensor.empty(a.device(), a.dtype(), shape);
     a.backend().where(Movement.broadcastView(cond, shape), Movement.broadcastView(a, shape),
         Movement.broadcastView(b, shape), out);
     if (!Autograd.needsGrad(a, b)) {
       return out;
     }
     return Autograd.record(out, "where", g -> {
-      Tensor zero = Tensor.zeros(g.dtype());
+      Tensor zero = Tensor.zeros(g.device(), g.dtype());
       return new Tensor[] {null,
           a.isGradRequired() ? Reductions.sumTo(where(cond, g, zero), a.shape()) : null,
           b.isGradRequired() ? Reductions.sumTo(where(cond, zero, g), b.shape()) : null};
@@ -131,7 +132,7 @@ public final class Elementwise {
     if (x.dtype() == target) {
       return x;
     }
-    Tensor out = Tensor.empty(target, x.shape());
+    Tensor out = Tensor.empty(x.device(), target, x.shape());
     x.backend().copy(x, out);
     if (!target.isFloating() || !Autograd.needsGrad(x)) {
       return out;
@@ -164,7 +165,7 @@ public final class Elementwise {
         || (operand.offset() == target.offset() && Arrays.equals(operand.strides(), target.strides()))) {
       return operand;
     }
-    Tensor copy = Tensor.empty(operand.dtype(), operand.shape());
+    Tensor copy = Tensor.empty(operand.device(), operand.dtype(), operand.shape());
     operand.backend().copy(operand, copy);
     return copy;
   }
@@ -173,7 +174,8 @@ public final class Elementwise {
   public static Tensor assign(Tensor target, Tensor src) {
     checkWritable("copyFrom", target);
     if (!target.device().equals(src.device())) {
-      throw new IllegalArgumentException("copyFrom: source is on " + src.device() + ", target on " + target.device());
+      throw new IllegalArgumentException("copyFrom: the target and the source are on different devices: "
+          + target.device() + " and " + src.device() + "; move the source with .to(" + target.device() + ")");
     }
     long[] shape = target.shape();
     long[] joint = Shapes.broadcast("copyFrom", shape, src.shape());
@@ -198,8 +200,8 @@ public final class Elementwise {
       return;
     }
     if (!a.device().equals(b.device())) {
-      throw new IllegalArgumentException(op + ": operands are on different devices, " + a.device() + " and "
-          + b.device() + "; move one with to(device)");
+      throw new IllegalArgumentException(op + ": operands are on different devices: " + a.device() + " and "
+          + b.device() + "; move one with .to(Device)");
     }
     if (a.dtype() != b.dtype()) {
       throw new IllegalArgumentException(op + ": operands have different types, " + a.dtype() + " and "

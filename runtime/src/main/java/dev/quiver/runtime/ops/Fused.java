@@ -1,6 +1,7 @@
 package dev.quiver.runtime.ops;
 
 import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
@@ -133,14 +134,14 @@ public final class Fused {
     Compiled c = compile();
     long[] shape = c.shape();
     if (!c.unfused()) {
-      Tensor out = Tensor.empty(DType.FLOAT32, shape);
+      Tensor out = Tensor.empty(c.inputs()[0].device(), DType.FLOAT32, shape);
       if (c.inputs()[0].backend().fused(c.program(), c.inputs(), out)) {
         return out;
       }
       out.close();
     }
     // A bare input evaluates to itself unfused; eval() promises a new tensor.
-    return kind == Kind.INPUT ? input.copy() : evalUnfused(new IdentityHashMap<>(), c.inputs().length == 0 ? DType.FLOAT32 : c.inputs()[0].dtype());
+    return kind == Kind.INPUT ? input.copy() : evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, Device.getDefault()));
   }
 
   /**
@@ -159,9 +160,19 @@ public final class Fused {
     }
     if (c.unfused() || out.dtype() != DType.FLOAT32 || !out.device().equals(c.inputs()[0].device())
         || !out.backend().fused(c.program(), broadcastAll(c.inputs(), shape), out)) {
-      out.copyFrom(evalUnfused(new IdentityHashMap<>(), c.inputs().length == 0 ? DType.FLOAT32 : c.inputs()[0].dtype()));
+      out.copyFrom(evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, out.device())));
     }
     return out;
+  }
+
+  /** The type constants take in the unfused path: the inputs' (float32 for constants only). */
+  private static DType typeOf(Compiled c) {
+    return c.inputs().length == 0 ? DType.FLOAT32 : c.inputs()[0].dtype();
+  }
+
+  /** Where constants are made in the unfused path: on the inputs' device, else {@code fallback}. */
+  private static Device deviceOf(Compiled c, Device fallback) {
+    return c.inputs().length == 0 ? fallback : c.inputs()[0].device();
   }
 
   private static Tensor[] broadcastAll(Tensor[] inputs, long[] shape) {
@@ -173,16 +184,16 @@ public final class Fused {
   }
 
   /** The same expression with the ordinary ops: the reference, and the path that records gradients. */
-  private Tensor evalUnfused(IdentityHashMap<Fused, Tensor> memo, DType dtype) {
+  private Tensor evalUnfused(IdentityHashMap<Fused, Tensor> memo, DType dtype, Device device) {
     Tensor done = memo.get(this);
     if (done != null) {
       return done;
     }
     Tensor r = switch (kind) {
       case INPUT -> input;
-      case CONST -> Tensor.scalar(constant, dtype);
-      case UNARY -> Elementwise.unary(unaryOp, x.evalUnfused(memo, dtype));
-      case BINARY -> Elementwise.binary(binaryOp, x.evalUnfused(memo, dtype), y.evalUnfused(memo, dtype));
+      case CONST -> Tensor.full(device, constant, dtype);
+      case UNARY -> Elementwise.unary(unaryOp, x.evalUnfused(memo, dtype, device));
+      case BINARY -> Elementwise.binary(binaryOp, x.evalUnfused(memo, dtype, device), y.evalUnfused(memo, dtype, device));
     };
     memo.put(this, r);
     return r;
@@ -237,8 +248,8 @@ public final class Fused {
     boolean unfused = false;
     for (Tensor t : inputs) {
       if (!t.device().equals(first.device())) {
-        throw new IllegalArgumentException("fused: operands are on different devices, " + first.device() + " and "
-            + t.device() + "; move one with to(device)");
+        throw new IllegalArgumentException("fused: operands are on different devices: " + first.device() + " and "
+            + t.device() + "; move one with .to(Device)");
       }
       if (t.dtype() != first.dtype()) {
         throw new IllegalArgumentException("fused: operands have different types, " + first.dtype() + " and "

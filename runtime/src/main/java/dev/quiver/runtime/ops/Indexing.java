@@ -13,6 +13,7 @@ public final class Indexing {
   public static Tensor gather(Tensor x, int axis, Tensor index) {
     int ax = Shapes.axis("gather", axis, x.dim());
     checkIndex("gather", index);
+    checkSameDevice("gather", x, index);
     if (index.dim() != x.dim()) {
       throw new IllegalArgumentException("gather: index has rank " + index.dim() + " (shape " + index.shapeString()
           + ") but the input has rank " + x.dim() + " (shape " + x.shapeString() + ")");
@@ -25,10 +26,10 @@ public final class Indexing {
             + x.shapeString() + " at axis " + d);
       }
     }
-    Tensor out = Tensor.empty(x.dtype(), is);
+    Tensor out = Tensor.empty(x.device(), x.dtype(), is);
     x.backend().gather(x, ax, index, out);
     return Autograd.record(out, "gather", g -> {
-      Tensor gx = Tensor.zeros(g.dtype(), xs);
+      Tensor gx = Tensor.zeros(g.device(), g.dtype(), xs);
       gx.backend().scatterAdd(gx, ax, index, g);
       return new Tensor[] {gx, null};
     }, x, index);
@@ -37,6 +38,7 @@ public final class Indexing {
   public static Tensor indexSelect(Tensor x, int axis, Tensor index) {
     int ax = Shapes.axis("indexSelect", axis, x.dim());
     checkIndex("indexSelect", index);
+    checkSameDevice("indexSelect", x, index);
     if (index.dim() != 1) {
       throw new IllegalArgumentException("indexSelect: index must be 1-D, got shape " + index.shapeString());
     }
@@ -81,7 +83,7 @@ public final class Indexing {
     }
     long[] shape = first.shape();
     shape[ax] = total;
-    Tensor out = Tensor.empty(first.dtype(), shape);
+    Tensor out = Tensor.empty(first.device(), first.dtype(), shape);
     long[] starts = new long[parts.length];
     try (var ignored = Autograd.noGrad()) {
       long at = 0;
@@ -117,6 +119,13 @@ public final class Indexing {
       expanded[i] = parts[i].unsqueeze(ax);
     }
     return concat(ax, expanded);
+  }
+
+  private static void checkSameDevice(String op, Tensor x, Tensor index) {
+    if (!x.device().equals(index.device())) {
+      throw new IllegalArgumentException(op + ": the input and the index are on different devices: " + x.device()
+          + " and " + index.device() + "; move the index with .to(" + x.device() + ")");
+    }
   }
 
   private static void checkIndex(String op, Tensor index) {

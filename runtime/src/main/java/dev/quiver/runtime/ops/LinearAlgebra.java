@@ -58,7 +58,7 @@ public final class LinearAlgebra {
     long[] bShape = concat(batch, k, n);
     Tensor ae = Movement.broadcastView(a, aShape);
     Tensor be = Movement.broadcastView(b, bShape);
-    Tensor out = Tensor.empty(a.dtype(), concat(batch, m, n));
+    Tensor out = Tensor.empty(a.device(), a.dtype(), concat(batch, m, n));
     a.backend().matmul(ae, be, out);
     if (!Autograd.needsGrad(a, b)) {
       return out;

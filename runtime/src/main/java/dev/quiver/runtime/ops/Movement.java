@@ -113,7 +113,7 @@ public final class Movement {
     strides[ax] *= step;
     Tensor out = view(x, shape, strides, len == 0 ? x.offset() : offset);
     return Autograd.record(out, "slice", g -> {
-      Tensor full = Tensor.zeros(g.dtype(), x.shape());
+      Tensor full = Tensor.zeros(g.device(), g.dtype(), x.shape());
       full.slice(ax, s, e, step).copyFrom(g);
       return new Tensor[] {full};
     }, x);
@@ -220,7 +220,7 @@ public final class Movement {
   }
 
   public static Tensor copy(Tensor x) {
-    Tensor out = Tensor.empty(x.dtype(), x.shape());
+    Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
     x.backend().copy(x, out);
     return Autograd.record(out, "copy", g -> new Tensor[] {g}, x);
   }
@@ -232,7 +232,7 @@ public final class Movement {
       return x;
     }
     try (var ignored = Autograd.noGrad()) {
-      Tensor out = Tensor.empty(dtype, x.shape());
+      Tensor out = Tensor.empty(x.device(), dtype, x.shape());
       x.backend().copy(x, out);
       return out;
     }

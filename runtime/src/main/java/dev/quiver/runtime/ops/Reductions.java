@@ -22,7 +22,7 @@ public final class Reductions {
       }
       keepShape[a] = 1;
     }
-    Tensor kept = Tensor.empty(x.dtype(), keepShape);
+    Tensor kept = Tensor.empty(x.device(), x.dtype(), keepShape);
     x.backend().reduce(op, x, kept);
     Tensor out = keepDim ? kept : dropAxes(kept, axes);
     if (!Autograd.needsGrad(x)) {
@@ -81,7 +81,7 @@ public final class Reductions {
     }
     long[] keepShape = x.shape();
     keepShape[ax] = 1;
-    Tensor kept = Tensor.empty(DType.INT32, keepShape);
+    Tensor kept = Tensor.empty(x.device(), DType.INT32, keepShape);
     x.backend().argReduce(x, ax, max, kept);
     return dropAxes(kept, new int[] {ax});
   }

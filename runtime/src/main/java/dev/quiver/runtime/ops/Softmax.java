@@ -31,7 +31,7 @@ public final class Softmax {
 
   public static Tensor logSoftmax(Tensor x, int axis) {
     if (isLastAxis(x, axis)) {
-      Tensor out = Tensor.empty(x.dtype(), x.shape());
+      Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
       if (x.backend().logSoftmaxLastAxis(x, out)) {
         // d/dx (x - lse(x)) applied to g: g - softmax(x) * sum(g), with softmax = exp(out).
         return Autograd.record(out, "logSoftmax",
