@@ -725,11 +725,19 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
    * only its own elements cross to the host.
    */
   public Tensor hostDense(DType dtype) {
+    if (storage.isReleased()) {
+      // Before any copy: a failed read must not leave a half-made copy behind.
+      throw new IllegalStateException("this tensor's memory was released (its MemoryScope closed or close() was "
+          + "called); keep tensors that must outlive a scope with scope.keep(tensor)");
+    }
     Tensor c = Movement.materialize(this, dtype);
     if (c.device().kind() == Device.Kind.CPU) {
       return c;
     }
     Tensor host = c.backend().toHost(c);
+    if (c != this) {
+      c.close(); // the dense copy on the device served only this transfer
+    }
     return Movement.materialize(host, dtype);
   }
 

@@ -160,7 +160,7 @@ class ErrorMessagesTest {
   @Test
   void deviceMismatch() {
     Tensor gpu = new Tensor(new FakeDeviceStorage(Device.cuda(0)), DType.FLOAT32, new long[] {2}, new long[] {1}, 0);
-    Tensor cpu = Tensor.zeros(2);
+    Tensor cpu = Tensor.zeros(Device.CPU, DType.FLOAT32, 2);
     assertEquals("add: operands are on different devices: cpu and cuda:0; move one with .to(Device)",
         message(IllegalArgumentException.class, () -> cpu.add(gpu)));
     assertMentions(message(IllegalArgumentException.class, () -> cpu.matmul(gpu)), "matmul", "cpu", "cuda:0");

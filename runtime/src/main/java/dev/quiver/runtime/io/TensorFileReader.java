@@ -1,5 +1,6 @@
 package dev.quiver.runtime.io;
 
+import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.memory.Memory;
 import java.io.IOException;
@@ -132,11 +133,16 @@ final class TensorFileReader {
     if (nulls > 0) {
       throw new TensorFileException(column + " has " + nulls + " null elements; tensors have no missing values");
     }
-    Tensor t = Tensor.empty(field.dtype(), field.shape());
+    // Filled in host memory, then moved to the default device like every tensor made from data.
+    Tensor t = Tensor.empty(Device.CPU, field.dtype(), field.shape());
     if (bytes > 0) {
       MemorySegment.copy(MemorySegment.ofAddress(src.memoryAddress()).reinterpret(bytes), 0, t.hostSegment(), 0, bytes);
     }
-    return field.permutation() == null ? t : t.permute(field.permutation());
+    Tensor placed = t.to(Device.getDefault());
+    if (placed != t) {
+      t.close();
+    }
+    return field.permutation() == null ? placed : placed.permute(field.permutation());
   }
 
   private static TensorFileException notArrowFile(SeekableByteChannel in, String source, RuntimeException cause) {

@@ -1,6 +1,5 @@
 package dev.quiver.runtime.io;
 
-import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.memory.Memory;
 import java.io.IOException;
@@ -52,10 +51,6 @@ final class TensorFileWriter {
       if (t == null) {
         throw new IllegalArgumentException(op + ": tensor '" + name + "' is null");
       }
-      if (!t.device().equals(Device.CPU)) {
-        throw new IllegalArgumentException(op + ": tensor '" + name + "' lives on " + t.device()
-            + "; TensorFile saves host tensors, so copy it to the CPU first");
-      }
       if (t.numel() > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(op + ": tensor '" + name + "' has " + t.numel() + " elements (shape "
             + t.shapeString() + "); an Arrow FixedSizeList holds at most " + Integer.MAX_VALUE);
@@ -99,7 +94,8 @@ final class TensorFileWriter {
   /** Copies the tensor's row-major bytes into the list's single row in one bulk copy. */
   @SuppressWarnings("restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
   private static void fill(FixedSizeListVector list, Tensor tensor) {
-    Tensor c = tensor.contiguous();
+    // Row-major in host memory: a view or a device tensor is copied (device tensors through their backend).
+    Tensor c = tensor.hostDense(tensor.dtype());
     try {
       int n = Math.toIntExact(c.numel());
       long bytes = n * (long) c.dtype().byteSize();
@@ -111,7 +107,7 @@ final class TensorFileWriter {
         throw new IllegalStateException("Arrow allocated " + dst.capacity() + " bytes for " + bytes);
       }
       if (bytes > 0) {
-        MemorySegment.copy(c.hostSegment(), c.offset() * c.dtype().byteSize(),
+        MemorySegment.copy(c.hostSegment(), 0,
             MemorySegment.ofAddress(dst.memoryAddress()).reinterpret(bytes), 0, bytes);
       }
       // Every element is present: whole validity bytes at once, then the bits of a partial last byte.
@@ -124,7 +120,7 @@ final class TensorFileWriter {
       list.setValueCount(1);
     } finally {
       if (c != tensor) {
-        c.close(); // the contiguous copy of a view: free it now rather than at the next GC
+        c.close(); // the host copy of a view or device tensor: free it now rather than at the next GC
       }
     }
   }

@@ -22,12 +22,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * A file saved by Quiver, read by another Arrow implementation (Arrow JS, through
  * {@code src/test/js/read_tensors.mjs}): names, extension metadata, storage types and the exact
  * bits of the values must all come through.
  */
+// Compares raw host bytes with what the Node reader sees. Not part of the device suite.
+@Tag("cpu-only")
 class ArrowJsInteropTest {
   @TempDir Path dir;
 

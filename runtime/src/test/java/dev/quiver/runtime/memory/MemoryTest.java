@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The allocator's accounting is the truth about tensor memory; training must return it to its baseline. */
+// Host memory accounting (Arrow allocator bytes). Not part of the device suite.
+@Tag("cpu-only")
 class MemoryTest {
 
   /** One SGD step of a tiny 4-8-1 regression, the way a training loop writes it. */

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.runtime.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+// Host memory accounting (Arrow allocator bytes). Not part of the device suite.
+@Tag("cpu-only")
 class ScopeAndReclaimerTest {
   @Test
   void scopeFreesAllButKept() {

@@ -10,11 +10,14 @@ import dev.quiver.runtime.backend.UnaryOp;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The dense fast path (contiguous operands: no loop planning) must give what the general strided
  * path gives. A transposed layout forces the general path for the same values.
  */
+// Kernel internals: dense fast paths of the CPU backend. Not part of the device suite.
+@Tag("cpu-only")
 class DenseFastPathTest {
   private static final CpuBackend CPU = new CpuBackend();
 

@@ -14,7 +14,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+// The CPU worker pool. Not part of the device suite.
+@Tag("cpu-only")
 class ParallelTest {
 
     @Test
