@@ -139,7 +139,8 @@ public final class Models {
           throw new IllegalArgumentException("Models.loadWeights: " + e.getKey() + " has shape " + from.shapeString()
               + " in " + file + " but " + to.shapeString() + " in the model");
         }
-        to.copyFrom(from.dtype() == to.dtype() ? from : from.to(to.dtype()));
+        // The file loads onto the default device; the model may live elsewhere.
+        to.copyFrom((from.dtype() == to.dtype() ? from : from.to(to.dtype())).to(to.device()));
       }
     }
   }

@@ -9,7 +9,10 @@ import dev.quiver.dsl.metrics.Metric;
 import dev.quiver.dsl.train.Fit;
 import dev.quiver.dsl.train.History;
 import dev.quiver.dsl.train.Trainer;
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.autograd.Autograd;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -55,6 +58,8 @@ public abstract class Module implements Displayable {
   // Set by input(...): the shape to build for on first need, so that seed(...) may still follow.
   private long[] declaredInput;
   private Fit lastFit;
+  // Chosen by to(Device); null: the parameters stay where they were made (the default device).
+  private Device device;
 
   /** The computation, on a batch whose first axis is the batch. Call {@link #apply}, not this. */
   protected abstract Tensor forward(Tensor x);
@@ -67,7 +72,7 @@ public abstract class Module implements Displayable {
   protected long[] onBuild(long[] sampleShape) {
     long[] batch = prepend(1, sampleShape);
     try (var ignored = Autograd.noGrad()) {
-      Tensor y = forward(Tensor.zeros(batch));
+      Tensor y = forward(Tensor.zeros(device != null ? device : Device.getDefault(), DType.FLOAT32, batch));
       long[] s = y.shape();
       return Arrays.copyOfRange(s, 1, s.length);
     }
@@ -93,6 +98,10 @@ public abstract class Module implements Displayable {
     buildDeclared();
     if (inputShape == null) {
       build(sample);
+      if (device == null && !x.device().equals(Device.getDefault())) {
+        // Built by its first batch: the parameters go where that batch lives.
+        placeParams(x.device());
+      }
     } else if (checksOwnInput() && !Arrays.equals(sample, inputShape)) {
       throw new IllegalArgumentException(shapeMismatch(sample, x));
     }
@@ -146,6 +155,9 @@ public abstract class Module implements Displayable {
     long[] out = onBuild(in);
     inputShape = in;
     outputShape = out;
+    if (device != null) {
+      placeParams(device);
+    }
     return this;
   }
 
@@ -344,6 +356,56 @@ public abstract class Module implements Displayable {
     return this;
   }
 
+  /**
+   * Moves every parameter to {@code target} (e.g. {@code Device.cuda()}) and makes it the device
+   * this module and its children build on, compute on and train on; returns this. The
+   * {@link Param} holders stay the same, their tensors are replaced, so optimizer state of the old
+   * tensors is not carried over: {@code fit} re-attaches its optimizer, and an optimizer used by
+   * hand needs {@code opt.on(model)} again. Fails, naming the reason, when the device is not usable.
+   */
+  public Module to(Device target) {
+    if (target == null) {
+      throw new IllegalArgumentException(describe() + ".to: device is null; use Device.CPU for the CPU");
+    }
+    Backends.of(target); // fails here, with the reason, rather than at the first batch
+    chooseDevice(target);
+    if (isBuilt()) {
+      placeParams(target);
+    }
+    return this;
+  }
+
+  private void chooseDevice(Device target) {
+    device = target;
+    for (Module child : children().values()) {
+      child.chooseDevice(target);
+    }
+  }
+
+  /**
+   * Where this module computes: the device chosen with {@link #to(Device)}, else that of its
+   * parameters, else (nothing built yet) the default device.
+   */
+  public Device device() {
+    if (device != null) {
+      return device;
+    }
+    for (Param p : namedParams().values()) {
+      return p.value().device();
+    }
+    return Device.getDefault();
+  }
+
+  private void placeParams(Device target) {
+    try (var ignored = Autograd.noGrad()) {
+      for (Param p : namedParams().values()) {
+        if (!p.value().device().equals(target)) {
+          p.set(Param.persistent(p.value().to(target)).requiresGrad());
+        }
+      }
+    }
+  }
+
   /** This module's own non-trainable state (running statistics), by name; layers that have some override this. */
   protected Map<String, Tensor> ownBuffers() {
     return Map.of();
@@ -384,7 +446,7 @@ public abstract class Module implements Displayable {
             + e.getValue().length);
       }
       try (var ignored = Autograd.noGrad()) {
-        v.copyFrom(Tensor.of(e.getValue(), v.shape()).to(v.dtype()));
+        v.copyFrom(Tensor.of(e.getValue(), v.shape()).to(v.dtype()).to(v.device()));
       }
     }
   }
@@ -453,12 +515,15 @@ public abstract class Module implements Displayable {
     return Trainer.evaluate(this, data, loss, List.of(metrics), 256);
   }
 
-  /** The model's output for {@code x}, in inference mode and without recording gradients. */
+  /**
+   * The model's output for {@code x}, in inference mode and without recording gradients. The input
+   * is moved to the model's device, and the output stays there.
+   */
   public Tensor predict(Tensor x) {
     boolean was = training;
     eval();
     try (var ignored = Autograd.noGrad()) {
-      return apply(x);
+      return apply(isBuilt() ? x.to(device()) : x);
     } finally {
       mode(was);
     }

@@ -1,6 +1,7 @@
 package dev.quiver.dsl;
 
 import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
 import java.util.Arrays;
 
@@ -79,16 +80,21 @@ public final class Param {
 
   /** A copy of {@code t} in garbage-collected memory, whatever scope is open: parameters outlive steps. */
   public static Tensor persistent(Tensor t) {
-    Tensor copy = Tensor.empty(t.dtype(), t.shape(), null);
+    Tensor copy = Tensor.empty(t.device(), t.dtype(), t.shape(), null);
     try (var ignored = dev.quiver.runtime.autograd.Autograd.noGrad()) {
       copy.copyFrom(t);
     }
     return copy;
   }
 
-  /** Zeros in garbage-collected memory (optimizer state). */
+  /** Zeros on the default device in garbage-collected memory. */
   public static Tensor persistentZeros(DType dtype, long[] shape) {
-    Tensor t = Tensor.empty(dtype, shape, null);
+    return persistentZeros(Device.getDefault(), dtype, shape);
+  }
+
+  /** Zeros on {@code device} in garbage-collected memory (optimizer state, next to its parameter). */
+  public static Tensor persistentZeros(Device device, DType dtype, long[] shape) {
+    Tensor t = Tensor.empty(device, dtype, shape, null);
     try (var ignored = dev.quiver.runtime.autograd.Autograd.noGrad()) {
       t.fillInPlace(0);
     }

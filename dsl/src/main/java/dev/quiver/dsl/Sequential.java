@@ -77,6 +77,13 @@ public final class Sequential extends Module {
     return this;
   }
 
+  /** Moves the parameters to {@code target}; see {@link Module#to(dev.quiver.runtime.Device)}. */
+  @Override
+  public Sequential to(dev.quiver.runtime.Device target) {
+    super.to(target);
+    return this;
+  }
+
   /** The layers, built first if the input shape was declared. */
   public List<Module> layers() {
     isBuilt();

@@ -47,7 +47,7 @@ public final class Pruning {
         v[order[i]] = 0;
       }
       try (var ignored = Autograd.noGrad()) {
-        w.copyFrom(Tensor.of(v, w.shape()).to(w.dtype()));
+        w.copyFrom(Tensor.of(v, w.shape()).to(w.dtype()).to(w.device()));
       }
       weights += v.length;
       for (float x : v) {

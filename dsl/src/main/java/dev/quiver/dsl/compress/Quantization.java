@@ -39,7 +39,7 @@ public final class Quantization {
         nonZero += q != 0 ? 1 : 0;
       }
       try (var ignored = Autograd.noGrad()) {
-        w.copyFrom(Tensor.of(v, w.shape()).to(w.dtype()));
+        w.copyFrom(Tensor.of(v, w.shape()).to(w.dtype()).to(w.device()));
       }
       weights += v.length;
       matrices++;

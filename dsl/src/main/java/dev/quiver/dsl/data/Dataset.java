@@ -93,7 +93,7 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
 
   /** The rows at these indices, in this order. */
   public Dataset rows(int[] indices) {
-    Tensor idx = Tensor.ofInts(indices);
+    Tensor idx = Tensor.ofInts(indices).to(x.device());
     return new Dataset(x.indexSelect(0, idx), y.indexSelect(0, idx), featureNames, classNames);
   }
 
@@ -152,7 +152,7 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
           throw new NoSuchElementException();
         }
         int end = Math.min(n, next + batchSize);
-        Tensor idx = Tensor.ofInts(Arrays.copyOfRange(order, next, end));
+        Tensor idx = Tensor.ofInts(Arrays.copyOfRange(order, next, end)).to(x.device());
         var b = new Batch(x.indexSelect(0, idx), y.indexSelect(0, idx));
         next = end;
         return b;

@@ -61,6 +61,14 @@ public final class BatchNorm1d extends Module {
     return runningVar;
   }
 
+  /** The running statistics are buffers, not parameters: they move with the inputs when the model moved. */
+  private void followDevice(Tensor x) {
+    if (!runningMean.device().equals(x.device())) {
+      runningMean = Param.persistent(runningMean.to(x.device()));
+      runningVar = Param.persistent(runningVar.to(x.device()));
+    }
+  }
+
   @Override
   protected long[] onBuild(long[] sampleShape) {
     if (sampleShape.length != 1) {
@@ -77,6 +85,7 @@ public final class BatchNorm1d extends Module {
 
   @Override
   protected Tensor forward(Tensor x) {
+    followDevice(x);
     Tensor mean;
     Tensor var;
     if (isTraining()) {

@@ -35,7 +35,7 @@ public final class Dropout extends Module {
     if (!isTraining() || p == 0) {
       return x;
     }
-    Tensor keep = Tensor.rand(x.shape(), nextSeed()).ge(p).to(x.dtype());
+    Tensor keep = Tensor.rand(x.shape(), nextSeed()).to(x.device()).ge(p).to(x.dtype());
     return x.mul(keep).mul(1 / (1 - p));
   }
 }

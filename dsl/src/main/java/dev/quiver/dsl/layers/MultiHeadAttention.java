@@ -91,6 +91,6 @@ public final class MultiHeadAttention extends Module {
         m[(int) (i * len + j)] = -1e9f;
       }
     }
-    return Tensor.of(m, len, len).to(like.dtype());
+    return Tensor.of(m, len, len).to(like.dtype()).to(like.device());
   }
 }

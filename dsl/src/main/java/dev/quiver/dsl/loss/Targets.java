@@ -53,6 +53,6 @@ final class Targets {
             + classes + " classes (0.." + (classes - 1) + ")");
       }
     }
-    return t.dtype() == DType.INT32 ? t : Tensor.ofInts(labels);
+    return t.dtype() == DType.INT32 ? t : Tensor.ofInts(labels).to(t.device());
   }
 }

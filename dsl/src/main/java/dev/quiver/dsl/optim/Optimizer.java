@@ -208,7 +208,7 @@ public abstract class Optimizer {
     int n = stateSlots();
     Tensor[] s = new Tensor[n];
     for (int i = 0; i < n; i++) {
-      s[i] = Param.persistentZeros(p.dtype(), p.shape());
+      s[i] = Param.persistentZeros(p.device(), p.dtype(), p.shape());
     }
     return s;
   }

@@ -11,6 +11,7 @@ import dev.quiver.dsl.metrics.Evaluation;
 import dev.quiver.dsl.metrics.Metric;
 import dev.quiver.dsl.metrics.Predictions;
 import dev.quiver.dsl.optim.Optimizer;
+import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.OperationInterruptedException;
@@ -59,6 +60,8 @@ public final class Trainer {
     if (validation != null) {
       checkLabels(model, validation, f.loss(), "validation");
     }
+    // Data stays where it is (usually the host); each batch moves to the model's device in its step's scope.
+    Device device = model.device();
     Optimizer opt = f.optimizer().on(model.parameters());
     Step step = new Step(model, f.loss());
     List<Tensor> penalized = new ArrayList<>();
@@ -91,7 +94,8 @@ public final class Trainer {
           }
           // The batch is cut inside the scope too, so that nothing a step allocates outlives it.
           try (var scope = MemoryScope.open()) {
-            if (!step(model, f, opt, step, penalized, batches.next(), history, steps, epoch, batchIndex, acc)) {
+            if (!step(model, f, opt, step, penalized, onDevice(batches.next(), device), history, steps, epoch,
+                batchIndex, acc)) {
               history.stop("interrupted in epoch " + (epoch + 1) + " during batch " + (batchIndex + 1)
                   + "; that step was abandoned, weights kept");
               break epochs;
@@ -141,6 +145,12 @@ public final class Trainer {
     return history;
   }
 
+  /** The batch on the model's device (the same batch when it is there already). */
+  private static Batch onDevice(Batch b, Device device) {
+    return b.x().device().equals(device) && b.y().device().equals(device) ? b
+        : new Batch(b.x().to(device), b.y().to(device));
+  }
+
   /** Running sums of an epoch. */
   private static final class EpochTotals {
     double lossSum;
@@ -183,6 +193,7 @@ public final class Trainer {
     boolean wasTraining = model.isTraining();
     model.eval();
     Step step = new Step(model, loss);
+    Device device = model.device();
     double lossSum = 0;
     long rows = 0;
     var parts = new ArrayList<Predictions>();
@@ -190,7 +201,7 @@ public final class Trainer {
       Iterator<Batch> batches = data.batches((int) Math.min(batchSize, data.size())).iterator();
       while (batches.hasNext()) {
         try (var scope = MemoryScope.open()) {
-          Batch b = batches.next();
+          Batch b = onDevice(batches.next(), device);
           Tensor raw = step.forward(b.x());
           lossSum += step.loss(raw, b.y()).item() * b.size();
           rows += b.size();
