@@ -139,6 +139,11 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return full(device, 0, dtype, shape);
   }
 
+  /** Ones on {@code device}. */
+  public static Tensor ones(Device device, DType dtype, long... shape) {
+    return full(device, 1, dtype, shape);
+  }
+
   /** Zeros of t's shape and type, on t's device. */
   public static Tensor zerosLike(Tensor t) {
     return full(t.device(), 0, t.dtype, t.shape);
