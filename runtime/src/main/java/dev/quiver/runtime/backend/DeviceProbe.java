@@ -1,0 +1,42 @@
+package dev.quiver.runtime.backend;
+
+import dev.quiver.runtime.Device;
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Tensor;
+
+/**
+ * {@code java ... dev.quiver.runtime.backend.DeviceProbe cuda}: checks that a device can be used,
+ * before a long run on it ({@code ./quiver test --device cuda}) so that a machine without one
+ * fails at once with the reason instead of in every test. Exit status 0 when usable, 1 when not
+ * (the reason on standard error), 2 for bad arguments.
+ */
+public final class DeviceProbe {
+  private DeviceProbe() {}
+
+  public static void main(String[] args) {
+    if (args.length != 1) {
+      System.err.println("usage: DeviceProbe DEVICE   (cpu, cuda or cuda:N)");
+      System.exit(2);
+    }
+    Device device;
+    try {
+      device = Device.parse(args[0]);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try {
+      // A round trip through the device: loading its backend alone would not show a broken copy path.
+      Tensor t = Tensor.ones(device, DType.FLOAT32, 4).add(1);
+      double sum = t.sum().item();
+      if (sum != 8) {
+        throw new IllegalStateException("1 + 1 summed over 4 elements gave " + sum + ", not 8");
+      }
+      System.out.println(device + ": usable");
+    } catch (RuntimeException e) {
+      System.err.println(device + " cannot be used: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+}
