@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The benchmark command line behind {@code ./quiver bench}:
- * {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu]}.
+ * {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu|cuda|cuda:N]}.
  *
  * <p>Each benchmark times Quiver in this JVM, then (with {@code --vs}) the same work in Debian's
  * {@code /usr/bin/python3} with the peer limited to 2 threads, and prints both figures and their

@@ -1,21 +1,27 @@
 package dev.quiver.bench;
 
+import dev.quiver.runtime.Device;
+import dev.quiver.runtime.backend.Backends;
 import java.util.List;
 
-/** Parsed command line of {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu]}. */
-record Options(String bench, boolean json, String peer, long size, String device, int repeats) {
+/** Parsed command line of {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu|cuda|cuda:N]}. */
+record Options(String bench, boolean json, String peer, long size, Device device, int repeats) {
+  /** The benchmarks that run their Quiver side on {@code --device}. */
+  static final List<String> ON_DEVICE = List.of("matmul", "iris-train", "mlp-train");
+
   static final List<String> BENCHES = List.of("matmul", "smallop", "elementwise", "iris-train", "mlp-train");
   static final List<String> PEERS = List.of("numpy", "torch");
 
   static String usage() {
     return """
-        usage: BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu] [--repeats R]
+        usage: BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu|cuda|cuda:N] [--repeats R]
           matmul       fp32 GFLOP/s of a.matmul(b), square N (default 1024)
           smallop      nanoseconds per a.add(b) of two float32 tensors of N elements (default 1000)
           elementwise  GB/s of relu(a*b+c) on N floats (default 16M) vs a plain copy
           iris-train   microseconds per training step of the Iris 4-10-8-3 classifier (batch 16, Adam), test accuracy
           mlp-train    milliseconds per training step of a 784-256-128-10 MLP (batch N, default 128, Adam)
           --json       one JSON object per line instead of a table
+          --device D   where Quiver's tensors live for matmul, iris-train and mlp-train (default cpu)
           --vs PEER    also run the same work in /usr/bin/python3 with numpy or torch (2 threads), print the ratio""";
   }
 
@@ -30,7 +36,7 @@ record Options(String bench, boolean json, String peer, long size, String device
     boolean json = false;
     String peer = null;
     long size = -1;
-    String device = "cpu";
+    Device device = Device.CPU;
     int repeats = 0;
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
@@ -53,14 +59,25 @@ record Options(String bench, boolean json, String peer, long size, String device
           }
         }
         case "--device" -> {
-          device = value(args, ++i, a);
-          if (!device.equals("cpu")) {
-            throw new UsageException("--device " + device + ": only cpu is available in this build");
+          String name = value(args, ++i, a);
+          try {
+            device = Device.parse(name);
+          } catch (IllegalArgumentException e) {
+            throw new UsageException("--device: " + e.getMessage());
+          }
+          try {
+            Backends.of(device); // a machine without the device fails here, with the reason, before any timing
+          } catch (IllegalStateException e) {
+            throw new UsageException("--device " + name + " cannot be used: " + e.getMessage());
           }
         }
         case "--repeats" -> repeats = Integer.parseInt(value(args, ++i, a));
         default -> throw new UsageException("unknown option '" + a + "'");
       }
+    }
+    if (!device.equals(Device.CPU) && !ON_DEVICE.contains(bench)) {
+      throw new UsageException("--device " + device + ": " + bench + " runs on the CPU only; --device applies to "
+          + ON_DEVICE);
     }
     if (size < 0) {
       size = switch (bench) {
