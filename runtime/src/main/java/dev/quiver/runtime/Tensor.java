@@ -551,10 +551,17 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
       return this;
     }
     Backend destination = Backends.of(target);
-    Tensor host = backend().toHost(this);
-    Tensor moved = destination.fromHost(host);
-    if (host != this && host != moved) {
-      host.close(); // the staging copy between two devices: free it now rather than at the next GC
+    // Backends only ever see dense row-major tensors at offset 0 cross the host boundary, so a
+    // device's copy is one plain transfer; a view is made dense first where it lives.
+    Tensor dense = Movement.materialize(this, dtype);
+    Tensor host = backend().toHost(dense);
+    Tensor hostDense = Movement.materialize(host, dtype);
+    Tensor moved = destination.fromHost(hostDense);
+    // Free the staging copies now rather than at the next GC.
+    for (Tensor staged : new Tensor[] {dense, host, hostDense}) {
+      if (staged != this && staged != moved) {
+        staged.close();
+      }
     }
     Device from = device();
     return Autograd.record(moved, "to(" + target + ")", g -> new Tensor[] {g.to(from)}, this);

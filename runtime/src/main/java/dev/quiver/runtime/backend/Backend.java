@@ -60,10 +60,18 @@ public interface Backend {
     return false;
   }
 
-  /** A copy of {@code x} (on this backend's device) in host memory; the CPU backend returns x itself. */
+  /**
+   * A copy of {@code x} (on this backend's device) in host memory; the CPU backend returns x itself.
+   * The runtime passes dense row-major tensors at offset 0 ({@code Tensor.to}, reading values), and
+   * may free {@code x} as soon as this returns, so the copy must be complete by then.
+   */
   Tensor toHost(Tensor x);
 
-  /** A copy of the host tensor {@code host} on this backend's device; the CPU backend returns it as is. */
+  /**
+   * A copy of the host tensor {@code host} on this backend's device; the CPU backend returns it as
+   * is. {@code host} is dense row-major at offset 0, and the runtime may free it as soon as this
+   * returns, so the backend must be done reading it by then.
+   */
   Tensor fromHost(Tensor host);
 
   /**
