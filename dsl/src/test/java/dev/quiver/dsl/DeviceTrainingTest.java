@@ -139,6 +139,18 @@ class DeviceTrainingTest {
   }
 
   @Test
+  void lossesRefuseTargetsOnAnotherDeviceNamingTheLoss() {
+    Tensor prediction = Tensor.zeros(SIM, dev.quiver.runtime.DType.FLOAT32, 4, 3);
+    Tensor labels = Tensor.zeros(Device.CPU, dev.quiver.runtime.DType.INT32, 4);
+    Tensor values = Tensor.zeros(Device.CPU, dev.quiver.runtime.DType.FLOAT32, 4, 3);
+    assertEquals("crossEntropy: prediction and target are on different devices: cuda:99 and cpu; move one with "
+        + ".to(Device)", assertThrows(IllegalArgumentException.class,
+            () -> Loss.crossEntropy().compute(prediction, labels)).getMessage());
+    var e = assertThrows(IllegalArgumentException.class, () -> Loss.mse().compute(prediction, values));
+    assertTrue(e.getMessage().startsWith("mse: prediction and target are on different devices"), e.getMessage());
+  }
+
+  @Test
   void aModelTrainedOnTheDeviceSavesAndLoads(@TempDir Path dir) {
     var model = irisModel().to(SIM);
     trainIris(model, Adam.lr(0.01));

@@ -8,8 +8,17 @@ import java.util.Arrays;
 final class Targets {
   private Targets() {}
 
+  /** Named for the loss, not for the op deep inside it that would otherwise fail. */
+  private static void sameDevice(String loss, Tensor prediction, Tensor target) {
+    if (!prediction.device().equals(target.device())) {
+      throw new IllegalArgumentException(loss + ": prediction and target are on different devices: "
+          + prediction.device() + " and " + target.device() + "; move one with .to(Device)");
+    }
+  }
+
   /** The target with the prediction's shape and dtype: [N] is accepted for [N, 1] predictions. */
   static Tensor like(String loss, Tensor prediction, Tensor target) {
+    sameDevice(loss, prediction, target);
     Tensor t = target;
     if (t.dim() == 1 && prediction.dim() == 2 && prediction.size(1) == 1 && t.size(0) == prediction.size(0)) {
       t = t.reshape(t.size(0), 1);
@@ -23,6 +32,7 @@ final class Targets {
 
   /** Class indices as int32 [N], checked against the number of classes. */
   static Tensor classIndices(String loss, Tensor logits, Tensor target) {
+    sameDevice(loss, logits, target);
     if (logits.dim() != 2) {
       throw new IllegalArgumentException(loss + ": expects logits [batch, classes], got " + logits.shapeString());
     }
