@@ -369,9 +369,8 @@ public abstract class Module implements Displayable {
     }
     Backends.of(target); // fails here, with the reason, rather than at the first batch
     chooseDevice(target);
-    if (isBuilt()) {
-      placeParams(target);
-    }
+    // Also before the build: raw tensor fields exist from construction, and the build's own forward pass meets them.
+    placeParams(target);
     return this;
   }
 

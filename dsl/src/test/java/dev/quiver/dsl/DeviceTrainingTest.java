@@ -129,6 +129,37 @@ class DeviceTrainingTest {
     assertEquals(Device.CPU, model.parameters().getFirst().device());
   }
 
+  /** A free-form model: a layer plus a raw tensor field that is a parameter too. */
+  static final class Scaled extends Module {
+    Dense hidden = Dense.of(4).tanh();
+    Tensor scale = Tensor.full(Device.CPU, 2, dev.quiver.runtime.DType.FLOAT32).requiresGrad();
+
+    @Override
+    protected Tensor forward(Tensor x) {
+      return hidden.apply(x).mul(scale);
+    }
+  }
+
+  @Test
+  void aFreeFormModelMovesItsTensorFieldsAndBuildsOnItsDevice() {
+    var model = new Scaled();
+    model.seed(5).to(SIM);                       // before it is built: it builds on the device
+    Tensor x = Tensor.randn(new long[] {3, 2}, 1).to(SIM);
+    Tensor y = model.apply(x);
+    assertEquals(SIM, y.device());
+    assertEquals(SIM, model.scale.device(), "the raw tensor field was moved");
+    assertTrue(model.scale.isGradRequired());
+    for (Tensor p : model.parameters()) {
+      assertEquals(SIM, p.device());
+    }
+    y.sum().backward();
+    assertEquals(SIM, model.scale.grad().device());
+    var reference = new Scaled();
+    reference.seed(5).to(Device.CPU);            // explicit: in the device suite the default is the device
+    Tensor expected = reference.apply(Tensor.randn(new long[] {3, 2}, 1).to(Device.CPU));
+    assertTrue(relativeError(y.toDoubleArray(), expected.toDoubleArray()) < 1e-6);
+  }
+
   @Test
   void aModelOnTheDeviceRefusesAHostBatchGivenByHandNamingBothDevices() {
     var model = Sequential.of(Dense.of(2)).seed(1).input(3).to(SIM);
