@@ -720,21 +720,48 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** All elements in row-major order, as float (copied to the host first when on another device). */
   public float[] toFloatArray() {
-    return hostDense(DType.FLOAT32).hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+    Tensor h = hostDense(DType.FLOAT32);
+    try {
+      return h.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+    } finally {
+      freeCopy(h);
+    }
   }
 
   public double[] toDoubleArray() {
-    return hostDense(DType.FLOAT64).hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
+    Tensor h = hostDense(DType.FLOAT64);
+    try {
+      return h.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
+    } finally {
+      freeCopy(h);
+    }
   }
 
   public int[] toIntArray() {
-    return hostDense(DType.INT32).hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_INT);
+    Tensor h = hostDense(DType.INT32);
+    try {
+      return h.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_INT);
+    } finally {
+      freeCopy(h);
+    }
+  }
+
+  /**
+   * Frees a copy made only to be read, once the read is done. Also what keeps the copy reachable
+   * until then: the segment's address is raw, so without a later use the collector could free the
+   * copy's memory while the array is still being filled from it.
+   */
+  private void freeCopy(Tensor copy) {
+    if (copy != this) {
+      copy.close();
+    }
   }
 
   /**
    * Low level: this tensor's values in host memory, row-major from offset 0, in {@code dtype} (this
    * tensor itself when it already is that). A device tensor is first made dense where it lives, so
-   * only its own elements cross to the host.
+   * only its own elements cross to the host. Keep the result reachable while reading its
+   * {@link #hostSegment()}: the segment's address is raw, and an unreachable copy may be freed.
    */
   public Tensor hostDense(DType dtype) {
     if (storage.isReleased()) {
