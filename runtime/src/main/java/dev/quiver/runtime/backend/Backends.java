@@ -42,9 +42,4 @@ public final class Backends {
   public static void register(Backend backend) {
     OTHERS.put(backend.device(), backend);
   }
-
-  /** Forgets the backend registered for {@code device} (tests that registered their own). */
-  public static void unregister(Device device) {
-    OTHERS.remove(device);
-  }
 }

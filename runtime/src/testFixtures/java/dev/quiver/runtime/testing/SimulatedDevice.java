@@ -25,9 +25,4 @@ public final class SimulatedDevice {
     Backends.register(backend);
     return backend;
   }
-
-  /** True when this run's default device is the simulated one (the device suite). */
-  public static boolean isDefault() {
-    return Device.getDefault().equals(DEVICE);
-  }
 }
