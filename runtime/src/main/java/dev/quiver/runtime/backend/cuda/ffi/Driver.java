@@ -61,6 +61,9 @@ public final class Driver {
   private final MethodHandle cuModuleLoadData;
   private final MethodHandle cuModuleGetFunction;
   private final MethodHandle cuLaunchKernel;
+  private final MethodHandle cuEventCreate;
+  private final MethodHandle cuEventRecord;
+  private final MethodHandle cuEventSynchronize;
 
   public Driver(LibraryFinder.Loaded lib) {
     SymbolLookup l = lib.lookup();
@@ -100,6 +103,9 @@ public final class Driver {
     cuModuleGetFunction = Native.bind(l, LIB, "cuModuleGetFunction", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     cuLaunchKernel = Native.bind(l, LIB, "cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS,
         JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    cuEventCreate = Native.bind(l, LIB, "cuEventCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    cuEventRecord = Native.bind(l, LIB, "cuEventRecord", iAA);
+    cuEventSynchronize = Native.bind(l, LIB, "cuEventSynchronize", iA);
   }
 
   /** Where the driver library was found. */
@@ -379,6 +385,36 @@ public final class Driver {
     try {
       return (int) cuLaunchKernel.invokeExact(function, gridX, 1, 1, blockX, 1, 1, sharedBytes, stream, params,
           MemorySegment.NULL);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** An event without timing (CU_EVENT_DISABLE_TIMING = 2): the cheapest kind, for ordering only. */
+  public MemorySegment eventCreate() {
+    MemorySegment s = Native.scratch();
+    try {
+      check((int) cuEventCreate.invokeExact(s, 2), "cuEventCreate", "flags=2");
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+    return s.get(ADDRESS, 0);
+  }
+
+  public void eventRecord(MemorySegment event, MemorySegment stream) {
+    try {
+      check((int) cuEventRecord.invokeExact(event, stream), "cuEventRecord", "");
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** cuEventSynchronize; the raw result, as for {@link #streamSynchronize}. */
+  public int eventSynchronize(MemorySegment event) {
+    try {
+      return (int) cuEventSynchronize.invokeExact(event);
     } catch (Throwable t) {
       throw rethrow(t);
     }
