@@ -19,7 +19,7 @@ final class CudaMatmul {
   private CudaMatmul() {}
 
   /** How one row-major matrix operand goes to cuBLAS: transpose flag, leading dimension, batch stride. */
-  private record Operand(int op, int ld, long batchStride) {}
+  record Operand(int op, int ld, long batchStride) {}
 
   static void matmul(CudaBackend backend, CudaDevice dev, Tensor a, Tensor b, Tensor out) {
     long[] shape = out.shape();

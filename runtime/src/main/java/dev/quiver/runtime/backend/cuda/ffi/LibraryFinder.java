@@ -61,7 +61,7 @@ public final class LibraryFinder {
   }
 
   /** "libcublas.so.13, libcublas.so.12 not found by the loader nor in 5 folders (/a, /b, ...)". */
-  static String describeMiss(List<String> sonames, List<Path> folders) {
+  public static String describeMiss(List<String> sonames, List<Path> folders) {
     StringBuilder s = new StringBuilder(String.join(", ", sonames)).append(" not found by the dynamic loader");
     s.append(" nor in ").append(folders.size()).append(folders.size() == 1 ? " folder" : " folders");
     if (!folders.isEmpty()) {
