@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The benchmark command line behind {@code ./quiver bench}:
- * {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu]}.
+ * {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu|cuda[:N]]}.
  *
  * <p>Each benchmark times Quiver in this JVM, then (with {@code --vs}) the same work in Debian's
  * {@code /usr/bin/python3} with the peer limited to 2 threads, and prints both figures and their
@@ -53,7 +53,7 @@ public final class BenchMain {
       default -> throw new Options.UsageException("unknown benchmark " + o.bench());
     };
     if (o.peer() != null) {
-      Map<String, Object> p = Peer.run(o.bench(), o.size(), o.peer());
+      Map<String, Object> p = Peer.run(o.bench(), o.size(), o.peer(), o.device());
       switch (o.bench()) {
         case "matmul" -> MatmulBench.addPeer(rows, o.peer(), p);
         case "smallop" -> SmallOpBench.addPeer(rows, o.peer(), p);
