@@ -6,6 +6,7 @@ import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.UnaryOp;
 import dev.quiver.runtime.memory.HostStorage;
@@ -235,6 +236,39 @@ public final class CudaBackend implements Backend {
     StridedLayout l = StridedLayout.of("where", out.shape(), cond.strides(), a.strides(), b.strides(), out.strides());
     launch("elementwise", "where_" + suffix(cond.dtype()) + "_" + suffix(out.dtype()), n,
         KernelArgs.begin().ptr(cp).ptr(ap).ptr(bp).ptr(yp).layout(l).i64(n));
+  }
+
+  /**
+   * A fused elementwise program as one generated kernel (see {@link FusedSource}), compiled by
+   * NVRTC the first time a program of that shape runs on this device.
+   */
+  @Override
+  public boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+    if (out.dtype() != DType.FLOAT32 || !FusedSource.supported(program) || inputs.length != program.inputs()) {
+      return false;
+    }
+    long[][] strides = new long[inputs.length + 1][];
+    for (int i = 0; i < inputs.length; i++) {
+      if (inputs[i].dtype() != DType.FLOAT32) {
+        return false;
+      }
+      strides[i] = inputs[i].strides();
+    }
+    strides[inputs.length] = out.strides();
+    long n = out.numel();
+    if (n == 0) {
+      return true;
+    }
+    StridedLayout l = StridedLayout.of("fused", out.shape(), strides);
+    String key = FusedSource.key(program);
+    var f = dev.function(key, KernelSources.withPrelude(key, FusedSource.source(program)), FusedSource.KERNEL);
+    KernelArgs args = KernelArgs.begin();
+    for (int i = 0; i < inputs.length; i++) {
+      args.ptr(ptr("fused", "input " + i, inputs[i]));
+    }
+    args.ptr(ptr("fused", "out", out)).layout(l).i64(n).floats(program.constants(), Math.max(1, program.constants().length));
+    dev.launch(f, FusedSource.KERNEL, dev.gridFor(n, BLOCK), BLOCK, args);
+    return true;
   }
 
   // ---------------------------------------------------------------- reductions

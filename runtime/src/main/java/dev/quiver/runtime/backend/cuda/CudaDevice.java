@@ -158,28 +158,40 @@ final class CudaDevice {
 
   /** The kernel {@code name} of {@code module}, compiling and loading the module on first use. */
   MemorySegment function(String module, String name) {
-    MemorySegment f = functions.get(name);
+    return function(module, null, name);
+  }
+
+  /**
+   * As above for a module given by its source (a generated fused kernel; null: the resource of
+   * that name). Functions are cached under module and name.
+   */
+  MemorySegment function(String module, String source, String name) {
+    String key = source == null ? name : module + "/" + name;
+    MemorySegment f = functions.get(key);
     if (f != null) {
       return f;
     }
     synchronized (this) {
       makeCurrent();
       MemorySegment m = modules.computeIfAbsent(module, mod -> {
-        String text = ptx.ptx(mod, arch);
+        String text = source == null ? ptx.ptx(mod, arch) : ptx.ptx(mod, source, arch);
         try (Arena a = Arena.ofConfined()) {
           return driver.moduleLoadData(a.allocateFrom(text), mod + " (compute_" + arch + ", NVRTC " + ptx.nvrtcVersion()
               + "; CUDA_ERROR_UNSUPPORTED_PTX_VERSION means the driver is older than NVRTC: update the driver)");
         }
       });
       f = driver.moduleFunction(m, name);
-      functions.put(name, f);
+      functions.put(key, f);
       return f;
     }
   }
 
   /** Queues a 1-D launch; {@code block} threads per block. */
   void launch(String module, String kernel, long grid, int block, KernelArgs args) {
-    MemorySegment f = function(module, kernel);
+    launch(function(module, kernel), kernel, grid, block, args);
+  }
+
+  void launch(MemorySegment f, String kernel, long grid, int block, KernelArgs args) {
     makeCurrent();
     int g = (int) Math.max(1, Math.min(grid, Integer.MAX_VALUE));
     int rc = driver.launch(f, g, block, 0, stream, args.pointers());

@@ -63,6 +63,15 @@ final class KernelArgs {
     return this;
   }
 
+  /** A struct of floats by value (a fused program's constants), {@code count} slots of which {@code values} fill the first. */
+  KernelArgs floats(float[] values, int count) {
+    MemorySegment s = slot(4L * count, 4);
+    for (int i = 0; i < count; i++) {
+      s.setAtIndex(ValueLayout.JAVA_FLOAT, i, i < values.length ? values[i] : 0f);
+    }
+    return this;
+  }
+
   MemorySegment pointers() {
     return pointers;
   }

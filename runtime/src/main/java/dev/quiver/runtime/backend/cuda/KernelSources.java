@@ -22,7 +22,12 @@ public final class KernelSources {
     if (!MODULES.contains(module)) {
       throw new IllegalArgumentException("no CUDA kernel module named " + module + "; there are " + MODULES);
     }
-    return resource("prelude.cu") + "\n// ---- " + module + ".cu\n" + resource(module + ".cu");
+    return withPrelude(module, resource(module + ".cu"));
+  }
+
+  /** {@code body} (a module or generated code) after the shared definitions of prelude.cu. */
+  public static String withPrelude(String name, String body) {
+    return resource("prelude.cu") + "\n// ---- " + name + ".cu\n" + body;
   }
 
   /**

@@ -60,7 +60,11 @@ final class PtxCache {
 
   /** PTX of {@code module} for {@code arch}: from memory, disk, or NVRTC, in that order. */
   String ptx(String module, int arch) {
-    String source = KernelSources.source(module);
+    return ptx(module, KernelSources.source(module), arch);
+  }
+
+  /** PTX of any complete source (generated fused kernels), cached under {@code name} and its hash. */
+  String ptx(String module, String source, int arch) {
     List<String> options = KernelSources.options(arch);
     String key = module + "-" + arch + "-" + hash(source + "\0" + options + "\0" + nvrtcVersion);
     return memory.computeIfAbsent(key, k -> {

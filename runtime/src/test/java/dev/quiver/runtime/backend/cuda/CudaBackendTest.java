@@ -342,6 +342,22 @@ class CudaBackendTest {
   }
 
   @Test
+  void fusedProgramMatchesTheCpu() {
+    CudaBackend g = gpu();
+    var program = CudaKernelSourcesPtxTest.adamLikeProgram();
+    Tensor p = hostRandom(DType.FLOAT32, 31, -1, 1, 300, 70);
+    Tensor m = hostRandom(DType.FLOAT32, 32, -1, 1, 300, 70);
+    Tensor v = hostRandom(DType.FLOAT32, 33, 0, 1, 70);
+    long[] shape = {300, 70};
+    long[] vStrides = {0, 1};
+    Tensor hy = hostEmpty(DType.FLOAT32, shape);
+    Tensor gy = gpuEmpty(g, DType.FLOAT32, shape);
+    assertTrue(cpu().fused(program, new Tensor[] {p, m, view(v, shape, vStrides, 0)}, hy));
+    assertTrue(g.fused(program, new Tensor[] {g.fromHost(p), g.fromHost(m), view(g.fromHost(v), shape, vStrides, 0)}, gy));
+    assertClose(hy, g.toHost(gy), 1e-5, "fused adam-like update");
+  }
+
+  @Test
   void logSoftmaxMatchesTheCpu() {
     CudaBackend g = gpu();
     Tensor x = hostRandom(DType.FLOAT32, 27, -20, 20, 37, 1000);

@@ -3,6 +3,9 @@ package dev.quiver.runtime.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.ElementwiseProgram;
+import dev.quiver.runtime.backend.UnaryOp;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -142,6 +145,49 @@ class CudaKernelSourcesPtxTest {
       }
       assertEquals(want, actual, "parameter sizes of kernel " + mk[1] + " in " + mk[0] + ".cu");
     }
+  }
+
+  /** out = in0 - c0 * in1 / (sqrt(in2) + c1): the shape of Adam's update. */
+  static ElementwiseProgram adamLikeProgram() {
+    int reg0 = ElementwiseProgram.operand(ElementwiseProgram.REG, 0);
+    int reg1 = ElementwiseProgram.operand(ElementwiseProgram.REG, 1);
+    int in0 = ElementwiseProgram.operand(ElementwiseProgram.INPUT, 0);
+    int in1 = ElementwiseProgram.operand(ElementwiseProgram.INPUT, 1);
+    int in2 = ElementwiseProgram.operand(ElementwiseProgram.INPUT, 2);
+    int c0 = ElementwiseProgram.operand(ElementwiseProgram.CONST, 0);
+    int c1 = ElementwiseProgram.operand(ElementwiseProgram.CONST, 1);
+    int out = ElementwiseProgram.operand(ElementwiseProgram.OUT, 0);
+    byte u = ElementwiseProgram.UNARY;
+    byte b = ElementwiseProgram.BINARY;
+    return new ElementwiseProgram(
+        new byte[] {u, b, b, b, b},
+        new byte[] {(byte) UnaryOp.SQRT.ordinal(), (byte) BinaryOp.ADD.ordinal(), (byte) BinaryOp.MUL.ordinal(),
+            (byte) BinaryOp.DIV.ordinal(), (byte) BinaryOp.SUB.ordinal()},
+        new int[] {reg0, reg0, reg1, reg1, out},
+        new int[] {in2, reg0, in1, reg1, in0},
+        new int[] {0, c1, c0, reg0, reg1},
+        new float[] {0.001f, 1e-8f}, 2, 3);
+  }
+
+  @Test
+  void generatedFusedKernelCompilesWithTheParametersTheBackendPasses() throws Exception {
+    Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH: generated kernels cannot be checked without it");
+    ElementwiseProgram p = adamLikeProgram();
+    Path src = tmp.resolve("fused.cu");
+    Files.writeString(src, KernelSources.withPrelude("fused", FusedSource.source(p)), StandardCharsets.UTF_8);
+    Path ptx = tmp.resolve("fused.ptx");
+    List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-ptx"));
+    cmd.addAll(KernelSources.options(80));
+    cmd.addAll(List.of("-o", ptx.toString(), src.toString()));
+    Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String log = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(proc.waitFor(300, TimeUnit.SECONDS));
+    assertEquals(0, proc.exitValue(), "nvcc -ptx failed for the generated kernel:\n" + FusedSource.source(p) + "\n" + log);
+    // in0..in2, out, Layout<4>, n, the constants struct (two floats).
+    assertEquals(List.of(8L, 8L, 8L, 8L, StridedLayout.byteSize(4), 8L, 8L),
+        parameterSizes(Files.readString(ptx), FusedSource.KERNEL));
+    assertEquals(FusedSource.key(p), FusedSource.key(new ElementwiseProgram(p.kind(), p.op(), p.dst(), p.a(), p.b(),
+        new float[] {0.5f, 2f}, p.registers(), p.inputs())), "constants' values are not part of the cache key");
   }
 
   private static final Pattern PARAM = Pattern.compile(
