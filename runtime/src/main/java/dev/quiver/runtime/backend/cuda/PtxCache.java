@@ -27,9 +27,14 @@ final class PtxCache {
   private final Map<String, String> memory = new ConcurrentHashMap<>();
 
   PtxCache(Nvrtc nvrtc) {
+    this(nvrtc, cacheFolder());
+  }
+
+  /** With the disk cache in {@code folder} (tests use a temporary one). */
+  PtxCache(Nvrtc nvrtc, Path folder) {
     this.nvrtc = nvrtc;
     this.nvrtcVersion = nvrtc.version();
-    this.folder = cacheFolder();
+    this.folder = folder;
   }
 
   static Path cacheFolder() {
