@@ -102,6 +102,35 @@ public final class CudaBackend implements Backend {
 
   // ---------------------------------------------------------------- operands
 
+  // Kernel and op names per dtype, built once: building them per call was an allocation on every op.
+  private static final String[] FILL = names("fill_");
+  private static final String[] UNARY = names("unary_");
+  private static final String[] BINARY = names("binary_");
+  private static final String[][] COPY = pairNames("copy_");
+  private static final String[][] WHERE = pairNames("where_");
+  private static final String[] UNARY_NAMES = lower(UnaryOp.values());
+  private static final String[] BINARY_NAMES = lower(BinaryOp.values());
+
+  private static String[] names(String prefix) {
+    String[] n = new String[DType.values().length];
+    for (DType t : DType.values()) {
+      n[t.ordinal()] = prefix + suffix(t);
+    }
+    return n;
+  }
+
+  private static String[][] pairNames(String prefix) {
+    String[][] n = new String[DType.values().length][];
+    for (DType t : DType.values()) {
+      n[t.ordinal()] = names(prefix + suffix(t) + "_");
+    }
+    return n;
+  }
+
+  private static String[] lower(Enum<?>[] ops) {
+    return Arrays.stream(ops).map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+  }
+
   private static String suffix(DType t) {
     return switch (t) {
       case FLOAT32 -> "f32";
@@ -157,7 +186,7 @@ public final class CudaBackend implements Backend {
     }
     long y = ptr("fill", "out", out);
     StridedLayout l = StridedLayout.of("fill", out.shape(), out.strides());
-    launch("elementwise", "fill_" + suffix(out.dtype()), n, KernelArgs.begin().ptr(y).layout(l).i64(n).f64(value));
+    launch("elementwise", FILL[out.dtype().ordinal()], n, KernelArgs.begin().ptr(y).layout(l).i64(n).f64(value));
   }
 
   @Override
@@ -176,7 +205,7 @@ public final class CudaBackend implements Backend {
       }
       return;
     }
-    launch("elementwise", "copy_" + suffix(src.dtype()) + "_" + suffix(out.dtype()), n,
+    launch("elementwise", COPY[src.dtype().ordinal()][out.dtype().ordinal()], n,
         KernelArgs.begin().ptr(x).ptr(y).layout(l).i64(n));
   }
 
@@ -193,16 +222,17 @@ public final class CudaBackend implements Backend {
     if (n == 0) {
       return;
     }
-    long xp = ptr(op.name().toLowerCase(), "operand", x);
-    long yp = ptr(op.name().toLowerCase(), "out", out);
-    StridedLayout l = StridedLayout.of(op.name(), out.shape(), x.strides(), out.strides());
-    launch("elementwise", "unary_" + suffix(out.dtype()), n,
+    String name = UNARY_NAMES[op.ordinal()];
+    long xp = ptr(name, "operand", x);
+    long yp = ptr(name, "out", out);
+    StridedLayout l = StridedLayout.of(name, out.shape(), x.strides(), out.strides());
+    launch("elementwise", UNARY[out.dtype().ordinal()], n,
         KernelArgs.begin().i32(op.ordinal()).ptr(xp).ptr(yp).layout(l).i64(n));
   }
 
   @Override
   public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-    String name = op.name().toLowerCase();
+    String name = BINARY_NAMES[op.ordinal()];
     if (a.dtype() != out.dtype() || b.dtype() != out.dtype()) {
       throw new IllegalArgumentException(name + ": operand types " + a.dtype() + " and " + b.dtype() + " with out "
           + out.dtype() + "; the CUDA backend computes binary ops in one type");
@@ -215,7 +245,7 @@ public final class CudaBackend implements Backend {
     long bp = ptr(name, "second operand", b);
     long yp = ptr(name, "out", out);
     StridedLayout l = StridedLayout.of(name, out.shape(), a.strides(), b.strides(), out.strides());
-    launch("elementwise", "binary_" + suffix(out.dtype()), n,
+    launch("elementwise", BINARY[out.dtype().ordinal()], n,
         KernelArgs.begin().i32(op.ordinal()).ptr(ap).ptr(bp).ptr(yp).layout(l).i64(n));
   }
 
@@ -234,7 +264,7 @@ public final class CudaBackend implements Backend {
     long bp = ptr("where", "second operand", b);
     long yp = ptr("where", "out", out);
     StridedLayout l = StridedLayout.of("where", out.shape(), cond.strides(), a.strides(), b.strides(), out.strides());
-    launch("elementwise", "where_" + suffix(cond.dtype()) + "_" + suffix(out.dtype()), n,
+    launch("elementwise", WHERE[cond.dtype().ordinal()][out.dtype().ordinal()], n,
         KernelArgs.begin().ptr(cp).ptr(ap).ptr(bp).ptr(yp).layout(l).i64(n));
   }
 

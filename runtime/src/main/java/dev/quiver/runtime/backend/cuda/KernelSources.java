@@ -25,6 +25,17 @@ public final class KernelSources {
     return withPrelude(module, resource(module + ".cu"));
   }
 
+  /** The shared definitions alone. */
+  public static String prelude() {
+    return resource("prelude.cu");
+  }
+
+  /** A module's own source, without the prelude. */
+  public static String body(String module) {
+    source(module); // checks the name
+    return resource(module + ".cu");
+  }
+
   /** {@code body} (a module or generated code) after the shared definitions of prelude.cu. */
   public static String withPrelude(String name, String body) {
     return resource("prelude.cu") + "\n// ---- " + name + ".cu\n" + body;

@@ -29,7 +29,7 @@ __device__ __forceinline__ void unary_body(int op, const T* x, T* y, const Layou
   QV_FOR_EACH(n, {
     i64 off[2];
     locate<I, 2>(i, L, off);
-    y[off[1]] = (T) qv_unary<C>(op, (C) x[off[0]]);
+    y[off[1]] = qv_convert<T, C>(qv_unary<C>(op, (C) x[off[0]]));
   })
 }
 
@@ -39,7 +39,7 @@ __device__ __forceinline__ void binary_body(int op, const T* a, const T* b, T* y
   QV_FOR_EACH(n, {
     i64 off[3];
     locate<I, 3>(i, L, off);
-    y[off[2]] = (T) qv_binary<C>(op, (C) a[off[0]], (C) b[off[1]]);
+    y[off[2]] = qv_convert<T, C>(qv_binary<C>(op, (C) a[off[0]], (C) b[off[1]]));
   })
 }
 

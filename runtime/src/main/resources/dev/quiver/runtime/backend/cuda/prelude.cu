@@ -150,10 +150,19 @@ __device__ __forceinline__ A qv_identity(int op) {
   return (A) (op == 1 ? -inf : inf);
 }
 
-// Conversions between element types, through double where one side is an integer (see Compute).
+// Conversions between element types. To int32 as Java's (int) cast does: truncate, saturate at
+// the int range, NaN gives 0. Spelled out rather than left to the conversion instruction, because
+// out-of-range float-to-int is undefined in C++ and the tests also run these kernels on a CPU.
+__device__ __forceinline__ int qv_to_int(double x) {
+  if (x != x) return 0;
+  if (x >= 2147483647.0) return 2147483647;
+  if (x <= -2147483648.0) return (int) (-2147483647 - 1);
+  return (int) x;
+}
 template <typename To, typename From>
 __device__ __forceinline__ To qv_convert(From x) { return (To) x; }
-template <> __device__ __forceinline__ int qv_convert<int, float>(float x) { return (int) (double) x; }
+template <> __device__ __forceinline__ int qv_convert<int, float>(float x) { return qv_to_int((double) x); }
+template <> __device__ __forceinline__ int qv_convert<int, double>(double x) { return qv_to_int(x); }
 
 // Block-wide combine of one value per thread (blockDim.x a multiple of 32, at most 1024); the
 // result is valid in thread 0.

@@ -55,27 +55,11 @@ class FakeCudaTest {
 
   @BeforeAll
   static void buildFake() throws Exception {
-    Path header = Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "include", "cuda.h");
-    Path cc = Path.of("/usr/bin/cc");
-    Assumptions.assumeTrue(Files.isExecutable(cc), "no C compiler (/usr/bin/cc) to build the stand-in CUDA library");
-    Assumptions.assumeTrue(Files.isRegularFile(header), "no " + header + " to build the stand-in CUDA library against");
-    Path src = tmp.resolve("fake_cuda.c");
-    try (InputStream in = FakeCudaTest.class.getResourceAsStream("fake_cuda.c")) {
-      Files.write(src, in.readAllBytes());
-    }
-    Path lib = tmp.resolve("libfakecuda.so");
-    Process p = new ProcessBuilder(cc.toString(), "-shared", "-fPIC", "-O1", "-Wall", "-Werror",
-        "-I" + header.getParent(), "-o", lib.toString(), src.toString()).redirectErrorStream(true).start();
-    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), "building the stand-in library failed:\n" + log);
-    fake = SymbolLookup.libraryLookup(lib, Arena.global());
-    var loaded = new LibraryFinder.Loaded(fake, lib.toString());
-    Driver driver = new Driver(loaded);
-    assertEquals(0, driver.init());
-    nvrtc = new Nvrtc(loaded);
-    ptx = new PtxCache(nvrtc, tmp.resolve("ptx-cache"));
-    g = new CudaBackend(new CudaDevice(0, driver, new Cublas(loaded), ptx));
+    FakeCuda f = FakeCuda.build(tmp, false);
+    fake = f.lookup();
+    nvrtc = f.nvrtc();
+    ptx = f.ptx();
+    g = f.backend();
   }
 
   private static long call(String name) {

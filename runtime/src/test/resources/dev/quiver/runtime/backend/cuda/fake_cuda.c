@@ -6,11 +6,23 @@
  * and exported name (cuMemAlloc -> cuMemAlloc_v2 ...) the bindings call. "Device memory" is host
  * memory from malloc, copies are memcpy, kernels are recorded but not run. The cuBLAS GEMMs are
  * real (naive, column-major), so the row-major trick and the transpose modes are checked for real.
+ *
+ * Compiled as C++ with QV_EMULATE defined (see emulate_cuda.h), kernels are not just recorded but
+ * run on the CPU: cuModuleGetFunction finds them by name and cuLaunchKernel executes the grid.
  */
 #include <cuda.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifdef QV_EMULATE
+void* qv_emu_find(const char* name);
+int qv_emu_launch(void* f, unsigned grid, unsigned block, void** params);
+#endif
 
 /* ---------------------------------------------------------------- test controls */
 
@@ -75,7 +87,7 @@ CUresult cuMemAlloc(CUdeviceptr* p, size_t n) {
   if (device_used + n > device_limit) return CUDA_ERROR_OUT_OF_MEMORY;
   void* m = malloc(n);
   if (!m) return CUDA_ERROR_OUT_OF_MEMORY;
-  Block* b = malloc(sizeof(Block));
+  Block* b = (Block*) malloc(sizeof(Block));
   b->p = m; b->n = n; b->next = blocks; blocks = b;
   device_used += n;
   alloc_calls++;
@@ -114,7 +126,15 @@ CUresult cuModuleLoadData(CUmodule* m, const void* image) {
   *m = (CUmodule) (uintptr_t) 0x9000;
   return strstr((const char*) image, "fake ptx") ? CUDA_SUCCESS : CUDA_ERROR_INVALID_IMAGE;
 }
-CUresult cuModuleGetFunction(CUfunction* f, CUmodule m, const char* name) { *f = (CUfunction) (uintptr_t) 0x9100; return CUDA_SUCCESS; }
+CUresult cuModuleGetFunction(CUfunction* f, CUmodule m, const char* name) {
+#ifdef QV_EMULATE
+  *f = (CUfunction) qv_emu_find(name);
+  return *f ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
+#else
+  *f = (CUfunction) (uintptr_t) 0x9100;
+  return CUDA_SUCCESS;
+#endif
+}
 CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
                         unsigned int by, unsigned int bz, unsigned int shared, CUstream s, void** params, void** extra) {
   launches++;
@@ -123,6 +143,9 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned
   for (int i = 0; i < 16; i++) last_params[i] = 0;
   /* The first 8 bytes of each argument (the backend never passes more than 16 before a layout ends a list). */
   for (int i = 0; i < 8 && params[i]; i++) memcpy(&last_params[i], params[i], 8);
+#ifdef QV_EMULATE
+  if (gx > 0 && bx > 0 && bx <= 1024) return (CUresult) qv_emu_launch((void*) f, gx, bx, params);
+#endif
   return gx > 0 && bx > 0 && bx <= 1024 && gy == 1 && gz == 1 && by == 1 && bz == 1 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 CUresult cuEventCreate(CUevent* e, unsigned int flags) { *e = (CUevent) (uintptr_t) 0x7000; return CUDA_SUCCESS; }
@@ -203,7 +226,7 @@ nvrtcResult nvrtcGetNumSupportedArchs(int* n) { *n = 3; return 0; }
 nvrtcResult nvrtcGetSupportedArchs(int* a) { a[0] = 75; a[1] = 80; a[2] = 90; return 0; }
 nvrtcResult nvrtcCreateProgram(nvrtcProgram* p, const char* src, const char* name, int nh, const char* const* h,
                                const char* const* inc) {
-  Program* q = malloc(sizeof(Program));
+  Program* q = (Program*) malloc(sizeof(Program));
   q->src = strdup(src);
   q->ok = 0;
   *p = q;
@@ -224,3 +247,7 @@ nvrtcResult nvrtcGetProgramLog(nvrtcProgram p, char* log) { strcpy(log, "fake.cu
 nvrtcResult nvrtcGetPTXSize(nvrtcProgram p, size_t* n) { *n = strlen("// fake ptx\n") + 1; return p->ok ? 0 : 6; }
 nvrtcResult nvrtcGetPTX(nvrtcProgram p, char* ptx) { strcpy(ptx, "// fake ptx\n"); return p->ok ? 0 : 6; }
 nvrtcResult nvrtcDestroyProgram(nvrtcProgram* p) { free((*p)->src); free(*p); *p = 0; return 0; }
+
+#ifdef __cplusplus
+}
+#endif
