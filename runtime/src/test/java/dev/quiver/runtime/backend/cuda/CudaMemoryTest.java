@@ -16,6 +16,16 @@ import org.junit.jupiter.api.Test;
 
 /** Device memory is freed like host memory, and running out of it is an exception, not a crash. */
 class CudaMemoryTest {
+  /** The backend under test: the real GPU here; the CPU emulation in {@link EmulatedCudaMemoryTest}. */
+  protected CudaBackend backend() {
+    return gpu();
+  }
+
+  /** Training-like steps per loop: the 10 000 on a GPU. */
+  protected int steps() {
+    return 10_000;
+  }
+
   private static Tensor out(CudaBackend g, MemoryScope owner, long... shape) {
     long n = CudaTestSupport.numel(shape);
     return new Tensor(g.allocate(n * 4, owner), DType.FLOAT32, shape, CudaTestSupport.contiguous(shape), 0);
@@ -35,7 +45,7 @@ class CudaMemoryTest {
 
   @Test
   void tenThousandScopedStepsDoNotGrow() {
-    CudaBackend g = gpu();
+    CudaBackend g = backend();
     Tensor x = g.fromHost(hostRandom(DType.FLOAT32, 1, -1, 1, 64, 128));
     Tensor w = g.fromHost(hostRandom(DType.FLOAT32, 2, -1, 1, 128, 32));
     for (int i = 0; i < 10; i++) {
@@ -45,23 +55,23 @@ class CudaMemoryTest {
     }
     long baseline = g.bytesInUse();
     long cachedBaseline = g.bytesCached();
-    for (int i = 0; i < 10_000; i++) {
+    for (int i = 0; i < steps(); i++) {
       try (MemoryScope scope = MemoryScope.open()) {
         step(g, x, w, scope);
       }
     }
     g.synchronize();
-    assertEquals(baseline, g.bytesInUse(), "bytes in use after 10 000 scoped steps");
+    assertEquals(baseline, g.bytesInUse(), "bytes in use after " + steps() + " scoped steps");
     assertEquals(cachedBaseline, g.bytesCached(), "the cache reuses the same blocks every step");
   }
 
   @Test
   void unreachableDeviceTensorsAreReclaimed() {
-    CudaBackend g = gpu();
+    CudaBackend g = backend();
     Tensor x = g.fromHost(hostRandom(DType.FLOAT32, 3, -1, 1, 64, 128));
     Tensor w = g.fromHost(hostRandom(DType.FLOAT32, 4, -1, 1, 128, 32));
     long baseline = g.collect();
-    for (int i = 0; i < 10_000; i++) {
+    for (int i = 0; i < steps(); i++) {
       step(g, x, w, null); // garbage-collected outputs, as in a notebook
     }
     g.synchronize();
@@ -70,7 +80,7 @@ class CudaMemoryTest {
 
   @Test
   void outOfMemoryIsAClearException() {
-    CudaBackend g = gpu();
+    CudaBackend g = backend();
     long huge = 1L << 50; // a petabyte: no GPU has it
     CudaOutOfMemoryException e = assertThrows(CudaOutOfMemoryException.class, () -> g.allocate(huge, null));
     assertTrue(e.getMessage().contains("out of memory") && e.getMessage().contains(Long.toString(huge))
@@ -82,7 +92,7 @@ class CudaMemoryTest {
 
   @Test
   void closedScopeReleasesDeviceStorageAndUseAfterwardsFailsClearly() {
-    CudaBackend g = gpu();
+    CudaBackend g = backend();
     long before = g.bytesInUse();
     Tensor kept;
     try (MemoryScope scope = MemoryScope.open()) {
