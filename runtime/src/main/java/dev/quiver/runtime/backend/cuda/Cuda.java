@@ -8,6 +8,7 @@ import dev.quiver.runtime.backend.cuda.ffi.LibraryFinder;
 import dev.quiver.runtime.backend.cuda.ffi.Nvrtc;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Entry point of the CUDA backend: finds the driver, cuBLAS and NVRTC at run time through
@@ -52,7 +53,20 @@ public final class Cuda {
     if ("0".equals(System.getenv("QUIVER_CUDA")) || "false".equals(System.getProperty("quiver.cuda"))) {
       return Probe.unavailable("CUDA is switched off (QUIVER_CUDA=0 or -Dquiver.cuda=false)");
     }
-    LibraryFinder.Result driverLib = LibraryFinder.load(List.of("libcuda.so.1", "libcuda.so"));
+    Probe p = probeWith(() -> LibraryFinder.load(List.of("libcuda.so.1", "libcuda.so")),
+        () -> LibraryFinder.load(Cublas.SONAMES), () -> LibraryFinder.load(Nvrtc.SONAMES));
+    return p;
+  }
+
+  /** Why CUDA cannot be used with these libraries, or null when it can: the probe, testable with stand-ins. */
+  static String reasonWith(Supplier<LibraryFinder.Result> driver, Supplier<LibraryFinder.Result> cublas,
+                           Supplier<LibraryFinder.Result> nvrtc) {
+    return probeWith(driver, cublas, nvrtc).reason();
+  }
+
+  private static Probe probeWith(Supplier<LibraryFinder.Result> driverFinder, Supplier<LibraryFinder.Result> cublasFinder,
+                                 Supplier<LibraryFinder.Result> nvrtcFinder) {
+    LibraryFinder.Result driverLib = driverFinder.get();
     if (driverLib.loaded().isEmpty()) {
       return Probe.unavailable("no NVIDIA driver: " + driverLib.reason());
     }
@@ -71,11 +85,11 @@ public final class Cuda {
       return Probe.unavailable("the NVIDIA driver (" + driverLib.loaded().get().where() + ") reports no CUDA device"
           + (count[0] != 0 ? ": " + driver.errorName(count[0]) : ""));
     }
-    LibraryFinder.Result cublasLib = LibraryFinder.load(Cublas.SONAMES);
+    LibraryFinder.Result cublasLib = cublasFinder.get();
     if (cublasLib.loaded().isEmpty()) {
       return Probe.unavailable("cuBLAS not found: " + cublasLib.reason());
     }
-    LibraryFinder.Result nvrtcLib = LibraryFinder.load(Nvrtc.SONAMES);
+    LibraryFinder.Result nvrtcLib = nvrtcFinder.get();
     if (nvrtcLib.loaded().isEmpty()) {
       return Probe.unavailable("NVRTC not found: " + nvrtcLib.reason());
     }

@@ -83,12 +83,44 @@ class FakeCudaTest {
   }
 
   private static void setSyncError(int code) {
+    set("fake_set_sync_error", code);
+  }
+
+  private static void set(String function, int value) {
     try {
-      MethodHandle h = Linker.nativeLinker().downcallHandle(fake.find("fake_set_sync_error").orElseThrow(),
+      MethodHandle h = Linker.nativeLinker().downcallHandle(fake.find(function).orElseThrow(),
           FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
-      h.invokeExact(code);
+      h.invokeExact(value);
     } catch (Throwable t) {
       throw new AssertionError(t);
+    }
+  }
+
+  @Test
+  void probeGivesAReasonForEachWayCudaCanBeMissing() {
+    var lib = LibraryFinder.Result.found(new LibraryFinder.Loaded(fake, "/opt/fake/libcuda.so.1"));
+    var missing = LibraryFinder.Result.missing("libx.so.12 not found by the dynamic loader nor in 0 folders");
+    try {
+      assertEquals(null, Cuda.reasonWith(() -> lib, () -> lib, () -> lib), "everything there: usable");
+
+      set("fake_set_init_result", 34);
+      assertEquals("/opt/fake/libcuda.so.1 is the CUDA toolkit's stub library, not a driver: install the NVIDIA driver",
+          Cuda.reasonWith(() -> lib, () -> lib, () -> lib));
+      set("fake_set_init_result", 100);
+      assertEquals("cuInit failed with CUDA_ERROR_NO_DEVICE (100) using /opt/fake/libcuda.so.1: no usable NVIDIA GPU "
+          + "or driver", Cuda.reasonWith(() -> lib, () -> lib, () -> lib));
+      set("fake_set_init_result", 0);
+
+      set("fake_set_device_count", 0);
+      assertTrue(Cuda.reasonWith(() -> lib, () -> lib, () -> lib).contains("reports no CUDA device"));
+      set("fake_set_device_count", 1);
+
+      assertEquals("no NVIDIA driver: " + missing.reason(), Cuda.reasonWith(() -> missing, () -> lib, () -> lib));
+      assertEquals("cuBLAS not found: " + missing.reason(), Cuda.reasonWith(() -> lib, () -> missing, () -> lib));
+      assertEquals("NVRTC not found: " + missing.reason(), Cuda.reasonWith(() -> lib, () -> lib, () -> missing));
+    } finally {
+      set("fake_set_init_result", 0);
+      set("fake_set_device_count", 1);
     }
   }
 

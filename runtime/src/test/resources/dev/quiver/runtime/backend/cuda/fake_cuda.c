@@ -30,6 +30,8 @@ static size_t device_limit = 64u << 20;
 static size_t device_used = 0;
 static long alloc_calls = 0, free_calls = 0, launches = 0;
 static int sync_error = 0;
+static int init_result = 0;
+static int device_count = 1;
 static long long last_params[16];
 static unsigned last_grid = 0, last_block = 0;
 
@@ -41,13 +43,15 @@ long fake_free_calls(void) { return free_calls; }
 long fake_launches(void) { return launches; }
 long long fake_device_used(void) { return (long long) device_used; }
 void fake_set_sync_error(int e) { sync_error = e; }
+void fake_set_init_result(int e) { init_result = e; }
+void fake_set_device_count(int n) { device_count = n; }
 long long fake_last_param(int i) { return last_params[i]; }
 unsigned fake_last_grid(void) { return last_grid; }
 unsigned fake_last_block(void) { return last_block; }
 
 /* ---------------------------------------------------------------- driver */
 
-CUresult cuInit(unsigned int flags) { return flags == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE; }
+CUresult cuInit(unsigned int flags) { return flags == 0 ? (CUresult) init_result : CUDA_ERROR_INVALID_VALUE; }
 CUresult cuDriverGetVersion(int* v) { *v = 13000; return CUDA_SUCCESS; }
 
 CUresult cuGetErrorName(CUresult e, const char** s) {
@@ -56,6 +60,8 @@ CUresult cuGetErrorName(CUresult e, const char** s) {
     case CUDA_ERROR_OUT_OF_MEMORY: *s = "CUDA_ERROR_OUT_OF_MEMORY"; return CUDA_SUCCESS;
     case CUDA_ERROR_ILLEGAL_ADDRESS: *s = "CUDA_ERROR_ILLEGAL_ADDRESS"; return CUDA_SUCCESS;
     case CUDA_ERROR_INVALID_VALUE: *s = "CUDA_ERROR_INVALID_VALUE"; return CUDA_SUCCESS;
+    case CUDA_ERROR_NO_DEVICE: *s = "CUDA_ERROR_NO_DEVICE"; return CUDA_SUCCESS;
+    case CUDA_ERROR_STUB_LIBRARY: *s = "CUDA_ERROR_STUB_LIBRARY"; return CUDA_SUCCESS;
     default: *s = 0; return CUDA_ERROR_INVALID_VALUE;
   }
 }
@@ -64,7 +70,7 @@ CUresult cuGetErrorString(CUresult e, const char** s) {
   return CUDA_SUCCESS;
 }
 
-CUresult cuDeviceGetCount(int* n) { *n = 1; return CUDA_SUCCESS; }
+CUresult cuDeviceGetCount(int* n) { *n = device_count; return CUDA_SUCCESS; }
 CUresult cuDeviceGet(CUdevice* d, int ordinal) { if (ordinal != 0) return CUDA_ERROR_INVALID_DEVICE; *d = 0; return CUDA_SUCCESS; }
 CUresult cuDeviceGetName(char* name, int len, CUdevice d) { strncpy(name, "Fake GPU", len); return CUDA_SUCCESS; }
 CUresult cuDeviceGetAttribute(int* v, CUdevice_attribute a, CUdevice d) {

@@ -30,11 +30,11 @@ public final class LibraryFinder {
 
   /** The outcome of a search: the library, or a short reason naming what was looked for and where. */
   public record Result(Optional<Loaded> loaded, String reason) {
-    static Result found(Loaded l) {
+    public static Result found(Loaded l) {
       return new Result(Optional.of(l), "");
     }
 
-    static Result missing(String reason) {
+    public static Result missing(String reason) {
       return new Result(Optional.empty(), reason);
     }
   }
