@@ -39,6 +39,10 @@ record FakeCuda(SymbolLookup lookup, CudaBackend backend, Nvrtc nvrtc, PtxCache 
       for (String module : KernelSources.MODULES) {
         s.append(KernelSources.body(module)).append('\n');
       }
+      // The fused program of the tests, generated as the backend generates it; the emulated NVRTC
+      // cannot compile at run time, so its host version is built in here under the same name.
+      s.append(FusedSource.source(CudaKernelSourcesPtxTest.adamLikeProgram()));
+      s.append("#define QV_EXTRA_KERNELS QV_K(" + FusedSource.KERNEL + ", false)\n");
       s.append(testResource("emulate_registry.inc"));
       src = dir.resolve("emulated_cuda.cpp");
       Files.writeString(src, s, StandardCharsets.UTF_8);
