@@ -53,9 +53,8 @@ public final class Cuda {
     if ("0".equals(System.getenv("QUIVER_CUDA")) || "false".equals(System.getProperty("quiver.cuda"))) {
       return Probe.unavailable("CUDA is switched off (QUIVER_CUDA=0 or -Dquiver.cuda=false)");
     }
-    Probe p = probeWith(() -> LibraryFinder.load(List.of("libcuda.so.1", "libcuda.so")),
+    return probeWith(() -> LibraryFinder.load(List.of("libcuda.so.1", "libcuda.so")),
         () -> LibraryFinder.load(Cublas.SONAMES), () -> LibraryFinder.load(Nvrtc.SONAMES));
-    return p;
   }
 
   /** Why CUDA cannot be used with these libraries, or null when it can: the probe, testable with stand-ins. */

@@ -69,7 +69,7 @@ record StridedLayout(long[] size, long[][] strides) {
     }
     if (r == 0) {
       // A single element (or a rank-0 tensor): rank 1 of size 1.
-      long[][] one = new long[k][] ;
+      long[][] one = new long[k][];
       for (int j = 0; j < k; j++) {
         one[j] = new long[] {1};
       }

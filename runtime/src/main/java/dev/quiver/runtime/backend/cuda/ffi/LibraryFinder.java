@@ -82,7 +82,7 @@ public final class LibraryFinder {
     for (String name : sonames) {
       for (Path folder : folders) {
         Path p = folder.resolve(name);
-        if (Files.isRegularFile(p) || Files.isSymbolicLink(p) && Files.exists(p)) {
+        if (Files.isRegularFile(p)) { // follows symbolic links; a dangling one is skipped
           return Optional.of(p);
         }
       }
