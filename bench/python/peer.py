@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """The peer side of `quiver bench NAME --vs PEER`: the same work as Quiver's benchmark, in numpy or torch.
 
-Usage: peer.py BENCH SIZE PEER     (BENCH: matmul | smallop | elementwise | iris-train | mlp-train;
-                                   PEER: numpy | torch; the training benchmarks need torch)
+Usage: peer.py BENCH SIZE PEER [DEVICE]
+       (BENCH: matmul | smallop | elementwise | iris-train | mlp-train; PEER: numpy | torch; the training
+        benchmarks need torch; DEVICE: cpu (default) or cuda[:N], torch only, for matmul and mlp-train)
 Prints one JSON object on stdout. Threads are limited to QUIVER_PEER_THREADS (default 2) so the
 comparison is like for like. A missing peer prints {"error": ..., "install": ...} and exits 3.
 """
@@ -49,6 +50,7 @@ def timed(fn, inner, repeats, warmup_s=1.0):
 
 def main():
     bench, size, peer = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    device = sys.argv[4] if len(sys.argv) > 4 else "cpu"
     try:
         import numpy as np
     except ImportError as e:
@@ -63,6 +65,20 @@ def main():
         print(json.dumps({"error": f"unknown peer {peer}; use numpy or torch"}))
         sys.exit(2)
 
+    on_gpu = device.startswith("cuda")
+    if on_gpu:
+        if peer != "torch" or bench not in ("matmul", "mlp-train"):
+            print(json.dumps({"error": f"--device {device} is compared with torch, for matmul and mlp-train only"}))
+            sys.exit(2)
+        if not torch.cuda.is_available():
+            print(json.dumps({"error": f"torch {torch.__version__} sees no CUDA device (torch.cuda.is_available() is "
+                                       "False): install a CUDA build of torch to compare on the GPU",
+                              "install": "pip install torch (a CUDA wheel) for /usr/bin/python3"}))
+            sys.exit(3)
+        # True float32 on both sides: Quiver's cuBLAS calls use the default math mode, without TF32.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+
     rng = np.random.default_rng(42)
 
     def arr(n, m=None):
@@ -72,7 +88,19 @@ def main():
 
     out = {"bench": bench, "peer": peer, "threads": int(THREADS), "size": size,
            "version": (torch.__version__ if peer == "torch" else np.__version__)}
-    if bench == "matmul":
+    if on_gpu:
+        out["device"] = device + " " + torch.cuda.get_device_name(torch.device(device))
+    if bench == "matmul" and on_gpu:
+        dev = torch.device(device)
+        a, b = arr(size, size).to(dev), arr(size, size).to(dev)
+
+        def mm():
+            torch.matmul(a, b)
+            torch.cuda.synchronize(dev)  # as Quiver's side waits for each product
+
+        t = timed(mm, max(1, int(2e12 / (2.0 * size ** 3))), 7)
+        out["gflops"] = 2.0 * size ** 3 / t / 1e9
+    elif bench == "matmul":
         a, b = arr(size, size), arr(size, size)
         mm = (lambda: torch.matmul(a, b)) if peer == "torch" else (lambda: a @ b)
         t = timed(mm, max(1, int(2e9 / (2.0 * size ** 3))), 7)
@@ -100,7 +128,7 @@ def main():
         if peer != "torch":
             print(json.dumps({"error": f"{bench} compares training steps with torch; use --vs torch"}))
             sys.exit(2)
-        out.update(train_iris(torch, np, size) if bench == "iris-train" else train_mlp(torch, size))
+        out.update(train_iris(torch, np, size) if bench == "iris-train" else train_mlp(torch, size, device))
     else:
         print(json.dumps({"error": f"unknown benchmark {bench}"}))
         sys.exit(2)
@@ -172,19 +200,21 @@ def train_iris(torch, np, batch):
     return {"us_per_step": t / steps * 1e6, "test_accuracy": acc}
 
 
-def train_mlp(torch, batch):
-    """784-256-128-10, Adam 0.001, synthetic data, 10 steps per call."""
+def train_mlp(torch, batch, device="cpu"):
+    """784-256-128-10, Adam 0.001, synthetic data, 10 steps per call; on `device` (data and model)."""
     nn = torch.nn
+    dev = torch.device(device)
     torch.manual_seed(1)
     rows = batch * 10
-    x = torch.randn(rows, 784)
-    y = torch.randint(0, 10, (rows,))
-    m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    x = torch.randn(rows, 784).to(dev)
+    y = torch.randint(0, 10, (rows,)).to(dev)
+    m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)).to(dev)
     opt = torch.optim.Adam(m.parameters(), lr=0.001)
     loss_fn = nn.CrossEntropyLoss()
 
     def epoch():
-        order = torch.randperm(rows)
+        # loss.item() below waits for the GPU at every step, so the timing covers the work done.
+        order = torch.randperm(rows, device=dev)
         for i in range(0, rows, batch):
             idx = order[i:i + batch]
             opt.zero_grad()

@@ -52,8 +52,18 @@ public final class BenchMain {
       case "mlp-train" -> TrainBench.mlp(o);
       default -> throw new Options.UsageException("unknown benchmark " + o.bench());
     };
+    // A benchmark that ignored --device would be compared with a peer on the GPU: refuse rather
+    // than print a CPU figure next to a GPU one. Benchmarks that run on a device say so in "device".
+    if (o.device().kind() != dev.quiver.runtime.Device.Kind.CPU) {
+      for (Row r : rows) {
+        if (!o.device().toString().equals(String.valueOf(r.get("device")).split(" ")[0])) {
+          throw new Options.UsageException("--device " + o.device() + ": the " + o.bench()
+              + " benchmark does not run on that device in this build");
+        }
+      }
+    }
     if (o.peer() != null) {
-      Map<String, Object> p = Peer.run(o.bench(), o.size(), o.peer());
+      Map<String, Object> p = Peer.run(o.bench(), o.size(), o.peer(), o.device());
       switch (o.bench()) {
         case "matmul" -> MatmulBench.addPeer(rows, o.peer(), p);
         case "smallop" -> SmallOpBench.addPeer(rows, o.peer(), p);

@@ -15,13 +15,13 @@ record Options(String bench, boolean json, String peer, long size, Device device
   static String usage() {
     return """
         usage: BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu|cuda|cuda:N] [--repeats R]
-          matmul       fp32 GFLOP/s of a.matmul(b), square N (default 1024)
+          matmul       fp32 GFLOP/s of a.matmul(b), square N (default 1024; 8192 on cuda)
           smallop      nanoseconds per a.add(b) of two float32 tensors of N elements (default 1000)
           elementwise  GB/s of relu(a*b+c) on N floats (default 16M) vs a plain copy
           iris-train   microseconds per training step of the Iris 4-10-8-3 classifier (batch 16, Adam), test accuracy
           mlp-train    milliseconds per training step of a 784-256-128-10 MLP (batch N, default 128, Adam)
           --json       one JSON object per line instead of a table
-          --device D   where Quiver's tensors live for matmul, iris-train and mlp-train (default cpu)
+          --device D   where Quiver's tensors live for matmul, iris-train and mlp-train (default cpu); the torch peer then runs on that GPU too
           --vs PEER    also run the same work in /usr/bin/python3 with numpy or torch (2 threads), print the ratio""";
   }
 
@@ -81,7 +81,7 @@ record Options(String bench, boolean json, String peer, long size, Device device
     }
     if (size < 0) {
       size = switch (bench) {
-        case "matmul" -> 1024;
+        case "matmul" -> device.kind() == Device.Kind.CUDA ? 8192 : 1024;
         case "smallop" -> 1000;
         case "iris-train" -> 16;
         case "mlp-train" -> 128;

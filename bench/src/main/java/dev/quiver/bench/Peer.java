@@ -29,12 +29,18 @@ final class Peer {
   }
 
   static Map<String, Object> run(String bench, long size, String peer) throws IOException, InterruptedException {
+    return run(bench, size, peer, dev.quiver.runtime.Device.CPU);
+  }
+
+  /** As above, with the peer's tensors on {@code device} (torch only for cuda: it runs on the same GPU). */
+  static Map<String, Object> run(String bench, long size, String peer, dev.quiver.runtime.Device device)
+      throws IOException, InterruptedException {
     if (!Files.isExecutable(Path.of(PYTHON))) {
       throw new MissingPeerException(PYTHON + " was not found; install Debian's python and the peer: "
           + "apt-get install -y python3 python3-" + peer);
     }
     Path script = findScript();
-    var pb = new ProcessBuilder(PYTHON, script.toString(), bench, Long.toString(size), peer);
+    var pb = new ProcessBuilder(PYTHON, script.toString(), bench, Long.toString(size), peer, device.toString());
     String t = Integer.toString(THREADS);
     pb.environment().put("QUIVER_PEER_THREADS", t);
     pb.environment().put("OMP_NUM_THREADS", t);

@@ -33,8 +33,13 @@ public final class Backends {
   private static Backend load(Device device) {
     return switch (device.kind()) {
       case CPU -> CPU;
-      // computeIfAbsent: two threads asking at once load the device once.
-      case CUDA -> OTHERS.computeIfAbsent(device, d -> Cuda.backend(d.index()));
+      // Cuda.backend is idempotent and makes each device once; putIfAbsent keeps a backend a test
+      // registered meanwhile. Not computeIfAbsent: the loader may itself touch this map.
+      case CUDA -> {
+        Backend loaded = Cuda.backend(device.index());
+        Backend raced = OTHERS.putIfAbsent(device, loaded);
+        yield raced != null ? raced : loaded;
+      }
     };
   }
 

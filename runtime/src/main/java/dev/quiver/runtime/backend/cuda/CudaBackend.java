@@ -1,0 +1,560 @@
+package dev.quiver.runtime.backend.cuda;
+
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Device;
+import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.Backend;
+import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.ElementwiseProgram;
+import dev.quiver.runtime.backend.ReduceOp;
+import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.memory.HostStorage;
+import dev.quiver.runtime.memory.MemoryScope;
+import dev.quiver.runtime.memory.Storage;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The CUDA backend of one device: tensors in device memory, every primitive op a kernel queued
+ * on the device's stream (or a cuBLAS call for matmul). Ops return as soon as the work is queued;
+ * reading values on the host ({@link #toHost}, {@link #get}) waits for it.
+ *
+ * <p>Kernels receive base pointers with the view's offset already added and a {@link StridedLayout}
+ * of the output's shape with every operand's strides, so strided and broadcast operands need no
+ * copies. Op codes are the enum ordinals; {@link #checkOpCodes} fails loudly at start-up if an enum
+ * was reordered without updating prelude.cu.
+ */
+public final class CudaBackend implements Backend {
+  static final int BLOCK = 256;
+
+  private final CudaDevice dev;
+
+  CudaBackend(CudaDevice dev) {
+    checkOpCodes();
+    this.dev = dev;
+  }
+
+  /** The kernels switch on ordinals; these are the orders prelude.cu was written for. */
+  static void checkOpCodes() {
+    expect(UnaryOp.values(), "NEG EXP LOG SQRT TANH SIGMOID RELU ABS SIN COS SQUARE RECIPROCAL SIGN STEP");
+    expect(BinaryOp.values(), "ADD SUB MUL DIV POW MAX MIN EQ NE LT LE GT GE");
+    expect(ReduceOp.values(), "SUM MAX MIN");
+  }
+
+  private static void expect(Enum<?>[] values, String names) {
+    List<String> actual = Arrays.stream(values).map(Enum::name).toList();
+    if (!actual.equals(List.of(names.split(" ")))) {
+      throw new IllegalStateException("the CUDA kernels (prelude.cu) number the ops " + names + " but the enum now has "
+          + actual + "; update qv_unary/qv_binary/qv_combine in prelude.cu");
+    }
+  }
+
+  /** Bytes of device memory held by tensors on this device (cached blocks excluded). */
+  public long bytesInUse() {
+    return dev.allocator().bytesInUse();
+  }
+
+  /** Bytes of freed blocks kept for reuse. */
+  public long bytesCached() {
+    return dev.allocator().bytesCached();
+  }
+
+  /** Gives cached blocks back to the driver (other processes then see the memory as free). */
+  public void emptyCache() {
+    dev.allocator().emptyCache();
+  }
+
+  /** Waits for every queued op on this device (for timing). */
+  public void synchronize() {
+    dev.makeCurrent();
+    dev.synchronize("synchronize()");
+  }
+
+  /** Frees unreachable tensors and returns {@link #bytesInUse()}, for tests (as Memory.collect does for the host). */
+  public long collect() {
+    long before;
+    int stable = 0;
+    do {
+      before = bytesInUse();
+      CudaStorage.collectGarbage();
+      stable = bytesInUse() == before ? stable + 1 : 0;
+    } while (stable < 3);
+    return bytesInUse();
+  }
+
+  /** "cuda:0 NVIDIA H100 ... (compute capability 9.0, ...)". */
+  public String describe() {
+    return dev.describe();
+  }
+
+  @Override
+  public Device device() {
+    return dev.device();
+  }
+
+  @Override
+  public Storage allocate(long bytes, MemoryScope owner) {
+    return CudaStorage.allocate(dev, bytes, owner);
+  }
+
+  // ---------------------------------------------------------------- operands
+
+  // Kernel and op names per dtype, built once: building them per call was an allocation on every op.
+  private static final String[] FILL = names("fill_");
+  private static final String[] UNARY = names("unary_");
+  private static final String[] BINARY = names("binary_");
+  private static final String[][] COPY = pairNames("copy_");
+  private static final String[][] WHERE = pairNames("where_");
+  private static final String[] UNARY_NAMES = lower(UnaryOp.values());
+  private static final String[] BINARY_NAMES = lower(BinaryOp.values());
+
+  private static String[] names(String prefix) {
+    String[] n = new String[DType.values().length];
+    for (DType t : DType.values()) {
+      n[t.ordinal()] = prefix + suffix(t);
+    }
+    return n;
+  }
+
+  private static String[][] pairNames(String prefix) {
+    String[][] n = new String[DType.values().length][];
+    for (DType t : DType.values()) {
+      n[t.ordinal()] = names(prefix + suffix(t) + "_");
+    }
+    return n;
+  }
+
+  private static String[] lower(Enum<?>[] ops) {
+    return Arrays.stream(ops).map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+  }
+
+  private static String suffix(DType t) {
+    return switch (t) {
+      case FLOAT32 -> "f32";
+      case FLOAT64 -> "f64";
+      case INT32 -> "i32";
+    };
+  }
+
+  /** Device address of element [0, ..., 0] of {@code t}, after checking that it lives on this device. */
+  private long ptr(String op, String role, Tensor t) {
+    if (!(t.storage() instanceof CudaStorage s) || s.cudaDevice() != dev) {
+      throw new IllegalArgumentException(op + ": " + role + " is on " + t.device() + " but the op runs on " + device()
+          + "; move it with to(" + device() + ")");
+    }
+    return s.pointer() + t.offset() * t.dtype().byteSize();
+  }
+
+  /** A contiguous device temporary, released by the caller once its last use is queued. */
+  private Tensor temp(DType dtype, long[] shape) {
+    long n = 1;
+    for (long s : shape) {
+      n *= s;
+    }
+    Storage st = CudaStorage.allocate(dev, n * dtype.byteSize(), null);
+    return new Tensor(st, dtype, shape.clone(), contiguousStrides(shape), 0);
+  }
+
+  private static long[] contiguousStrides(long[] shape) {
+    long[] s = new long[shape.length];
+    long acc = 1;
+    for (int i = shape.length - 1; i >= 0; i--) {
+      s[i] = acc;
+      acc *= shape[i];
+    }
+    return s;
+  }
+
+  private static void release(Tensor t) {
+    t.storage().release();
+  }
+
+  private void launch(String module, String kernel, long n, KernelArgs args) {
+    dev.launch(module, kernel, dev.gridFor(n, BLOCK), BLOCK, args);
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  @Override
+  public void fill(Tensor out, double value) {
+    long n = out.numel();
+    if (n == 0) {
+      return;
+    }
+    long y = ptr("fill", "out", out);
+    StridedLayout l = StridedLayout.of("fill", out.shape(), out.strides());
+    launch("elementwise", FILL[out.dtype().ordinal()], n, KernelArgs.begin().ptr(y).layout(l).i64(n).f64(value));
+  }
+
+  @Override
+  public void copy(Tensor src, Tensor out) {
+    long n = out.numel();
+    if (n == 0) {
+      return;
+    }
+    long x = ptr("copy", "source", src);
+    long y = ptr("copy", "out", out);
+    StridedLayout l = StridedLayout.of("copy", out.shape(), src.strides(), out.strides());
+    if (src.dtype() == out.dtype() && l.isDense()) {
+      if (x != y) {
+        dev.makeCurrent();
+        dev.driver().copyDeviceToDevice(y, x, n * out.dtype().byteSize(), dev.stream());
+      }
+      return;
+    }
+    launch("elementwise", COPY[src.dtype().ordinal()][out.dtype().ordinal()], n,
+        KernelArgs.begin().ptr(x).ptr(y).layout(l).i64(n));
+  }
+
+  @Override
+  public void unary(UnaryOp op, Tensor x, Tensor out) {
+    if (x.dtype() != out.dtype()) {
+      // int32 in, float32 out (exp of integers): convert into out, then compute in place, which
+      // the kernels allow (out may alias an input exactly).
+      copy(x, out);
+      unary(op, out, out);
+      return;
+    }
+    long n = out.numel();
+    if (n == 0) {
+      return;
+    }
+    String name = UNARY_NAMES[op.ordinal()];
+    long xp = ptr(name, "operand", x);
+    long yp = ptr(name, "out", out);
+    StridedLayout l = StridedLayout.of(name, out.shape(), x.strides(), out.strides());
+    launch("elementwise", UNARY[out.dtype().ordinal()], n,
+        KernelArgs.begin().i32(op.ordinal()).ptr(xp).ptr(yp).layout(l).i64(n));
+  }
+
+  @Override
+  public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+    String name = BINARY_NAMES[op.ordinal()];
+    if (a.dtype() != out.dtype() || b.dtype() != out.dtype()) {
+      throw new IllegalArgumentException(name + ": operand types " + a.dtype() + " and " + b.dtype() + " with out "
+          + out.dtype() + "; the CUDA backend computes binary ops in one type");
+    }
+    long n = out.numel();
+    if (n == 0) {
+      return;
+    }
+    long ap = ptr(name, "first operand", a);
+    long bp = ptr(name, "second operand", b);
+    long yp = ptr(name, "out", out);
+    StridedLayout l = StridedLayout.of(name, out.shape(), a.strides(), b.strides(), out.strides());
+    launch("elementwise", BINARY[out.dtype().ordinal()], n,
+        KernelArgs.begin().i32(op.ordinal()).ptr(ap).ptr(bp).ptr(yp).layout(l).i64(n));
+  }
+
+  @Override
+  public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+    if (a.dtype() != out.dtype() || b.dtype() != out.dtype()) {
+      throw new IllegalArgumentException("where: operand types " + a.dtype() + " and " + b.dtype() + " with out "
+          + out.dtype() + "; the CUDA backend needs them equal");
+    }
+    long n = out.numel();
+    if (n == 0) {
+      return;
+    }
+    long cp = ptr("where", "condition", cond);
+    long ap = ptr("where", "first operand", a);
+    long bp = ptr("where", "second operand", b);
+    long yp = ptr("where", "out", out);
+    StridedLayout l = StridedLayout.of("where", out.shape(), cond.strides(), a.strides(), b.strides(), out.strides());
+    launch("elementwise", WHERE[cond.dtype().ordinal()][out.dtype().ordinal()], n,
+        KernelArgs.begin().ptr(cp).ptr(ap).ptr(bp).ptr(yp).layout(l).i64(n));
+  }
+
+  /**
+   * A fused elementwise program as one generated kernel (see {@link FusedSource}), compiled by
+   * NVRTC the first time a program of that shape runs on this device.
+   */
+  @Override
+  public boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+    if (out.dtype() != DType.FLOAT32 || !FusedSource.supported(program) || inputs.length != program.inputs()) {
+      return false;
+    }
+    long[][] strides = new long[inputs.length + 1][];
+    for (int i = 0; i < inputs.length; i++) {
+      if (inputs[i].dtype() != DType.FLOAT32) {
+        return false;
+      }
+      strides[i] = inputs[i].strides();
+    }
+    strides[inputs.length] = out.strides();
+    long n = out.numel();
+    if (n == 0) {
+      return true;
+    }
+    StridedLayout l = StridedLayout.of("fused", out.shape(), strides);
+    String key = FusedSource.key(program);
+    var f = dev.function(key, KernelSources.withPrelude(key, FusedSource.source(program)), FusedSource.KERNEL);
+    KernelArgs args = KernelArgs.begin();
+    for (int i = 0; i < inputs.length; i++) {
+      args.ptr(ptr("fused", "input " + i, inputs[i]));
+    }
+    args.ptr(ptr("fused", "out", out)).layout(l).i64(n).floats(program.constants(), Math.max(1, program.constants().length));
+    dev.launch(f, FusedSource.KERNEL, dev.gridFor(n, BLOCK), BLOCK, args);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- reductions
+
+  @Override
+  public void reduce(ReduceOp op, Tensor x, Tensor out) {
+    String name = op.name().toLowerCase();
+    if (x.dtype() != out.dtype()) {
+      throw new IllegalArgumentException(name + ": input " + x.dtype() + ", out " + out.dtype()
+          + "; the CUDA backend reduces within one type");
+    }
+    long[] shape = x.shape();
+    long[] outShape = out.shape();
+    long[] xs = x.strides();
+    long[] ys = out.strides();
+    int r = shape.length;
+    // Kept axes: out's size equals x's; reduced: out has 1 where x has more.
+    long[] keptSize = new long[r];
+    long[] keptX = new long[r];
+    long[] keptY = new long[r];
+    long[] redSize = new long[r];
+    long[] redX = new long[r];
+    for (int i = 0; i < r; i++) {
+      boolean reduced = outShape[i] == 1 && shape[i] != 1;
+      keptSize[i] = reduced ? 1 : shape[i];
+      keptX[i] = xs[i];
+      keptY[i] = ys[i];
+      redSize[i] = reduced ? shape[i] : 1;
+      redX[i] = xs[i];
+    }
+    long nOut = out.numel();
+    long nRed = 1;
+    for (long s : redSize) {
+      nRed *= s;
+    }
+    if (nOut == 0) {
+      return;
+    }
+    if (nRed == 0) {
+      fill(out, op.identity());
+      return;
+    }
+    long xp = ptr(name, "operand", x);
+    long yp = ptr(name, "out", out);
+    StridedLayout kept = StridedLayout.of(name, keptSize, keptX, keptY);
+    StridedLayout red = StridedLayout.of(name, redSize, redX);
+    String t = suffix(x.dtype());
+    long innerRedStride = red.strides()[0][red.rank() - 1];
+    // See reduce.cu for the two strategies. One thread per output when the reduced run is short,
+    // or strided while there are many outputs (neighbouring threads then read neighbouring elements).
+    if (nRed <= 32 || (innerRedStride != 1 && nOut >= 256)) {
+      launch("reduce", "reduce_thread_" + t, nOut,
+          KernelArgs.begin().i32(op.ordinal()).ptr(xp).ptr(yp).layout(kept).layout(red).i64(nOut).i64(nRed));
+      return;
+    }
+    // One block per output, split further when there are too few outputs to fill the GPU.
+    long wanted = Math.max(1, 4L * dev.multiprocessors() / nOut);
+    int splits = (int) Math.max(1, Math.min(wanted, Math.min(1024, nRed / (8L * BLOCK))));
+    long grid = Math.min(nOut * splits, 64L * dev.multiprocessors());
+    if (splits == 1) {
+      dev.launch("reduce", "reduce_block_" + t, grid, BLOCK,
+          KernelArgs.begin().i32(op.ordinal()).ptr(xp).ptr(yp).ptr(0).layout(kept).layout(red).i64(nOut).i64(nRed)
+              .i32(1));
+      return;
+    }
+    DType acc = x.dtype() == DType.FLOAT32 ? DType.FLOAT32 : DType.FLOAT64;
+    Tensor partial = temp(acc, new long[] {nOut, splits});
+    try {
+      long pp = ptr(name, "partial", partial);
+      dev.launch("reduce", "reduce_block_" + t, grid, BLOCK,
+          KernelArgs.begin().i32(op.ordinal()).ptr(xp).ptr(yp).ptr(pp).layout(kept).layout(red).i64(nOut).i64(nRed)
+              .i32(splits));
+      StridedLayout outLayout = StridedLayout.of(name, keptSize, keptY);
+      dev.launch("reduce", "reduce_partials_" + t, Math.min(nOut, 64L * dev.multiprocessors()), BLOCK,
+          KernelArgs.begin().i32(op.ordinal()).ptr(pp).ptr(yp).layout(outLayout).i64(nOut).i32(splits));
+    } finally {
+      release(partial);
+    }
+  }
+
+  @Override
+  public void argReduce(Tensor x, int axis, boolean max, Tensor out) {
+    long[] shape = x.shape();
+    long len = shape[axis];
+    long nOut = out.numel();
+    if (nOut == 0) {
+      return;
+    }
+    if (len == 0) {
+      throw new IllegalArgumentException((max ? "argmax" : "argmin") + ": axis " + axis + " of shape "
+          + Arrays.toString(shape) + " is empty");
+    }
+    long[] outer = shape.clone();
+    outer[axis] = 1;
+    long xp = ptr("argReduce", "operand", x);
+    long yp = ptr("argReduce", "out", out);
+    StridedLayout kept = StridedLayout.of("argReduce", outer, x.strides(), out.strides());
+    launch("reduce", "argreduce_" + suffix(x.dtype()), nOut,
+        KernelArgs.begin().ptr(xp).ptr(yp).layout(kept).i64(nOut).i64(len).i64(x.strides()[axis]).i32(max ? 1 : 0));
+  }
+
+  @Override
+  public boolean logSoftmaxLastAxis(Tensor x, Tensor out) {
+    if (x.dtype() == DType.INT32 || x.dtype() != out.dtype() || !x.isContiguous() || !out.isContiguous()
+        || x.dim() == 0) {
+      return false;
+    }
+    long n = x.shape()[x.dim() - 1];
+    long rows = n == 0 ? 0 : x.numel() / n;
+    if (rows == 0) {
+      return true;
+    }
+    long xp = ptr("logSoftmax", "operand", x);
+    long yp = ptr("logSoftmax", "out", out);
+    dev.launch("reduce", "log_softmax_" + suffix(x.dtype()), Math.min(rows, 64L * dev.multiprocessors()), BLOCK,
+        KernelArgs.begin().ptr(xp).ptr(yp).i64(rows).i64(n));
+    return true;
+  }
+
+  // ---------------------------------------------------------------- indexing
+
+  @Override
+  public void gather(Tensor x, int axis, Tensor index, Tensor out) {
+    indexOp("gather", "gather_", x, axis, index, out);
+  }
+
+  @Override
+  public void scatterAdd(Tensor out, int axis, Tensor index, Tensor src) {
+    indexOp("scatterAdd", "scatter_add_", out, axis, index, src);
+  }
+
+  /** Both walk the index tensor's shape: data is addressed with the axis coordinate replaced by the index. */
+  private void indexOp(String op, String kernel, Tensor data, int axis, Tensor index, Tensor other) {
+    if (index.dtype() != DType.INT32) {
+      throw new IllegalArgumentException(op + ": index must be int32, not " + index.dtype());
+    }
+    if (data.dtype() != other.dtype()) {
+      throw new IllegalArgumentException(op + ": types " + data.dtype() + " and " + other.dtype() + " differ");
+    }
+    long n = index.numel();
+    if (n == 0) {
+      return;
+    }
+    long[] ds = data.strides();
+    long axisStride = ds[axis];
+    ds[axis] = 0;
+    long dp = ptr(op, "data", data);
+    long ip = ptr(op, "index", index);
+    long op2 = ptr(op, op.equals("gather") ? "out" : "source", other);
+    StridedLayout l = StridedLayout.of(op, index.shape(), ds, index.strides(), other.strides());
+    launch("index", kernel + suffix(data.dtype()), n, KernelArgs.begin().ptr(dp).ptr(ip).ptr(op2).layout(l).i64(n)
+        .i64(axisStride).i64(data.shape()[axis]).i32(axis).ptr(dev.errorWord()));
+  }
+
+  // ---------------------------------------------------------------- matmul
+
+  @Override
+  public void matmul(Tensor a, Tensor b, Tensor out) {
+    CudaMatmul.matmul(this, dev, a, b, out);
+  }
+
+  // Package-private hooks for CudaMatmul.
+  long pointerOf(String op, String role, Tensor t) {
+    return ptr(op, role, t);
+  }
+
+  Tensor temporary(DType dtype, long[] shape) {
+    return temp(dtype, shape);
+  }
+
+  // ---------------------------------------------------------------- host transfers
+
+  @Override
+  public Tensor toHost(Tensor x) {
+    Tensor src = x;
+    if (!x.isContiguous()) {
+      src = temp(x.dtype(), x.shape());
+      copy(x, src);
+    }
+    try {
+      long bytes = x.numel() * x.dtype().byteSize();
+      HostStorage host = HostStorage.allocate(bytes, MemoryScope.current());
+      if (bytes > 0) {
+        dev.staging().toHost(ptr("toHost", "operand", src), host.segment(), bytes);
+      }
+      return new Tensor(host, x.dtype(), x.shape(), contiguousStrides(x.shape()), 0);
+    } finally {
+      if (src != x) {
+        release(src);
+      }
+    }
+  }
+
+  @Override
+  public Tensor fromHost(Tensor host) {
+    if (!(host.storage() instanceof HostStorage)) {
+      throw new IllegalArgumentException("fromHost: the tensor is on " + host.device() + ", not in host memory");
+    }
+    Tensor src = host;
+    if (!host.isContiguous()) {
+      // A strided host view: make it dense on the CPU first (one pass there beats a strided DMA).
+      HostStorage dense = HostStorage.allocate(host.numel() * host.dtype().byteSize(), null);
+      src = new Tensor(dense, host.dtype(), host.shape(), contiguousStrides(host.shape()), 0);
+      Backends.cpu().copy(host, src);
+    }
+    long bytes = host.numel() * host.dtype().byteSize();
+    Storage st = CudaStorage.allocate(dev, bytes, MemoryScope.current());
+    Tensor out = new Tensor(st, host.dtype(), host.shape(), contiguousStrides(host.shape()), 0);
+    if (bytes > 0) {
+      MemorySegment seg = src.hostSegment().asSlice(src.offset() * src.dtype().byteSize(), bytes);
+      dev.staging().toDevice(seg, ptr("fromHost", "out", out), bytes);
+    }
+    if (src != host) {
+      src.storage().release();
+    }
+    return out;
+  }
+
+  @Override
+  public double get(Tensor x, long flatIndex) {
+    long p = ptr("get", "operand", x) + (elementOffset(x, flatIndex) - x.offset()) * x.dtype().byteSize();
+    try (var arena = java.lang.foreign.Arena.ofConfined()) {
+      MemorySegment one = arena.allocate(8);
+      dev.staging().toHost(p, one, x.dtype().byteSize());
+      return switch (x.dtype()) {
+        case FLOAT32 -> one.get(ValueLayout.JAVA_FLOAT, 0);
+        case FLOAT64 -> one.get(ValueLayout.JAVA_DOUBLE, 0);
+        case INT32 -> one.get(ValueLayout.JAVA_INT, 0);
+      };
+    }
+  }
+
+  @Override
+  public void set(Tensor x, long flatIndex, double value) {
+    long p = ptr("set", "operand", x) + (elementOffset(x, flatIndex) - x.offset()) * x.dtype().byteSize();
+    try (var arena = java.lang.foreign.Arena.ofConfined()) {
+      MemorySegment one = arena.allocate(8);
+      switch (x.dtype()) {
+        case FLOAT32 -> one.set(ValueLayout.JAVA_FLOAT, 0, (float) value);
+        case FLOAT64 -> one.set(ValueLayout.JAVA_DOUBLE, 0, value);
+        case INT32 -> one.set(ValueLayout.JAVA_INT, 0, (int) value);
+      }
+      // Pageable source: the driver has copied it out before returning, so the arena may close.
+      dev.staging().toDevice(one, p, x.dtype().byteSize());
+    }
+  }
+
+  private static long elementOffset(Tensor x, long flatIndex) {
+    long[] shape = x.shape();
+    long[] strides = x.strides();
+    long off = x.offset();
+    long rem = flatIndex;
+    for (int i = shape.length - 1; i >= 0; i--) {
+      off += (rem % shape[i]) * strides[i];
+      rem /= shape[i];
+    }
+    return off;
+  }
+}

@@ -1,0 +1,228 @@
+package dev.quiver.runtime.backend.cuda;
+
+import dev.quiver.runtime.Device;
+import dev.quiver.runtime.backend.cuda.ffi.CudaException;
+import dev.quiver.runtime.backend.cuda.ffi.Cublas;
+import dev.quiver.runtime.backend.cuda.ffi.Driver;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One GPU as the backend uses it: its primary context, one stream on which every op of this
+ * device is queued in program order, the caching allocator, the loaded kernel modules and a
+ * cuBLAS handle.
+ *
+ * <p>Why the primary context: it is the one the CUDA runtime uses, so cuBLAS (built on the
+ * runtime) and our driver calls share allocations without any context juggling. Why one stream:
+ * ops are ordered, so a block freed by one op can be handed to the next without waiting, and a
+ * host read only has to wait for this one stream. Notebook cells and worker threads call from
+ * various threads, so each call makes the context current on its thread first (a thread-local
+ * check, one driver call the first time a thread comes by).
+ */
+final class CudaDevice {
+  /** Synchronise after every launch and name the kernel that failed: QUIVER_CUDA_SYNC=1, for debugging. */
+  static final boolean SYNC_EACH_LAUNCH = "1".equals(System.getenv("QUIVER_CUDA_SYNC"))
+      || Boolean.getBoolean("quiver.cuda.sync");
+
+  private static final ThreadLocal<MemorySegment> CURRENT_CONTEXT = new ThreadLocal<>();
+
+  private final int index;
+  private final Device device;
+  private final Driver driver;
+  private final Cublas cublas;
+  private final MemorySegment context;
+  private final MemorySegment stream;
+  private final String name;
+  private final int computeCapability;
+  private final int multiprocessors;
+  private final CudaAllocator allocator;
+  private final PtxCache ptx;
+  private final int arch;
+  private final Map<String, MemorySegment> modules = new ConcurrentHashMap<>();
+  private final Map<String, MemorySegment> functions = new ConcurrentHashMap<>();
+  private final PinnedStaging staging;
+  private final long errorWord;
+  private volatile boolean indexOpsPending;
+  private MemorySegment cublasHandle;
+
+  CudaDevice(int index, Driver driver, Cublas cublas, PtxCache ptx) {
+    this.index = index;
+    this.device = Device.cuda(index);
+    this.driver = driver;
+    this.cublas = cublas;
+    this.ptx = ptx;
+    int dev = driver.device(index);
+    this.name = driver.deviceName(dev);
+    this.computeCapability = 10 * driver.attribute(Driver.ATTR_COMPUTE_CAPABILITY_MAJOR, dev)
+        + driver.attribute(Driver.ATTR_COMPUTE_CAPABILITY_MINOR, dev);
+    this.multiprocessors = driver.attribute(Driver.ATTR_MULTIPROCESSOR_COUNT, dev);
+    this.context = driver.primaryContextRetain(dev);
+    makeCurrent();
+    this.stream = driver.streamCreate(Driver.CU_STREAM_NON_BLOCKING);
+    this.allocator = new CudaAllocator(this, driver.totalMemory(dev));
+    this.arch = ptx.targetArchitecture(computeCapability);
+    this.staging = new PinnedStaging(this);
+    // Four ints for device-side errors (see qv_report in prelude.cu); never freed, like the context.
+    this.errorWord = allocator.allocate(16).pointer();
+    driver.memset32(errorWord, 0, 4, stream);
+  }
+
+  Device device() {
+    return device;
+  }
+
+  Driver driver() {
+    return driver;
+  }
+
+  MemorySegment stream() {
+    return stream;
+  }
+
+  CudaAllocator allocator() {
+    return allocator;
+  }
+
+  PinnedStaging staging() {
+    return staging;
+  }
+
+  String name() {
+    return name;
+  }
+
+  int computeCapability() {
+    return computeCapability;
+  }
+
+  int multiprocessors() {
+    return multiprocessors;
+  }
+
+  long errorWord() {
+    indexOpsPending = true;
+    return errorWord;
+  }
+
+  /** Makes this device's context current on the calling thread (cheap when it already is). */
+  void makeCurrent() {
+    if (CURRENT_CONTEXT.get() != context) {
+      driver.setCurrent(context);
+      CURRENT_CONTEXT.set(context);
+    }
+  }
+
+  /**
+   * Waits for everything queued on this device. A kernel's failure surfaces here, after the op
+   * that queued it returned; the message says so, and how to find the op.
+   */
+  void synchronize(String why) {
+    int rc = driver.streamSynchronize(stream);
+    checkAsync(rc, "cuStreamSynchronize", why);
+  }
+
+  void checkAsync(int rc, String call, String why) {
+    if (rc != Driver.CUDA_SUCCESS) {
+      throw new CudaException(call + " (" + why + ") on " + device + " failed: " + driver.errorName(rc) + " (" + rc
+          + "). A kernel queued earlier failed; the error shows at the next synchronisation. Run with "
+          + "QUIVER_CUDA_SYNC=1 to stop at the op that caused it.");
+    }
+    if (indexOpsPending) {
+      checkIndexErrors();
+    }
+  }
+
+  /** Raises a bad gather/scatter index reported by a kernel since the last check (after a synchronisation). */
+  private void checkIndexErrors() {
+    indexOpsPending = false;
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment word = a.allocate(16);
+      driver.copyDeviceToHost(word, errorWord, 16, stream);
+      int rc = driver.streamSynchronize(stream);
+      if (rc != Driver.CUDA_SUCCESS) {
+        throw new CudaException("cuStreamSynchronize", rc, driver.errorName(rc), null, "reading the index error word");
+      }
+      int code = word.get(ValueLayout.JAVA_INT, 0);
+      if (code != 0) {
+        driver.memset32(errorWord, 0, 4, stream);
+        throw new IndexOutOfBoundsException((code == 1 ? "gather" : "scatterAdd") + ": index "
+            + word.get(ValueLayout.JAVA_INT, 4) + " is out of range for axis " + word.get(ValueLayout.JAVA_INT, 12)
+            + " of size " + word.get(ValueLayout.JAVA_INT, 8) + " (found by the kernel on " + device
+            + "; reported at the next synchronisation; the elements with bad indices were skipped)");
+      }
+    }
+  }
+
+  /** The kernel {@code name} of {@code module}, compiling and loading the module on first use. */
+  MemorySegment function(String module, String name) {
+    return function(module, null, name);
+  }
+
+  /**
+   * As above for a module given by its source (a generated fused kernel; null: the resource of
+   * that name). Functions are cached under module and name.
+   */
+  MemorySegment function(String module, String source, String name) {
+    String key = source == null ? name : module + "/" + name;
+    MemorySegment f = functions.get(key);
+    if (f != null) {
+      return f;
+    }
+    synchronized (this) {
+      makeCurrent();
+      MemorySegment m = modules.computeIfAbsent(module, mod -> {
+        String text = source == null ? ptx.ptx(mod, arch) : ptx.ptx(mod, source, arch);
+        try (Arena a = Arena.ofConfined()) {
+          return driver.moduleLoadData(a.allocateFrom(text), mod + " (compute_" + arch + ", NVRTC " + ptx.nvrtcVersion()
+              + "; CUDA_ERROR_UNSUPPORTED_PTX_VERSION means the driver is older than NVRTC: update the driver)");
+        }
+      });
+      f = driver.moduleFunction(m, name);
+      functions.put(key, f);
+      return f;
+    }
+  }
+
+  /** Queues a 1-D launch; {@code block} threads per block. */
+  void launch(String module, String kernel, long grid, int block, KernelArgs args) {
+    launch(function(module, kernel), kernel, grid, block, args);
+  }
+
+  void launch(MemorySegment f, String kernel, long grid, int block, KernelArgs args) {
+    makeCurrent();
+    int g = (int) Math.max(1, Math.min(grid, Integer.MAX_VALUE));
+    int rc = driver.launch(f, g, block, 0, stream, args.pointers());
+    if (rc != Driver.CUDA_SUCCESS) {
+      driver.check(rc, "cuLaunchKernel", "kernel=" + kernel + ", grid=" + g + ", block=" + block);
+    }
+    if (SYNC_EACH_LAUNCH) {
+      synchronize("after kernel " + kernel);
+    }
+  }
+
+  /** Blocks for an elementwise launch over n elements: enough to fill the GPU, then grid-stride loops. */
+  long gridFor(long n, int block) {
+    long needed = (n + block - 1) / block;
+    return Math.max(1, Math.min(needed, (long) multiprocessors * 32));
+  }
+
+  synchronized MemorySegment cublasHandle() {
+    if (cublasHandle == null) {
+      makeCurrent();
+      cublasHandle = cublas.create(stream);
+    }
+    return cublasHandle;
+  }
+
+  Cublas cublas() {
+    return cublas;
+  }
+
+  String describe() {
+    return device + " " + name + " (compute capability " + computeCapability / 10 + "." + computeCapability % 10 + ", "
+        + multiprocessors + " multiprocessors; kernels built for compute_" + arch + " by NVRTC " + ptx.nvrtcVersion() + ")";
+  }
+}

@@ -1,0 +1,113 @@
+package dev.quiver.runtime.memory;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Storage whose memory lives outside the Java heap and somewhere other than the host allocator
+ * (a GPU's memory): freed the same two ways as {@link HostStorage}, by the {@link MemoryScope}
+ * that owned it when that scope closes, or by the {@link Reclaimer} once no tensor refers to it.
+ *
+ * <p>Why a base class here rather than in the backend: scopes and the reclaimer are package-private
+ * on purpose (users must not adopt storages by hand), and every device backend needs exactly
+ * this bookkeeping. The subclass supplies the release action, which must not refer to the storage
+ * itself, or the storage would never become unreachable.
+ */
+public abstract class ManagedStorage implements Storage {
+  private final long byteSize;
+  private final Release release;
+  private volatile MemoryScope owner;
+  private volatile Reclaimer.Cleanable cleanable;
+
+  /** {@code free} runs exactly once: on scope close, on {@link #release()}, or after the storage became unreachable. */
+  protected ManagedStorage(long byteSize, MemoryScope owner, Runnable free) {
+    if (owner != null && owner.isClosed()) {
+      owner = null;
+    }
+    this.byteSize = byteSize;
+    this.release = new Release(free);
+    this.owner = owner;
+    if (owner == null) {
+      this.cleanable = Reclaimer.register(this, release);
+    } else {
+      owner.adopt(this);
+    }
+  }
+
+  /**
+   * Frees storages the garbage collector already found unreachable, on this thread. Device
+   * allocators call it before allocating, as host allocation does, so freeing keeps pace.
+   */
+  protected static void freeUnreachable() {
+    Reclaimer.drain(Integer.MAX_VALUE);
+  }
+
+  /** Runs a collection and frees what it found unreachable: for a device allocator under memory pressure. */
+  protected static void collectUnreachable() {
+    System.gc();
+    Reclaimer.drainAll(5);
+  }
+
+  @Override
+  public long byteSize() {
+    return byteSize;
+  }
+
+  @Override
+  public boolean isReleased() {
+    return release.done.get();
+  }
+
+  @Override
+  public void release() {
+    Reclaimer.Cleanable c = cleanable;
+    if (c != null) {
+      c.clean();
+    } else {
+      release.run();
+    }
+  }
+
+  @Override
+  public MemoryScope owner() {
+    return owner;
+  }
+
+  @Override
+  public synchronized void moveTo(MemoryScope target) {
+    if (target != null && target.isClosed()) {
+      target = null;
+    }
+    MemoryScope from = owner;
+    if (from == target || isReleased()) {
+      return;
+    }
+    if (from != null) {
+      from.disown(this);
+    }
+    owner = target;
+    if (target == null) {
+      cleanable = Reclaimer.register(this, release);
+    } else {
+      // As in HostStorage: the scope now frees it; a stale cleaner registration is harmless
+      // because Release runs once.
+      cleanable = null;
+      target.adopt(this);
+    }
+  }
+
+  private static final class Release implements Runnable {
+    private final Runnable free;
+    private final AtomicBoolean done = new AtomicBoolean();
+
+    Release(Runnable free) {
+      this.free = free;
+    }
+
+    @Override
+    public void run() {
+      if (done.compareAndSet(false, true)) {
+        free.run();
+      }
+    }
+  }
+}

@@ -1,0 +1,307 @@
+package dev.quiver.runtime.backend.cuda;
+
+import static dev.quiver.runtime.backend.cuda.CudaTestSupport.assertClose;
+import static dev.quiver.runtime.backend.cuda.CudaTestSupport.cpu;
+import static dev.quiver.runtime.backend.cuda.CudaTestSupport.hostEmpty;
+import static dev.quiver.runtime.backend.cuda.CudaTestSupport.hostRandom;
+import static dev.quiver.runtime.backend.cuda.CudaTestSupport.view;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.cuda.ffi.CudaException;
+import dev.quiver.runtime.backend.cuda.ffi.Cublas;
+import dev.quiver.runtime.backend.cuda.ffi.Driver;
+import dev.quiver.runtime.backend.cuda.ffi.LibraryFinder;
+import dev.quiver.runtime.backend.cuda.ffi.Nvrtc;
+import dev.quiver.runtime.memory.MemoryScope;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bindings and the backend's host side against a stand-in for the CUDA libraries
+ * (fake_cuda.c, compiled here with cc against the real cuda.h): exported names and argument
+ * types of every call, transfers through the pinned staging, the caching allocator, out of
+ * memory, asynchronous errors, kernel argument packing, NVRTC's PTX cache, and the cuBLAS
+ * row-major trick (the fake's GEMMs compute for real). Needs cc and cuda.h, no GPU.
+ */
+class FakeCudaTest {
+  @TempDir
+  static Path tmp;
+
+  private static SymbolLookup fake;
+  private static CudaBackend g;
+  private static PtxCache ptx;
+  private static Nvrtc nvrtc;
+
+  @BeforeAll
+  static void buildFake() throws Exception {
+    FakeCuda f = FakeCuda.build(tmp, false);
+    fake = f.lookup();
+    nvrtc = f.nvrtc();
+    ptx = f.ptx();
+    g = f.backend();
+  }
+
+  private static long call(String name) {
+    try {
+      MethodHandle h = Linker.nativeLinker().downcallHandle(fake.find(name).orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_LONG));
+      return (long) h.invokeExact();
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  private static long lastParam(int i) {
+    try {
+      MethodHandle h = Linker.nativeLinker().downcallHandle(fake.find("fake_last_param").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+      return (long) h.invokeExact(i);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  private static void setSyncError(int code) {
+    set("fake_set_sync_error", code);
+  }
+
+  private static void set(String function, int value) {
+    try {
+      MethodHandle h = Linker.nativeLinker().downcallHandle(fake.find(function).orElseThrow(),
+          FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+      h.invokeExact(value);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  @Test
+  void probeGivesAReasonForEachWayCudaCanBeMissing() {
+    var lib = LibraryFinder.Result.found(new LibraryFinder.Loaded(fake, "/opt/fake/libcuda.so.1"));
+    var missing = LibraryFinder.Result.missing("libx.so.12 not found by the dynamic loader nor in 0 folders");
+    try {
+      assertEquals(null, Cuda.reasonWith(() -> lib, () -> lib, () -> lib), "everything there: usable");
+
+      set("fake_set_init_result", 34);
+      assertEquals("/opt/fake/libcuda.so.1 is the CUDA toolkit's stub library, not a driver: install the NVIDIA driver",
+          Cuda.reasonWith(() -> lib, () -> lib, () -> lib));
+      set("fake_set_init_result", 100);
+      assertEquals("cuInit failed with CUDA_ERROR_NO_DEVICE (100) using /opt/fake/libcuda.so.1: no usable NVIDIA GPU "
+          + "or driver", Cuda.reasonWith(() -> lib, () -> lib, () -> lib));
+      set("fake_set_init_result", 0);
+
+      set("fake_set_device_count", 0);
+      assertTrue(Cuda.reasonWith(() -> lib, () -> lib, () -> lib).contains("reports no CUDA device"));
+      set("fake_set_device_count", 1);
+
+      assertEquals("no NVIDIA driver: " + missing.reason(), Cuda.reasonWith(() -> missing, () -> lib, () -> lib));
+      assertEquals("cuBLAS not found: " + missing.reason(), Cuda.reasonWith(() -> lib, () -> missing, () -> lib));
+      assertEquals("NVRTC not found: " + missing.reason(), Cuda.reasonWith(() -> lib, () -> lib, () -> missing));
+    } finally {
+      set("fake_set_init_result", 0);
+      set("fake_set_device_count", 1);
+    }
+  }
+
+  private static Tensor deviceEmpty(DType t, long... shape) {
+    return CudaTestSupport.gpuEmpty(g, t, shape);
+  }
+
+  @Test
+  void describesTheDeviceFromTheDriver() {
+    assertEquals("cuda:0 Fake GPU (compute capability 8.6, 4 multiprocessors; kernels built for compute_80 by NVRTC 12.4)",
+        g.describe(), "name, attributes, and the newest NVRTC architecture not above the device's");
+  }
+
+  @Test
+  void transfersRoundTripDirectAndThroughThePinnedStaging() {
+    // Below the staging threshold, one chunk above it, and several 4 MiB chunks with a tail.
+    for (long n : new long[] {1, 1000, 300_000, 2_500_001}) {
+      Tensor h = hostRandom(DType.FLOAT32, n, -1, 1, n);
+      Tensor d = g.fromHost(h);
+      assertClose(h, g.toHost(d), 0, "round trip of " + n + " floats");
+    }
+    Tensor strided = view(hostRandom(DType.FLOAT64, 7, -1, 1, 20), new long[] {4, 5}, new long[] {1, 4}, 0);
+    assertClose(strided, g.toHost(g.fromHost(strided)), 0, "a strided host view goes up dense");
+  }
+
+  @Test
+  void getSetAndDenseCopy() {
+    Tensor h = hostRandom(DType.INT32, 3, -100, 100, 10);
+    Tensor d = g.fromHost(h);
+    assertEquals(cpu().get(h, 9), g.get(d, 9));
+    g.set(d, 3, 77);
+    assertEquals(77.0, g.get(d, 3));
+    Tensor c = deviceEmpty(DType.INT32, 10);
+    g.copy(d, c); // same type, dense: a device-to-device copy, no kernel
+    assertEquals(77.0, g.get(c, 3));
+    Tensor view = view(d, new long[] {2, 3}, new long[] {3, 1}, 2);
+    assertEquals(77.0, g.get(view, 1), "get honours the view's offset and strides");
+  }
+
+  @Test
+  void freedBlocksAreReusedWithoutCallingTheDriver() {
+    long before = g.bytesInUse();
+    try (MemoryScope s = MemoryScope.open()) {
+      g.allocate(10_000, s);
+    }
+    long calls = call("fake_alloc_calls");
+    for (int i = 0; i < 1000; i++) {
+      try (MemoryScope s = MemoryScope.open()) {
+        g.allocate(10_000, s);
+        g.allocate(9_000, s); // the same size class as 10 000: one more block, once
+      }
+    }
+    assertTrue(call("fake_alloc_calls") <= calls + 1, "cuMemAlloc calls after warm-up: " + (call("fake_alloc_calls") - calls));
+    assertEquals(before, g.bytesInUse());
+    long frees = call("fake_free_calls");
+    g.emptyCache();
+    assertEquals(0, g.bytesCached());
+    assertTrue(call("fake_free_calls") > frees, "emptyCache gives the blocks back to the driver");
+  }
+
+  @Test
+  void outOfMemoryEmptiesTheCacheThenFailsClearly() {
+    g.collect(); // earlier tests' GC-managed tensors: freed now, not in the middle of the counting below
+    g.emptyCache();
+    long used = call("fake_device_used");
+    // 40 MiB cached, then 48 MiB wanted on a 64 MiB device: only fits once the cache is emptied.
+    try (MemoryScope s = MemoryScope.open()) {
+      g.allocate(40L << 20, s);
+    }
+    assertTrue(g.bytesCached() >= 40L << 20);
+    long frees = call("fake_free_calls");
+    try (MemoryScope s = MemoryScope.open()) {
+      g.allocate(48L << 20, s);
+      assertEquals(frees + 1, call("fake_free_calls"), "the cached 40 MiB block went back to the driver to make room");
+      assertEquals(0, g.bytesCached());
+    }
+    assertEquals(CudaAllocator.sizeClass(48L << 20), g.bytesCached(), "and the 48 MiB block is cached now");
+    CudaOutOfMemoryException e = assertThrows(CudaOutOfMemoryException.class, () -> g.allocate(100L << 20, null));
+    assertTrue(e.getMessage().contains("cuda:0 is out of memory") && e.getMessage().contains("104857600 bytes")
+        && e.getMessage().contains("free of 64.0 MiB"), e.getMessage());
+    g.emptyCache();
+    assertEquals(used, call("fake_device_used"));
+  }
+
+  @Test
+  void asynchronousErrorsSurfaceAtTheNextReadWithTheDriversName() {
+    Tensor d = g.fromHost(hostRandom(DType.FLOAT32, 4, 0, 1, 8));
+    setSyncError(700);
+    CudaException e = assertThrows(CudaException.class, () -> g.toHost(d));
+    assertTrue(e.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS") && e.getMessage().contains("QUIVER_CUDA_SYNC=1"),
+        e.getMessage());
+    assertEquals(8, g.toHost(d).numel(), "reported once; the next read works");
+  }
+
+  @Test
+  void kernelArgumentsArePackedAsTheKernelsDeclareThem() {
+    Tensor d = deviceEmpty(DType.FLOAT32, 3, 4);
+    long launches = call("fake_launches");
+    g.fill(d, 2.5);
+    assertEquals(launches + 1, call("fake_launches"));
+    long y = ((CudaStorage) d.storage()).pointer();
+    assertEquals(y, lastParam(0), "fill_f32(y, ...): the device pointer");
+    assertEquals(1, (int) lastParam(1), "Layout<1>: a dense [3, 4] collapses to rank 1");
+    assertEquals(12, lastParam(2), "n");
+    assertEquals(2.5, Double.longBitsToDouble(lastParam(3)), "the value as a double");
+
+    Tensor a = deviceEmpty(DType.FLOAT64, 5);
+    Tensor sliced = view(a, new long[] {2}, new long[] {2}, 1);
+    g.binary(BinaryOp.GE, sliced, sliced, view(a, new long[] {2}, new long[] {1}, 3));
+    assertEquals(BinaryOp.GE.ordinal(), (int) lastParam(0), "the op code is the ordinal");
+    long base = ((CudaStorage) a.storage()).pointer();
+    assertEquals(base + 8, lastParam(1), "the view's offset is added on the host, in bytes");
+    assertEquals(base + 24, lastParam(3));
+  }
+
+  @Test
+  void matmulGoesToCublasRowMajorWithoutCopies() {
+    for (DType t : List.of(DType.FLOAT32, DType.FLOAT64)) {
+      double tol = t == DType.FLOAT32 ? 1e-5 : 1e-12;
+      for (long[] mkn : new long[][] {{1, 1, 1}, {1, 7, 5}, {6, 7, 1}, {9, 13, 11}}) {
+        long m = mkn[0];
+        long k = mkn[1];
+        long n = mkn[2];
+        Tensor a = hostRandom(t, 10, -1, 1, m, k);
+        Tensor b = hostRandom(t, 11, -1, 1, k, n);
+        Tensor hy = hostEmpty(t, m, n);
+        cpu().matmul(a, b, hy);
+        Tensor gy = deviceEmpty(t, m, n);
+        long launches = call("fake_launches");
+        g.matmul(g.fromHost(a), g.fromHost(b), gy);
+        assertEquals(launches, call("fake_launches"), "no copy kernels for dense operands");
+        assertClose(hy, g.toHost(gy), tol, "dense " + m + "x" + k + "x" + n + " " + t);
+
+        // Transposed views of both operands: op T with the right leading dimensions, still no copy.
+        Tensor at = hostRandom(t, 12, -1, 1, k, m);
+        Tensor bt = hostRandom(t, 13, -1, 1, n, k);
+        Tensor atv = view(at, new long[] {m, k}, new long[] {1, m}, 0);
+        Tensor btv = view(bt, new long[] {k, n}, new long[] {1, k}, 0);
+        cpu().matmul(atv, btv, hy);
+        g.matmul(view(g.fromHost(at), new long[] {m, k}, new long[] {1, m}, 0),
+            view(g.fromHost(bt), new long[] {k, n}, new long[] {1, k}, 0), gy);
+        assertEquals(launches, call("fake_launches"), "no copy kernels for transposed operands");
+        assertClose(hy, g.toHost(gy), tol, "transposed " + m + "x" + k + "x" + n + " " + t);
+      }
+      // Batched with a broadcast right operand (batch stride 0) and a padded left one (ld > k).
+      long m = 4;
+      long k = 6;
+      long n = 3;
+      Tensor base = hostRandom(t, 14, -1, 1, 2 * 3 * m * 8);
+      long[] aShape = {2, 3, m, k};
+      long[] aStrides = {3 * m * 8, m * 8, 8, 1};
+      Tensor b = hostRandom(t, 15, -1, 1, k, n);
+      long[] bShape = {2, 3, k, n};
+      long[] bStrides = {0, 0, n, 1};
+      Tensor hy = hostEmpty(t, 2, 3, m, n);
+      cpu().matmul(view(base, aShape, aStrides, 0), view(b, bShape, bStrides, 0), hy);
+      Tensor gy = deviceEmpty(t, 2, 3, m, n);
+      g.matmul(view(g.fromHost(base), aShape, aStrides, 0), view(g.fromHost(b), bShape, bStrides, 0), gy);
+      assertClose(hy, g.toHost(gy), tol, "batched, broadcast, padded " + t);
+    }
+  }
+
+  @Test
+  void ptxIsCompiledOnceCachedOnDiskAndCompileErrorsCarryTheLog() throws IOException {
+    long compiles = call("fake_compiles");
+    String first = ptx.ptx("reduce", 80);
+    assertEquals("// fake ptx\n", first);
+    assertEquals(compiles + 1, call("fake_compiles"));
+    assertEquals(first, ptx.ptx("reduce", 80));
+    assertEquals(compiles + 1, call("fake_compiles"), "the second request comes from memory");
+    PtxCache fresh = new PtxCache(nvrtc, tmp.resolve("ptx-cache"));
+    assertEquals(first, fresh.ptx("reduce", 80));
+    assertEquals(compiles + 1, call("fake_compiles"), "a new session reads it from disk");
+    try (var files = Files.list(tmp.resolve("ptx-cache"))) {
+      assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("reduce-80-")));
+    }
+    assertEquals(90, ptx.targetArchitecture(120), "a newer GPU runs the newest PTX NVRTC can make");
+    IllegalStateException old = assertThrows(IllegalStateException.class, () -> ptx.targetArchitecture(70));
+    assertTrue(old.getMessage().contains("7.0") && old.getMessage().contains("[75, 80, 90]"), old.getMessage());
+    CudaException e = assertThrows(CudaException.class, () -> ptx.ptx("broken", "#error broken\n", 80));
+    assertTrue(e.getMessage().contains("NVRTC_ERROR_COMPILATION") && e.getMessage().contains("#error found")
+        && e.getMessage().contains("--gpu-architecture=compute_80"), e.getMessage());
+  }
+}

@@ -1,0 +1,111 @@
+package dev.quiver.runtime.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiver.runtime.backend.cuda.ffi.LibraryFinder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Library discovery, on temporary folders laid out like CUDA installs and Python site-packages. */
+class LibraryFinderTest {
+  @TempDir
+  Path tmp;
+
+  private Path touch(Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    return Files.createFile(file);
+  }
+
+  @Test
+  void searchesCudaHomeThenLdLibraryPathThenSitePackages() throws IOException {
+    Path cudaHome = tmp.resolve("cuda");
+    Files.createDirectories(cudaHome.resolve("lib64"));
+    Path ld1 = Files.createDirectories(tmp.resolve("ld1"));
+    Path ld2 = Files.createDirectories(tmp.resolve("ld2"));
+    Path py = tmp.resolve("pyroot");
+    Path cublasLib = Files.createDirectories(py.resolve("python3.12/site-packages/nvidia/cublas/lib"));
+    Path nvrtcLib = Files.createDirectories(py.resolve("python3.12/site-packages/nvidia/cuda_nvrtc/lib"));
+    Files.createDirectories(py.resolve("python3.12/site-packages/nvidia/nolib"));
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    Map<String, String> env = Map.of("CUDA_HOME", cudaHome.toString(),
+        "LD_LIBRARY_PATH", ld1 + ":" + tmp.resolve("missing") + "::" + ld2);
+
+    List<Path> folders = LibraryFinder.searchFolders(env, home, List.of(py));
+
+    int iCuda = folders.indexOf(cudaHome.resolve("lib64"));
+    int iLd1 = folders.indexOf(ld1);
+    int iLd2 = folders.indexOf(ld2);
+    int iCublas = folders.indexOf(cublasLib);
+    int iNvrtc = folders.indexOf(nvrtcLib);
+    assertTrue(iCuda >= 0 && iLd1 > iCuda && iLd2 > iLd1 && iCublas > iLd2 && iNvrtc > iLd2, folders.toString());
+    assertFalse(folders.contains(tmp.resolve("missing")), "folders that do not exist are left out");
+    assertFalse(folders.contains(cudaHome.resolve("lib")), "CUDA_HOME/lib does not exist here");
+    assertFalse(folders.stream().anyMatch(p -> p.toString().contains("nolib")), "a package without lib/ is skipped");
+  }
+
+  @Test
+  void findsSitePackagesOfVirtualEnvAndUserHome() throws IOException {
+    Path venv = tmp.resolve("venv");
+    Path inVenv = Files.createDirectories(venv.resolve("lib/python3.11/site-packages/nvidia/cublas/lib"));
+    Path home = tmp.resolve("home");
+    Path inHome = Files.createDirectories(home.resolve(".local/lib/python3.10/site-packages/nvidia/cuda_nvrtc/lib"));
+
+    List<Path> folders = LibraryFinder.searchFolders(Map.of("VIRTUAL_ENV", venv.toString()), home, List.of());
+
+    assertTrue(folders.contains(inVenv), folders.toString());
+    assertTrue(folders.contains(inHome), folders.toString());
+  }
+
+  @Test
+  void prefersTheNewestSonameWhereverItIs() throws IOException {
+    Path a = Files.createDirectories(tmp.resolve("a"));
+    Path b = Files.createDirectories(tmp.resolve("b"));
+    touch(a.resolve("libcublas.so.11"));
+    Path newest = touch(b.resolve("libcublas.so.12"));
+
+    Optional<Path> found = LibraryFinder.locate(List.of("libcublas.so.13", "libcublas.so.12", "libcublas.so.11"),
+        List.of(a, b));
+
+    assertEquals(Optional.of(newest), found);
+  }
+
+  @Test
+  void followsSymbolicLinksAndIgnoresDanglingOnes() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("lib"));
+    Path real = touch(dir.resolve("libnvrtc.so.12.4.127"));
+    Files.createSymbolicLink(dir.resolve("libnvrtc.so.12"), real.getFileName());
+    Files.createSymbolicLink(dir.resolve("libnvrtc.so.13"), dir.resolve("gone"));
+
+    Optional<Path> found = LibraryFinder.locate(List.of("libnvrtc.so.13", "libnvrtc.so.12"), List.of(dir));
+
+    assertEquals(Optional.of(dir.resolve("libnvrtc.so.12")), found);
+  }
+
+  @Test
+  void missingLibraryIsNamedWithTheFoldersSearched() throws IOException {
+    Path a = Files.createDirectories(tmp.resolve("a"));
+    Path b = Files.createDirectories(tmp.resolve("b"));
+
+    assertEquals(Optional.empty(), LibraryFinder.locate(List.of("libcublas.so.12"), List.of(a, b)));
+    String reason = LibraryFinder.describeMiss(List.of("libcublas.so.13", "libcublas.so.12"), List.of(a, b));
+    assertEquals("libcublas.so.13, libcublas.so.12 not found by the dynamic loader nor in 2 folders (" + a + ", " + b
+        + "); set CUDA_HOME or LD_LIBRARY_PATH to the folder that has it", reason);
+  }
+
+  @Test
+  void loadingSomethingAbsentGivesAReasonNotAnException() {
+    LibraryFinder.Result r = LibraryFinder.load(List.of("libquiver-does-not-exist.so.7"));
+
+    assertTrue(r.loaded().isEmpty());
+    assertTrue(r.reason().contains("libquiver-does-not-exist.so.7 not found by the dynamic loader"), r.reason());
+    assertTrue(r.reason().contains("CUDA_HOME"), r.reason());
+  }
+}
