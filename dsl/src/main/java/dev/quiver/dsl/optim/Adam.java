@@ -1,6 +1,7 @@
 package dev.quiver.dsl.optim;
 
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.ops.Fused;
 
 /**
  * Kingma and Ba (2015): m <- b1·m + (1 - b1)·g; v <- b2·v + (1 - b2)·g^2;
@@ -45,15 +46,17 @@ public class Adam extends Optimizer {
       fused(p, g, s[0], s[1], lr, t);
       return;
     }
+    // Any other layout or device (a GPU above all): three fused passes, each one kernel where the
+    // backend fuses, instead of about a dozen separate ops and their temporaries per parameter.
     Tensor m = s[0];
     Tensor v = s[1];
-    m.mulInPlace(beta1).addInPlace(g.mul(1 - beta1));
-    v.mulInPlace(beta2).addInPlace(g.square().mul(1 - beta2));
+    Fused.of(m).mul(beta1).add(Fused.of(g).mul(1 - beta1)).into(m);
+    Fused.of(v).mul(beta2).add(Fused.of(g).square().mul(1 - beta2)).into(v);
     // m̂ / (sqrt(v̂) + eps) = (sqrt(c2) / c1) · m / (sqrt(v) + eps·sqrt(c2)): the same value with
     // the bias corrections folded into two scalars (Kingma and Ba, section 2), so fewer tensor ops.
     double c1 = 1 - Math.pow(beta1, t);
     double sc2 = Math.sqrt(1 - Math.pow(beta2, t));
-    p.subInPlace(m.mul(lr * sc2 / c1).div(v.sqrt().add(eps * sc2)));
+    Fused.of(p).sub(Fused.of(m).mul(lr * sc2 / c1).div(Fused.of(v).sqrt().add(eps * sc2))).into(p);
   }
 
   /** The same update, element by element in one pass (see {@link HostFloats}); arithmetic in double, stored as float. */
