@@ -93,6 +93,7 @@ final class CudaAllocator {
         return b;
       }
       emptyCache();
+      device.makeCurrent();
       p = driver.memAlloc(size, rc);
     }
     if (rc[0] == Driver.CUDA_ERROR_OUT_OF_MEMORY) {
@@ -138,6 +139,7 @@ final class CudaAllocator {
       free.clear();
       bytesCached = 0;
     }
+    device.makeCurrent(); // again: a virtual thread blocked on the lock above may be on another carrier now
     for (ArrayDeque<Long> list : toFree.values()) {
       for (long p : list) {
         device.driver().memFree(p);

@@ -107,9 +107,17 @@ final class CudaDevice {
     return errorWord;
   }
 
-  /** Makes this device's context current on the calling thread (cheap when it already is). */
+  /**
+   * Makes this device's context current on the calling thread (cheap when it already is). The
+   * driver keeps the current context per OS thread; a virtual thread moves between carrier
+   * threads whenever it blocks, so a flag on it says nothing about its present carrier: it sets
+   * the context every time (one cheap driver call; no blocking point lies between here and the
+   * call that needs it).
+   */
   void makeCurrent() {
-    if (CURRENT_CONTEXT.get() != context) {
+    if (Thread.currentThread().isVirtual()) {
+      driver.setCurrent(context);
+    } else if (CURRENT_CONTEXT.get() != context) {
       driver.setCurrent(context);
       CURRENT_CONTEXT.set(context);
     }
@@ -172,14 +180,15 @@ final class CudaDevice {
       return f;
     }
     synchronized (this) {
-      makeCurrent();
       MemorySegment m = modules.computeIfAbsent(module, mod -> {
         String text = source == null ? ptx.ptx(mod, arch) : ptx.ptx(mod, source, arch);
         try (Arena a = Arena.ofConfined()) {
+          makeCurrent(); // after compiling, which may block (a virtual thread may have moved)
           return driver.moduleLoadData(a.allocateFrom(text), mod + " (compute_" + arch + ", NVRTC " + ptx.nvrtcVersion()
               + "; CUDA_ERROR_UNSUPPORTED_PTX_VERSION means the driver is older than NVRTC: update the driver)");
         }
       });
+      makeCurrent();
       f = driver.moduleFunction(m, name);
       functions.put(key, f);
       return f;

@@ -81,9 +81,9 @@ final class CudaMatmul {
       long cp = backend.pointerOf("matmul", "out", oT);
       var handle = dev.cublasHandle();
       Cublas cublas = dev.cublas();
-      dev.makeCurrent();
       // Column-major: C^T (n x m) = op(B^T) (n x k) . op(A^T) (k x m).
       synchronized (handle) {
+        dev.makeCurrent(); // inside the lock: waiting for it may move a virtual thread to another carrier
         if (batches == 1) {
           if (out.dtype() == DType.FLOAT32) {
             cublas.sgemm(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, ap, ao.ld, cp, co.ld);

@@ -215,6 +215,73 @@ class FakeCudaTest {
     assertEquals(8, g.toHost(d).numel(), "reported once; the next read works");
   }
 
+  /**
+   * The driver's current context belongs to the OS thread: every path must make it current on
+   * the thread that calls (the fake fails such calls with CUDA_ERROR_INVALID_CONTEXT, as the
+   * driver does). Each step runs on a thread that has never touched the device.
+   */
+  @Test
+  void everyPathMakesTheContextCurrentOnTheCallingThread() throws Exception {
+    Tensor big = hostRandom(DType.FLOAT32, 21, -1, 1, 600_000); // above the staging threshold
+    Tensor small = hostRandom(DType.FLOAT64, 22, -1, 1, 3, 4);
+    Tensor[] d = new Tensor[2];
+    long errors = call("fake_context_errors");
+    onFreshThread(() -> d[0] = g.fromHost(big));
+    onFreshThread(() -> d[1] = g.fromHost(small));
+    onFreshThread(() -> assertClose(big, g.toHost(d[0]), 0, "staged read on a fresh thread"));
+    onFreshThread(() -> assertEquals(cpu().get(small, 5), g.get(d[1], 5)));
+    onFreshThread(() -> g.set(d[1], 5, 0.25));
+    onFreshThread(() -> g.copy(d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
+    onFreshThread(() -> g.unary(dev.quiver.runtime.backend.UnaryOp.NEG, d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
+    onFreshThread(() -> g.matmul(d[1], view(d[1], new long[] {4, 3}, new long[] {1, 4}, 0), deviceEmpty(DType.FLOAT64, 3, 3)));
+    onFreshThread(g::synchronize);
+    onFreshThread(() -> {
+      try (MemoryScope s = MemoryScope.open()) {
+        g.allocate(3 << 20, s);
+      }
+      g.emptyCache();
+    });
+    assertEquals(errors, call("fake_context_errors"), "driver or cuBLAS calls without the context current");
+  }
+
+  /**
+   * A virtual thread resumes on whichever carrier is free, and the context is the carrier's: a
+   * per-thread "already current" flag on the virtual thread would skip cuCtxSetCurrent there.
+   */
+  @Test
+  void virtualThreadsSetTheContextOnTheirCurrentCarrier() throws Exception {
+    Tensor h = hostRandom(DType.FLOAT32, 23, -1, 1, 16);
+    Throwable[] failure = new Throwable[1];
+    Thread t = Thread.ofVirtual().start(() -> {
+      try {
+        Tensor d = g.fromHost(h);
+        set("fake_clear_current_context_int", 0); // as if resumed on a carrier without the context
+        assertClose(h, g.toHost(d), 0, "read after moving to another carrier");
+      } catch (Throwable e) {
+        failure[0] = e;
+      }
+    });
+    t.join();
+    if (failure[0] != null) {
+      throw new AssertionError("on a virtual thread: " + failure[0], failure[0]);
+    }
+  }
+
+  private static void onFreshThread(Runnable step) throws InterruptedException {
+    Throwable[] failure = new Throwable[1];
+    Thread t = Thread.ofPlatform().start(() -> {
+      try {
+        step.run();
+      } catch (Throwable e) {
+        failure[0] = e;
+      }
+    });
+    t.join();
+    if (failure[0] != null) {
+      throw new AssertionError("on a fresh thread: " + failure[0], failure[0]);
+    }
+  }
+
   @Test
   void kernelArgumentsArePackedAsTheKernelsDeclareThem() {
     Tensor d = deviceEmpty(DType.FLOAT32, 3, 4);

@@ -35,6 +35,20 @@ static int device_count = 1;
 static long long last_params[16];
 static unsigned last_grid = 0, last_block = 0;
 
+/* The context current on the calling OS thread, as the real driver keeps it: calls that need one
+ * fail with CUDA_ERROR_INVALID_CONTEXT without it, so a path that forgets cuCtxSetCurrent on a new
+ * thread (a notebook cell, the reclaimer, a virtual thread's new carrier) fails here as on a GPU. */
+#define FAKE_CONTEXT ((CUcontext) (uintptr_t) 0x1234)
+static __thread CUcontext current_context = 0;
+static long context_errors = 0;
+#define NEED_CONTEXT()                          \
+  do {                                          \
+    if (current_context != FAKE_CONTEXT) {      \
+      context_errors++;                         \
+      return CUDA_ERROR_INVALID_CONTEXT;        \
+    }                                           \
+  } while (0)
+
 typedef struct Block { void* p; size_t n; struct Block* next; } Block;
 static Block* blocks = 0;
 
@@ -48,6 +62,9 @@ void fake_set_device_count(int n) { device_count = n; }
 long long fake_last_param(int i) { return last_params[i]; }
 unsigned fake_last_grid(void) { return last_grid; }
 unsigned fake_last_block(void) { return last_block; }
+long fake_context_errors(void) { return context_errors; }
+/* What a virtual thread sees when it resumes on another carrier: an OS thread without the context. */
+void fake_clear_current_context_int(int ignored) { current_context = 0; }
 
 /* ---------------------------------------------------------------- driver */
 
@@ -62,6 +79,7 @@ CUresult cuGetErrorName(CUresult e, const char** s) {
     case CUDA_ERROR_INVALID_VALUE: *s = "CUDA_ERROR_INVALID_VALUE"; return CUDA_SUCCESS;
     case CUDA_ERROR_NO_DEVICE: *s = "CUDA_ERROR_NO_DEVICE"; return CUDA_SUCCESS;
     case CUDA_ERROR_STUB_LIBRARY: *s = "CUDA_ERROR_STUB_LIBRARY"; return CUDA_SUCCESS;
+    case CUDA_ERROR_INVALID_CONTEXT: *s = "CUDA_ERROR_INVALID_CONTEXT"; return CUDA_SUCCESS;
     default: *s = 0; return CUDA_ERROR_INVALID_VALUE;
   }
 }
@@ -84,12 +102,17 @@ CUresult cuDeviceGetAttribute(int* v, CUdevice_attribute a, CUdevice d) {
 }
 CUresult cuDeviceTotalMem(size_t* bytes, CUdevice d) { *bytes = device_limit; return CUDA_SUCCESS; }
 
-CUresult cuDevicePrimaryCtxRetain(CUcontext* c, CUdevice d) { *c = (CUcontext) (uintptr_t) 0x1234; return CUDA_SUCCESS; }
-CUresult cuCtxSetCurrent(CUcontext c) { return c == (CUcontext) (uintptr_t) 0x1234 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT; }
-CUresult cuStreamCreate(CUstream* s, unsigned int flags) { *s = (CUstream) (uintptr_t) 0x5678; return CUDA_SUCCESS; }
-CUresult cuStreamSynchronize(CUstream s) { int e = sync_error; sync_error = 0; return (CUresult) e; }
+CUresult cuDevicePrimaryCtxRetain(CUcontext* c, CUdevice d) { *c = FAKE_CONTEXT; return CUDA_SUCCESS; }
+CUresult cuCtxSetCurrent(CUcontext c) {
+  if (c != FAKE_CONTEXT && c != 0) return CUDA_ERROR_INVALID_CONTEXT;
+  current_context = c;
+  return CUDA_SUCCESS;
+}
+CUresult cuStreamCreate(CUstream* s, unsigned int flags) { NEED_CONTEXT(); *s = (CUstream) (uintptr_t) 0x5678; return CUDA_SUCCESS; }
+CUresult cuStreamSynchronize(CUstream s) { NEED_CONTEXT(); int e = sync_error; sync_error = 0; return (CUresult) e; }
 
 CUresult cuMemAlloc(CUdeviceptr* p, size_t n) {
+  NEED_CONTEXT();
   if (device_used + n > device_limit) return CUDA_ERROR_OUT_OF_MEMORY;
   void* m = malloc(n);
   if (!m) return CUDA_ERROR_OUT_OF_MEMORY;
@@ -101,6 +124,7 @@ CUresult cuMemAlloc(CUdeviceptr* p, size_t n) {
   return CUDA_SUCCESS;
 }
 CUresult cuMemFree(CUdeviceptr p) {
+  NEED_CONTEXT();
   for (Block** b = &blocks; *b; b = &(*b)->next) {
     if ((*b)->p == (void*) (uintptr_t) p) {
       Block* dead = *b;
@@ -114,25 +138,29 @@ CUresult cuMemFree(CUdeviceptr p) {
   }
   return CUDA_ERROR_INVALID_VALUE;
 }
-CUresult cuMemGetInfo(size_t* f, size_t* t) { *f = device_limit - device_used; *t = device_limit; return CUDA_SUCCESS; }
-CUresult cuMemHostAlloc(void** p, size_t n, unsigned int flags) { *p = malloc(n); return *p ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY; }
+CUresult cuMemGetInfo(size_t* f, size_t* t) { NEED_CONTEXT(); *f = device_limit - device_used; *t = device_limit; return CUDA_SUCCESS; }
+CUresult cuMemHostAlloc(void** p, size_t n, unsigned int flags) { NEED_CONTEXT(); *p = malloc(n); return *p ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY; }
 CUresult cuMemFreeHost(void* p) { free(p); return CUDA_SUCCESS; }
-CUresult cuMemcpyHtoDAsync(CUdeviceptr d, const void* s, size_t n, CUstream st) { memcpy((void*) (uintptr_t) d, s, n); return CUDA_SUCCESS; }
-CUresult cuMemcpyDtoHAsync(void* d, CUdeviceptr s, size_t n, CUstream st) { memcpy(d, (void*) (uintptr_t) s, n); return CUDA_SUCCESS; }
+CUresult cuMemcpyHtoDAsync(CUdeviceptr d, const void* s, size_t n, CUstream st) { NEED_CONTEXT(); memcpy((void*) (uintptr_t) d, s, n); return CUDA_SUCCESS; }
+CUresult cuMemcpyDtoHAsync(void* d, CUdeviceptr s, size_t n, CUstream st) { NEED_CONTEXT(); memcpy(d, (void*) (uintptr_t) s, n); return CUDA_SUCCESS; }
 CUresult cuMemcpyDtoDAsync(CUdeviceptr d, CUdeviceptr s, size_t n, CUstream st) {
+  NEED_CONTEXT();
   memmove((void*) (uintptr_t) d, (void*) (uintptr_t) s, n);
   return CUDA_SUCCESS;
 }
 CUresult cuMemsetD32Async(CUdeviceptr d, unsigned int v, size_t n, CUstream st) {
+  NEED_CONTEXT();
   unsigned int* p = (unsigned int*) (uintptr_t) d;
   for (size_t i = 0; i < n; i++) p[i] = v;
   return CUDA_SUCCESS;
 }
 CUresult cuModuleLoadData(CUmodule* m, const void* image) {
+  NEED_CONTEXT();
   *m = (CUmodule) (uintptr_t) 0x9000;
   return strstr((const char*) image, "fake ptx") ? CUDA_SUCCESS : CUDA_ERROR_INVALID_IMAGE;
 }
 CUresult cuModuleGetFunction(CUfunction* f, CUmodule m, const char* name) {
+  NEED_CONTEXT();
 #ifdef QV_EMULATE
   *f = (CUfunction) qv_emu_find(name);
   return *f ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
@@ -143,6 +171,7 @@ CUresult cuModuleGetFunction(CUfunction* f, CUmodule m, const char* name) {
 }
 CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
                         unsigned int by, unsigned int bz, unsigned int shared, CUstream s, void** params, void** extra) {
+  NEED_CONTEXT();
   launches++;
   last_grid = gx;
   last_block = bx;
@@ -154,16 +183,19 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned
 #endif
   return gx > 0 && bx > 0 && bx <= 1024 && gy == 1 && gz == 1 && by == 1 && bz == 1 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
-CUresult cuEventCreate(CUevent* e, unsigned int flags) { *e = (CUevent) (uintptr_t) 0x7000; return CUDA_SUCCESS; }
-CUresult cuEventRecord(CUevent e, CUstream s) { return CUDA_SUCCESS; }
-CUresult cuEventSynchronize(CUevent e) { return CUDA_SUCCESS; }
+CUresult cuEventCreate(CUevent* e, unsigned int flags) { NEED_CONTEXT(); *e = (CUevent) (uintptr_t) 0x7000; return CUDA_SUCCESS; }
+CUresult cuEventRecord(CUevent e, CUstream s) { NEED_CONTEXT(); return CUDA_SUCCESS; }
+CUresult cuEventSynchronize(CUevent e) { NEED_CONTEXT(); return CUDA_SUCCESS; }
 
 /* ---------------------------------------------------------------- cuBLAS (prototypes as in cublas_api.h) */
 
 typedef int cublasStatus_t;
 typedef void* cublasHandle_t;
 
-cublasStatus_t cublasCreate_v2(cublasHandle_t* h) { *h = (void*) (uintptr_t) 0xB1A5; return 0; }
+/* Without a current context the CUDA runtime under cuBLAS would bind device 0's primary context on
+ * its own: a wrong device for cuda:1. The fake insists on the context the backend set. */
+#define NEED_CUBLAS_CONTEXT() if (current_context != FAKE_CONTEXT) { context_errors++; return 1; }
+cublasStatus_t cublasCreate_v2(cublasHandle_t* h) { NEED_CUBLAS_CONTEXT(); *h = (void*) (uintptr_t) 0xB1A5; return 0; }
 cublasStatus_t cublasSetStream_v2(cublasHandle_t h, CUstream s) { return s == (CUstream) (uintptr_t) 0x5678 ? 0 : 7; }
 const char* cublasGetStatusName(cublasStatus_t s) { return s == 7 ? "CUBLAS_STATUS_INVALID_VALUE" : "CUBLAS_STATUS_OTHER"; }
 
@@ -190,15 +222,18 @@ GEMM(dgemm, double)
 
 cublasStatus_t cublasSgemm_v2(cublasHandle_t h, int ta, int tb, int m, int n, int k, const float* alpha, const float* A,
                               int lda, const float* B, int ldb, const float* beta, float* C, int ldc) {
+  NEED_CUBLAS_CONTEXT();
   return sgemm_one(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 cublasStatus_t cublasDgemm_v2(cublasHandle_t h, int ta, int tb, int m, int n, int k, const double* alpha,
                               const double* A, int lda, const double* B, int ldb, const double* beta, double* C, int ldc) {
+  NEED_CUBLAS_CONTEXT();
   return dgemm_one(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t h, int ta, int tb, int m, int n, int k, const float* alpha,
                                          const float* A, int lda, long long sA, const float* B, int ldb, long long sB,
                                          const float* beta, float* C, int ldc, long long sC, int batches) {
+  NEED_CUBLAS_CONTEXT();
   for (int i = 0; i < batches; i++) {
     cublasStatus_t r = sgemm_one(ta, tb, m, n, k, alpha, A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc);
     if (r) return r;
@@ -208,6 +243,7 @@ cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t h, int ta, int tb, int m
 cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t h, int ta, int tb, int m, int n, int k, const double* alpha,
                                          const double* A, int lda, long long sA, const double* B, int ldb, long long sB,
                                          const double* beta, double* C, int ldc, long long sC, int batches) {
+  NEED_CUBLAS_CONTEXT();
   for (int i = 0; i < batches; i++) {
     cublasStatus_t r = dgemm_one(ta, tb, m, n, k, alpha, A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc);
     if (r) return r;
