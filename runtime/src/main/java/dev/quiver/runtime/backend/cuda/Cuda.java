@@ -7,6 +7,7 @@ import dev.quiver.runtime.backend.cuda.ffi.LibraryFinder;
 import dev.quiver.runtime.backend.cuda.ffi.Nvrtc;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -53,17 +54,20 @@ public final class Cuda {
       return Probe.unavailable("CUDA is switched off (QUIVER_CUDA=0 or -Dquiver.cuda=false)");
     }
     return probeWith(() -> LibraryFinder.load(List.of("libcuda.so.1", "libcuda.so")),
-        () -> LibraryFinder.load(Cublas.SONAMES), () -> LibraryFinder.load(Nvrtc.SONAMES));
+        version -> LibraryFinder.load(LibraryFinder.usableWith(Cublas.SONAMES, version)),
+        version -> LibraryFinder.load(LibraryFinder.usableWith(Nvrtc.SONAMES, version)));
   }
 
   /** Why CUDA cannot be used with these libraries, or null when it can: the probe, testable with stand-ins. */
   static String reasonWith(Supplier<LibraryFinder.Result> driver, Supplier<LibraryFinder.Result> cublas,
                            Supplier<LibraryFinder.Result> nvrtc) {
-    return probeWith(driver, cublas, nvrtc).reason();
+    return probeWith(driver, version -> cublas.get(), version -> nvrtc.get()).reason();
   }
 
-  private static Probe probeWith(Supplier<LibraryFinder.Result> driverFinder, Supplier<LibraryFinder.Result> cublasFinder,
-                                 Supplier<LibraryFinder.Result> nvrtcFinder) {
+  /** The library finders for cuBLAS and NVRTC get the driver's CUDA version, to skip newer releases. */
+  private static Probe probeWith(Supplier<LibraryFinder.Result> driverFinder,
+                                 IntFunction<LibraryFinder.Result> cublasFinder,
+                                 IntFunction<LibraryFinder.Result> nvrtcFinder) {
     LibraryFinder.Result driverLib = driverFinder.get();
     if (driverLib.loaded().isEmpty()) {
       return Probe.unavailable("no NVIDIA driver: " + driverLib.reason());
@@ -83,13 +87,16 @@ public final class Cuda {
       return Probe.unavailable("the NVIDIA driver (" + driverLib.loaded().get().where() + ") reports no CUDA device"
           + (count[0] != 0 ? ": " + driver.errorName(count[0]) : ""));
     }
-    LibraryFinder.Result cublasLib = cublasFinder.get();
+    int version = driver.driverVersion();
+    String forDriver = version > 0 ? " (the driver supports CUDA " + version / 1000 + "." + version % 1000 / 10
+        + "; newer releases were not tried)" : "";
+    LibraryFinder.Result cublasLib = cublasFinder.apply(version);
     if (cublasLib.loaded().isEmpty()) {
-      return Probe.unavailable("cuBLAS not found: " + cublasLib.reason());
+      return Probe.unavailable("cuBLAS not found: " + cublasLib.reason() + forDriver);
     }
-    LibraryFinder.Result nvrtcLib = nvrtcFinder.get();
+    LibraryFinder.Result nvrtcLib = nvrtcFinder.apply(version);
     if (nvrtcLib.loaded().isEmpty()) {
-      return Probe.unavailable("NVRTC not found: " + nvrtcLib.reason());
+      return Probe.unavailable("NVRTC not found: " + nvrtcLib.reason() + forDriver);
     }
     return new Probe(driver, new Cublas(cublasLib.loaded().get()), new Nvrtc(nvrtcLib.loaded().get()), count[1], null);
   }

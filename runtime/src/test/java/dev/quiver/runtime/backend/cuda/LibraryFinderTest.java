@@ -108,4 +108,15 @@ class LibraryFinderTest {
     assertTrue(r.reason().contains("libquiver-does-not-exist.so.7 not found by the dynamic loader"), r.reason());
     assertTrue(r.reason().contains("CUDA_HOME"), r.reason());
   }
+
+  @Test
+  void librariesNewerThanTheDriverAreNotTried() {
+    List<String> nvrtc = dev.quiver.runtime.backend.cuda.ffi.Nvrtc.SONAMES;
+    assertEquals(List.of("libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so.11", "libnvrtc.so"),
+        LibraryFinder.usableWith(nvrtc, 12040), "a CUDA 12.4 driver: no NVRTC 13, whose PTX it could not load");
+    assertEquals(List.of("libcublas.so.11", "libcublas.so"),
+        LibraryFinder.usableWith(dev.quiver.runtime.backend.cuda.ffi.Cublas.SONAMES, 11080));
+    assertEquals(nvrtc, LibraryFinder.usableWith(nvrtc, 13000), "a CUDA 13 driver takes every release");
+    assertEquals(nvrtc, LibraryFinder.usableWith(nvrtc, 0), "unknown driver version: no filtering");
+  }
 }

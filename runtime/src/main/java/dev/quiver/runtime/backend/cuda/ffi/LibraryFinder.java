@@ -60,6 +60,40 @@ public final class LibraryFinder {
     return Result.missing(describeMiss(sonames, folders));
   }
 
+  /**
+   * The sonames of {@code sonames} a driver for CUDA {@code driverVersion} (as cuDriverGetVersion
+   * reports it: 1000 * major + 10 * minor) can run, in the same order. A library of a newer major
+   * release than the driver loads fine but fails later: cuBLAS at its first call, NVRTC's PTX at
+   * cuModuleLoadData (CUDA_ERROR_UNSUPPORTED_PTX_VERSION). So with a CUDA 12 driver, a CUDA 13
+   * cuBLAS that happens to be installed (a pip wheel) must not win over the CUDA 12 one.
+   * Unversioned names ({@code libcublas.so}) stay, as a last resort; an unknown version (0) keeps all.
+   */
+  public static List<String> usableWith(List<String> sonames, int driverVersion) {
+    if (driverVersion <= 0) {
+      return sonames;
+    }
+    int driverMajor = driverVersion / 1000;
+    return sonames.stream().filter(n -> {
+      int major = sonameMajor(n);
+      return major < 0 || major <= driverMajor;
+    }).toList();
+  }
+
+  /** 12 for "libnvrtc.so.12" and for "libnvrtc.so.12.4"; -1 when the name has no version. */
+  static int sonameMajor(String soname) {
+    int at = soname.indexOf(".so.");
+    if (at < 0) {
+      return -1;
+    }
+    String rest = soname.substring(at + 4);
+    int dot = rest.indexOf('.');
+    try {
+      return Integer.parseInt(dot < 0 ? rest : rest.substring(0, dot));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   /** "libcublas.so.13, libcublas.so.12 not found by the loader nor in 5 folders (/a, /b, ...)". */
   public static String describeMiss(List<String> sonames, List<Path> folders) {
     StringBuilder s = new StringBuilder(String.join(", ", sonames)).append(" not found by the dynamic loader");
