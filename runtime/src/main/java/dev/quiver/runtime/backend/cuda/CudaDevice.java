@@ -40,7 +40,7 @@ final class CudaDevice {
   private final int multiprocessors;
   private final CudaAllocator allocator;
   private final PtxCache ptx;
-  private final int arch;
+  private final PtxCache.Target target;
   private final Map<String, MemorySegment> modules = new ConcurrentHashMap<>();
   private final Map<String, MemorySegment> functions = new ConcurrentHashMap<>();
   private final PinnedStaging staging;
@@ -63,7 +63,7 @@ final class CudaDevice {
     makeCurrent();
     this.stream = driver.streamCreate(Driver.CU_STREAM_NON_BLOCKING);
     this.allocator = new CudaAllocator(this, driver.totalMemory(dev));
-    this.arch = ptx.targetArchitecture(computeCapability);
+    this.target = ptx.target(computeCapability);
     this.staging = new PinnedStaging(this);
     // Four ints for device-side errors (see qv_report in prelude.cu); never freed, like the context.
     this.errorWord = allocator.allocate(16).pointer();
@@ -181,11 +181,16 @@ final class CudaDevice {
     }
     synchronized (this) {
       MemorySegment m = modules.computeIfAbsent(module, mod -> {
-        String text = source == null ? ptx.ptx(mod, arch) : ptx.ptx(mod, source, arch);
+        byte[] image = source == null ? ptx.image(mod, target) : ptx.image(mod, source, target);
         try (Arena a = Arena.ofConfined()) {
+          // One byte more, left 0: PTX must end in a NUL (an image cached by an older version may
+          // lack it); a CUBIN carries its own size and ignores it.
+          MemorySegment data = a.allocate(image.length + 1L);
+          MemorySegment.copy(image, 0, data, ValueLayout.JAVA_BYTE, 0, image.length);
           makeCurrent(); // after compiling, which may block (a virtual thread may have moved)
-          return driver.moduleLoadData(a.allocateFrom(text), mod + " (compute_" + arch + ", NVRTC " + ptx.nvrtcVersion()
-              + "; CUDA_ERROR_UNSUPPORTED_PTX_VERSION means the driver is older than NVRTC: update the driver)");
+          return driver.moduleLoadData(data, mod + " (" + target + ", NVRTC " + ptx.nvrtcVersion()
+              + (target.cubin() ? ")" : "; CUDA_ERROR_UNSUPPORTED_PTX_VERSION means the driver is older than NVRTC: "
+              + "update the driver, or use an NVRTC of the driver's CUDA version)"));
         }
       });
       makeCurrent();
@@ -232,6 +237,6 @@ final class CudaDevice {
 
   String describe() {
     return device + " " + name + " (compute capability " + computeCapability / 10 + "." + computeCapability % 10 + ", "
-        + multiprocessors + " multiprocessors; kernels built for compute_" + arch + " by NVRTC " + ptx.nvrtcVersion() + ")";
+        + multiprocessors + " multiprocessors; kernels built for " + target + " by NVRTC " + ptx.nvrtcVersion() + ")";
   }
 }

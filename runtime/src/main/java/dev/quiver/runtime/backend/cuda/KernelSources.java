@@ -46,7 +46,12 @@ public final class KernelSources {
    * must agree with the CPU backend's scalar definitions to float rounding, denormals included.
    */
   public static List<String> options(int arch) {
-    return List.of("--gpu-architecture=compute_" + arch, "--std=c++17");
+    return options(arch, false);
+  }
+
+  /** As above; {@code machineCode}: for the real architecture (sm_80, a CUBIN) rather than the virtual one (PTX). */
+  public static List<String> options(int arch, boolean machineCode) {
+    return List.of("--gpu-architecture=" + (machineCode ? "sm_" : "compute_") + arch, "--std=c++17");
   }
 
   private static String resource(String name) {

@@ -365,8 +365,17 @@ class FakeCudaTest {
     try (var files = Files.list(tmp.resolve("ptx-cache"))) {
       assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("reduce-80-")));
     }
-    assertEquals(90, ptx.targetArchitecture(120), "a newer GPU runs the newest PTX NVRTC can make");
-    IllegalStateException old = assertThrows(IllegalStateException.class, () -> ptx.targetArchitecture(70));
+    assertEquals(new PtxCache.Target(90, false), ptx.target(120), "a newer GPU runs the newest PTX NVRTC can make");
+    assertEquals(new PtxCache.Target(80, false), ptx.target(86), "PTX of the newest architecture not above the device's");
+    assertEquals(new PtxCache.Target(90, true), ptx.target(90),
+        "machine code where NVRTC knows the device's architecture: no driver JIT, which rejects a newer NVRTC's PTX");
+    byte[] cubin = ptx.image("reduce", new PtxCache.Target(90, true));
+    assertEquals("fake cubin", new String(cubin, 0, cubin.length - 1, StandardCharsets.UTF_8));
+    assertTrue(call("fake_last_options_has_sm") == 1, "compiled with --gpu-architecture=sm_90");
+    try (var files = Files.list(tmp.resolve("ptx-cache"))) {
+      assertTrue(files.anyMatch(f -> f.getFileName().toString().matches("reduce-90-.*\\.cubin")));
+    }
+    IllegalStateException old = assertThrows(IllegalStateException.class, () -> ptx.target(70));
     assertTrue(old.getMessage().contains("7.0") && old.getMessage().contains("[75, 80, 90]"), old.getMessage());
     CudaException e = assertThrows(CudaException.class, () -> ptx.ptx("broken", "#error broken\n", 80));
     assertTrue(e.getMessage().contains("NVRTC_ERROR_COMPILATION") && e.getMessage().contains("#error found")

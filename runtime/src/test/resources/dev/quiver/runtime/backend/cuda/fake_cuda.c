@@ -157,7 +157,8 @@ CUresult cuMemsetD32Async(CUdeviceptr d, unsigned int v, size_t n, CUstream st) 
 CUresult cuModuleLoadData(CUmodule* m, const void* image) {
   NEED_CONTEXT();
   *m = (CUmodule) (uintptr_t) 0x9000;
-  return strstr((const char*) image, "fake ptx") ? CUDA_SUCCESS : CUDA_ERROR_INVALID_IMAGE;
+  return strstr((const char*) image, "fake ptx") || strstr((const char*) image, "fake cubin") ? CUDA_SUCCESS
+                                                                                          : CUDA_ERROR_INVALID_IMAGE;
 }
 CUresult cuModuleGetFunction(CUfunction* f, CUmodule m, const char* name) {
   NEED_CONTEXT();
@@ -261,6 +262,7 @@ static char last_options[1024];
 
 long fake_compiles(void) { return compiles; }
 const char* fake_last_options(void) { return last_options; }
+long fake_last_options_has_sm(void) { return strstr(last_options, "--gpu-architecture=sm_90") != 0; }
 
 nvrtcResult nvrtcVersion(int* major, int* minor) { *major = 12; *minor = 4; return 0; }
 const char* nvrtcGetErrorString(nvrtcResult r) { return r == 6 ? "NVRTC_ERROR_COMPILATION" : r ? "NVRTC_ERROR_OTHER" : "NVRTC_SUCCESS"; }
@@ -288,6 +290,17 @@ nvrtcResult nvrtcGetProgramLogSize(nvrtcProgram p, size_t* n) { *n = strlen("fak
 nvrtcResult nvrtcGetProgramLog(nvrtcProgram p, char* log) { strcpy(log, "fake.cu(1): error: #error found"); return 0; }
 nvrtcResult nvrtcGetPTXSize(nvrtcProgram p, size_t* n) { *n = strlen("// fake ptx\n") + 1; return p->ok ? 0 : 6; }
 nvrtcResult nvrtcGetPTX(nvrtcProgram p, char* ptx) { strcpy(ptx, "// fake ptx\n"); return p->ok ? 0 : 6; }
+/* CUBIN only for a real architecture (sm_XX), as NVRTC: after a compute_XX compile there is none. */
+nvrtcResult nvrtcGetCUBINSize(nvrtcProgram p, size_t* n) {
+  if (!p->ok || !strstr(last_options, "=sm_")) return 5;
+  *n = strlen("fake cubin") + 1;
+  return 0;
+}
+nvrtcResult nvrtcGetCUBIN(nvrtcProgram p, char* image) {
+  if (!p->ok || !strstr(last_options, "=sm_")) return 5;
+  strcpy(image, "fake cubin");
+  return 0;
+}
 nvrtcResult nvrtcDestroyProgram(nvrtcProgram* p) { free((*p)->src); free(*p); *p = 0; return 0; }
 
 #ifdef __cplusplus

@@ -33,6 +33,8 @@ public final class Nvrtc {
   private final MethodHandle ptx;
   private final MethodHandle numSupportedArchs;
   private final MethodHandle supportedArchs;
+  private final MethodHandle cubinSize;
+  private final MethodHandle cubin;
 
   public Nvrtc(LibraryFinder.Loaded lib) {
     SymbolLookup l = lib.lookup();
@@ -52,6 +54,14 @@ public final class Nvrtc {
     // Since NVRTC 11.2; older ones simply get the device's own architecture.
     numSupportedArchs = Native.bindOptional(l, "nvrtcGetNumSupportedArchs", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     supportedArchs = Native.bindOptional(l, "nvrtcGetSupportedArchs", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    // Since NVRTC 11.1: machine code for a real architecture (sm_XX), loaded without the driver's PTX JIT.
+    cubinSize = Native.bindOptional(l, "nvrtcGetCUBINSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    cubin = Native.bindOptional(l, "nvrtcGetCUBIN", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  }
+
+  /** Whether this NVRTC can hand out machine code (CUBIN), not only PTX. */
+  public boolean canEmitCubin() {
+    return cubinSize != null && cubin != null;
   }
 
   public String where() {
@@ -117,6 +127,23 @@ public final class Nvrtc {
    * whose message holds NVRTC's log (file, line and message), which is what one needs to fix it.
    */
   public String compile(String source, String name, List<String> options) {
+    byte[] ptxText = compile(source, name, options, false);
+    return new String(ptxText, 0, ptxText.length - 1, java.nio.charset.StandardCharsets.UTF_8); // without the NUL
+  }
+
+  /**
+   * As {@link #compile(String, String, List)}, for options naming a real architecture
+   * ({@code --gpu-architecture=sm_90}): the CUBIN image, machine code for that architecture.
+   */
+  public byte[] compileCubin(String source, String name, List<String> options) {
+    if (!canEmitCubin()) {
+      throw new IllegalStateException("NVRTC at " + where + " cannot emit CUBIN (nvrtcGetCUBIN needs NVRTC 11.1 or newer)");
+    }
+    return compile(source, name, options, true);
+  }
+
+  /** The PTX (NUL-terminated, as NVRTC gives it) or CUBIN bytes of {@code source}. */
+  private byte[] compile(String source, String name, List<String> options, boolean machineCode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment progOut = a.allocate(ADDRESS);
       check((int) createProgram.invokeExact(progOut, a.allocateFrom(source), a.allocateFrom(name), 0,
@@ -133,10 +160,17 @@ public final class Nvrtc {
               + programLog(a, prog));
         }
         MemorySegment size = a.allocate(JAVA_LONG);
+        if (machineCode) {
+          check((int) cubinSize.invokeExact(prog, size), "nvrtcGetCUBINSize", "name=" + name);
+          MemorySegment image = a.allocate(size.get(JAVA_LONG, 0));
+          check((int) cubin.invokeExact(prog, image), "nvrtcGetCUBIN", "name=" + name);
+          return image.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
         check((int) ptxSize.invokeExact(prog, size), "nvrtcGetPTXSize", "name=" + name);
-        MemorySegment text = a.allocate(size.get(JAVA_LONG, 0) + 1);
+        // The size counts the terminating NUL; keep it, cuModuleLoadData needs it.
+        MemorySegment text = a.allocate(size.get(JAVA_LONG, 0));
         check((int) ptx.invokeExact(prog, text), "nvrtcGetPTX", "name=" + name);
-        return text.getString(0);
+        return text.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
       } finally {
         int ignored = (int) destroyProgram.invokeExact(progOut);
       }
