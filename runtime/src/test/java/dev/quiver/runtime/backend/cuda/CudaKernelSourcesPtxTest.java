@@ -88,6 +88,29 @@ class CudaKernelSourcesPtxTest {
   }
 
   /**
+   * Machine code, as the backend asks NVRTC for when it knows the device's architecture: ptxas
+   * runs too, so register and shared-memory limits and PTX it rejects show up here.
+   */
+  @Test
+  void everyModuleAssemblesToMachineCode() throws Exception {
+    Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH: the kernels cannot be assembled without it");
+    for (String module : KernelSources.MODULES) {
+      Path src = tmp.resolve(module + "_sm90.cu");
+      Files.writeString(src, KernelSources.source(module), StandardCharsets.UTF_8);
+      Path cubin = tmp.resolve(module + "_sm90.cubin");
+      List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-cubin"));
+      cmd.addAll(KernelSources.options(90, true));
+      cmd.addAll(List.of("-o", cubin.toString(), src.toString()));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc timed out on " + module);
+      assertEquals(0, p.exitValue(), "nvcc -cubin failed for " + module + " (sm_90):\n" + log);
+      byte[] elf = Files.readAllBytes(cubin);
+      assertTrue(elf.length > 4 && elf[0] == 0x7f && elf[1] == 'E' && elf[2] == 'L' && elf[3] == 'F', "a CUBIN is an ELF image");
+    }
+  }
+
+  /**
    * The host side encodes {@code Layout<K>} by hand (StridedLayout.encode); the struct the
    * compiler lays out must have the same size, or every strided kernel would read garbage.
    */
