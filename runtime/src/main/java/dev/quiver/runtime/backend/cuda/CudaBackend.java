@@ -291,7 +291,7 @@ public final class CudaBackend implements Backend {
     }
     StridedLayout l = StridedLayout.of("fused", out.shape(), strides);
     String key = FusedSource.key(program);
-    var f = dev.function(key, KernelSources.withPrelude(key, FusedSource.source(program)), FusedSource.KERNEL);
+    var f = dev.function(key, () -> KernelSources.withPrelude(key, FusedSource.source(program)), FusedSource.KERNEL);
     KernelArgs args = KernelArgs.begin();
     for (int i = 0; i < inputs.length; i++) {
       args.ptr(ptr("fused", "input " + i, inputs[i]));

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * One GPU as the backend uses it: its primary context, one stream on which every op of this
@@ -171,9 +172,11 @@ final class CudaDevice {
 
   /**
    * As above for a module given by its source (a generated fused kernel; null: the resource of
-   * that name). Functions are cached under module and name.
+   * that name). Functions are cached under module and name; {@code source} is asked only on a
+   * miss, because building it (the prelude read from the jar, the program printed) on every
+   * fused op would cost more than the launch.
    */
-  MemorySegment function(String module, String source, String name) {
+  MemorySegment function(String module, Supplier<String> source, String name) {
     String key = source == null ? name : module + "/" + name;
     MemorySegment f = functions.get(key);
     if (f != null) {
@@ -181,7 +184,7 @@ final class CudaDevice {
     }
     synchronized (this) {
       MemorySegment m = modules.computeIfAbsent(module, mod -> {
-        byte[] image = source == null ? ptx.image(mod, target) : ptx.image(mod, source, target);
+        byte[] image = source == null ? ptx.image(mod, target) : ptx.image(mod, source.get(), target);
         try (Arena a = Arena.ofConfined()) {
           // One byte more, left 0: PTX must end in a NUL (an image cached by an older version may
           // lack it); a CUBIN carries its own size and ignores it.
