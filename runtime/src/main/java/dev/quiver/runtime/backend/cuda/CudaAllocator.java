@@ -129,17 +129,31 @@ final class CudaAllocator {
     bytesCached += b.size();
   }
 
-  /** Gives every cached block back to the driver, after the queued work that may still use them. */
+  /**
+   * Gives every cached block back to the driver, after the queued work that may still use them.
+   * The blocks are taken first and the stream synchronised after: a block another thread frees
+   * once its last kernel is queued, after a synchronisation but before the taking, would otherwise
+   * go to cuMemFree while that kernel still runs.
+   */
   void emptyCache() {
-    device.makeCurrent();
-    device.synchronize("emptying the memory cache");
     Map<Long, ArrayDeque<Long>> toFree;
+    long taken;
     synchronized (this) {
       toFree = new HashMap<>(free);
       free.clear();
+      taken = bytesCached;
       bytesCached = 0;
     }
-    device.makeCurrent(); // again: a virtual thread blocked on the lock above may be on another carrier now
+    device.makeCurrent();
+    try {
+      device.synchronize("emptying the memory cache");
+    } catch (RuntimeException e) {
+      synchronized (this) { // not freed: back to the cache, as they were
+        toFree.forEach((size, list) -> free.computeIfAbsent(size, s -> new ArrayDeque<>()).addAll(list));
+        bytesCached += taken;
+      }
+      throw e;
+    }
     for (ArrayDeque<Long> list : toFree.values()) {
       for (long p : list) {
         device.driver().memFree(p);
