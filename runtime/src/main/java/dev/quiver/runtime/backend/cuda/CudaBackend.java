@@ -13,6 +13,7 @@ import dev.quiver.runtime.memory.HostStorage;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
@@ -376,6 +377,12 @@ public final class CudaBackend implements Backend {
           KernelArgs.begin().i32(op.ordinal()).ptr(pp).ptr(yp).layout(outLayout).i64(nOut).i32(splits));
     } finally {
       release(partial);
+      // x and out were last used for their addresses, before temp() above, which may run a
+      // collection and free unreachable tensors: were x (say the receiver of a.mul(b).sum()) found
+      // unreachable there, its block would go back to the cache and could come back as `partial`,
+      // and the kernels would read their own partial sums. Keep both reachable until queued.
+      Reference.reachabilityFence(x);
+      Reference.reachabilityFence(out);
     }
   }
 
