@@ -3,6 +3,8 @@ package dev.quiver.runtime.backend.cuda;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.cuda.ffi.Cublas;
+import dev.quiver.runtime.backend.cuda.ffi.CudaException;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Batched matmul through cuBLAS. cuBLAS is column-major; a row-major C = A·B is, read
@@ -81,21 +83,19 @@ final class CudaMatmul {
       long cp = backend.pointerOf("matmul", "out", oT);
       var handle = dev.cublasHandle();
       Cublas cublas = dev.cublas();
-      // Column-major: C^T (n x m) = op(B^T) (n x k) . op(A^T) (k x m).
       synchronized (handle) {
         dev.makeCurrent(); // inside the lock: waiting for it may move a virtual thread to another carrier
-        if (batches == 1) {
-          if (out.dtype() == DType.FLOAT32) {
-            cublas.sgemm(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, ap, ao.ld, cp, co.ld);
-          } else {
-            cublas.dgemm(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, ap, ao.ld, cp, co.ld);
+        try {
+          gemm(cublas, handle, out.dtype(), batches, m, n, k, ao, ap, bo, bp, co, cp);
+        } catch (CudaException e) {
+          if (!Cublas.isAllocationFailure(e)) {
+            throw e;
           }
-        } else if (out.dtype() == DType.FLOAT32) {
-          cublas.sgemmStridedBatched(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, bo.batchStride,
-              ap, ao.ld, ao.batchStride, cp, co.ld, co.batchStride, (int) batches);
-        } else {
-          cublas.dgemmStridedBatched(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, bo.batchStride,
-              ap, ao.ld, ao.batchStride, cp, co.ld, co.batchStride, (int) batches);
+          // cuBLAS allocates its workspace itself (cudaMalloc), outside our allocator: the memory
+          // may all sit in our cache of freed blocks. Give that back and try once more.
+          dev.allocator().emptyCache();
+          dev.makeCurrent();
+          gemm(cublas, handle, out.dtype(), batches, m, n, k, ao, ap, bo, bp, co, cp);
         }
       }
       if (oT != out) {
@@ -111,6 +111,24 @@ final class CudaMatmul {
       if (oT != out) {
         oT.storage().release();
       }
+    }
+  }
+
+  /** One cuBLAS call. Column-major: C^T (n x m) = op(B^T) (n x k) . op(A^T) (k x m). */
+  private static void gemm(Cublas cublas, MemorySegment handle, DType dtype, long batches, long m, long n, long k,
+                           Operand ao, long ap, Operand bo, long bp, Operand co, long cp) {
+    if (batches == 1) {
+      if (dtype == DType.FLOAT32) {
+        cublas.sgemm(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, ap, ao.ld, cp, co.ld);
+      } else {
+        cublas.dgemm(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, ap, ao.ld, cp, co.ld);
+      }
+    } else if (dtype == DType.FLOAT32) {
+      cublas.sgemmStridedBatched(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, bo.batchStride,
+          ap, ao.ld, ao.batchStride, cp, co.ld, co.batchStride, (int) batches);
+    } else {
+      cublas.dgemmStridedBatched(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, bo.batchStride,
+          ap, ao.ld, ao.batchStride, cp, co.ld, co.batchStride, (int) batches);
     }
   }
 

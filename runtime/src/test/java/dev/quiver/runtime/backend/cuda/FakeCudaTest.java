@@ -207,6 +207,25 @@ class FakeCudaTest {
   }
 
   @Test
+  void matmulGivesCachedMemoryBackWhenCublasCannotAllocateItsWorkspace() {
+    Tensor a = g.fromHost(hostRandom(DType.FLOAT32, 24, -1, 1, 3, 4));
+    Tensor b = g.fromHost(hostRandom(DType.FLOAT32, 25, -1, 1, 4, 2));
+    Tensor y = deviceEmpty(DType.FLOAT32, 3, 2);
+    g.collect();
+    g.emptyCache();
+    long free = (64L << 20) - call("fake_device_used");
+    try (MemoryScope s = MemoryScope.open()) {
+      g.allocate(free - (2L << 20), s); // nearly everything, then into the cache
+    }
+    assertTrue(g.bytesCached() > free - (4L << 20), "the device's memory sits in the cache");
+    g.matmul(a, b, y);
+    Tensor expected = hostEmpty(DType.FLOAT32, 3, 2);
+    cpu().matmul(g.toHost(a), g.toHost(b), expected);
+    assertClose(expected, g.toHost(y), 1e-6, "matmul after giving the cache back");
+    assertEquals(0, g.bytesCached());
+  }
+
+  @Test
   void asynchronousErrorsSurfaceAtTheNextReadWithTheDriversName() {
     Tensor d = g.fromHost(hostRandom(DType.FLOAT32, 4, 0, 1, 8));
     setSyncError(700);

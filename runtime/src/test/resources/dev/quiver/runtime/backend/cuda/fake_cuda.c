@@ -196,9 +196,14 @@ typedef void* cublasHandle_t;
 /* Without a current context the CUDA runtime under cuBLAS would bind device 0's primary context on
  * its own: a wrong device for cuda:1. The fake insists on the context the backend set. */
 #define NEED_CUBLAS_CONTEXT() if (current_context != FAKE_CONTEXT) { context_errors++; return 1; }
+/* cuBLAS takes a workspace with cudaMalloc, outside the backend's allocator: without 4 MiB free on
+ * the device a GEMM fails with CUBLAS_STATUS_ALLOC_FAILED, as a real one can. */
+#define NEED_CUBLAS_WORKSPACE() if (device_limit - device_used < (4u << 20)) return 3;
 cublasStatus_t cublasCreate_v2(cublasHandle_t* h) { NEED_CUBLAS_CONTEXT(); *h = (void*) (uintptr_t) 0xB1A5; return 0; }
 cublasStatus_t cublasSetStream_v2(cublasHandle_t h, CUstream s) { return s == (CUstream) (uintptr_t) 0x5678 ? 0 : 7; }
-const char* cublasGetStatusName(cublasStatus_t s) { return s == 7 ? "CUBLAS_STATUS_INVALID_VALUE" : "CUBLAS_STATUS_OTHER"; }
+const char* cublasGetStatusName(cublasStatus_t s) {
+  return s == 7 ? "CUBLAS_STATUS_INVALID_VALUE" : s == 3 ? "CUBLAS_STATUS_ALLOC_FAILED" : "CUBLAS_STATUS_OTHER";
+}
 
 #define GEMM(NAME, T)                                                                                       \
   static cublasStatus_t NAME##_one(int ta, int tb, int m, int n, int k, const T* alpha, const T* A, int lda,  \
@@ -224,17 +229,20 @@ GEMM(dgemm, double)
 cublasStatus_t cublasSgemm_v2(cublasHandle_t h, int ta, int tb, int m, int n, int k, const float* alpha, const float* A,
                               int lda, const float* B, int ldb, const float* beta, float* C, int ldc) {
   NEED_CUBLAS_CONTEXT();
+  NEED_CUBLAS_WORKSPACE();
   return sgemm_one(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 cublasStatus_t cublasDgemm_v2(cublasHandle_t h, int ta, int tb, int m, int n, int k, const double* alpha,
                               const double* A, int lda, const double* B, int ldb, const double* beta, double* C, int ldc) {
   NEED_CUBLAS_CONTEXT();
+  NEED_CUBLAS_WORKSPACE();
   return dgemm_one(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t h, int ta, int tb, int m, int n, int k, const float* alpha,
                                          const float* A, int lda, long long sA, const float* B, int ldb, long long sB,
                                          const float* beta, float* C, int ldc, long long sC, int batches) {
   NEED_CUBLAS_CONTEXT();
+  NEED_CUBLAS_WORKSPACE();
   for (int i = 0; i < batches; i++) {
     cublasStatus_t r = sgemm_one(ta, tb, m, n, k, alpha, A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc);
     if (r) return r;
@@ -245,6 +253,7 @@ cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t h, int ta, int tb, int m
                                          const double* A, int lda, long long sA, const double* B, int ldb, long long sB,
                                          const double* beta, double* C, int ldc, long long sC, int batches) {
   NEED_CUBLAS_CONTEXT();
+  NEED_CUBLAS_WORKSPACE();
   for (int i = 0; i < batches; i++) {
     cublasStatus_t r = dgemm_one(ta, tb, m, n, k, alpha, A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc);
     if (r) return r;

@@ -84,6 +84,14 @@ public final class Cublas {
     };
   }
 
+  /** CUBLAS_STATUS_ALLOC_FAILED: cuBLAS could not allocate device memory (its workspace). */
+  public static final int STATUS_ALLOC_FAILED = 3;
+
+  /** Whether {@code e} is a cuBLAS call that failed for want of device memory. */
+  public static boolean isAllocationFailure(CudaException e) {
+    return e.code() == STATUS_ALLOC_FAILED && e.getMessage().startsWith("cublas");
+  }
+
   private void check(int status, String call, String values) {
     if (status != 0) {
       throw new CudaException(call, status, statusName(status), null, values);
