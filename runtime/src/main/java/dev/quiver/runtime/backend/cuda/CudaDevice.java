@@ -190,10 +190,21 @@ final class CudaDevice {
           // lack it); a CUBIN carries its own size and ignores it.
           MemorySegment data = a.allocate(image.length + 1L);
           MemorySegment.copy(image, 0, data, ValueLayout.JAVA_BYTE, 0, image.length);
-          makeCurrent(); // after compiling, which may block (a virtual thread may have moved)
-          return driver.moduleLoadData(data, mod + " (" + target + ", NVRTC " + ptx.nvrtcVersion()
+          String what = mod + " (" + target + ", NVRTC " + ptx.nvrtcVersion()
               + (target.cubin() ? ")" : "; CUDA_ERROR_UNSUPPORTED_PTX_VERSION means the driver is older than NVRTC: "
-              + "update the driver, or use an NVRTC of the driver's CUDA version)"));
+              + "update the driver, or use an NVRTC of the driver's CUDA version)");
+          makeCurrent(); // after compiling, which may block (a virtual thread may have moved)
+          try {
+            return driver.moduleLoadData(data, what);
+          } catch (CudaException e) {
+            if (e.code() != Driver.CUDA_ERROR_OUT_OF_MEMORY) {
+              throw e;
+            }
+            // Code and constants take device memory, which may all sit in the allocator's cache.
+            allocator.emptyCache();
+            makeCurrent();
+            return driver.moduleLoadData(data, what);
+          }
         }
       });
       makeCurrent();

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.cuda.ffi.CudaException;
 import dev.quiver.runtime.backend.cuda.ffi.Cublas;
 import dev.quiver.runtime.backend.cuda.ffi.Driver;
@@ -222,6 +223,27 @@ class FakeCudaTest {
     Tensor expected = hostEmpty(DType.FLOAT32, 3, 2);
     cpu().matmul(g.toHost(a), g.toHost(b), expected);
     assertClose(expected, g.toHost(y), 1e-6, "matmul after giving the cache back");
+    assertEquals(0, g.bytesCached());
+  }
+
+  @Test
+  void loadingAModuleGivesCachedMemoryBackWhenTheDeviceIsFull() {
+    // A program shape no other test compiled (three constants): its module loads now.
+    ElementwiseProgram adam = CudaKernelSourcesPtxTest.adamLikeProgram();
+    ElementwiseProgram fresh = new ElementwiseProgram(adam.kind(), adam.op(), adam.dst(), adam.a(), adam.b(),
+        new float[] {0.001f, 1e-8f, 0f}, adam.registers(), adam.inputs());
+    Tensor[] in = {deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8)};
+    Tensor out = deviceEmpty(DType.FLOAT32, 8);
+    g.collect();
+    g.emptyCache();
+    try (MemoryScope s = MemoryScope.open()) {
+      g.allocate(62L << 20, s); // with the few tensors above, leaves under 2 MiB ...
+      g.allocate(7L << 18, s); // ... and then under 1 MiB, all of it cached after the scope
+    }
+    assertTrue((64L << 20) - call("fake_device_used") < (1L << 20), "the device is full of cached blocks");
+    long launches = call("fake_launches");
+    assertTrue(g.fused(fresh, in, out));
+    assertEquals(launches + 1, call("fake_launches"), "loaded after giving the cache back, and launched");
     assertEquals(0, g.bytesCached());
   }
 

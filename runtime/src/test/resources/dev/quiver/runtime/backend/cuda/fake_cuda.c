@@ -156,6 +156,7 @@ CUresult cuMemsetD32Async(CUdeviceptr d, unsigned int v, size_t n, CUstream st) 
 }
 CUresult cuModuleLoadData(CUmodule* m, const void* image) {
   NEED_CONTEXT();
+  if (device_limit - device_used < (1u << 20)) return CUDA_ERROR_OUT_OF_MEMORY; /* code and constants live on the device */
   *m = (CUmodule) (uintptr_t) 0x9000;
   return strstr((const char*) image, "fake ptx") || strstr((const char*) image, "fake cubin") ? CUDA_SUCCESS
                                                                                           : CUDA_ERROR_INVALID_IMAGE;
