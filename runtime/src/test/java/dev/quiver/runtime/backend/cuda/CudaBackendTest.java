@@ -393,6 +393,88 @@ class CudaBackendTest {
     assertClose(strided, g.toHost(g.fromHost(strided)), 0, "strided host view");
   }
 
+  /**
+   * Backend.fromHost's promise: the runtime may free or overwrite the host tensor as soon as the
+   * call returns. The small path relies on the driver having taken pageable memory in before
+   * cuMemcpyHtoDAsync returns, the staged one on waiting for its last chunk: on a GPU, this is
+   * what checks both.
+   */
+  @Test
+  void fromHostIsDoneReadingWhenItReturns() {
+    CudaBackend g = backend();
+    for (long n : new long[] {1000, 300_000, 2_500_000}) {
+      Tensor h = hostRandom(DType.FLOAT32, 31, -1, 1, n);
+      Tensor expected = hostEmpty(DType.FLOAT32, n);
+      cpu().copy(h, expected);
+      Tensor d = g.fromHost(h);
+      cpu().fill(h, Double.NaN); // at once, before anything waits for the device
+      h.storage().release();
+      assertClose(expected, g.toHost(d), 0, "a device copy of " + n + " floats whose source was overwritten");
+    }
+  }
+
+  /**
+   * A block freed while the kernel reading it is still queued goes back to the cache and may be
+   * handed out at once: the next user's work is queued behind on the same stream, so the queued
+   * kernel still reads the old values. On a GPU the exp below runs after fill has been queued.
+   */
+  @Test
+  void aBlockFreedWhileItsKernelIsQueuedIsReusedInOrder() {
+    CudaBackend g = backend();
+    long n = (1 << 20) + 3; // a size class no other test uses
+    Tensor h = hostRandom(DType.FLOAT32, 32, -2, 2, n);
+    Tensor x = g.fromHost(h);
+    Tensor y = gpuEmpty(g, DType.FLOAT32, n);
+    g.unary(UnaryOp.EXP, x, y);
+    x.storage().release(); // back to the cache with exp still queued (or running) on it
+    Tensor[] reused = new Tensor[3];
+    for (int i = 0; i < reused.length; i++) {
+      reused[i] = gpuEmpty(g, DType.FLOAT32, n); // the first of these is x's block again
+      g.fill(reused[i], 7);
+    }
+    Tensor expected = hostEmpty(DType.FLOAT32, n);
+    cpu().unary(UnaryOp.EXP, h, expected);
+    assertClose(expected, g.toHost(y), tolerance(DType.FLOAT32), "exp of the values the block held when it was queued");
+  }
+
+  /**
+   * Ops from several threads at once on one device: each thread's kernel arguments, context and
+   * transfers are its own, and the stream and caches are shared. (Not emulated: the emulator runs
+   * a launch on the calling thread with process-wide state.)
+   */
+  @Test
+  void opsFromSeveralThreadsAtOnce() throws Exception {
+    CudaBackend g = backend();
+    int threads = 4;
+    Throwable[] failures = new Throwable[threads];
+    Thread[] running = new Thread[threads];
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      running[t] = Thread.ofPlatform().start(() -> {
+        try {
+          for (int i = 0; i < 25; i++) {
+            long n = 1000L * (id + 1) + i;
+            Tensor a = hostRandom(DType.FLOAT64, 100 * id + i, -1, 1, n);
+            Tensor b = hostRandom(DType.FLOAT64, 100 * id + i + 50, -1, 1, n);
+            Tensor expected = hostEmpty(DType.FLOAT64, n);
+            cpu().binary(BinaryOp.MUL, a, b, expected);
+            Tensor y = gpuEmpty(g, DType.FLOAT64, n);
+            g.binary(BinaryOp.MUL, g.fromHost(a), g.fromHost(b), y);
+            assertClose(expected, g.toHost(y), 0, "thread " + id + " step " + i);
+          }
+        } catch (Throwable e) {
+          failures[id] = e;
+        }
+      });
+    }
+    for (int t = 0; t < threads; t++) {
+      running[t].join();
+      if (failures[t] != null) {
+        throw new AssertionError("thread " + t + ": " + failures[t], failures[t]);
+      }
+    }
+  }
+
   @Test
   void operandOnAnotherDeviceIsAClearError() {
     CudaBackend g = backend();
