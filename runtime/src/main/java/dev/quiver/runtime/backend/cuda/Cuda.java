@@ -54,8 +54,8 @@ public final class Cuda {
       return Probe.unavailable("CUDA is switched off (QUIVER_CUDA=0 or -Dquiver.cuda=false)");
     }
     return probeWith(() -> LibraryFinder.load(List.of("libcuda.so.1", "libcuda.so")),
-        version -> LibraryFinder.load(LibraryFinder.usableWith(Cublas.SONAMES, version)),
-        version -> LibraryFinder.load(LibraryFinder.usableWith(Nvrtc.SONAMES, version)));
+        version -> LibraryFinder.load(LibraryFinder.usableWith(Cublas.SONAMES, version), Cublas::companion),
+        version -> LibraryFinder.load(LibraryFinder.usableWith(Nvrtc.SONAMES, version), Nvrtc::companion));
   }
 
   /** Why CUDA cannot be used with these libraries, or null when it can: the probe, testable with stand-ins. */

@@ -119,4 +119,42 @@ class LibraryFinderTest {
     assertEquals(nvrtc, LibraryFinder.usableWith(nvrtc, 13000), "a CUDA 13 driver takes every release");
     assertEquals(nvrtc, LibraryFinder.usableWith(nvrtc, 0), "unknown driver version: no filtering");
   }
+
+  /**
+   * cuBLAS found in a folder (not by the loader) needs cuBLASLt from that folder: two real
+   * libraries built here, the second needing the first by soname and without a run path, as a
+   * CUDA folder outside the loader's cache has them.
+   */
+  @Test
+  void aLibraryFoundInAFolderGetsItsCompanionFromThere() throws Throwable {
+    Path cc = Path.of("/usr/bin/cc");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(cc), "no cc to build the test libraries");
+    Path dir = Files.createDirectories(tmp.resolve("cuda-elsewhere"));
+    Files.writeString(dir.resolve("lt.c"), "int qv_lt_answer(void) { return 42; }\n");
+    Files.writeString(dir.resolve("main.c"), "int qv_lt_answer(void);\nint qv_answer(void) { return qv_lt_answer(); }\n");
+    run(cc.toString(), "-shared", "-fPIC", "-Wl,-soname,libqvtestLt.so.7", "-o", dir.resolve("libqvtestLt.so.7").toString(),
+        dir.resolve("lt.c").toString());
+    run(cc.toString(), "-shared", "-fPIC", "-Wl,-soname,libqvtest.so.7", "-o", dir.resolve("libqvtest.so.7").toString(),
+        dir.resolve("main.c").toString(), dir.resolve("libqvtestLt.so.7").toString());
+    Path main = dir.resolve("libqvtest.so.7");
+    LibraryFinder.Result alone = LibraryFinder.loadFile(main, name -> null);
+    assertTrue(alone.loaded().isEmpty(), "without its companion the loader cannot find what it needs");
+    LibraryFinder.Result withCompanion = LibraryFinder.loadFile(main,
+        name -> name.startsWith("libqvtest.") ? "libqvtestLt." + name.substring("libqvtest.".length()) : null);
+    assertTrue(withCompanion.loaded().isPresent(), withCompanion.reason());
+    var answer = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+        withCompanion.loaded().get().lookup().find("qv_answer").orElseThrow(),
+        java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
+    assertEquals(42, (int) answer.invokeExact());
+    assertEquals("libcublasLt.so.12", dev.quiver.runtime.backend.cuda.ffi.Cublas.companion("libcublas.so.12"));
+    assertEquals("libcublasLt.so", dev.quiver.runtime.backend.cuda.ffi.Cublas.companion("libcublas.so"));
+    assertEquals("libnvrtc-builtins.so.12*", dev.quiver.runtime.backend.cuda.ffi.Nvrtc.companion("libnvrtc.so.12"));
+    assertEquals("libnvrtc-builtins.so.11.2*", dev.quiver.runtime.backend.cuda.ffi.Nvrtc.companion("libnvrtc.so.11.2"));
+  }
+
+  private static void run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), String.join(" ", command) + "\n" + log);
+  }
 }

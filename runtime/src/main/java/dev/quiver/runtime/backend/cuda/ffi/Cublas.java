@@ -24,6 +24,11 @@ public final class Cublas {
   /** The sonames tried, newest first. */
   public static final List<String> SONAMES = List.of("libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so");
 
+  /** The library cuBLAS is built on, of the same release: "libcublasLt.so.12" for "libcublas.so.12". */
+  public static String companion(String soname) {
+    return soname.startsWith("libcublas.") ? "libcublasLt." + soname.substring("libcublas.".length()) : null;
+  }
+
   private static final String LIB = "libcublas";
 
   private final String where;

@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -41,6 +42,18 @@ public final class LibraryFinder {
 
   /** Loads the first of {@code sonames} that the loader or the usual folders have, for the whole process. */
   public static Result load(List<String> sonames) {
+    return load(sonames, name -> null);
+  }
+
+  /**
+   * As {@link #load(List)}; {@code companion} gives, for a soname, a glob for the libraries it
+   * needs from the same folder (libcublas.so.12 needs libcublasLt.so.12; libnvrtc.so.12 opens
+   * libnvrtc-builtins.so.12.x when it compiles), or null. A library found in a folder rather
+   * than by the loader is opened by its path, and the loader then looks for what it needs in its
+   * own search path only, which does not have that folder: the companion is loaded first, from
+   * there, so that the loader finds it already loaded by its soname.
+   */
+  public static Result load(List<String> sonames, UnaryOperator<String> companion) {
     for (String name : sonames) {
       try {
         return Result.found(new Loaded(SymbolLookup.libraryLookup(name, Arena.global()), name + " (dynamic loader)"));
@@ -51,13 +64,30 @@ public final class LibraryFinder {
     List<Path> folders = searchFolders(System.getenv(), Path.of(System.getProperty("user.home", "/")), pythonRoots());
     Optional<Path> file = locate(sonames, folders);
     if (file.isPresent()) {
-      try {
-        return Result.found(new Loaded(SymbolLookup.libraryLookup(file.get(), Arena.global()), file.get().toString()));
-      } catch (IllegalArgumentException e) {
-        return Result.missing(file.get() + " exists but could not be loaded: " + e.getMessage());
-      }
+      return loadFile(file.get(), companion);
     }
     return Result.missing(describeMiss(sonames, folders));
+  }
+
+  /** Loads {@code file} by its path, after its companions (a glob) from the same folder where they exist. */
+  public static Result loadFile(Path file, UnaryOperator<String> companion) {
+    String needed = companion.apply(file.getFileName().toString());
+    if (needed != null && file.getParent() != null) {
+      try (var matches = Files.newDirectoryStream(file.getParent(), needed)) {
+        for (Path p : matches) {
+          if (Files.isRegularFile(p)) {
+            SymbolLookup.libraryLookup(p, Arena.global());
+          }
+        }
+      } catch (IOException | IllegalArgumentException e) {
+        // Loading the library itself says what is wrong, below.
+      }
+    }
+    try {
+      return Result.found(new Loaded(SymbolLookup.libraryLookup(file, Arena.global()), file.toString()));
+    } catch (IllegalArgumentException e) {
+      return Result.missing(file + " exists but could not be loaded: " + e.getMessage());
+    }
   }
 
   /**

@@ -19,6 +19,16 @@ public final class Nvrtc {
   public static final List<String> SONAMES = List.of("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2",
       "libnvrtc.so.11", "libnvrtc.so");
 
+  /**
+   * What NVRTC opens by soname when it compiles: "libnvrtc-builtins.so.12*" for "libnvrtc.so.12"
+   * (a glob; the builtins carry the minor version). Loaded first from NVRTC's own folder where the
+   * loader would not look there.
+   */
+  public static String companion(String soname) {
+    return soname.startsWith("libnvrtc.so.") ? "libnvrtc-builtins.so." + soname.substring("libnvrtc.so.".length()) + "*"
+        : null;
+  }
+
   private static final String LIB = "libnvrtc";
 
   private final String where;
