@@ -458,6 +458,7 @@ public final class CudaBackend implements Backend {
     StridedLayout l = StridedLayout.of(op, index.shape(), ds, index.strides(), other.strides());
     launch("index", kernel + suffix(data.dtype()), n, KernelArgs.begin().ptr(dp).ptr(ip).ptr(op2).layout(l).i64(n)
         .i64(axisStride).i64(data.shape()[axis]).i32(axis).ptr(dev.errorWord()));
+    dev.indexLaunchQueued();
   }
 
   // ---------------------------------------------------------------- matmul

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -46,7 +47,15 @@ final class CudaDevice {
   private final Map<String, MemorySegment> functions = new ConcurrentHashMap<>();
   private final PinnedStaging staging;
   private final long errorWord;
-  private volatile boolean indexOpsPending;
+  /**
+   * Index launches asked for (counted before the launch) and known queued (after it), and how many
+   * queued ones the last read of the error word covered. A single "pending" flag cleared before
+   * that read lost a bad index of a launch another thread queued just after the read.
+   */
+  private final AtomicLong indexLaunchesAsked = new AtomicLong();
+  private final AtomicLong indexLaunchesQueued = new AtomicLong();
+  private volatile long indexLaunchesChecked;
+  private final Object indexErrorLock = new Object();
   private MemorySegment cublasHandle;
 
   CudaDevice(int index, Driver driver, Cublas cublas, PtxCache ptx) {
@@ -103,9 +112,14 @@ final class CudaDevice {
     return multiprocessors;
   }
 
+  /** The error word, for a gather or scatter about to be launched; call {@link #indexLaunchQueued} after. */
   long errorWord() {
-    indexOpsPending = true;
+    indexLaunchesAsked.incrementAndGet();
     return errorWord;
+  }
+
+  void indexLaunchQueued() {
+    indexLaunchesQueued.incrementAndGet();
   }
 
   /**
@@ -139,14 +153,22 @@ final class CudaDevice {
           + "). A kernel queued earlier failed; the error shows at the next synchronisation. Run with "
           + "QUIVER_CUDA_SYNC=1 to stop at the op that caused it.");
     }
-    if (indexOpsPending) {
+    if (indexLaunchesAsked.get() != indexLaunchesChecked) {
       checkIndexErrors();
     }
   }
 
   /** Raises a bad gather/scatter index reported by a kernel since the last check (after a synchronisation). */
   private void checkIndexErrors() {
-    indexOpsPending = false;
+    synchronized (indexErrorLock) {
+      readIndexErrors();
+    }
+  }
+
+  private void readIndexErrors() {
+    // Launches counted as queued now are queued before the read below, so the read covers them.
+    long covered = indexLaunchesQueued.get();
+    makeCurrent(); // waiting for the lock may have moved a virtual thread to another carrier
     try (Arena a = Arena.ofConfined()) {
       MemorySegment word = a.allocate(16);
       driver.copyDeviceToHost(word, errorWord, 16, stream);
@@ -154,6 +176,7 @@ final class CudaDevice {
       if (rc != Driver.CUDA_SUCCESS) {
         throw new CudaException("cuStreamSynchronize", rc, driver.errorName(rc), null, "reading the index error word");
       }
+      indexLaunchesChecked = Math.max(indexLaunchesChecked, covered);
       int code = word.get(ValueLayout.JAVA_INT, 0);
       if (code != 0) {
         driver.memset32(errorWord, 0, 4, stream);
