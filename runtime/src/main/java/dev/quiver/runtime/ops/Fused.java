@@ -33,13 +33,15 @@ public final class Fused {
 
   private final Kind kind;
   private final Tensor input;
-  private final float constant;
+  // Kept in double: the fused float32 kernels round it once, the unfused path (float64 inputs,
+  // gradients) uses it at the inputs' precision.
+  private final double constant;
   private final UnaryOp unaryOp;
   private final BinaryOp binaryOp;
   private final Fused x;
   private final Fused y;
 
-  private Fused(Kind kind, Tensor input, float constant, UnaryOp unaryOp, BinaryOp binaryOp, Fused x, Fused y) {
+  private Fused(Kind kind, Tensor input, double constant, UnaryOp unaryOp, BinaryOp binaryOp, Fused x, Fused y) {
     this.kind = kind;
     this.input = input;
     this.constant = constant;
@@ -57,9 +59,9 @@ public final class Fused {
     return new Fused(Kind.INPUT, t, 0, null, null, null, null);
   }
 
-  /** A float32 constant, broadcast like a rank-0 tensor. */
+  /** A constant, broadcast like a rank-0 tensor, of the inputs' type when evaluated (float32 when there are none). */
   public static Fused constant(double value) {
-    return new Fused(Kind.CONST, null, (float) value, null, null, null, null);
+    return new Fused(Kind.CONST, null, value, null, null, null, null);
   }
 
   // ---------------------------------------------------------------- building
@@ -230,7 +232,7 @@ public final class Fused {
         }
         case CONST -> {
           operand[i] = ElementwiseProgram.operand(ElementwiseProgram.CONST, constants.size());
-          constants.add(f.constant);
+          constants.add((float) f.constant);
         }
         case UNARY -> lastUse[position.get(f.x)] = i;
         case BINARY -> {
