@@ -55,7 +55,10 @@ final class RemoteEngine implements ExecutionControlProvider {
         launched = started;
         Thread.ofPlatform().daemon().name("quiver-cell-jvm-launch").start(() -> {
             try {
-                started.complete(launch(env));
+                long t0 = System.nanoTime();
+                var control = launch(env);
+                dev.quiver.kernel.server.Log.info("cell JVM launched and connected in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                started.complete(control);
             } catch (Throwable t) {
                 started.completeExceptionally(t);
             }
