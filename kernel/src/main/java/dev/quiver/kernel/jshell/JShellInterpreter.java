@@ -91,6 +91,7 @@ public final class JShellInterpreter implements Interpreter {
     private volatile JShell shell;
     private volatile RemoteControl control;
     private volatile CompletableFuture<Void> ready;
+    private volatile boolean cellWaiting;       // a request waits for the start: warm up no further
     private volatile boolean kotlinLoaded;
     private final Map<String, String> fromKotlin = new ConcurrentHashMap<>();   // Java variable name -> id of the snippet Kotlin's value made
 
@@ -153,7 +154,11 @@ public final class JShellInterpreter implements Interpreter {
         // rendering its value in the cell JVM), then forget the snippets that made.
         var before = js.snippets().map(Snippet::id).collect(java.util.stream.Collectors.toSet());
         run(js, "1 + 1", 0, NO_OUTPUT);
-        run(js, "String $quiverWarm(int x) { return \"v\" + x; }", 0, NO_OUTPUT);
+        long warmedExpression = System.nanoTime();
+        // A cell already waiting is better served now than after warming a path it may not take.
+        if (!cellWaiting) {
+            run(js, "String $quiverWarm(int x) { return \"v\" + x; }", 0, NO_OUTPUT);
+        }
         js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
         kotlinLoaded = false;
         fromKotlin.clear();
@@ -162,8 +167,11 @@ public final class JShellInterpreter implements Interpreter {
         // CPU time too: on a busy machine the wall times say more about the neighbours than about us.
         long cpu = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
         dev.quiver.kernel.server.Log.info(String.format(Locale.ROOT,
-                "cell JVM ready in %d ms (imports compiled after %d ms, cell JVM up after %d ms, warm-up %d ms; kernel JVM CPU so far %d ms)",
-                (now - t0) / 1_000_000, (imported - t0) / 1_000_000, (launched - t0) / 1_000_000, (now - launched) / 1_000_000, cpu));
+                "cell JVM ready in %d ms (imports compiled after %d ms, cell JVM up after %d ms, warm-up %d ms%s; kernel JVM CPU so far %d ms)",
+                (now - t0) / 1_000_000, (imported - t0) / 1_000_000, (launched - t0) / 1_000_000, (now - launched) / 1_000_000,
+                cellWaiting ? String.format(Locale.ROOT, ", cut short after %d ms for a waiting cell", (warmedExpression - launched) / 1_000_000) : "",
+                cpu));
+        cellWaiting = false;
     }
 
     /**
@@ -197,6 +205,9 @@ public final class JShellInterpreter implements Interpreter {
 
     private JShell awaitShell() {
         start();
+        if (!ready.isDone()) {
+            cellWaiting = true;
+        }
         ready.join();
         return shell;
     }
