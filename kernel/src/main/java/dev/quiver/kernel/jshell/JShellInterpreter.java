@@ -110,6 +110,8 @@ public final class JShellInterpreter implements Interpreter {
     // ---------------------------------------------------------------------------------------
     // Lifecycle
 
+    private static final List<String> WARM_UP = List.of("1 + 1", "String $quiverWarm(int x) { return \"v\" + x; }");
+
     private void startShell() {
         long t0 = System.nanoTime();
         deathReason = null;
@@ -150,14 +152,18 @@ public final class JShellInterpreter implements Interpreter {
         long imported = System.nanoTime();
         engine.awaitLaunch();
         long launched = System.nanoTime();
-        // Warm what the first cell goes through (splitting, compiling an expression, running it,
-        // rendering its value in the cell JVM), then forget the snippets that made.
+        // Warm what a first cell goes through (splitting, compiling an expression or a method,
+        // running it, rendering its value in the cell JVM), then forget the snippets that made.
+        // A cell already waiting goes first instead: it warms the path it takes itself, and
+        // waiting for a warm-up of other paths would only delay it.
         var before = js.snippets().map(Snippet::id).collect(java.util.stream.Collectors.toSet());
-        run(js, "1 + 1", 0, NO_OUTPUT);
-        long warmedExpression = System.nanoTime();
-        // A cell already waiting is better served now than after warming a path it may not take.
-        if (!cellWaiting) {
-            run(js, "String $quiverWarm(int x) { return \"v\" + x; }", 0, NO_OUTPUT);
+        int warmed = 0;
+        for (var cell : WARM_UP) {
+            if (cellWaiting) {
+                break;
+            }
+            run(js, cell, 0, NO_OUTPUT);
+            warmed++;
         }
         js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
         kotlinLoaded = false;
@@ -169,7 +175,7 @@ public final class JShellInterpreter implements Interpreter {
         dev.quiver.kernel.server.Log.info(String.format(Locale.ROOT,
                 "cell JVM ready in %d ms (imports compiled after %d ms, cell JVM up after %d ms, warm-up %d ms%s; kernel JVM CPU so far %d ms)",
                 (now - t0) / 1_000_000, (imported - t0) / 1_000_000, (launched - t0) / 1_000_000, (now - launched) / 1_000_000,
-                cellWaiting ? String.format(Locale.ROOT, ", cut short after %d ms for a waiting cell", (warmedExpression - launched) / 1_000_000) : "",
+                warmed < WARM_UP.size() ? String.format(Locale.ROOT, ", cut short after %d of %d cells for a waiting request", warmed, WARM_UP.size()) : "",
                 cpu));
         cellWaiting = false;
     }
