@@ -508,6 +508,10 @@ public final class JShellInterpreter implements Interpreter {
 
     private MimeBundle render(SnippetEvent e) {
         try {
+            var plain = control.takePlainText();
+            if (plain != null) {
+                return MimeBundle.text(plain);
+            }
             var json = control.renderLastValue();
             if (json != null) {
                 return DisplayChannel.bundle(JSON.readTree(json));
