@@ -43,8 +43,6 @@ public final class KernelMain {
         }
         var info = ConnectionInfo.read(Path.of(args[0]));
         var interpreter = new MagicInterpreter(new JShellInterpreter(config()));
-        // First: the cell JVM and the compiler take longest to start; the sockets come up meanwhile.
-        interpreter.start();
         var historyFile = System.getProperty("quiver.history",
                 Path.of(System.getProperty("user.home"), ".local", "share", "quiver", "kernel-history.jsonl").toString());
         installSigint(interpreter);
