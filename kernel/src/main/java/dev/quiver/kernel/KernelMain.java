@@ -20,7 +20,8 @@ import java.util.List;
  * path of the JVM that runs cells (default: this JVM's); {@code quiver.jvm.flags}, that JVM's
  * flags; {@code quiver.startup}, a file of default imports (default: the runtime's);
  * {@code quiver.history}, the history file; {@code quiver.kotlin.classpath}, the Kotlin host and
- * compiler, added to the cell JVM when the first {@code %%kotlin} cell runs.
+ * compiler, added to the cell JVM when the first {@code %%kotlin} cell runs; {@code quiver.cell.aot},
+ * the cell JVM's AOT cache (see {@link AotTraining}).
  */
 public final class KernelMain {
 
@@ -54,6 +55,14 @@ public final class KernelMain {
         var cp = System.getProperty("quiver.user.classpath", System.getProperty("java.class.path"));
         var flagText = System.getProperty("quiver.jvm.flags");
         var flags = new ArrayList<>(flagText == null || flagText.isBlank() ? DEFAULT_FLAGS : Arrays.asList(flagText.trim().split("\\s+")));
+        // The cell JVM's ahead-of-time cache (./quiver trains it after each build): its classes
+        // loaded and linked already. A missing one is skipped; a stale one the JVM ignores by itself
+        // (its message is silenced: it would only go to the kernel's log).
+        var cellAot = System.getProperty("quiver.cell.aot");
+        if (cellAot != null && !cellAot.isBlank() && Files.isReadable(Path.of(cellAot))) {
+            flags.add("-XX:AOTCache=" + cellAot);
+            flags.add("-Xlog:aot=off,cds=off");
+        }
         var startup = new ArrayList<String>();
         startup.addAll(List.of("import java.util.*;", "import java.util.function.*;", "import java.util.stream.*;",
                 "import java.io.*;", "import java.math.*;", "import java.nio.file.*;", "import java.util.concurrent.*;"));

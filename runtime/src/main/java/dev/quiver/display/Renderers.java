@@ -67,8 +67,19 @@ public final class Renderers {
         };
     }
 
+    /**
+     * Whether {@link #render} does more for {@code value} than plain text: a {@link MimeBundle},
+     * a {@link Displayable}, or a registered renderer. Without one, the bundle is just
+     * {@link #plainText}, which a caller can then make without rendering (the kernel's agent
+     * sends it along with a cell's value instead of waiting to be asked for it).
+     */
+    public static boolean hasRichRendering(Object value) {
+        return value instanceof MimeBundle || value instanceof Displayable
+                || value != null && find(value.getClass()) != null;
+    }
+
     /** The text/plain form of a value without a renderer: arrays read like lists, others use toString. */
-    static String plainText(Object value) {
+    public static String plainText(Object value) {
         return switch (value) {
             case Object[] a -> Arrays.deepToString(a);
             case int[] a -> Arrays.toString(a);

@@ -106,6 +106,20 @@ public final class Agent extends RemoteExecutionControl {
         }
     }
 
+    /**
+     * Headers of what {@link #invoke} returns, before JShell's value string. Why: most cell values
+     * (numbers, strings, lists) have no rich rendering, and asking for it ({@link #RENDER}) cost a
+     * second round trip per cell. So the plain text comes along at once, and only a value with a
+     * rich rendering waits to be asked. The kernel's {@code RemoteControl} takes the header off
+     * before JShell sees the value string.
+     * <ul>
+     *   <li>{@link #RICH}: ask for the rendering;</li>
+     *   <li>{@link #PLAIN_SAME}: the plain text is the value string itself (an object's toString);</li>
+     *   <li>{@link #PLAIN_OWN} LENGTH ':' TEXT: the plain text (a string unquoted, an array as a list).</li>
+     * </ul>
+     */
+    public static final String RICH = "\u0000r", PLAIN_SAME = "\u0000s", PLAIN_OWN = "\u0000o";
+
     // The kernel's stop() looks for this frame (class Agent, method invoke) through JDI.
     @Override
     protected String invoke(Method doitMethod) throws Exception {
@@ -113,7 +127,20 @@ public final class Agent extends RemoteExecutionControl {
         lastValue = null;
         Object value = doitMethod.invoke(null);
         lastValue = value;
-        return valueString(value);
+        return packValue(value);
+    }
+
+    /** JShell's value string of {@code value} behind the header that says how it renders (see {@link #RICH}). */
+    public static String packValue(Object value) {
+        var text = valueString(value);
+        if (Renderers.hasRichRendering(value)) {
+            return RICH + text;
+        }
+        if (value != null && !(value instanceof String) && !(value instanceof Character) && !value.getClass().isArray()) {
+            return PLAIN_SAME + text;       // toString, once
+        }
+        var plain = value == null ? "null" : Renderers.plainText(value);
+        return PLAIN_OWN + plain.length() + ":" + plain + text;
     }
 
     @Override

@@ -91,6 +91,7 @@ public final class JShellInterpreter implements Interpreter {
     private volatile JShell shell;
     private volatile RemoteControl control;
     private volatile CompletableFuture<Void> ready;
+    private volatile boolean cellWaiting;       // a request waits for the start: warm up no further
     private volatile boolean kotlinLoaded;
     private final Map<String, String> fromKotlin = new ConcurrentHashMap<>();   // Java variable name -> id of the snippet Kotlin's value made
 
@@ -108,6 +109,8 @@ public final class JShellInterpreter implements Interpreter {
 
     // ---------------------------------------------------------------------------------------
     // Lifecycle
+
+    private static final List<String> WARM_UP = List.of("1 + 1", "String $quiverWarm(int x) { return \"v\" + x; }");
 
     private void startShell() {
         long t0 = System.nanoTime();
@@ -135,7 +138,7 @@ public final class JShellInterpreter implements Interpreter {
                 .executionEngine(engine, Map.of())
                 .remoteVMOptions(remoteOptions.toArray(String[]::new))
                 .build();
-        long launched = System.nanoTime();
+        // The cell JVM is starting in the background now (RemoteEngine): the imports compile meanwhile.
         // Not a --class-path compiler option: that would hide what %classpath and %maven add later.
         // (The cell JVM has it on its own class path already; its loader asks that one first.)
         js.addToClasspath(config.classPath());
@@ -145,28 +148,72 @@ public final class JShellInterpreter implements Interpreter {
                 deathReason = "the cell JVM ended";
             }
         });
-        for (var line : config.startup()) {
+        importDefaults(js, config.startup());
+        long imported = System.nanoTime();
+        engine.awaitLaunch();
+        long launched = System.nanoTime();
+        // Warm what a first cell goes through (splitting, compiling an expression or a method,
+        // running it, rendering its value in the cell JVM), then forget the snippets that made.
+        // A cell already waiting goes first instead: it warms the path it takes itself, and
+        // waiting for a warm-up of other paths would only delay it.
+        var before = js.snippets().map(Snippet::id).collect(java.util.stream.Collectors.toSet());
+        int warmed = 0;
+        for (var cell : WARM_UP) {
+            if (cellWaiting) {
+                break;
+            }
+            run(js, cell, 0, NO_OUTPUT);
+            warmed++;
+        }
+        js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
+        kotlinLoaded = false;
+        fromKotlin.clear();
+        shell = js;
+        long now = System.nanoTime();
+        // CPU time too: on a busy machine the wall times say more about the neighbours than about us.
+        long cpu = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
+        dev.quiver.kernel.server.Log.info(String.format(Locale.ROOT,
+                "cell JVM ready in %d ms (imports compiled after %d ms, cell JVM up after %d ms, warm-up %d ms%s; kernel JVM CPU so far %d ms)",
+                (now - t0) / 1_000_000, (imported - t0) / 1_000_000, (launched - t0) / 1_000_000, (now - launched) / 1_000_000,
+                warmed < WARM_UP.size() ? String.format(Locale.ROOT, ", cut short after %d of %d cells for a waiting request", warmed, WARM_UP.size()) : "",
+                cpu));
+        cellWaiting = false;
+    }
+
+    /**
+     * The default imports as one snippet, not one each. JShell takes one snippet per eval, but an
+     * import snippet's text goes whole into every later compilation unit, so one snippet of
+     * several import lines imports them all, for one compilation instead of about 25 of a cold
+     * javac (most of a kernel's start). It leads with {@code import java.lang.*;}, which changes
+     * nothing: JShell names an import snippet after its first line, and a user's {@code import}
+     * of the same name would replace the whole snippet, so that name must be one nobody types.
+     * If the group is rejected (a package missing), the lines go one at a time, as before.
+     */
+    static void importDefaults(JShell js, List<String> lines) {
+        if (lines.isEmpty()) {
+            return;
+        }
+        var group = FOLDED_IMPORTS_LEAD + "\n" + String.join("\n", lines);
+        var events = js.eval(group);
+        if (events.stream().noneMatch(e -> e.causeSnippet() == null && e.status() == Snippet.Status.REJECTED)) {
+            return;
+        }
+        for (var line : lines) {
             for (var e : js.eval(line)) {
                 if (e.status() == Snippet.Status.REJECTED) {
                     System.err.println("quiver kernel: startup line rejected: " + line);
                 }
             }
         }
-        // Warm what the first cell goes through (splitting, compiling an expression, running it,
-        // rendering its value in the cell JVM), then forget the snippets that made.
-        var before = js.snippets().map(Snippet::id).collect(java.util.stream.Collectors.toSet());
-        run(js, "1 + 1", 0, NO_OUTPUT);
-        run(js, "String $quiverWarm(int x) { return \"v\" + x; }", 0, NO_OUTPUT);
-        js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
-        kotlinLoaded = false;
-        fromKotlin.clear();
-        shell = js;
-        dev.quiver.kernel.server.Log.info(String.format(Locale.ROOT, "cell JVM ready in %d ms (launch %d ms, imports and warm-up %d ms)",
-                (System.nanoTime() - t0) / 1_000_000, (launched - t0) / 1_000_000, (System.nanoTime() - launched) / 1_000_000));
     }
+
+    static final String FOLDED_IMPORTS_LEAD = "import java.lang.*;";
 
     private JShell awaitShell() {
         start();
+        if (!ready.isDone()) {
+            cellWaiting = true;
+        }
         ready.join();
         return shell;
     }
@@ -229,6 +276,15 @@ public final class JShellInterpreter implements Interpreter {
             return new Outcome.Ok(null, doc.found() ? doc.bundle() : MimeBundle.text("no documentation found for " + name));
         }
         var sca = js.sourceCodeAnalysis();
+        var values = new ArrayList<Snippet>();
+        try {
+            return runPieces(js, code, executionCount, out, sca, values);
+        } finally {
+            forgetValues(js, values);
+        }
+    }
+
+    private Outcome runPieces(JShell js, String code, int executionCount, Output out, SourceCodeAnalysis sca, List<Snippet> values) {
         SnippetEvent last = null;
         for (var piece : Pieces.split(sca, code)) {
             if (interrupted) {
@@ -248,6 +304,9 @@ public final class JShellInterpreter implements Interpreter {
                     continue;
                 }
                 snippetPlace.put(e.snippet().id(), new int[] {executionCount, piece.line(code)});
+                if (e.snippet() instanceof VarSnippet v && v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND) {
+                    values.add(v);
+                }
                 if (e.status() == Snippet.Status.REJECTED) {
                     return compileError(js, e.snippet(), piece, code, executionCount);
                 }
@@ -269,6 +328,27 @@ public final class JShellInterpreter implements Interpreter {
             return interruptedOutcome();
         }
         return new Outcome.Ok(last != null && hasValue(last) ? render(last) : null);
+    }
+
+    /**
+     * Drops the {@code $1}, {@code $2}... variables JShell makes of a cell's expression values,
+     * once the cell is done. Why: JShell imports every live variable into every later snippet's
+     * compilation, and javac reads each one's class again each time, so a notebook's cells grew
+     * slower with each expression cell run before (about 20 ms more per cell after 300 of them);
+     * and each kept its value (a tensor, a chart) from the garbage collector for good. The
+     * notebook never shows these names: the value is the cell's output, and a variable the user
+     * declares is kept as always.
+     */
+    private static void forgetValues(JShell js, List<Snippet> values) {
+        for (var v : values) {
+            try {
+                if (js.status(v).isActive()) {
+                    js.drop(v);
+                }
+            } catch (IllegalStateException | IllegalArgumentException ignored) {
+                // the shell is closed (the cell JVM ended): nothing left to drop
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -428,6 +508,10 @@ public final class JShellInterpreter implements Interpreter {
 
     private MimeBundle render(SnippetEvent e) {
         try {
+            var plain = control.takePlainText();
+            if (plain != null) {
+                return MimeBundle.text(plain);
+            }
             var json = control.renderLastValue();
             if (json != null) {
                 return DisplayChannel.bundle(JSON.readTree(json));

@@ -57,12 +57,54 @@ final class RemoteControl extends JdiExecutionControl {
 
     @Override
     public String invoke(String className, String methodName) throws RunException, EngineTerminationException, InternalException {
+        lastPlainText = null;          // as the agent forgets its last value
         running(true);
+        String reply;
         try {
-            return super.invoke(className, methodName);
+            reply = super.invoke(className, methodName);
         } finally {
             running(false);
         }
+        var value = unpack(reply);
+        lastPlainText = value.plainText();
+        return value.valueString();
+    }
+
+    private volatile String lastPlainText;
+
+    /** @param plainText the value's whole rendering when it has no rich one, else null */
+    record Unpacked(String valueString, String plainText) {
+    }
+
+    // The agent's header (see Agent.RICH): JShell gets its value string, the kernel the plain text.
+    static Unpacked unpack(String reply) throws InternalException {
+        if (reply == null || reply.length() < 2) {
+            throw new InternalException("the cell JVM's agent answered an unexpected value: " + reply);
+        }
+        var header = reply.substring(0, 2);
+        var rest = reply.substring(2);
+        if (header.equals(Agent.RICH)) {
+            return new Unpacked(rest, null);
+        }
+        if (header.equals(Agent.PLAIN_SAME)) {
+            return new Unpacked(rest, rest);
+        }
+        int colon = rest.indexOf(':');
+        if (!header.equals(Agent.PLAIN_OWN) || colon < 0) {
+            throw new InternalException("the cell JVM's agent answered an unexpected value: " + reply);
+        }
+        int end = colon + 1 + Integer.parseInt(rest.substring(0, colon));
+        return new Unpacked(rest.substring(end), rest.substring(colon + 1, end));
+    }
+
+    /**
+     * The last value's text when it has no rich rendering (sent along with it), else null: then
+     * {@link #renderLastValue} asks the cell JVM.
+     */
+    String takePlainText() {
+        var t = lastPlainText;
+        lastPlainText = null;
+        return t;
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import jdk.jshell.execution.JdiInitiator;
 import jdk.jshell.execution.Util;
@@ -31,6 +32,7 @@ final class RemoteEngine implements ExecutionControlProvider {
     private final OutputStream display;
     private final Consumer<RemoteControl> created;
     private final Consumer<String> died;
+    private volatile CompletableFuture<ExecutionControl> launched;
 
     RemoteEngine(OutputStream display, Consumer<RemoteControl> created, Consumer<String> died) {
         this.display = display;
@@ -43,8 +45,38 @@ final class RemoteEngine implements ExecutionControlProvider {
         return "quiver";
     }
 
+    /**
+     * Returns at once: the cell JVM starts on a thread of its own while JShell compiles the
+     * default imports (see {@link StartingControl}).
+     */
     @Override
-    public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) throws Throwable {
+    public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+        var started = new CompletableFuture<ExecutionControl>();
+        launched = started;
+        Thread.ofPlatform().daemon().name("quiver-cell-jvm-launch").start(() -> {
+            try {
+                long t0 = System.nanoTime();
+                var control = launch(env);
+                dev.quiver.kernel.server.Log.info("cell JVM launched and connected in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                started.complete(control);
+            } catch (Throwable t) {
+                started.completeExceptionally(t);
+            }
+        });
+        return new StartingControl(started);
+    }
+
+    /** Waits until the cell JVM is up; throws, with the reason, when it could not start. */
+    void awaitLaunch() {
+        try {
+            launched.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            var cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("launching the cell JVM failed: " + cause, cause);
+        }
+    }
+
+    private ExecutionControl launch(ExecutionEnv env) throws Throwable {
         try (var listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             listener.setSoTimeout(TIMEOUT_MS);
             var options = new ArrayList<>(List.of("-Dstdout.encoding=UTF-8", "-Dstderr.encoding=UTF-8", "-Dstdin.encoding=UTF-8"));

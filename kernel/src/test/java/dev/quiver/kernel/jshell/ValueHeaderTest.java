@@ -1,0 +1,57 @@
+package dev.quiver.kernel.jshell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.quiver.display.Markdown;
+import dev.quiver.display.MimeBundle;
+import dev.quiver.display.Renderers;
+import dev.quiver.kernel.agent.Agent;
+import java.util.List;
+import jdk.jshell.spi.ExecutionControl.InternalException;
+import org.junit.jupiter.api.Test;
+
+/** What the agent sends with a cell's value, and what the kernel makes of it. */
+class ValueHeaderTest {
+
+    private static RemoteControl.Unpacked roundTrip(Object value) throws InternalException {
+        return RemoteControl.unpack(Agent.packValue(value));
+    }
+
+    @Test
+    void plainValuesComeWithTheirTextAndJShellKeepsItsValueString() throws Exception {
+        assertEquals(new RemoteControl.Unpacked("2", "2"), roundTrip(2));
+        assertEquals(new RemoteControl.Unpacked("[1, 2]", "[1, 2]"), roundTrip(List.of(1, 2)));
+        // JShell quotes strings and writes arrays its own way; the cell's output is the plain text.
+        assertEquals(new RemoteControl.Unpacked("\"a:b\\n\"", "a:b\n"), roundTrip("a:b\n"));
+        assertEquals(new RemoteControl.Unpacked("int[2] { 1, 2 }", "[1, 2]"), roundTrip(new int[] {1, 2}));
+        assertEquals(new RemoteControl.Unpacked("'x'", "x"), roundTrip('x'));
+        assertEquals(new RemoteControl.Unpacked("null", "null"), roundTrip(null));
+        // Text that looks like a header is still just text.
+        assertEquals(new RemoteControl.Unpacked("\"\\000s7:\"", "\u0000s7:"), roundTrip("\u0000s7:"));
+    }
+
+    @Test
+    void richValuesWaitToBeAskedForTheirRendering() throws Exception {
+        var md = new Markdown("**b**");
+        assertNull(roundTrip(md).plainText());
+        assertNull(roundTrip(MimeBundle.text("t")).plainText());
+        record Point(int x) {
+        }
+        Renderers.register(Point.class, p -> MimeBundle.text("P" + p.x()));
+        try {
+            var u = roundTrip(new Point(3));
+            assertEquals("Point[x=3]", u.valueString());
+            assertNull(u.plainText());
+        } finally {
+            Renderers.unregister(Point.class);
+        }
+    }
+
+    @Test
+    void anAnswerWithoutAHeaderIsAnError() {
+        var e = assertThrows(InternalException.class, () -> RemoteControl.unpack("2"));
+        assertEquals("the cell JVM's agent answered an unexpected value: 2", e.getMessage());
+    }
+}
