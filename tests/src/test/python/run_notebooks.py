@@ -79,7 +79,27 @@ def execute(path, kernel, timeout):
         error = f"a cell ran longer than {timeout} s: {e}"
     except DeadKernelError as e:
         error = f"the kernel died: {e}"
+    coalesce_streams(nb)
     return nb, time.time() - start, error
+
+
+def coalesce_streams(nb):
+    """Joins consecutive stream outputs of one name, as a notebook front end shows them.
+
+    The kernel sends output as it arrives, in whatever chunks the cell JVM wrote, so one printed
+    line can come in two messages; joined, the saved notebook and its HTML hold each line whole.
+    """
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            prev = merged[-1] if merged else None
+            if (out.get("output_type") == "stream" and prev is not None
+                    and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+                prev["text"] = prev["text"] + out["text"]
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
 
 
 def write_html(nb, path, site):
