@@ -137,11 +137,18 @@ public final class Agent extends RemoteExecutionControl {
             return RICH + text;
         }
         if (value != null && !(value instanceof String) && !(value instanceof Character) && !value.getClass().isArray()) {
-            return PLAIN_SAME + text;       // toString, once
+            // toString, once; a long one is cut by the forwarder (see MAX_ANSWER), so it is asked for whole.
+            return text.length() + 2 <= MAX_ANSWER ? PLAIN_SAME + text : RICH + text;
         }
         var plain = value == null ? "null" : Renderers.plainText(value);
-        return PLAIN_OWN + plain.length() + ":" + plain + text;
+        var packed = PLAIN_OWN + plain.length() + ":" + plain + text;
+        // JShell's forwarder cuts any answer beyond MAX_ANSWER characters (the limit of writeUTF),
+        // which would cut the plain text short: a long value takes the rendering round trip instead.
+        return packed.length() <= MAX_ANSWER ? packed : RICH + text;
     }
+
+    /** The longest answer JShell's forwarder passes on whole (jdk.jshell.execution.ExecutionControlForwarder). */
+    public static final int MAX_ANSWER = 21_844;
 
     @Override
     public Object extensionCommand(String command, Object arg) throws RunException, EngineTerminationException, InternalException {

@@ -50,6 +50,22 @@ class ValueHeaderTest {
     }
 
     @Test
+    void longValuesAreAskedForWholeRatherThanCutByJShellsForwarder() throws Exception {
+        // 3000 doubles print as about 60 000 characters, beyond what JShell passes on in one answer.
+        var xs = new double[3000];
+        java.util.Arrays.setAll(xs, i -> i / 7.0);
+        var packed = Agent.packValue(xs);
+        assertEquals(Agent.RICH, packed.substring(0, 2));
+        assertNull(RemoteControl.unpack(packed).plainText());
+        var longText = "x".repeat(Agent.MAX_ANSWER);
+        assertNull(roundTrip(longText).plainText());
+        assertNull(roundTrip(new StringBuilder(longText)).plainText());
+        // Just under the limit still comes along with the answer.
+        var fits = "y".repeat(Agent.MAX_ANSWER / 3);
+        assertEquals(fits, roundTrip(fits).plainText());
+    }
+
+    @Test
     void anAnswerWithoutAHeaderIsAnError() {
         var e = assertThrows(InternalException.class, () -> RemoteControl.unpack("2"));
         assertEquals("the cell JVM's agent answered an unexpected value: 2", e.getMessage());
