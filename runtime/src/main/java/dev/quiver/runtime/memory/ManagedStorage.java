@@ -3,13 +3,13 @@ package dev.quiver.runtime.memory;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Storage whose memory lives outside the Java heap and somewhere other than the host allocator
- * (a GPU's memory): freed the same two ways as {@link HostStorage}, by the {@link MemoryScope}
- * that owned it when that scope closes, or by the {@link Reclaimer} once no tensor refers to it.
+ * Storage whose memory lives outside the Java heap (host memory from Arrow, a GPU's memory), freed
+ * one of two ways: by the {@link MemoryScope} that owned it when that scope closes, or by the
+ * {@link Reclaimer} once no tensor refers to it.
  *
- * <p>Why a base class here rather than in the backend: scopes and the reclaimer are package-private
- * on purpose (users must not adopt storages by hand), and every device backend needs exactly
- * this bookkeeping. The subclass supplies the release action, which must not refer to the storage
+ * <p>Why a base class here rather than in each backend: scopes and the reclaimer are
+ * package-private on purpose (users must not adopt storages by hand), and every backend needs
+ * exactly this bookkeeping ({@link HostStorage} for the CPU). The subclass supplies the release action, which must not refer to the storage
  * itself, or the storage would never become unreachable.
  */
 public abstract class ManagedStorage implements Storage {
@@ -88,8 +88,8 @@ public abstract class ManagedStorage implements Storage {
     if (target == null) {
       cleanable = Reclaimer.register(this, release);
     } else {
-      // As in HostStorage: the scope now frees it; a stale cleaner registration is harmless
-      // because Release runs once.
+      // The scope now holds it strongly and frees it on close; the cleaner registration stays, but
+      // Release runs once, so whichever comes second does nothing.
       cleanable = null;
       target.adopt(this);
     }
