@@ -103,16 +103,6 @@ public final class Cublas {
     }
   }
 
-  private static RuntimeException rethrow(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
-  }
-
   /** A new handle for the current context; its calls go on {@code stream}. */
   public MemorySegment create(MemorySegment stream) {
     MemorySegment s = Native.scratch();
@@ -122,7 +112,7 @@ public final class Cublas {
       check((int) setStream.invokeExact(handle, stream), "cublasSetStream_v2", "");
       return handle;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -141,7 +131,7 @@ public final class Cublas {
       check((int) sgemm.invokeExact(handle, ta, tb, m, n, k, s, a, lda, b, ldb, s.asSlice(8), c, ldc),
           "cublasSgemm_v2", dims(ta, tb, m, n, k, lda, ldb, ldc));
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -154,7 +144,7 @@ public final class Cublas {
       check((int) dgemm.invokeExact(handle, ta, tb, m, n, k, s, a, lda, b, ldb, s.asSlice(8), c, ldc),
           "cublasDgemm_v2", dims(ta, tb, m, n, k, lda, ldb, ldc));
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -169,7 +159,7 @@ public final class Cublas {
           s.asSlice(8), c, ldc, strideC, batches), "cublasSgemmStridedBatched",
           dims(ta, tb, m, n, k, lda, ldb, ldc) + ", batches=" + batches);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -183,7 +173,7 @@ public final class Cublas {
           s.asSlice(8), c, ldc, strideC, batches), "cublasDgemmStridedBatched",
           dims(ta, tb, m, n, k, lda, ldb, ldc) + ", batches=" + batches);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 }

@@ -143,16 +143,6 @@ public final class Driver {
     }
   }
 
-  private static RuntimeException rethrow(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
-  }
-
   // ---------------------------------------------------------------- initialisation and devices
 
   /** cuInit(0): the raw result, because a failure here is a reason to fall back, not an error. */
@@ -160,7 +150,7 @@ public final class Driver {
     try {
       return (int) cuInit.invokeExact(0);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -169,7 +159,7 @@ public final class Driver {
     try {
       check((int) cuDriverGetVersion.invokeExact(s), "cuDriverGetVersion", "");
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.get(JAVA_INT, 0);
   }
@@ -182,7 +172,7 @@ public final class Driver {
       int rc = (int) cuDeviceGetCount.invokeExact(s);
       return new int[] {rc, s.get(JAVA_INT, 0)};
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -191,7 +181,7 @@ public final class Driver {
     try {
       check((int) cuDeviceGet.invokeExact(s, ordinal), "cuDeviceGet", "ordinal=" + ordinal);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.get(JAVA_INT, 0);
   }
@@ -201,7 +191,7 @@ public final class Driver {
     try {
       check((int) cuDeviceGetName.invokeExact(s, 256, device), "cuDeviceGetName", "device=" + device);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.getString(0);
   }
@@ -212,7 +202,7 @@ public final class Driver {
       check((int) cuDeviceGetAttribute.invokeExact(s, attribute, device), "cuDeviceGetAttribute",
           "attribute=" + attribute + ", device=" + device);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.get(JAVA_INT, 0);
   }
@@ -222,7 +212,7 @@ public final class Driver {
     try {
       check((int) cuDeviceTotalMem.invokeExact(s, device), "cuDeviceTotalMem_v2", "device=" + device);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.get(JAVA_LONG, 0);
   }
@@ -235,7 +225,7 @@ public final class Driver {
     try {
       check((int) cuDevicePrimaryCtxRetain.invokeExact(s, device), "cuDevicePrimaryCtxRetain", "device=" + device);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.get(ADDRESS, 0);
   }
@@ -244,7 +234,7 @@ public final class Driver {
     try {
       check((int) cuCtxSetCurrent.invokeExact(context), "cuCtxSetCurrent", "context=0x" + Long.toHexString(context.address()));
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -253,7 +243,7 @@ public final class Driver {
     try {
       check((int) cuStreamCreate.invokeExact(s, flags), "cuStreamCreate", "flags=" + flags);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.get(ADDRESS, 0);
   }
@@ -263,7 +253,7 @@ public final class Driver {
     try {
       return (int) cuStreamSynchronize.invokeExact(stream);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -277,7 +267,7 @@ public final class Driver {
       rcOut[0] = rc;
       return rc == CUDA_SUCCESS ? s.get(JAVA_LONG, 0) : 0;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -285,7 +275,7 @@ public final class Driver {
     try {
       check((int) cuMemFree.invokeExact(pointer), "cuMemFree_v2", "pointer=0x" + Long.toHexString(pointer));
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -295,7 +285,7 @@ public final class Driver {
     try {
       check((int) cuMemGetInfo.invokeExact(s, s.asSlice(8)), "cuMemGetInfo_v2", "");
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return new long[] {s.get(JAVA_LONG, 0), s.get(JAVA_LONG, 8)};
   }
@@ -306,7 +296,7 @@ public final class Driver {
     try {
       check((int) cuMemHostAlloc.invokeExact(s, bytes, 0), "cuMemHostAlloc", "bytes=" + bytes);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.get(ADDRESS, 0).reinterpret(bytes);
   }
@@ -315,7 +305,7 @@ public final class Driver {
     try {
       check((int) cuMemFreeHost.invokeExact(p), "cuMemFreeHost", "");
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -324,7 +314,7 @@ public final class Driver {
       check((int) cuMemcpyHtoDAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyHtoDAsync_v2",
           "dst=0x" + Long.toHexString(dst) + ", bytes=" + bytes);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -333,7 +323,7 @@ public final class Driver {
       check((int) cuMemcpyDtoHAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoHAsync_v2",
           "src=0x" + Long.toHexString(src) + ", bytes=" + bytes);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -342,7 +332,7 @@ public final class Driver {
       check((int) cuMemcpyDtoDAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoDAsync_v2",
           "dst=0x" + Long.toHexString(dst) + ", src=0x" + Long.toHexString(src) + ", bytes=" + bytes);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -351,7 +341,7 @@ public final class Driver {
       check((int) cuMemsetD32Async.invokeExact(dst, value, count, stream), "cuMemsetD32Async",
           "dst=0x" + Long.toHexString(dst) + ", count=" + count);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -363,7 +353,7 @@ public final class Driver {
     try {
       check((int) cuModuleLoadData.invokeExact(s, image), "cuModuleLoadData", "module=" + name);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.get(ADDRESS, 0);
   }
@@ -375,7 +365,7 @@ public final class Driver {
           "function=" + name);
       return out.get(ADDRESS, 0);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -386,7 +376,7 @@ public final class Driver {
       return (int) cuLaunchKernel.invokeExact(function, gridX, 1, 1, blockX, 1, 1, sharedBytes, stream, params,
           MemorySegment.NULL);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -398,7 +388,7 @@ public final class Driver {
     try {
       check((int) cuEventCreate.invokeExact(s, 2), "cuEventCreate", "flags=2");
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
     return s.get(ADDRESS, 0);
   }
@@ -407,7 +397,7 @@ public final class Driver {
     try {
       check((int) cuEventRecord.invokeExact(event, stream), "cuEventRecord", "");
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -416,7 +406,7 @@ public final class Driver {
     try {
       return (int) cuEventSynchronize.invokeExact(event);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 }

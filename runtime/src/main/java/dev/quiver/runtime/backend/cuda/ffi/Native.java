@@ -47,4 +47,18 @@ final class Native {
   static final long SCRATCH_BYTES = 16 << 10;
   private static final ThreadLocal<MemorySegment> SCRATCH =
       ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(SCRATCH_BYTES, 64));
+
+  /**
+   * What a failed downcall's {@code Throwable} becomes: {@code invokeExact} declares Throwable,
+   * but a native call throws only what the linker does (runtime exceptions and errors).
+   */
+  static RuntimeException rethrow(Throwable t) {
+    if (t instanceof RuntimeException r) {
+      return r;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return new IllegalStateException(t);
+  }
 }

@@ -93,16 +93,6 @@ public final class Nvrtc {
     }
   }
 
-  private static RuntimeException rethrow(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
-  }
-
   /** "major.minor" of the library, part of the PTX cache key. */
   public String version() {
     try (Arena a = Arena.ofConfined()) {
@@ -111,7 +101,7 @@ public final class Nvrtc {
       check((int) version.invokeExact(major, minor), "nvrtcVersion", "");
       return major.get(JAVA_INT, 0) + "." + minor.get(JAVA_INT, 0);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -128,7 +118,7 @@ public final class Nvrtc {
       check((int) supportedArchs.invokeExact(archs), "nvrtcGetSupportedArchs", "");
       return archs.asSlice(0, 4L * count).toArray(JAVA_INT);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
@@ -185,7 +175,7 @@ public final class Nvrtc {
         int ignored = (int) destroyProgram.invokeExact(progOut);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Native.rethrow(t);
     }
   }
 
