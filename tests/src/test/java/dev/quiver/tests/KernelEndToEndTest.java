@@ -48,12 +48,19 @@ class KernelEndToEndTest {
         }
         var cp = String.join(sep, user);
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var argv = List.of(java, "-XX:+UseSerialGC", "-Dquiver.user.classpath=" + cp,
+        var argv = new ArrayList<String>(List.of(java, "-XX:+UseSerialGC"));
+        // The kernel JVM's own flags (JShell's and javac's internals for quick cells), as ./quiver writes them.
+        for (var flag : System.getProperty("quiver.kernel.jvm.flags", "").split("\\s+")) {
+            if (!flag.isBlank()) {
+                argv.add(flag);
+            }
+        }
+        argv.addAll(List.of("-Dquiver.user.classpath=" + cp,
                 "-Dquiver.kotlin.classpath=" + String.join(sep, kotlin),
                 "-Dquiver.jvm.flags=" + System.getProperty("quiver.jvm.flags", ""),
                 "-Dquiver.startup=" + ROOT.resolve("runtime/src/main/jshell/startup.jsh"),
                 "-Dquiver.history=" + jupyter.resolve("history.jsonl"),
-                "-cp", cp, "dev.quiver.kernel.KernelMain", "{connection_file}");
+                "-cp", cp, "dev.quiver.kernel.KernelMain", "{connection_file}"));
         var json = new StringBuilder("{\"argv\": [");
         for (int i = 0; i < argv.size(); i++) {
             json.append(i == 0 ? "" : ", ").append(quote(argv.get(i)));

@@ -36,6 +36,13 @@ public final class Agent extends RemoteExecutionControl {
     /** Extension command: the last snippet value's MIME bundle, as JSON text. */
     public static final String RENDER = "quiver.render";
 
+    /**
+     * Extension command: load a quick cell's classes and invoke its {@code do_it$}, in one round
+     * trip instead of JShell's two (load, then invoke). The argument is
+     * {@code Object[] {ClassBytecodes[] classes, String className}}; the answer is {@link #invoke}'s.
+     */
+    public static final String LOAD_AND_RUN = "quiver.loadAndRun";
+
     /** Extension command: the values a Kotlin cell published ({@link Shared#takePublished()}). */
     public static final String PUBLISHED = "quiver.published";
 
@@ -115,10 +122,12 @@ public final class Agent extends RemoteExecutionControl {
      * <ul>
      *   <li>{@link #RICH}: ask for the rendering;</li>
      *   <li>{@link #PLAIN_SAME}: the plain text is the value string itself (an object's toString);</li>
-     *   <li>{@link #PLAIN_OWN} LENGTH ':' TEXT: the plain text (a string unquoted, an array as a list).</li>
+     *   <li>{@link #PLAIN_OWN} LENGTH ':' TEXT: the plain text (a string unquoted, an array as a list);</li>
+     *   <li>{@link #NONE}: nothing to show ({@link CellCall#NO_VALUE}, from quick cells only: JShell
+     *       itself needs a value string).</li>
      * </ul>
      */
-    public static final String RICH = "\u0000r", PLAIN_SAME = "\u0000s", PLAIN_OWN = "\u0000o";
+    public static final String RICH = "\u0000r", PLAIN_SAME = "\u0000s", PLAIN_OWN = "\u0000o", NONE = "\u0000n";
 
     // The kernel's stop() looks for this frame (class Agent, method invoke) through JDI.
     @Override
@@ -132,6 +141,9 @@ public final class Agent extends RemoteExecutionControl {
 
     /** JShell's value string of {@code value} behind the header that says how it renders (see {@link #RICH}). */
     public static String packValue(Object value) {
+        if (value == CellCall.NO_VALUE) {
+            return NONE;
+        }
         var text = valueString(value);
         if (Renderers.hasRichRendering(value)) {
             return RICH + text;
@@ -154,6 +166,15 @@ public final class Agent extends RemoteExecutionControl {
     public Object extensionCommand(String command, Object arg) throws RunException, EngineTerminationException, InternalException {
         if (PUBLISHED.equals(command)) {
             return Shared.takePublished();
+        }
+        if (LOAD_AND_RUN.equals(command) && arg instanceof Object[] a && a.length == 2
+                && a[0] instanceof ClassBytecodes[] classes && a[1] instanceof String className) {
+            try {
+                load(classes);
+            } catch (ClassInstallException e) {
+                throw new InternalException("could not load the cell's class " + className + ": " + e.getMessage());
+            }
+            return invoke(className, "do_it$");      // through invoke(Method): the interrupt finds its frame
         }
         if (!RENDER.equals(command)) {
             return super.extensionCommand(command, arg);

@@ -24,6 +24,7 @@ import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.UnresolvedReferenceException;
 import jdk.jshell.VarSnippet;
+import jdk.jshell.spi.ExecutionControl;
 
 /**
  * Cells run by JShell, with the user's code in a second JVM.
@@ -93,6 +94,7 @@ public final class JShellInterpreter implements Interpreter {
     private volatile CompletableFuture<Void> ready;
     private volatile boolean cellWaiting;       // a request waits for the start: warm up no further
     private volatile boolean kotlinLoaded;
+    private volatile QuickCells quick;          // null: every piece goes through JShell (see QuickCells)
     private final Map<String, String> fromKotlin = new ConcurrentHashMap<>();   // Java variable name -> id of the snippet Kotlin's value made
 
     public JShellInterpreter(Config config) {
@@ -142,6 +144,7 @@ public final class JShellInterpreter implements Interpreter {
         // Not a --class-path compiler option: that would hide what %classpath and %maven add later.
         // (The cell JVM has it on its own class path already; its loader asks that one first.)
         js.addToClasspath(config.classPath());
+        quick = attachQuickCells(js);
         // JShell closes itself when its engine ends (System.exit in a cell, a crash).
         js.onShutdown(closed -> {
             if (deathReason == null) {
@@ -178,6 +181,28 @@ public final class JShellInterpreter implements Interpreter {
                 warmed < WARM_UP.size() ? String.format(Locale.ROOT, ", cut short after %d of %d cells for a waiting request", warmed, WARM_UP.size()) : "",
                 cpu));
         cellWaiting = false;
+    }
+
+    private static volatile boolean quickCellsReported;
+
+    /**
+     * Quick cells (see {@link QuickCells}) unless turned off ({@code -Dquiver.quickCells=false}) or
+     * unavailable on this JDK; the reason for the latter goes to the log once.
+     */
+    private static QuickCells attachQuickCells(JShell js) {
+        if (!Boolean.parseBoolean(System.getProperty("quiver.quickCells", "true"))) {
+            return null;
+        }
+        try {
+            return QuickCells.attach(js);
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            if (!quickCellsReported) {
+                quickCellsReported = true;
+                dev.quiver.kernel.server.Log.info("quick cells are off, every cell goes through JShell's pipeline"
+                        + " (the kernel JVM needs the flags in the pom's quiver.kernel.jvm.flags): " + e);
+            }
+            return null;
+        }
     }
 
     /**
@@ -285,10 +310,20 @@ public final class JShellInterpreter implements Interpreter {
     }
 
     private Outcome runPieces(JShell js, String code, int executionCount, Output out, SourceCodeAnalysis sca, List<Snippet> values) {
-        SnippetEvent last = null;
+        String shown = null;        // the value string of the last piece, when it has one to show
         for (var piece : Pieces.split(sca, code)) {
             if (interrupted) {
                 return interruptedOutcome();
+            }
+            var q = quick;
+            var compiled = q == null ? null : q.compile(piece.source());
+            if (compiled != null) {
+                var ran = runQuick(q, compiled, piece, code, executionCount);
+                if (ran instanceof QuickRun.Failed(var failure)) {
+                    return failure;
+                }
+                shown = ((QuickRun.Done) ran).valueString();
+                continue;
             }
             List<SnippetEvent> events;
             try {
@@ -314,20 +349,87 @@ public final class JShellInterpreter implements Interpreter {
                     return interruptedOutcome();
                 }
                 if (e.exception() != null) {
-                    return runtimeError(e.exception());
+                    return runtimeError(Thrown.of(e.exception(), this::unresolvedMessage));
                 }
                 if (e.status() == Snippet.Status.RECOVERABLE_DEFINED || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
                     var missing = js.unresolvedDependencies((jdk.jshell.DeclarationSnippet) e.snippet()).toList();
                     out.stream("stderr", "note: " + e.snippet().source().strip().lines().findFirst().orElse("")
                             + " can be used once " + String.join(", ", missing) + " is defined\n");
                 }
-                last = e;
+                shown = hasValue(e) ? e.value() : null;
             }
         }
         if (interrupted) {
             return interruptedOutcome();
         }
-        return new Outcome.Ok(last != null && hasValue(last) ? render(last) : null);
+        return new Outcome.Ok(shown != null ? render(shown) : null);
+    }
+
+    /** How a quick piece ended: its value string (null: nothing to show), or the cell's outcome. */
+    private sealed interface QuickRun {
+        record Done(String valueString) implements QuickRun {
+        }
+
+        record Failed(Outcome outcome) implements QuickRun {
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger quickIds = new java.util.concurrent.atomic.AtomicInteger();
+
+    // Loads a quick piece's class into the cell JVM and runs it through JShell's execution engine.
+    private QuickRun runQuick(QuickCells q, QuickCells.Compiled compiled, Pieces.Piece piece, String code, int executionCount) {
+        var c = control;
+        if (c == null || deathReason != null) {
+            return new QuickRun.Failed(restartAfterDeath());
+        }
+        var id = "q" + quickIds.incrementAndGet();     // also counts the quick pieces run (see quickPiecesRun)
+        snippetPlace.put(id, new int[] {executionCount, piece.line(code)});
+        try {
+            String value;
+            if (compiled.loaded()) {
+                value = c.invoke(compiled.className(), "do_it$");
+            } else {
+                value = c.loadAndRun(compiled.classes(), compiled.className());
+                q.markLoaded(compiled);
+            }
+            return interrupted ? new QuickRun.Failed(interruptedOutcome()) : new QuickRun.Done(value);
+        } catch (ExecutionControl.StoppedException e) {
+            q.markLoaded(compiled);
+            return new QuickRun.Failed(interruptedOutcome());
+        } catch (ExecutionControl.EngineTerminationException e) {
+            return new QuickRun.Failed(restartAfterDeath());
+        } catch (ExecutionControl.UserException | ExecutionControl.ResolutionException e) {
+            q.markLoaded(compiled);      // loaded, then it threw
+            if (interrupted) {
+                return new QuickRun.Failed(interruptedOutcome());
+            }
+            return new QuickRun.Failed(runtimeError(Thrown.of(e, frames -> q.translate(frames, compiled, id), re -> {
+                var snippet = q.snippetOfKey(re.id());
+                return snippet != null ? unresolvedMessage(snippet) : "the cell calls something not defined yet";
+            })));
+        } catch (ExecutionControl.ExecutionControlException e) {
+            if (deathReason != null) {
+                return new QuickRun.Failed(restartAfterDeath());
+            }
+            return new QuickRun.Failed(new Outcome.Error("KernelError", "running the cell failed: " + e,
+                    List.of("Running the cell failed: " + e)));
+        }
+    }
+
+    /** The quick cells in use, or null (for tests). */
+    QuickCells quickCells() {
+        return quick;
+    }
+
+    /** How many pieces took the quick path so far (for tests). */
+    int quickPiecesRun() {
+        return quickIds.get();
+    }
+
+    // "f() uses something not defined yet: g" for a snippet that calls what is not defined.
+    private String unresolvedMessage(jdk.jshell.DeclarationSnippet snippet) {
+        return snippet.source().strip().lines().findFirst().orElse("") + " uses something not defined yet: "
+                + String.join(", ", shell.unresolvedDependencies(snippet).toList());
     }
 
     /**
@@ -374,6 +476,10 @@ public final class JShellInterpreter implements Interpreter {
         stdin.discard();
         if (!kotlinLoaded) {
             js.addToClasspath(config.kotlinClassPath());
+            var q = quick;
+            if (q != null) {
+                q.forgetLoaded();
+            }
             kotlinLoaded = true;
         }
         // Java variables offered to Kotlin: valid ones the user declared (not those made from Kotlin values).
@@ -419,9 +525,9 @@ public final class JShellInterpreter implements Interpreter {
                 var first = message.lines().findFirst().orElse("").replaceAll("\u001b\\[[0-9;]*m", "");
                 failure = new Outcome.Error("CompilationError", first, message.lines().toList());
             } else if (e.exception() != null) {
-                failure = runtimeError(e.exception());
+                failure = runtimeError(Thrown.of(e.exception(), this::unresolvedMessage));
             } else if (e.value() != null && !e.value().equals(NO_VALUE)) {
-                result = render(e);
+                result = render(e.value());
             }
             js.drop(e.snippet());
         }
@@ -506,7 +612,7 @@ public final class JShellInterpreter implements Interpreter {
         return typeName.equals("PrintStream") || typeName.equals("java.io.PrintStream");
     }
 
-    private MimeBundle render(SnippetEvent e) {
+    private MimeBundle render(String valueString) {
         try {
             var plain = control.takePlainText();
             if (plain != null) {
@@ -519,7 +625,7 @@ public final class JShellInterpreter implements Interpreter {
         } catch (Exception ex) {
             System.err.println("quiver kernel: rendering the result failed: " + ex);
         }
-        return MimeBundle.text(e.value());
+        return MimeBundle.text(valueString);
     }
 
     private Outcome interruptedOutcome() {
@@ -601,34 +707,18 @@ public final class JShellInterpreter implements Interpreter {
         return new Outcome.Error("CompilationError", first, lines);
     }
 
-    private Outcome runtimeError(JShellException ex) {
+    private Outcome runtimeError(Thrown thrown) {
         var lines = new ArrayList<String>();
-        String ename;
-        String evalue;
-        if (ex instanceof EvalException ee) {
-            ename = ee.getExceptionClassName();
-            evalue = ee.getMessage() == null ? "" : ee.getMessage();
-        } else if (ex instanceof UnresolvedReferenceException ure) {
-            ename = "UnresolvedReference";
-            evalue = ure.getSnippet().source().strip().lines().findFirst().orElse("") + " uses something not defined yet: "
-                    + String.join(", ", shell.unresolvedDependencies(ure.getSnippet()).toList());
-        } else {
-            ename = ex.getClass().getName();
-            evalue = String.valueOf(ex.getMessage());
-        }
-        Throwable t = ex;
         boolean firstLine = true;
-        while (t != null) {
-            var name = t instanceof EvalException e2 ? e2.getExceptionClassName() : t == ex ? ename : t.getClass().getName();
-            var msg = t instanceof UnresolvedReferenceException ? evalue : t.getMessage();
-            lines.add((firstLine ? "\u001b[31m" : "Caused by: \u001b[31m") + name + (msg == null ? "" : ": " + msg) + "\u001b[0m");
-            for (var frame : t.getStackTrace()) {
+        for (var t = thrown; t != null; t = t.cause()) {
+            lines.add((firstLine ? "\u001b[31m" : "Caused by: \u001b[31m") + t.className()
+                    + (t.message() == null ? "" : ": " + t.message()) + "\u001b[0m");
+            for (var frame : t.frames()) {
                 lines.add("\tat " + describe(frame));
             }
             firstLine = false;
-            t = t.getCause();
         }
-        return new Outcome.Error(ename, evalue, lines);
+        return new Outcome.Error(thrown.className(), thrown.message() == null ? "" : thrown.message(), lines);
     }
 
     // JShell names a snippet's frames after its id ("#12"); say which cell and line that is.
@@ -651,6 +741,10 @@ public final class JShellInterpreter implements Interpreter {
     @Override
     public boolean addToClasspath(String path) {
         awaitShell().addToClasspath(path);
+        var q = quick;
+        if (q != null) {
+            q.forgetLoaded();
+        }
         return true;
     }
 

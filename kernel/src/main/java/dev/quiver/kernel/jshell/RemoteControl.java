@@ -72,12 +72,36 @@ final class RemoteControl extends JdiExecutionControl {
 
     private volatile String lastPlainText;
 
-    /** @param plainText the value's whole rendering when it has no rich one, else null */
+    /**
+     * Loads a quick cell's classes and runs its {@code do_it$} in one round trip (see
+     * {@link Agent#LOAD_AND_RUN}); answers as {@link #invoke} does.
+     */
+    String loadAndRun(ClassBytecodes[] classes, String className) throws RunException, EngineTerminationException, InternalException {
+        lastPlainText = null;
+        running(true);
+        String reply;
+        try {
+            reply = (String) super.extensionCommand(Agent.LOAD_AND_RUN, new Object[] {classes, className});
+        } finally {
+            running(false);
+        }
+        var value = unpack(reply);
+        lastPlainText = value.plainText();
+        return value.valueString();
+    }
+
+    /**
+     * @param valueString JShell's value string; null when there is nothing to show ({@link Agent#NONE})
+     * @param plainText   the value's whole rendering when it has no rich one, else null
+     */
     record Unpacked(String valueString, String plainText) {
     }
 
     // The agent's header (see Agent.RICH): JShell gets its value string, the kernel the plain text.
     static Unpacked unpack(String reply) throws InternalException {
+        if (Agent.NONE.equals(reply)) {
+            return new Unpacked(null, null);
+        }
         if (reply == null || reply.length() < 2) {
             throw new InternalException("the cell JVM's agent answered an unexpected value: " + reply);
         }

@@ -488,7 +488,8 @@ public final class KernelServer {
     // Helpers
 
     private void publish(Message parent, String type, ObjectNode content) {
-        var m = new Message(List.of(), codec().header(type), parent == null ? Message.object() : parent.header(),
+        // Not codec().header: a codec makes and keys an HMAC, and a cell publishes five messages or more.
+        var m = new Message(List.of(), WireCodec.header(type, session), parent == null ? Message.object() : parent.header(),
                 Message.object(), content, List.of());
         publisher.publish(m);
     }
@@ -499,11 +500,13 @@ public final class KernelServer {
         publish(parent, "status", c);
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON_MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private static ObjectNode bundle(MimeBundle b) {
         var c = JSON.objectNode();
         var data = c.putObject("data");
         b.data().forEach(data::put);
-        c.set("metadata", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(b.metadata()));
+        c.set("metadata", JSON_MAPPER.valueToTree(b.metadata()));
         return c;
     }
 

@@ -119,6 +119,11 @@ public final class WireCodec {
     }
 
     public ObjectNode header(String type) {
+        return header(type, session);
+    }
+
+    /** A new message header; needs no codec (no key), so any thread can make one. */
+    public static ObjectNode header(String type, String session) {
         var h = Message.object();
         h.put("msg_id", UUID.randomUUID().toString());
         h.put("session", session);
