@@ -55,8 +55,11 @@ public final class KernelMain {
         var cp = System.getProperty("quiver.user.classpath", System.getProperty("java.class.path"));
         var flagText = System.getProperty("quiver.jvm.flags");
         var flags = new ArrayList<>(flagText == null || flagText.isBlank() ? DEFAULT_FLAGS : Arrays.asList(flagText.trim().split("\\s+")));
-        // The cell JVM's ahead-of-time cache (./quiver trains it after each build): its classes
-        // loaded and linked already. A missing one is skipped; a stale one the JVM ignores by itself
+        // Metaspace grows past the JVM's first threshold (about 20 MB) while the agent, JShell's
+        // runtime and Quiver load, and each crossing is a full collection: start it higher.
+        flags.add("-XX:MetaspaceSize=128m");
+        // The cell JVM's ahead-of-time cache (./quiver trains it after each build, and a build
+        // removes the old one): its classes loaded and linked already. A missing one is skipped
         // (its message is silenced: it would only go to the kernel's log).
         var cellAot = System.getProperty("quiver.cell.aot");
         if (cellAot != null && !cellAot.isBlank() && Files.isReadable(Path.of(cellAot))) {

@@ -302,10 +302,16 @@ public final class JShellInterpreter implements Interpreter {
         }
         var sca = js.sourceCodeAnalysis();
         var values = new ArrayList<Snippet>();
+        var indexing = QuickCells.pauseIndexing(sca);
         try {
             return runPieces(js, code, executionCount, out, sca, values);
         } finally {
             forgetValues(js, values);
+            try {
+                indexing.close();
+            } catch (Exception ignored) {
+                // JShell's indexer: nothing to do if it cannot be resumed
+            }
         }
     }
 

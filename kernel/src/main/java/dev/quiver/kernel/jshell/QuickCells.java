@@ -245,6 +245,24 @@ final class QuickCells {
         return new Compiled("REPL." + className, outputs.toArray(ClassBytecodes[]::new), firstLine, key);
     }
 
+    /**
+     * Holds JShell's class-path indexing (for completion) while a cell runs, as {@code JShell.eval}
+     * does for its own snippets: the indexer starts with the first cell and would otherwise take a
+     * core from it (about 150 ms of CPU at a kernel's start). It goes on between cells.
+     */
+    static AutoCloseable pauseIndexing(jdk.jshell.SourceCodeAnalysis sca) {
+        try {
+            var suspend = sca.getClass().getMethod("suspendIndexing");
+            var resume = sca.getClass().getMethod("resumeIndexing");
+            suspend.setAccessible(true);
+            resume.setAccessible(true);
+            suspend.invoke(sca);
+            return () -> resume.invoke(sca);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return () -> { };
+        }
+    }
+
     /** How many pieces were compiled so far (for tests). */
     int compiledCount() {
         return next.get();
