@@ -191,6 +191,22 @@ class QuickCellsTest {
     }
 
     @Test
+    void aCallToSomethingNotYetDefinedSaysWhat() {
+        same("int later(int x) { return notYetDefined(x) + 1; }", false);
+        var e = same("later(1)", true);
+        assertEquals(Thrown.UNRESOLVED, e.error().split(":")[0], e::toString);
+        assertTrue(e.error().contains("notYetDefined"), e::toString);
+        same("int notYetDefined(int x) { return 10 * x; }", false);
+        assertEquals("11", same("later(1)", true).result());
+    }
+
+    @Test
+    void displayWorksFromAQuickCell() {
+        var shown = same("dev.quiver.display.Display.show(\"<b>hi</b>\")", true);
+        assertTrue(shown.stdout().contains("[display"), shown::toString);
+    }
+
+    @Test
     void aCellMixesBothPathsAndShowsTheLastValue() {
         var e = same("var names = new ArrayList<String>();\nnames.add(\"a\");\nnames.add(\"b\");\nnames", true);
         assertEquals("[a, b]", e.result());
