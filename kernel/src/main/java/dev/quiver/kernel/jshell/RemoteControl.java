@@ -57,11 +57,23 @@ final class RemoteControl extends JdiExecutionControl {
 
     @Override
     public String invoke(String className, String methodName) throws RunException, EngineTerminationException, InternalException {
+        return runUserCode(() -> super.invoke(className, methodName));
+    }
+
+    /** A call into the cell JVM that runs user code and answers with the agent's packed value. */
+    @FunctionalInterface
+    private interface UserCall {
+        String call() throws RunException, EngineTerminationException, InternalException;
+    }
+
+    // Marks user code as running (for stop), unpacks the agent's answer (see Agent.RICH) and keeps
+    // its plain text for the kernel; JShell gets the value string.
+    private String runUserCode(UserCall call) throws RunException, EngineTerminationException, InternalException {
         lastPlainText = null;          // as the agent forgets its last value
         running(true);
         String reply;
         try {
-            reply = super.invoke(className, methodName);
+            reply = call.call();
         } finally {
             running(false);
         }
@@ -77,17 +89,7 @@ final class RemoteControl extends JdiExecutionControl {
      * {@link Agent#LOAD_AND_RUN}); answers as {@link #invoke} does.
      */
     String loadAndRun(ClassBytecodes[] classes, String className) throws RunException, EngineTerminationException, InternalException {
-        lastPlainText = null;
-        running(true);
-        String reply;
-        try {
-            reply = (String) super.extensionCommand(Agent.LOAD_AND_RUN, new Object[] {classes, className});
-        } finally {
-            running(false);
-        }
-        var value = unpack(reply);
-        lastPlainText = value.plainText();
-        return value.valueString();
+        return runUserCode(() -> (String) super.extensionCommand(Agent.LOAD_AND_RUN, new Object[] {classes, className}));
     }
 
     /**

@@ -33,6 +33,14 @@ class ValueHeaderTest {
     }
 
     @Test
+    void aQuickCellWithNothingToShowSaysSo() throws Exception {
+        assertEquals(new RemoteControl.Unpacked(null, null), roundTrip(dev.quiver.kernel.agent.CellCall.NO_VALUE));
+        // What printf returns (so calls can chain) is not shown; a quick cell passes values through CellCall.shown.
+        assertEquals(dev.quiver.kernel.agent.CellCall.NO_VALUE, dev.quiver.kernel.agent.CellCall.shown(System.out));
+        assertEquals(3, dev.quiver.kernel.agent.CellCall.shown(3));
+    }
+
+    @Test
     void richValuesWaitToBeAskedForTheirRendering() throws Exception {
         var md = new Markdown("**b**");
         assertNull(roundTrip(md).plainText());
