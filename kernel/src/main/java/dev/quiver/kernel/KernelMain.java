@@ -41,8 +41,13 @@ public final class KernelMain {
             System.err.println("usage: java dev.quiver.kernel.KernelMain CONNECTION_FILE");
             System.exit(2);
         }
+        var java = new JShellInterpreter(config());
+        // The cell JVM's process starts now, on the other core, while this thread reads the
+        // connection file and the history and binds the sockets; JShell itself (the default
+        // imports' compile, all this JVM's CPU) starts once kernel_info can be answered.
+        java.startCellJvmEarly();
         var info = ConnectionInfo.read(Path.of(args[0]));
-        var interpreter = new MagicInterpreter(new JShellInterpreter(config()));
+        var interpreter = new MagicInterpreter(java);
         var historyFile = System.getProperty("quiver.history",
                 Path.of(System.getProperty("user.home"), ".local", "share", "quiver", "kernel-history.jsonl").toString());
         installSigint(interpreter);

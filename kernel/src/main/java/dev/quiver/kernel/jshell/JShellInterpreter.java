@@ -95,10 +95,30 @@ public final class JShellInterpreter implements Interpreter {
     private volatile boolean cellWaiting;       // a request waits for the start: warm up no further
     private volatile boolean kotlinLoaded;
     private volatile QuickCells quick;          // null: every piece goes through JShell (see QuickCells)
+    private volatile AutoCloseable startupIndexHold;   // JShell's indexer held from the start to the first cell's end
     private final Map<String, String> fromKotlin = new ConcurrentHashMap<>();   // Java variable name -> id of the snippet Kotlin's value made
 
     public JShellInterpreter(Config config) {
         this.config = config;
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<RemoteEngine.Started>> earlyCellJvm =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    private List<String> cellJvmOptions() {
+        var options = new ArrayList<String>();
+        options.add("--class-path");
+        options.add(config.classPath());
+        options.addAll(config.jvmFlags());
+        return options;
+    }
+
+    /**
+     * Starts the cell JVM's process now, before {@link #start}: it then starts on the other core
+     * while the kernel binds its sockets (see {@link RemoteEngine#start}).
+     */
+    public void startCellJvmEarly() {
+        earlyCellJvm.compareAndSet(null, RemoteEngine.start(cellJvmOptions()));
     }
 
     @Override
@@ -130,11 +150,8 @@ public final class JShellInterpreter implements Interpreter {
                 output.clear(wait);
             }
         });
-        var remoteOptions = new ArrayList<String>();
-        remoteOptions.add("--class-path");
-        remoteOptions.add(config.classPath());
-        remoteOptions.addAll(config.jvmFlags());
-        var engine = new RemoteEngine(display, c -> control = c, why -> deathReason = why);
+        var remoteOptions = cellJvmOptions();
+        var engine = new RemoteEngine(display, c -> control = c, why -> deathReason = why, earlyCellJvm.getAndSet(null));
         var js = JShell.builder()
                 .out(out).err(err).in(stdin)
                 .executionEngine(engine, Map.of())
@@ -151,7 +168,18 @@ public final class JShellInterpreter implements Interpreter {
                 deathReason = "the cell JVM ended";
             }
         });
+        // Meanwhile, on the other core: JShell's source analysis (which splits cells) made and
+        // warmed, its class-path indexer held until the first cell is done (see holdIndexer).
+        var analysis = Thread.ofPlatform().daemon().name("quiver-analysis-warm-up").start(() -> {
+            startupIndexHold = QuickCells.holdIndexer();
+            js.sourceCodeAnalysis().analyzeCompletion("1 + 1");
+        });
         importDefaults(js, config.startup());
+        try {
+            analysis.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         long imported = System.nanoTime();
         engine.awaitLaunch();
         long launched = System.nanoTime();
@@ -180,7 +208,28 @@ public final class JShellInterpreter implements Interpreter {
                 (now - t0) / 1_000_000, (imported - t0) / 1_000_000, (launched - t0) / 1_000_000, (now - launched) / 1_000_000,
                 warmed < WARM_UP.size() ? String.format(Locale.ROOT, ", cut short after %d of %d cells for a waiting request", warmed, WARM_UP.size()) : "",
                 cpu));
+        if (!cellWaiting) {
+            releaseStartupHold();      // no cell to make way for: index while the user types
+        }
         cellWaiting = false;
+    }
+
+    // Lets JShell's indexer go on (it is one thread for every JShell in this JVM: a hold never
+    // released would stop the indexing of the next cell JVM's shell too).
+    private static void resume(AutoCloseable hold) {
+        try {
+            hold.close();
+        } catch (Exception ignored) {
+            // JShell's indexer: nothing to do if it cannot be resumed
+        }
+    }
+
+    private void releaseStartupHold() {
+        var hold = startupIndexHold;
+        startupIndexHold = null;
+        if (hold != null) {
+            resume(hold);
+        }
     }
 
     private static volatile boolean quickCellsReported;
@@ -250,6 +299,7 @@ public final class JShellInterpreter implements Interpreter {
 
     @Override
     public void close() {
+        releaseStartupHold();
         var js = shell;
         if (js != null) {
             try {
@@ -307,11 +357,8 @@ public final class JShellInterpreter implements Interpreter {
             return runPieces(js, code, executionCount, out, sca, values);
         } finally {
             forgetValues(js, values);
-            try {
-                indexing.close();
-            } catch (Exception ignored) {
-                // JShell's indexer: nothing to do if it cannot be resumed
-            }
+            resume(indexing);
+            releaseStartupHold();
         }
     }
 
@@ -658,6 +705,7 @@ public final class JShellInterpreter implements Interpreter {
     }
 
     private void close0() {
+        releaseStartupHold();
         var js = shell;
         shell = null;
         if (js != null) {
@@ -814,6 +862,7 @@ public final class JShellInterpreter implements Interpreter {
         var suggestions = sca.completionSuggestions(region.text(), cursor - region.start(), anchor);
         suggestions.stream().filter(SourceCodeAnalysis.Suggestion::matchesType).forEach(s -> matches.add(s.continuation()));
         suggestions.forEach(s -> matches.add(s.continuation()));
+        releaseStartupHold();      // a completion that waited for the start: the indexer may go on now
         return new Completion(List.copyOf(matches), region.start() + anchor[0], cursor);
     }
 

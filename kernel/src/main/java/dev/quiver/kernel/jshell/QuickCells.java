@@ -263,6 +263,33 @@ final class QuickCells {
         }
     }
 
+    /**
+     * Keeps JShell's indexer from starting until the hold is closed (or 30 s have passed). The
+     * indexer checks for a pause only between class-path entries, and the first one it indexes
+     * is the JDK itself (about 200 ms of CPU), which it would do right at a kernel's start, next to
+     * the default imports' compile. So the hold is a task queued on the indexer's one thread
+     * (shared by every shell in this JVM) ahead of the shell's own first indexing; make the hold
+     * before the shell's source analysis.
+     */
+    static AutoCloseable holdIndexer() {
+        try {
+            var field = Class.forName("jdk.jshell.SourceCodeAnalysisImpl").getDeclaredField("INDEXER");
+            field.setAccessible(true);
+            var indexer = (java.util.concurrent.ExecutorService) field.get(null);
+            var release = new java.util.concurrent.CountDownLatch(1);
+            indexer.submit(() -> {
+                try {
+                    release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    // let the indexing go on
+                }
+            });
+            return release::countDown;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return () -> { };
+        }
+    }
+
     /** How many pieces were compiled so far (for tests). */
     int compiledCount() {
         return next.get();

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import com.sun.jdi.VirtualMachine;
 import jdk.jshell.execution.JdiInitiator;
 import jdk.jshell.execution.Util;
 import jdk.jshell.spi.ExecutionControl;
@@ -32,12 +33,55 @@ final class RemoteEngine implements ExecutionControlProvider {
     private final OutputStream display;
     private final Consumer<RemoteControl> created;
     private final Consumer<String> died;
+    private final CompletableFuture<Started> early;      // a JVM started before JShell asked, or null
     private volatile CompletableFuture<ExecutionControl> launched;
 
-    RemoteEngine(OutputStream display, Consumer<RemoteControl> created, Consumer<String> died) {
+    /** @param early a cell JVM {@link #start started} ahead of JShell, for the same options; or null */
+    RemoteEngine(OutputStream display, Consumer<RemoteControl> created, Consumer<String> died, CompletableFuture<Started> early) {
         this.display = display;
         this.created = created;
         this.died = died;
+        this.early = early;
+    }
+
+    /**
+     * A cell JVM started and attached through JDI, its agent connecting (or connected) to
+     * {@code listener}, not yet wired to a JShell.
+     */
+    record Started(List<String> options, ServerSocket listener, VirtualMachine vm, Process process) {
+    }
+
+    /**
+     * Starts a cell JVM now, on a thread of its own, before there is a JShell to use it. The
+     * kernel does this first thing: the new process then starts on the second core while the
+     * kernel JVM reads its connection file and binds its sockets, instead of competing with the
+     * default imports' compile later.
+     */
+    static CompletableFuture<Started> start(List<String> vmOptions) {
+        var started = new CompletableFuture<Started>();
+        Thread.ofPlatform().daemon().name("quiver-cell-jvm-start").start(() -> {
+            ServerSocket listener = null;
+            try {
+                listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                listener.setSoTimeout(TIMEOUT_MS);
+                var options = new ArrayList<>(List.of("-Dstdout.encoding=UTF-8", "-Dstderr.encoding=UTF-8", "-Dstdin.encoding=UTF-8"));
+                options.addAll(vmOptions);
+                var jdi = new JdiInitiator(listener.getLocalPort(), options, Agent.class.getName(), true, null, TIMEOUT_MS, Map.of());
+                drain(jdi.process().getInputStream(), "cell JVM stdout");
+                drain(jdi.process().getErrorStream(), "cell JVM stderr");
+                started.complete(new Started(List.copyOf(vmOptions), listener, jdi.vm(), jdi.process()));
+            } catch (Throwable t) {
+                if (listener != null) {
+                    try {
+                        listener.close();
+                    } catch (java.io.IOException ignored) {
+                        // failing anyway
+                    }
+                }
+                started.completeExceptionally(t);
+            }
+        });
+        return started;
     }
 
     @Override
@@ -77,15 +121,21 @@ final class RemoteEngine implements ExecutionControlProvider {
     }
 
     private ExecutionControl launch(ExecutionEnv env) throws Throwable {
-        try (var listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            listener.setSoTimeout(TIMEOUT_MS);
-            var options = new ArrayList<>(List.of("-Dstdout.encoding=UTF-8", "-Dstderr.encoding=UTF-8", "-Dstdin.encoding=UTF-8"));
-            options.addAll(env.extraRemoteVMOptions());
-            var jdi = new JdiInitiator(listener.getLocalPort(), options, Agent.class.getName(), true, null, TIMEOUT_MS, Map.of());
-            var vm = jdi.vm();
-            var process = jdi.process();
-            drain(process.getInputStream(), "cell JVM stdout");
-            drain(process.getErrorStream(), "cell JVM stderr");
+        Started jvm = null;
+        if (early != null) {
+            jvm = early.join();
+            if (!jvm.options().equals(env.extraRemoteVMOptions())) {     // started for another configuration
+                jvm.process().destroyForcibly();
+                jvm.listener().close();
+                jvm = null;
+            }
+        }
+        if (jvm == null) {
+            jvm = start(env.extraRemoteVMOptions()).join();
+        }
+        var vm = jvm.vm();
+        var process = jvm.process();
+        try (var listener = jvm.listener()) {
             Util.detectJdiExitEvent(vm, why -> {
                 env.closeDown();
                 died.accept(why);
