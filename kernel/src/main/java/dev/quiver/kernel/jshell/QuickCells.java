@@ -6,8 +6,6 @@ import com.sun.tools.javac.code.ClassFinder;
 import com.sun.tools.javac.code.Symtab;
 import com.sun.tools.javac.util.Names;
 import dev.quiver.kernel.agent.CellCall;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.URI;
@@ -18,8 +16,6 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
-import javax.tools.FileObject;
-import javax.tools.ForwardingJavaFileManager;
 import javax.tools.JavaFileManager;
 import javax.tools.JavaFileObject;
 import javax.tools.SimpleJavaFileObject;
@@ -56,6 +52,9 @@ import jdk.jshell.spi.ExecutionControl.ClassBytecodes;
  * cell's symbols are already read) and removes the {@code REPL} package's symbols afterwards,
  * as JShell does. If any of these internals is missing (another JDK), {@link #attach} says why
  * and every cell goes through JShell as before.
+ *
+ * <p>{@code -Dquiver.quickCells.debug=true} on the kernel JVM logs each piece this path could not
+ * compile, with the generated source and the compiler's messages.
  */
 final class QuickCells {
 

@@ -123,15 +123,23 @@ final class RemoteEngine implements ExecutionControlProvider {
     private ExecutionControl launch(ExecutionEnv env) throws Throwable {
         Started jvm = null;
         if (early != null) {
-            jvm = early.join();
-            if (!jvm.options().equals(env.extraRemoteVMOptions())) {     // started for another configuration
+            try {
+                jvm = early.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                dev.quiver.kernel.server.Log.info("the early start of the cell JVM failed, starting it again: " + e.getCause());
+            }
+            if (jvm != null && !jvm.options().equals(env.extraRemoteVMOptions())) {     // started for another configuration
                 jvm.process().destroyForcibly();
                 jvm.listener().close();
                 jvm = null;
             }
         }
         if (jvm == null) {
-            jvm = start(env.extraRemoteVMOptions()).join();
+            try {
+                jvm = start(env.extraRemoteVMOptions()).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() != null ? e.getCause() : e;      // the launch's own reason
+            }
         }
         var vm = jvm.vm();
         var process = jvm.process();
