@@ -93,7 +93,10 @@ class Browser(unittest.TestCase):
                                " return o && o.innerText.indexOf('answer is 42') >= 0 ? o.innerText : null;",
                                "the cell's output on the page")
                 print("page shows:", text.strip())
-                prompt = js("return document.querySelector('.input_prompt').innerText;")
+                # The prompt turns from [*] to [1] with the execute_reply, which may come a moment
+                # after the output the page already shows.
+                prompt = wait_js("var p = document.querySelector('.input_prompt').innerText;"
+                                 " return p.indexOf('[1]') >= 0 ? p : null;", "the cell's prompt to show [1]", timeout=30)
                 self.assertIn("[1]", prompt)
             finally:
                 http("DELETE", s)
