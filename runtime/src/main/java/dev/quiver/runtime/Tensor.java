@@ -359,6 +359,20 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return offset;
   }
 
+  /**
+   * Low level: where the element at row-major position {@code flatIndex} of this view lies in the
+   * storage, in elements (what backends read and write single elements at).
+   */
+  public long storageIndex(long flatIndex) {
+    long at = offset;
+    long rem = flatIndex;
+    for (int i = shape.length - 1; i >= 0; i--) {
+      at += (rem % shape[i]) * strides[i];
+      rem /= shape[i];
+    }
+    return at;
+  }
+
   /** Low level: the memory behind this view. */
   public Storage storage() {
     return storage;

@@ -267,24 +267,11 @@ public final class CpuBackend implements Backend {
 
   @Override
   public double get(Tensor x, long flatIndex) {
-    return ElementwiseKernels.read(x.hostSegment(), x.dtype(), elementOffset(x, flatIndex));
+    return ElementwiseKernels.read(x.hostSegment(), x.dtype(), x.storageIndex(flatIndex));
   }
 
   @Override
   public void set(Tensor x, long flatIndex, double value) {
-    ElementwiseKernels.write(x.hostSegment(), x.dtype(), elementOffset(x, flatIndex), value);
-  }
-
-  /** Storage offset (in elements) of the element at row-major position {@code flatIndex} of the view. */
-  private static long elementOffset(Tensor x, long flatIndex) {
-    long[] shape = x.shape();
-    long[] strides = x.strides();
-    long off = x.offset();
-    long rem = flatIndex;
-    for (int i = shape.length - 1; i >= 0; i--) {
-      off += (rem % shape[i]) * strides[i];
-      rem /= shape[i];
-    }
-    return off;
+    ElementwiseKernels.write(x.hostSegment(), x.dtype(), x.storageIndex(flatIndex), value);
   }
 }

@@ -527,7 +527,7 @@ public final class CudaBackend implements Backend {
 
   @Override
   public double get(Tensor x, long flatIndex) {
-    long p = ptr("get", "operand", x) + (elementOffset(x, flatIndex) - x.offset()) * x.dtype().byteSize();
+    long p = ptr("get", "operand", x) + (x.storageIndex(flatIndex) - x.offset()) * x.dtype().byteSize();
     try (var arena = java.lang.foreign.Arena.ofConfined()) {
       MemorySegment one = arena.allocate(8);
       dev.staging().toHost(p, one, x.dtype().byteSize());
@@ -541,7 +541,7 @@ public final class CudaBackend implements Backend {
 
   @Override
   public void set(Tensor x, long flatIndex, double value) {
-    long p = ptr("set", "operand", x) + (elementOffset(x, flatIndex) - x.offset()) * x.dtype().byteSize();
+    long p = ptr("set", "operand", x) + (x.storageIndex(flatIndex) - x.offset()) * x.dtype().byteSize();
     try (var arena = java.lang.foreign.Arena.ofConfined()) {
       MemorySegment one = arena.allocate(8);
       switch (x.dtype()) {
@@ -552,17 +552,5 @@ public final class CudaBackend implements Backend {
       // Pageable source: the driver has copied it out before returning, so the arena may close.
       dev.staging().toDevice(one, p, x.dtype().byteSize());
     }
-  }
-
-  private static long elementOffset(Tensor x, long flatIndex) {
-    long[] shape = x.shape();
-    long[] strides = x.strides();
-    long off = x.offset();
-    long rem = flatIndex;
-    for (int i = shape.length - 1; i >= 0; i--) {
-      off += (rem % shape[i]) * strides[i];
-      rem /= shape[i];
-    }
-    return off;
   }
 }
