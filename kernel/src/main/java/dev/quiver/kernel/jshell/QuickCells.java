@@ -250,15 +250,36 @@ final class QuickCells {
      * core from it (about 150 ms of CPU at a kernel's start). It goes on between cells.
      */
     static AutoCloseable pauseIndexing(jdk.jshell.SourceCodeAnalysis sca) {
+        var methods = IndexingMethods.of(sca.getClass());
+        if (methods == null) {
+            return () -> { };
+        }
         try {
-            var suspend = sca.getClass().getMethod("suspendIndexing");
-            var resume = sca.getClass().getMethod("resumeIndexing");
-            suspend.setAccessible(true);
-            resume.setAccessible(true);
-            suspend.invoke(sca);
-            return () -> resume.invoke(sca);
+            methods.suspend().invoke(sca);
+            return () -> methods.resume().invoke(sca);
         } catch (ReflectiveOperationException | RuntimeException e) {
             return () -> { };
+        }
+    }
+
+    // SourceCodeAnalysisImpl's suspendIndexing/resumeIndexing, looked up once (this runs every cell).
+    private record IndexingMethods(Class<?> owner, Method suspend, Method resume) {
+        private static volatile IndexingMethods found;
+
+        static IndexingMethods of(Class<?> owner) {
+            var known = found;
+            if (known != null && known.owner() == owner) {
+                return known;
+            }
+            try {
+                var suspend = owner.getMethod("suspendIndexing");
+                var resume = owner.getMethod("resumeIndexing");
+                suspend.setAccessible(true);
+                resume.setAccessible(true);
+                return found = new IndexingMethods(owner, suspend, resume);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
         }
     }
 
