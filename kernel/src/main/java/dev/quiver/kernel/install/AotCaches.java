@@ -1,5 +1,6 @@
 package dev.quiver.kernel.install;
 
+import dev.quiver.kernel.AotTraining;
 import dev.quiver.kernel.config.QuiverConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code build/aot/kernel.aot} and {@code build/aot/cell.aot}: ahead-of-time caches (JDK 25, JEP
  * 483/515) of the kernel JVM and of the JVM that runs cells, made from a training run of sample
- * cells ({@link dev.quiver.kernel.AotTraining}). With them javac, JShell, the agent and the
+ * cells ({@link AotTraining}). With them javac, JShell, the agent and the
  * runtime start loaded, linked and profiled, which is most of a kernel's time to its first cell.
  * Without them (QUIVER_AOT=0, or training failed) the kernel starts as before, only slower.
  *
@@ -78,7 +79,7 @@ public final class AotCaches {
                 "-Dquiver.user.classpath=" + paths.user(),
                 "-Dquiver.jvm.flags=" + QuiverConfig.line(cellFlags),
                 "-Dquiver.history=" + history,
-                "-cp", paths.kernel(), "dev.quiver.kernel.AotTraining"));
+                "-cp", paths.kernel(), AotTraining.class.getName()));
         var create = new ArrayList<String>();
         create.add(java.toString());
         create.addAll(config.jvmFlags());

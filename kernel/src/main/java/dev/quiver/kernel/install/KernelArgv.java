@@ -1,5 +1,6 @@
 package dev.quiver.kernel.install;
 
+import dev.quiver.kernel.KernelMain;
 import dev.quiver.kernel.config.QuiverConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ public final class KernelArgv {
         argv.add("-Dquiver.user.classpath=" + paths.user());
         argv.add("-Dquiver.kotlin.classpath=" + paths.kotlin());
         argv.addAll(extra);
-        argv.addAll(List.of("-cp", paths.kernel(), "dev.quiver.kernel.KernelMain", "{connection_file}"));
+        argv.addAll(List.of("-cp", paths.kernel(), KernelMain.class.getName(), "{connection_file}"));
         return argv;
     }
 }
