@@ -7,8 +7,9 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * The training run behind the kernel's ahead-of-time caches (JEP 483/515), which {@code ./quiver}
- * makes after each build: {@code java -XX:AOTCacheOutput=... dev.quiver.kernel.AotTraining}, with
+ * The training run behind the kernel's ahead-of-time caches (JEP 483/515), which the kernel's
+ * installer makes after each build ({@link dev.quiver.kernel.install.AotCaches}):
+ * {@code java -XX:AOTCacheOutput=... dev.quiver.kernel.AotTraining}, with
  * the cell JVM recording its own AOT configuration ({@code -XX:AOTMode=record} in
  * {@code quiver.jvm.flags}).
  *

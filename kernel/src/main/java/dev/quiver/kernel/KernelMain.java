@@ -1,5 +1,7 @@
 package dev.quiver.kernel;
 
+import dev.quiver.kernel.config.QuiverConfig;
+import dev.quiver.kernel.install.KernelInstall;
 import dev.quiver.kernel.jshell.JShellInterpreter;
 import dev.quiver.kernel.magic.MagicInterpreter;
 import dev.quiver.kernel.server.History;
@@ -11,34 +13,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
- * {@code java ... dev.quiver.kernel.KernelMain CONNECTION_FILE}, as the kernelspec runs it.
+ * {@code java ... dev.quiver.kernel.KernelMain CONNECTION_FILE}, as the kernelspec runs it, and
+ * {@code java ... dev.quiver.kernel.KernelMain install [--user | --sys-prefix | --prefix DIR]},
+ * which writes that kernelspec (see {@link KernelInstall}).
  *
- * <p>System properties (the kernelspec sets them): {@code quiver.user.classpath}, the class
- * path of the JVM that runs cells (default: this JVM's); {@code quiver.jvm.flags}, that JVM's
- * flags; {@code quiver.startup}, a file of default imports (default: the runtime's);
- * {@code quiver.history}, the history file; {@code quiver.kotlin.classpath}, the Kotlin host and
- * compiler, added to the cell JVM when the first {@code %%kotlin} cell runs; {@code quiver.cell.aot},
- * the cell JVM's AOT cache (see {@link AotTraining}).
+ * <p>The cell JVM's flags and default imports come from {@link QuiverConfig} (the parent pom).
+ * System properties (the kernelspec sets them): {@code quiver.user.classpath}, the class path of
+ * the JVM that runs cells (default: this JVM's); {@code quiver.history}, the history file;
+ * {@code quiver.kotlin.classpath}, the Kotlin host and compiler, added to the cell JVM when the
+ * first {@code %%kotlin} cell runs; {@code quiver.cell.aot}, the cell JVM's AOT cache (see
+ * {@link AotTraining}); {@code quiver.jvm.flags} replaces the configured cell JVM flags (the AOT
+ * training adds its recording flags that way).
  */
 public final class KernelMain {
-
-    static final List<String> DEFAULT_FLAGS = List.of("--add-modules=jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow");
-
-    static final List<String> DEFAULT_IMPORTS = List.of("import dev.quiver.runtime.*;",
-            "import static dev.quiver.display.Display.*;", "import dev.quiver.display.*;",
-            "import dev.quiver.runtime.autograd.Autograd;", "import dev.quiver.runtime.memory.*;");
 
     private KernelMain() {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length >= 1 && args[0].equals("install")) {
+            System.exit(KernelInstall.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length != 1) {
-            System.err.println("usage: java dev.quiver.kernel.KernelMain CONNECTION_FILE");
+            System.err.println("usage: java dev.quiver.kernel.KernelMain CONNECTION_FILE\n"
+                    + "       java dev.quiver.kernel.KernelMain install [--user | --sys-prefix | --prefix DIR]");
             System.exit(2);
         }
         var java = new JShellInterpreter(config());
@@ -56,38 +56,21 @@ public final class KernelMain {
         new KernelServer(info, interpreter, new History(Path.of(historyFile))).run();
     }
 
-    static JShellInterpreter.Config config() throws IOException {
+    static JShellInterpreter.Config config() {
+        var config = QuiverConfig.load();
         var cp = System.getProperty("quiver.user.classpath", System.getProperty("java.class.path"));
-        var flagText = System.getProperty("quiver.jvm.flags");
-        var flags = new ArrayList<>(flagText == null || flagText.isBlank() ? DEFAULT_FLAGS : Arrays.asList(flagText.trim().split("\\s+")));
-        // Metaspace grows past the JVM's first threshold (about 20 MB) while the agent, JShell's
-        // runtime and Quiver load, and each crossing is a full collection: start it higher.
-        flags.add("-XX:MetaspaceSize=128m");
-        // The cell JVM's ahead-of-time cache (./quiver trains it after each build, and a build
-        // removes the old one): its classes loaded and linked already. A missing one is skipped
-        // (its message is silenced: it would only go to the kernel's log).
+        var flagLine = System.getProperty("quiver.jvm.flags");
+        var flags = new ArrayList<>(flagLine == null || flagLine.isBlank() ? config.jvmFlags() : QuiverConfig.flags(flagLine));
+        flags.addAll(config.cellJvmFlags());
+        // The cell JVM's ahead-of-time cache (KernelInstall trains it, and a build removes the old
+        // one): its classes loaded and linked already. A missing one is skipped (its message is
+        // silenced: it would only go to the kernel's log).
         var cellAot = System.getProperty("quiver.cell.aot");
         if (cellAot != null && !cellAot.isBlank() && Files.isReadable(Path.of(cellAot))) {
             flags.add("-XX:AOTCache=" + cellAot);
             flags.add("-Xlog:aot=off,cds=off");
         }
-        var startup = new ArrayList<String>();
-        startup.addAll(List.of("import java.util.*;", "import java.util.function.*;", "import java.util.stream.*;",
-                "import java.io.*;", "import java.math.*;", "import java.nio.file.*;", "import java.util.concurrent.*;"));
-        var startupFile = System.getProperty("quiver.startup");
-        if (startupFile != null && Files.isReadable(Path.of(startupFile))) {
-            for (var line : Files.readAllLines(Path.of(startupFile))) {
-                if (line.strip().startsWith("import ")) {
-                    startup.add(line.strip());
-                }
-            }
-            startup.add("import dev.quiver.display.*;");
-            startup.add("import dev.quiver.kernel.agent.Shared;");
-        } else {
-            startup.addAll(DEFAULT_IMPORTS);
-            startup.add("import dev.quiver.kernel.agent.Shared;");
-        }
-        return new JShellInterpreter.Config(cp, flags, startup, System.getProperty("quiver.kotlin.classpath"));
+        return new JShellInterpreter.Config(cp, flags, config.cellImports(), System.getProperty("quiver.kotlin.classpath"));
     }
 
     // A kernel whose frontend died (killed, crashed) would otherwise live on with its cell JVM.

@@ -3,6 +3,13 @@ package dev.quiver.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.quiver.kernel.config.QuiverConfig;
+import dev.quiver.kernel.install.Checkout;
+import dev.quiver.kernel.install.KernelArgv;
+import dev.quiver.kernel.install.KernelCache;
+import dev.quiver.kernel.install.KernelClassPaths;
+import dev.quiver.kernel.install.Kernelspec;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The kernel against real Jupyter clients. Each test runs one Python script from
  * src/test/python with Debian's /usr/bin/python3 against a kernelspec written here that starts
- * the kernel from this build's class path. A missing Debian package skips the test loudly, or
+ * the kernel from this build's class path, with the flags and imports the installed one gets. A missing Debian package skips the test loudly, or
  * fails it under CI=true.
  */
 class KernelEndToEndTest {
@@ -30,47 +37,29 @@ class KernelEndToEndTest {
     @TempDir
     static Path jupyter;
 
+    /**
+     * The kernelspec, written by the installer's own code ({@link Kernelspec}, {@link KernelArgv}) but
+     * from this build's class path: `mvn test` packages nothing, so the reactor's modules are their
+     * target/classes folders here (which AOT and CDS caches refuse: none is used).
+     */
     @BeforeAll
     static void writeKernelspec() throws IOException {
-        var dir = jupyter.resolve("kernels").resolve(KERNEL);
-        Files.createDirectories(dir);
         // The Kotlin host is not on the cell JVM's class path: the kernel adds it on the first %%kotlin cell.
-        var sep = java.io.File.pathSeparator;
-        var entries = List.of(System.getProperty("java.class.path").split(sep));
+        var sep = File.pathSeparator;
         var kotlin = new ArrayList<String>();
         var user = new ArrayList<String>();
-        for (var e : entries) {
+        for (var e : System.getProperty("java.class.path").split(sep)) {
             (Path.of(e).toAbsolutePath().normalize().startsWith(ROOT.resolve("kotlin")) ? kotlin : user).add(e);
         }
-        var kotlinDeps = ROOT.resolve("kotlin/target/kotlin-classpath.txt");
+        var kotlinDeps = ROOT.resolve("kotlin/target/classpath.txt");
         if (Files.isReadable(kotlinDeps)) {
             kotlin.addAll(List.of(Files.readString(kotlinDeps).strip().split(sep)));
         }
         var cp = String.join(sep, user);
-        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var argv = new ArrayList<String>(List.of(java, "-XX:+UseSerialGC"));
-        // The kernel JVM's own flags (JShell's and javac's internals for quick cells), as ./quiver writes them.
-        for (var flag : System.getProperty("quiver.kernel.jvm.flags", "").split("\\s+")) {
-            if (!flag.isBlank()) {
-                argv.add(flag);
-            }
-        }
-        argv.addAll(List.of("-Dquiver.user.classpath=" + cp,
-                "-Dquiver.kotlin.classpath=" + String.join(sep, kotlin),
-                "-Dquiver.jvm.flags=" + System.getProperty("quiver.jvm.flags", ""),
-                "-Dquiver.startup=" + ROOT.resolve("runtime/src/main/jshell/startup.jsh"),
-                "-Dquiver.history=" + jupyter.resolve("history.jsonl"),
-                "-cp", cp, "dev.quiver.kernel.KernelMain", "{connection_file}"));
-        var json = new StringBuilder("{\"argv\": [");
-        for (int i = 0; i < argv.size(); i++) {
-            json.append(i == 0 ? "" : ", ").append(quote(argv.get(i)));
-        }
-        json.append("], \"display_name\": \"Java (Quiver test)\", \"language\": \"java\", \"interrupt_mode\": \"message\"}");
-        Files.writeString(dir.resolve("kernel.json"), json.toString());
-    }
-
-    static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        var paths = new KernelClassPaths(cp, cp, String.join(sep, kotlin));
+        var argv = KernelArgv.of(KernelArgv.thisJava(), QuiverConfig.load(), paths, new KernelCache.None(),
+                List.of("-Dquiver.history=" + jupyter.resolve("history.jsonl")));
+        Kernelspec.write(jupyter.resolve("kernels").resolve(KERNEL), new Checkout(ROOT), argv);
     }
 
     /** Skips (or fails under CI=true) when a Debian package the test needs is missing. */
