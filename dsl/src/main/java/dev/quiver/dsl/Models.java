@@ -4,31 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.quiver.dsl.layers.Activation;
-import dev.quiver.dsl.layers.BatchNorm1d;
-import dev.quiver.dsl.layers.Dense;
-import dev.quiver.dsl.layers.Dropout;
-import dev.quiver.dsl.layers.Embedding;
-import dev.quiver.dsl.layers.Flatten;
-import dev.quiver.dsl.layers.GELU;
-import dev.quiver.dsl.layers.LayerNorm;
-import dev.quiver.dsl.layers.LeakyReLU;
-import dev.quiver.dsl.layers.MultiHeadAttention;
-import dev.quiver.dsl.layers.PositionalEmbedding;
-import dev.quiver.dsl.layers.ReLU;
-import dev.quiver.dsl.layers.Sigmoid;
-import dev.quiver.dsl.layers.Softmax;
-import dev.quiver.dsl.layers.Tanh;
-import dev.quiver.dsl.layers.TransformerBlock;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.io.TensorFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,11 +23,18 @@ import java.util.Map;
  * stored exactly, so a loaded model predicts bit for bit what the saved one did.
  *
  * <pre>{@code
- * Models.save(model, Path.of("iris-model"));
+ * model.save(Path.of("iris-model"));             // or Models.save(model, dir)
  * var again = Models.load(Path.of("iris-model"));
+ * var mine = Models.load(dir, Scale.class);     // a model holding layers of your own classes
  * }</pre>
  *
- * A free-form {@link Module} has no architecture to write: save and load its weights with
+ * <p>Each layer is written as its class's simple name, its name and the components of the config
+ * record it declares ({@link Saveable}, {@link LayerConfig}); this class knows no layer type.
+ * Loading resolves built-in layers by name and the caller's own layer classes among those passed,
+ * and fails naming the value on anything else: an unknown type, a class that is not a layer, a
+ * missing or mistyped field.
+ *
+ * <p>A free-form {@link Model} has no architecture to write: save and load its weights with
  * {@link #saveWeights} and {@link #loadWeights} into an instance you construct.
  */
 public final class Models {
@@ -67,7 +59,7 @@ public final class Models {
     }
     ArrayNode layers = root.putArray("layers");
     for (Module m : model.layers()) {
-      layers.add(spec(m));
+      layers.add(LayerJson.write(m));
     }
     try {
       Files.createDirectories(dir);
@@ -78,8 +70,14 @@ public final class Models {
     saveWeights(model, dir.resolve(WEIGHTS));
   }
 
-  /** Rebuilds a model saved by {@link #save} from its directory. */
-  public static Sequential load(Path dir) {
+  /**
+   * Rebuilds a model saved by {@link #save} from its directory. Layers of your own classes are
+   * found among {@code ownLayers} by their simple names (they win over a built-in layer of the same
+   * name); nothing else the file names is ever loaded.
+   */
+  @SafeVarargs
+  public static Sequential load(Path dir, Class<? extends Module>... ownLayers) {
+    var types = new LayerTypes(List.of(ownLayers));
     Path file = dir.resolve(ARCHITECTURE);
     JsonNode root;
     try {
@@ -87,21 +85,57 @@ public final class Models {
     } catch (IOException e) {
       throw new UncheckedIOException("Models.load: cannot read " + file + ": " + e.getMessage(), e);
     }
-    if (!"quiver-model".equals(root.path("format").asText()) || !root.has("layers")) {
+    if (root == null || !"quiver-model".equals(root.path("format").asText()) || !root.path("layers").isArray()) {
       throw new IllegalArgumentException("Models.load: " + file + " is not a saved Sequential model (format "
-          + root.path("format").asText("missing") + ")");
+          + (root == null ? "missing" : root.path("format").asText("missing")) + ")");
+    }
+    if (!root.path("version").canConvertToInt() || root.path("version").intValue() > VERSION) {
+      throw new IllegalArgumentException("Models.load: " + file + " has version " + root.path("version")
+          + "; this Quiver reads version " + VERSION + " and older");
     }
     var model = Sequential.of();
+    int index = 0;
     for (JsonNode l : root.get("layers")) {
-      model.add(layer(l).named(l.get("name").asText()));
+      try {
+        model.add(LayerJson.read(l, "layer " + index++, types));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("Models.load: " + file + ": " + e.getMessage(), e);
+      }
     }
-    long[] input = new long[root.get("input").size()];
-    for (int i = 0; i < input.length; i++) {
-      input[i] = root.get("input").get(i).asLong();
-    }
-    model.build(input);
-    loadWeights(model, dir.resolve(root.path("weights").asText(WEIGHTS)));
+    model.build(inputShape(root.get("input"), file));
+    loadWeights(model, dir.resolve(weightsFile(root.get("weights"), file)));
     return model;
+  }
+
+  private static long[] inputShape(JsonNode input, Path file) {
+    if (input == null || !input.isArray() || input.isEmpty()) {
+      throw new IllegalArgumentException("Models.load: " + file + ": \"input\" must be the per-sample input shape, "
+          + "an array of positive whole numbers such as [4], got " + input);
+    }
+    long[] shape = new long[input.size()];
+    for (int i = 0; i < shape.length; i++) {
+      JsonNode s = input.get(i);
+      if (!s.isIntegralNumber() || !s.canConvertToLong() || s.longValue() <= 0) {
+        throw new IllegalArgumentException("Models.load: " + file + ": \"input\" must hold positive whole numbers, got "
+            + input);
+      }
+      shape[i] = s.longValue();
+    }
+    return shape;
+  }
+
+  /** The weights' file name: a plain name inside the model's directory, never a path out of it. */
+  private static String weightsFile(JsonNode weights, Path file) {
+    if (weights == null) {
+      return WEIGHTS;
+    }
+    String name = weights.asText("");
+    if (!weights.isTextual() || name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals("..")
+        || name.equals(".")) {
+      throw new IllegalArgumentException("Models.load: " + file + ": \"weights\" must name a file beside model.json, "
+          + "got " + weights);
+    }
+    return name;
   }
 
   /** Writes the parameters and buffers of any built module, by dotted name, as an Arrow IPC tensor file. */
@@ -143,70 +177,5 @@ public final class Models {
         to.copyFrom((from.dtype() == to.dtype() ? from : from.to(to.dtype())).to(to.device()));
       }
     }
-  }
-
-  // ---------------------------------------------------------------- layers <-> JSON
-
-  private static ObjectNode spec(Module m) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("type", m.getClass().getSimpleName()).put("name", m.name());
-    switch (m) {
-      case Dense d -> {
-        n.put("units", d.units()).put("bias", d.hasBias());
-        if (d.activation() != null) {
-          n.set("activation", spec(d.activation()));
-        }
-      }
-      case LeakyReLU a -> n.put("alpha", a.alpha());
-      case Activation a -> { }
-      case Dropout d -> n.put("rate", d.rate());
-      case Flatten f -> { }
-      case LayerNorm l -> n.put("eps", l.eps());
-      case BatchNorm1d b -> n.put("eps", b.eps()).put("momentum", b.momentum());
-      case Embedding e -> n.put("vocab", e.vocab()).put("dim", e.dim());
-      case PositionalEmbedding p -> { }
-      case MultiHeadAttention a -> n.put("heads", a.heads()).put("causal", a.isCausal());
-      case TransformerBlock t -> n.put("heads", t.heads()).put("hidden", t.hidden()).put("causal", t.isCausal());
-      default -> throw new IllegalArgumentException("Models.save: layer " + m.describe() + " has no saved form; "
-          + "save its weights with Models.saveWeights and rebuild the model in code");
-    }
-    return n;
-  }
-
-  private static Module layer(JsonNode n) {
-    String type = n.get("type").asText();
-    return switch (type) {
-      case "Dense" -> {
-        Dense d = Dense.of(n.get("units").asLong());
-        if (!n.path("bias").asBoolean(true)) {
-          d.noBias();
-        }
-        if (n.has("activation")) {
-          d.activation((Activation) layer(n.get("activation")));
-        }
-        yield d;
-      }
-      case "ReLU" -> new ReLU();
-      case "LeakyReLU" -> new LeakyReLU(n.get("alpha").asDouble());
-      case "Sigmoid" -> new Sigmoid();
-      case "Tanh" -> new Tanh();
-      case "Softmax" -> new Softmax();
-      case "GELU" -> new GELU();
-      case "Dropout" -> Dropout.of(n.get("rate").asDouble());
-      case "Flatten" -> Flatten.of();
-      case "LayerNorm" -> LayerNorm.of(n.get("eps").asDouble());
-      case "BatchNorm1d" -> BatchNorm1d.of(n.get("eps").asDouble(), n.get("momentum").asDouble());
-      case "Embedding" -> Embedding.of(n.get("vocab").asInt(), n.get("dim").asInt());
-      case "PositionalEmbedding" -> PositionalEmbedding.of();
-      case "MultiHeadAttention" -> {
-        var a = MultiHeadAttention.of(n.get("heads").asInt());
-        yield n.path("causal").asBoolean() ? a.causal() : a;
-      }
-      case "TransformerBlock" -> {
-        var t = TransformerBlock.of(n.get("heads").asInt(), n.get("hidden").asInt());
-        yield n.path("causal").asBoolean() ? t.causal() : t;
-      }
-      default -> throw new IllegalArgumentException("Models.load: unknown layer type '" + type + "'");
-    };
   }
 }

@@ -2,17 +2,9 @@ package dev.quiver.dsl;
 
 import dev.quiver.display.Displayable;
 import dev.quiver.display.MimeBundle;
-import dev.quiver.dsl.data.Dataset;
-import dev.quiver.dsl.loss.Loss;
-import dev.quiver.dsl.metrics.Evaluation;
-import dev.quiver.dsl.metrics.Metric;
-import dev.quiver.dsl.train.Fit;
-import dev.quiver.dsl.train.History;
-import dev.quiver.dsl.train.Trainer;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
-import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.autograd.Autograd;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -25,11 +17,15 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A piece of a network: a function of a tensor with parameters, like PyTorch's {@code nn.Module}.
+ * A piece of a network: a function of a tensor with parameters, like PyTorch's {@code nn.Module}
+ * and Keras' {@code Layer}. A module builds, computes ({@link #apply}), holds parameters and
+ * sub-modules, and has a mode (train/eval), a device, a seed and a name; it does not train.
+ * Training, evaluation, prediction and saving belong to a {@link Model}, which is a module too.
  *
- * <p>A free-form model is a subclass that composes layers and raw tensor ops:
+ * <p>A layer of your own is a subclass that composes layers and raw tensor ops; a free-form model
+ * is the same written as a subclass of {@link Model}, so that it can be fit:
  * <pre>{@code
- * class TwoLayer extends Module {
+ * class TwoLayer extends Model {
  *   Dense hidden = Dense.of(16).tanh();
  *   Dense out = Dense.of(1);
  *   Tensor scale = Tensor.scalar(1).requiresGrad();     // a raw parameter works too
@@ -41,14 +37,13 @@ import java.util.SplittableRandom;
  *
  * <p>Parameters and sub-modules are found automatically from the fields: {@link Param} fields,
  * {@code Tensor} fields that require grad, {@code Module} fields, and lists or arrays of modules.
+ * A layer that should be saved in a model's architecture declares its config ({@link Saveable}).
  *
  * <p>Layers build lazily: the first {@link #apply} (or {@link #build}) fixes the input shape
  * and creates the parameters; later calls check that the shape is the same, so a wrong width
  * fails with the layer's name and both sizes instead of deep inside a matmul.
  */
 public abstract class Module implements Displayable {
-  private static final ThreadLocal<ForwardTrace> TRACE = new ThreadLocal<>();
-
   private String name;
   private Long seed;
   private SplittableRandom random;
@@ -57,7 +52,6 @@ public abstract class Module implements Displayable {
   private long[] outputShape;
   // Set by input(...): the shape to build for on first need, so that seed(...) may still follow.
   private long[] declaredInput;
-  private Fit lastFit;
   // Chosen by to(Device); null: the parameters stay where they were made (the default device).
   private Device device;
 
@@ -82,10 +76,7 @@ public abstract class Module implements Displayable {
   public final Tensor apply(Tensor x) {
     ensureBuilt(x);
     Tensor y = forward(x);
-    ForwardTrace trace = TRACE.get();
-    if (trace != null) {
-      trace.record(this, y);
-    }
+    ForwardTrace.record(this, y);
     return y;
   }
 
@@ -250,7 +241,7 @@ public abstract class Module implements Displayable {
     return mode(false);
   }
 
-  private Module mode(boolean on) {
+  Module mode(boolean on) {
     training = on;
     for (Module child : children().values()) {
       child.mode(on);
@@ -342,7 +333,7 @@ public abstract class Module implements Displayable {
    * Converts every parameter to {@code dtype} (e.g. float64 for a gradient check); returns this.
    * Optimizer state attached to the old tensors is not carried over.
    */
-  public Module to(dev.quiver.runtime.DType dtype) {
+  public Module to(DType dtype) {
     if (!isBuilt()) {
       throw new IllegalStateException(describe() + ".to(" + dtype + "): build the module first (build(shape) or .input(n))");
     }
@@ -361,13 +352,16 @@ public abstract class Module implements Displayable {
    * this module and its children build on, compute on and train on; returns this. The
    * {@link Param} holders stay the same, their tensors are replaced, so optimizer state of the old
    * tensors is not carried over: {@code fit} re-attaches its optimizer, and an optimizer used by
-   * hand needs {@code opt.on(model)} again. Fails, naming the reason, when the device is not usable.
+   * hand needs {@code opt.on(model.parameters())} again. Fails, naming the reason, when the device
+   * is not usable.
    */
   public Module to(Device target) {
     if (target == null) {
       throw new IllegalArgumentException(describe() + ".to: device is null; use Device.CPU for the CPU");
     }
-    Backends.of(target); // fails here, with the reason, rather than at the first batch
+    // Fails here, with the runtime's reason (no GPU, no driver), rather than at the first batch:
+    // one element made on the device asks its backend through the public API.
+    Tensor.zeros(target, DType.FLOAT32, 1);
     chooseDevice(target);
     // Also before the build: raw tensor fields exist from construction, and the build's own forward pass meets them.
     placeParams(target);
@@ -480,88 +474,17 @@ public abstract class Module implements Displayable {
     }
   }
 
-  // ---------------------------------------------------------------- output head (for stable losses)
+  // ---------------------------------------------------------------- display
 
-  /** The squashing this module ends in; see {@link OutputHead}. */
-  public OutputHead head() {
-    return OutputHead.NONE;
-  }
-
-  /** The output before the final squashing of {@link #head()}: the logits. Same as apply when there is none. */
-  public Tensor applyBeforeHead(Tensor x) {
-    return apply(x);
-  }
-
-  // ---------------------------------------------------------------- training (Keras-style)
-
-  /** Trains on {@code data}; see {@link Fit} for the options. Returns the per-epoch history. */
-  public History fit(Dataset data, Fit options) {
-    lastFit = options;
-    return Trainer.fit(this, data, options);
-  }
-
-  /** Loss and metrics on {@code data}, with the loss and metrics of the last {@link #fit}. */
-  public Evaluation evaluate(Dataset data) {
-    if (lastFit == null || lastFit.loss() == null) {
-      throw new IllegalStateException(describe() + ": evaluate(data) uses the loss of the last fit, and there was "
-          + "none; call evaluate(data, loss, metrics...)");
-    }
-    return Trainer.evaluate(this, data, lastFit.loss(), lastFit.metrics(), lastFit.batchSize());
-  }
-
-  /** Loss and metrics on {@code data}. */
-  public Evaluation evaluate(Dataset data, Loss loss, Metric... metrics) {
-    return Trainer.evaluate(this, data, loss, List.of(metrics), 256);
-  }
-
-  /**
-   * The model's output for {@code x}, in inference mode and without recording gradients. The input
-   * is moved to the model's device, and the output stays there.
-   */
-  public Tensor predict(Tensor x) {
-    boolean was = training;
-    eval();
-    try (var ignored = Autograd.noGrad()) {
-      return apply(isBuilt() ? x.to(device()) : x);
-    } finally {
-      mode(was);
-    }
-  }
-
-  /** The Keras-like table of layers, output shapes and parameter counts. */
-  public Summary summary() {
-    return Summary.of(this);
-  }
-
+  /** A module shows as the table of its sub-modules and parameters ({@link Summary}). */
   @Override
   public MimeBundle toMimeBundle() {
-    return summary().toMimeBundle();
+    return Summary.of(this).toMimeBundle();
   }
 
   @Override
   public String toString() {
-    return summary().toString();
-  }
-
-  // ---------------------------------------------------------------- NaN tracing
-
-  /**
-   * Runs {@code x} through this module recording every sub-module's output, and returns the
-   * first module (in the order outputs were produced) whose output holds NaN or infinity, or
-   * {@code null}. The trainer calls this when a loss goes bad.
-   */
-  public String firstNonFiniteLayer(Tensor x) {
-    var trace = new ForwardTrace();
-    TRACE.set(trace);
-    try (var ignored = Autograd.noGrad()) {
-      if (!ForwardTrace.isFinite(x)) {
-        return "the input batch itself";
-      }
-      apply(x);
-    } finally {
-      TRACE.remove();
-    }
-    return trace.firstBad();
+    return Summary.of(this).toString();
   }
 
   // ---------------------------------------------------------------- helpers for layers

@@ -10,5 +10,10 @@ package dev.quiver.dsl;
 public enum OutputHead {
   NONE,
   SOFTMAX,
-  SIGMOID
+  SIGMOID;
+
+  /** What {@code module} ends in: its own answer when it is a {@link HasOutputHead}, else {@link #NONE}. */
+  public static OutputHead of(Module module) {
+    return module instanceof HasOutputHead h ? h.head() : NONE;
+  }
 }

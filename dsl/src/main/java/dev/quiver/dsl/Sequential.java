@@ -1,6 +1,9 @@
 package dev.quiver.dsl;
 
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -33,8 +36,11 @@ import java.util.Map;
  * {@link #summary()} shows shapes before training and a wrong width fails before the first step.
  * The layers are created on first need, so {@code seed(...)} may come before or after
  * {@code input(...)}.
+ *
+ * <p>A Sequential is a {@link Model}: it trains, evaluates, predicts and saves. Its output head is
+ * that of its last layer, so a loss can train it on the logits before a final softmax or sigmoid.
  */
-public final class Sequential extends Module {
+public final class Sequential extends Model implements HasOutputHead {
   private final List<Module> layers = new ArrayList<>();
   private final Map<String, Integer> namesUsed = new HashMap<>();
 
@@ -77,11 +83,41 @@ public final class Sequential extends Module {
     return this;
   }
 
-  /** Moves the parameters to {@code target}; see {@link Module#to(dev.quiver.runtime.Device)}. */
   @Override
-  public Sequential to(dev.quiver.runtime.Device target) {
+  public Sequential named(String newName) {
+    super.named(newName);
+    return this;
+  }
+
+  @Override
+  public Sequential train() {
+    super.train();
+    return this;
+  }
+
+  @Override
+  public Sequential eval() {
+    super.eval();
+    return this;
+  }
+
+  @Override
+  public Sequential to(DType dtype) {
+    super.to(dtype);
+    return this;
+  }
+
+  /** Moves the parameters to {@code target}; see {@link Module#to(Device)}. */
+  @Override
+  public Sequential to(Device target) {
     super.to(target);
     return this;
+  }
+
+  /** Writes {@code dir/model.json} (the layers' configs) and {@code dir/weights.arrow}; see {@link Models#save}. */
+  @Override
+  public void save(Path dir) {
+    Models.save(this, dir);
   }
 
   /** The layers, built first if the input shape was declared. */
@@ -134,7 +170,7 @@ public final class Sequential extends Module {
 
   @Override
   public OutputHead head() {
-    return layers.isEmpty() ? OutputHead.NONE : layers.getLast().head();
+    return layers.isEmpty() ? OutputHead.NONE : OutputHead.of(layers.getLast());
   }
 
   @Override
@@ -146,6 +182,7 @@ public final class Sequential extends Module {
     for (int i = 0; i < layers.size() - 1; i++) {
       h = layers.get(i).apply(h);
     }
-    return layers.getLast().applyBeforeHead(h);
+    Module last = layers.getLast();
+    return last instanceof HasOutputHead headed ? headed.applyBeforeHead(h) : last.apply(h);
   }
 }

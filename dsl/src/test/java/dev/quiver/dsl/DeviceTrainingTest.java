@@ -129,7 +129,7 @@ class DeviceTrainingTest {
     assertEquals(Device.CPU, model.parameters().getFirst().device());
   }
 
-  /** A free-form model: a layer plus a raw tensor field that is a parameter too. */
+  /** A module of the user's own (a layer, not a model): a layer plus a raw tensor field that is a parameter too. */
   static final class Scaled extends Module {
     Dense hidden = Dense.of(4).tanh();
     Tensor scale = Tensor.full(Device.CPU, 2, dev.quiver.runtime.DType.FLOAT32).requiresGrad();

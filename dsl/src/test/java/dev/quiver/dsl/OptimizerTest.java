@@ -2,6 +2,7 @@ package dev.quiver.dsl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.quiver.dsl.optim.Adagrad;
 import dev.quiver.dsl.optim.Adam;
@@ -150,5 +151,16 @@ class OptimizerTest {
     opt.nextEpoch();
     opt.nextEpoch();
     assertEquals(0.25, opt.lr(), 1e-12);
+  }
+
+  @Test
+  void optimizersTakeTensorsNeverModules() {
+    for (var m : Optimizer.class.getMethods()) {
+      for (Class<?> p : m.getParameterTypes()) {
+        assertFalse(Module.class.isAssignableFrom(p), "Optimizer." + m.getName() + " takes a " + p.getSimpleName());
+      }
+    }
+    var model = Sequential.of(dev.quiver.dsl.layers.Dense.of(2)).input(3);
+    assertEquals(model.parameters(), SGD.lr(0.1).on(model.parameters()).params());
   }
 }

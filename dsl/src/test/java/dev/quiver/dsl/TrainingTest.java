@@ -1,6 +1,7 @@
 package dev.quiver.dsl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,7 +62,7 @@ class TrainingTest {
   void interruptStopsBetweenBatchesAndKeepsWeights() {
     Callback interruptAfterSecondEpoch = new Callback() {
       @Override
-      public boolean onEpochEnd(int epoch, Map<String, Double> logs, Module model) {
+      public boolean onEpochEnd(int epoch, Map<String, Double> logs, Model model) {
         if (epoch == 1) {
           Thread.currentThread().interrupt();
         }
@@ -84,7 +85,7 @@ class TrainingTest {
     var model = Sequential.of(Dense.of(4).tanh(), dev.quiver.dsl.layers.Lambda.of("kernel", x -> {
       if (++calls[0] == 5) {    // what a runtime kernel does when it sees the interrupt flag
         Thread.currentThread().interrupt();
-        throw new dev.quiver.runtime.backend.cpu.KernelInterruptedException("interrupted during test");
+        throw new dev.quiver.runtime.OperationInterruptedException("test");
       }
       return x;
     }), Dense.of(2)).seed(1);
@@ -126,7 +127,7 @@ class TrainingTest {
   }
 
   /** A free-form model: the user's own class with layers and a raw tensor parameter. */
-  static final class Scaled extends Module {
+  static final class Scaled extends Model {
     Dense hidden = Dense.of(8).tanh();
     Dense out = Dense.of(1);
     Tensor scale = Tensor.scalar(1).requiresGrad();
@@ -171,5 +172,66 @@ class TrainingTest {
     }
     assertEquals(losses[0], losses[1], 0.0,
         "two identical models trained with the same Fit end identically");
+  }
+
+  @Test
+  void aBareLayerIsAModuleButNotAModel() {
+    // Dense.of(3).fit(...) does not compile: fit, evaluate, predict and save belong to models.
+    assertTrue(Module.class.isAssignableFrom(Dense.class));
+    assertFalse(Model.class.isAssignableFrom(Dense.class));
+    assertTrue(Model.class.isAssignableFrom(Sequential.class));
+    for (var m : Module.class.getMethods()) {
+      assertFalse(java.util.Set.of("fit", "evaluate", "predict", "save", "summary", "head", "applyBeforeHead")
+          .contains(m.getName()), "Module." + m.getName());
+    }
+  }
+
+  @Test
+  void aSoftmaxModelIsEvaluatedOnItsLogits() {
+    var iris = Datasets.iris().standardize();
+    var model = Sequential.of(Dense.of(6).relu(), Dense.of(3).softmax()).input(4).seed(2);
+    Tensor logits;
+    try (var ng = Autograd.noGrad()) {
+      logits = model.eval().applyBeforeHead(iris.x());
+    }
+    double byHand = Loss.crossEntropy().compute(logits, iris.y()).item();
+    assertEquals(byHand, model.evaluate(iris, Loss.crossEntropy()).loss(), 1e-6);
+    assertEquals(OutputHead.SOFTMAX, OutputHead.of(model));
+  }
+
+  /** A free-form model ending in a sigmoid, which tells the trainer so. */
+  static final class SigmoidHeaded extends Model implements HasOutputHead {
+    Dense logit = Dense.of(1);
+
+    @Override
+    protected Tensor forward(Tensor x) {
+      return logit.apply(x).sigmoid();
+    }
+
+    @Override
+    public OutputHead head() {
+      return OutputHead.SIGMOID;
+    }
+
+    @Override
+    public Tensor applyBeforeHead(Tensor x) {
+      build(java.util.Arrays.copyOfRange(x.shape(), 1, x.dim()));
+      return logit.apply(x);
+    }
+  }
+
+  @Test
+  void aFreeFormModelWithAHeadIsTrainedOnItsLogits() {
+    // Confidently wrong: logits of ±60 saturate the sigmoid to exactly 0 or 1 in float32, where
+    // bce on probabilities is clipped; on logits it is the exact softplus, about 60.
+    var model = new SigmoidHeaded();
+    model.seed(1);
+    model.build(1);
+    try (var ng = Autograd.noGrad()) {
+      model.logit.weight().value().fillInPlace(60);
+      model.logit.bias().value().fillInPlace(0);
+    }
+    var data = dev.quiver.dsl.data.Dataset.of(Tensor.of(new float[] {1, -1}, 2, 1), Tensor.of(0f, 1f));
+    assertEquals(60, model.evaluate(data, Loss.bce()).loss(), 1e-3);
   }
 }

@@ -1,7 +1,9 @@
 package dev.quiver.dsl.layers;
 
+import dev.quiver.dsl.LayerConfig;
 import dev.quiver.dsl.Module;
 import dev.quiver.dsl.Param;
+import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
@@ -13,13 +15,21 @@ import dev.quiver.runtime.autograd.Autograd;
  * running variance is the unbiased one, as in PyTorch. Momentum 0.1:
  * running = 0.9·running + 0.1·batch.
  */
-public final class BatchNorm1d extends Module {
+public final class BatchNorm1d extends Module implements Saveable<BatchNorm1d.Config> {
   private final double eps;
   private final double momentum;
   private Param gamma;
   private Param beta;
   private Tensor runningMean;
   private Tensor runningVar;
+
+  /** What a saved model holds of a BatchNorm1d (the running statistics are buffers, saved with the weights). */
+  public record Config(double eps, double momentum) implements LayerConfig {
+    @Override
+    public BatchNorm1d create() {
+      return BatchNorm1d.of(eps, momentum);
+    }
+  }
 
   private BatchNorm1d(double eps, double momentum) {
     this.eps = eps;
@@ -40,6 +50,11 @@ public final class BatchNorm1d extends Module {
 
   public double momentum() {
     return momentum;
+  }
+
+  @Override
+  public Config config() {
+    return new Config(eps, momentum);
   }
 
   @Override

@@ -1,8 +1,11 @@
 package dev.quiver.dsl.layers;
 
+import dev.quiver.dsl.HasOutputHead;
+import dev.quiver.dsl.LayerConfig;
 import dev.quiver.dsl.Module;
 import dev.quiver.dsl.OutputHead;
 import dev.quiver.dsl.Param;
+import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /**
@@ -19,13 +22,25 @@ import dev.quiver.runtime.Tensor;
  * <p>Weights start He-normal before ReLU-like activations and Glorot-uniform otherwise, unless
  * {@link #init} says else; biases start at zero.
  */
-public final class Dense extends Module {
+public final class Dense extends Module implements HasOutputHead, Saveable<Dense.Config> {
   private final long units;
   private Activation activation;
   private Init init;
   private boolean useBias = true;
   private Param weight;
   private Param bias;
+
+  /** What a saved model holds of a Dense layer; {@code activation} is null for none. */
+  public record Config(long units, boolean bias, Activation activation) implements LayerConfig {
+    @Override
+    public Dense create() {
+      Dense d = Dense.of(units);
+      if (!bias) {
+        d.noBias();
+      }
+      return activation == null ? d : d.activation(activation);
+    }
+  }
 
   private Dense(long units) {
     if (units <= 0) {
@@ -101,6 +116,11 @@ public final class Dense extends Module {
     return activation;
   }
 
+  @Override
+  public Config config() {
+    return new Config(units, useBias, activation);
+  }
+
   private void checkNotBuilt(String what) {
     if (weight != null) {
       throw new IllegalStateException(describe() + "." + what + ": the layer is already built; configure it before use");
@@ -140,7 +160,7 @@ public final class Dense extends Module {
 
   @Override
   public OutputHead head() {
-    return activation == null ? OutputHead.NONE : activation.head();
+    return activation == null ? OutputHead.NONE : OutputHead.of(activation);
   }
 
   @Override

@@ -1,14 +1,24 @@
 package dev.quiver.dsl.layers;
 
+import dev.quiver.dsl.LayerConfig;
 import dev.quiver.dsl.Module;
+import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /**
  * Zeroes each input with probability p during training and scales the rest by 1/(1-p)
  * ("inverted dropout"), so that inference needs no rescaling and is the identity.
  */
-public final class Dropout extends Module {
+public final class Dropout extends Module implements Saveable<Dropout.Config> {
   private final double p;
+
+  /** What a saved model holds of a Dropout layer: its rate. */
+  public record Config(double rate) implements LayerConfig {
+    @Override
+    public Dropout create() {
+      return Dropout.of(rate);
+    }
+  }
 
   private Dropout(double p) {
     if (!(p >= 0 && p < 1)) {
@@ -23,6 +33,11 @@ public final class Dropout extends Module {
 
   public double rate() {
     return p;
+  }
+
+  @Override
+  public Config config() {
+    return new Config(p);
   }
 
   @Override

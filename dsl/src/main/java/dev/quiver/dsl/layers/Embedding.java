@@ -1,15 +1,25 @@
 package dev.quiver.dsl.layers;
 
+import dev.quiver.dsl.LayerConfig;
 import dev.quiver.dsl.Module;
 import dev.quiver.dsl.Param;
+import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 
 /** A learned vector per token: int32 [batch, seq] -> [batch, seq, dim]. Weights start N(0, 1). */
-public final class Embedding extends Module {
+public final class Embedding extends Module implements Saveable<Embedding.Config> {
   private final int vocab;
   private final int dim;
   private Param weight;
+
+  /** What a saved model holds of an Embedding: vocabulary size and vector width. */
+  public record Config(int vocab, int dim) implements LayerConfig {
+    @Override
+    public Embedding create() {
+      return Embedding.of(vocab, dim);
+    }
+  }
 
   private Embedding(int vocab, int dim) {
     if (vocab <= 0 || dim <= 0) {
@@ -34,6 +44,11 @@ public final class Embedding extends Module {
 
   public Param weight() {
     return weight;
+  }
+
+  @Override
+  public Config config() {
+    return new Config(vocab, dim);
   }
 
   @Override

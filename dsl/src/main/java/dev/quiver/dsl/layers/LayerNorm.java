@@ -1,7 +1,9 @@
 package dev.quiver.dsl.layers;
 
+import dev.quiver.dsl.LayerConfig;
 import dev.quiver.dsl.Module;
 import dev.quiver.dsl.Param;
+import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /**
@@ -9,10 +11,18 @@ import dev.quiver.runtime.Tensor;
  * shifts by beta (Ba et al., 2016). Unlike batch norm it does not depend on the batch, which is why
  * transformers use it.
  */
-public final class LayerNorm extends Module {
+public final class LayerNorm extends Module implements Saveable<LayerNorm.Config> {
   private final double eps;
   private Param gamma;
   private Param beta;
+
+  /** What a saved model holds of a LayerNorm: its epsilon. */
+  public record Config(double eps) implements LayerConfig {
+    @Override
+    public LayerNorm create() {
+      return LayerNorm.of(eps);
+    }
+  }
 
   private LayerNorm(double eps) {
     this.eps = eps;
@@ -36,6 +46,11 @@ public final class LayerNorm extends Module {
 
   public Param beta() {
     return beta;
+  }
+
+  @Override
+  public Config config() {
+    return new Config(eps);
   }
 
   @Override

@@ -1,10 +1,20 @@
 package dev.quiver.dsl.layers;
 
+import dev.quiver.dsl.LayerConfig;
+import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /** x for x > 0, alpha·x otherwise: keeps a gradient for negative inputs so units cannot die. */
-public final class LeakyReLU extends Activation {
+public final class LeakyReLU extends Activation implements Saveable<LeakyReLU.Config> {
   private final double alpha;
+
+  /** What a saved model holds of a LeakyReLU: its negative slope. */
+  public record Config(double alpha) implements LayerConfig {
+    @Override
+    public LeakyReLU create() {
+      return new LeakyReLU(alpha);
+    }
+  }
 
   public LeakyReLU() {
     this(0.01);
@@ -19,6 +29,11 @@ public final class LeakyReLU extends Activation {
 
   public double alpha() {
     return alpha;
+  }
+
+  @Override
+  public Config config() {
+    return new Config(alpha);
   }
 
   @Override

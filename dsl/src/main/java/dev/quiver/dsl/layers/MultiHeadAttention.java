@@ -1,6 +1,8 @@
 package dev.quiver.dsl.layers;
 
+import dev.quiver.dsl.LayerConfig;
 import dev.quiver.dsl.Module;
+import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /**
@@ -8,13 +10,22 @@ import dev.quiver.runtime.Tensor;
  * softmax(Q K^T / sqrt(dHead)) V in each of {@code heads} subspaces of size dHead = dModel/heads,
  * concatenated and projected back. With {@link #causal()} position i sees only positions <= i.
  */
-public final class MultiHeadAttention extends Module {
+public final class MultiHeadAttention extends Module implements Saveable<MultiHeadAttention.Config> {
   private final int heads;
   private boolean causal;
   private Dense query;
   private Dense key;
   private Dense value;
   private Dense out;
+
+  /** What a saved model holds of a MultiHeadAttention layer. */
+  public record Config(int heads, boolean causal) implements LayerConfig {
+    @Override
+    public MultiHeadAttention create() {
+      var a = MultiHeadAttention.of(heads);
+      return causal ? a.causal() : a;
+    }
+  }
 
   private MultiHeadAttention(int heads) {
     if (heads <= 0) {
@@ -39,6 +50,11 @@ public final class MultiHeadAttention extends Module {
 
   public boolean isCausal() {
     return causal;
+  }
+
+  @Override
+  public Config config() {
+    return new Config(heads, causal);
   }
 
   @Override

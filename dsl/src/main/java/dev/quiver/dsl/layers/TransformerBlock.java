@@ -1,6 +1,8 @@
 package dev.quiver.dsl.layers;
 
+import dev.quiver.dsl.LayerConfig;
 import dev.quiver.dsl.Module;
+import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /**
@@ -8,13 +10,22 @@ import dev.quiver.runtime.Tensor;
  * x + feedForward(norm(x)) with a GELU hidden layer. Pre-norm trains without learning-rate
  * warm-up on small problems, which is what a notebook needs.
  */
-public final class TransformerBlock extends Module {
+public final class TransformerBlock extends Module implements Saveable<TransformerBlock.Config> {
   private final LayerNorm norm1 = LayerNorm.of();
   private final MultiHeadAttention attention;
   private final LayerNorm norm2 = LayerNorm.of();
   private final int hidden;
   private Dense up;
   private Dense down;
+
+  /** What a saved model holds of a TransformerBlock. */
+  public record Config(int heads, int hidden, boolean causal) implements LayerConfig {
+    @Override
+    public TransformerBlock create() {
+      var t = TransformerBlock.of(heads, hidden);
+      return causal ? t.causal() : t;
+    }
+  }
 
   private TransformerBlock(int heads, int hidden) {
     this.attention = MultiHeadAttention.of(heads);
@@ -41,6 +52,11 @@ public final class TransformerBlock extends Module {
 
   public boolean isCausal() {
     return attention.isCausal();
+  }
+
+  @Override
+  public Config config() {
+    return new Config(heads(), hidden, isCausal());
   }
 
   @Override

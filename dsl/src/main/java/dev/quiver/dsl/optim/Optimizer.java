@@ -1,6 +1,5 @@
 package dev.quiver.dsl.optim;
 
-import dev.quiver.dsl.Module;
 import dev.quiver.dsl.Param;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
@@ -10,10 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Updates parameters from their gradients. Configure fluently, then attach parameters (the
- * trainer does this for {@code fit}) or use it by hand as in PyTorch:
+ * Updates parameters from their gradients. Configure fluently, then attach parameters, which are
+ * tensors and never modules (the trainer attaches {@code model.parameters()} for {@code fit}), or
+ * use it by hand as in PyTorch:
  * <pre>{@code
- * var opt = SGD.lr(0.1).momentum(0.9).on(w, b);
+ * var opt = SGD.lr(0.1).momentum(0.9).on(w, b);      // or .on(model.parameters())
  * for (int i = 0; i < 100; i++) {
  *   opt.zeroGrad();
  *   loss(w, b).backward();
@@ -77,15 +77,6 @@ public abstract class Optimizer {
       }
     }
     return true;
-  }
-
-  /** Attaches every parameter of a built model. */
-  public Optimizer on(Module model) {
-    if (!model.isBuilt()) {
-      throw new IllegalStateException(getClass().getSimpleName() + ".on: " + model.describe() + " has no parameters "
-          + "yet; give it an input shape (.input(n)) or run one batch through it first");
-    }
-    return on(model.parameters());
   }
 
   /** Changes the learning rate over epochs (see {@link #nextEpoch()}); returns this. */
@@ -162,8 +153,8 @@ public abstract class Optimizer {
   /** One update of every attached parameter that has a gradient. */
   public void step() {
     if (params.isEmpty()) {
-      throw new IllegalStateException(getClass().getSimpleName() + ".step: no parameters attached; call on(model) or "
-          + "on(w, b) first");
+      throw new IllegalStateException(getClass().getSimpleName() + ".step: no parameters attached; call "
+          + "on(model.parameters()) or on(w, b) first");
     }
     try (var ignored = Autograd.noGrad()) {
       clip();

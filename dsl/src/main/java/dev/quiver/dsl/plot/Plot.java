@@ -2,7 +2,7 @@ package dev.quiver.dsl.plot;
 
 import dev.quiver.display.Displayable;
 import dev.quiver.display.MimeBundle;
-import dev.quiver.dsl.Module;
+import dev.quiver.dsl.Model;
 import dev.quiver.dsl.OutputHead;
 import dev.quiver.dsl.data.Dataset;
 import dev.quiver.dsl.train.History;
@@ -115,7 +115,7 @@ public final class Plot implements Displayable {
    * The class the model predicts at every point of a grid over the data (as shaded regions), with
    * the data's points on top: what a 2-D classifier has learned.
    */
-  public static Plot decisionBoundary(Module model, Dataset data) {
+  public static Plot decisionBoundary(Model model, Dataset data) {
     checkTwoD(data);
     float[] xs = data.x().toFloatArray();
     double[] r = range(xs);
@@ -135,7 +135,7 @@ public final class Plot implements Displayable {
     Tensor out = model.predict(Tensor.of(grid, (long) g * g, 2));
     float[] o = out.toFloatArray();
     int width = (int) (out.numel() / ((long) g * g));
-    double threshold = model.head() == OutputHead.SIGMOID ? 0.5 : 0;
+    double threshold = OutputHead.of(model) == OutputHead.SIGMOID ? 0.5 : 0;
     int classes = Math.max(data.numClasses(), Math.max(width, 2));
     for (int k = 0; k < g * g; k++) {
       int best = 0;

@@ -1,6 +1,6 @@
 package dev.quiver.dsl.train;
 
-import dev.quiver.dsl.Module;
+import dev.quiver.dsl.Model;
 import java.util.Map;
 
 /**
@@ -27,13 +27,13 @@ public final class BestWeights implements Callback {
   }
 
   @Override
-  public void onTrainBegin(Module model) {
+  public void onTrainBegin(Model model) {
     best = null;
     bestEpoch = -1;
   }
 
   @Override
-  public boolean onEpochEnd(int epoch, Map<String, Double> logs, Module model) {
+  public boolean onEpochEnd(int epoch, Map<String, Double> logs, Model model) {
     String m = Monitor.resolve(monitor, logs);
     double v = logs.get(m);
     if (best == null || Monitor.improves(m, v, bestValue, 0)) {
@@ -45,7 +45,7 @@ public final class BestWeights implements Callback {
   }
 
   @Override
-  public void onTrainEnd(Module model) {
+  public void onTrainEnd(Model model) {
     if (best != null) {
       model.loadWeights(best);
     }

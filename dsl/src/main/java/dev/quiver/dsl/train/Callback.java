@@ -1,18 +1,18 @@
 package dev.quiver.dsl.train;
 
-import dev.quiver.dsl.Module;
+import dev.quiver.dsl.Model;
 import java.util.Map;
 
-/** Hooks into {@code fit}. Logs hold {@code loss}, each metric, {@code val_...} and {@code lr} of the epoch. */
+/** Hooks into {@code fit}, given the model being trained. Logs hold {@code loss}, each metric, {@code val_...} and {@code lr} of the epoch. */
 public interface Callback {
-  default void onTrainBegin(Module model) {}
+  default void onTrainBegin(Model model) {}
 
   /** Returns true to stop training after this epoch. Epochs count from 0. */
-  default boolean onEpochEnd(int epoch, Map<String, Double> logs, Module model) {
+  default boolean onEpochEnd(int epoch, Map<String, Double> logs, Model model) {
     return false;
   }
 
-  default void onTrainEnd(Module model) {}
+  default void onTrainEnd(Model model) {}
 
   /** Whether a smaller value of this log entry is better (losses and errors) or a larger one (accuracy, F1, R^2). */
   static boolean lowerIsBetter(String monitor) {

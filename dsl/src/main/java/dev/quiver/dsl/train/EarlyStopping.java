@@ -1,6 +1,6 @@
 package dev.quiver.dsl.train;
 
-import dev.quiver.dsl.Module;
+import dev.quiver.dsl.Model;
 import java.util.Map;
 
 /**
@@ -45,14 +45,14 @@ public final class EarlyStopping implements Callback {
   }
 
   @Override
-  public void onTrainBegin(Module model) {
+  public void onTrainBegin(Model model) {
     bestEpoch = -1;
     stoppedEpoch = -1;
     bestWeights = null;
   }
 
   @Override
-  public boolean onEpochEnd(int epoch, Map<String, Double> logs, Module model) {
+  public boolean onEpochEnd(int epoch, Map<String, Double> logs, Model model) {
     String m = Monitor.resolve(monitor, logs);
     double v = logs.get(m);
     if (bestEpoch < 0 || Monitor.improves(m, v, best, minDelta)) {
@@ -71,7 +71,7 @@ public final class EarlyStopping implements Callback {
   }
 
   @Override
-  public void onTrainEnd(Module model) {
+  public void onTrainEnd(Model model) {
     if (restoreBest && bestWeights != null) {
       model.loadWeights(bestWeights);
     }

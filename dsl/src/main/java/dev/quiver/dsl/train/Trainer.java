@@ -1,6 +1,7 @@
 package dev.quiver.dsl.train;
 
-import dev.quiver.dsl.Module;
+import dev.quiver.dsl.HasOutputHead;
+import dev.quiver.dsl.Model;
 import dev.quiver.dsl.OutputHead;
 import dev.quiver.dsl.data.Batch;
 import dev.quiver.dsl.data.Dataset;
@@ -27,6 +28,11 @@ import java.util.SplittableRandom;
 /**
  * The training loop behind {@code model.fit}: the flowchart of article 000 as code.
  *
+ * <p>It trains a {@link Model}, never a bare layer, and binds the {@link Fit}'s optimizer to the
+ * model's parameters ({@code optimizer.on(model.parameters())}): optimizers know tensors, not
+ * modules. Where the loss has a stable form on logits and the model ends in the matching
+ * squashing ({@link HasOutputHead}), the loss is computed on the logits before it.
+ *
  * <p>Each step runs inside a {@link MemoryScope}, so the activations and temporaries of a step
  * are freed when it ends and memory does not grow with the number of steps; parameters,
  * gradients and optimizer state live outside. Between batches the loop checks the thread's
@@ -37,7 +43,7 @@ import java.util.SplittableRandom;
 public final class Trainer {
   private Trainer() {}
 
-  public static History fit(Module model, Dataset data, Fit f) {
+  public static History fit(Model model, Dataset data, Fit f) {
     if (f.loss() == null) {
       throw new IllegalArgumentException("fit: no loss; add .loss(Loss.mse()) or another to the Fit");
     }
@@ -162,7 +168,7 @@ public final class Trainer {
    * One optimizer step on a batch; false when a kernel noticed an interrupt before the step
    * finished. Runs inside the caller's memory scope.
    */
-  private static boolean step(Module model, Fit f, Optimizer opt, Step step, List<Tensor> penalized, Batch b,
+  private static boolean step(Model model, Fit f, Optimizer opt, Step step, List<Tensor> penalized, Batch b,
       History history, long steps, int epoch, int batchIndex, EpochTotals acc) {
     try {
       opt.zeroGrad();
@@ -189,7 +195,7 @@ public final class Trainer {
   }
 
   /** Mean loss and metrics over {@code data}, in inference mode, without gradients. */
-  public static Evaluation evaluate(Module model, Dataset data, Loss loss, List<Metric> metrics, int batchSize) {
+  public static Evaluation evaluate(Model model, Dataset data, Loss loss, List<Metric> metrics, int batchSize) {
     boolean wasTraining = model.isTraining();
     model.eval();
     Step step = new Step(model, loss);
@@ -225,13 +231,13 @@ public final class Trainer {
    * How a model and a loss meet: on the logits when the model ends in a squashing that the loss
    * can absorb stably, else on the output; and where a single output is split into two classes.
    */
-  private record Step(Module model, Loss loss, Loss onLogits) {
-    Step(Module model, Loss loss) {
-      this(model, loss, loss.logitsFor(model.head()));
+  private record Step(Model model, Loss loss, OutputHead head, Loss onLogits) {
+    Step(Model model, Loss loss) {
+      this(model, loss, OutputHead.of(model), loss.logitsFor(OutputHead.of(model)));
     }
 
     Tensor forward(Tensor x) {
-      return onLogits != null ? model.applyBeforeHead(x) : model.apply(x);
+      return onLogits != null && model instanceof HasOutputHead headed ? headed.applyBeforeHead(x) : model.apply(x);
     }
 
     Tensor loss(Tensor raw, Tensor y) {
@@ -240,8 +246,8 @@ public final class Trainer {
 
     /** Single-output scores are logits (split at 0) when we work on logits, probabilities (0.5) otherwise. */
     double threshold() {
-      boolean logits = (onLogits != null && model.head() == OutputHead.SIGMOID)
-          || (loss instanceof BinaryCrossEntropyWithLogits && model.head() == OutputHead.NONE);
+      boolean logits = (onLogits != null && head == OutputHead.SIGMOID)
+          || (loss instanceof BinaryCrossEntropyWithLogits && head == OutputHead.NONE);
       return logits ? 0 : 0.5;
     }
   }
@@ -250,7 +256,7 @@ public final class Trainer {
    * Class labels out of the model's range fail before the first step, with the row in the data
    * set, rather than at some batch with a row number inside that batch.
    */
-  private static void checkLabels(Module model, Dataset data, Loss loss, String which) {
+  private static void checkLabels(Model model, Dataset data, Loss loss, String which) {
     if (!(loss instanceof dev.quiver.dsl.loss.CrossEntropy)) {
       return;
     }
@@ -269,7 +275,7 @@ public final class Trainer {
     }
   }
 
-  private static TrainingDiverged diverged(Module model, Tensor x, long step, int epoch, int batch, double value,
+  private static TrainingDiverged diverged(Model model, Tensor x, long step, int epoch, int batch, double value,
       History history) {
     String layer = model.firstNonFiniteLayer(x);
     String where = layer == null
