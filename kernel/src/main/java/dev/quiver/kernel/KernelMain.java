@@ -82,10 +82,10 @@ public final class KernelMain {
                 }
             }
             startup.add("import dev.quiver.display.*;");
-            startup.add("import dev.quiver.kernel.agent.Shared;");
+            startup.add("import dev.quiver.agent.Shared;");
         } else {
             startup.addAll(DEFAULT_IMPORTS);
-            startup.add("import dev.quiver.kernel.agent.Shared;");
+            startup.add("import dev.quiver.agent.Shared;");
         }
         return new JShellInterpreter.Config(cp, flags, startup, System.getProperty("quiver.kotlin.classpath"));
     }

@@ -35,18 +35,29 @@ class KernelEndToEndTest {
         var dir = jupyter.resolve("kernels").resolve(KERNEL);
         Files.createDirectories(dir);
         // The Kotlin host is not on the cell JVM's class path: the kernel adds it on the first %%kotlin cell.
+        // Nor is the kernel's own jar: the cell JVM runs the agent (quiver-agent), as under ./quiver.
         var sep = java.io.File.pathSeparator;
         var entries = List.of(System.getProperty("java.class.path").split(sep));
         var kotlin = new ArrayList<String>();
+        var kernel = new ArrayList<String>();
         var user = new ArrayList<String>();
         for (var e : entries) {
-            (Path.of(e).toAbsolutePath().normalize().startsWith(ROOT.resolve("kotlin")) ? kotlin : user).add(e);
+            var path = Path.of(e).toAbsolutePath().normalize();
+            if (path.startsWith(ROOT.resolve("kotlin"))) {
+                kotlin.add(e);
+            } else {
+                kernel.add(e);
+                if (!path.startsWith(ROOT.resolve("kernel"))) {
+                    user.add(e);
+                }
+            }
         }
         var kotlinDeps = ROOT.resolve("kotlin/target/kotlin-classpath.txt");
         if (Files.isReadable(kotlinDeps)) {
             kotlin.addAll(List.of(Files.readString(kotlinDeps).strip().split(sep)));
         }
         var cp = String.join(sep, user);
+        var kernelCp = String.join(sep, kernel);
         var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var argv = new ArrayList<String>(List.of(java, "-XX:+UseSerialGC"));
         // The kernel JVM's own flags (JShell's and javac's internals for quick cells), as ./quiver writes them.
@@ -60,7 +71,7 @@ class KernelEndToEndTest {
                 "-Dquiver.jvm.flags=" + System.getProperty("quiver.jvm.flags", ""),
                 "-Dquiver.startup=" + ROOT.resolve("runtime/src/main/jshell/startup.jsh"),
                 "-Dquiver.history=" + jupyter.resolve("history.jsonl"),
-                "-cp", cp, "dev.quiver.kernel.KernelMain", "{connection_file}"));
+                "-cp", kernelCp, "dev.quiver.kernel.KernelMain", "{connection_file}"));
         var json = new StringBuilder("{\"argv\": [");
         for (int i = 0; i < argv.size(); i++) {
             json.append(i == 0 ? "" : ", ").append(quote(argv.get(i)));

@@ -1,6 +1,8 @@
 package dev.quiver.kernel.jshell;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.agent.CellCompilationError;
+import dev.quiver.agent.CellLanguages;
+import dev.quiver.agent.DisplayCodec;
 import dev.quiver.display.MimeBundle;
 import dev.quiver.kernel.Interpreter;
 import java.io.PrintStream;
@@ -53,8 +55,6 @@ public final class JShellInterpreter implements Interpreter {
             this(classPath, jvmFlags, startup, null);
         }
     }
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     // Before the first cell: output from startup goes to the kernel's log.
     private static final Output NO_OUTPUT = new Output() {
@@ -508,7 +508,7 @@ public final class JShellInterpreter implements Interpreter {
     // Kotlin cells: the Kotlin REPL (quiver-kotlin's KotlinCells) runs in the cell JVM, called
     // from a JShell snippet, so it shares the thread, streams, display, stdin and interrupt of Java cells.
 
-    private static final String NO_VALUE = "<quiver:no-value>";
+    private static final String NO_VALUE = CellLanguages.NO_VALUE_STRING;
 
     @Override
     public Outcome executeKotlin(String code, int executionCount, Output out) {
@@ -546,7 +546,7 @@ public final class JShellInterpreter implements Interpreter {
                 .filter(l -> l.startsWith("import dev.quiver.") || l.startsWith("import static dev.quiver."))
                 .map(l -> l.replaceFirst("^import\\s+(static\\s+)?", "").replace(";", "").strip())
                 .map(l -> "\"" + l + "\"").toList();
-        var call = "dev.quiver.kotlin.KotlinCells.eval(" + javaString(code) + ", " + executionCount
+        var call = CellLanguages.class.getName() + ".eval(" + javaString("kotlin") + ", " + javaString(code) + ", " + executionCount
                 + ", new String[] {" + String.join(", ", imports) + "}"
                 + ", new String[] {" + String.join(", ", names.stream().map(JShellInterpreter::javaString).toList()) + "}"
                 + ", new String[] {" + String.join(", ", types.stream().map(JShellInterpreter::javaString).toList()) + "}"
@@ -571,7 +571,7 @@ public final class JShellInterpreter implements Interpreter {
                 failure = new Outcome.Error("KernelError", "could not call the Kotlin host: " + diags, List.of("could not call the Kotlin host:\n" + String.join("\n", diags)));
             } else if (interrupted) {
                 failure = interruptedOutcome();
-            } else if (e.exception() instanceof EvalException ee && ee.getExceptionClassName().equals("dev.quiver.kotlin.KotlinCompilationError")) {
+            } else if (e.exception() instanceof EvalException ee && ee.getExceptionClassName().equals(CellCompilationError.class.getName())) {
                 var message = ee.getMessage() == null ? "" : ee.getMessage();
                 var first = message.lines().findFirst().orElse("").replaceAll("\u001b\\[[0-9;]*m", "");
                 failure = new Outcome.Error("CompilationError", first, message.lines().toList());
@@ -604,14 +604,14 @@ public final class JShellInterpreter implements Interpreter {
             int tab = line.indexOf('\t');
             var name = line.substring(0, tab);
             var type = line.substring(tab + 1);
-            var src = type + " " + name + " = (" + type + ") dev.quiver.kernel.agent.Shared.get(" + javaString(name) + ");";
+            var src = type + " " + name + " = (" + type + ") dev.quiver.agent.Shared.get(" + javaString(name) + ");";
             var events = js.eval(src);
             for (var e : events) {
                 if (e.causeSnippet() == null && e.snippet() instanceof VarSnippet v && e.status() == Snippet.Status.VALID) {
                     fromKotlin.put(v.name(), v.id());
                 } else if (e.causeSnippet() == null && e.status() == Snippet.Status.REJECTED && !type.equals("Object")) {
                     // The Java compiler cannot name that type here: share it as an Object.
-                    for (var e2 : js.eval("Object " + name + " = dev.quiver.kernel.agent.Shared.get(" + javaString(name) + ");")) {
+                    for (var e2 : js.eval("Object " + name + " = dev.quiver.agent.Shared.get(" + javaString(name) + ");")) {
                         if (e2.causeSnippet() == null && e2.snippet() instanceof VarSnippet v2) {
                             fromKotlin.put(v2.name(), v2.id());
                         }
@@ -671,7 +671,7 @@ public final class JShellInterpreter implements Interpreter {
             }
             var json = control.renderLastValue();
             if (json != null) {
-                return DisplayChannel.bundle(JSON.readTree(json));
+                return DisplayCodec.fromJsonText(json);
             }
         } catch (Exception ex) {
             System.err.println("quiver kernel: rendering the result failed: " + ex);

@@ -7,7 +7,7 @@ import com.sun.jdi.ReferenceType;
 import com.sun.jdi.StackFrame;
 import com.sun.jdi.ThreadReference;
 import com.sun.jdi.VirtualMachine;
-import dev.quiver.kernel.agent.Agent;
+import dev.quiver.agent.Agent;
 import java.io.ObjectInput;
 import java.io.ObjectOutput;
 import java.util.Set;

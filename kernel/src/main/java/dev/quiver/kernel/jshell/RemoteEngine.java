@@ -1,6 +1,6 @@
 package dev.quiver.kernel.jshell;
 
-import dev.quiver.kernel.agent.Agent;
+import dev.quiver.agent.Agent;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

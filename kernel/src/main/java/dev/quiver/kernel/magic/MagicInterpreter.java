@@ -94,12 +94,12 @@ public final class MagicInterpreter implements Interpreter {
         if (body.endsWith(";")) {
             body = body.substring(0, body.length() - 1);
         }
-        var asExpression = java.execute("dev.quiver.kernel.agent.TimeIt.measure(() -> (Object) (" + body + "));",
+        var asExpression = java.execute("dev.quiver.agent.TimeIt.measure(() -> (Object) (" + body + "));",
                 executionCount, out);
         if (!(asExpression instanceof Outcome.Error e) || !e.ename().equals("CompilationError")) {
             return asExpression;
         }
-        return java.execute("dev.quiver.kernel.agent.TimeIt.measure(() -> { " + body + "; return null; });", executionCount, out);
+        return java.execute("dev.quiver.agent.TimeIt.measure(() -> { " + body + "; return null; });", executionCount, out);
     }
 
     private static Outcome load(String file) {

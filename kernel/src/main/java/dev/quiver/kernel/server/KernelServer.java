@@ -3,6 +3,7 @@ package dev.quiver.kernel.server;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.agent.DisplayCodec;
 import dev.quiver.display.MimeBundle;
 import dev.quiver.kernel.Interpreter;
 import dev.quiver.kernel.wire.ConnectionInfo;
@@ -500,14 +501,8 @@ public final class KernelServer {
         publish(parent, "status", c);
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON_MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
-
     private static ObjectNode bundle(MimeBundle b) {
-        var c = JSON.objectNode();
-        var data = c.putObject("data");
-        b.data().forEach(data::put);
-        c.set("metadata", JSON_MAPPER.valueToTree(b.metadata()));
-        return c;
+        return DisplayCodec.toJson(b);
     }
 
     private static ObjectNode ok() {
