@@ -158,8 +158,8 @@ final class RemoteControl extends JdiExecutionControl {
         return (String) extensionCommand(Agent.RENDER, null);
     }
 
-    /** What the last Kotlin cell published: "name TAB javaType" lines. */
-    String publishedByKotlin() throws RunException, EngineTerminationException, InternalException {
+    /** What the last cell of another language published: "name TAB javaType" lines (see LanguageBridge). */
+    String publishedByOtherLanguage() throws RunException, EngineTerminationException, InternalException {
         return (String) super.extensionCommand(Agent.PUBLISHED, null);
     }
 
