@@ -4,8 +4,9 @@ import dev.quiver.display.MimeBundle;
 import java.util.List;
 
 /**
- * What the protocol server needs from a language (xeus-style): it knows nothing of JShell.
- * Calls other than {@link #interrupt()} come from one thread, one at a time.
+ * What request handling needs from a language, as xeus's {@code xinterpreter}: execute, complete,
+ * inspect, is_complete and kernel_info; it knows nothing of JShell, and the handlers know nothing
+ * of the language. Calls other than {@link #interrupt()} come from one thread, one at a time.
  */
 public interface Interpreter extends AutoCloseable {
 
@@ -51,6 +52,18 @@ public interface Interpreter extends AutoCloseable {
     record Completeness(String status, String indent) {
     }
 
+    /** kernel_info_reply's {@code language_info}. */
+    record LanguageInfo(String name, String version, String mimetype, String fileExtension, String pygmentsLexer,
+                        String codemirrorMode) {
+    }
+
+    record HelpLink(String text, String url) {
+    }
+
+    /** What kernel_info_reply says of the language: its facts, the console's banner, links for the help menu. */
+    record KernelInfo(LanguageInfo language, String banner, List<HelpLink> helpLinks) {
+    }
+
     /**
      * Starts whatever is slow to start (a JVM, a compiler) in the background. The server calls it
      * once its sockets are bound, so the frontend hears from the kernel first.
@@ -61,18 +74,15 @@ public interface Interpreter extends AutoCloseable {
     /** Runs a cell; {@code executionCount} names the cell in error messages. */
     Outcome execute(String code, int executionCount, Output out);
 
-    /** Runs a {@code %%kotlin} cell's body; an error outcome when the interpreter has no Kotlin. */
-    default Outcome executeKotlin(String code, int executionCount, Output out) {
-        return new Outcome.Error("NotSupported", "Kotlin cells are not supported by this kernel",
-                List.of("Kotlin cells are not supported by this kernel"));
-    }
-
     /** Completion at a UTF-16 offset. */
     Completion complete(String code, int cursor);
 
     Inspection inspect(String code, int cursor, int detailLevel);
 
     Completeness isComplete(String code);
+
+    /** The language's facts for kernel_info_reply; answered at once, without waiting for {@link #start}. */
+    KernelInfo kernelInfo();
 
     /** Adds jars or folders to the class path of the code cells run; false when not supported. */
     default boolean addToClasspath(String path) {
@@ -81,9 +91,6 @@ public interface Interpreter extends AutoCloseable {
 
     /** Stops the running cell, if any, from another thread. */
     void interrupt();
-
-    /** Language facts for kernel_info_reply. */
-    String languageVersion();
 
     @Override
     void close();

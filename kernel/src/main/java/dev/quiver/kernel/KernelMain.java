@@ -1,12 +1,13 @@
 package dev.quiver.kernel;
 
 import dev.quiver.kernel.config.QuiverConfig;
+import dev.quiver.kernel.handlers.History;
+import dev.quiver.kernel.handlers.KernelCore;
 import dev.quiver.kernel.install.KernelInstall;
 import dev.quiver.kernel.jshell.JShellInterpreter;
+import dev.quiver.kernel.magic.KotlinLanguage;
 import dev.quiver.kernel.magic.MagicInterpreter;
-import dev.quiver.kernel.server.History;
 import dev.quiver.kernel.server.KernelServer;
-import dev.quiver.kernel.server.Log;
 import dev.quiver.kernel.wire.ConnectionInfo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,19 +42,23 @@ public final class KernelMain {
                     + "       java dev.quiver.kernel.KernelMain install [--user | --sys-prefix | --prefix DIR]");
             System.exit(2);
         }
-        var java = new JShellInterpreter(config());
+        var config = config();
+        var java = new JShellInterpreter(config);
         // The cell JVM's process starts now, on the other core, while this thread reads the
         // connection file and the history and binds the sockets; JShell itself (the default
         // imports' compile, all this JVM's CPU) starts once kernel_info can be answered.
         java.startCellJvmEarly();
         var info = ConnectionInfo.read(Path.of(args[0]));
-        var interpreter = new MagicInterpreter(java);
+        // %%kotlin: the Kotlin host (quiver-kotlin) runs the cells in the cell JVM, found there by name.
+        var interpreter = new MagicInterpreter(java)
+                .register(new KotlinLanguage(java.bridgeTo("kotlin", config.kotlinClassPath())::execute));
         var historyFile = System.getProperty("quiver.history",
                 Path.of(System.getProperty("user.home"), ".local", "share", "quiver", "kernel-history.jsonl").toString());
         installSigint(interpreter);
         exitWithParent(interpreter);
         Log.info("listening on " + info.ip() + " (shell " + info.shellPort() + ")");
-        new KernelServer(info, interpreter, new History(Path.of(historyFile))).run();
+        var server = new KernelServer(info);
+        server.run(new KernelCore(interpreter, new History(Path.of(historyFile)), server));
     }
 
     static JShellInterpreter.Config config() {

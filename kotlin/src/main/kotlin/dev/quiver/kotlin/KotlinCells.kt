@@ -1,6 +1,9 @@
 package dev.quiver.kotlin
 
-import dev.quiver.kernel.agent.Shared
+import dev.quiver.agent.CellCompilationError
+import dev.quiver.agent.CellLanguage
+import dev.quiver.agent.CellLanguages
+import dev.quiver.agent.Shared
 import java.io.File
 import java.lang.reflect.GenericArrayType
 import java.lang.reflect.Modifier
@@ -21,22 +24,20 @@ import kotlin.script.experimental.util.LinkedSnippet
 import org.jetbrains.kotlin.scripting.compiler.plugin.impl.KJvmReplCompilerBase
 import org.jetbrains.kotlin.scripting.compiler.plugin.repl.ReplCodeAnalyzerBase
 
-/** Thrown (and shown by the kernel) when a Kotlin cell does not compile; the message is the report. */
-class KotlinCompilationError(message: String) : RuntimeException(message, null, false, false)
-
 /**
- * The Kotlin REPL of %%kotlin cells, in the cell JVM. The kernel adds this jar and the Kotlin
- * compiler to the cell JVM's class path on the first Kotlin cell and calls [eval] from a JShell
- * snippet, so a Kotlin cell runs on the same thread, with the same output streams, display sink
- * and interrupt as a Java cell.
+ * The host of %%kotlin cells in the cell JVM, as the agent finds it (META-INF/services): the kernel
+ * adds this jar and the Kotlin compiler to the cell JVM's class path on the first Kotlin cell and
+ * calls the agent's CellLanguages.eval("kotlin", ...) from a JShell snippet, so a Kotlin cell runs
+ * on the same thread, with the same output streams, display sink and interrupt as a Java cell.
  */
-object KotlinCells {
+class KotlinLanguage : CellLanguage {
+    override fun name() = "kotlin"
 
-    /** A cell with no value (Unit, a declaration): the kernel shows no result for it. */
-    @JvmField
-    val NO_VALUE: Any = object : Any() {
-        override fun toString() = "<quiver:no-value>"
-    }
+    override fun eval(cell: CellLanguage.Cell): Any? = KotlinCells.eval(cell)
+}
+
+/** The Kotlin REPL of %%kotlin cells: one per cell JVM, as the notebook's Java cells share one JShell. */
+object KotlinCells {
 
     private val loader: ClassLoader = KotlinCells::class.java.classLoader
     private var compiler: KJvmReplCompilerBase<ReplCodeAnalyzerBase>? = null
@@ -86,23 +87,21 @@ object KotlinCells {
     }
 
     /**
-     * Runs one Kotlin cell. [names], [types] and [values] are the notebook's Java variables (type
-     * as JShell declares it); [cell] names the cell in messages; [defaultImports] are Kotlin
-     * import paths (e.g. "dev.quiver.runtime.*").
+     * Runs one Kotlin cell: the notebook's Java variables become Kotlin properties first, and the
+     * cell's own top-level properties are published to Java after it. The default imports (the
+     * same paths in Kotlin, e.g. "dev.quiver.runtime.*") are the first cell's.
      */
-    @JvmStatic
-    fun eval(code: String, cell: Int, defaultImports: Array<String>, names: Array<String>, types: Array<String>,
-             values: Array<Any?>): Any? {
-        if (imports.isEmpty()) imports = defaultImports.toList()
+    fun eval(cell: CellLanguage.Cell): Any? {
+        if (imports.isEmpty()) imports = cell.imports()
         configure()
-        bridgeJava(names, types, values)
-        val result = run(code, "cell", cell)
+        bridgeJava(cell.variables())
+        val result = run(cell.code(), "cell", cell.number())
         publish(result)
         val rv = result.result
         return when (rv) {
             is ResultValue.Value -> rv.value
-            is ResultValue.Error -> throw trim(rv.error, cell)
-            else -> NO_VALUE
+            is ResultValue.Error -> throw trim(rv.error, cell.number())
+            else -> CellLanguages.NO_VALUE
         }
     }
 
@@ -113,7 +112,7 @@ object KotlinCells {
         val compiled: ResultWithDiagnostics<LinkedSnippet<kotlin.script.experimental.jvm.impl.KJvmCompiledScript>> = runBlocking { compiler!!.compile(source, compilationConfiguration!!) }
         val snippet = when (compiled) {
             is ResultWithDiagnostics.Success -> compiled.value
-            is ResultWithDiagnostics.Failure -> throw KotlinCompilationError(report(compiled.reports, code, cell))
+            is ResultWithDiagnostics.Failure -> throw CellCompilationError(report(compiled.reports, code, cell))
         }
         val evaluated: ResultWithDiagnostics<LinkedSnippet<KJvmEvaluatedSnippet>> = runBlocking { evaluator.eval(snippet, evaluationConfiguration!!) }
         return when (evaluated) {
@@ -169,27 +168,27 @@ object KotlinCells {
     // ---------------------------------------------------------------------------------------
     // Java -> Kotlin: each Java variable becomes a Kotlin property read from Shared.
 
-    private fun bridgeJava(names: Array<String>, types: Array<String>, values: Array<Any?>) {
+    private fun bridgeJava(variables: List<CellLanguage.Variable>) {
         val decl = StringBuilder()
         val changed = HashMap<String, String>()
-        for (i in names.indices) {
-            Shared.put(names[i], values[i])
-            var kt = kotlinType(types[i]) ?: "Any"
-            if (values[i] == null || kt == "Any") kt = "$kt?"
-            if (bridged[names[i]] == kt) continue
-            changed[names[i]] = kt
-            decl.append("val `").append(names[i]).append("`: ").append(kt)
-                .append(" get() = dev.quiver.kernel.agent.Shared.get(\"").append(names[i]).append("\") as ").append(kt).append('\n')
+        for (v in variables) {
+            Shared.put(v.name(), v.value())
+            var kt = kotlinType(v.javaType()) ?: "Any"
+            if (v.value() == null || kt == "Any") kt = "$kt?"
+            if (bridged[v.name()] == kt) continue
+            changed[v.name()] = kt
+            decl.append("val `").append(v.name()).append("`: ").append(kt)
+                .append(" get() = dev.quiver.agent.Shared.get(\"").append(v.name()).append("\") as ").append(kt).append('\n')
         }
         if (decl.isEmpty()) return
         try {
             run(decl.toString(), "java_variables", 0)
-        } catch (e: KotlinCompilationError) {
+        } catch (e: CellCompilationError) {
             // A type Kotlin cannot name after all: fall back to Any? for the new ones.
             val fallback = StringBuilder()
             for (n in changed.keys) {
                 changed[n] = "Any?"
-                fallback.append("val `").append(n).append("`: Any? get() = dev.quiver.kernel.agent.Shared.get(\"").append(n).append("\")\n")
+                fallback.append("val `").append(n).append("`: Any? get() = dev.quiver.agent.Shared.get(\"").append(n).append("\")\n")
             }
             run(fallback.toString(), "java_variables", 0)
         }

@@ -45,18 +45,28 @@ class KernelEndToEndTest {
     @BeforeAll
     static void writeKernelspec() throws IOException {
         // The Kotlin host is not on the cell JVM's class path: the kernel adds it on the first %%kotlin cell.
+        // Nor is the kernel's own folder: the cell JVM runs the agent (quiver-agent), as under ./quiver.
         var sep = File.pathSeparator;
         var kotlin = new ArrayList<String>();
+        var kernel = new ArrayList<String>();
         var user = new ArrayList<String>();
         for (var e : System.getProperty("java.class.path").split(sep)) {
-            (Path.of(e).toAbsolutePath().normalize().startsWith(ROOT.resolve("kotlin")) ? kotlin : user).add(e);
+            var path = Path.of(e).toAbsolutePath().normalize();
+            if (path.startsWith(ROOT.resolve("kotlin"))) {
+                kotlin.add(e);
+            } else {
+                kernel.add(e);
+                if (!path.startsWith(ROOT.resolve("kernel"))) {
+                    user.add(e);
+                }
+            }
         }
         var kotlinDeps = ROOT.resolve("kotlin/target/classpath.txt");
         if (Files.isReadable(kotlinDeps)) {
             kotlin.addAll(List.of(Files.readString(kotlinDeps).strip().split(sep)));
         }
         var cp = String.join(sep, user);
-        var paths = new KernelClassPaths(cp, cp, String.join(sep, kotlin));
+        var paths = new KernelClassPaths(String.join(sep, kernel), cp, String.join(sep, kotlin));
         var argv = KernelArgv.of(KernelArgv.thisJava(), QuiverConfig.load(), paths, new KernelCache.None(),
                 List.of("-Dquiver.history=" + jupyter.resolve("history.jsonl")));
         Kernelspec.write(jupyter.resolve("kernels").resolve(KERNEL), new Checkout(ROOT), argv);

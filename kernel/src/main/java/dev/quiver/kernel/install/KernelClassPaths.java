@@ -10,10 +10,9 @@ import java.util.List;
  * The three class paths of a kernel, each ':'-separated.
  *
  * @param kernel the kernel JVM's: the kernel and its dependencies (ZeroMQ, Jackson, Maven Resolver)
- * @param user the cell JVM's: the agent's jar alone, then every JShell module with its dependencies.
+ * @param user the cell JVM's: the agent (the cell JVM's main class) with its dependencies, then every JShell module with its dependencies.
  *     Not the kernel's dependencies: on the cell class path they were half of its jars, which javac
- *     searches for every package a cell names, and names a cell could import by mistake. The agent
- *     needs Jackson and the display contract, which the runtime brings.
+ *     searches for every package a cell names, and names a cell could import by mistake.
  * @param kotlin what the kernel adds to the cell JVM on the first {@code %%kotlin} cell: the Kotlin
  *     host and compiler, less what the cell JVM has already; empty when Kotlin is not built
  */
@@ -22,7 +21,7 @@ public record KernelClassPaths(String kernel, String user, String kotlin) {
     /** The class paths of a built checkout. */
     public static KernelClassPaths of(Checkout checkout, QuiverConfig config) {
         var user = new LinkedHashSet<String>();
-        user.add(checkout.jar(config.agentModule()).toString());
+        user.addAll(checkout.classPath(config.agentModule()));
         for (var module : config.jshellModules()) {
             user.addAll(checkout.classPath(module));
         }

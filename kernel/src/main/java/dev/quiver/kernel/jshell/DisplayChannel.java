@@ -1,14 +1,11 @@
 package dev.quiver.kernel.jshell;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.agent.DisplayCodec;
+import dev.quiver.agent.DisplayMessage;
 import dev.quiver.display.MimeBundle;
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
-/** Reads the display frames the agent's sink writes (length, JSON) and hands them on. */
+/** Reads the display frames the agent's sink writes ({@link DisplayCodec}) and hands them on. */
 final class DisplayChannel extends OutputStream {
 
     interface Listener {
@@ -17,12 +14,11 @@ final class DisplayChannel extends OutputStream {
         void clear(boolean wait);
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    private final Listener listener;
+    private final DisplayCodec.Reader reader;
 
     DisplayChannel(Listener listener) {
-        this.listener = listener;
+        this.reader = new DisplayCodec.Reader(m -> deliver(listener, m),
+                e -> System.err.println("quiver kernel: bad display message from the cell JVM: " + e));
     }
 
     @Override
@@ -31,41 +27,18 @@ final class DisplayChannel extends OutputStream {
     }
 
     @Override
-    public synchronized void write(byte[] b, int off, int len) {
-        buffer.write(b, off, len);
-        byte[] all = buffer.toByteArray();
-        int at = 0;
-        while (all.length - at >= 4) {
-            int n = (all[at] & 0xFF) << 24 | (all[at + 1] & 0xFF) << 16 | (all[at + 2] & 0xFF) << 8 | (all[at + 3] & 0xFF);
-            if (all.length - at - 4 < n) {
-                break;
-            }
-            deliver(all, at + 4, n);
-            at += 4 + n;
-        }
-        buffer.reset();
-        buffer.write(all, at, all.length - at);
+    public void write(byte[] b, int off, int len) {
+        reader.feed(b, off, len);
     }
 
-    private void deliver(byte[] bytes, int off, int len) {
+    private static void deliver(Listener listener, DisplayMessage message) {
         try {
-            JsonNode m = JSON.readTree(bytes, off, len);
-            switch (m.path("op").asText()) {
-                case "clear" -> listener.clear(m.path("wait").asBoolean());
-                case "display", "update" -> listener.display(bundle(m), m.hasNonNull("id") ? m.get("id").asText() : null,
-                        m.path("op").asText().equals("update"));
-                default -> System.err.println("quiver kernel: unknown display message " + m.path("op"));
+            switch (message) {
+                case DisplayMessage.Clear clear -> listener.clear(clear.waitForNext());
+                case DisplayMessage.Show show -> listener.display(show.bundle(), show.displayId(), show.update());
             }
-        } catch (Exception e) {
-            System.err.println("quiver kernel: bad display message from the cell JVM: " + e);
+        } catch (RuntimeException e) {
+            System.err.println("quiver kernel: publishing a display message failed: " + e);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    static MimeBundle bundle(JsonNode m) {
-        Map<String, String> data = new LinkedHashMap<>();
-        m.path("data").properties().forEach(e -> data.put(e.getKey(), e.getValue().asText()));
-        Map<String, Object> metadata = JSON.convertValue(m.path("metadata"), LinkedHashMap.class);
-        return new MimeBundle(data, metadata == null ? Map.of() : metadata);
     }
 }

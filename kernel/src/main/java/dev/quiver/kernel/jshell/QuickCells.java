@@ -5,7 +5,7 @@ import com.sun.tools.javac.api.JavacTaskPool;
 import com.sun.tools.javac.code.ClassFinder;
 import com.sun.tools.javac.code.Symtab;
 import com.sun.tools.javac.util.Names;
-import dev.quiver.kernel.agent.CellCall;
+import dev.quiver.agent.CellCall;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.URI;

@@ -7,7 +7,7 @@ import com.sun.jdi.ReferenceType;
 import com.sun.jdi.StackFrame;
 import com.sun.jdi.ThreadReference;
 import com.sun.jdi.VirtualMachine;
-import dev.quiver.kernel.agent.Agent;
+import dev.quiver.agent.Agent;
 import java.io.ObjectInput;
 import java.io.ObjectOutput;
 import java.util.Set;
@@ -158,8 +158,8 @@ final class RemoteControl extends JdiExecutionControl {
         return (String) extensionCommand(Agent.RENDER, null);
     }
 
-    /** What the last Kotlin cell published: "name TAB javaType" lines. */
-    String publishedByKotlin() throws RunException, EngineTerminationException, InternalException {
+    /** What the last cell of another language published: "name TAB javaType" lines (see LanguageBridge). */
+    String publishedByOtherLanguage() throws RunException, EngineTerminationException, InternalException {
         return (String) super.extensionCommand(Agent.PUBLISHED, null);
     }
 

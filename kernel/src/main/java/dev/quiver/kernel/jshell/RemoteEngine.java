@@ -1,6 +1,6 @@
 package dev.quiver.kernel.jshell;
 
-import dev.quiver.kernel.agent.Agent;
+import dev.quiver.agent.Agent;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -101,7 +101,7 @@ final class RemoteEngine implements ExecutionControlProvider {
             try {
                 long t0 = System.nanoTime();
                 var control = launch(env);
-                dev.quiver.kernel.server.Log.info("cell JVM launched and connected in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                dev.quiver.kernel.Log.info("cell JVM launched and connected in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 started.complete(control);
             } catch (Throwable t) {
                 started.completeExceptionally(t);
@@ -126,7 +126,7 @@ final class RemoteEngine implements ExecutionControlProvider {
             try {
                 jvm = early.join();
             } catch (java.util.concurrent.CompletionException e) {
-                dev.quiver.kernel.server.Log.info("the early start of the cell JVM failed, starting it again: " + e.getCause());
+                dev.quiver.kernel.Log.info("the early start of the cell JVM failed, starting it again: " + e.getCause());
             }
             if (jvm != null && !jvm.options().equals(env.extraRemoteVMOptions())) {     // started for another configuration
                 jvm.process().destroyForcibly();

@@ -25,11 +25,6 @@ final class KotlinText {
     private KotlinText() {
     }
 
-    static boolean isKotlinCell(String code) {
-        var s = code.stripLeading();
-        return s.startsWith("%%kotlin") && (s.length() == 8 || Character.isWhitespace(s.charAt(8)));
-    }
-
     static Completion complete(String code, int cursor) {
         int c = Math.min(Math.max(cursor, 0), code.length());
         int start = c;

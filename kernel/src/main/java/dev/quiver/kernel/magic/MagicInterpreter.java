@@ -1,28 +1,58 @@
 package dev.quiver.kernel.magic;
 
+import dev.quiver.agent.TimeIt;
 import dev.quiver.display.MimeBundle;
 import dev.quiver.kernel.Interpreter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * IPython-style magics in front of any {@link Interpreter}: a cell that starts with
  * {@code %%name} is handled whole; lines that start with {@code %name} at the top of a cell are
  * handled one by one, and the rest of the cell goes to the interpreter.
+ *
+ * <p>Cell languages ({@code %%kotlin}) are not built in: a {@link CellLanguageHandler} registered
+ * with {@link #register} gets the cells that start with its magic, for execution, completion,
+ * inspection and completeness alike.
+ *
+ * <p>To add a magic: a line magic is a case in {@link #execute}'s line switch and a name in
+ * {@link #LINE_MAGICS}; a cell magic that shows or times its body, the same in the cell switch and
+ * {@link #BUILT_IN_CELL_MAGICS}; a cell language, a {@link CellLanguageHandler} registered by
+ * {@code KernelMain}.
  */
 public final class MagicInterpreter implements Interpreter {
 
-    static final List<String> CELL_MAGICS = List.of("html", "markdown", "latex", "time", "kotlin");
+    static final List<String> BUILT_IN_CELL_MAGICS = List.of("html", "markdown", "latex", "time");
     static final List<String> LINE_MAGICS = List.of("time", "timeit", "load", "classpath", "maven", "lsmagic");
 
     private final Interpreter java;
+    private final Map<String, CellLanguageHandler> languages = new LinkedHashMap<>();
 
     public MagicInterpreter(Interpreter java) {
         this.java = java;
+    }
+
+    /** Sends the cells that start with {@code %%}{@link CellLanguageHandler#name()} to {@code language}. */
+    public MagicInterpreter register(CellLanguageHandler language) {
+        if (BUILT_IN_CELL_MAGICS.contains(language.name()) || languages.containsKey(language.name())) {
+            throw new IllegalArgumentException("%%" + language.name() + " is a cell magic already; known: %%"
+                    + String.join(" %%", cellMagics()));
+        }
+        languages.put(language.name(), language);
+        return this;
+    }
+
+    /** Every cell magic: the built-in ones, then the registered languages. */
+    List<String> cellMagics() {
+        var all = new ArrayList<>(BUILT_IN_CELL_MAGICS);
+        all.addAll(languages.keySet());
+        return all;
     }
 
     @Override
@@ -33,15 +63,18 @@ public final class MagicInterpreter implements Interpreter {
             var header = (nl < 0 ? stripped : stripped.substring(0, nl)).substring(2).strip();
             var body = nl < 0 ? "" : stripped.substring(nl + 1);
             var name = header.split("\\s+", 2)[0];
+            var language = languages.get(name);
+            if (language != null) {
+                // Blank lines for the magic's line (and any before it): the language's line numbers are the cell's.
+                return language.execute("\n".repeat(1 + (int) code.substring(0, code.length() - stripped.length())
+                        .chars().filter(ch -> ch == '\n').count()) + body, executionCount, out);
+            }
             return switch (name) {
                 case "html" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_HTML, body));
                 case "markdown" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_MARKDOWN, body));
                 case "latex" -> show(out, MimeBundle.of(body, MimeBundle.TEXT_LATEX, body));
                 case "time" -> timed(body, executionCount, out);
-                // Blank lines for the magic's line (and any before it): Kotlin's line numbers are the cell's.
-                case "kotlin" -> java.executeKotlin("\n".repeat(1 + (int) code.substring(0, code.length() - stripped.length())
-                        .chars().filter(ch -> ch == '\n').count()) + body, executionCount, out);
-                default -> unknown("%%" + name, CELL_MAGICS, "%%");
+                default -> unknown("%%" + name, cellMagics(), "%%");
             };
         }
         var lines = code.lines().toList();
@@ -61,7 +94,7 @@ public final class MagicInterpreter implements Interpreter {
                 case "classpath" -> classpath(arg, out);
                 case "maven" -> maven(arg, out);
                 case "lsmagic" -> new Outcome.Ok(MimeBundle.text(
-                        "Cell magics: %%" + String.join(" %%", CELL_MAGICS) + "\nLine magics: %" + String.join(" %", LINE_MAGICS)));
+                        "Cell magics: %%" + String.join(" %%", cellMagics()) + "\nLine magics: %" + String.join(" %", LINE_MAGICS)));
                 default -> unknown("%" + parts[0], LINE_MAGICS, "%");
             };
             var rest = String.join("\n", lines.subList(i, lines.size()));
@@ -85,6 +118,8 @@ public final class MagicInterpreter implements Interpreter {
         return outcome;
     }
 
+    private static final String TIME_IT = TimeIt.class.getName();
+
     // The code runs in a loop inside the cell JVM: as an expression if it is one, else as statements.
     private Outcome timeit(String code, int executionCount, Output out) {
         if (code.isBlank()) {
@@ -94,12 +129,11 @@ public final class MagicInterpreter implements Interpreter {
         if (body.endsWith(";")) {
             body = body.substring(0, body.length() - 1);
         }
-        var asExpression = java.execute("dev.quiver.kernel.agent.TimeIt.measure(() -> (Object) (" + body + "));",
-                executionCount, out);
+        var asExpression = java.execute(TIME_IT + ".measure(() -> (Object) (" + body + "));", executionCount, out);
         if (!(asExpression instanceof Outcome.Error e) || !e.ename().equals("CompilationError")) {
             return asExpression;
         }
-        return java.execute("dev.quiver.kernel.agent.TimeIt.measure(() -> { " + body + "; return null; });", executionCount, out);
+        return java.execute(TIME_IT + ".measure(() -> { " + body + "; return null; });", executionCount, out);
     }
 
     private static Outcome load(String file) {
@@ -189,28 +223,35 @@ public final class MagicInterpreter implements Interpreter {
         return new Outcome.Error(ename, message, List.of("\u001b[31m" + ename + "\u001b[0m: " + message));
     }
 
+    // The registered language whose magic starts the cell, or null.
+    private CellLanguageHandler languageOf(String code) {
+        var s = code.stripLeading();
+        if (!s.startsWith("%%")) {
+            return null;
+        }
+        int end = 2;
+        while (end < s.length() && !Character.isWhitespace(s.charAt(end))) {
+            end++;
+        }
+        return languages.get(s.substring(2, end));
+    }
+
     @Override
     public Completion complete(String code, int cursor) {
-        if (KotlinText.isKotlinCell(code)) {
-            return KotlinText.complete(code, cursor);
-        }
-        return java.complete(code, cursor);
+        var language = languageOf(code);
+        return language != null ? language.complete(code, cursor) : java.complete(code, cursor);
     }
 
     @Override
     public Inspection inspect(String code, int cursor, int detailLevel) {
-        if (KotlinText.isKotlinCell(code)) {
-            return new Inspection(false, null);
-        }
-        return java.inspect(code, cursor, detailLevel);
+        var language = languageOf(code);
+        return language != null ? language.inspect(code, cursor, detailLevel) : java.inspect(code, cursor, detailLevel);
     }
 
     @Override
     public Completeness isComplete(String code) {
-        if (KotlinText.isKotlinCell(code)) {
-            return KotlinText.completeness(code);
-        }
-        return java.isComplete(code);
+        var language = languageOf(code);
+        return language != null ? language.isComplete(code) : java.isComplete(code);
     }
 
     @Override
@@ -228,9 +269,10 @@ public final class MagicInterpreter implements Interpreter {
         java.interrupt();
     }
 
+    /** The interpreter's: the magics add no language of their own to kernel_info. */
     @Override
-    public String languageVersion() {
-        return java.languageVersion();
+    public KernelInfo kernelInfo() {
+        return java.kernelInfo();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.quiver.kernel.server;
 
+import dev.quiver.kernel.Log;
 import dev.quiver.kernel.wire.Message;
 import dev.quiver.kernel.wire.WireCodec;
 import java.nio.charset.StandardCharsets;

@@ -19,7 +19,7 @@ class DefaultImportsTest {
     @Test
     void oneSnippetImportsEveryLine() {
         try (var js = JShell.builder().executionEngine("local").build()) {
-            JShellInterpreter.importDefaults(js, List.of("import java.util.*;", "import java.math.*;",
+            CellJvm.importDefaults(js, List.of("import java.util.*;", "import java.math.*;",
                     "import static java.lang.Math.max;", "import java.util.concurrent.atomic.AtomicInteger;"));
             assertEquals(1, js.imports().count());
             assertEquals("3", value(js, "new BigInteger(\"2\").add(BigInteger.ONE)"));
@@ -36,7 +36,7 @@ class DefaultImportsTest {
     @Test
     void aMissingPackageFallsBackToOneLineAtATime() {
         try (var js = JShell.builder().executionEngine("local").build()) {
-            JShellInterpreter.importDefaults(js, List.of("import java.math.*;", "import no.such.pkg.*;", "import java.util.*;"));
+            CellJvm.importDefaults(js, List.of("import java.math.*;", "import no.such.pkg.*;", "import java.util.*;"));
             assertEquals(2, js.imports().filter(i -> js.status(i).isActive()).count());
             assertEquals("3", value(js, "new BigInteger(\"3\")"));
             assertEquals("[]", value(js, "new ArrayList<String>()"));

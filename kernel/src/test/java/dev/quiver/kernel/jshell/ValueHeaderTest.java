@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.quiver.display.Markdown;
 import dev.quiver.display.MimeBundle;
 import dev.quiver.display.Renderers;
-import dev.quiver.kernel.agent.Agent;
+import dev.quiver.agent.Agent;
 import java.util.List;
 import jdk.jshell.spi.ExecutionControl.InternalException;
 import org.junit.jupiter.api.Test;
@@ -34,10 +34,10 @@ class ValueHeaderTest {
 
     @Test
     void aQuickCellWithNothingToShowSaysSo() throws Exception {
-        assertEquals(new RemoteControl.Unpacked(null, null), roundTrip(dev.quiver.kernel.agent.CellCall.NO_VALUE));
+        assertEquals(new RemoteControl.Unpacked(null, null), roundTrip(dev.quiver.agent.CellCall.NO_VALUE));
         // What printf returns (so calls can chain) is not shown; a quick cell passes values through CellCall.shown.
-        assertEquals(dev.quiver.kernel.agent.CellCall.NO_VALUE, dev.quiver.kernel.agent.CellCall.shown(System.out));
-        assertEquals(3, dev.quiver.kernel.agent.CellCall.shown(3));
+        assertEquals(dev.quiver.agent.CellCall.NO_VALUE, dev.quiver.agent.CellCall.shown(System.out));
+        assertEquals(3, dev.quiver.agent.CellCall.shown(3));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.quiver.kernel.agent;
+package dev.quiver.agent;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,10 +7,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The notebook's shared values, by name, in the cell JVM: the meeting point of Java and Kotlin
- * cells. Before a {@code %%kotlin} cell runs, the kernel puts every Java variable here (Kotlin
- * sees each one as a property of its declared type, read from this map); after the cell, its new
- * top-level {@code val}/{@code var}s are put here and the kernel declares them as Java variables.
+ * The notebook's shared values, by name, in the cell JVM: the meeting point of Java cells and the
+ * cells of other languages ({@link CellLanguage}; Kotlin's, for one). Before such a cell runs, the
+ * kernel hands it every Java variable, and the host puts them here (Kotlin sees each one as a
+ * property of its declared type, read from this map); after the cell, the host publishes its new
+ * top-level values here and the kernel declares them as Java variables.
  * Cells of either language may also use it directly: {@code Shared.put("lr", 0.01)},
  * {@code Shared.get("lr", Double.class)}.
  */
@@ -51,7 +52,7 @@ public final class Shared {
         return Set.copyOf(VALUES.keySet());
     }
 
-    /** For the Kotlin host: a value it published, with the Java type the kernel should declare. */
+    /** For a language's host: a value it published, with the Java type the kernel should declare. */
     public static synchronized void publish(String name, String javaType, Object value) {
         VALUES.put(name, value);
         PUBLISHED.add(name + "\t" + javaType);

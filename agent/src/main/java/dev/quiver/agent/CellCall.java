@@ -1,4 +1,4 @@
-package dev.quiver.kernel.agent;
+package dev.quiver.agent;
 
 /**
  * What the kernel's quick cells ({@code dev.quiver.kernel.jshell.QuickCells}) call in the cell JVM.

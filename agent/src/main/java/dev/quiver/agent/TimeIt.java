@@ -1,4 +1,4 @@
-package dev.quiver.kernel.agent;
+package dev.quiver.agent;
 
 import java.util.Locale;
 import java.util.concurrent.Callable;

@@ -1,4 +1,4 @@
-package dev.quiver.kernel.server;
+package dev.quiver.kernel.handlers;
 
 /** Jupyter counts cursor positions in Unicode code points (protocol 5.2+); Java strings in UTF-16 units. */
 final class CodePoints {

@@ -1,6 +1,5 @@
-package dev.quiver.kernel.agent;
+package dev.quiver.agent;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.display.Display;
 import dev.quiver.display.MimeBundle;
 import dev.quiver.display.Renderers;
@@ -11,7 +10,6 @@ import java.lang.reflect.Method;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import jdk.jshell.execution.RemoteExecutionControl;
@@ -30,6 +28,7 @@ import jdk.jshell.execution.Util;
  *       calls {@link Thread#interrupt()} on the snippet's thread.</li>
  * </ul>
  * This class runs in the user's JVM, so it uses only the JDK, Jackson and the display contract.
+ * Rendered values and display calls reach the kernel in {@link DisplayCodec}'s frame.
  */
 public final class Agent extends RemoteExecutionControl {
 
@@ -43,10 +42,8 @@ public final class Agent extends RemoteExecutionControl {
      */
     public static final String LOAD_AND_RUN = "quiver.loadAndRun";
 
-    /** Extension command: the values a Kotlin cell published ({@link Shared#takePublished()}). */
+    /** Extension command: the values a cell of another language published ({@link Shared#takePublished()}). */
     public static final String PUBLISHED = "quiver.published";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private volatile Object lastValue;
 
@@ -55,6 +52,10 @@ public final class Agent extends RemoteExecutionControl {
     // asynchronous exception reaches it (ServerSocket.accept, a blocking socket read).
     @SuppressWarnings("unused")
     private static volatile java.io.Closeable closeTarget;
+    // JDI refuses to set a field whose type the declaring class's loader has not loaded yet
+    // (ClassNotLoadedException: java.io.Closeable). This class literal has ours load it at start;
+    // before, that happened only by chance, when something else on the class path (Jackson) did.
+    private static final Class<?> CLOSE_TARGET_TYPE = java.io.Closeable.class;
     static final String CLOSER_THREAD = "quiver-interrupt-closer";
 
     public static void main(String[] args) throws Exception {
@@ -182,23 +183,12 @@ public final class Agent extends RemoteExecutionControl {
         // A Displayable's toMimeBundle is user code: mark it as such so an interrupt can stop it.
         clientCodeEnter();
         try {
-            return bundleJson(Renderers.render(lastValue));
+            return DisplayCodec.toJsonText(Renderers.render(lastValue));
         } catch (Throwable t) {
-            return bundleJson(MimeBundle.text(valueString(lastValue) + "\n(rendering failed: " + t + ")"));
+            return DisplayCodec.toJsonText(MimeBundle.text(valueString(lastValue) + "\n(rendering failed: " + t + ")"));
         } finally {
             lastValue = null;
             clientCodeLeave();
-        }
-    }
-
-    static String bundleJson(MimeBundle bundle) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("data", bundle.data());
-        m.put("metadata", bundle.metadata());
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot write a MIME bundle as JSON", e);
         }
     }
 }

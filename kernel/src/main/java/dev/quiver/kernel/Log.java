@@ -1,4 +1,4 @@
-package dev.quiver.kernel.server;
+package dev.quiver.kernel;
 
 import java.time.LocalTime;
 

@@ -1,0 +1,50 @@
+package dev.quiver.agent;
+
+import dev.quiver.display.DisplaySink;
+import dev.quiver.display.MimeBundle;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * The display sink of the JVM that runs cells: each call becomes one frame ({@link DisplayCodec})
+ * on the {@code display} stream to the kernel, which publishes it on IOPub.
+ */
+final class StreamSink implements DisplaySink {
+
+    private final OutputStream out;
+
+    StreamSink(OutputStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void display(MimeBundle bundle, String displayIdOrNull) {
+        send(new DisplayMessage.Show(bundle, displayIdOrNull, false));
+    }
+
+    @Override
+    public void update(MimeBundle bundle, String displayId) {
+        send(new DisplayMessage.Show(bundle, displayId, true));
+    }
+
+    @Override
+    public void clear(boolean wait) {
+        send(new DisplayMessage.Clear(wait));
+    }
+
+    private void send(DisplayMessage message) {
+        var frame = DisplayCodec.frame(message);
+        // Text printed before this call must reach the notebook before it.
+        System.out.flush();
+        System.err.flush();
+        synchronized (this) {
+            try {
+                out.write(frame);
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("the kernel connection is gone", e);
+            }
+        }
+    }
+}

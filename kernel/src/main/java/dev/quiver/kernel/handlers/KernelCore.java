@@ -1,0 +1,133 @@
+package dev.quiver.kernel.handlers;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.kernel.Interpreter;
+import dev.quiver.kernel.Log;
+import dev.quiver.kernel.wire.Message;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Request handling, as xeus's {@code xkernel_core}: one {@link RequestHandler} per message type,
+ * the busy/idle status around each request, its reply, and the "run all" that stops at a failed
+ * cell. It knows neither sockets (see {@link Transport}, {@link Origin}) nor the language (see
+ * {@link Interpreter}).
+ *
+ * <p>The shell thread and the control thread call {@link #handle} at the same time; execute
+ * requests come only from the shell thread.
+ */
+public final class KernelCore {
+
+    private static final Set<String> COMM_MESSAGES = Set.of("comm_open", "comm_msg", "comm_close");
+
+    private final Interpreter interpreter;
+    private final Transport transport;
+    private final ExecuteHandler execute;
+    private final Map<String, RequestHandler> handlers = new HashMap<>();
+
+    public KernelCore(Interpreter interpreter, History history, Transport transport) {
+        this.interpreter = interpreter;
+        this.transport = transport;
+        this.execute = new ExecuteHandler(interpreter, history, transport);
+        var comms = new Comms(transport);
+        handlers.put("kernel_info_request", new KernelInfoHandler(interpreter));
+        handlers.put("execute_request", execute);
+        handlers.put("is_complete_request", new IsCompleteHandler(interpreter));
+        handlers.put("complete_request", new CompleteHandler(interpreter));
+        handlers.put("inspect_request", new InspectHandler(interpreter));
+        handlers.put("history_request", new HistoryHandler(history));
+        handlers.put("comm_info_request", comms::info);
+        handlers.put("comm_open", comms::open);
+        handlers.put("comm_msg", comms::message);
+        handlers.put("comm_close", comms::close);
+        handlers.put("interrupt_request", new InterruptHandler(interpreter));
+        handlers.put("shutdown_request", new ShutdownHandler(interpreter, transport));
+    }
+
+    /**
+     * Says "starting" and has the interpreter start what is slow to start; the transport calls it
+     * once its sockets are bound, so the frontend hears from the kernel first.
+     */
+    public void start() {
+        publishStatus(null, "starting");
+        interpreter.start();
+    }
+
+    /**
+     * Handles one request that came in on {@code origin}. A handler that throws is logged and
+     * answered with an error reply; it affects no other request.
+     */
+    public void handle(Origin origin, Message m) {
+        try {
+            dispatch(origin, m);
+        } catch (RuntimeException e) {
+            Log.info(origin.channel() + ": " + m.type() + " failed: " + e);
+            e.printStackTrace();
+            try {
+                var content = Replies.error(e.getClass().getName(), String.valueOf(e.getMessage()));
+                origin.reply(m, Replies.replyType(m.type()), content);
+                publishStatus(m, "idle");
+            } catch (RuntimeException ignored) {
+                // nothing more to do for this message
+            }
+        }
+    }
+
+    private void dispatch(Origin origin, Message m) {
+        var type = m.type();
+        if (COMM_MESSAGES.contains(type)) {      // comm messages have no reply
+            publishStatus(m, "busy");
+            handlers.get(type).handle(m, origin);
+            publishStatus(m, "idle");
+            return;
+        }
+        if (!type.endsWith("_request")) {
+            Log.info(origin.channel() + ": ignored a " + type + " message");
+            return;
+        }
+        publishStatus(m, "busy");
+        var handler = handlers.get(type);
+        ObjectNode reply;
+        if (handler == null) {
+            Log.info(origin.channel() + ": unknown request " + type);
+            reply = Replies.error("UnknownRequest", "this kernel does not handle " + type);
+        } else if (handler == execute && !origin.channel().equals("shell")) {
+            reply = Replies.error("NotOnControl", "execute_request belongs on shell");
+        } else {
+            reply = handler.handle(m, origin);
+        }
+        if (origin.channel().equals("shell") && execute.takeAbortRequest()) {
+            // Before the failed cell's reply: a client that waits for it before sending its next
+            // cell must never see that cell aborted.
+            abortWaitingExecutes(origin);
+        }
+        if (reply != null) {
+            origin.reply(m, Replies.replyType(type), reply);
+        }
+        publishStatus(m, "idle");
+    }
+
+    /**
+     * After a cell fails with stop_on_error, the execute requests already waiting (a "run all")
+     * are answered "aborted" instead of run, as Jupyter frontends expect; other requests are served.
+     */
+    private void abortWaitingExecutes(Origin origin) {
+        Message m;
+        while ((m = origin.nextWaiting()) != null) {
+            if (m.type().equals("execute_request")) {
+                publishStatus(m, "busy");
+                origin.reply(m, "execute_reply", execute.aborted());
+                publishStatus(m, "idle");
+            } else {
+                handle(origin, m);
+            }
+        }
+    }
+
+    private void publishStatus(Message parent, String state) {
+        var c = Replies.JSON.objectNode();
+        c.put("execution_state", state);
+        transport.publish(parent, "status", c);
+    }
+}
