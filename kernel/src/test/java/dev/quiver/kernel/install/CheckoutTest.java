@@ -34,19 +34,21 @@ class CheckoutTest {
     }
 
     @Test
-    void theCellGetsTheAgentsJarAloneAndEachJShellModuleWithItsDependenciesOnce() throws IOException {
+    void theCellGetsTheAgentWithItsDependenciesAndEachJShellModuleWithItsDependenciesOnce() throws IOException {
         var checkout = FakeCheckout.in(root);
         var kernel = FakeCheckout.module(root, "kernel", "/m2/zeromq.jar", "/m2/jackson.jar");
-        var runtime = FakeCheckout.module(root, "runtime", "/m2/arrow.jar", "/m2/jackson.jar");
+        var agent = FakeCheckout.module(root, "agent", "/m2/display.jar", "/m2/jackson.jar");
+        var runtime = FakeCheckout.module(root, "runtime", "/m2/display.jar", "/m2/arrow.jar", "/m2/jackson.jar");
         var dsl = FakeCheckout.module(root, "dsl", runtime.toString(), "/m2/arrow.jar", "/m2/csv.jar");
         var kotlin = FakeCheckout.module(root, "kotlin", "/m2/kotlin-stdlib.jar", "/m2/csv.jar");
-        var config = new QuiverConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of("runtime", "dsl"), "kernel");
+        var config = new QuiverConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of("runtime", "dsl"), "agent");
 
         var paths = KernelClassPaths.of(checkout, config);
 
+        // The kernel's own dependencies (ZeroMQ) stay in the kernel JVM.
         assertEquals(String.join(":", kernel.toString(), "/m2/zeromq.jar", "/m2/jackson.jar"), paths.kernel());
-        assertEquals(String.join(":", kernel.toString(), runtime.toString(), "/m2/arrow.jar", "/m2/jackson.jar", dsl.toString(),
-                "/m2/csv.jar"), paths.user());
+        assertEquals(String.join(":", agent.toString(), "/m2/display.jar", "/m2/jackson.jar", runtime.toString(),
+                "/m2/arrow.jar", dsl.toString(), "/m2/csv.jar"), paths.user());
         assertEquals(String.join(":", kotlin.toString(), "/m2/kotlin-stdlib.jar"), paths.kotlin());
     }
 
@@ -54,8 +56,9 @@ class CheckoutTest {
     void withoutKotlinBuiltThereIsNoKotlinClassPath() throws IOException {
         var checkout = FakeCheckout.in(root);
         FakeCheckout.module(root, "kernel");
+        FakeCheckout.module(root, "agent");
         FakeCheckout.module(root, "runtime");
-        var config = new QuiverConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of("runtime"), "kernel");
+        var config = new QuiverConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of("runtime"), "agent");
         assertEquals("", KernelClassPaths.of(checkout, config).kotlin());
     }
 }
