@@ -136,7 +136,7 @@ final class TensorFileReader {
     // Filled in host memory, then moved to the default device like every tensor made from data.
     Tensor t = Tensor.empty(Device.CPU, field.dtype(), field.shape());
     if (bytes > 0) {
-      MemorySegment.copy(MemorySegment.ofAddress(src.memoryAddress()).reinterpret(bytes), 0, t.hostSegment(), 0, bytes);
+      MemorySegment.copy(MemorySegment.ofAddress(src.memoryAddress()).reinterpret(bytes), 0, t.view().hostSegment(), 0, bytes);
     }
     Tensor placed = t.to(Device.getDefault());
     if (placed != t) {

@@ -5,9 +5,11 @@ import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.backend.View;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -137,7 +139,7 @@ public final class Fused {
     long[] shape = c.shape();
     if (!c.unfused()) {
       Tensor out = Tensor.empty(c.inputs()[0].device(), DType.FLOAT32, shape);
-      if (c.inputs()[0].backend().fused(c.program(), c.inputs(), out)) {
+      if (Backends.of(out.device()).fused(c.program(), c.inputs(), out.view())) {
         return out;
       }
       out.close();
@@ -161,7 +163,7 @@ public final class Fused {
           + ", which does not broadcast to the target shape " + Shapes.str(shape));
     }
     if (c.unfused() || out.dtype() != DType.FLOAT32 || !out.device().equals(c.inputs()[0].device())
-        || !out.backend().fused(c.program(), broadcastAll(c.inputs(), shape), out)) {
+        || !Backends.of(out.device()).fused(c.program(), broadcastAll(c.inputs(), shape), out.view())) {
       out.copyFrom(evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, out.device())));
     }
     return out;
@@ -177,8 +179,8 @@ public final class Fused {
     return c.inputs().length == 0 ? fallback : c.inputs()[0].device();
   }
 
-  private static Tensor[] broadcastAll(Tensor[] inputs, long[] shape) {
-    Tensor[] b = new Tensor[inputs.length];
+  private static View[] broadcastAll(View[] inputs, long[] shape) {
+    View[] b = new View[inputs.length];
     for (int i = 0; i < inputs.length; i++) {
       b[i] = Movement.broadcastView(inputs[i], shape);
     }
@@ -205,7 +207,7 @@ public final class Fused {
    * The program, its inputs broadcast to the result shape, and whether to take the unfused path.
    * Register allocation: each op's value gets a scratch register that is freed after its last use.
    */
-  private record Compiled(ElementwiseProgram program, Tensor[] inputs, long[] shape, boolean unfused) {}
+  private record Compiled(ElementwiseProgram program, View[] inputs, long[] shape, boolean unfused) {}
 
   private Compiled compile() {
     // Post-order over the DAG: every node after its operands, shared nodes once.
@@ -243,7 +245,7 @@ public final class Fused {
     }
     if (inputs.isEmpty()) {
       // Constants only: a rank-0 result. Evaluate through the ordinary ops (no memory to stream).
-      return new Compiled(null, new Tensor[0], new long[0], true);
+      return new Compiled(null, new View[0], new long[0], true);
     }
     Tensor first = inputs.get(0);
     long[] shape = first.shape();
@@ -314,7 +316,11 @@ public final class Fused {
       consts[i] = constants.get(i);
     }
     var program = new ElementwiseProgram(kinds, opc, dst, a, b, consts, registers, in.length);
-    return new Compiled(program, broadcastAll(in, shape), shape, unfused);
+    View[] views = new View[in.length];
+    for (int i = 0; i < in.length; i++) {
+      views[i] = in[i].view();
+    }
+    return new Compiled(program, broadcastAll(views, shape), shape, unfused);
   }
 
   private static void release(Fused operandNode, int at, IdentityHashMap<Fused, Integer> position, int[] lastUse,
