@@ -1,6 +1,7 @@
 // Default imports for `./quiver jshell` (loaded after JShell's DEFAULT startup).
 // ./quiver leaves out imports of packages that are not built yet.
 import dev.quiver.runtime.*;
+import dev.quiver.runtime.backend.Devices;
 import static dev.quiver.display.Display.*;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.autograd.GradCheck;

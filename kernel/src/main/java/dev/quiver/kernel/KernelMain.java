@@ -30,7 +30,7 @@ public final class KernelMain {
             "--sun-misc-unsafe-memory-access=allow");
 
     static final List<String> DEFAULT_IMPORTS = List.of("import dev.quiver.runtime.*;",
-            "import static dev.quiver.display.Display.*;", "import dev.quiver.display.*;",
+            "import dev.quiver.runtime.backend.Devices;", "import static dev.quiver.display.Display.*;", "import dev.quiver.display.*;",
             "import dev.quiver.runtime.autograd.Autograd;", "import dev.quiver.runtime.memory.*;");
 
     private KernelMain() {

@@ -7,6 +7,7 @@ import dev.quiver.runtime.autograd.GradNode;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.Devices;
 import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.UnaryOp;
 import dev.quiver.runtime.backend.View;
@@ -76,9 +77,9 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   // ---------------------------------------------------------------- creation
 
-  /** Uninitialised contiguous memory on the {@linkplain Device#getDefault() default device}, in the current scope. */
+  /** Uninitialised contiguous memory on the {@linkplain Devices#getDefault() default device}, in the current scope. */
   public static Tensor empty(DType dtype, long... shape) {
-    return empty(Device.getDefault(), dtype, shape, MemoryScope.current());
+    return empty(Devices.getDefault(), dtype, shape, MemoryScope.current());
   }
 
   /** Uninitialised contiguous memory on {@code device}, in the current scope. */
@@ -88,7 +89,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** Uninitialised contiguous memory on the default device, owned by {@code owner} ({@code null}: the garbage collector). */
   public static Tensor empty(DType dtype, long[] shape, MemoryScope owner) {
-    return empty(Device.getDefault(), dtype, shape, owner);
+    return empty(Devices.getDefault(), dtype, shape, owner);
   }
 
   /** Uninitialised contiguous memory on {@code device}, owned by {@code owner} ({@code null}: the garbage collector). */
@@ -132,7 +133,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   }
 
   public static Tensor full(double value, DType dtype, long... shape) {
-    return full(Device.getDefault(), value, dtype, shape);
+    return full(Devices.getDefault(), value, dtype, shape);
   }
 
   /** {@code value} everywhere, on {@code device}. */
@@ -269,7 +270,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** A freshly filled host tensor on the default device; the host copy is freed at once when it moved. */
   private static Tensor toDefaultDevice(Tensor host) {
-    Device target = Device.getDefault();
+    Device target = Devices.getDefault();
     if (target.kind() == Device.Kind.CPU) {
       return host;
     }

@@ -2,6 +2,7 @@ package dev.quiver.runtime.io;
 
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.Devices;
 import dev.quiver.runtime.memory.Memory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -138,7 +139,7 @@ final class TensorFileReader {
     if (bytes > 0) {
       MemorySegment.copy(MemorySegment.ofAddress(src.memoryAddress()).reinterpret(bytes), 0, t.view().hostSegment(), 0, bytes);
     }
-    Tensor placed = t.to(Device.getDefault());
+    Tensor placed = t.to(Devices.getDefault());
     if (placed != t) {
       t.close();
     }

@@ -6,6 +6,7 @@ import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.Devices;
 import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.UnaryOp;
@@ -145,7 +146,7 @@ public final class Fused {
       out.close();
     }
     // A bare input evaluates to itself unfused; eval() promises a new tensor.
-    return kind == Kind.INPUT ? input.copy() : evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, Device.getDefault()));
+    return kind == Kind.INPUT ? input.copy() : evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, Devices.getDefault()));
   }
 
   /**
