@@ -5,12 +5,11 @@ import dev.quiver.display.MimeBundle;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.autograd.GradNode;
 import dev.quiver.runtime.backend.Backend;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.backend.Devices;
 import dev.quiver.runtime.backend.ReduceOp;
-import dev.quiver.runtime.backend.UnaryOp;
 import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.ScopeMember;
 import dev.quiver.runtime.memory.Storage;
@@ -44,7 +43,7 @@ import java.util.SplittableRandom;
  * <p>Memory: outside a {@link MemoryScope} the garbage collector frees tensors; inside one the
  * scope frees them when it closes. Nobody has to call {@link #close()}, but it is there.
  */
-public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
+public final class Tensor implements ElementwiseMath<Tensor>, ScopeMember, AutoCloseable, Displayable {
   private static final long DEFAULT_SEED = 0x5EED_0F_0_C1AL;
   private static SplittableRandom globalRandom = new SplittableRandom(DEFAULT_SEED);
 
@@ -443,73 +442,29 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     return new Tensor(view);
   }
 
-  // ---------------------------------------------------------------- elementwise
+  // ---------------------------------------------------------------- elementwise (the rest is in ElementwiseMath)
 
-  public Tensor neg() { return Elementwise.unary(UnaryOp.NEG, this); }
-  public Tensor exp() { return Elementwise.unary(UnaryOp.EXP, this); }
-  public Tensor log() { return Elementwise.unary(UnaryOp.LOG, this); }
-  public Tensor sqrt() { return Elementwise.unary(UnaryOp.SQRT, this); }
-  public Tensor tanh() { return Elementwise.unary(UnaryOp.TANH, this); }
-  public Tensor sigmoid() { return Elementwise.unary(UnaryOp.SIGMOID, this); }
-  public Tensor relu() { return Elementwise.unary(UnaryOp.RELU, this); }
-  public Tensor abs() { return Elementwise.unary(UnaryOp.ABS, this); }
-  public Tensor sin() { return Elementwise.unary(UnaryOp.SIN, this); }
-  public Tensor cos() { return Elementwise.unary(UnaryOp.COS, this); }
-  public Tensor square() { return Elementwise.unary(UnaryOp.SQUARE, this); }
-  public Tensor reciprocal() { return Elementwise.unary(UnaryOp.RECIPROCAL, this); }
-  public Tensor sign() { return Elementwise.unary(UnaryOp.SIGN, this); }
+  /** {@code op} of every element, with its derivative recorded; {@code exp()}, {@code relu()}, ... call this. */
+  @Override
+  public Tensor unary(UnaryOp op) {
+    return Elementwise.unary(op, this);
+  }
 
-  public Tensor add(Tensor o) { return Elementwise.binary(BinaryOp.ADD, this, o); }
-  public Tensor sub(Tensor o) { return Elementwise.binary(BinaryOp.SUB, this, o); }
-  public Tensor mul(Tensor o) { return Elementwise.binary(BinaryOp.MUL, this, o); }
-  public Tensor div(Tensor o) { return Elementwise.binary(BinaryOp.DIV, this, o); }
-  public Tensor pow(Tensor o) { return Elementwise.binary(BinaryOp.POW, this, o); }
-  /** Elementwise maximum (numpy's maximum); see {@link #max()} for the reduction. */
-  public Tensor maximum(Tensor o) { return Elementwise.binary(BinaryOp.MAX, this, o); }
-  public Tensor minimum(Tensor o) { return Elementwise.binary(BinaryOp.MIN, this, o); }
-  public Tensor eq(Tensor o) { return Elementwise.binary(BinaryOp.EQ, this, o); }
-  public Tensor ne(Tensor o) { return Elementwise.binary(BinaryOp.NE, this, o); }
-  public Tensor lt(Tensor o) { return Elementwise.binary(BinaryOp.LT, this, o); }
-  public Tensor le(Tensor o) { return Elementwise.binary(BinaryOp.LE, this, o); }
-  public Tensor gt(Tensor o) { return Elementwise.binary(BinaryOp.GT, this, o); }
-  public Tensor ge(Tensor o) { return Elementwise.binary(BinaryOp.GE, this, o); }
+  /** {@code this op o} with numpy broadcasting, derivative recorded; {@code add}, {@code mul}, ... call this. */
+  @Override
+  public Tensor binary(BinaryOp op, Tensor o) {
+    return Elementwise.binary(op, this, o);
+  }
 
-  public Tensor add(double c) { return add(constant(c)); }
-  public Tensor sub(double c) { return sub(constant(c)); }
-  public Tensor mul(double c) { return mul(constant(c)); }
-  public Tensor div(double c) { return div(constant(c)); }
-  public Tensor pow(double c) { return pow(constant(c)); }
-  public Tensor maximum(double c) { return maximum(constant(c)); }
-  public Tensor minimum(double c) { return minimum(constant(c)); }
-  public Tensor eq(double c) { return eq(constant(c)); }
-  public Tensor ne(double c) { return ne(constant(c)); }
-  public Tensor lt(double c) { return lt(constant(c)); }
-  public Tensor le(double c) { return le(constant(c)); }
-  public Tensor gt(double c) { return gt(constant(c)); }
-  public Tensor ge(double c) { return ge(constant(c)); }
-
-  /** c - this. */
-  public Tensor rsub(double c) { return constant(c).sub(this); }
-
-  /** c / this. */
-  public Tensor rdiv(double c) { return constant(c).div(this); }
-
-  /** Limits every element to [lo, hi]. */
-  public Tensor clamp(double lo, double hi) {
-    if (lo > hi) {
-      throw new IllegalArgumentException("clamp: lower bound " + lo + " is above upper bound " + hi);
-    }
-    return maximum(lo).minimum(hi);
+  /** A rank-0 tensor of this tensor's type on its device, for scalar operands. */
+  @Override
+  public Tensor constantLike(double value) {
+    return full(device(), value, view.dtype());
   }
 
   /** cond != 0 ? a : b, with broadcasting; the gradient flows to a and b. */
   public static Tensor where(Tensor cond, Tensor a, Tensor b) {
     return Elementwise.where(cond, a, b);
-  }
-
-  /** A rank-0 tensor of this tensor's type on its device, for scalar operands. */
-  private Tensor constant(double c) {
-    return full(device(), c, view.dtype());
   }
 
   /**
@@ -633,8 +588,8 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   public Tensor subInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.SUB, this, o); }
   public Tensor mulInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.MUL, this, o); }
   public Tensor divInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.DIV, this, o); }
-  public Tensor mulInPlace(double c) { return mulInPlace(constant(c)); }
-  public Tensor addInPlace(double c) { return addInPlace(constant(c)); }
+  public Tensor mulInPlace(double c) { return mulInPlace(constantLike(c)); }
+  public Tensor addInPlace(double c) { return addInPlace(constantLike(c)); }
   /** Overwrites every element with the values of {@code src} (broadcast to this shape). */
   public Tensor copyFrom(Tensor src) { return Elementwise.assign(this, src); }
   public Tensor fillInPlace(double value) {

@@ -2,6 +2,8 @@ package dev.quiver.runtime.backend;
 
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 

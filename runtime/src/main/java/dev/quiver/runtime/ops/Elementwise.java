@@ -5,9 +5,9 @@ import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.backend.Backends;
-import dev.quiver.runtime.backend.BinaryOp;
-import dev.quiver.runtime.backend.UnaryOp;
 import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import java.util.Arrays;
 import java.util.Locale;
 

@@ -7,10 +7,9 @@ import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.backend.Devices;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
-import dev.quiver.runtime.backend.UnaryOp;
 import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -31,7 +30,7 @@ import java.util.List;
  * the ordinary unfused ops, which record their backward as usual. Non-float32 inputs and backends
  * that cannot fuse take the same path.
  */
-public final class Fused {
+public final class Fused implements ElementwiseMath<Fused> {
   private enum Kind { INPUT, CONST, UNARY, BINARY }
 
   private final Kind kind;
@@ -67,43 +66,23 @@ public final class Fused {
     return new Fused(Kind.CONST, null, value, null, null, null, null);
   }
 
-  // ---------------------------------------------------------------- building
+  // ---------------------------------------------------------------- building (the rest is in ElementwiseMath)
 
+  @Override
   public Fused unary(UnaryOp op) {
     return new Fused(Kind.UNARY, null, 0, op, null, this, null);
   }
 
+  @Override
   public Fused binary(BinaryOp op, Fused other) {
     return new Fused(Kind.BINARY, null, 0, null, op, this, other);
   }
 
-  public Fused neg() { return unary(UnaryOp.NEG); }
-  public Fused exp() { return unary(UnaryOp.EXP); }
-  public Fused log() { return unary(UnaryOp.LOG); }
-  public Fused sqrt() { return unary(UnaryOp.SQRT); }
-  public Fused tanh() { return unary(UnaryOp.TANH); }
-  public Fused sigmoid() { return unary(UnaryOp.SIGMOID); }
-  public Fused relu() { return unary(UnaryOp.RELU); }
-  public Fused abs() { return unary(UnaryOp.ABS); }
-  public Fused sin() { return unary(UnaryOp.SIN); }
-  public Fused cos() { return unary(UnaryOp.COS); }
-  public Fused square() { return unary(UnaryOp.SQUARE); }
-  public Fused reciprocal() { return unary(UnaryOp.RECIPROCAL); }
-  public Fused sign() { return unary(UnaryOp.SIGN); }
-
-  public Fused add(Fused o) { return binary(BinaryOp.ADD, o); }
-  public Fused sub(Fused o) { return binary(BinaryOp.SUB, o); }
-  public Fused mul(Fused o) { return binary(BinaryOp.MUL, o); }
-  public Fused div(Fused o) { return binary(BinaryOp.DIV, o); }
-  public Fused pow(Fused o) { return binary(BinaryOp.POW, o); }
-  public Fused maximum(Fused o) { return binary(BinaryOp.MAX, o); }
-  public Fused minimum(Fused o) { return binary(BinaryOp.MIN, o); }
-  public Fused eq(Fused o) { return binary(BinaryOp.EQ, o); }
-  public Fused ne(Fused o) { return binary(BinaryOp.NE, o); }
-  public Fused lt(Fused o) { return binary(BinaryOp.LT, o); }
-  public Fused le(Fused o) { return binary(BinaryOp.LE, o); }
-  public Fused gt(Fused o) { return binary(BinaryOp.GT, o); }
-  public Fused ge(Fused o) { return binary(BinaryOp.GE, o); }
+  /** The same as {@link #constant}: constants take the inputs' type when evaluated. */
+  @Override
+  public Fused constantLike(double value) {
+    return constant(value);
+  }
 
   public Fused add(Tensor o) { return add(of(o)); }
   public Fused sub(Tensor o) { return sub(of(o)); }
@@ -112,25 +91,6 @@ public final class Fused {
   public Fused pow(Tensor o) { return pow(of(o)); }
   public Fused maximum(Tensor o) { return maximum(of(o)); }
   public Fused minimum(Tensor o) { return minimum(of(o)); }
-
-  public Fused add(double c) { return add(constant(c)); }
-  public Fused sub(double c) { return sub(constant(c)); }
-  public Fused mul(double c) { return mul(constant(c)); }
-  public Fused div(double c) { return div(constant(c)); }
-  public Fused pow(double c) { return pow(constant(c)); }
-  public Fused maximum(double c) { return maximum(constant(c)); }
-  public Fused minimum(double c) { return minimum(constant(c)); }
-
-  /** c - this. */
-  public Fused rsub(double c) { return constant(c).sub(this); }
-
-  /** Limits every element to [lo, hi], as {@link Tensor#clamp}. */
-  public Fused clamp(double lo, double hi) {
-    if (lo > hi) {
-      throw new IllegalArgumentException("clamp: lower bound " + lo + " is above upper bound " + hi);
-    }
-    return maximum(lo).minimum(hi);
-  }
 
   // ---------------------------------------------------------------- evaluation
 

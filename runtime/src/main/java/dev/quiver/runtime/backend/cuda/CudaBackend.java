@@ -4,11 +4,11 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.Backends;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.ReduceOp;
-import dev.quiver.runtime.backend.UnaryOp;
 import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.HostStorage;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
@@ -16,7 +16,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The CUDA backend of one device: tensors in device memory, every primitive op a kernel queued
@@ -25,8 +24,8 @@ import java.util.List;
  *
  * <p>Kernels receive base pointers with the view's offset already added and a {@link StridedLayout}
  * of the output's shape with every operand's strides, so strided and broadcast operands need no
- * copies. Op codes are the enum ordinals; {@link #checkOpCodes} fails loudly at start-up if an enum
- * was reordered without updating prelude.cu.
+ * copies. Op codes are the enum ordinals, which the kernels know by name: {@link KernelSources}
+ * defines {@code QV_UNARY_NEG} and friends from the enums in front of every module.
  */
 public final class CudaBackend implements Backend {
   static final int BLOCK = 256;
@@ -34,23 +33,7 @@ public final class CudaBackend implements Backend {
   private final CudaDevice dev;
 
   CudaBackend(CudaDevice dev) {
-    checkOpCodes();
     this.dev = dev;
-  }
-
-  /** The kernels switch on ordinals; these are the orders prelude.cu was written for. */
-  static void checkOpCodes() {
-    expect(UnaryOp.values(), "NEG EXP LOG SQRT TANH SIGMOID RELU ABS SIN COS SQUARE RECIPROCAL SIGN STEP");
-    expect(BinaryOp.values(), "ADD SUB MUL DIV POW MAX MIN EQ NE LT LE GT GE");
-    expect(ReduceOp.values(), "SUM MAX MIN");
-  }
-
-  private static void expect(Enum<?>[] values, String names) {
-    List<String> actual = Arrays.stream(values).map(Enum::name).toList();
-    if (!actual.equals(List.of(names.split(" ")))) {
-      throw new IllegalStateException("the CUDA kernels (prelude.cu) number the ops " + names + " but the enum now has "
-          + actual + "; update qv_unary/qv_binary/qv_combine in prelude.cu");
-    }
   }
 
   /** Bytes of device memory held by tensors on this device (cached blocks excluded). */

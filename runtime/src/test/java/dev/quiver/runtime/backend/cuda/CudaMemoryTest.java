@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.backend.View;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ReduceOp;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.MemoryScope;
 import org.junit.jupiter.api.Test;
 

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.memory.HostStorage;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;

@@ -10,14 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.backend.View;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
-import dev.quiver.runtime.backend.cuda.ffi.CudaException;
+import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.backend.cuda.ffi.Cublas;
+import dev.quiver.runtime.backend.cuda.ffi.CudaException;
 import dev.quiver.runtime.backend.cuda.ffi.Driver;
 import dev.quiver.runtime.backend.cuda.ffi.LibraryFinder;
 import dev.quiver.runtime.backend.cuda.ffi.Nvrtc;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.MemoryScope;
 import java.io.IOException;
 import java.io.InputStream;
@@ -274,7 +275,7 @@ class FakeCudaTest {
     onFreshThread(() -> assertEquals(cpu().get(small, 5), g.get(d[1], 5)));
     onFreshThread(() -> g.set(d[1], 5, 0.25));
     onFreshThread(() -> g.copy(d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
-    onFreshThread(() -> g.unary(dev.quiver.runtime.backend.UnaryOp.NEG, d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
+    onFreshThread(() -> g.unary(UnaryOp.NEG, d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
     onFreshThread(() -> g.matmul(d[1], view(d[1], new long[] {4, 3}, new long[] {1, 4}, 0), deviceEmpty(DType.FLOAT64, 3, 3)));
     onFreshThread(g::synchronize);
     onFreshThread(() -> {
