@@ -11,7 +11,6 @@ import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.math.ElementwiseMath;
 import dev.quiver.runtime.memory.MemoryScope;
-import dev.quiver.runtime.memory.ScopeMember;
 import dev.quiver.runtime.memory.Storage;
 import dev.quiver.runtime.ops.Elementwise;
 import dev.quiver.runtime.ops.Fused;
@@ -43,7 +42,7 @@ import java.util.SplittableRandom;
  * <p>Memory: outside a {@link MemoryScope} the garbage collector frees tensors; inside one the
  * scope frees them when it closes. Nobody has to call {@link #close()}, but it is there.
  */
-public final class Tensor implements ElementwiseMath<Tensor>, ScopeMember, AutoCloseable, Displayable {
+public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member, AutoCloseable, Displayable {
   private static final long DEFAULT_SEED = 0x5EED_0F_0_C1AL;
   private static SplittableRandom globalRandom = new SplittableRandom(DEFAULT_SEED);
 

@@ -3,13 +3,14 @@ package dev.quiver.runtime.backend.cuda;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.backend.Backend;
-import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.backend.cpu.CpuBackend;
 import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.HostStorage;
+import dev.quiver.runtime.memory.ManagedStorage;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 import java.lang.foreign.MemorySegment;
@@ -29,6 +30,12 @@ import java.util.Arrays;
  */
 public final class CudaBackend implements Backend {
   static final int BLOCK = 256;
+
+  /**
+   * Copies between host views (a strided host view made dense before a transfer). Stateless; not
+   * Backends.cpu(), so that the CUDA backend and the registry that loads it do not need each other.
+   */
+  private static final CpuBackend HOST = new CpuBackend();
 
   private final CudaDevice dev;
 
@@ -63,7 +70,7 @@ public final class CudaBackend implements Backend {
     int stable = 0;
     do {
       before = bytesInUse();
-      CudaStorage.collectGarbage();
+      ManagedStorage.collectUnreachable();
       stable = bytesInUse() == before ? stable + 1 : 0;
     } while (stable < 3);
     return bytesInUse();
@@ -125,35 +132,20 @@ public final class CudaBackend implements Backend {
 
   /** Device address of element [0, ..., 0] of {@code t}, after checking that it lives on this device. */
   private long ptr(String op, String role, View t) {
-    if (!(t.storage() instanceof CudaStorage s) || s.cudaDevice() != dev) {
-      throw new IllegalArgumentException(op + ": " + role + " is on " + t.device() + " but the op runs on " + device()
-          + "; move it with to(" + device() + ")");
-    }
-    return s.pointer() + t.offset() * t.dtype().byteSize();
+    return DeviceOperands.pointer(dev, op, role, t);
   }
 
   /** A contiguous device temporary, released by the caller once its last use is queued. */
   private View temp(DType dtype, long[] shape) {
-    long n = 1;
-    for (long s : shape) {
-      n *= s;
-    }
-    Storage st = CudaStorage.allocate(dev, n * dtype.byteSize(), null);
-    return new View(st, dtype, shape.clone(), contiguousStrides(shape), 0);
+    return DeviceOperands.temporary(dev, dtype, shape);
   }
 
   private static long[] contiguousStrides(long[] shape) {
-    long[] s = new long[shape.length];
-    long acc = 1;
-    for (int i = shape.length - 1; i >= 0; i--) {
-      s[i] = acc;
-      acc *= shape[i];
-    }
-    return s;
+    return DeviceOperands.contiguousStrides(shape);
   }
 
   private static void release(View t) {
-    t.storage().release();
+    DeviceOperands.release(t);
   }
 
   private void launch(String module, String kernel, long n, KernelArgs args) {
@@ -451,15 +443,6 @@ public final class CudaBackend implements Backend {
     CudaMatmul.matmul(this, dev, a, b, out);
   }
 
-  // Package-private hooks for CudaMatmul.
-  long pointerOf(String op, String role, View t) {
-    return ptr(op, role, t);
-  }
-
-  View temporary(DType dtype, long[] shape) {
-    return temp(dtype, shape);
-  }
-
   // ---------------------------------------------------------------- host transfers
 
   @Override
@@ -493,7 +476,7 @@ public final class CudaBackend implements Backend {
       // A strided host view: make it dense on the CPU first (one pass there beats a strided DMA).
       HostStorage dense = HostStorage.allocate(host.numel() * host.dtype().byteSize(), null);
       src = new View(dense, host.dtype(), host.shape(), contiguousStrides(host.shape()), 0);
-      Backends.cpu().copy(host, src);
+      HOST.copy(host, src);
     }
     long bytes = host.numel() * host.dtype().byteSize();
     Storage st = CudaStorage.allocate(dev, bytes, MemoryScope.current());
