@@ -3,6 +3,7 @@ package dev.quiver.bench;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.backend.cpu.Parallel;
 import dev.quiver.runtime.backend.cuda.Cuda;
 import dev.quiver.runtime.backend.cuda.CudaBackend;
@@ -40,10 +41,9 @@ final class MatmulBench {
    */
   private static List<Row> runCuda(Options o, int n) throws Exception {
     CudaBackend g = Cuda.cudaBackend(o.device().index());
-    Tensor a = g.fromHost(Tensor.randn(new long[] {n, n}, 1));
-    Tensor b = g.fromHost(Tensor.randn(new long[] {n, n}, 2));
-    long[] shape = {n, n};
-    Tensor out = new Tensor(g.allocate((long) n * n * 4, null), DType.FLOAT32, shape, new long[] {n, 1}, 0);
+    View a = g.fromHost(Tensor.randn(new long[] {n, n}, 1).view());
+    View b = g.fromHost(Tensor.randn(new long[] {n, n}, 2).view());
+    View out = View.contiguous(g.allocate((long) n * n * 4, null), DType.FLOAT32, new long[] {n, n});
     double seconds = Timing.adaptive(() -> {
       g.matmul(a, b, out);
       g.synchronize();

@@ -6,6 +6,7 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.backend.Devices;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ public abstract class Module implements Displayable {
   protected long[] onBuild(long[] sampleShape) {
     long[] batch = prepend(1, sampleShape);
     try (var ignored = Autograd.noGrad()) {
-      Tensor y = forward(Tensor.zeros(device != null ? device : Device.getDefault(), DType.FLOAT32, batch));
+      Tensor y = forward(Tensor.zeros(device != null ? device : Devices.getDefault(), DType.FLOAT32, batch));
       long[] s = y.shape();
       return Arrays.copyOfRange(s, 1, s.length);
     }
@@ -89,7 +90,7 @@ public abstract class Module implements Displayable {
     buildDeclared();
     if (inputShape == null) {
       build(sample);
-      if (device == null && !x.device().equals(Device.getDefault())) {
+      if (device == null && !x.device().equals(Devices.getDefault())) {
         // Built by its first batch: the parameters go where that batch lives.
         placeParams(x.device());
       }
@@ -386,7 +387,7 @@ public abstract class Module implements Displayable {
     for (Param p : namedParams().values()) {
       return p.value().device();
     }
-    return Device.getDefault();
+    return Devices.getDefault();
   }
 
   private void placeParams(Device target) {

@@ -3,6 +3,7 @@ package dev.quiver.dsl;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.Devices;
 import java.util.Arrays;
 
 /**
@@ -89,7 +90,7 @@ public final class Param {
 
   /** Zeros on the default device in garbage-collected memory. */
   public static Tensor persistentZeros(DType dtype, long[] shape) {
-    return persistentZeros(Device.getDefault(), dtype, shape);
+    return persistentZeros(Devices.getDefault(), dtype, shape);
   }
 
   /** Zeros on {@code device} in garbage-collected memory (optimizer state, next to its parameter). */

@@ -5,12 +5,12 @@ import dev.quiver.display.MimeBundle;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.autograd.GradNode;
 import dev.quiver.runtime.backend.Backend;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.Devices;
 import dev.quiver.runtime.backend.ReduceOp;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath;
 import dev.quiver.runtime.memory.MemoryScope;
-import dev.quiver.runtime.memory.ScopeMember;
 import dev.quiver.runtime.memory.Storage;
 import dev.quiver.runtime.ops.Elementwise;
 import dev.quiver.runtime.ops.Fused;
@@ -19,7 +19,8 @@ import dev.quiver.runtime.ops.LinearAlgebra;
 import dev.quiver.runtime.ops.Movement;
 import dev.quiver.runtime.ops.Reductions;
 import dev.quiver.runtime.ops.Softmax;
-import java.util.Arrays;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 
 /**
@@ -33,44 +34,50 @@ import java.util.SplittableRandom;
  * loss.backward();          // w.grad() now holds dloss/dw
  * }</pre>
  *
- * <p>A tensor is a view: storage, shape, strides and an offset (all in elements). Reshaping a
- * contiguous tensor, transposing, slicing and broadcasting make views without copying. Ops
- * return new tensors; methods ending in {@code InPlace} write into this one and are meant for
- * optimizers, under {@link Autograd#noGrad()}.
+ * <p>A tensor is a {@link View} of memory (storage, shape, strides and an offset, all in elements)
+ * plus its autodiff state. Reshaping a contiguous tensor, transposing, slicing and broadcasting
+ * make views without copying. Ops return new tensors; methods ending in {@code InPlace} write into
+ * this one and are meant for optimizers, under {@link Autograd#noGrad()}.
  *
  * <p>Memory: outside a {@link MemoryScope} the garbage collector frees tensors; inside one the
  * scope frees them when it closes. Nobody has to call {@link #close()}, but it is there.
  */
-public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
+public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member, AutoCloseable, Displayable {
   private static final long DEFAULT_SEED = 0x5EED_0F_0_C1AL;
   private static SplittableRandom globalRandom = new SplittableRandom(DEFAULT_SEED);
 
-  private final Storage storage;
-  private final DType dtype;
-  private final long[] shape;
-  private final long[] strides;
-  private final long offset;
-
-  /** 0: not yet known, 1: contiguous, 2: not (see {@link #isContiguous()}). */
-  private byte contiguity;
+  private final View view;
   private boolean requiresGrad;
   private Tensor grad;
   private GradNode gradNode;
 
-  /** Low level: a view of {@code storage}. Ops use this; users use the factories. */
-  public Tensor(Storage storage, DType dtype, long[] shape, long[] strides, long offset) {
-    this.storage = storage;
-    this.dtype = dtype;
-    this.shape = shape;
-    this.strides = strides;
-    this.offset = offset;
+  private Tensor(View view) {
+    this.view = view;
+  }
+
+  /** Low level: a tensor (without history) over {@code view}. Ops make their results with this; users use the factories. */
+  public static Tensor fromView(View view) {
+    if (view == null) {
+      throw new NullPointerException("fromView: view is null");
+    }
+    return new Tensor(view);
+  }
+
+  /** Low level: the memory and layout behind this tensor, as the backends see it. */
+  public View view() {
+    return view;
+  }
+
+  /** The backend that computes on this tensor's device. */
+  private Backend backend() {
+    return Backends.of(view.device());
   }
 
   // ---------------------------------------------------------------- creation
 
-  /** Uninitialised contiguous memory on the {@linkplain Device#getDefault() default device}, in the current scope. */
+  /** Uninitialised contiguous memory on the {@linkplain Devices#getDefault() default device}, in the current scope. */
   public static Tensor empty(DType dtype, long... shape) {
-    return empty(Device.getDefault(), dtype, shape, MemoryScope.current());
+    return empty(Devices.getDefault(), dtype, shape, MemoryScope.current());
   }
 
   /** Uninitialised contiguous memory on {@code device}, in the current scope. */
@@ -80,7 +87,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** Uninitialised contiguous memory on the default device, owned by {@code owner} ({@code null}: the garbage collector). */
   public static Tensor empty(DType dtype, long[] shape, MemoryScope owner) {
-    return empty(Device.getDefault(), dtype, shape, owner);
+    return empty(Devices.getDefault(), dtype, shape, owner);
   }
 
   /** Uninitialised contiguous memory on {@code device}, owned by {@code owner} ({@code null}: the garbage collector). */
@@ -89,7 +96,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     long[] s = shape.clone();
     long n = Shapes.numel(s);
     Storage st = Backends.of(device).allocate(n * dtype.byteSize(), owner);
-    return new Tensor(st, dtype, s, Shapes.contiguousStrides(s), 0);
+    return new Tensor(View.contiguous(st, dtype, s));
   }
 
   /**
@@ -98,9 +105,9 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
    * per-op fast path.
    */
   public static Tensor emptyLike(Tensor like, DType dtype) {
-    long[] s = like.shape;
-    Storage st = like.backend().allocate(like.numel() * dtype.byteSize(), MemoryScope.current());
-    return new Tensor(st, dtype, s, like.isContiguous() ? like.strides : Shapes.contiguousStrides(s), 0);
+    View v = like.view;
+    Storage st = like.backend().allocate(v.numel() * dtype.byteSize(), MemoryScope.current());
+    return new Tensor(v.denseLike(st, dtype));
   }
 
   public static Tensor zeros(long... shape) {
@@ -124,13 +131,13 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   }
 
   public static Tensor full(double value, DType dtype, long... shape) {
-    return full(Device.getDefault(), value, dtype, shape);
+    return full(Devices.getDefault(), value, dtype, shape);
   }
 
   /** {@code value} everywhere, on {@code device}. */
   public static Tensor full(Device device, double value, DType dtype, long... shape) {
     Tensor t = empty(device, dtype, shape);
-    t.backend().fill(t, value);
+    t.backend().fill(t.view, value);
     return t;
   }
 
@@ -146,12 +153,12 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** Zeros of t's shape and type, on t's device. */
   public static Tensor zerosLike(Tensor t) {
-    return full(t.device(), 0, t.dtype, t.shape);
+    return full(t.device(), 0, t.dtype(), t.view.shape());
   }
 
   /** Ones of t's shape and type, on t's device. */
   public static Tensor onesLike(Tensor t) {
-    return full(t.device(), 1, t.dtype, t.shape);
+    return full(t.device(), 1, t.dtype(), t.view.shape());
   }
 
   /** A rank-0 float32 tensor. */
@@ -185,7 +192,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   public static Tensor eye(long n) {
     Tensor t = zeros(n, n);
     // The diagonal of a contiguous n×n matrix is a strided view with stride n+1.
-    new Tensor(t.storage, t.dtype, new long[] {n}, new long[] {n + 1}, 0).fillInPlace(1);
+    t.backend().fill(t.view.withLayout(new long[] {n}, new long[] {n + 1}, 0), 1);
     return t;
   }
 
@@ -197,8 +204,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   /** float32 values (row-major) with a shape; the sizes must agree. */
   public static Tensor of(float[] data, long... shape) {
     Tensor t = emptyFor("of", DType.FLOAT32, data.length, shape);
-    java.lang.foreign.MemorySegment.copy(data, 0, t.hostSegment(), DType.FLOAT32.layout().withByteAlignment(1),
-        0, data.length);
+    MemorySegment.copy(data, 0, t.view.hostSegment(), DType.FLOAT32.layout().withByteAlignment(1), 0, data.length);
     return toDefaultDevice(t);
   }
 
@@ -209,8 +215,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   public static Tensor of(double[] data, long... shape) {
     Tensor t = emptyFor("of", DType.FLOAT64, data.length, shape);
-    java.lang.foreign.MemorySegment.copy(data, 0, t.hostSegment(), DType.FLOAT64.layout().withByteAlignment(1),
-        0, data.length);
+    MemorySegment.copy(data, 0, t.view.hostSegment(), DType.FLOAT64.layout().withByteAlignment(1), 0, data.length);
     return toDefaultDevice(t);
   }
 
@@ -221,8 +226,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   public static Tensor ofInts(int[] data, long... shape) {
     Tensor t = emptyFor("ofInts", DType.INT32, data.length, shape);
-    java.lang.foreign.MemorySegment.copy(data, 0, t.hostSegment(), DType.INT32.layout().withByteAlignment(1),
-        0, data.length);
+    MemorySegment.copy(data, 0, t.view.hostSegment(), DType.INT32.layout().withByteAlignment(1), 0, data.length);
     return toDefaultDevice(t);
   }
 
@@ -264,15 +268,16 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** A freshly filled host tensor on the default device; the host copy is freed at once when it moved. */
   private static Tensor toDefaultDevice(Tensor host) {
-    Device target = Device.getDefault();
+    Device target = Devices.getDefault();
     if (target.kind() == Device.Kind.CPU) {
       return host;
     }
-    Tensor moved = Backends.of(target).fromHost(host);
-    if (moved != host) {
-      host.close();
+    View moved = Backends.of(target).fromHost(host.view);
+    if (moved == host.view) {
+      return host;
     }
-    return moved;
+    host.close();
+    return new Tensor(moved);
   }
 
   /** Resets the generator behind {@link #rand(long...)} and {@link #randn(long...)}. */
@@ -319,101 +324,49 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   // ---------------------------------------------------------------- metadata
 
   public long[] shape() {
-    return shape.clone();
+    return view.shape();
   }
 
   /** True when both tensors have the same shape (no copies of the shape arrays). */
   public boolean sameShape(Tensor o) {
-    return Arrays.equals(shape, o.shape);
+    return view.sameShape(o.view);
   }
 
   /** Size of one axis; negative axes count from the end. */
   public long size(int axis) {
-    return shape[Shapes.axis("size", axis, shape.length)];
+    return view.size(Shapes.axis("size", axis, view.dim()));
   }
 
   /** Rank: the number of axes. */
   public int dim() {
-    return shape.length;
+    return view.dim();
   }
 
   public long numel() {
-    return Shapes.numel(shape);
+    return view.numel();
   }
 
   public DType dtype() {
-    return dtype;
+    return view.dtype();
   }
 
   public Device device() {
-    return storage.device();
+    return view.device();
   }
 
-  /** Low level: strides in elements (0 on broadcast axes). */
+  /** Strides in elements (0 on broadcast axes). */
   public long[] strides() {
-    return strides.clone();
+    return view.strides();
   }
 
-  /** Low level: offset of element [0, ..., 0] in the storage, in elements. */
+  /** Offset of element [0, ..., 0] in the memory, in elements. */
   public long offset() {
-    return offset;
-  }
-
-  /**
-   * Low level: where the element at row-major position {@code flatIndex} of this view lies in the
-   * storage, in elements (what backends read and write single elements at).
-   */
-  public long storageIndex(long flatIndex) {
-    long at = offset;
-    long rem = flatIndex;
-    for (int i = shape.length - 1; i >= 0; i--) {
-      at += (rem % shape[i]) * strides[i];
-      rem /= shape[i];
-    }
-    return at;
-  }
-
-  /** Low level: the memory behind this view. */
-  public Storage storage() {
-    return storage;
-  }
-
-  /** Low level: the backend that computes on this tensor's device. */
-  public Backend backend() {
-    return Backends.of(storage.device());
-  }
-
-  /** Low level: the host memory (CPU tensors only), checked for use after release. */
-  public java.lang.foreign.MemorySegment hostSegment() {
-    if (storage instanceof dev.quiver.runtime.memory.HostStorage h) {
-      return h.segment();
-    }
-    throw new IllegalStateException("tensor lives on " + device() + ", not in host memory; copy it with to(Device.CPU)");
+    return view.offset();
   }
 
   /** True when the elements are laid out row-major without gaps. */
   public boolean isContiguous() {
-    // Cached: every op's fast-path test asks, and shape and strides never change.
-    byte c = contiguity;
-    if (c == 0) {
-      c = computeContiguous() ? (byte) 1 : (byte) 2;
-      contiguity = c;
-    }
-    return c == 1;
-  }
-
-  private boolean computeContiguous() {
-    if (numel() == 0) {
-      return true;
-    }
-    long expected = 1;
-    for (int i = shape.length - 1; i >= 0; i--) {
-      if (shape[i] != 1 && strides[i] != expected) {
-        return false;
-      }
-      expected *= shape[i];
-    }
-    return true;
+    return view.isContiguous();
   }
 
   // ---------------------------------------------------------------- autodiff
@@ -424,8 +377,9 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   }
 
   public Tensor requiresGrad(boolean on) {
-    if (on && !dtype.isFloating()) {
-      throw new IllegalArgumentException("requiresGrad: only floating tensors have gradients, this one is " + dtype);
+    if (on && !view.dtype().isFloating()) {
+      throw new IllegalArgumentException("requiresGrad: only floating tensors have gradients, this one is "
+          + view.dtype());
     }
     this.requiresGrad = on;
     return this;
@@ -447,7 +401,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
    */
   public void zeroGrad() {
     if (grad != null) {
-      grad.backend().fill(grad, 0);
+      grad.backend().fill(grad.view, 0);
     }
   }
 
@@ -484,76 +438,32 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** The same values without a history: gradients stop here. Shares memory. */
   public Tensor detach() {
-    return new Tensor(storage, dtype, shape, strides, offset);
+    return new Tensor(view);
   }
 
-  // ---------------------------------------------------------------- elementwise
+  // ---------------------------------------------------------------- elementwise (the rest is in ElementwiseMath)
 
-  public Tensor neg() { return Elementwise.unary(UnaryOp.NEG, this); }
-  public Tensor exp() { return Elementwise.unary(UnaryOp.EXP, this); }
-  public Tensor log() { return Elementwise.unary(UnaryOp.LOG, this); }
-  public Tensor sqrt() { return Elementwise.unary(UnaryOp.SQRT, this); }
-  public Tensor tanh() { return Elementwise.unary(UnaryOp.TANH, this); }
-  public Tensor sigmoid() { return Elementwise.unary(UnaryOp.SIGMOID, this); }
-  public Tensor relu() { return Elementwise.unary(UnaryOp.RELU, this); }
-  public Tensor abs() { return Elementwise.unary(UnaryOp.ABS, this); }
-  public Tensor sin() { return Elementwise.unary(UnaryOp.SIN, this); }
-  public Tensor cos() { return Elementwise.unary(UnaryOp.COS, this); }
-  public Tensor square() { return Elementwise.unary(UnaryOp.SQUARE, this); }
-  public Tensor reciprocal() { return Elementwise.unary(UnaryOp.RECIPROCAL, this); }
-  public Tensor sign() { return Elementwise.unary(UnaryOp.SIGN, this); }
+  /** {@code op} of every element, with its derivative recorded; {@code exp()}, {@code relu()}, ... call this. */
+  @Override
+  public Tensor unary(UnaryOp op) {
+    return Elementwise.unary(op, this);
+  }
 
-  public Tensor add(Tensor o) { return Elementwise.binary(BinaryOp.ADD, this, o); }
-  public Tensor sub(Tensor o) { return Elementwise.binary(BinaryOp.SUB, this, o); }
-  public Tensor mul(Tensor o) { return Elementwise.binary(BinaryOp.MUL, this, o); }
-  public Tensor div(Tensor o) { return Elementwise.binary(BinaryOp.DIV, this, o); }
-  public Tensor pow(Tensor o) { return Elementwise.binary(BinaryOp.POW, this, o); }
-  /** Elementwise maximum (numpy's maximum); see {@link #max()} for the reduction. */
-  public Tensor maximum(Tensor o) { return Elementwise.binary(BinaryOp.MAX, this, o); }
-  public Tensor minimum(Tensor o) { return Elementwise.binary(BinaryOp.MIN, this, o); }
-  public Tensor eq(Tensor o) { return Elementwise.binary(BinaryOp.EQ, this, o); }
-  public Tensor ne(Tensor o) { return Elementwise.binary(BinaryOp.NE, this, o); }
-  public Tensor lt(Tensor o) { return Elementwise.binary(BinaryOp.LT, this, o); }
-  public Tensor le(Tensor o) { return Elementwise.binary(BinaryOp.LE, this, o); }
-  public Tensor gt(Tensor o) { return Elementwise.binary(BinaryOp.GT, this, o); }
-  public Tensor ge(Tensor o) { return Elementwise.binary(BinaryOp.GE, this, o); }
+  /** {@code this op o} with numpy broadcasting, derivative recorded; {@code add}, {@code mul}, ... call this. */
+  @Override
+  public Tensor binary(BinaryOp op, Tensor o) {
+    return Elementwise.binary(op, this, o);
+  }
 
-  public Tensor add(double c) { return add(constant(c)); }
-  public Tensor sub(double c) { return sub(constant(c)); }
-  public Tensor mul(double c) { return mul(constant(c)); }
-  public Tensor div(double c) { return div(constant(c)); }
-  public Tensor pow(double c) { return pow(constant(c)); }
-  public Tensor maximum(double c) { return maximum(constant(c)); }
-  public Tensor minimum(double c) { return minimum(constant(c)); }
-  public Tensor eq(double c) { return eq(constant(c)); }
-  public Tensor ne(double c) { return ne(constant(c)); }
-  public Tensor lt(double c) { return lt(constant(c)); }
-  public Tensor le(double c) { return le(constant(c)); }
-  public Tensor gt(double c) { return gt(constant(c)); }
-  public Tensor ge(double c) { return ge(constant(c)); }
-
-  /** c - this. */
-  public Tensor rsub(double c) { return constant(c).sub(this); }
-
-  /** c / this. */
-  public Tensor rdiv(double c) { return constant(c).div(this); }
-
-  /** Limits every element to [lo, hi]. */
-  public Tensor clamp(double lo, double hi) {
-    if (lo > hi) {
-      throw new IllegalArgumentException("clamp: lower bound " + lo + " is above upper bound " + hi);
-    }
-    return maximum(lo).minimum(hi);
+  /** A rank-0 tensor of this tensor's type on its device, for scalar operands. */
+  @Override
+  public Tensor constantLike(double value) {
+    return full(device(), value, view.dtype());
   }
 
   /** cond != 0 ? a : b, with broadcasting; the gradient flows to a and b. */
   public static Tensor where(Tensor cond, Tensor a, Tensor b) {
     return Elementwise.where(cond, a, b);
-  }
-
-  /** A rank-0 tensor of this tensor's type on its device, for scalar operands. */
-  private Tensor constant(double c) {
-    return full(device(), c, dtype);
   }
 
   /**
@@ -565,12 +475,13 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
       return this;
     }
     Backend destination = Backends.of(target);
-    // Backends only ever see dense row-major tensors at offset 0 cross the host boundary, so a
+    // Backends only ever see dense row-major views at offset 0 cross the host boundary, so a
     // device's copy is one plain transfer; a view is made dense first where it lives.
+    DType dtype = view.dtype();
     Tensor dense = Movement.materialize(this, dtype);
-    Tensor host = backend().toHost(dense);
+    Tensor host = sameOrNew(backend().toHost(dense.view), dense);
     Tensor hostDense = Movement.materialize(host, dtype);
-    Tensor moved = destination.fromHost(hostDense);
+    Tensor moved = sameOrNew(destination.fromHost(hostDense.view), hostDense);
     // Free the staging copies now rather than at the next GC.
     for (Tensor staged : new Tensor[] {dense, host, hostDense}) {
       if (staged != this && staged != moved) {
@@ -579,6 +490,11 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     }
     Device from = device();
     return Autograd.record(moved, "to(" + target + ")", g -> new Tensor[] {g.to(from)}, this);
+  }
+
+  /** {@code t} itself when a backend handed its view back unchanged (a CPU transfer), else a new tensor. */
+  private static Tensor sameOrNew(View v, Tensor t) {
+    return v == t.view ? t : new Tensor(v);
   }
 
   /**
@@ -671,13 +587,13 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   public Tensor subInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.SUB, this, o); }
   public Tensor mulInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.MUL, this, o); }
   public Tensor divInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.DIV, this, o); }
-  public Tensor mulInPlace(double c) { return mulInPlace(constant(c)); }
-  public Tensor addInPlace(double c) { return addInPlace(constant(c)); }
+  public Tensor mulInPlace(double c) { return mulInPlace(constantLike(c)); }
+  public Tensor addInPlace(double c) { return addInPlace(constantLike(c)); }
   /** Overwrites every element with the values of {@code src} (broadcast to this shape). */
   public Tensor copyFrom(Tensor src) { return Elementwise.assign(this, src); }
   public Tensor fillInPlace(double value) {
     Elementwise.checkWritable("fillInPlace", this);
-    backend().fill(this, value);
+    backend().fill(view, value);
     return this;
   }
 
@@ -686,14 +602,15 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   /** The value of a one-element tensor. */
   public double item() {
     if (numel() != 1) {
-      throw new IllegalStateException("item: the tensor has " + numel() + " elements (shape " + Shapes.str(shape)
+      throw new IllegalStateException("item: the tensor has " + numel() + " elements (shape " + shapeString()
           + "), item() needs exactly one");
     }
-    return backend().get(this, 0);
+    return backend().get(view, 0);
   }
 
   /** The element at an index (negative indices count from the end). */
   public double get(long... index) {
+    long[] shape = view.shape();
     if (index.length != shape.length) {
       throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of rank " + shape.length);
     }
@@ -706,7 +623,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
       }
       flat = flat * shape[i] + ix;
     }
-    return backend().get(this, flat);
+    return backend().get(view, flat);
   }
 
   /**
@@ -716,6 +633,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
    */
   public Tensor set(double value, long... index) {
     Elementwise.checkWritable("set", this);
+    long[] shape = view.shape();
     if (index.length != shape.length) {
       throw new IllegalArgumentException("set: " + index.length + " indices for a tensor of rank " + shape.length);
     }
@@ -728,33 +646,33 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
       }
       flat = flat * shape[i] + ix;
     }
-    backend().set(this, flat, value);
+    backend().set(view, flat, value);
     return this;
   }
 
   /** All elements in row-major order, as float (copied to the host first when on another device). */
   public float[] toFloatArray() {
-    Tensor h = hostDense(DType.FLOAT32);
+    Tensor h = Movement.hostDense(this, DType.FLOAT32);
     try {
-      return h.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+      return h.view.hostSegment().toArray(ValueLayout.JAVA_FLOAT);
     } finally {
       freeCopy(h);
     }
   }
 
   public double[] toDoubleArray() {
-    Tensor h = hostDense(DType.FLOAT64);
+    Tensor h = Movement.hostDense(this, DType.FLOAT64);
     try {
-      return h.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
+      return h.view.hostSegment().toArray(ValueLayout.JAVA_DOUBLE);
     } finally {
       freeCopy(h);
     }
   }
 
   public int[] toIntArray() {
-    Tensor h = hostDense(DType.INT32);
+    Tensor h = Movement.hostDense(this, DType.INT32);
     try {
-      return h.hostSegment().toArray(java.lang.foreign.ValueLayout.JAVA_INT);
+      return h.view.hostSegment().toArray(ValueLayout.JAVA_INT);
     } finally {
       freeCopy(h);
     }
@@ -771,35 +689,12 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
     }
   }
 
-  /**
-   * Low level: this tensor's values in host memory, row-major from offset 0, in {@code dtype} (this
-   * tensor itself when it already is that). A device tensor is first made dense where it lives, so
-   * only its own elements cross to the host. Keep the result reachable while reading its
-   * {@link #hostSegment()}: the segment's address is raw, and an unreachable copy may be freed.
-   */
-  public Tensor hostDense(DType dtype) {
-    if (storage.isReleased()) {
-      // Before any copy: a failed read must not leave a half-made copy behind.
-      throw new IllegalStateException("this tensor's memory was released (its MemoryScope closed or close() was "
-          + "called); keep tensors that must outlive a scope with scope.keep(tensor)");
-    }
-    Tensor c = Movement.materialize(this, dtype);
-    if (c.device().kind() == Device.Kind.CPU) {
-      return c;
-    }
-    Tensor host = c.backend().toHost(c);
-    if (c != this) {
-      c.close(); // the dense copy on the device served only this transfer
-    }
-    return Movement.materialize(host, dtype);
-  }
-
   // ---------------------------------------------------------------- memory
 
   /** Hands this tensor (and its gradient) to {@code target}; see {@link MemoryScope#keep}. */
   @Override
   public void moveTo(MemoryScope target) {
-    storage.moveTo(target);
+    view.storage().moveTo(target);
     if (grad != null) {
       grad.moveTo(target);
     }
@@ -808,7 +703,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
   /** Frees the memory now. Every view of it becomes unusable. Optional: scopes and the GC do this too. */
   @Override
   public void close() {
-    storage.release();
+    view.storage().release();
   }
 
   // ---------------------------------------------------------------- text
@@ -826,7 +721,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** The shape as text, e.g. {@code [3,4]}. */
   public String shapeString() {
-    return Shapes.str(shape);
+    return Shapes.str(view.shape());
   }
 
   @Override
@@ -841,7 +736,7 @@ public final class Tensor implements ScopeMember, AutoCloseable, Displayable {
 
   /** True when both have the same shape and every pair of elements differs by at most atol + rtol·|other|. */
   public boolean allClose(Tensor other, double rtol, double atol) {
-    if (!Arrays.equals(shape, other.shape)) {
+    if (!view.sameShape(other.view)) {
       return false;
     }
     double[] a = toDoubleArray();

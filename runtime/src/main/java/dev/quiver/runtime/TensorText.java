@@ -1,6 +1,9 @@
 package dev.quiver.runtime;
 
 import dev.quiver.display.MimeBundle;
+import dev.quiver.runtime.backend.Backend;
+import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.format.TensorElements;
 import dev.quiver.runtime.format.TensorFormat;
 import dev.quiver.runtime.format.TensorFormatOptions;
@@ -10,14 +13,14 @@ final class TensorText {
   private TensorText() {}
 
   static String format(Tensor t) {
-    if (t.storage().isReleased()) {
+    if (t.view().storage().isReleased()) {
       return "tensor(<released>, shape=" + t.shapeString() + ", dtype=" + t.dtype() + ")";
     }
     return TensorFormat.toText(elements(t), options(t));
   }
 
   static MimeBundle bundle(Tensor t) {
-    if (t.storage().isReleased()) {
+    if (t.view().storage().isReleased()) {
       return MimeBundle.text(format(t));
     }
     return TensorFormat.toMimeBundle(elements(t), options(t));
@@ -25,7 +28,9 @@ final class TensorText {
 
   private static TensorElements elements(Tensor t) {
     // Values are read one at a time, so a summarised million-element tensor reads only what is shown.
-    return new TensorElements(t.shape(), i -> t.backend().get(t, i), !t.dtype().isFloating(), t.dtype().toString());
+    View v = t.view();
+    Backend backend = Backends.of(v.device());
+    return new TensorElements(v.shape(), i -> backend.get(v, i), !v.dtype().isFloating(), v.dtype().toString());
   }
 
   private static TensorFormatOptions options(Tensor t) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 import org.junit.jupiter.api.Test;
@@ -159,14 +160,15 @@ class ErrorMessagesTest {
 
   @Test
   void deviceMismatch() {
-    Tensor gpu = new Tensor(new FakeDeviceStorage(Device.cuda(0)), DType.FLOAT32, new long[] {2}, new long[] {1}, 0);
+    View gpuView = new View(new FakeDeviceStorage(Device.cuda(0)), DType.FLOAT32, new long[] {2}, new long[] {1}, 0);
+    Tensor gpu = Tensor.fromView(gpuView);
     Tensor cpu = Tensor.zeros(Device.CPU, DType.FLOAT32, 2);
     assertEquals("add: operands are on different devices: cpu and cuda:0; move one with .to(Device)",
         message(IllegalArgumentException.class, () -> cpu.add(gpu)));
     assertMentions(message(IllegalArgumentException.class, () -> cpu.matmul(gpu)), "matmul", "cpu", "cuda:0");
     assertMentions(message(IllegalArgumentException.class, () -> cpu.copyFrom(gpu)), "copyFrom", "cpu", "cuda:0");
     assertMentions(message(IllegalArgumentException.class, () -> Tensor.where(gpu, cpu, cpu)), "where", "cuda:0");
-    assertMentions(message(IllegalStateException.class, gpu::hostSegment), "cuda:0");
+    assertMentions(message(IllegalStateException.class, gpuView::hostSegment), "cuda:0");
   }
 
   @Test

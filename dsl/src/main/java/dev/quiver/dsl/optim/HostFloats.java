@@ -19,7 +19,7 @@ final class HostFloats {
   private final long offset;
 
   private HostFloats(Tensor t) {
-    this.segment = t.hostSegment();
+    this.segment = t.view().hostSegment();
     this.offset = t.offset();
   }
 

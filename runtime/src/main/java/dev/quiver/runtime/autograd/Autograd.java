@@ -136,7 +136,7 @@ public final class Autograd {
   private static void accumulateIntoLeaf(Tensor leaf, Tensor g) {
     Tensor existing = leaf.grad();
     if (existing == null) {
-      MemoryScope owner = leaf.storage().owner();
+      MemoryScope owner = leaf.view().storage().owner();
       Tensor copy = Tensor.empty(leaf.device(), leaf.dtype(), leaf.shape(), owner);
       copy.copyFrom(g);
       leaf.setGrad(copy);

@@ -2,17 +2,19 @@ package dev.quiver.runtime.backend;
 
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
-import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 
 /**
  * The device seam: every op is defined once (shape checks, broadcasting, autodiff in
- * {@code dev.quiver.runtime.ops}) and computed by the backend of its operands' device.
+ * {@code dev.quiver.runtime.ops}) and computed by the backend of its operands' device. Kernels see
+ * {@link View}s (memory, type, shape, strides, offset), never the user's tensors.
  *
  * <p>Contract for every kernel: operands are already validated and broadcast (a broadcast axis has
  * stride 0); {@code out} has the result's shape, may be any strided layout of this backend's
- * storage and may alias an input exactly (in-place ops). Kernels must not allocate tensors.
+ * storage and may alias an input exactly (in-place ops). Kernels must not allocate results.
  * Long kernels poll the thread's interrupt flag and stop with an exception.
  */
 public interface Backend {
@@ -21,76 +23,76 @@ public interface Backend {
   /** Memory for {@code bytes}, owned by {@code owner} ({@code null}: freed by the garbage collector). */
   Storage allocate(long bytes, MemoryScope owner);
 
-  void fill(Tensor out, double value);
+  void fill(View out, double value);
 
   /** Copies {@code src} into {@code out} (same shape), converting the element type if they differ. */
-  void copy(Tensor src, Tensor out);
+  void copy(View src, View out);
 
-  void unary(UnaryOp op, Tensor x, Tensor out);
+  void unary(UnaryOp op, View x, View out);
 
-  void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+  void binary(BinaryOp op, View a, View b, View out);
 
   /** out = cond != 0 ? a : b. */
-  void where(Tensor cond, Tensor a, Tensor b, Tensor out);
+  void where(View cond, View a, View b, View out);
 
   /**
    * Reduces {@code x} into {@code out}, whose shape is {@code x}'s with the reduced axes of size 1;
    * a reduced axis is one where out has size 1 and x does not (or both are 1).
    */
-  void reduce(ReduceOp op, Tensor x, Tensor out);
+  void reduce(ReduceOp op, View x, View out);
 
   /** Index of the largest ({@code max}) or smallest element along {@code axis}; out is int32 with that axis of size 1. */
-  void argReduce(Tensor x, int axis, boolean max, Tensor out);
+  void argReduce(View x, int axis, boolean max, View out);
 
   /** Batched matrix product: a [..., m, k] · b [..., k, n] into out [..., m, n]; batch axes already broadcast. */
-  void matmul(Tensor a, Tensor b, Tensor out);
+  void matmul(View a, View b, View out);
 
   /** out[..i.., j, ..k..] = x[..i.., index[..i.., j, ..k..], ..k..] along {@code axis} (torch.gather). Index is int32. */
-  void gather(Tensor x, int axis, Tensor index, Tensor out);
+  void gather(View x, int axis, View index, View out);
 
   /** out[..i.., index[..i.., j, ..k..], ..k..] += src[..i.., j, ..k..]: the adjoint of gather. */
-  void scatterAdd(Tensor out, int axis, Tensor index, Tensor src);
+  void scatterAdd(View out, int axis, View index, View src);
 
   /**
    * log-softmax along the last axis in one pass, into {@code out} of x's shape. Returns false when
    * this backend has no fused kernel for x's type or layout; the op is then composed from
    * primitives, so a new backend works before it fuses anything.
    */
-  default boolean logSoftmaxLastAxis(Tensor x, Tensor out) {
+  default boolean logSoftmaxLastAxis(View x, View out) {
     return false;
   }
 
   /**
    * A copy of {@code x} (on this backend's device) in host memory; the CPU backend returns x itself.
-   * The runtime passes dense row-major tensors at offset 0 ({@code Tensor.to}, reading values), and
+   * The runtime passes dense row-major views at offset 0 ({@code Tensor.to}, reading values), and
    * may free {@code x} as soon as this returns, so the copy must be complete by then.
    */
-  Tensor toHost(Tensor x);
+  View toHost(View x);
 
   /**
-   * A copy of the host tensor {@code host} on this backend's device; the CPU backend returns it as
+   * A copy of the host view {@code host} on this backend's device; the CPU backend returns it as
    * is. {@code host} is dense row-major at offset 0, and the runtime may free it as soon as this
    * returns, so the backend must be done reading it by then.
    */
-  Tensor fromHost(Tensor host);
+  View fromHost(View host);
 
   /**
    * Evaluates a fused elementwise program (float32 operands, already broadcast to {@code out}'s
    * shape) in one pass. Returns false when this backend cannot, and the caller then runs the
    * unfused ops instead; that is the default, so a new backend works before it fuses anything.
    */
-  default boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+  default boolean fused(ElementwiseProgram program, View[] inputs, View out) {
     return false;
   }
 
   /** Reads one element as a double (for item(), toString and tests; never on a hot path). */
-  double get(Tensor x, long flatIndex);
+  double get(View x, long flatIndex);
 
   /**
    * Writes one element, converted to x's type (for tests and the gradient checker; never on a hot
    * path). The flat index is row-major over x's shape, as in {@link #get}.
    */
-  default void set(Tensor x, long flatIndex, double value) {
+  default void set(View x, long flatIndex, double value) {
     throw new UnsupportedOperationException("set: the " + device() + " backend cannot write single elements");
   }
 

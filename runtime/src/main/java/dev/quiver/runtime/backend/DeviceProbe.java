@@ -1,8 +1,8 @@
 package dev.quiver.runtime.backend;
 
-import dev.quiver.runtime.Device;
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.Device;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 
 /**
  * {@code java ... dev.quiver.runtime.backend.DeviceProbe cuda}: checks that a device can be used,
@@ -28,15 +28,26 @@ public final class DeviceProbe {
     }
     try {
       // A round trip through the device: loading its backend alone would not show a broken copy path.
-      Tensor t = Tensor.ones(device, DType.FLOAT32, 4).add(1);
-      double sum = t.sum().item();
-      if (sum != 8) {
-        throw new IllegalStateException("1 + 1 summed over 4 elements gave " + sum + ", not 8");
+      Backend backend = Backends.of(device);
+      View ones = vector(backend, 4);
+      backend.fill(ones, 1);
+      View twos = vector(backend, 4);
+      backend.binary(BinaryOp.ADD, ones, ones, twos);
+      View sum = vector(backend, 1);
+      backend.reduce(ReduceOp.SUM, twos, sum);
+      double total = Backends.cpu().get(backend.toHost(sum), 0);
+      if (total != 8) {
+        throw new IllegalStateException("1 + 1 summed over 4 elements gave " + total + ", not 8");
       }
       System.out.println(device + ": usable");
     } catch (RuntimeException e) {
       System.err.println(device + " cannot be used: " + e.getMessage());
       System.exit(1);
     }
+  }
+
+  /** n float32 elements on the backend's device, freed by the garbage collector. */
+  private static View vector(Backend backend, long n) {
+    return View.contiguous(backend.allocate(n * DType.FLOAT32.byteSize(), null), DType.FLOAT32, new long[] {n});
   }
 }

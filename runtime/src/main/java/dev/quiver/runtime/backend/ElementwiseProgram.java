@@ -1,5 +1,8 @@
 package dev.quiver.runtime.backend;
 
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
+
 /**
  * A fused chain of elementwise primitives, compiled from a {@code Fused} expression for a backend
  * to evaluate in one pass: inputs are read once and the result written once, intermediates live
@@ -30,6 +33,10 @@ public record ElementwiseProgram(byte[] kind, byte[] op, int[] dst, int[] a, int
 
   private static final int SHIFT = 28;
 
+  // values() copies its array on every call; the CPU kernel asks once per instruction and block.
+  private static final UnaryOp[] UNARY_OPS = UnaryOp.values();
+  private static final BinaryOp[] BINARY_OPS = BinaryOp.values();
+
   public static int operand(int where, int index) {
     return (where << SHIFT) | index;
   }
@@ -47,10 +54,10 @@ public record ElementwiseProgram(byte[] kind, byte[] op, int[] dst, int[] a, int
   }
 
   public UnaryOp unaryOp(int i) {
-    return UnaryOp.values()[op[i]];
+    return UNARY_OPS[op[i]];
   }
 
   public BinaryOp binaryOp(int i) {
-    return BinaryOp.values()[op[i]];
+    return BINARY_OPS[op[i]];
   }
 }

@@ -2,6 +2,7 @@ package dev.quiver.runtime.io;
 
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.Devices;
 import dev.quiver.runtime.memory.Memory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -136,9 +137,9 @@ final class TensorFileReader {
     // Filled in host memory, then moved to the default device like every tensor made from data.
     Tensor t = Tensor.empty(Device.CPU, field.dtype(), field.shape());
     if (bytes > 0) {
-      MemorySegment.copy(MemorySegment.ofAddress(src.memoryAddress()).reinterpret(bytes), 0, t.hostSegment(), 0, bytes);
+      MemorySegment.copy(MemorySegment.ofAddress(src.memoryAddress()).reinterpret(bytes), 0, t.view().hostSegment(), 0, bytes);
     }
-    Tensor placed = t.to(Device.getDefault());
+    Tensor placed = t.to(Devices.getDefault());
     if (placed != t) {
       t.close();
     }

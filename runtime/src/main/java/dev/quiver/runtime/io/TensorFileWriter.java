@@ -2,6 +2,7 @@ package dev.quiver.runtime.io;
 
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.memory.Memory;
+import dev.quiver.runtime.ops.Movement;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -95,7 +96,7 @@ final class TensorFileWriter {
   @SuppressWarnings("restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
   private static void fill(FixedSizeListVector list, Tensor tensor) {
     // Row-major in host memory: a view or a device tensor is copied (device tensors through their backend).
-    Tensor c = tensor.hostDense(tensor.dtype());
+    Tensor c = Movement.hostDense(tensor, tensor.dtype());
     try {
       int n = Math.toIntExact(c.numel());
       long bytes = n * (long) c.dtype().byteSize();
@@ -107,7 +108,7 @@ final class TensorFileWriter {
         throw new IllegalStateException("Arrow allocated " + dst.capacity() + " bytes for " + bytes);
       }
       if (bytes > 0) {
-        MemorySegment.copy(c.hostSegment(), 0,
+        MemorySegment.copy(c.view().hostSegment(), 0,
             MemorySegment.ofAddress(dst.memoryAddress()).reinterpret(bytes), 0, bytes);
       }
       // Every element is present: whole validity bytes at once, then the bits of a partial last byte.

@@ -41,8 +41,11 @@ public abstract class ManagedStorage implements Storage {
     Reclaimer.drain(Integer.MAX_VALUE);
   }
 
-  /** Runs a collection and frees what it found unreachable: for a device allocator under memory pressure. */
-  protected static void collectUnreachable() {
+  /**
+   * Runs a collection and frees what it found unreachable: for a device allocator under memory
+   * pressure (public so that an allocator need not be a storage class itself to ask).
+   */
+  public static void collectUnreachable() {
     System.gc();
     Reclaimer.drainAll(5);
   }

@@ -19,16 +19,22 @@ import java.util.ArrayList;
  * when there is none. Using a tensor after its scope closed raises a clear error, never a crash.
  */
 public final class MemoryScope implements AutoCloseable {
+  /** Something whose memory a scope can hand on: a tensor, or an object holding tensors. */
+  public interface Member {
+    /** Moves this value's memory to {@code target} ({@code null}: to the garbage collector). */
+    void moveTo(MemoryScope target);
+  }
+
   private static final ThreadLocal<MemoryScope> CURRENT = new ThreadLocal<>();
 
   private final MemoryScope parent;
   private final Thread thread;
   /**
    * What this scope frees. A plain list: adopting is the per-op cost of every tensor made in a
-   * scope, and a list append is far cheaper than a hash set insert. A storage handed on by
-   * {@link #keep} stays in the list but has another owner, which {@link #close} checks.
+   * scope, and a list append is far cheaper than a hash set insert. Handing a storage on
+   * ({@link #keep}) takes it out again, searching from the end, where the recent ones are.
    */
-  private ArrayList<Storage> owned = new ArrayList<>();
+  private ArrayList<Releasable> owned = new ArrayList<>();
   private volatile boolean closed;
 
   private MemoryScope(MemoryScope parent) {
@@ -49,7 +55,7 @@ public final class MemoryScope implements AutoCloseable {
   }
 
   /** Hands {@code value} to the enclosing scope (or the garbage collector) and returns it. */
-  public <T extends ScopeMember> T keep(T value) {
+  public <T extends Member> T keep(T value) {
     value.moveTo(parent);
     return value;
   }
@@ -66,28 +72,39 @@ public final class MemoryScope implements AutoCloseable {
   /** Number of storages this scope will free on close. */
   public synchronized int size() {
     int n = 0;
-    for (Storage s : owned) {
-      if (s.owner() == this && !s.isReleased()) {
-        n++;
+    if (owned != null) {
+      for (Releasable s : owned) {
+        if (!s.isReleased()) {
+          n++;
+        }
       }
     }
     return n;
   }
 
-  synchronized void adopt(Storage storage) {
+  synchronized void adopt(Releasable storage) {
     if (closed) {
       throw new IllegalStateException("memory scope already closed");
     }
     owned.add(storage);
   }
 
-  synchronized void disown(Storage storage) {
-    // Nothing to do: close() skips storages whose owner is no longer this scope.
+  /** Takes {@code storage} off the list of what this scope frees (it was handed to another owner). */
+  synchronized void disown(Releasable storage) {
+    if (owned == null) {
+      return; // closed: nothing left to free
+    }
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      if (owned.get(i) == storage) {
+        owned.remove(i);
+        return;
+      }
+    }
   }
 
   @Override
   public void close() {
-    ArrayList<Storage> toFree;
+    ArrayList<Releasable> toFree;
     synchronized (this) {
       if (closed) {
         return;
@@ -96,10 +113,8 @@ public final class MemoryScope implements AutoCloseable {
       toFree = owned;
       owned = null;
     }
-    for (Storage s : toFree) {
-      if (s.owner() == this) {
-        s.release();
-      }
+    for (Releasable s : toFree) {
+      s.release();
     }
     if (Thread.currentThread() == thread && CURRENT.get() == this) {
       CURRENT.set(parent);

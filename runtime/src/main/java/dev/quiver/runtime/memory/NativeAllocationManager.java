@@ -62,7 +62,7 @@ public final class NativeAllocationManager extends AllocationManager {
     // aligned_alloc wants a size that is a multiple of the alignment; never ask for zero bytes.
     long rounded = Math.max(ALIGNMENT, (requestedSize + ALIGNMENT - 1) & -ALIGNMENT);
     long cached = CACHE.take(rounded);
-    this.address = cached != 0 ? cached : allocate(rounded);
+    this.address = cached != 0 ? cached : allocate(rounded, accountingAllocator);
     this.size = requestedSize;
     this.rounded = rounded;
   }
@@ -109,7 +109,7 @@ public final class NativeAllocationManager extends AllocationManager {
     }
   }
 
-  private static long allocate(long bytes) {
+  private static long allocate(long bytes, BufferAllocator accounting) {
     MemorySegment p;
     try {
       p = (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, bytes);
@@ -117,8 +117,9 @@ public final class NativeAllocationManager extends AllocationManager {
       throw new IllegalStateException("aligned_alloc failed for " + bytes + " bytes", t);
     }
     if (p.address() == 0) {
+      // The root's count is Memory.bytesInUse(): every tensor allocator is the root or a child of it.
       throw new OutOfMemoryError("could not allocate " + bytes + " bytes of native tensor memory ("
-          + Memory.bytesInUse() + " bytes in use by tensors)");
+          + accounting.getRoot().getAllocatedMemory() + " bytes in use by tensors)");
     }
     return p.address();
   }

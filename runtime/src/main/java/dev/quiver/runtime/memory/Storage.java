@@ -6,18 +6,12 @@ import dev.quiver.runtime.Device;
  * The memory behind one or more tensors (views share it). Each backend has its own kind:
  * {@link HostStorage} for the CPU; a GPU backend adds device storage without touching the ops.
  */
-public interface Storage {
+public interface Storage extends Releasable {
   /** Bytes this storage holds. */
   long byteSize();
 
   /** Where the bytes live. */
   Device device();
-
-  /** True once the memory was given back; any further use is an error, never a crash. */
-  boolean isReleased();
-
-  /** Gives the memory back now. Idempotent. */
-  void release();
 
   /** The scope that will free this storage, or {@code null} when the garbage collector does. */
   MemoryScope owner();

@@ -4,8 +4,10 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
-import dev.quiver.runtime.backend.BinaryOp;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -27,7 +29,7 @@ public final class Elementwise {
   public static Tensor unary(UnaryOp op, Tensor x) {
     DType outType = x.dtype().isFloating() || keepsIntegers(op) ? x.dtype() : DType.FLOAT32;
     Tensor out = Tensor.emptyLike(x, outType);
-    x.backend().unary(op, x, out);
+    Backends.of(x.device()).unary(op, x.view(), out.view());
     if (!Autograd.needsGrad(x)) {
       return out;
     }
@@ -67,11 +69,12 @@ public final class Elementwise {
     if (a.sameShape(b)) {
       // The common case needs no broadcasting: no shape arithmetic, no views.
       out = Tensor.emptyLike(a, a.dtype());
-      a.backend().binary(op, a, b, out);
+      Backends.of(a.device()).binary(op, a.view(), b.view(), out.view());
     } else {
       long[] shape = Shapes.broadcast(name, a.shape(), b.shape());
       out = Tensor.empty(a.device(), a.dtype(), shape);
-      a.backend().binary(op, Movement.broadcastView(a, shape), Movement.broadcastView(b, shape), out);
+      Backends.of(a.device()).binary(op, Movement.broadcastView(a.view(), shape), Movement.broadcastView(b.view(), shape),
+          out.view());
     }
     if (op.isComparison() || !Autograd.needsGrad(a, b)) {
       return out;
@@ -115,8 +118,8 @@ public final class Elementwise {
     }
     long[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), b.shape());
     Tensor out = Tensor.empty(a.device(), a.dtype(), shape);
-    a.backend().where(Movement.broadcastView(cond, shape), Movement.broadcastView(a, shape),
-        Movement.broadcastView(b, shape), out);
+    Backends.of(a.device()).where(Movement.broadcastView(cond.view(), shape), Movement.broadcastView(a.view(), shape),
+        Movement.broadcastView(b.view(), shape), out.view());
     if (!Autograd.needsGrad(a, b)) {
       return out;
     }
@@ -133,7 +136,7 @@ public final class Elementwise {
       return x;
     }
     Tensor out = Tensor.empty(x.device(), target, x.shape());
-    x.backend().copy(x, out);
+    Backends.of(x.device()).copy(x.view(), out.view());
     if (!target.isFloating() || !Autograd.needsGrad(x)) {
       return out;
     }
@@ -151,7 +154,8 @@ public final class Elementwise {
       throw new IllegalArgumentException(name + ": operand of shape " + Shapes.str(o.shape())
           + " does not broadcast to the target shape " + Shapes.str(shape));
     }
-    target.backend().binary(op, target, unaliased(target, Movement.broadcastView(o, shape)), target);
+    View t = target.view();
+    Backends.of(target.device()).binary(op, t, unaliased(t, Movement.broadcastView(o.view(), shape)), t);
     return target;
   }
 
@@ -160,13 +164,12 @@ public final class Elementwise {
    * slice) would be read after the kernel overwrote it; such an operand is copied first. The very
    * same view is safe: each element is read before it is written.
    */
-  private static Tensor unaliased(Tensor target, Tensor operand) {
-    if (operand.storage() != target.storage()
-        || (operand.offset() == target.offset() && Arrays.equals(operand.strides(), target.strides()))) {
+  private static View unaliased(View target, View operand) {
+    if (operand.storage() != target.storage() || operand.sameLayout(target)) {
       return operand;
     }
-    Tensor copy = Tensor.empty(operand.device(), operand.dtype(), operand.shape());
-    operand.backend().copy(operand, copy);
+    View copy = Tensor.empty(operand.device(), operand.dtype(), operand.shape()).view();
+    Backends.of(operand.device()).copy(operand, copy);
     return copy;
   }
 
@@ -183,7 +186,8 @@ public final class Elementwise {
       throw new IllegalArgumentException("copyFrom: source of shape " + Shapes.str(src.shape())
           + " does not broadcast to the target shape " + Shapes.str(shape));
     }
-    target.backend().copy(unaliased(target, Movement.broadcastView(src, shape)), target);
+    View t = target.view();
+    Backends.of(target.device()).copy(unaliased(t, Movement.broadcastView(src.view(), shape)), t);
     return target;
   }
 
@@ -196,7 +200,7 @@ public final class Elementwise {
   }
 
   static void checkCompatible(String op, Tensor a, Tensor b) {
-    if (a.dtype() == b.dtype() && a.storage().device() == b.storage().device()) {
+    if (a.dtype() == b.dtype() && a.device() == b.device()) {
       return;
     }
     if (!a.device().equals(b.device())) {

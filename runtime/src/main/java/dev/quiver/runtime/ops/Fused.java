@@ -5,9 +5,11 @@ import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
-import dev.quiver.runtime.backend.BinaryOp;
+import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.Devices;
 import dev.quiver.runtime.backend.ElementwiseProgram;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -28,7 +30,7 @@ import java.util.List;
  * the ordinary unfused ops, which record their backward as usual. Non-float32 inputs and backends
  * that cannot fuse take the same path.
  */
-public final class Fused {
+public final class Fused implements ElementwiseMath<Fused> {
   private enum Kind { INPUT, CONST, UNARY, BINARY }
 
   private final Kind kind;
@@ -64,43 +66,23 @@ public final class Fused {
     return new Fused(Kind.CONST, null, value, null, null, null, null);
   }
 
-  // ---------------------------------------------------------------- building
+  // ---------------------------------------------------------------- building (the rest is in ElementwiseMath)
 
+  @Override
   public Fused unary(UnaryOp op) {
     return new Fused(Kind.UNARY, null, 0, op, null, this, null);
   }
 
+  @Override
   public Fused binary(BinaryOp op, Fused other) {
     return new Fused(Kind.BINARY, null, 0, null, op, this, other);
   }
 
-  public Fused neg() { return unary(UnaryOp.NEG); }
-  public Fused exp() { return unary(UnaryOp.EXP); }
-  public Fused log() { return unary(UnaryOp.LOG); }
-  public Fused sqrt() { return unary(UnaryOp.SQRT); }
-  public Fused tanh() { return unary(UnaryOp.TANH); }
-  public Fused sigmoid() { return unary(UnaryOp.SIGMOID); }
-  public Fused relu() { return unary(UnaryOp.RELU); }
-  public Fused abs() { return unary(UnaryOp.ABS); }
-  public Fused sin() { return unary(UnaryOp.SIN); }
-  public Fused cos() { return unary(UnaryOp.COS); }
-  public Fused square() { return unary(UnaryOp.SQUARE); }
-  public Fused reciprocal() { return unary(UnaryOp.RECIPROCAL); }
-  public Fused sign() { return unary(UnaryOp.SIGN); }
-
-  public Fused add(Fused o) { return binary(BinaryOp.ADD, o); }
-  public Fused sub(Fused o) { return binary(BinaryOp.SUB, o); }
-  public Fused mul(Fused o) { return binary(BinaryOp.MUL, o); }
-  public Fused div(Fused o) { return binary(BinaryOp.DIV, o); }
-  public Fused pow(Fused o) { return binary(BinaryOp.POW, o); }
-  public Fused maximum(Fused o) { return binary(BinaryOp.MAX, o); }
-  public Fused minimum(Fused o) { return binary(BinaryOp.MIN, o); }
-  public Fused eq(Fused o) { return binary(BinaryOp.EQ, o); }
-  public Fused ne(Fused o) { return binary(BinaryOp.NE, o); }
-  public Fused lt(Fused o) { return binary(BinaryOp.LT, o); }
-  public Fused le(Fused o) { return binary(BinaryOp.LE, o); }
-  public Fused gt(Fused o) { return binary(BinaryOp.GT, o); }
-  public Fused ge(Fused o) { return binary(BinaryOp.GE, o); }
+  /** The same as {@link #constant}: constants take the inputs' type when evaluated. */
+  @Override
+  public Fused constantLike(double value) {
+    return constant(value);
+  }
 
   public Fused add(Tensor o) { return add(of(o)); }
   public Fused sub(Tensor o) { return sub(of(o)); }
@@ -110,25 +92,6 @@ public final class Fused {
   public Fused maximum(Tensor o) { return maximum(of(o)); }
   public Fused minimum(Tensor o) { return minimum(of(o)); }
 
-  public Fused add(double c) { return add(constant(c)); }
-  public Fused sub(double c) { return sub(constant(c)); }
-  public Fused mul(double c) { return mul(constant(c)); }
-  public Fused div(double c) { return div(constant(c)); }
-  public Fused pow(double c) { return pow(constant(c)); }
-  public Fused maximum(double c) { return maximum(constant(c)); }
-  public Fused minimum(double c) { return minimum(constant(c)); }
-
-  /** c - this. */
-  public Fused rsub(double c) { return constant(c).sub(this); }
-
-  /** Limits every element to [lo, hi], as {@link Tensor#clamp}. */
-  public Fused clamp(double lo, double hi) {
-    if (lo > hi) {
-      throw new IllegalArgumentException("clamp: lower bound " + lo + " is above upper bound " + hi);
-    }
-    return maximum(lo).minimum(hi);
-  }
-
   // ---------------------------------------------------------------- evaluation
 
   /** Evaluates into a new tensor (in the current memory scope) of the broadcast shape of the inputs. */
@@ -137,13 +100,13 @@ public final class Fused {
     long[] shape = c.shape();
     if (!c.unfused()) {
       Tensor out = Tensor.empty(c.inputs()[0].device(), DType.FLOAT32, shape);
-      if (c.inputs()[0].backend().fused(c.program(), c.inputs(), out)) {
+      if (Backends.of(out.device()).fused(c.program(), c.inputs(), out.view())) {
         return out;
       }
       out.close();
     }
     // A bare input evaluates to itself unfused; eval() promises a new tensor.
-    return kind == Kind.INPUT ? input.copy() : evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, Device.getDefault()));
+    return kind == Kind.INPUT ? input.copy() : evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, Devices.getDefault()));
   }
 
   /**
@@ -161,7 +124,7 @@ public final class Fused {
           + ", which does not broadcast to the target shape " + Shapes.str(shape));
     }
     if (c.unfused() || out.dtype() != DType.FLOAT32 || !out.device().equals(c.inputs()[0].device())
-        || !out.backend().fused(c.program(), broadcastAll(c.inputs(), shape), out)) {
+        || !Backends.of(out.device()).fused(c.program(), broadcastAll(c.inputs(), shape), out.view())) {
       out.copyFrom(evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, out.device())));
     }
     return out;
@@ -177,8 +140,8 @@ public final class Fused {
     return c.inputs().length == 0 ? fallback : c.inputs()[0].device();
   }
 
-  private static Tensor[] broadcastAll(Tensor[] inputs, long[] shape) {
-    Tensor[] b = new Tensor[inputs.length];
+  private static View[] broadcastAll(View[] inputs, long[] shape) {
+    View[] b = new View[inputs.length];
     for (int i = 0; i < inputs.length; i++) {
       b[i] = Movement.broadcastView(inputs[i], shape);
     }
@@ -205,7 +168,7 @@ public final class Fused {
    * The program, its inputs broadcast to the result shape, and whether to take the unfused path.
    * Register allocation: each op's value gets a scratch register that is freed after its last use.
    */
-  private record Compiled(ElementwiseProgram program, Tensor[] inputs, long[] shape, boolean unfused) {}
+  private record Compiled(ElementwiseProgram program, View[] inputs, long[] shape, boolean unfused) {}
 
   private Compiled compile() {
     // Post-order over the DAG: every node after its operands, shared nodes once.
@@ -243,7 +206,7 @@ public final class Fused {
     }
     if (inputs.isEmpty()) {
       // Constants only: a rank-0 result. Evaluate through the ordinary ops (no memory to stream).
-      return new Compiled(null, new Tensor[0], new long[0], true);
+      return new Compiled(null, new View[0], new long[0], true);
     }
     Tensor first = inputs.get(0);
     long[] shape = first.shape();
@@ -314,7 +277,11 @@ public final class Fused {
       consts[i] = constants.get(i);
     }
     var program = new ElementwiseProgram(kinds, opc, dst, a, b, consts, registers, in.length);
-    return new Compiled(program, broadcastAll(in, shape), shape, unfused);
+    View[] views = new View[in.length];
+    for (int i = 0; i < in.length; i++) {
+      views[i] = in[i].view();
+    }
+    return new Compiled(program, broadcastAll(views, shape), shape, unfused);
   }
 
   private static void release(Fused operandNode, int at, IdentityHashMap<Fused, Integer> position, int[] lastUse,

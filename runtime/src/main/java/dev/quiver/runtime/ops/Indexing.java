@@ -4,6 +4,7 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.backend.Backends;
 import java.util.Arrays;
 
 /** Picking and joining: gather (backward: scatter-add), index-select (embeddings), concat and stack. */
@@ -27,10 +28,10 @@ public final class Indexing {
       }
     }
     Tensor out = Tensor.empty(x.device(), x.dtype(), is);
-    x.backend().gather(x, ax, index, out);
+    Backends.of(x.device()).gather(x.view(), ax, index.view(), out.view());
     return Autograd.record(out, "gather", g -> {
       Tensor gx = Tensor.zeros(g.device(), g.dtype(), xs);
-      gx.backend().scatterAdd(gx, ax, index, g);
+      Backends.of(gx.device()).scatterAdd(gx.view(), ax, index.view(), g.view());
       return new Tensor[] {gx, null};
     }, x, index);
   }
@@ -55,7 +56,7 @@ public final class Indexing {
     long[] unit = new long[x.dim()];
     Arrays.fill(unit, 1);
     unit[ax] = index.numel();
-    Tensor full = Movement.broadcastView(index.reshape(unit), shape);
+    Tensor full = Movement.broadcastTo(index.reshape(unit), shape);
     return gather(x, ax, full);
   }
 

@@ -3,6 +3,7 @@ package dev.quiver.runtime.ops;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.backend.Backends;
 import java.util.Arrays;
 
 /** Matrix products: C = A·B, with dA = dC·Bᵀ and dB = Aᵀ·dC. */
@@ -56,10 +57,10 @@ public final class LinearAlgebra {
     long[] batch = Shapes.broadcast("matmul", Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2));
     long[] aShape = concat(batch, m, k);
     long[] bShape = concat(batch, k, n);
-    Tensor ae = Movement.broadcastView(a, aShape);
-    Tensor be = Movement.broadcastView(b, bShape);
+    Tensor ae = Movement.broadcastTo(a, aShape);
+    Tensor be = Movement.broadcastTo(b, bShape);
     Tensor out = Tensor.empty(a.device(), a.dtype(), concat(batch, m, n));
-    a.backend().matmul(ae, be, out);
+    Backends.of(a.device()).matmul(ae.view(), be.view(), out.view());
     if (!Autograd.needsGrad(a, b)) {
       return out;
     }

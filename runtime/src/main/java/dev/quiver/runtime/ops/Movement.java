@@ -4,6 +4,8 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.View;
 import java.util.Arrays;
 
 /**
@@ -14,7 +16,7 @@ public final class Movement {
   private Movement() {}
 
   private static Tensor view(Tensor x, long[] shape, long[] strides, long offset) {
-    return new Tensor(x.storage(), x.dtype(), shape, strides, offset);
+    return Tensor.fromView(x.view().withLayout(shape, strides, offset));
   }
 
   public static Tensor reshape(Tensor x, long[] requested) {
@@ -157,12 +159,18 @@ public final class Movement {
     if (Arrays.equals(target, shape)) {
       return x;
     }
-    Tensor out = broadcastView(x, target);
+    Tensor out = Tensor.fromView(broadcastView(x.view(), target));
     return Autograd.record(out, "expand", g -> new Tensor[] {Reductions.sumTo(g, x.shape())}, x);
   }
 
-  /** A view of x broadcast to {@code shape} (stride 0 on new and size-1 axes). No history: ops own their backward. */
-  public static Tensor broadcastView(Tensor x, long[] shape) {
+  /** x broadcast to {@code shape} as a tensor without history (x itself when it has that shape): ops own their backward. */
+  static Tensor broadcastTo(Tensor x, long[] shape) {
+    View v = broadcastView(x.view(), shape);
+    return v == x.view() ? x : Tensor.fromView(v);
+  }
+
+  /** x broadcast to {@code shape} (stride 0 on new and size-1 axes): what the kernels take for a broadcast operand. */
+  public static View broadcastView(View x, long[] shape) {
     long[] xs = x.shape();
     if (Arrays.equals(xs, shape)) {
       return x;
@@ -173,7 +181,7 @@ public final class Movement {
     for (int i = 0; i < xs.length; i++) {
       st[lead + i] = xs[i] == 1 && shape[lead + i] != 1 ? 0 : xst[i];
     }
-    return view(x, shape.clone(), st, x.offset());
+    return x.withLayout(shape.clone(), st, x.offset());
   }
 
   public static Tensor squeeze(Tensor x, int axis) {
@@ -221,20 +229,43 @@ public final class Movement {
 
   public static Tensor copy(Tensor x) {
     Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
-    x.backend().copy(x, out);
+    Backends.of(x.device()).copy(x.view(), out.view());
     return Autograd.record(out, "copy", g -> new Tensor[] {g}, x);
   }
 
   /** A tensor with exactly x's values, row-major, at offset 0, in {@code dtype}: for reading out. */
   public static Tensor materialize(Tensor x, DType dtype) {
     if (x.dtype() == dtype && x.offset() == 0 && x.isContiguous()
-        && x.storage().byteSize() == x.numel() * dtype.byteSize()) {
+        && x.view().storage().byteSize() == x.numel() * dtype.byteSize()) {
       return x;
     }
     try (var ignored = Autograd.noGrad()) {
       Tensor out = Tensor.empty(x.device(), dtype, x.shape());
-      x.backend().copy(x, out);
+      Backends.of(x.device()).copy(x.view(), out.view());
       return out;
     }
+  }
+
+  /**
+   * x's values in host memory, row-major from offset 0, in {@code dtype} (x itself when it already
+   * is that): for reading them out. A device tensor is first made dense where it lives, so only its
+   * own elements cross to the host. Keep the result reachable while reading its memory: the
+   * segment's address is raw, and an unreachable copy may be freed.
+   */
+  public static Tensor hostDense(Tensor x, DType dtype) {
+    if (x.view().storage().isReleased()) {
+      // Before any copy: a failed read must not leave a half-made copy behind.
+      throw new IllegalStateException("this tensor's memory was released (its MemoryScope closed or close() was "
+          + "called); keep tensors that must outlive a scope with scope.keep(tensor)");
+    }
+    Tensor c = materialize(x, dtype);
+    if (c.device().isCpu()) {
+      return c;
+    }
+    Tensor host = Tensor.fromView(Backends.of(c.device()).toHost(c.view()));
+    if (c != x) {
+      c.close(); // the dense copy on the device served only this transfer
+    }
+    return materialize(host, dtype);
   }
 }

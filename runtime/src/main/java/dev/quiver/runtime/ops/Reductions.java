@@ -4,6 +4,7 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.backend.ReduceOp;
 import java.util.Arrays;
 
@@ -23,7 +24,7 @@ public final class Reductions {
       keepShape[a] = 1;
     }
     Tensor kept = Tensor.empty(x.device(), x.dtype(), keepShape);
-    x.backend().reduce(op, x, kept);
+    Backends.of(x.device()).reduce(op, x.view(), kept.view());
     Tensor out = keepDim ? kept : dropAxes(kept, axes);
     if (!Autograd.needsGrad(x)) {
       return out;
@@ -52,7 +53,7 @@ public final class Reductions {
       }
     }
     // kept is contiguous and fresh, so this is a plain view (no history: the caller records).
-    return new Tensor(kept.storage(), kept.dtype(), out, Shapes.contiguousStrides(out), 0);
+    return Tensor.fromView(kept.view().withLayout(out, Shapes.contiguousStrides(out), 0));
   }
 
   public static Tensor mean(Tensor x, int[] axesIn, boolean keepDim) {
@@ -82,7 +83,7 @@ public final class Reductions {
     long[] keepShape = x.shape();
     keepShape[ax] = 1;
     Tensor kept = Tensor.empty(x.device(), DType.INT32, keepShape);
-    x.backend().argReduce(x, ax, max, kept);
+    Backends.of(x.device()).argReduce(x.view(), ax, max, kept.view());
     return dropAxes(kept, new int[] {ax});
   }
 

@@ -3,6 +3,7 @@ package dev.quiver.runtime.ops;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.backend.Backends;
 
 /**
  * softmax, log-softmax and logsumexp, composed from primitives and made stable by shifting with
@@ -32,7 +33,7 @@ public final class Softmax {
   public static Tensor logSoftmax(Tensor x, int axis) {
     if (isLastAxis(x, axis)) {
       Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
-      if (x.backend().logSoftmaxLastAxis(x, out)) {
+      if (Backends.of(x.device()).logSoftmaxLastAxis(x.view(), out.view())) {
         // d/dx (x - lse(x)) applied to g: g - softmax(x) * sum(g), with softmax = exp(out).
         return Autograd.record(out, "logSoftmax",
             g -> new Tensor[] {g.sub(out.exp().mul(g.sum(-1, true)))}, x);

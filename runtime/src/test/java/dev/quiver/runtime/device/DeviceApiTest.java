@@ -10,6 +10,7 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.Devices;
 import dev.quiver.runtime.backend.cuda.Cuda;
 import dev.quiver.runtime.testing.SimulatedDevice;
 import java.io.ByteArrayOutputStream;
@@ -49,15 +50,15 @@ class DeviceApiTest {
   void bestIsTheCpuWithOneNoteWhenCudaIsUnavailable() {
     var reason = Cuda.unavailableReason();
     if (reason.isEmpty()) {
-      assertEquals(Device.cuda(0), Device.best());
+      assertEquals(Device.cuda(0), Devices.best());
       return;
     }
     PrintStream err = System.err;
     var captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      assertEquals(Device.CPU, Device.best());
-      assertEquals(Device.CPU, Device.best());
+      assertEquals(Device.CPU, Devices.best());
+      assertEquals(Device.CPU, Devices.best());
     } finally {
       System.setErr(err);
     }
@@ -72,10 +73,10 @@ class DeviceApiTest {
 
   @Test
   void factoriesCreateOnTheDefaultDevice() {
-    Device before = Device.getDefault();
+    Device before = Devices.getDefault();
     try {
-      Device.setDefault(SIM);
-      assertEquals(SIM, Device.getDefault());
+      Devices.setDefault(SIM);
+      assertEquals(SIM, Devices.getDefault());
       Tensor[] made = {Tensor.zeros(2, 3), Tensor.ones(DType.FLOAT64, 2), Tensor.full(7, 4), Tensor.scalar(1),
           Tensor.of(1f, 2f), Tensor.of(new double[] {1, 2}), Tensor.ofInts(1, 2), Tensor.of(new float[][] {{1, 2}}),
           Tensor.arange(5), Tensor.eye(3), Tensor.rand(2, 2), Tensor.randn(2, 2), Tensor.empty(DType.INT32, 3)};
@@ -88,21 +89,21 @@ class DeviceApiTest {
       // Explicit devices win over the default.
       assertEquals(Device.CPU, Tensor.zeros(Device.CPU, DType.FLOAT32, 2).device());
     } finally {
-      Device.setDefault(before);
+      Devices.setDefault(before);
     }
   }
 
   @Test
   void theSameSeedGivesTheSameValuesOnEveryDevice() {
     Tensor host = Tensor.randn(new long[] {3, 4}, 42).to(Device.CPU);
-    Device before = Device.getDefault();
+    Device before = Devices.getDefault();
     try {
-      Device.setDefault(SIM);
+      Devices.setDefault(SIM);
       Tensor sim = Tensor.randn(new long[] {3, 4}, 42);
       assertEquals(SIM, sim.device());
       assertTrue(java.util.Arrays.equals(host.toFloatArray(), sim.toFloatArray()));
     } finally {
-      Device.setDefault(before);
+      Devices.setDefault(before);
     }
   }
 
@@ -110,11 +111,11 @@ class DeviceApiTest {
   void anUnusableDefaultIsRefusedWithTheReason() {
     var reason = Cuda.unavailableReason();
     assumeTrue(reason.isPresent(), "CUDA is usable here");
-    Device before = Device.getDefault();
-    var e = assertThrows(IllegalStateException.class, () -> Device.setDefault(Device.cuda(5)));
+    Device before = Devices.getDefault();
+    var e = assertThrows(IllegalStateException.class, () -> Devices.setDefault(Device.cuda(5)));
     assertTrue(e.getMessage().contains(reason.get()), e.getMessage());
-    assertEquals(before, Device.getDefault());
-    assertThrows(IllegalArgumentException.class, () -> Device.setDefault(null));
+    assertEquals(before, Devices.getDefault());
+    assertThrows(IllegalArgumentException.class, () -> Devices.setDefault(null));
   }
 
   @Test
@@ -127,7 +128,7 @@ class DeviceApiTest {
   void theDeviceSuiteRunsOnTheDeviceItWasAskedFor() {
     String asked = System.getProperty("quiver.device");
     assumeTrue(asked != null && !asked.isBlank(), "not the device suite");
-    assertEquals(Device.parse(asked), Device.getDefault());
+    assertEquals(Device.parse(asked), Devices.getDefault());
     assertEquals(Device.parse(asked), Tensor.zeros(1).device());
   }
 }

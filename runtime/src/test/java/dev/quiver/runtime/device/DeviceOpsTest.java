@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Ops on a device other than the CPU, proven on the simulated device (whose memory is not host
- * memory, so a wrong hostSegment() fails): results land on the operands' device and equal the
+ * memory, so a wrong view().hostSegment() fails): results land on the operands' device and equal the
  * CPU's, mixed devices fail naming both, gradients stay on their parameter's device, values read
  * back through the backend.
  */
@@ -160,7 +160,7 @@ class DeviceOpsTest {
     String text = t.toString();
     assertTrue(text.contains("device=cuda:99") && text.contains("-2."), text);
     assertTrue(t.toMimeBundle().toString().contains("cuda:99") || !t.toMimeBundle().data().isEmpty());
-    var e = assertThrows(IllegalStateException.class, t::hostSegment);
+    var e = assertThrows(IllegalStateException.class, t.view()::hostSegment);
     assertMentions(e.getMessage(), "cuda:99", "to(Device.CPU)");
     Path file = dir.resolve("t.arrow");
     TensorFile.save(file, Map.of("t", t.transpose()));
@@ -180,7 +180,7 @@ class DeviceOpsTest {
       kept = scope.keep(a.sum());
       assertTrue(BACKEND.bytesInUse() >= before + 50 * 1024L, "the step's memory is in use inside the scope");
     }
-    assertEquals(before + kept.storage().byteSize(), BACKEND.bytesInUse(), "the scope freed all but the kept tensor");
+    assertEquals(before + kept.view().storage().byteSize(), BACKEND.bytesInUse(), "the scope freed all but the kept tensor");
     kept.close();
     assertEquals(before, BACKEND.bytesInUse());
     try (var ignored = Autograd.noGrad()) {

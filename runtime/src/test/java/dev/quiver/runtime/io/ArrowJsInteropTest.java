@@ -79,7 +79,7 @@ class ArrowJsInteropTest {
 
     // The exact bits, little-endian as Arrow stores them.
     byte[] expected = t.numel() == 0 ? new byte[0]
-        : t.contiguous().hostSegment().asSlice(0, t.numel() * t.dtype().byteSize()).toArray(ValueLayout.JAVA_BYTE);
+        : t.contiguous().view().hostSegment().asSlice(0, t.numel() * t.dtype().byteSize()).toArray(ValueLayout.JAVA_BYTE);
     assertArrayEquals(expected, Base64.getDecoder().decode(c.get("bytes").asText()), name + " bytes");
 
     // And the values as numbers, which is what a JS user works with.

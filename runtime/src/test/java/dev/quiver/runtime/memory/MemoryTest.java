@@ -100,10 +100,10 @@ class MemoryTest {
         kept = inner.keep(Tensor.full(7, 10));
       }
       assertEquals(7.0, kept.sum().item() / 10, 0);
-      assertFalse(kept.storage().isReleased());
-      assertEquals(outer, kept.storage().owner());
+      assertFalse(kept.view().storage().isReleased());
+      assertEquals(outer, kept.view().storage().owner());
     }
-    assertTrue(kept.storage().isReleased(), "freed with the outer scope");
+    assertTrue(kept.view().storage().isReleased(), "freed with the outer scope");
     assertEquals(before, Memory.bytesInUse());
   }
 
@@ -126,7 +126,7 @@ class MemoryTest {
       w.mul(Tensor.of(1f, 2f, 3f)).sum().backward();
     }
     assertEquals(2.0, w.grad().get(1), 0);
-    assertFalse(w.grad().storage().isReleased());
+    assertFalse(w.grad().view().storage().isReleased());
   }
 
   @Test

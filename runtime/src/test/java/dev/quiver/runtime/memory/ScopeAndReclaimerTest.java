@@ -26,8 +26,8 @@ class ScopeAndReclaimerTest {
       kept = scope.keep(a.sub(a));
       assertEquals(501, scope.size());
     }
-    assertTrue(dropped.storage().isReleased());
-    assertFalse(kept.storage().isReleased());
+    assertTrue(dropped.view().storage().isReleased());
+    assertFalse(kept.view().storage().isReleased());
     assertThrows(IllegalStateException.class, dropped::toFloatArray);
     kept.close();
     assertEquals(base, Memory.bytesInUse());

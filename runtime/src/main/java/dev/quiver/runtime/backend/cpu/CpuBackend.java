@@ -2,12 +2,12 @@ package dev.quiver.runtime.backend.cpu;
 
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
-import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.Backend;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.ReduceOp;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.HostStorage;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
@@ -32,7 +32,7 @@ public final class CpuBackend implements Backend {
    * shape (the backend contract), so then they all cover the same elements in the same order and
    * the op is one flat run of {@code numel} elements. A broadcast operand (stride 0) is never dense.
    */
-  private static boolean dense(Tensor a, Tensor out) {
+  private static boolean dense(View a, View out) {
     return out.isContiguous() && a.isContiguous();
   }
 
@@ -60,7 +60,7 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public void fill(Tensor out, double value) {
+  public void fill(View out, double value) {
     MemorySegment y = out.hostSegment();
     DType yt = out.dtype();
     if (out.isContiguous()) {
@@ -75,7 +75,7 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public void copy(Tensor src, Tensor out) {
+  public void copy(View src, View out) {
     MemorySegment x = src.hostSegment();
     MemorySegment y = out.hostSegment();
     DType xt = src.dtype();
@@ -94,7 +94,7 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public void unary(UnaryOp op, Tensor x, Tensor out) {
+  public void unary(UnaryOp op, View x, View out) {
     MemorySegment xm = x.hostSegment();
     MemorySegment ym = out.hostSegment();
     DType xt = x.dtype();
@@ -121,7 +121,7 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+  public void binary(BinaryOp op, View a, View b, View out) {
     MemorySegment am = a.hostSegment();
     MemorySegment bm = b.hostSegment();
     MemorySegment ym = out.hostSegment();
@@ -153,7 +153,7 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+  public void where(View cond, View a, View b, View out) {
     MemorySegment cm = cond.hostSegment();
     MemorySegment am = a.hostSegment();
     MemorySegment bm = b.hostSegment();
@@ -170,12 +170,12 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+  public boolean fused(ElementwiseProgram program, View[] inputs, View out) {
     return FusedKernel.run(program, inputs, out);
   }
 
   @Override
-  public void reduce(ReduceOp op, Tensor x, Tensor out) {
+  public void reduce(ReduceOp op, View x, View out) {
     fill(out, op.identity());
     long[] xShape = x.shape();
     long[] outStrides = out.strides();
@@ -197,7 +197,7 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public void argReduce(Tensor x, int axis, boolean max, Tensor out) {
+  public void argReduce(View x, int axis, boolean max, View out) {
     long[] shape = x.shape();
     long[] xStrides = x.strides();
     long len = shape[axis];
@@ -230,22 +230,22 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public void matmul(Tensor a, Tensor b, Tensor out) {
+  public void matmul(View a, View b, View out) {
     MatmulDispatch.matmul(a, b, out);
   }
 
   @Override
-  public void gather(Tensor x, int axis, Tensor index, Tensor out) {
+  public void gather(View x, int axis, View index, View out) {
     IndexKernels.gather(x, axis, index, out);
   }
 
   @Override
-  public void scatterAdd(Tensor out, int axis, Tensor index, Tensor src) {
+  public void scatterAdd(View out, int axis, View index, View src) {
     IndexKernels.scatterAdd(out, axis, index, src);
   }
 
   @Override
-  public boolean logSoftmaxLastAxis(Tensor x, Tensor out) {
+  public boolean logSoftmaxLastAxis(View x, View out) {
     if (x.dtype() != DType.FLOAT32 || !x.isContiguous() || !out.isContiguous() || x.dim() == 0) {
       return false;
     }
@@ -256,22 +256,22 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public Tensor toHost(Tensor x) {
+  public View toHost(View x) {
     return x;
   }
 
   @Override
-  public Tensor fromHost(Tensor host) {
+  public View fromHost(View host) {
     return host;
   }
 
   @Override
-  public double get(Tensor x, long flatIndex) {
+  public double get(View x, long flatIndex) {
     return ElementwiseKernels.read(x.hostSegment(), x.dtype(), x.storageIndex(flatIndex));
   }
 
   @Override
-  public void set(Tensor x, long flatIndex, double value) {
+  public void set(View x, long flatIndex, double value) {
     ElementwiseKernels.write(x.hostSegment(), x.dtype(), x.storageIndex(flatIndex), value);
   }
 }

@@ -1,8 +1,8 @@
 package dev.quiver.runtime.backend.cpu;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.backend.BinaryOp;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

@@ -1,8 +1,8 @@
 package dev.quiver.runtime.backend.cpu;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.ElementwiseProgram;
+import dev.quiver.runtime.backend.View;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -29,7 +29,7 @@ final class FusedKernel {
 
   private FusedKernel() {}
 
-  static boolean run(ElementwiseProgram p, Tensor[] inputs, Tensor out) {
+  static boolean run(ElementwiseProgram p, View[] inputs, View out) {
     if (out.dtype() != DType.FLOAT32) {
       return false;
     }

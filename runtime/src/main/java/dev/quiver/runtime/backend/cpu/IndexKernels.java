@@ -1,7 +1,7 @@
 package dev.quiver.runtime.backend.cpu;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.View;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -9,7 +9,7 @@ import java.lang.foreign.ValueLayout;
 final class IndexKernels {
   private IndexKernels() {}
 
-  static void gather(Tensor x, int axis, Tensor index, Tensor out) {
+  static void gather(View x, int axis, View index, View out) {
     if (axis == 0 && picksWholeRows(x, index, out)) {
       copyRows(x, index, out);
       return;
@@ -21,7 +21,7 @@ final class IndexKernels {
    * True for a row lookup (an embedding, a mini-batch picked from a data set): the index varies
    * along axis 0 only, and input and output are dense, so each pick is one block copy.
    */
-  private static boolean picksWholeRows(Tensor x, Tensor index, Tensor out) {
+  private static boolean picksWholeRows(View x, View index, View out) {
     long[] is = index.strides();
     for (int d = 1; d < is.length; d++) {
       if (is[d] != 0 && index.shape()[d] != 1) {
@@ -33,7 +33,7 @@ final class IndexKernels {
             java.util.Arrays.copyOfRange(out.shape(), 1, out.dim()));
   }
 
-  private static void copyRows(Tensor x, Tensor index, Tensor out) {
+  private static void copyRows(View x, View index, View out) {
     long rows = out.shape()[0];
     long rowBytes = rows == 0 ? 0 : out.numel() / rows * x.dtype().byteSize();
     long available = x.shape()[0];
@@ -53,7 +53,7 @@ final class IndexKernels {
     }
   }
 
-  static void scatterAdd(Tensor out, int axis, Tensor index, Tensor src) {
+  static void scatterAdd(View out, int axis, View index, View src) {
     walk(out, axis, index, src, true);
   }
 
@@ -61,7 +61,7 @@ final class IndexKernels {
    * Visits every position p of {@code index}; the data tensor is addressed at p with the axis
    * coordinate replaced by index[p]. Gather copies data -> other; scatter adds other -> data.
    */
-  private static void walk(Tensor data, int axis, Tensor index, Tensor other, boolean scatter) {
+  private static void walk(View data, int axis, View index, View other, boolean scatter) {
     long[] shape = index.shape();
     long[] ds = data.strides();
     long[] is = index.strides();

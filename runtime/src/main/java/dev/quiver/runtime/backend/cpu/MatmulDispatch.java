@@ -1,14 +1,14 @@
 package dev.quiver.runtime.backend.cpu;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.View;
 import java.lang.foreign.MemorySegment;
 
 /** Splits a batched matmul into GEMM calls on strided matrices, so transposed operands need no copy. */
 final class MatmulDispatch {
   private MatmulDispatch() {}
 
-  static void matmul(Tensor a, Tensor b, Tensor out) {
+  static void matmul(View a, View b, View out) {
     long[] as = a.strides();
     long[] bs = b.strides();
     long[] os = out.strides();

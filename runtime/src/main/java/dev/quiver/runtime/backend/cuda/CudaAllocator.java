@@ -1,6 +1,7 @@
 package dev.quiver.runtime.backend.cuda;
 
 import dev.quiver.runtime.backend.cuda.ffi.Driver;
+import dev.quiver.runtime.memory.ManagedStorage;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,7 +24,7 @@ final class CudaAllocator {
   private static final long LARGE = 16L << 20;
   private static final long LARGE_STEP = 2L << 20;
 
-  private final CudaDevice device;
+  private final DeviceStream device;
   private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
   private long bytesInUse;
   private long bytesCached;
@@ -31,7 +32,7 @@ final class CudaAllocator {
   private final long minGcThreshold;
   private volatile long gcThreshold;
 
-  CudaAllocator(CudaDevice device, long totalMemory) {
+  CudaAllocator(DeviceStream device, long totalMemory) {
     this.device = device;
     // GC-managed tensors are freed only after a collection notices them; ask for one when managed
     // device memory grows past an eighth of the device (at least 256 MiB), adapting to the live size.
@@ -71,7 +72,7 @@ final class CudaAllocator {
         return;
       }
     }
-    CudaStorage.collectGarbage();
+    ManagedStorage.collectUnreachable();
     gcThreshold = Math.max(minGcThreshold, 2 * (bytesInUse() + bytes));
   }
 
@@ -87,7 +88,7 @@ final class CudaAllocator {
     long p = driver.memAlloc(size, rc);
     if (rc[0] == Driver.CUDA_ERROR_OUT_OF_MEMORY) {
       // Unreachable tensors may hold what we need; then give back what the cache holds.
-      CudaStorage.collectGarbage();
+      ManagedStorage.collectUnreachable();
       b = takeCached(size);
       if (b != null) {
         return b;

@@ -2,21 +2,21 @@ package dev.quiver.runtime.backend.cuda;
 
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
-import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.Backend;
-import dev.quiver.runtime.backend.Backends;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.ReduceOp;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.backend.cpu.CpuBackend;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.HostStorage;
+import dev.quiver.runtime.memory.ManagedStorage;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The CUDA backend of one device: tensors in device memory, every primitive op a kernel queued
@@ -25,32 +25,22 @@ import java.util.List;
  *
  * <p>Kernels receive base pointers with the view's offset already added and a {@link StridedLayout}
  * of the output's shape with every operand's strides, so strided and broadcast operands need no
- * copies. Op codes are the enum ordinals; {@link #checkOpCodes} fails loudly at start-up if an enum
- * was reordered without updating prelude.cu.
+ * copies. Op codes are the enum ordinals, which the kernels know by name: {@link KernelSources}
+ * defines {@code QV_UNARY_NEG} and friends from the enums in front of every module.
  */
 public final class CudaBackend implements Backend {
   static final int BLOCK = 256;
 
+  /**
+   * Copies between host views (a strided host view made dense before a transfer). Stateless; not
+   * Backends.cpu(), so that the CUDA backend and the registry that loads it do not need each other.
+   */
+  private static final CpuBackend HOST = new CpuBackend();
+
   private final CudaDevice dev;
 
   CudaBackend(CudaDevice dev) {
-    checkOpCodes();
     this.dev = dev;
-  }
-
-  /** The kernels switch on ordinals; these are the orders prelude.cu was written for. */
-  static void checkOpCodes() {
-    expect(UnaryOp.values(), "NEG EXP LOG SQRT TANH SIGMOID RELU ABS SIN COS SQUARE RECIPROCAL SIGN STEP");
-    expect(BinaryOp.values(), "ADD SUB MUL DIV POW MAX MIN EQ NE LT LE GT GE");
-    expect(ReduceOp.values(), "SUM MAX MIN");
-  }
-
-  private static void expect(Enum<?>[] values, String names) {
-    List<String> actual = Arrays.stream(values).map(Enum::name).toList();
-    if (!actual.equals(List.of(names.split(" ")))) {
-      throw new IllegalStateException("the CUDA kernels (prelude.cu) number the ops " + names + " but the enum now has "
-          + actual + "; update qv_unary/qv_binary/qv_combine in prelude.cu");
-    }
   }
 
   /** Bytes of device memory held by tensors on this device (cached blocks excluded). */
@@ -80,7 +70,7 @@ public final class CudaBackend implements Backend {
     int stable = 0;
     do {
       before = bytesInUse();
-      CudaStorage.collectGarbage();
+      ManagedStorage.collectUnreachable();
       stable = bytesInUse() == before ? stable + 1 : 0;
     } while (stable < 3);
     return bytesInUse();
@@ -141,36 +131,21 @@ public final class CudaBackend implements Backend {
   }
 
   /** Device address of element [0, ..., 0] of {@code t}, after checking that it lives on this device. */
-  private long ptr(String op, String role, Tensor t) {
-    if (!(t.storage() instanceof CudaStorage s) || s.cudaDevice() != dev) {
-      throw new IllegalArgumentException(op + ": " + role + " is on " + t.device() + " but the op runs on " + device()
-          + "; move it with to(" + device() + ")");
-    }
-    return s.pointer() + t.offset() * t.dtype().byteSize();
+  private long ptr(String op, String role, View t) {
+    return DeviceOperands.pointer(dev, op, role, t);
   }
 
   /** A contiguous device temporary, released by the caller once its last use is queued. */
-  private Tensor temp(DType dtype, long[] shape) {
-    long n = 1;
-    for (long s : shape) {
-      n *= s;
-    }
-    Storage st = CudaStorage.allocate(dev, n * dtype.byteSize(), null);
-    return new Tensor(st, dtype, shape.clone(), contiguousStrides(shape), 0);
+  private View temp(DType dtype, long[] shape) {
+    return DeviceOperands.temporary(dev, dtype, shape);
   }
 
   private static long[] contiguousStrides(long[] shape) {
-    long[] s = new long[shape.length];
-    long acc = 1;
-    for (int i = shape.length - 1; i >= 0; i--) {
-      s[i] = acc;
-      acc *= shape[i];
-    }
-    return s;
+    return DeviceOperands.contiguousStrides(shape);
   }
 
-  private static void release(Tensor t) {
-    t.storage().release();
+  private static void release(View t) {
+    DeviceOperands.release(t);
   }
 
   private void launch(String module, String kernel, long n, KernelArgs args) {
@@ -180,7 +155,7 @@ public final class CudaBackend implements Backend {
   // ---------------------------------------------------------------- elementwise
 
   @Override
-  public void fill(Tensor out, double value) {
+  public void fill(View out, double value) {
     long n = out.numel();
     if (n == 0) {
       return;
@@ -191,7 +166,7 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public void copy(Tensor src, Tensor out) {
+  public void copy(View src, View out) {
     long n = out.numel();
     if (n == 0) {
       return;
@@ -211,7 +186,7 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public void unary(UnaryOp op, Tensor x, Tensor out) {
+  public void unary(UnaryOp op, View x, View out) {
     if (x.dtype() != out.dtype()) {
       // int32 in, float32 out (exp of integers): convert into out, then compute in place, which
       // the kernels allow (out may alias an input exactly).
@@ -232,7 +207,7 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+  public void binary(BinaryOp op, View a, View b, View out) {
     String name = BINARY_NAMES[op.ordinal()];
     if (a.dtype() != out.dtype() || b.dtype() != out.dtype()) {
       throw new IllegalArgumentException(name + ": operand types " + a.dtype() + " and " + b.dtype() + " with out "
@@ -251,7 +226,7 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+  public void where(View cond, View a, View b, View out) {
     if (a.dtype() != out.dtype() || b.dtype() != out.dtype()) {
       throw new IllegalArgumentException("where: operand types " + a.dtype() + " and " + b.dtype() + " with out "
           + out.dtype() + "; the CUDA backend needs them equal");
@@ -274,7 +249,7 @@ public final class CudaBackend implements Backend {
    * NVRTC the first time a program of that shape runs on this device.
    */
   @Override
-  public boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+  public boolean fused(ElementwiseProgram program, View[] inputs, View out) {
     if (out.dtype() != DType.FLOAT32 || !FusedSource.supported(program) || inputs.length != program.inputs()) {
       return false;
     }
@@ -305,7 +280,7 @@ public final class CudaBackend implements Backend {
   // ---------------------------------------------------------------- reductions
 
   @Override
-  public void reduce(ReduceOp op, Tensor x, Tensor out) {
+  public void reduce(ReduceOp op, View x, View out) {
     String name = op.name().toLowerCase();
     if (x.dtype() != out.dtype()) {
       throw new IllegalArgumentException(name + ": input " + x.dtype() + ", out " + out.dtype()
@@ -366,7 +341,7 @@ public final class CudaBackend implements Backend {
       return;
     }
     DType acc = x.dtype() == DType.FLOAT32 ? DType.FLOAT32 : DType.FLOAT64;
-    Tensor partial = temp(acc, new long[] {nOut, splits});
+    View partial = temp(acc, new long[] {nOut, splits});
     try {
       long pp = ptr(name, "partial", partial);
       dev.launch("reduce", "reduce_block_" + t, grid, BLOCK,
@@ -387,7 +362,7 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public void argReduce(Tensor x, int axis, boolean max, Tensor out) {
+  public void argReduce(View x, int axis, boolean max, View out) {
     long[] shape = x.shape();
     long len = shape[axis];
     long nOut = out.numel();
@@ -408,7 +383,7 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public boolean logSoftmaxLastAxis(Tensor x, Tensor out) {
+  public boolean logSoftmaxLastAxis(View x, View out) {
     if (x.dtype() == DType.INT32 || x.dtype() != out.dtype() || !x.isContiguous() || !out.isContiguous()
         || x.dim() == 0) {
       return false;
@@ -428,17 +403,17 @@ public final class CudaBackend implements Backend {
   // ---------------------------------------------------------------- indexing
 
   @Override
-  public void gather(Tensor x, int axis, Tensor index, Tensor out) {
+  public void gather(View x, int axis, View index, View out) {
     indexOp("gather", "gather_", x, axis, index, out);
   }
 
   @Override
-  public void scatterAdd(Tensor out, int axis, Tensor index, Tensor src) {
+  public void scatterAdd(View out, int axis, View index, View src) {
     indexOp("scatterAdd", "scatter_add_", out, axis, index, src);
   }
 
   /** Both walk the index tensor's shape: data is addressed with the axis coordinate replaced by the index. */
-  private void indexOp(String op, String kernel, Tensor data, int axis, Tensor index, Tensor other) {
+  private void indexOp(String op, String kernel, View data, int axis, View index, View other) {
     if (index.dtype() != DType.INT32) {
       throw new IllegalArgumentException(op + ": index must be int32, not " + index.dtype());
     }
@@ -464,24 +439,15 @@ public final class CudaBackend implements Backend {
   // ---------------------------------------------------------------- matmul
 
   @Override
-  public void matmul(Tensor a, Tensor b, Tensor out) {
+  public void matmul(View a, View b, View out) {
     CudaMatmul.matmul(this, dev, a, b, out);
-  }
-
-  // Package-private hooks for CudaMatmul.
-  long pointerOf(String op, String role, Tensor t) {
-    return ptr(op, role, t);
-  }
-
-  Tensor temporary(DType dtype, long[] shape) {
-    return temp(dtype, shape);
   }
 
   // ---------------------------------------------------------------- host transfers
 
   @Override
-  public Tensor toHost(Tensor x) {
-    Tensor src = x;
+  public View toHost(View x) {
+    View src = x;
     if (!x.isContiguous()) {
       src = temp(x.dtype(), x.shape());
       copy(x, src);
@@ -492,7 +458,7 @@ public final class CudaBackend implements Backend {
       if (bytes > 0) {
         dev.staging().toHost(ptr("toHost", "operand", src), host.segment(), bytes);
       }
-      return new Tensor(host, x.dtype(), x.shape(), contiguousStrides(x.shape()), 0);
+      return new View(host, x.dtype(), x.shape(), contiguousStrides(x.shape()), 0);
     } finally {
       if (src != x) {
         release(src);
@@ -501,20 +467,20 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public Tensor fromHost(Tensor host) {
+  public View fromHost(View host) {
     if (!(host.storage() instanceof HostStorage)) {
       throw new IllegalArgumentException("fromHost: the tensor is on " + host.device() + ", not in host memory");
     }
-    Tensor src = host;
+    View src = host;
     if (!host.isContiguous()) {
       // A strided host view: make it dense on the CPU first (one pass there beats a strided DMA).
       HostStorage dense = HostStorage.allocate(host.numel() * host.dtype().byteSize(), null);
-      src = new Tensor(dense, host.dtype(), host.shape(), contiguousStrides(host.shape()), 0);
-      Backends.cpu().copy(host, src);
+      src = new View(dense, host.dtype(), host.shape(), contiguousStrides(host.shape()), 0);
+      HOST.copy(host, src);
     }
     long bytes = host.numel() * host.dtype().byteSize();
     Storage st = CudaStorage.allocate(dev, bytes, MemoryScope.current());
-    Tensor out = new Tensor(st, host.dtype(), host.shape(), contiguousStrides(host.shape()), 0);
+    View out = new View(st, host.dtype(), host.shape(), contiguousStrides(host.shape()), 0);
     if (bytes > 0) {
       MemorySegment seg = src.hostSegment().asSlice(src.offset() * src.dtype().byteSize(), bytes);
       dev.staging().toDevice(seg, ptr("fromHost", "out", out), bytes);
@@ -526,7 +492,7 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public double get(Tensor x, long flatIndex) {
+  public double get(View x, long flatIndex) {
     long p = ptr("get", "operand", x) + (x.storageIndex(flatIndex) - x.offset()) * x.dtype().byteSize();
     try (var arena = java.lang.foreign.Arena.ofConfined()) {
       MemorySegment one = arena.allocate(8);
@@ -540,7 +506,7 @@ public final class CudaBackend implements Backend {
   }
 
   @Override
-  public void set(Tensor x, long flatIndex, double value) {
+  public void set(View x, long flatIndex, double value) {
     long p = ptr("set", "operand", x) + (x.storageIndex(flatIndex) - x.offset()) * x.dtype().byteSize();
     try (var arena = java.lang.foreign.Arena.ofConfined()) {
       MemorySegment one = arena.allocate(8);

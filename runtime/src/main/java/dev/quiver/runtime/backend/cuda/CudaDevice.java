@@ -1,8 +1,8 @@
 package dev.quiver.runtime.backend.cuda;
 
 import dev.quiver.runtime.Device;
-import dev.quiver.runtime.backend.cuda.ffi.CudaException;
 import dev.quiver.runtime.backend.cuda.ffi.Cublas;
+import dev.quiver.runtime.backend.cuda.ffi.CudaException;
 import dev.quiver.runtime.backend.cuda.ffi.Driver;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * various threads, so each call makes the context current on its thread first (a thread-local
  * check, one driver call the first time a thread comes by).
  */
-final class CudaDevice {
+final class CudaDevice implements DeviceStream {
   /** Synchronise after every launch and name the kernel that failed: QUIVER_CUDA_SYNC=1, for debugging. */
   static final boolean SYNC_EACH_LAUNCH = "1".equals(System.getenv("QUIVER_CUDA_SYNC"))
       || Boolean.getBoolean("quiver.cuda.sync");
@@ -80,15 +80,18 @@ final class CudaDevice {
     driver.memset32(errorWord, 0, 4, stream);
   }
 
-  Device device() {
+  @Override
+  public Device device() {
     return device;
   }
 
-  Driver driver() {
+  @Override
+  public Driver driver() {
     return driver;
   }
 
-  MemorySegment stream() {
+  @Override
+  public MemorySegment stream() {
     return stream;
   }
 
@@ -129,7 +132,8 @@ final class CudaDevice {
    * the context every time (one cheap driver call; no blocking point lies between here and the
    * call that needs it).
    */
-  void makeCurrent() {
+  @Override
+  public void makeCurrent() {
     if (Thread.currentThread().isVirtual()) {
       driver.setCurrent(context);
     } else if (CURRENT_CONTEXT.get() != context) {
@@ -142,12 +146,14 @@ final class CudaDevice {
    * Waits for everything queued on this device. A kernel's failure surfaces here, after the op
    * that queued it returned; the message says so, and how to find the op.
    */
-  void synchronize(String why) {
+  @Override
+  public void synchronize(String why) {
     int rc = driver.streamSynchronize(stream);
     checkAsync(rc, "cuStreamSynchronize", why);
   }
 
-  void checkAsync(int rc, String call, String why) {
+  @Override
+  public void checkAsync(int rc, String call, String why) {
     if (rc != Driver.CUDA_SUCCESS) {
       throw new CudaException(call + " (" + why + ") on " + device + " failed: " + driver.errorName(rc) + " (" + rc
           + "). A kernel queued earlier failed; the error shows at the next synchronisation. Run with "

@@ -1,7 +1,8 @@
 package dev.quiver.runtime.backend.cuda;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.backend.Backend;
+import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.backend.cuda.ffi.Cublas;
 import dev.quiver.runtime.backend.cuda.ffi.CudaException;
 import java.lang.foreign.MemorySegment;
@@ -23,7 +24,7 @@ final class CudaMatmul {
   /** How one row-major matrix operand goes to cuBLAS: transpose flag, leading dimension, batch stride. */
   record Operand(int op, int ld, long batchStride) {}
 
-  static void matmul(CudaBackend backend, CudaDevice dev, Tensor a, Tensor b, Tensor out) {
+  static void matmul(Backend backend, CudaDevice dev, View a, View b, View out) {
     long[] shape = out.shape();
     int r = shape.length;
     long m = shape[r - 2];
@@ -38,9 +39,9 @@ final class CudaMatmul {
     }
     if (out.dtype() == DType.INT32) {
       // No integer GEMM in cuBLAS for these types: exact in float64 for any realistic int32 product.
-      Tensor af = backend.temporary(DType.FLOAT64, a.shape());
-      Tensor bf = backend.temporary(DType.FLOAT64, b.shape());
-      Tensor of = backend.temporary(DType.FLOAT64, shape);
+      View af = DeviceOperands.temporary(dev, DType.FLOAT64, a.shape());
+      View bf = DeviceOperands.temporary(dev, DType.FLOAT64, b.shape());
+      View of = DeviceOperands.temporary(dev, DType.FLOAT64, shape);
       backend.copy(a, af);
       backend.copy(b, bf);
       matmul(backend, dev, af, bf, of);
@@ -61,26 +62,26 @@ final class CudaMatmul {
     Operand ao = operand(a, m, k);
     Operand bo = operand(b, k, n);
     Operand co = result(out, m, n);
-    Tensor aT = a;
-    Tensor bT = b;
-    Tensor oT = out;
+    View aT = a;
+    View bT = b;
+    View oT = out;
     boolean aliased = out.storage() == a.storage() || out.storage() == b.storage();
     if (ao == null) {
-      aT = contiguous(backend, a);
+      aT = contiguous(backend, dev, a);
       ao = operand(aT, m, k);
     }
     if (bo == null) {
-      bT = contiguous(backend, b);
+      bT = contiguous(backend, dev, b);
       bo = operand(bT, k, n);
     }
     if (co == null || aliased) {
-      oT = backend.temporary(out.dtype(), shape);
+      oT = DeviceOperands.temporary(dev, out.dtype(), shape);
       co = result(oT, m, n);
     }
     try {
-      long ap = backend.pointerOf("matmul", "first operand", aT);
-      long bp = backend.pointerOf("matmul", "second operand", bT);
-      long cp = backend.pointerOf("matmul", "out", oT);
+      long ap = DeviceOperands.pointer(dev, "matmul", "first operand", aT);
+      long bp = DeviceOperands.pointer(dev, "matmul", "second operand", bT);
+      long cp = DeviceOperands.pointer(dev, "matmul", "out", oT);
       var handle = dev.cublasHandle();
       Cublas cublas = dev.cublas();
       synchronized (handle) {
@@ -132,8 +133,8 @@ final class CudaMatmul {
     }
   }
 
-  private static Tensor contiguous(CudaBackend backend, Tensor t) {
-    Tensor c = backend.temporary(t.dtype(), t.shape());
+  private static View contiguous(Backend backend, CudaDevice dev, View t) {
+    View c = DeviceOperands.temporary(dev, t.dtype(), t.shape());
     backend.copy(t, c);
     return c;
   }
@@ -161,12 +162,12 @@ final class CudaMatmul {
     return null;
   }
 
-  private static Operand operand(Tensor t, long rows, long cols) {
+  private static Operand operand(View t, long rows, long cols) {
     return operandLayout(t.shape(), t.strides(), rows, cols);
   }
 
   /** The output must be row-major (op N) with positive batch stride: cuBLAS writes C, it cannot transpose it. */
-  private static Operand result(Tensor t, long rows, long cols) {
+  private static Operand result(View t, long rows, long cols) {
     Operand o = operand(t, rows, cols);
     if (o == null || o.op != Cublas.OP_N) {
       return null;

@@ -30,14 +30,6 @@ public final class CudaStorage extends ManagedStorage {
     return new CudaStorage(device, bytes, block, owner);
   }
 
-  static void collectGarbage() {
-    collectUnreachable();
-  }
-
-  static void freeUnreachableNow() {
-    freeUnreachable();
-  }
-
   /** The device address of byte 0. Throws if the storage was released, as host storage does. */
   long pointer() {
     if (isReleased()) {

@@ -8,8 +8,8 @@ import java.util.Arrays;
  * intermediates in registers and writes the output once, so a chain like Adam's update is one
  * launch instead of a dozen, with no temporaries in device memory.
  *
- * <p>The op codes are literals in the generated code, so the compiler folds the switches of
- * qv_unary/qv_binary away: the kernel is as specific as hand-written code, with the arithmetic of
+ * <p>The op codes are constants in the generated code ({@code QV_UNARY_EXP}, ...), so the compiler
+ * folds the switches of qv_unary/qv_binary away: the kernel is as specific as hand-written code, with the arithmetic of
  * the unfused kernels (same functions), hence the same results. Constants are a kernel argument
  * (a struct of floats), not literals: a learning-rate schedule changes them every step, and the
  * compiled kernel is cached per program <em>shape</em> ({@link #key}).
@@ -52,9 +52,10 @@ final class FusedSource {
     }
     for (int i = 0; i < p.length(); i++) {
       String value = switch (p.kind()[i]) {
-        case ElementwiseProgram.UNARY -> "qv_unary<float>(" + p.op()[i] + ", " + operand(p.a()[i], k) + ")";
-        case ElementwiseProgram.BINARY -> "qv_binary<float>(" + p.op()[i] + ", " + operand(p.a()[i], k) + ", "
-            + operand(p.b()[i], k) + ")";
+        case ElementwiseProgram.UNARY -> "qv_unary<float>(" + KernelSources.opCode(p.unaryOp(i)) + ", "
+            + operand(p.a()[i], k) + ")";
+        case ElementwiseProgram.BINARY -> "qv_binary<float>(" + KernelSources.opCode(p.binaryOp(i)) + ", "
+            + operand(p.a()[i], k) + ", " + operand(p.b()[i], k) + ")";
         default -> operand(p.a()[i], k);
       };
       s.append("    ").append(operand(p.dst()[i], k)).append(" = ").append(value).append(";\n");

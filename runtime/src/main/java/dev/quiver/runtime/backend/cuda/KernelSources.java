@@ -1,5 +1,8 @@
 package dev.quiver.runtime.backend.cuda;
 
+import dev.quiver.runtime.backend.ReduceOp;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -8,8 +11,9 @@ import java.util.List;
 
 /**
  * The CUDA C sources of the backend's kernels, as resources next to this class: {@code prelude.cu}
- * (types, the op definitions) is prepended to each module. The same text goes to NVRTC at run time
- * and to {@code nvcc -ptx} in the tests, so a syntax error is caught on machines without a GPU.
+ * (types, the op definitions) is prepended to each module, after the op codes generated from the
+ * Java enums ({@link #opCodes()}). The same text goes to NVRTC at run time and to
+ * {@code nvcc -ptx} in the tests, so a syntax error is caught on machines without a GPU.
  */
 public final class KernelSources {
   /** The modules, each compiled on first use of one of its kernels. */
@@ -25,9 +29,39 @@ public final class KernelSources {
     return withPrelude(module, resource(module + ".cu"));
   }
 
-  /** The shared definitions alone. */
+  /** The shared definitions alone: the op codes, then prelude.cu. */
   public static String prelude() {
-    return resource("prelude.cu");
+    return opCodes() + resource("prelude.cu");
+  }
+
+  /**
+   * {@code #define QV_UNARY_NEG 0} and so on for every {@link UnaryOp}, {@link BinaryOp} and
+   * {@link ReduceOp}: the codes the backend passes are the ordinals, and the kernels switch on
+   * these names, so a new or reordered op needs no numbering kept in step by hand.
+   */
+  public static String opCodes() {
+    StringBuilder s = new StringBuilder("// Op codes, generated from the Java enums by KernelSources.opCodes().\n");
+    define(s, "QV_UNARY_", UnaryOp.values());
+    define(s, "QV_BINARY_", BinaryOp.values());
+    define(s, "QV_REDUCE_", ReduceOp.values());
+    return s.append('\n').toString();
+  }
+
+  /** The name prelude.cu gives {@code op}: QV_UNARY_EXP, QV_BINARY_ADD, QV_REDUCE_SUM. */
+  public static String opCode(Enum<?> op) {
+    String family = switch (op) {
+      case UnaryOp u -> "QV_UNARY_";
+      case BinaryOp b -> "QV_BINARY_";
+      case ReduceOp r -> "QV_REDUCE_";
+      default -> throw new IllegalArgumentException("not a kernel op: " + op.getDeclaringClass().getName() + "." + op);
+    };
+    return family + op.name();
+  }
+
+  private static void define(StringBuilder s, String prefix, Enum<?>[] ops) {
+    for (Enum<?> op : ops) {
+      s.append("#define ").append(prefix).append(op.name()).append(' ').append(op.ordinal()).append('\n');
+    }
   }
 
   /** A module's own source, without the prelude. */
@@ -38,7 +72,7 @@ public final class KernelSources {
 
   /** {@code body} (a module or generated code) after the shared definitions of prelude.cu. */
   public static String withPrelude(String name, String body) {
-    return resource("prelude.cu") + "\n// ---- " + name + ".cu\n" + body;
+    return prelude() + "\n// ---- " + name + ".cu\n" + body;
   }
 
   /**

@@ -14,11 +14,11 @@ final class PinnedStaging {
   static final long THRESHOLD = 1L << 20;
   private static final long HALF = 4L << 20;
 
-  private final CudaDevice device;
+  private final DeviceStream device;
   private MemorySegment[] halves;
   private MemorySegment[] events;
 
-  PinnedStaging(CudaDevice device) {
+  PinnedStaging(DeviceStream device) {
     this.device = device;
   }
 

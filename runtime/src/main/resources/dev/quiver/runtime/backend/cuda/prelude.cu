@@ -1,7 +1,8 @@
 // Quiver CUDA kernels: shared definitions, prepended to every module before NVRTC compiles it.
 // NVRTC has no C library headers, so everything here is builtins: no <cmath>, no <cstdint>.
-// The op codes are the ordinals of dev.quiver.runtime.backend.UnaryOp / BinaryOp / ReduceOp; the
-// Java side checks at start-up that the enums still have the names these numbers stand for.
+// The op codes QV_UNARY_*, QV_BINARY_* and QV_REDUCE_* are #defined in front of this file from the
+// Java enums (ElementwiseMath.UnaryOp / BinaryOp, backend.ReduceOp; see KernelSources.opCodes), so
+// the switches below name the ops and no numbering has to be kept in step by hand.
 
 typedef long long i64;
 
@@ -81,73 +82,74 @@ template <> struct Compute<int> { typedef double type; };
 
 // ---------------------------------------------------------------- the primitive ops
 
-// UnaryOp: NEG EXP LOG SQRT TANH SIGMOID RELU ABS SIN COS SQUARE RECIPROCAL SIGN STEP
+// ElementwiseMath.UnaryOp, as UnaryOp.apply defines each; an unknown code gives NaN.
 template <typename C>
 __device__ __forceinline__ C qv_unary(int op, C x) {
   switch (op) {
-    case 0: return -x;
-    case 1: return qv_exp(x);
-    case 2: return qv_log(x);
-    case 3: return qv_sqrt(x);
-    case 4: return qv_tanh(x);
-    case 5: { // the two forms keep exp from overflowing, as UnaryOp.apply does
+    case QV_UNARY_NEG: return -x;
+    case QV_UNARY_EXP: return qv_exp(x);
+    case QV_UNARY_LOG: return qv_log(x);
+    case QV_UNARY_SQRT: return qv_sqrt(x);
+    case QV_UNARY_TANH: return qv_tanh(x);
+    case QV_UNARY_SIGMOID: { // the two forms keep exp from overflowing, as UnaryOp.apply does
       if (x >= (C) 0) return (C) 1 / ((C) 1 + qv_exp(-x));
       C e = qv_exp(x);
       return e / ((C) 1 + e);
     }
-    case 6: return x > (C) 0 ? x : (C) 0;
-    case 7: return qv_abs(x);
-    case 8: return qv_sin(x);
-    case 9: return qv_cos(x);
-    case 10: return x * x;
-    case 11: return (C) 1 / x;
-    case 12: return x > (C) 0 ? (C) 1 : (x < (C) 0 ? (C) -1 : x); // ±0 and NaN unchanged, as Math.signum
-    case 13: return x > (C) 0 ? (C) 1 : (C) 0;
+    case QV_UNARY_RELU: return x > (C) 0 ? x : (C) 0;
+    case QV_UNARY_ABS: return qv_abs(x);
+    case QV_UNARY_SIN: return qv_sin(x);
+    case QV_UNARY_COS: return qv_cos(x);
+    case QV_UNARY_SQUARE: return x * x;
+    case QV_UNARY_RECIPROCAL: return (C) 1 / x;
+    case QV_UNARY_SIGN: return x > (C) 0 ? (C) 1 : (x < (C) 0 ? (C) -1 : x); // ±0 and NaN unchanged, as Math.signum
+    case QV_UNARY_STEP: return x > (C) 0 ? (C) 1 : (C) 0;
     default: return qv_nan(x);
   }
 }
 
-// BinaryOp: ADD SUB MUL DIV POW MAX MIN EQ NE LT LE GT GE
+// ElementwiseMath.BinaryOp, as BinaryOp.apply defines each; an unknown code gives NaN.
 template <typename C>
 __device__ __forceinline__ C qv_binary(int op, C a, C b) {
   switch (op) {
-    case 0: return a + b;
-    case 1: return a - b;
-    case 2: return a * b;
-    case 3: return a / b;
-    case 4: return qv_pow(a, b);
+    case QV_BINARY_ADD: return a + b;
+    case QV_BINARY_SUB: return a - b;
+    case QV_BINARY_MUL: return a * b;
+    case QV_BINARY_DIV: return a / b;
+    case QV_BINARY_POW: return qv_pow(a, b);
     // Math.max/min: NaN wins, and +0 is larger than -0 (fmax would drop the NaN).
-    case 5:
+    case QV_BINARY_MAX:
       if (a != a || b != b) return qv_nan(a);
       return a > b ? a : (b > a ? b : (qv_signbit(a) ? b : a));
-    case 6:
+    case QV_BINARY_MIN:
       if (a != a || b != b) return qv_nan(a);
       return a < b ? a : (b < a ? b : (qv_signbit(a) ? a : b));
-    case 7: return a == b ? (C) 1 : (C) 0;
-    case 8: return a != b ? (C) 1 : (C) 0;
-    case 9: return a < b ? (C) 1 : (C) 0;
-    case 10: return a <= b ? (C) 1 : (C) 0;
-    case 11: return a > b ? (C) 1 : (C) 0;
-    case 12: return a >= b ? (C) 1 : (C) 0;
+    case QV_BINARY_EQ: return a == b ? (C) 1 : (C) 0;
+    case QV_BINARY_NE: return a != b ? (C) 1 : (C) 0;
+    case QV_BINARY_LT: return a < b ? (C) 1 : (C) 0;
+    case QV_BINARY_LE: return a <= b ? (C) 1 : (C) 0;
+    case QV_BINARY_GT: return a > b ? (C) 1 : (C) 0;
+    case QV_BINARY_GE: return a >= b ? (C) 1 : (C) 0;
     default: return qv_nan(a);
   }
 }
 
-// ReduceOp: SUM MAX MIN; a NaN anywhere makes max/min NaN, as ReduceOp.combine has it.
+// ReduceOp: a NaN anywhere makes max/min NaN, as ReduceOp.combine has it.
 template <typename A>
 __device__ __forceinline__ A qv_combine(int op, A acc, A x) {
   switch (op) {
-    case 0: return acc + x;
-    case 1: return (x > acc || x != x) ? x : acc;
+    case QV_REDUCE_SUM: return acc + x;
+    case QV_REDUCE_MAX: return (x > acc || x != x) ? x : acc;
+    case QV_REDUCE_MIN:
     default: return (x < acc || x != x) ? x : acc;
   }
 }
 
 template <typename A>
 __device__ __forceinline__ A qv_identity(int op) {
-  if (op == 0) return (A) 0;
+  if (op == QV_REDUCE_SUM) return (A) 0;
   double inf = __longlong_as_double(0x7ff0000000000000LL);
-  return (A) (op == 1 ? -inf : inf);
+  return (A) (op == QV_REDUCE_MAX ? -inf : inf);
 }
 
 // Conversions between element types. To int32 as Java's (int) cast does: truncate, saturate at

@@ -112,16 +112,16 @@ __device__ __forceinline__ void log_softmax_body(const T* x, T* y, i64 rows, i64
   for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
     const T* xr = x + r * n;
     T* yr = y + r * n;
-    T m = qv_identity<T>(1);
-    for (i64 i = threadIdx.x; i < n; i += blockDim.x) m = qv_combine<T>(1, m, xr[i]);
-    m = qv_block_combine<T>(1, m);
+    T m = qv_identity<T>(QV_REDUCE_MAX);
+    for (i64 i = threadIdx.x; i < n; i += blockDim.x) m = qv_combine<T>(QV_REDUCE_MAX, m, xr[i]);
+    m = qv_block_combine<T>(QV_REDUCE_MAX, m);
     __shared__ T shared_shift;
-    if (threadIdx.x == 0) shared_shift = (m == qv_identity<T>(1)) ? (T) 0 : m;
+    if (threadIdx.x == 0) shared_shift = (m == qv_identity<T>(QV_REDUCE_MAX)) ? (T) 0 : m;
     __syncthreads();
     T shift = shared_shift;
     T s = 0;
     for (i64 i = threadIdx.x; i < n; i += blockDim.x) s += qv_exp(xr[i] - shift);
-    s = qv_block_combine<T>(0, s);
+    s = qv_block_combine<T>(QV_REDUCE_SUM, s);
     __shared__ T shared_lse;
     if (threadIdx.x == 0) shared_lse = shift + qv_log(s);
     __syncthreads();

@@ -3,9 +3,9 @@ package dev.quiver.runtime.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.Tensor;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ReduceOp;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.MemoryScope;
 import org.junit.jupiter.api.Test;
 
@@ -26,28 +26,28 @@ class CudaMemoryTest {
     return 10_000;
   }
 
-  private static Tensor out(CudaBackend g, MemoryScope owner, long... shape) {
+  private static View out(CudaBackend g, MemoryScope owner, long... shape) {
     long n = CudaTestSupport.numel(shape);
-    return new Tensor(g.allocate(n * 4, owner), DType.FLOAT32, shape, CudaTestSupport.contiguous(shape), 0);
+    return View.contiguous(g.allocate(n * 4, owner), DType.FLOAT32, shape);
   }
 
   /** One training-like step: a matmul, an activation, a loss-like reduction; every output in {@code owner}. */
-  private static void step(CudaBackend g, Tensor x, Tensor w, MemoryScope owner) {
-    Tensor h = out(g, owner, 64, 32);
+  private static void step(CudaBackend g, View x, View w, MemoryScope owner) {
+    View h = out(g, owner, 64, 32);
     g.matmul(x, w, h);
-    Tensor a = out(g, owner, 64, 32);
+    View a = out(g, owner, 64, 32);
     g.unary(UnaryOp.RELU, h, a);
-    Tensor sq = out(g, owner, 64, 32);
+    View sq = out(g, owner, 64, 32);
     g.binary(BinaryOp.MUL, a, a, sq);
-    Tensor s = out(g, owner, 1, 1);
+    View s = out(g, owner, 1, 1);
     g.reduce(ReduceOp.SUM, sq, s);
   }
 
   @Test
   void tenThousandScopedStepsDoNotGrow() {
     CudaBackend g = backend();
-    Tensor x = g.fromHost(hostRandom(DType.FLOAT32, 1, -1, 1, 64, 128));
-    Tensor w = g.fromHost(hostRandom(DType.FLOAT32, 2, -1, 1, 128, 32));
+    View x = g.fromHost(hostRandom(DType.FLOAT32, 1, -1, 1, 64, 128));
+    View w = g.fromHost(hostRandom(DType.FLOAT32, 2, -1, 1, 128, 32));
     for (int i = 0; i < 10; i++) {
       try (MemoryScope scope = MemoryScope.open()) {
         step(g, x, w, scope);
@@ -68,8 +68,8 @@ class CudaMemoryTest {
   @Test
   void unreachableDeviceTensorsAreReclaimed() {
     CudaBackend g = backend();
-    Tensor x = g.fromHost(hostRandom(DType.FLOAT32, 3, -1, 1, 64, 128));
-    Tensor w = g.fromHost(hostRandom(DType.FLOAT32, 4, -1, 1, 128, 32));
+    View x = g.fromHost(hostRandom(DType.FLOAT32, 3, -1, 1, 64, 128));
+    View w = g.fromHost(hostRandom(DType.FLOAT32, 4, -1, 1, 128, 32));
     long baseline = g.collect();
     for (int i = 0; i < steps(); i++) {
       step(g, x, w, null); // garbage-collected outputs, as in a notebook
@@ -86,7 +86,7 @@ class CudaMemoryTest {
     assertTrue(e.getMessage().contains("out of memory") && e.getMessage().contains(Long.toString(huge))
         && e.getMessage().contains("free of"), e.getMessage());
     // And the device still works afterwards.
-    Tensor d = g.fromHost(hostRandom(DType.FLOAT32, 5, -1, 1, 10));
+    View d = g.fromHost(hostRandom(DType.FLOAT32, 5, -1, 1, 10));
     assertEquals(10, g.toHost(d).numel());
   }
 
@@ -94,7 +94,7 @@ class CudaMemoryTest {
   void closedScopeReleasesDeviceStorageAndUseAfterwardsFailsClearly() {
     CudaBackend g = backend();
     long before = g.bytesInUse();
-    Tensor kept;
+    View kept;
     try (MemoryScope scope = MemoryScope.open()) {
       kept = out(g, scope, 1000);
       g.fill(kept, 1);

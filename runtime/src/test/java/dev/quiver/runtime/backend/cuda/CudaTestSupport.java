@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.memory.HostStorage;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Helpers for the GPU tests: host tensors built without going through Tensor's factories (which
+ * Helpers for the GPU tests: host tensors built without going through View's factories (which
  * may allocate on a default device), identical views on both backends, comparison by relative error.
  */
 final class CudaTestSupport {
@@ -46,13 +46,13 @@ final class CudaTestSupport {
     return n;
   }
 
-  static Tensor hostEmpty(DType t, long... shape) {
-    return new Tensor(HostStorage.allocate(numel(shape) * t.byteSize(), null), t, shape.clone(), contiguous(shape), 0);
+  static View hostEmpty(DType t, long... shape) {
+    return new View(HostStorage.allocate(numel(shape) * t.byteSize(), null), t, shape.clone(), contiguous(shape), 0);
   }
 
   /** Random values: floats in [lo, hi), ints in [lo, hi] rounded. */
-  static Tensor hostRandom(DType t, long seed, double lo, double hi, long... shape) {
-    Tensor x = hostEmpty(t, shape);
+  static View hostRandom(DType t, long seed, double lo, double hi, long... shape) {
+    View x = hostEmpty(t, shape);
     SplittableRandom r = new SplittableRandom(seed);
     for (long i = 0; i < x.numel(); i++) {
       double v = lo + (hi - lo) * r.nextDouble();
@@ -61,16 +61,16 @@ final class CudaTestSupport {
     return x;
   }
 
-  static Tensor gpuEmpty(CudaBackend g, DType t, long... shape) {
-    return new Tensor(g.allocate(numel(shape) * t.byteSize(), null), t, shape.clone(), contiguous(shape), 0);
+  static View gpuEmpty(CudaBackend g, DType t, long... shape) {
+    return new View(g.allocate(numel(shape) * t.byteSize(), null), t, shape.clone(), contiguous(shape), 0);
   }
 
   /** The same view (shape, strides, offset) of another storage: used to mirror a host view on the GPU. */
-  static Tensor view(Tensor base, long[] shape, long[] strides, long offset) {
-    return new Tensor(base.storage(), base.dtype(), shape, strides, offset);
+  static View view(View base, long[] shape, long[] strides, long offset) {
+    return new View(base.storage(), base.dtype(), shape, strides, offset);
   }
 
-  static double[] values(Tensor host) {
+  static double[] values(View host) {
     double[] v = new double[(int) host.numel()];
     for (int i = 0; i < v.length; i++) {
       v[i] = cpu().get(host, i);
@@ -79,7 +79,7 @@ final class CudaTestSupport {
   }
 
   /** Element-wise: both NaN, equal, or relative error within tol (absolute near zero). */
-  static void assertClose(Tensor expectedHost, Tensor actualHost, double tol, String what) {
+  static void assertClose(View expectedHost, View actualHost, double tol, String what) {
     assertArrayEquals(expectedHost.shape(), actualHost.shape(), what + ": shape");
     double[] e = values(expectedHost);
     double[] a = values(actualHost);

@@ -10,14 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.runtime.DType;
-import dev.quiver.runtime.Tensor;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
-import dev.quiver.runtime.backend.cuda.ffi.CudaException;
+import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.backend.cuda.ffi.Cublas;
+import dev.quiver.runtime.backend.cuda.ffi.CudaException;
 import dev.quiver.runtime.backend.cuda.ffi.Driver;
 import dev.quiver.runtime.backend.cuda.ffi.LibraryFinder;
 import dev.quiver.runtime.backend.cuda.ffi.Nvrtc;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.MemoryScope;
 import java.io.IOException;
 import java.io.InputStream;
@@ -126,7 +127,7 @@ class FakeCudaTest {
     }
   }
 
-  private static Tensor deviceEmpty(DType t, long... shape) {
+  private static View deviceEmpty(DType t, long... shape) {
     return CudaTestSupport.gpuEmpty(g, t, shape);
   }
 
@@ -140,25 +141,25 @@ class FakeCudaTest {
   void transfersRoundTripDirectAndThroughThePinnedStaging() {
     // Below the staging threshold, one chunk above it, and several 4 MiB chunks with a tail.
     for (long n : new long[] {1, 1000, 300_000, 2_500_001}) {
-      Tensor h = hostRandom(DType.FLOAT32, n, -1, 1, n);
-      Tensor d = g.fromHost(h);
+      View h = hostRandom(DType.FLOAT32, n, -1, 1, n);
+      View d = g.fromHost(h);
       assertClose(h, g.toHost(d), 0, "round trip of " + n + " floats");
     }
-    Tensor strided = view(hostRandom(DType.FLOAT64, 7, -1, 1, 20), new long[] {4, 5}, new long[] {1, 4}, 0);
+    View strided = view(hostRandom(DType.FLOAT64, 7, -1, 1, 20), new long[] {4, 5}, new long[] {1, 4}, 0);
     assertClose(strided, g.toHost(g.fromHost(strided)), 0, "a strided host view goes up dense");
   }
 
   @Test
   void getSetAndDenseCopy() {
-    Tensor h = hostRandom(DType.INT32, 3, -100, 100, 10);
-    Tensor d = g.fromHost(h);
+    View h = hostRandom(DType.INT32, 3, -100, 100, 10);
+    View d = g.fromHost(h);
     assertEquals(cpu().get(h, 9), g.get(d, 9));
     g.set(d, 3, 77);
     assertEquals(77.0, g.get(d, 3));
-    Tensor c = deviceEmpty(DType.INT32, 10);
+    View c = deviceEmpty(DType.INT32, 10);
     g.copy(d, c); // same type, dense: a device-to-device copy, no kernel
     assertEquals(77.0, g.get(c, 3));
-    Tensor view = view(d, new long[] {2, 3}, new long[] {3, 1}, 2);
+    View view = view(d, new long[] {2, 3}, new long[] {3, 1}, 2);
     assertEquals(77.0, g.get(view, 1), "get honours the view's offset and strides");
   }
 
@@ -209,9 +210,9 @@ class FakeCudaTest {
 
   @Test
   void matmulGivesCachedMemoryBackWhenCublasCannotAllocateItsWorkspace() {
-    Tensor a = g.fromHost(hostRandom(DType.FLOAT32, 24, -1, 1, 3, 4));
-    Tensor b = g.fromHost(hostRandom(DType.FLOAT32, 25, -1, 1, 4, 2));
-    Tensor y = deviceEmpty(DType.FLOAT32, 3, 2);
+    View a = g.fromHost(hostRandom(DType.FLOAT32, 24, -1, 1, 3, 4));
+    View b = g.fromHost(hostRandom(DType.FLOAT32, 25, -1, 1, 4, 2));
+    View y = deviceEmpty(DType.FLOAT32, 3, 2);
     g.collect();
     g.emptyCache();
     long free = (64L << 20) - call("fake_device_used");
@@ -220,7 +221,7 @@ class FakeCudaTest {
     }
     assertTrue(g.bytesCached() > free - (4L << 20), "the device's memory sits in the cache");
     g.matmul(a, b, y);
-    Tensor expected = hostEmpty(DType.FLOAT32, 3, 2);
+    View expected = hostEmpty(DType.FLOAT32, 3, 2);
     cpu().matmul(g.toHost(a), g.toHost(b), expected);
     assertClose(expected, g.toHost(y), 1e-6, "matmul after giving the cache back");
     assertEquals(0, g.bytesCached());
@@ -232,8 +233,8 @@ class FakeCudaTest {
     ElementwiseProgram adam = CudaKernelSourcesPtxTest.adamLikeProgram();
     ElementwiseProgram fresh = new ElementwiseProgram(adam.kind(), adam.op(), adam.dst(), adam.a(), adam.b(),
         new float[] {0.001f, 1e-8f, 0f}, adam.registers(), adam.inputs());
-    Tensor[] in = {deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8)};
-    Tensor out = deviceEmpty(DType.FLOAT32, 8);
+    View[] in = {deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8)};
+    View out = deviceEmpty(DType.FLOAT32, 8);
     g.collect();
     g.emptyCache();
     try (MemoryScope s = MemoryScope.open()) {
@@ -249,7 +250,7 @@ class FakeCudaTest {
 
   @Test
   void asynchronousErrorsSurfaceAtTheNextReadWithTheDriversName() {
-    Tensor d = g.fromHost(hostRandom(DType.FLOAT32, 4, 0, 1, 8));
+    View d = g.fromHost(hostRandom(DType.FLOAT32, 4, 0, 1, 8));
     setSyncError(700);
     CudaException e = assertThrows(CudaException.class, () -> g.toHost(d));
     assertTrue(e.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS") && e.getMessage().contains("QUIVER_CUDA_SYNC=1"),
@@ -264,9 +265,9 @@ class FakeCudaTest {
    */
   @Test
   void everyPathMakesTheContextCurrentOnTheCallingThread() throws Exception {
-    Tensor big = hostRandom(DType.FLOAT32, 21, -1, 1, 600_000); // above the staging threshold
-    Tensor small = hostRandom(DType.FLOAT64, 22, -1, 1, 3, 4);
-    Tensor[] d = new Tensor[2];
+    View big = hostRandom(DType.FLOAT32, 21, -1, 1, 600_000); // above the staging threshold
+    View small = hostRandom(DType.FLOAT64, 22, -1, 1, 3, 4);
+    View[] d = new View[2];
     long errors = call("fake_context_errors");
     onFreshThread(() -> d[0] = g.fromHost(big));
     onFreshThread(() -> d[1] = g.fromHost(small));
@@ -274,7 +275,7 @@ class FakeCudaTest {
     onFreshThread(() -> assertEquals(cpu().get(small, 5), g.get(d[1], 5)));
     onFreshThread(() -> g.set(d[1], 5, 0.25));
     onFreshThread(() -> g.copy(d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
-    onFreshThread(() -> g.unary(dev.quiver.runtime.backend.UnaryOp.NEG, d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
+    onFreshThread(() -> g.unary(UnaryOp.NEG, d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
     onFreshThread(() -> g.matmul(d[1], view(d[1], new long[] {4, 3}, new long[] {1, 4}, 0), deviceEmpty(DType.FLOAT64, 3, 3)));
     onFreshThread(g::synchronize);
     onFreshThread(() -> {
@@ -292,11 +293,11 @@ class FakeCudaTest {
    */
   @Test
   void virtualThreadsSetTheContextOnTheirCurrentCarrier() throws Exception {
-    Tensor h = hostRandom(DType.FLOAT32, 23, -1, 1, 16);
+    View h = hostRandom(DType.FLOAT32, 23, -1, 1, 16);
     Throwable[] failure = new Throwable[1];
     Thread t = Thread.ofVirtual().start(() -> {
       try {
-        Tensor d = g.fromHost(h);
+        View d = g.fromHost(h);
         set("fake_clear_current_context_int", 0); // as if resumed on a carrier without the context
         assertClose(h, g.toHost(d), 0, "read after moving to another carrier");
       } catch (Throwable e) {
@@ -326,7 +327,7 @@ class FakeCudaTest {
 
   @Test
   void kernelArgumentsArePackedAsTheKernelsDeclareThem() {
-    Tensor d = deviceEmpty(DType.FLOAT32, 3, 4);
+    View d = deviceEmpty(DType.FLOAT32, 3, 4);
     long launches = call("fake_launches");
     g.fill(d, 2.5);
     assertEquals(launches + 1, call("fake_launches"));
@@ -336,8 +337,8 @@ class FakeCudaTest {
     assertEquals(12, lastParam(2), "n");
     assertEquals(2.5, Double.longBitsToDouble(lastParam(3)), "the value as a double");
 
-    Tensor a = deviceEmpty(DType.FLOAT64, 5);
-    Tensor sliced = view(a, new long[] {2}, new long[] {2}, 1);
+    View a = deviceEmpty(DType.FLOAT64, 5);
+    View sliced = view(a, new long[] {2}, new long[] {2}, 1);
     g.binary(BinaryOp.GE, sliced, sliced, view(a, new long[] {2}, new long[] {1}, 3));
     assertEquals(BinaryOp.GE.ordinal(), (int) lastParam(0), "the op code is the ordinal");
     long base = ((CudaStorage) a.storage()).pointer();
@@ -353,21 +354,21 @@ class FakeCudaTest {
         long m = mkn[0];
         long k = mkn[1];
         long n = mkn[2];
-        Tensor a = hostRandom(t, 10, -1, 1, m, k);
-        Tensor b = hostRandom(t, 11, -1, 1, k, n);
-        Tensor hy = hostEmpty(t, m, n);
+        View a = hostRandom(t, 10, -1, 1, m, k);
+        View b = hostRandom(t, 11, -1, 1, k, n);
+        View hy = hostEmpty(t, m, n);
         cpu().matmul(a, b, hy);
-        Tensor gy = deviceEmpty(t, m, n);
+        View gy = deviceEmpty(t, m, n);
         long launches = call("fake_launches");
         g.matmul(g.fromHost(a), g.fromHost(b), gy);
         assertEquals(launches, call("fake_launches"), "no copy kernels for dense operands");
         assertClose(hy, g.toHost(gy), tol, "dense " + m + "x" + k + "x" + n + " " + t);
 
         // Transposed views of both operands: op T with the right leading dimensions, still no copy.
-        Tensor at = hostRandom(t, 12, -1, 1, k, m);
-        Tensor bt = hostRandom(t, 13, -1, 1, n, k);
-        Tensor atv = view(at, new long[] {m, k}, new long[] {1, m}, 0);
-        Tensor btv = view(bt, new long[] {k, n}, new long[] {1, k}, 0);
+        View at = hostRandom(t, 12, -1, 1, k, m);
+        View bt = hostRandom(t, 13, -1, 1, n, k);
+        View atv = view(at, new long[] {m, k}, new long[] {1, m}, 0);
+        View btv = view(bt, new long[] {k, n}, new long[] {1, k}, 0);
         cpu().matmul(atv, btv, hy);
         g.matmul(view(g.fromHost(at), new long[] {m, k}, new long[] {1, m}, 0),
             view(g.fromHost(bt), new long[] {k, n}, new long[] {1, k}, 0), gy);
@@ -378,15 +379,15 @@ class FakeCudaTest {
       long m = 4;
       long k = 6;
       long n = 3;
-      Tensor base = hostRandom(t, 14, -1, 1, 2 * 3 * m * 8);
+      View base = hostRandom(t, 14, -1, 1, 2 * 3 * m * 8);
       long[] aShape = {2, 3, m, k};
       long[] aStrides = {3 * m * 8, m * 8, 8, 1};
-      Tensor b = hostRandom(t, 15, -1, 1, k, n);
+      View b = hostRandom(t, 15, -1, 1, k, n);
       long[] bShape = {2, 3, k, n};
       long[] bStrides = {0, 0, n, 1};
-      Tensor hy = hostEmpty(t, 2, 3, m, n);
+      View hy = hostEmpty(t, 2, 3, m, n);
       cpu().matmul(view(base, aShape, aStrides, 0), view(b, bShape, bStrides, 0), hy);
-      Tensor gy = deviceEmpty(t, 2, 3, m, n);
+      View gy = deviceEmpty(t, 2, 3, m, n);
       g.matmul(view(g.fromHost(base), aShape, aStrides, 0), view(g.fromHost(b), bShape, bStrides, 0), gy);
       assertClose(hy, g.toHost(gy), tol, "batched, broadcast, padded " + t);
     }

@@ -2,13 +2,13 @@ package dev.quiver.runtime.testing;
 
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
-import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.Backends;
-import dev.quiver.runtime.backend.BinaryOp;
 import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.ReduceOp;
-import dev.quiver.runtime.backend.UnaryOp;
+import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.HostStorage;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
@@ -71,16 +71,16 @@ public final class SimulatedBackend implements Backend {
     return new SimulatedStorage(host, device);
   }
 
-  /** The host view of a tensor of this device; a tensor of any other device is a bug in the caller. */
-  private Tensor h(Tensor t) {
+  /** The host view of a view of this device; a view of any other device is a bug in the caller. */
+  private View h(View t) {
     if (t.storage() instanceof SimulatedStorage s && s.device().equals(device)) {
-      return new Tensor(s.host(), t.dtype(), t.shape(), t.strides(), t.offset());
+      return new View(s.host(), t.dtype(), t.shape(), t.strides(), t.offset());
     }
     throw new IllegalArgumentException("simulated backend " + device + ": given a tensor on " + t.device());
   }
 
-  private Tensor[] h(Tensor[] ts) {
-    Tensor[] out = new Tensor[ts.length];
+  private View[] h(View[] ts) {
+    View[] out = new View[ts.length];
     for (int i = 0; i < ts.length; i++) {
       out[i] = h(ts[i]);
     }
@@ -88,89 +88,91 @@ public final class SimulatedBackend implements Backend {
   }
 
   @Override
-  public void fill(Tensor out, double value) {
+  public void fill(View out, double value) {
     cpu.fill(h(out), value);
   }
 
   @Override
-  public void copy(Tensor src, Tensor out) {
+  public void copy(View src, View out) {
     cpu.copy(h(src), h(out));
   }
 
   @Override
-  public void unary(UnaryOp op, Tensor x, Tensor out) {
+  public void unary(UnaryOp op, View x, View out) {
     cpu.unary(op, h(x), h(out));
   }
 
   @Override
-  public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+  public void binary(BinaryOp op, View a, View b, View out) {
     cpu.binary(op, h(a), h(b), h(out));
   }
 
   @Override
-  public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+  public void where(View cond, View a, View b, View out) {
     cpu.where(h(cond), h(a), h(b), h(out));
   }
 
   @Override
-  public void reduce(ReduceOp op, Tensor x, Tensor out) {
+  public void reduce(ReduceOp op, View x, View out) {
     cpu.reduce(op, h(x), h(out));
   }
 
   @Override
-  public void argReduce(Tensor x, int axis, boolean max, Tensor out) {
+  public void argReduce(View x, int axis, boolean max, View out) {
     cpu.argReduce(h(x), axis, max, h(out));
   }
 
   @Override
-  public void matmul(Tensor a, Tensor b, Tensor out) {
+  public void matmul(View a, View b, View out) {
     cpu.matmul(h(a), h(b), h(out));
   }
 
   @Override
-  public void gather(Tensor x, int axis, Tensor index, Tensor out) {
+  public void gather(View x, int axis, View index, View out) {
     cpu.gather(h(x), axis, h(index), h(out));
   }
 
   @Override
-  public void scatterAdd(Tensor out, int axis, Tensor index, Tensor src) {
+  public void scatterAdd(View out, int axis, View index, View src) {
     cpu.scatterAdd(h(out), axis, h(index), h(src));
   }
 
   @Override
-  public boolean logSoftmaxLastAxis(Tensor x, Tensor out) {
+  public boolean logSoftmaxLastAxis(View x, View out) {
     return cpu.logSoftmaxLastAxis(h(x), h(out));
   }
 
   @Override
-  public boolean fused(ElementwiseProgram program, Tensor[] inputs, Tensor out) {
+  public boolean fused(ElementwiseProgram program, View[] inputs, View out) {
     return cpu.fused(program, h(inputs), h(out));
   }
 
   @Override
-  public Tensor toHost(Tensor x) {
-    Tensor out = Tensor.empty(Device.CPU, x.dtype(), x.shape());
+  public View toHost(View x) {
+    View out = View.contiguous(cpu.allocate(x.numel() * x.dtype().byteSize(), MemoryScope.current()), x.dtype(),
+        x.shape());
     cpu.copy(h(x), out);
     return out;
   }
 
   @Override
-  public Tensor fromHost(Tensor host) {
+  public View fromHost(View host) {
     if (!host.device().equals(Device.CPU)) {
       throw new IllegalArgumentException("fromHost: the tensor is on " + host.device() + ", not the host");
     }
-    Tensor out = Tensor.empty(device, host.dtype(), host.shape());
+    View out = View.contiguous(allocate(host.numel() * host.dtype().byteSize(), MemoryScope.current()), host.dtype(),
+        host.shape());
     cpu.copy(host, h(out));
     return out;
   }
 
   @Override
-  public double get(Tensor x, long flatIndex) {
+  public double get(View x, long flatIndex) {
     return cpu.get(h(x), flatIndex);
   }
 
   @Override
-  public void set(Tensor x, long flatIndex, double value) {
+  public void set(View x, long flatIndex, double value) {
     cpu.set(h(x), flatIndex, value);
   }
 

@@ -1,0 +1,127 @@
+package dev.quiver.runtime.math;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.backend.Backend;
+import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.ReduceOp;
+import dev.quiver.runtime.backend.View;
+import dev.quiver.runtime.backend.cuda.KernelSources;
+import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
+import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
+import dev.quiver.runtime.memory.HostStorage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The checklist of adding an op, enforced: every {@link UnaryOp} and {@link BinaryOp} computes its
+ * scalar definition on the CPU (the vector loops and their scalar tails, float32 and float64), and
+ * the CUDA kernels have a case for it. The derivative needs no test here: the switches in
+ * {@code ops/Elementwise} are exhaustive, so a new op without one does not compile.
+ */
+class EveryOpHasItsKernelsTest {
+  /** Ordinary values, signed zeros, values around the ops' edges (0, 1), and a few large ones. */
+  private static final double[] SAMPLES = {-7.5, -3, -2, -1, -0.75, -0.5, -0.0, 0.0, 0.125, 0.5, 0.75, 1, 1.5, 2, 3,
+      4.25, 9, 20};
+
+  /** More elements than any vector length, so both the vector loop and its scalar tail run. */
+  private static final int N = 3 * SAMPLES.length + 5;
+
+  private static final Backend CPU = Backends.cpu();
+
+  private static View host(DType dtype, double[] values) {
+    View v = View.contiguous(HostStorage.allocate((long) values.length * dtype.byteSize(), null), dtype,
+        new long[] {values.length});
+    for (int i = 0; i < values.length; i++) {
+      CPU.set(v, i, values[i]);
+    }
+    return v;
+  }
+
+  private static View empty(DType dtype, int n) {
+    return View.contiguous(HostStorage.allocate((long) n * dtype.byteSize(), null), dtype, new long[] {n});
+  }
+
+  private static double sample(int i) {
+    return SAMPLES[i % SAMPLES.length];
+  }
+
+  /** Both NaN, equal, or within a few float32 ulps (the vector library's transcendentals) of the reference. */
+  private static void assertMatches(String what, DType dtype, double want, double got) {
+    if (Double.isNaN(want) && Double.isNaN(got) || want == got) {
+      return;
+    }
+    double tol = dtype == DType.FLOAT32 ? 4 * Math.ulp((float) want) + 1e-7 : 0;
+    if (!(Math.abs(want - got) <= tol)) {
+      fail(what + ": the CPU kernel gave " + got + " where the scalar definition gives " + want);
+    }
+  }
+
+  @Test
+  void everyUnaryOpOnTheCpuMatchesItsScalarDefinition() {
+    for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+      double[] x = new double[N];
+      for (int i = 0; i < N; i++) {
+        x[i] = sample(i);
+      }
+      View in = host(dtype, x);
+      for (UnaryOp op : UnaryOp.values()) {
+        View out = empty(dtype, N);
+        CPU.unary(op, in, out);
+        for (int i = 0; i < N; i++) {
+          double stored = CPU.get(in, i);
+          double want = dtype == DType.FLOAT32 ? (float) op.apply(stored) : op.apply(stored);
+          assertMatches(op + "(" + stored + ") in " + dtype, dtype, want, CPU.get(out, i));
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyBinaryOpOnTheCpuMatchesItsScalarDefinition() {
+    for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+      // Every sample against every sample: a's index runs fast, b's slow.
+      int n = SAMPLES.length * SAMPLES.length;
+      double[] a = new double[n];
+      double[] b = new double[n];
+      for (int i = 0; i < n; i++) {
+        a[i] = SAMPLES[i % SAMPLES.length];
+        b[i] = SAMPLES[i / SAMPLES.length];
+      }
+      View av = host(dtype, a);
+      View bv = host(dtype, b);
+      for (BinaryOp op : BinaryOp.values()) {
+        View out = empty(dtype, n);
+        CPU.binary(op, av, bv, out);
+        for (int i = 0; i < n; i++) {
+          double want = dtype == DType.FLOAT32 ? (float) op.apply(a[i], b[i]) : op.apply(a[i], b[i]);
+          assertMatches(op + "(" + a[i] + ", " + b[i] + ") in " + dtype, dtype, want, CPU.get(out, i));
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyOpHasACaseInTheCudaKernels() {
+    String prelude = KernelSources.prelude();
+    for (UnaryOp op : UnaryOp.values()) {
+      assertCase(prelude, op);
+    }
+    for (BinaryOp op : BinaryOp.values()) {
+      assertCase(prelude, op);
+    }
+    for (ReduceOp op : ReduceOp.values()) {
+      assertCase(prelude, op);
+    }
+  }
+
+  private static void assertCase(String prelude, Enum<?> op) {
+    String code = KernelSources.opCode(op);
+    assertTrue(prelude.contains("#define " + code + " " + op.ordinal() + "\n"),
+        code + " is not defined in front of prelude.cu as " + op.ordinal());
+    assertTrue(prelude.contains("case " + code + ":"), op.getDeclaringClass().getSimpleName() + "." + op
+        + " has no 'case " + code + ":' in prelude.cu (qv_unary, qv_binary or qv_combine), so the CUDA backend would "
+        + "compute NaN for it");
+  }
+}
