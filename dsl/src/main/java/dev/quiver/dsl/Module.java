@@ -360,9 +360,8 @@ public abstract class Module implements Displayable {
     if (target == null) {
       throw new IllegalArgumentException(describe() + ".to: device is null; use Device.CPU for the CPU");
     }
-    // Fails here, with the runtime's reason (no GPU, no driver), rather than at the first batch:
-    // one element made on the device asks its backend through the public API.
-    Tensor.zeros(target, DType.FLOAT32, 1);
+    // Fails here, with the runtime's reason (no GPU, no driver), rather than at the first batch.
+    Devices.require(target);
     chooseDevice(target);
     // Also before the build: raw tensor fields exist from construction, and the build's own forward pass meets them.
     placeParams(target);

@@ -104,17 +104,20 @@ public abstract class Optimizer {
   }
 
   /**
-   * Always updates with tensor ops, never with the fused single-pass loop on host memory: the
-   * general path that any device takes. For comparing the two, and for reading the rule as ops.
+   * Always updates with tensor ops, never with the backend's single-pass step: the general path
+   * that any device without such a step takes. For comparing the two, and for reading the rule as ops.
    */
   public Optimizer unfused() {
     this.fusedAllowed = false;
     return this;
   }
 
-  /** Whether this update may use the fused host loop for these tensors. */
-  protected boolean fused(Tensor... ts) {
-    return fusedAllowed && HostFloats.fusable(ts);
+  /**
+   * Whether this update may take the backend's single-pass step ({@code OptimizerSteps}); false
+   * after {@link #unfused()}.
+   */
+  protected boolean fusedAllowed() {
+    return fusedAllowed;
   }
 
   public List<Tensor> params() {

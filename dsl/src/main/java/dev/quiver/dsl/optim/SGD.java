@@ -1,12 +1,13 @@
 package dev.quiver.dsl.optim;
 
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.ops.OptimizerSteps;
 
 /**
  * Gradient descent, with optional momentum and Nesterov momentum, in PyTorch's form:
  * v <- mu·v + g; p <- p - lr·v (classical) or p <- p - lr·(g + mu·v) (Nesterov). Without
- * momentum it is plain gradient descent p <- p - lr·g, "GD" in the articles when the batch is
- * the whole data set.
+ * momentum it is plain gradient descent p <- p - lr·g ("batch gradient descent" when the batch is
+ * the whole data set).
  */
 public final class SGD extends Optimizer {
   private double momentum;
@@ -44,33 +45,15 @@ public final class SGD extends Optimizer {
     if (nesterov && momentum == 0) {
       throw new IllegalStateException("SGD: nesterov() needs momentum(mu) with mu > 0");
     }
-    if (momentum == 0 ? fused(p, g) : fused(p, g, s[0])) {
-      fusedUpdate(p, g, momentum == 0 ? null : s[0], lr);
+    Tensor v = momentum == 0 ? null : s[0];
+    if (fusedAllowed() && OptimizerSteps.sgd(p, g, v, lr, momentum, nesterov)) {
       return;
     }
-    if (momentum == 0) {
+    if (v == null) {
       p.subInPlace(g.mul(lr));
       return;
     }
-    Tensor v = s[0];
     v.mulInPlace(momentum).addInPlace(g);
     p.subInPlace(nesterov ? g.add(v.mul(momentum)).mul(lr) : v.mul(lr));
-  }
-
-  /** The same rule in one pass over host memory (see {@link Optimizer#unfused()}). */
-  private void fusedUpdate(Tensor p, Tensor g, Tensor velocity, double lr) {
-    var P = HostFloats.of(p);
-    var G = HostFloats.of(g);
-    var V = velocity == null ? null : HostFloats.of(velocity);
-    for (long i = 0, n = p.numel(); i < n; i++) {
-      double gi = G.get(i);
-      double step = gi;
-      if (V != null) {
-        float vi = (float) (momentum * V.get(i) + gi);
-        V.set(i, vi);
-        step = nesterov ? gi + momentum * vi : vi;
-      }
-      P.set(i, (float) (P.get(i) - lr * step));
-    }
   }
 }

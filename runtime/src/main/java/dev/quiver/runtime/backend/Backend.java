@@ -63,6 +63,16 @@ public interface Backend {
   }
 
   /**
+   * Updates {@code param} (and {@code state}, as {@code step} says) in place from {@code grad} in
+   * one pass. Returns false when this backend has no kernel for these operands (their type,
+   * layout, device); the optimizer then composes the step from elementwise ops. Operands have the
+   * same number of elements.
+   */
+  default boolean optimizerStep(OptimizerStep step, View param, View grad, View[] state) {
+    return false;
+  }
+
+  /**
    * A copy of {@code x} (on this backend's device) in host memory; the CPU backend returns x itself.
    * The runtime passes dense row-major views at offset 0 ({@code Tensor.to}, reading values), and
    * may free {@code x} as soon as this returns, so the copy must be complete by then.

@@ -61,6 +61,18 @@ public final class Devices {
     defaultDevice = device;
   }
 
+  /**
+   * Returns {@code device} when a backend can compute on it; otherwise fails with the reason (no
+   * GPU, no driver, ...) as an {@link IllegalStateException}. For checks before long work.
+   */
+  public static Device require(Device device) {
+    if (device == null) {
+      throw new IllegalArgumentException("Devices.require: device is null; use Device.CPU for the CPU");
+    }
+    Backends.of(device);
+    return device;
+  }
+
   private static synchronized Device initialDefault() {
     if (defaultDevice == null) {
       Device d = configuredDefault();

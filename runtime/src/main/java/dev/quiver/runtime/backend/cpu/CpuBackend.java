@@ -4,6 +4,7 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.ElementwiseProgram;
+import dev.quiver.runtime.backend.OptimizerStep;
 import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
@@ -253,6 +254,11 @@ public final class CpuBackend implements Backend {
     long rows = n == 0 ? 0 : x.numel() / n;
     SoftmaxKernels.logSoftmaxRows(x.hostSegment(), x.offset(), out.hostSegment(), out.offset(), rows, n);
     return true;
+  }
+
+  @Override
+  public boolean optimizerStep(OptimizerStep step, View param, View grad, View[] state) {
+    return OptimizerKernels.run(step, param, grad, state);
   }
 
   @Override

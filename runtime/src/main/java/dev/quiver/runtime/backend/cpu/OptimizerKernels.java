@@ -1,0 +1,89 @@
+package dev.quiver.runtime.backend.cpu;
+
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.backend.OptimizerStep;
+import dev.quiver.runtime.backend.View;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The CPU's fused optimizer steps (see {@link OptimizerStep}): one pass over contiguous float32
+ * host memory, arithmetic in double, stored as float, so the result is exactly the rule's.
+ * Parameters are small next to a step's matmuls, so the loop is a plain one on this thread.
+ */
+final class OptimizerKernels {
+  private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+  private OptimizerKernels() {}
+
+  /** Runs {@code step} when every operand is a contiguous float32 view; false otherwise. */
+  static boolean run(OptimizerStep step, View param, View grad, View[] state) {
+    if (!fusable(param, grad, state)) {
+      return false;
+    }
+    long n = param.numel();
+    switch (step) {
+      case OptimizerStep.Adam adam -> adam(adam, param, grad, state[0], state[1], n);
+      case OptimizerStep.Sgd sgd -> sgd(sgd, param, grad, sgd.hasVelocity() ? state[0] : null, n);
+    }
+    return true;
+  }
+
+  private static boolean fusable(View param, View grad, View[] state) {
+    long n = param.numel();
+    if (!dense(param, n) || !dense(grad, n)) {
+      return false;
+    }
+    for (View s : state) {
+      if (!dense(s, n)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean dense(View v, long n) {
+    return v.dtype() == DType.FLOAT32 && v.device().isCpu() && v.isContiguous() && v.numel() == n;
+  }
+
+  private static void adam(OptimizerStep.Adam a, View param, View grad, View m, View v, long n) {
+    MemorySegment p = param.hostSegment();
+    MemorySegment g = grad.hostSegment();
+    MemorySegment ms = m.hostSegment();
+    MemorySegment vs = v.hostSegment();
+    long po = param.offset();
+    long go = grad.offset();
+    long mo = m.offset();
+    long vo = v.offset();
+    double b1 = a.beta1();
+    double b2 = a.beta2();
+    for (long i = 0; i < n; i++) {
+      double gi = g.getAtIndex(F, go + i);
+      float mi = (float) (b1 * ms.getAtIndex(F, mo + i) + (1 - b1) * gi);
+      float vi = (float) (b2 * vs.getAtIndex(F, vo + i) + (1 - b2) * gi * gi);
+      ms.setAtIndex(F, mo + i, mi);
+      vs.setAtIndex(F, vo + i, vi);
+      p.setAtIndex(F, po + i, (float) (p.getAtIndex(F, po + i) - a.stepSize() * mi / (Math.sqrt(vi) + a.epsHat())));
+    }
+  }
+
+  private static void sgd(OptimizerStep.Sgd s, View param, View grad, View velocity, long n) {
+    MemorySegment p = param.hostSegment();
+    MemorySegment g = grad.hostSegment();
+    MemorySegment vs = velocity == null ? null : velocity.hostSegment();
+    long po = param.offset();
+    long go = grad.offset();
+    long vo = velocity == null ? 0 : velocity.offset();
+    double mu = s.momentum();
+    for (long i = 0; i < n; i++) {
+      double gi = g.getAtIndex(F, go + i);
+      double step = gi;
+      if (vs != null) {
+        float vi = (float) (mu * vs.getAtIndex(F, vo + i) + gi);
+        vs.setAtIndex(F, vo + i, vi);
+        step = s.nesterov() ? gi + mu * vi : vi;
+      }
+      p.setAtIndex(F, po + i, (float) (p.getAtIndex(F, po + i) - s.lr() * step));
+    }
+  }
+}
