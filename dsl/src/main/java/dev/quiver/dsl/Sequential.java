@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Layers applied one after another: the model of most notebooks, and the entry point of the DSL.
  *
- * <p>The Iris classifier of article 001 (4 -> 10 relu -> 8 relu -> 3 softmax, Adam, sparse
+ * <p>The classic Keras Iris classifier (4 -> 10 relu -> 8 relu -> 3 softmax, Adam, sparse
  * categorical cross-entropy, 100 epochs, 80/20 split with seed 42):
  * <pre>{@code
  * import dev.quiver.dsl.*; import dev.quiver.dsl.layers.*; import dev.quiver.dsl.data.*;

@@ -39,7 +39,7 @@ class AcceptanceTest {
   }
 
   @Test
-  void linearRegressionOfArticle000FindsSlope2AndIntercept1() {
+  void linearRegressionOnY2xPlus1FindsSlope2AndIntercept1() {
     var data = Datasets.linear(100, 2, 1, 0, 0);
     var model = Sequential.of(Dense.of(1).init(dev.quiver.dsl.layers.Init.zeros())).input(1);
     var history = model.fit(data, Fit.epochs(1000).fullBatch().optimizer(SGD.lr(0.5)).loss(Loss.mse()).quiet());
@@ -74,7 +74,7 @@ class AcceptanceTest {
 
   @Test
   void randomLabelsAreNotLearned() {
-    // Article 004's case study: 2 features, coin-flip labels, 2 -> 10 relu -> 1. Training accuracy
+    // The random-label case study: 2 features, coin-flip labels, 2 -> 10 relu -> 1. Training accuracy
     // may climb by memorising; test accuracy cannot beat chance.
     var split = Datasets.randomLabels(1000, 2, 4).split(0.8, 42);
     var model = Sequential.of(Dense.of(10).relu(), Dense.of(1)).seed(1);

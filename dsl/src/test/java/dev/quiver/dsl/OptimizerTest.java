@@ -129,7 +129,7 @@ class OptimizerTest {
   }
 
   @Test
-  void gradientDescentOnThetaSquaredAsInArticle002() {
+  void gradientDescentOnThetaSquaredShrinksThetaByTheFactorOneMinus2Lr() {
     // J(θ) = θ², dJ/dθ = 2θ: each step multiplies θ by (1 - 2·0.01) = 0.98.
     Tensor theta = Tensor.scalar(5).requiresGrad();
     var opt = SGD.lr(0.01).on(theta);

@@ -33,7 +33,10 @@ public final class Datasets {
     }
   }
 
-  /** x ~ U(0, 1), y = slope·x + intercept (+ Gaussian noise); x [n, 1], y [n, 1]. Article 000 uses 2x + 1. */
+  /**
+   * x ~ U(0, 1), y = slope·x + intercept (+ Gaussian noise); x [n, 1], y [n, 1]. The y = 2x + 1
+   * regression of the notebooks is {@code linear(n, 2, 1, noise, seed)}.
+   */
   public static Dataset linear(int n, double slope, double intercept, double noise, long seed) {
     var r = new SplittableRandom(seed);
     float[] x = new float[n];
@@ -114,8 +117,9 @@ public final class Datasets {
   }
 
   /**
-   * Features ~ N(0, 1) with labels that are coin flips, independent of the features (article 004's
-   * case study). Nothing can be learned: test accuracy stays near 0.5 whatever the training accuracy.
+   * Features ~ N(0, 1) with labels that are coin flips, independent of the features (the
+   * random-label case study of notebook 08). Nothing can be learned: test accuracy stays near 0.5
+   * whatever the training accuracy.
    */
   public static Dataset randomLabels(int n, int features, long seed) {
     var r = new SplittableRandom(seed);

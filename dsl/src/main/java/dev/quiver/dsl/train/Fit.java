@@ -59,7 +59,7 @@ public record Fit(int epochs, int batchSize, Optimizer optimizer, Loss loss, Lis
         verbose);
   }
 
-  /** Every step sees all rows: batch gradient descent, as in the articles' examples. */
+  /** Every step sees all rows: batch gradient descent, as in the textbook examples. */
   public Fit fullBatch() {
     return batch(FULL_BATCH);
   }

@@ -26,7 +26,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The training loop behind {@code model.fit}: the flowchart of article 000 as code.
+ * The training loop behind {@code model.fit}: the usual training-loop flowchart (forward, loss,
+ * backward, update, repeat) as code.
  *
  * <p>It trains a {@link Model}, never a bare layer, and binds the {@link Fit}'s optimizer to the
  * model's parameters ({@code optimizer.on(model.parameters())}): optimizers know tensors, not
