@@ -83,9 +83,12 @@ public interface ElementwiseMath<T extends ElementwiseMath<T>> {
   enum BinaryOp {
     ADD, SUB, MUL, DIV, POW, MAX, MIN, EQ, NE, LT, LE, GT, GE;
 
-    /** Comparisons give 1 or 0 in the operands' type. */
+    /** Comparisons give 1 or 0 in the operands' type (and have no gradient). */
     public boolean isComparison() {
-      return ordinal() >= EQ.ordinal();
+      return switch (this) {
+        case EQ, NE, LT, LE, GT, GE -> true;
+        default -> false;
+      };
     }
 
     /** The scalar definition: the reference every vectorised kernel must agree with. */
