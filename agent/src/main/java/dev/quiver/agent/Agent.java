@@ -16,179 +16,209 @@ import jdk.jshell.execution.RemoteExecutionControl;
 import jdk.jshell.execution.Util;
 
 /**
- * The main class of the JVM that runs cells (started by the kernel through JDI, as the
- * {@code jshell} tool starts its own agent). It is JShell's {@link RemoteExecutionControl} plus
- * three things the kernel needs:
+ * The main class of the JVM that runs cells (started by the kernel through JDI, as the {@code
+ * jshell} tool starts its own agent). It is JShell's {@link RemoteExecutionControl} plus three
+ * things the kernel needs:
+ *
  * <ul>
  *   <li>a {@code display} stream next to {@code out} and {@code err} on the one socket to the
- *       kernel, so {@code Display.show} output keeps its order relative to printed text;</li>
+ *       kernel, so {@code Display.show} output keeps its order relative to printed text;
  *   <li>the value of the last snippet, kept as an object so the kernel can ask for its rich
- *       rendering ({@link #RENDER}) instead of the {@code toString} JShell transmits;</li>
+ *       rendering ({@link #RENDER}) instead of the {@code toString} JShell transmits;
  *   <li>a clean interrupt flag at the start of each snippet, since the kernel's interrupt first
- *       calls {@link Thread#interrupt()} on the snippet's thread.</li>
+ *       calls {@link Thread#interrupt()} on the snippet's thread.
  * </ul>
+ *
  * This class runs in the user's JVM, so it uses only the JDK, Jackson and the display contract.
  * Rendered values and display calls reach the kernel in {@link DisplayCodec}'s frame.
  */
 public final class Agent extends RemoteExecutionControl {
 
-    /** Extension command: the last snippet value's MIME bundle, as JSON text. */
-    public static final String RENDER = "quiver.render";
+  /** Extension command: the last snippet value's MIME bundle, as JSON text. */
+  public static final String RENDER = "quiver.render";
 
-    /**
-     * Extension command: load a quick cell's classes and invoke its {@code do_it$}, in one round
-     * trip instead of JShell's two (load, then invoke). The argument is
-     * {@code Object[] {ClassBytecodes[] classes, String className}}; the answer is {@link #invoke}'s.
-     */
-    public static final String LOAD_AND_RUN = "quiver.loadAndRun";
+  /**
+   * Extension command: load a quick cell's classes and invoke its {@code do_it$}, in one round trip
+   * instead of JShell's two (load, then invoke). The argument is {@code Object[] {ClassBytecodes[]
+   * classes, String className}}; the answer is {@link #invoke}'s.
+   */
+  public static final String LOAD_AND_RUN = "quiver.loadAndRun";
 
-    /** Extension command: the values a cell of another language published ({@link Shared#takePublished()}). */
-    public static final String PUBLISHED = "quiver.published";
+  /**
+   * Extension command: the values a cell of another language published ({@link
+   * Shared#takePublished()}).
+   */
+  public static final String PUBLISHED = "quiver.published";
 
-    private volatile Object lastValue;
+  private volatile Object lastValue;
 
-    // Set by the kernel through JDI, with the closer thread interrupted to act on it: the socket
-    // or stream a snippet is blocked on in native code, where neither Thread.interrupt nor an
-    // asynchronous exception reaches it (ServerSocket.accept, a blocking socket read).
-    @SuppressWarnings("unused")
-    private static volatile java.io.Closeable closeTarget;
-    // JDI refuses to set a field whose type the declaring class's loader has not loaded yet
-    // (ClassNotLoadedException: java.io.Closeable). This class literal has ours load it at start;
-    // before, that happened only by chance, when something else on the class path (Jackson) did.
-    private static final Class<?> CLOSE_TARGET_TYPE = java.io.Closeable.class;
-    static final String CLOSER_THREAD = "quiver-interrupt-closer";
+  // Set by the kernel through JDI, with the closer thread interrupted to act on it: the socket
+  // or stream a snippet is blocked on in native code, where neither Thread.interrupt nor an
+  // asynchronous exception reaches it (ServerSocket.accept, a blocking socket read).
+  @SuppressWarnings("unused")
+  private static volatile java.io.Closeable closeTarget;
 
-    public static void main(String[] args) throws Exception {
-        var socket = new Socket((String) null, Integer.parseInt(args[0]));
-        socket.setTcpNoDelay(true);        // small request/response writes: no Nagle delays
-        InputStream in = socket.getInputStream();
-        OutputStream out = socket.getOutputStream();
-        Map<String, Consumer<OutputStream>> outputs = new HashMap<>();
-        outputs.put("out", st -> System.setOut(new PrintStream(st, true, StandardCharsets.UTF_8)));
-        outputs.put("err", st -> System.setErr(new PrintStream(st, true, StandardCharsets.UTF_8)));
-        outputs.put("display", st -> Display.setSink(new StreamSink(st)));
-        Map<String, Consumer<InputStream>> inputs = new HashMap<>();
-        inputs.put("in", System::setIn);
-        Thread.ofPlatform().daemon().name(CLOSER_THREAD).start(Agent::closeWhenAsked);
-        // Frontends send SIGINT to the kernel's whole process group, which includes this JVM:
-        // the kernel turns it into an interrupt, so here it must not end the process.
-        try {
-            sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
-        } catch (RuntimeException | LinkageError ignored) {
-            // no signals on this platform
-        }
-        try {
-            Util.forwardExecutionControlAndIO(new Agent(), in, out, outputs, inputs);
-        } finally {
-            // The kernel closed the connection (shutdown, restart, or it died): threads the user
-            // started must not keep this JVM alive as an orphan. System.exit lets a CDS archive
-            // be written; the watchdog halts if a shutdown hook hangs.
-            Thread.ofPlatform().daemon().start(() -> {
+  // JDI refuses to set a field whose type the declaring class's loader has not loaded yet
+  // (ClassNotLoadedException: java.io.Closeable). This class literal has ours load it at start;
+  // before, that happened only by chance, when something else on the class path (Jackson) did.
+  private static final Class<?> CLOSE_TARGET_TYPE = java.io.Closeable.class;
+  static final String CLOSER_THREAD = "quiver-interrupt-closer";
+
+  public static void main(String[] args) throws Exception {
+    var socket = new Socket((String) null, Integer.parseInt(args[0]));
+    socket.setTcpNoDelay(true); // small request/response writes: no Nagle delays
+    InputStream in = socket.getInputStream();
+    OutputStream out = socket.getOutputStream();
+    Map<String, Consumer<OutputStream>> outputs = new HashMap<>();
+    outputs.put("out", st -> System.setOut(new PrintStream(st, true, StandardCharsets.UTF_8)));
+    outputs.put("err", st -> System.setErr(new PrintStream(st, true, StandardCharsets.UTF_8)));
+    outputs.put("display", st -> Display.setSink(new StreamSink(st)));
+    Map<String, Consumer<InputStream>> inputs = new HashMap<>();
+    inputs.put("in", System::setIn);
+    Thread.ofPlatform().daemon().name(CLOSER_THREAD).start(Agent::closeWhenAsked);
+    // Frontends send SIGINT to the kernel's whole process group, which includes this JVM:
+    // the kernel turns it into an interrupt, so here it must not end the process.
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
+    } catch (RuntimeException | LinkageError ignored) {
+      // no signals on this platform
+    }
+    try {
+      Util.forwardExecutionControlAndIO(new Agent(), in, out, outputs, inputs);
+    } finally {
+      // The kernel closed the connection (shutdown, restart, or it died): threads the user
+      // started must not keep this JVM alive as an orphan. System.exit lets a CDS archive
+      // be written; the watchdog halts if a shutdown hook hangs.
+      Thread.ofPlatform()
+          .daemon()
+          .start(
+              () -> {
                 try {
-                    Thread.sleep(3000);
+                  Thread.sleep(3000);
                 } catch (InterruptedException ignored) {
-                    // halt anyway
+                  // halt anyway
                 }
                 Runtime.getRuntime().halt(0);
-            });
-            System.exit(0);
-        }
+              });
+      System.exit(0);
     }
+  }
 
-    // Parks until interrupted (by the kernel, through JDI), then closes closeTarget.
-    private static void closeWhenAsked() {
-        while (true) {
-            try {
-                Thread.sleep(Long.MAX_VALUE);
-            } catch (InterruptedException e) {
-                var target = closeTarget;
-                closeTarget = null;
-                if (target != null) {
-                    try {
-                        target.close();
-                    } catch (Throwable ignored) {
-                        // it may already be closed
-                    }
-                }
-            }
+  // Parks until interrupted (by the kernel, through JDI), then closes closeTarget.
+  private static void closeWhenAsked() {
+    while (true) {
+      try {
+        Thread.sleep(Long.MAX_VALUE);
+      } catch (InterruptedException e) {
+        var target = closeTarget;
+        closeTarget = null;
+        if (target != null) {
+          try {
+            target.close();
+          } catch (Throwable ignored) {
+            // it may already be closed
+          }
         }
+      }
     }
+  }
 
-    /**
-     * Headers of what {@link #invoke} returns, before JShell's value string. Why: most cell values
-     * (numbers, strings, lists) have no rich rendering, and asking for it ({@link #RENDER}) cost a
-     * second round trip per cell. So the plain text comes along at once, and only a value with a
-     * rich rendering waits to be asked. The kernel's {@code RemoteControl} takes the header off
-     * before JShell sees the value string.
-     * <ul>
-     *   <li>{@link #RICH}: ask for the rendering;</li>
-     *   <li>{@link #PLAIN_SAME}: the plain text is the value string itself (an object's toString);</li>
-     *   <li>{@link #PLAIN_OWN} LENGTH ':' TEXT: the plain text (a string unquoted, an array as a list);</li>
-     *   <li>{@link #NONE}: nothing to show ({@link CellCall#NO_VALUE}, from quick cells only: JShell
-     *       itself needs a value string).</li>
-     * </ul>
-     */
-    public static final String RICH = "\u0000r", PLAIN_SAME = "\u0000s", PLAIN_OWN = "\u0000o", NONE = "\u0000n";
+  /**
+   * Headers of what {@link #invoke} returns, before JShell's value string. Why: most cell values
+   * (numbers, strings, lists) have no rich rendering, and asking for it ({@link #RENDER}) cost a
+   * second round trip per cell. So the plain text comes along at once, and only a value with a rich
+   * rendering waits to be asked. The kernel's {@code RemoteControl} takes the header off before
+   * JShell sees the value string.
+   *
+   * <ul>
+   *   <li>{@link #RICH}: ask for the rendering;
+   *   <li>{@link #PLAIN_SAME}: the plain text is the value string itself (an object's toString);
+   *   <li>{@link #PLAIN_OWN} LENGTH ':' TEXT: the plain text (a string unquoted, an array as a
+   *       list);
+   *   <li>{@link #NONE}: nothing to show ({@link CellCall#NO_VALUE}, from quick cells only: JShell
+   *       itself needs a value string).
+   * </ul>
+   */
+  public static final String RICH = "\u0000r",
+      PLAIN_SAME = "\u0000s",
+      PLAIN_OWN = "\u0000o",
+      NONE = "\u0000n";
 
-    // The kernel's stop() looks for this frame (class Agent, method invoke) through JDI.
-    @Override
-    protected String invoke(Method doitMethod) throws Exception {
-        Thread.interrupted();     // an interrupt meant for the previous cell must not hit this one
-        lastValue = null;
-        Object value = doitMethod.invoke(null);
-        lastValue = value;
-        return packValue(value);
+  // The kernel's stop() looks for this frame (class Agent, method invoke) through JDI.
+  @Override
+  protected String invoke(Method doitMethod) throws Exception {
+    Thread.interrupted(); // an interrupt meant for the previous cell must not hit this one
+    lastValue = null;
+    Object value = doitMethod.invoke(null);
+    lastValue = value;
+    return packValue(value);
+  }
+
+  /**
+   * JShell's value string of {@code value} behind the header that says how it renders (see {@link
+   * #RICH}).
+   */
+  public static String packValue(Object value) {
+    if (value == CellCall.NO_VALUE) {
+      return NONE;
     }
-
-    /** JShell's value string of {@code value} behind the header that says how it renders (see {@link #RICH}). */
-    public static String packValue(Object value) {
-        if (value == CellCall.NO_VALUE) {
-            return NONE;
-        }
-        var text = valueString(value);
-        if (Renderers.hasRichRendering(value)) {
-            return RICH + text;
-        }
-        if (value != null && !(value instanceof String) && !(value instanceof Character) && !value.getClass().isArray()) {
-            // toString, once; a long one is cut by the forwarder (see MAX_ANSWER), so it is asked for whole.
-            return text.length() + 2 <= MAX_ANSWER ? PLAIN_SAME + text : RICH + text;
-        }
-        var plain = value == null ? "null" : Renderers.plainText(value);
-        var packed = PLAIN_OWN + plain.length() + ":" + plain + text;
-        // JShell's forwarder cuts any answer beyond MAX_ANSWER characters (the limit of writeUTF),
-        // which would cut the plain text short: a long value takes the rendering round trip instead.
-        return packed.length() <= MAX_ANSWER ? packed : RICH + text;
+    var text = valueString(value);
+    if (Renderers.hasRichRendering(value)) {
+      return RICH + text;
     }
-
-    /** The longest answer JShell's forwarder passes on whole (jdk.jshell.execution.ExecutionControlForwarder). */
-    public static final int MAX_ANSWER = 21_844;
-
-    @Override
-    public Object extensionCommand(String command, Object arg) throws RunException, EngineTerminationException, InternalException {
-        if (PUBLISHED.equals(command)) {
-            return Shared.takePublished();
-        }
-        if (LOAD_AND_RUN.equals(command) && arg instanceof Object[] a && a.length == 2
-                && a[0] instanceof ClassBytecodes[] classes && a[1] instanceof String className) {
-            try {
-                load(classes);
-            } catch (ClassInstallException e) {
-                throw new InternalException("could not load the cell's class " + className + ": " + e.getMessage());
-            }
-            return invoke(className, "do_it$");      // through invoke(Method): the interrupt finds its frame
-        }
-        if (!RENDER.equals(command)) {
-            return super.extensionCommand(command, arg);
-        }
-        // A Displayable's toMimeBundle is user code: mark it as such so an interrupt can stop it.
-        clientCodeEnter();
-        try {
-            return DisplayCodec.toJsonText(Renderers.render(lastValue));
-        } catch (Throwable t) {
-            return DisplayCodec.toJsonText(MimeBundle.text(valueString(lastValue) + "\n(rendering failed: " + t + ")"));
-        } finally {
-            lastValue = null;
-            clientCodeLeave();
-        }
+    if (value != null
+        && !(value instanceof String)
+        && !(value instanceof Character)
+        && !value.getClass().isArray()) {
+      // toString, once; a long one is cut by the forwarder (see MAX_ANSWER), so it is asked for
+      // whole.
+      return text.length() + 2 <= MAX_ANSWER ? PLAIN_SAME + text : RICH + text;
     }
+    var plain = value == null ? "null" : Renderers.plainText(value);
+    var packed = PLAIN_OWN + plain.length() + ":" + plain + text;
+    // JShell's forwarder cuts any answer beyond MAX_ANSWER characters (the limit of writeUTF),
+    // which would cut the plain text short: a long value takes the rendering round trip instead.
+    return packed.length() <= MAX_ANSWER ? packed : RICH + text;
+  }
+
+  /**
+   * The longest answer JShell's forwarder passes on whole
+   * (jdk.jshell.execution.ExecutionControlForwarder).
+   */
+  public static final int MAX_ANSWER = 21_844;
+
+  @Override
+  public Object extensionCommand(String command, Object arg)
+      throws RunException, EngineTerminationException, InternalException {
+    if (PUBLISHED.equals(command)) {
+      return Shared.takePublished();
+    }
+    if (LOAD_AND_RUN.equals(command)
+        && arg instanceof Object[] a
+        && a.length == 2
+        && a[0] instanceof ClassBytecodes[] classes
+        && a[1] instanceof String className) {
+      try {
+        load(classes);
+      } catch (ClassInstallException e) {
+        throw new InternalException(
+            "could not load the cell's class " + className + ": " + e.getMessage());
+      }
+      return invoke(className, "do_it$"); // through invoke(Method): the interrupt finds its frame
+    }
+    if (!RENDER.equals(command)) {
+      return super.extensionCommand(command, arg);
+    }
+    // A Displayable's toMimeBundle is user code: mark it as such so an interrupt can stop it.
+    clientCodeEnter();
+    try {
+      return DisplayCodec.toJsonText(Renderers.render(lastValue));
+    } catch (Throwable t) {
+      return DisplayCodec.toJsonText(
+          MimeBundle.text(valueString(lastValue) + "\n(rendering failed: " + t + ")"));
+    } finally {
+      lastValue = null;
+      clientCodeLeave();
+    }
+  }
 }

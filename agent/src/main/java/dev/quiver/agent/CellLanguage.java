@@ -11,38 +11,38 @@ import java.util.List;
  * needs a public no-argument constructor).
  *
  * <p>The host is called from a JShell snippet, so its cells share the Java cells' thread, output
- * streams, display sink, stdin and interrupt. Values cross between the languages through
- * {@link Shared}: the Java variables come in with each cell ({@link Cell#variables}); what the
- * host wants Java to see it publishes with {@link Shared#publish}, and the kernel declares it as
- * Java variables after the cell.
+ * streams, display sink, stdin and interrupt. Values cross between the languages through {@link
+ * Shared}: the Java variables come in with each cell ({@link Cell#variables}); what the host wants
+ * Java to see it publishes with {@link Shared#publish}, and the kernel declares it as Java
+ * variables after the cell.
  */
 public interface CellLanguage {
 
-    /** The name after {@code %%}, lower case: "kotlin". */
-    String name();
+  /** The name after {@code %%}, lower case: "kotlin". */
+  String name();
 
-    /**
-     * Runs one cell.
-     *
-     * @return the value the cell shows, or {@link CellLanguages#NO_VALUE} when it shows none
-     * @throws CellCompilationError when the cell does not compile (its message is the report);
-     *                              anything else the cell threw, for the kernel to show as a
-     *                              runtime error
-     */
-    Object eval(Cell cell) throws Throwable;
+  /**
+   * Runs one cell.
+   *
+   * @return the value the cell shows, or {@link CellLanguages#NO_VALUE} when it shows none
+   * @throws CellCompilationError when the cell does not compile (its message is the report);
+   *     anything else the cell threw, for the kernel to show as a runtime error
+   */
+  Object eval(Cell cell) throws Throwable;
 
-    /**
-     * @param code      the cell's text without its {@code %%name} line, with a blank line in its
-     *                  place, so line numbers are the notebook's
-     * @param number    the execution count, to name the cell in messages ("cell [3]")
-     * @param imports   the notebook's default imports of Quiver's packages, as Java writes them
-     *                  after {@code import} ("dev.quiver.runtime.*", "dev.quiver.display.Display.*")
-     * @param variables the notebook's Java variables, as JShell declares them
-     */
-    record Cell(String code, int number, List<String> imports, List<Variable> variables) {
-    }
+  /**
+   * @param code the cell's text without its {@code %%name} line, with a blank line in its place, so
+   *     line numbers are the notebook's
+   * @param number the execution count, to name the cell in messages ("cell [3]")
+   * @param imports the notebook's default imports of Quiver's packages, as Java writes them after
+   *     {@code import} ("dev.quiver.runtime.*", "dev.quiver.display.Display.*")
+   * @param variables the notebook's Java variables, as JShell declares them
+   */
+  record Cell(String code, int number, List<String> imports, List<Variable> variables) {}
 
-    /** @param javaType the variable's type as JShell writes it ("List&lt;Integer&gt;", "double[]", "Tensor") */
-    record Variable(String name, String javaType, Object value) {
-    }
+  /**
+   * @param javaType the variable's type as JShell writes it ("List&lt;Integer&gt;", "double[]",
+   *     "Tensor")
+   */
+  record Variable(String name, String javaType, Object value) {}
 }

@@ -14,157 +14,173 @@ import java.util.function.Consumer;
 /**
  * The one codec of the display frame: every side that writes or reads a {@link MimeBundle} as JSON
  * goes through here, so the cell JVM and the kernel cannot drift apart.
+ *
  * <ul>
  *   <li>A bundle is {@code {"data": {MIME: text, ...}, "metadata": {...}}}: the shape Jupyter's
- *       {@code display_data}, {@code execute_result} and {@code inspect_reply} carry, so the
- *       kernel adds its fields to {@link #toJson} and publishes it. The agent answers the
- *       kernel's request for a value's rendering with the same object as text.</li>
- *   <li>A {@link DisplayMessage} on the agent's {@code display} stream is that object plus
- *       {@code "op"} ({@code display}, {@code update} or {@code clear}), {@code "id"} and
- *       {@code "wait"}, behind its length (4 bytes, big-endian) so the kernel can find where one
- *       ends in the byte stream ({@link Reader}).</li>
+ *       {@code display_data}, {@code execute_result} and {@code inspect_reply} carry, so the kernel
+ *       adds its fields to {@link #toJson} and publishes it. The agent answers the kernel's request
+ *       for a value's rendering with the same object as text.
+ *   <li>A {@link DisplayMessage} on the agent's {@code display} stream is that object plus {@code
+ *       "op"} ({@code display}, {@code update} or {@code clear}), {@code "id"} and {@code "wait"},
+ *       behind its length (4 bytes, big-endian) so the kernel can find where one ends in the byte
+ *       stream ({@link Reader}).
  * </ul>
- * Data values are text (image/png as base64, application/json as JSON text; see MimeBundle); a
- * data value that arrives as JSON structure instead is kept as its JSON text.
+ *
+ * Data values are text (image/png as base64, application/json as JSON text; see MimeBundle); a data
+ * value that arrives as JSON structure instead is kept as its JSON text.
  */
 public final class DisplayCodec {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
-    private DisplayCodec() {
+  private DisplayCodec() {}
+
+  /** A fresh {@code {"data", "metadata"}} object; the caller may add fields to it. */
+  public static ObjectNode toJson(MimeBundle bundle) {
+    var node = JSON.createObjectNode();
+    var data = node.putObject("data");
+    bundle.data().forEach(data::put);
+    node.set("metadata", JSON.valueToTree(bundle.metadata()));
+    return node;
+  }
+
+  /** The bundle in a {@code {"data", "metadata"}} object (other fields are ignored). */
+  public static MimeBundle fromJson(JsonNode node) {
+    var data = new LinkedHashMap<String, String>();
+    node.path("data")
+        .properties()
+        .forEach(
+            e ->
+                data.put(
+                    e.getKey(),
+                    e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString()));
+    var metadataNode = node.path("metadata");
+    Map<String, Object> metadata =
+        metadataNode.isObject() ? JSON.convertValue(metadataNode, MAP) : Map.of();
+    return new MimeBundle(data, metadata);
+  }
+
+  private static final com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>
+      MAP = new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
+  /** {@link #toJson} as JSON text. */
+  public static String toJsonText(MimeBundle bundle) {
+    try {
+      return JSON.writeValueAsString(toJson(bundle));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(
+          "cannot write a MIME bundle with types " + bundle.data().keySet() + " as JSON", e);
     }
+  }
 
-    /** A fresh {@code {"data", "metadata"}} object; the caller may add fields to it. */
-    public static ObjectNode toJson(MimeBundle bundle) {
-        var node = JSON.createObjectNode();
-        var data = node.putObject("data");
-        bundle.data().forEach(data::put);
-        node.set("metadata", JSON.valueToTree(bundle.metadata()));
-        return node;
+  /** The bundle in JSON text written by {@link #toJsonText}. */
+  public static MimeBundle fromJsonText(String json) {
+    try {
+      return fromJson(JSON.readTree(json));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a MIME bundle's JSON: " + e.getOriginalMessage(), e);
     }
+  }
 
-    /** The bundle in a {@code {"data", "metadata"}} object (other fields are ignored). */
-    public static MimeBundle fromJson(JsonNode node) {
-        var data = new LinkedHashMap<String, String>();
-        node.path("data").properties().forEach(e -> data.put(e.getKey(),
-                e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString()));
-        var metadataNode = node.path("metadata");
-        Map<String, Object> metadata = metadataNode.isObject() ? JSON.convertValue(metadataNode, MAP) : Map.of();
-        return new MimeBundle(data, metadata);
-    }
-
-    private static final com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>> MAP =
-            new com.fasterxml.jackson.core.type.TypeReference<>() {
-            };
-
-    /** {@link #toJson} as JSON text. */
-    public static String toJsonText(MimeBundle bundle) {
-        try {
-            return JSON.writeValueAsString(toJson(bundle));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write a MIME bundle with types " + bundle.data().keySet() + " as JSON", e);
-        }
-    }
-
-    /** The bundle in JSON text written by {@link #toJsonText}. */
-    public static MimeBundle fromJsonText(String json) {
-        try {
-            return fromJson(JSON.readTree(json));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not a MIME bundle's JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
-    /** One display message as a frame: its length (4 bytes, big-endian), then its JSON. */
-    public static byte[] frame(DisplayMessage message) {
-        var node = switch (message) {
-            case DisplayMessage.Show show -> {
-                var n = JSON.createObjectNode();
-                n.put("op", show.update() ? "update" : "display");
-                n.setAll(toJson(show.bundle()));
-                if (show.displayId() != null) {
-                    n.put("id", show.displayId());
-                }
-                n.put("wait", false);
-                yield n;
+  /** One display message as a frame: its length (4 bytes, big-endian), then its JSON. */
+  public static byte[] frame(DisplayMessage message) {
+    var node =
+        switch (message) {
+          case DisplayMessage.Show show -> {
+            var n = JSON.createObjectNode();
+            n.put("op", show.update() ? "update" : "display");
+            n.setAll(toJson(show.bundle()));
+            if (show.displayId() != null) {
+              n.put("id", show.displayId());
             }
-            case DisplayMessage.Clear clear -> {
-                var n = JSON.createObjectNode();
-                n.put("op", "clear");
-                n.put("wait", clear.waitForNext());
-                yield n;
-            }
+            n.put("wait", false);
+            yield n;
+          }
+          case DisplayMessage.Clear clear -> {
+            var n = JSON.createObjectNode();
+            n.put("op", "clear");
+            n.put("wait", clear.waitForNext());
+            yield n;
+          }
         };
-        byte[] json;
-        try {
-            json = JSON.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write a display message as JSON: " + message, e);
-        }
-        var frame = new byte[4 + json.length];
-        frame[0] = (byte) (json.length >>> 24);
-        frame[1] = (byte) (json.length >>> 16);
-        frame[2] = (byte) (json.length >>> 8);
-        frame[3] = (byte) json.length;
-        System.arraycopy(json, 0, frame, 4, json.length);
-        return frame;
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a display message as JSON: " + message, e);
     }
+    var frame = new byte[4 + json.length];
+    frame[0] = (byte) (json.length >>> 24);
+    frame[1] = (byte) (json.length >>> 16);
+    frame[2] = (byte) (json.length >>> 8);
+    frame[3] = (byte) json.length;
+    System.arraycopy(json, 0, frame, 4, json.length);
+    return frame;
+  }
 
-    /** The message in a frame's JSON ({@code length} bytes at {@code offset}). */
-    public static DisplayMessage decode(byte[] bytes, int offset, int length) {
-        JsonNode m;
-        try {
-            m = JSON.readTree(bytes, offset, length);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("a display frame of " + length + " bytes is not JSON: " + e.getMessage(), e);
-        }
-        var op = m.path("op").asText();
-        return switch (op) {
-            case "clear" -> new DisplayMessage.Clear(m.path("wait").asBoolean());
-            case "display", "update" -> new DisplayMessage.Show(fromJson(m), m.hasNonNull("id") ? m.get("id").asText() : null,
-                    op.equals("update"));
-            default -> throw new IllegalArgumentException("unknown display message op \"" + op + "\"");
-        };
+  /** The message in a frame's JSON ({@code length} bytes at {@code offset}). */
+  public static DisplayMessage decode(byte[] bytes, int offset, int length) {
+    JsonNode m;
+    try {
+      m = JSON.readTree(bytes, offset, length);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "a display frame of " + length + " bytes is not JSON: " + e.getMessage(), e);
     }
+    var op = m.path("op").asText();
+    return switch (op) {
+      case "clear" -> new DisplayMessage.Clear(m.path("wait").asBoolean());
+      case "display", "update" ->
+          new DisplayMessage.Show(
+              fromJson(m), m.hasNonNull("id") ? m.get("id").asText() : null, op.equals("update"));
+      default -> throw new IllegalArgumentException("unknown display message op \"" + op + "\"");
+    };
+  }
+
+  /**
+   * Finds the frames in a byte stream that may arrive in any pieces (a frame split over writes,
+   * several frames in one) and hands each decoded message on, in order.
+   */
+  public static final class Reader {
+
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    private final Consumer<DisplayMessage> messages;
+    private final Consumer<RuntimeException> badFrames;
 
     /**
-     * Finds the frames in a byte stream that may arrive in any pieces (a frame split over writes,
-     * several frames in one) and hands each decoded message on, in order.
+     * @param badFrames told of a frame that does not decode; the frames after it are still read
      */
-    public static final class Reader {
-
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        private final Consumer<DisplayMessage> messages;
-        private final Consumer<RuntimeException> badFrames;
-
-        /** @param badFrames told of a frame that does not decode; the frames after it are still read */
-        public Reader(Consumer<DisplayMessage> messages, Consumer<RuntimeException> badFrames) {
-            this.messages = messages;
-            this.badFrames = badFrames;
-        }
-
-        public synchronized void feed(byte[] b, int off, int len) {
-            buffer.write(b, off, len);
-            byte[] all = buffer.toByteArray();
-            int at = 0;
-            while (all.length - at >= 4) {
-                int n = (all[at] & 0xFF) << 24 | (all[at + 1] & 0xFF) << 16 | (all[at + 2] & 0xFF) << 8 | (all[at + 3] & 0xFF);
-                if (all.length - at - 4 < n) {
-                    break;
-                }
-                DisplayMessage message = null;
-                try {
-                    message = decode(all, at + 4, n);
-                } catch (RuntimeException e) {
-                    badFrames.accept(e);
-                }
-                at += 4 + n;
-                if (message != null) {
-                    messages.accept(message);
-                }
-            }
-            buffer.reset();
-            buffer.write(all, at, all.length - at);
-        }
+    public Reader(Consumer<DisplayMessage> messages, Consumer<RuntimeException> badFrames) {
+      this.messages = messages;
+      this.badFrames = badFrames;
     }
+
+    public synchronized void feed(byte[] b, int off, int len) {
+      buffer.write(b, off, len);
+      byte[] all = buffer.toByteArray();
+      int at = 0;
+      while (all.length - at >= 4) {
+        int n =
+            (all[at] & 0xFF) << 24
+                | (all[at + 1] & 0xFF) << 16
+                | (all[at + 2] & 0xFF) << 8
+                | (all[at + 3] & 0xFF);
+        if (all.length - at - 4 < n) {
+          break;
+        }
+        DisplayMessage message = null;
+        try {
+          message = decode(all, at + 4, n);
+        } catch (RuntimeException e) {
+          badFrames.accept(e);
+        }
+        at += 4 + n;
+        if (message != null) {
+          messages.accept(message);
+        }
+      }
+      buffer.reset();
+      buffer.write(all, at, all.length - at);
+    }
+  }
 }

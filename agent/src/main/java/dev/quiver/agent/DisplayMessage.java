@@ -10,22 +10,25 @@ import java.util.Objects;
  */
 public sealed interface DisplayMessage {
 
-    /**
-     * {@code Display.show}/{@code update}: a bundle to show.
-     *
-     * @param displayId the display to create or update, or null for a display of its own
-     * @param update    true to replace what display {@code displayId} shows
-     */
-    record Show(MimeBundle bundle, String displayId, boolean update) implements DisplayMessage {
-        public Show {
-            Objects.requireNonNull(bundle, "DisplayMessage.Show: bundle is null");
-            if (update && displayId == null) {
-                throw new IllegalArgumentException("DisplayMessage.Show: an update needs the id of the display it replaces");
-            }
-        }
+  /**
+   * {@code Display.show}/{@code update}: a bundle to show.
+   *
+   * @param displayId the display to create or update, or null for a display of its own
+   * @param update true to replace what display {@code displayId} shows
+   */
+  record Show(MimeBundle bundle, String displayId, boolean update) implements DisplayMessage {
+    public Show {
+      Objects.requireNonNull(bundle, "DisplayMessage.Show: bundle is null");
+      if (update && displayId == null) {
+        throw new IllegalArgumentException(
+            "DisplayMessage.Show: an update needs the id of the display it replaces");
+      }
     }
+  }
 
-    /** {@code Display.clear}: clears the cell's output, at once or ({@code waitForNext}, Jupyter's {@code wait}) when the next output comes. */
-    record Clear(boolean waitForNext) implements DisplayMessage {
-    }
+  /**
+   * {@code Display.clear}: clears the cell's output, at once or ({@code waitForNext}, Jupyter's
+   * {@code wait}) when the next output comes.
+   */
+  record Clear(boolean waitForNext) implements DisplayMessage {}
 }

@@ -12,39 +12,39 @@ import java.io.UncheckedIOException;
  */
 final class StreamSink implements DisplaySink {
 
-    private final OutputStream out;
+  private final OutputStream out;
 
-    StreamSink(OutputStream out) {
-        this.out = out;
-    }
+  StreamSink(OutputStream out) {
+    this.out = out;
+  }
 
-    @Override
-    public void display(MimeBundle bundle, String displayIdOrNull) {
-        send(new DisplayMessage.Show(bundle, displayIdOrNull, false));
-    }
+  @Override
+  public void display(MimeBundle bundle, String displayIdOrNull) {
+    send(new DisplayMessage.Show(bundle, displayIdOrNull, false));
+  }
 
-    @Override
-    public void update(MimeBundle bundle, String displayId) {
-        send(new DisplayMessage.Show(bundle, displayId, true));
-    }
+  @Override
+  public void update(MimeBundle bundle, String displayId) {
+    send(new DisplayMessage.Show(bundle, displayId, true));
+  }
 
-    @Override
-    public void clear(boolean wait) {
-        send(new DisplayMessage.Clear(wait));
-    }
+  @Override
+  public void clear(boolean wait) {
+    send(new DisplayMessage.Clear(wait));
+  }
 
-    private void send(DisplayMessage message) {
-        var frame = DisplayCodec.frame(message);
-        // Text printed before this call must reach the notebook before it.
-        System.out.flush();
-        System.err.flush();
-        synchronized (this) {
-            try {
-                out.write(frame);
-                out.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException("the kernel connection is gone", e);
-            }
-        }
+  private void send(DisplayMessage message) {
+    var frame = DisplayCodec.frame(message);
+    // Text printed before this call must reach the notebook before it.
+    System.out.flush();
+    System.err.flush();
+    synchronized (this) {
+      try {
+        out.write(frame);
+        out.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException("the kernel connection is gone", e);
+      }
     }
+  }
 }

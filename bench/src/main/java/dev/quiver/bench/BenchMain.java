@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The benchmark command line behind {@code ./quiver bench}:
- * {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu|cuda|cuda:N]}.
+ * The benchmark command line behind {@code ./quiver bench}: {@code BenchMain NAME [--json] [--vs
+ * numpy|torch] [--size N] [--device cpu|cuda|cuda:N]}.
  *
  * <p>Each benchmark times Quiver in this JVM, then (with {@code --vs}) the same work in Debian's
  * {@code /usr/bin/python3} with the peer limited to 2 threads, and prints both figures and their
@@ -44,21 +44,27 @@ public final class BenchMain {
       Peer.findScript();
       checkPeer(o.peer());
     }
-    List<Row> rows = switch (o.bench()) {
-      case "matmul" -> MatmulBench.run(o);
-      case "smallop" -> SmallOpBench.run(o);
-      case "elementwise" -> ElementwiseBench.run(o);
-      case "iris-train" -> TrainBench.iris(o);
-      case "mlp-train" -> TrainBench.mlp(o);
-      default -> throw new Options.UsageException("unknown benchmark " + o.bench());
-    };
+    List<Row> rows =
+        switch (o.bench()) {
+          case "matmul" -> MatmulBench.run(o);
+          case "smallop" -> SmallOpBench.run(o);
+          case "elementwise" -> ElementwiseBench.run(o);
+          case "iris-train" -> TrainBench.iris(o);
+          case "mlp-train" -> TrainBench.mlp(o);
+          default -> throw new Options.UsageException("unknown benchmark " + o.bench());
+        };
     // A benchmark that ignored --device would be compared with a peer on the GPU: refuse rather
-    // than print a CPU figure next to a GPU one. Benchmarks that run on a device say so in "device".
+    // than print a CPU figure next to a GPU one. Benchmarks that run on a device say so in
+    // "device".
     if (o.device().kind() != dev.quiver.runtime.Device.Kind.CPU) {
       for (Row r : rows) {
         if (!o.device().toString().equals(String.valueOf(r.get("device")).split(" ")[0])) {
-          throw new Options.UsageException("--device " + o.device() + ": the " + o.bench()
-              + " benchmark does not run on that device in this build");
+          throw new Options.UsageException(
+              "--device "
+                  + o.device()
+                  + ": the "
+                  + o.bench()
+                  + " benchmark does not run on that device in this build");
         }
       }
     }
@@ -75,7 +81,8 @@ public final class BenchMain {
       }
     }
     for (Row r : rows) {
-      r.put("java_threads", Parallel.threads()).put("cpus", Runtime.getRuntime().availableProcessors());
+      r.put("java_threads", Parallel.threads())
+          .put("cpus", Runtime.getRuntime().availableProcessors());
     }
     if (o.json()) {
       rows.forEach(r -> System.out.println(r.toJson()));
@@ -88,16 +95,27 @@ public final class BenchMain {
   /** Fails fast, with the install command, when /usr/bin/python3 cannot import the peer. */
   static void checkPeer(String peer) throws Exception {
     if (!java.nio.file.Files.isExecutable(java.nio.file.Path.of(Peer.PYTHON))) {
-      throw new Peer.MissingPeerException(Peer.PYTHON + " was not found; install it with: apt-get install -y python3 python3-"
-          + peer);
+      throw new Peer.MissingPeerException(
+          Peer.PYTHON
+              + " was not found; install it with: apt-get install -y python3 python3-"
+              + peer);
     }
-    Process p = new ProcessBuilder(Peer.PYTHON, "-c", "import numpy" + (peer.equals("torch") ? ", torch" : ""))
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Peer.PYTHON, "-c", "import numpy" + (peer.equals("torch") ? ", torch" : ""))
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes()).strip();
     if (p.waitFor() != 0) {
       String pkg = out.contains("torch") ? "python3-torch" : "python3-numpy";
-      throw new Peer.MissingPeerException(Peer.PYTHON + " cannot import " + peer + " ("
-          + out.substring(out.lastIndexOf('\n') + 1) + ")\n  install it with: apt-get install -y " + pkg);
+      throw new Peer.MissingPeerException(
+          Peer.PYTHON
+              + " cannot import "
+              + peer
+              + " ("
+              + out.substring(out.lastIndexOf('\n') + 1)
+              + ")\n  install it with: apt-get install -y "
+              + pkg);
     }
   }
 

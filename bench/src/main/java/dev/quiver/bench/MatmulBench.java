@@ -21,36 +21,57 @@ final class MatmulBench {
     }
     Tensor a = Tensor.randn(new long[] {n, n}, 1);
     Tensor b = Tensor.randn(new long[] {n, n}, 2);
-    double seconds = Timing.adaptive(() -> {
-      // The product is freed at once: a 1024² result is 4 MB, and a loop should not lean on the GC.
-      try (var scope = MemoryScope.open()) {
-        a.matmul(b);
-      }
-    }, o.repeats());
+    double seconds =
+        Timing.adaptive(
+            () -> {
+              // The product is freed at once: a 1024² result is 4 MB, and a loop should not lean on
+              // the GC.
+              try (var scope = MemoryScope.open()) {
+                a.matmul(b);
+              }
+            },
+            o.repeats());
     double gflops = 2.0 * n * n * (double) n / seconds / 1e9;
-    Row row = new Row().put("bench", "matmul").put("size", n).put("dtype", "float32")
-        .put("threads", Parallel.threads()).put("gflops", gflops).put("ms_per_op", seconds * 1e3);
+    Row row =
+        new Row()
+            .put("bench", "matmul")
+            .put("size", n)
+            .put("dtype", "float32")
+            .put("threads", Parallel.threads())
+            .put("gflops", gflops)
+            .put("ms_per_op", seconds * 1e3);
     return List.of(row);
   }
 
   /**
-   * The same product on a GPU, through the backend with a preallocated output: at the target
-   * size (8192) one product is tens of milliseconds, against microseconds for the allocation it
-   * saves, so this is the sgemm itself. Each call waits for the GPU, as the torch peer does with
+   * The same product on a GPU, through the backend with a preallocated output: at the target size
+   * (8192) one product is tens of milliseconds, against microseconds for the allocation it saves,
+   * so this is the sgemm itself. Each call waits for the GPU, as the torch peer does with
    * torch.cuda.synchronize(), so queued work is never counted as done.
    */
   private static List<Row> runCuda(Options o, int n) throws Exception {
     CudaBackend g = Cuda.cudaBackend(o.device().index());
     View a = g.fromHost(Tensor.randn(new long[] {n, n}, 1).view());
     View b = g.fromHost(Tensor.randn(new long[] {n, n}, 2).view());
-    View out = View.contiguous(g.allocate((long) n * n * 4, null), DType.FLOAT32, new long[] {n, n});
-    double seconds = Timing.adaptive(() -> {
-      g.matmul(a, b, out);
-      g.synchronize();
-    }, o.repeats());
+    View out =
+        View.contiguous(g.allocate((long) n * n * 4, null), DType.FLOAT32, new long[] {n, n});
+    double seconds =
+        Timing.adaptive(
+            () -> {
+              g.matmul(a, b, out);
+              g.synchronize();
+            },
+            o.repeats());
     double gflops = 2.0 * n * n * (double) n / seconds / 1e9;
-    Row row = new Row().put("bench", "matmul").put("size", n).put("dtype", "float32").put("device", o.device().toString())
-        .put("gpu", g.describe()).put("gflops", gflops).put("ms_per_op", seconds * 1e3);
+    Row row =
+        new Row()
+            .put("bench", "matmul")
+            .put("size", n)
+            .put("dtype", "float32")
+            .put("device", o.device().toString())
+            .put("gpu", g.describe())
+            .put("gflops", gflops)
+            .put("ms_per_op", seconds * 1e3);
     return List.of(row);
   }
 

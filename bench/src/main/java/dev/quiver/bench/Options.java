@@ -4,12 +4,16 @@ import dev.quiver.runtime.Device;
 import dev.quiver.runtime.backend.Backends;
 import java.util.List;
 
-/** Parsed command line of {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu|cuda|cuda:N]}. */
+/**
+ * Parsed command line of {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device
+ * cpu|cuda|cuda:N]}.
+ */
 record Options(String bench, boolean json, String peer, long size, Device device, int repeats) {
   /** The benchmarks that run their Quiver side on {@code --device}. */
   static final List<String> ON_DEVICE = List.of("matmul", "iris-train", "mlp-train");
 
-  static final List<String> BENCHES = List.of("matmul", "smallop", "elementwise", "iris-train", "mlp-train");
+  static final List<String> BENCHES =
+      List.of("matmul", "smallop", "elementwise", "iris-train", "mlp-train");
   static final List<String> PEERS = List.of("numpy", "torch");
 
   static String usage() {
@@ -26,7 +30,10 @@ record Options(String bench, boolean json, String peer, long size, Device device
   }
 
   static Options parse(String[] args) {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+    if (args.length == 0
+        || args[0].equals("--help")
+        || args[0].equals("-h")
+        || args[0].equals("help")) {
       throw new UsageException(null);
     }
     String bench = args[0];
@@ -66,7 +73,9 @@ record Options(String bench, boolean json, String peer, long size, Device device
             throw new UsageException("--device: " + e.getMessage());
           }
           try {
-            Backends.of(device); // a machine without the device fails here, with the reason, before any timing
+            Backends.of(
+                device); // a machine without the device fails here, with the reason, before any
+            // timing
           } catch (IllegalStateException e) {
             throw new UsageException("--device " + name + " cannot be used: " + e.getMessage());
           }
@@ -76,17 +85,23 @@ record Options(String bench, boolean json, String peer, long size, Device device
       }
     }
     if (!device.equals(Device.CPU) && !ON_DEVICE.contains(bench)) {
-      throw new UsageException("--device " + device + ": " + bench + " runs on the CPU only; --device applies to "
-          + ON_DEVICE);
+      throw new UsageException(
+          "--device "
+              + device
+              + ": "
+              + bench
+              + " runs on the CPU only; --device applies to "
+              + ON_DEVICE);
     }
     if (size < 0) {
-      size = switch (bench) {
-        case "matmul" -> device.kind() == Device.Kind.CUDA ? 8192 : 1024;
-        case "smallop" -> 1000;
-        case "iris-train" -> 16;
-        case "mlp-train" -> 128;
-        default -> 1L << 24;
-      };
+      size =
+          switch (bench) {
+            case "matmul" -> device.kind() == Device.Kind.CUDA ? 8192 : 1024;
+            case "smallop" -> 1000;
+            case "iris-train" -> 16;
+            case "mlp-train" -> 128;
+            default -> 1L << 24;
+          };
     }
     return new Options(bench, json, peer, size, device, repeats);
   }

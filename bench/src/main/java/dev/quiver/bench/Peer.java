@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * Runs {@code bench/python/peer.py} in Debian's {@code /usr/bin/python3} (never a virtualenv's
- * python: the peers are the distribution's numpy and torch) with 2 threads, and parses its one
- * JSON line.
+ * python: the peers are the distribution's numpy and torch) with 2 threads, and parses its one JSON
+ * line.
  */
 final class Peer {
   static final String PYTHON = System.getProperty("quiver.bench.python", "/usr/bin/python3");
@@ -28,19 +28,29 @@ final class Peer {
     }
   }
 
-  static Map<String, Object> run(String bench, long size, String peer) throws IOException, InterruptedException {
+  static Map<String, Object> run(String bench, long size, String peer)
+      throws IOException, InterruptedException {
     return run(bench, size, peer, dev.quiver.runtime.Device.CPU);
   }
 
-  /** As above, with the peer's tensors on {@code device} (torch only for cuda: it runs on the same GPU). */
-  static Map<String, Object> run(String bench, long size, String peer, dev.quiver.runtime.Device device)
+  /**
+   * As above, with the peer's tensors on {@code device} (torch only for cuda: it runs on the same
+   * GPU).
+   */
+  static Map<String, Object> run(
+      String bench, long size, String peer, dev.quiver.runtime.Device device)
       throws IOException, InterruptedException {
     if (!Files.isExecutable(Path.of(PYTHON))) {
-      throw new MissingPeerException(PYTHON + " was not found; install Debian's python and the peer: "
-          + "apt-get install -y python3 python3-" + peer);
+      throw new MissingPeerException(
+          PYTHON
+              + " was not found; install Debian's python and the peer: "
+              + "apt-get install -y python3 python3-"
+              + peer);
     }
     Path script = findScript();
-    var pb = new ProcessBuilder(PYTHON, script.toString(), bench, Long.toString(size), peer, device.toString());
+    var pb =
+        new ProcessBuilder(
+            PYTHON, script.toString(), bench, Long.toString(size), peer, device.toString());
     String t = Integer.toString(THREADS);
     pb.environment().put("QUIVER_PEER_THREADS", t);
     pb.environment().put("OMP_NUM_THREADS", t);
@@ -56,7 +66,8 @@ final class Peer {
     String line = out.isEmpty() ? "" : out.substring(out.lastIndexOf('\n') + 1);
     Map<String, Object> json = parseFlat(line);
     if (json.containsKey("install")) {
-      throw new MissingPeerException(json.get("error") + "\n  install it with: " + json.get("install"));
+      throw new MissingPeerException(
+          json.get("error") + "\n  install it with: " + json.get("install"));
     }
     if (p.exitValue() != 0 || json.containsKey("error") || json.isEmpty()) {
       throw new IOException("the " + peer + " peer failed (exit " + p.exitValue() + "): " + out);
@@ -64,7 +75,9 @@ final class Peer {
     return json;
   }
 
-  /** The script sits in the source tree: next to the working directory, or above the bench classes. */
+  /**
+   * The script sits in the source tree: next to the working directory, or above the bench classes.
+   */
   static Path findScript() {
     String explicit = System.getProperty("quiver.bench.script");
     if (explicit != null) {
@@ -80,7 +93,8 @@ final class Peer {
       }
     }
     try {
-      Path classes = Path.of(Peer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path classes =
+          Path.of(Peer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       for (Path dir = classes; dir != null; dir = dir.getParent()) {
         if (Files.isRegularFile(dir.resolve(rel))) {
           return dir.resolve(rel);
@@ -89,12 +103,14 @@ final class Peer {
     } catch (Exception ignored) {
       // fall through to the error below
     }
-    throw new MissingPeerException("bench/python/peer.py was not found; run from the Quiver checkout "
-        + "or pass -Dquiver.bench.script=PATH");
+    throw new MissingPeerException(
+        "bench/python/peer.py was not found; run from the Quiver checkout "
+            + "or pass -Dquiver.bench.script=PATH");
   }
 
-  private static final Pattern FIELD = Pattern.compile(
-      "\"([^\"]+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|-?[0-9.eE+-]+|true|false|null|NaN|-?Infinity)");
+  private static final Pattern FIELD =
+      Pattern.compile(
+          "\"([^\"]+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|-?[0-9.eE+-]+|true|false|null|NaN|-?Infinity)");
 
   /** Parses a flat JSON object of strings and numbers (all peer.py prints). */
   static Map<String, Object> parseFlat(String line) {

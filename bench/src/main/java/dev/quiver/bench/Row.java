@@ -33,8 +33,12 @@ final class Row {
       return "null";
     }
     if (v instanceof Double d) {
-      return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d).replaceAll("(\\.\\d*?)0+(e|$)", "$1$2")
-          .replace(".e", "e").replaceAll("\\.$", "") : "null";
+      return Double.isFinite(d)
+          ? String.format(Locale.ROOT, "%.6g", d)
+              .replaceAll("(\\.\\d*?)0+(e|$)", "$1$2")
+              .replace(".e", "e")
+              .replaceAll("\\.$", "")
+          : "null";
     }
     if (v instanceof Number || v instanceof Boolean) {
       return v.toString();
@@ -45,7 +49,9 @@ final class Row {
 
   static String human(Object v) {
     if (v instanceof Double d) {
-      return Math.abs(d) >= 100 ? String.format(Locale.ROOT, "%.0f", d) : String.format(Locale.ROOT, "%.3g", d);
+      return Math.abs(d) >= 100
+          ? String.format(Locale.ROOT, "%.0f", d)
+          : String.format(Locale.ROOT, "%.3g", d);
     }
     return String.valueOf(v);
   }

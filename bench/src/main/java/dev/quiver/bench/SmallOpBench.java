@@ -9,6 +9,7 @@ import java.util.Map;
 /**
  * Nanoseconds per {@code a.add(b)} of two small float32 tensors, the result allocated each time as
  * user code does. Two ways of freeing, both realistic:
+ *
  * <ul>
  *   <li>{@code scope} (the headline, first row): a loop of many ops is a training loop's shape, and
  *       there a {@link MemoryScope} around every 1000 ops frees the results deterministically, as
@@ -18,6 +19,7 @@ import java.util.Map;
  *       generation once, reference processing, the occasional System.gc for native pressure) is
  *       part of the figure because the loop runs long enough for many collections.
  * </ul>
+ *
  * Besides wall time, {@code cpu_ns_per_op} is the process's CPU time per op (all threads).
  */
 final class SmallOpBench {
@@ -31,31 +33,56 @@ final class SmallOpBench {
     Tensor a = Tensor.randn(new long[] {n}, 1);
     Tensor b = Tensor.randn(new long[] {n}, 2);
     int repeats = o.repeats() > 0 ? o.repeats() : 11;
-    double gc = Timing.secondsPerCall(() -> {
-      Tensor last = null;
-      for (int i = 0; i < BATCH; i++) {
-        last = a.add(b);
-      }
-      sink = last;
-    }, 100, repeats, 2.0) / BATCH;
+    double gc =
+        Timing.secondsPerCall(
+                () -> {
+                  Tensor last = null;
+                  for (int i = 0; i < BATCH; i++) {
+                    last = a.add(b);
+                  }
+                  sink = last;
+                },
+                100,
+                repeats,
+                2.0)
+            / BATCH;
     double gcCpu = Timing.lastCpuSeconds / BATCH;
-    double scoped = Timing.secondsPerCall(() -> {
-      try (var scope = MemoryScope.open()) {
-        Tensor last = null;
-        for (int i = 0; i < BATCH; i++) {
-          last = a.add(b);
-        }
-        sink = last;
-      }
-    }, 100, repeats, 2.0) / BATCH;
+    double scoped =
+        Timing.secondsPerCall(
+                () -> {
+                  try (var scope = MemoryScope.open()) {
+                    Tensor last = null;
+                    for (int i = 0; i < BATCH; i++) {
+                      last = a.add(b);
+                    }
+                    sink = last;
+                  }
+                },
+                100,
+                repeats,
+                2.0)
+            / BATCH;
     double scopedCpu = Timing.lastCpuSeconds / BATCH;
     sink = null;
     List<Row> rows = new ArrayList<>();
-    // The scope row first: it is the headline (a loop of ops, as in training); see the class comment.
-    rows.add(new Row().put("bench", "smallop").put("size", n).put("op", "add").put("memory", "scope")
-        .put("ns_per_op", scoped * 1e9).put("cpu_ns_per_op", scopedCpu * 1e9));
-    rows.add(new Row().put("bench", "smallop").put("size", n).put("op", "add").put("memory", "gc")
-        .put("ns_per_op", gc * 1e9).put("cpu_ns_per_op", gcCpu * 1e9));
+    // The scope row first: it is the headline (a loop of ops, as in training); see the class
+    // comment.
+    rows.add(
+        new Row()
+            .put("bench", "smallop")
+            .put("size", n)
+            .put("op", "add")
+            .put("memory", "scope")
+            .put("ns_per_op", scoped * 1e9)
+            .put("cpu_ns_per_op", scopedCpu * 1e9));
+    rows.add(
+        new Row()
+            .put("bench", "smallop")
+            .put("size", n)
+            .put("op", "add")
+            .put("memory", "gc")
+            .put("ns_per_op", gc * 1e9)
+            .put("cpu_ns_per_op", gcCpu * 1e9));
     return rows;
   }
 

@@ -2,7 +2,9 @@ package dev.quiver.bench;
 
 import java.util.Arrays;
 
-/** Median-of-repeats timing with a warm-up, so the JIT has compiled the hot path before we measure. */
+/**
+ * Median-of-repeats timing with a warm-up, so the JIT has compiled the hot path before we measure.
+ */
 final class Timing {
   private Timing() {}
 
@@ -11,8 +13,12 @@ final class Timing {
     void run() throws Exception;
   }
 
-  /** Median seconds per call over {@code repeats} batches of {@code inner} calls, after {@code warmupSeconds}. */
-  static double secondsPerCall(Body body, int inner, int repeats, double warmupSeconds) throws Exception {
+  /**
+   * Median seconds per call over {@code repeats} batches of {@code inner} calls, after {@code
+   * warmupSeconds}.
+   */
+  static double secondsPerCall(Body body, int inner, int repeats, double warmupSeconds)
+      throws Exception {
     long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
     do {
       body.run();
@@ -38,8 +44,8 @@ final class Timing {
    * measures as {@link #secondsPerCall}. A training step touches a lot of code; on two busy cores
    * its compilation takes several seconds, and a fixed short warm-up measured it half compiled.
    */
-  static double settledSecondsPerCall(Body body, int inner, int repeats, double minSeconds, double maxSeconds)
-      throws Exception {
+  static double settledSecondsPerCall(
+      Body body, int inner, int repeats, double minSeconds, double maxSeconds) throws Exception {
     long start = System.nanoTime();
     long end = start + (long) (maxSeconds * 1e9);
     long min = start + (long) (minSeconds * 1e9);
@@ -75,8 +81,8 @@ final class Timing {
 
   /**
    * For bodies of unknown cost (a matmul takes milliseconds or seconds): times one call, warms up
-   * for about a second (at least two calls), then takes {@code repeats} samples of at least 0.2 s each
-   * (3 samples when one call takes over a second).
+   * for about a second (at least two calls), then takes {@code repeats} samples of at least 0.2 s
+   * each (3 samples when one call takes over a second).
    */
   static double adaptive(Body body, int repeats) throws Exception {
     long t0 = System.nanoTime();

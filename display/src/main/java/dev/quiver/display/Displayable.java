@@ -3,8 +3,8 @@ package dev.quiver.display;
 /**
  * An object that knows how to show itself in a notebook.
  *
- * <p>Implement it on types users return from cells; include {@code text/plain} (the bundle
- * requires it) and add HTML, LaTeX or an image where it helps.
+ * <p>Implement it on types users return from cells; include {@code text/plain} (the bundle requires
+ * it) and add HTML, LaTeX or an image where it helps.
  *
  * <pre>{@code
  * record Accuracy(double value) implements Displayable {
@@ -18,6 +18,6 @@ package dev.quiver.display;
 @FunctionalInterface
 public interface Displayable {
 
-    /** This object's representations; never null. */
-    MimeBundle toMimeBundle();
+  /** This object's representations; never null. */
+  MimeBundle toMimeBundle();
 }

@@ -13,12 +13,12 @@ import java.util.Objects;
  */
 public record Markdown(String markdown) implements Displayable {
 
-    public Markdown {
-        Objects.requireNonNull(markdown, "Markdown: text is null");
-    }
+  public Markdown {
+    Objects.requireNonNull(markdown, "Markdown: text is null");
+  }
 
-    @Override
-    public MimeBundle toMimeBundle() {
-        return MimeBundle.of(markdown, MimeBundle.TEXT_MARKDOWN, markdown);
-    }
+  @Override
+  public MimeBundle toMimeBundle() {
+    return MimeBundle.of(markdown, MimeBundle.TEXT_MARKDOWN, markdown);
+  }
 }

@@ -21,83 +21,91 @@ import java.util.Objects;
  */
 public record Png(byte[] bytes) implements Displayable {
 
-    private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
-    public Png {
-        pixelSize(bytes); // validates
-        bytes = bytes.clone();
-    }
+  public Png {
+    pixelSize(bytes); // validates
+    bytes = bytes.clone();
+  }
 
-    /** Reads a PNG file. */
-    public static Png read(Path file) {
-        Objects.requireNonNull(file, "Png.read: path is null");
-        try {
-            return new Png(Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException("Png.read: cannot read " + file + ": " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+  /** Reads a PNG file. */
+  public static Png read(Path file) {
+    Objects.requireNonNull(file, "Png.read: path is null");
+    try {
+      return new Png(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Png.read: cannot read " + file + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
+  }
 
-    @Override
-    public byte[] bytes() {
-        return bytes.clone();
-    }
+  @Override
+  public byte[] bytes() {
+    return bytes.clone();
+  }
 
-    public int width() {
-        return pixelSize(bytes)[0];
-    }
+  public int width() {
+    return pixelSize(bytes)[0];
+  }
 
-    public int height() {
-        return pixelSize(bytes)[1];
-    }
+  public int height() {
+    return pixelSize(bytes)[1];
+  }
 
-    @Override
-    public MimeBundle toMimeBundle() {
-        return MimeBundle.png(bytes, toString());
-    }
+  @Override
+  public MimeBundle toMimeBundle() {
+    return MimeBundle.png(bytes, toString());
+  }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Png other && Arrays.equals(bytes, other.bytes);
-    }
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Png other && Arrays.equals(bytes, other.bytes);
+  }
 
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(bytes);
-    }
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(bytes);
+  }
 
-    /** {@code PNG image 640x480}: also the text/plain fallback. */
-    @Override
-    public String toString() {
-        return "PNG image " + width() + "x" + height();
-    }
+  /** {@code PNG image 640x480}: also the text/plain fallback. */
+  @Override
+  public String toString() {
+    return "PNG image " + width() + "x" + height();
+  }
 
-    /**
-     * {@code {width, height}} in pixels from the IHDR chunk, which the format puts first.
-     *
-     * @throws IllegalArgumentException when {@code png} does not start like a PNG file
-     */
-    static int[] pixelSize(byte[] png) {
-        Objects.requireNonNull(png, "Png: bytes are null");
-        if (png.length < 24 || !Arrays.equals(png, 0, 8, SIGNATURE, 0, 8)) {
-            var head = HexFormat.ofDelimiter(" ").formatHex(png, 0, Math.min(png.length, 8));
-            throw new IllegalArgumentException("not a PNG: " + png.length + " bytes starting [" + head
-                    + "], expected the signature [89 50 4e 47 0d 0a 1a 0a] and an IHDR chunk");
-        }
-        if (png[12] != 'I' || png[13] != 'H' || png[14] != 'D' || png[15] != 'R') {
-            throw new IllegalArgumentException("not a PNG: first chunk is not IHDR");
-        }
-        int width = readInt(png, 16);
-        int height = readInt(png, 20);
-        if (width <= 0 || height <= 0) {
-            throw new IllegalArgumentException("not a PNG: IHDR says " + width + "x" + height + " pixels");
-        }
-        return new int[] {width, height};
+  /**
+   * {@code {width, height}} in pixels from the IHDR chunk, which the format puts first.
+   *
+   * @throws IllegalArgumentException when {@code png} does not start like a PNG file
+   */
+  static int[] pixelSize(byte[] png) {
+    Objects.requireNonNull(png, "Png: bytes are null");
+    if (png.length < 24 || !Arrays.equals(png, 0, 8, SIGNATURE, 0, 8)) {
+      var head = HexFormat.ofDelimiter(" ").formatHex(png, 0, Math.min(png.length, 8));
+      throw new IllegalArgumentException(
+          "not a PNG: "
+              + png.length
+              + " bytes starting ["
+              + head
+              + "], expected the signature [89 50 4e 47 0d 0a 1a 0a] and an IHDR chunk");
     }
+    if (png[12] != 'I' || png[13] != 'H' || png[14] != 'D' || png[15] != 'R') {
+      throw new IllegalArgumentException("not a PNG: first chunk is not IHDR");
+    }
+    int width = readInt(png, 16);
+    int height = readInt(png, 20);
+    if (width <= 0 || height <= 0) {
+      throw new IllegalArgumentException(
+          "not a PNG: IHDR says " + width + "x" + height + " pixels");
+    }
+    return new int[] {width, height};
+  }
 
-    private static int readInt(byte[] b, int at) {
-        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
-    }
+  private static int readInt(byte[] b, int at) {
+    return (b[at] & 0xFF) << 24
+        | (b[at + 1] & 0xFF) << 16
+        | (b[at + 2] & 0xFF) << 8
+        | (b[at + 3] & 0xFF);
+  }
 }

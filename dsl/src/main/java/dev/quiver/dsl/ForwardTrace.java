@@ -19,8 +19,8 @@ final class ForwardTrace {
   }
 
   /**
-   * Runs {@code x} through {@code model} recording every sub-module's output, and returns the
-   * first module (in the order outputs were produced) whose output holds NaN or infinity, or null.
+   * Runs {@code x} through {@code model} recording every sub-module's output, and returns the first
+   * module (in the order outputs were produced) whose output holds NaN or infinity, or null.
    */
   static String firstNonFinite(Module model, Tensor x) {
     var trace = new ForwardTrace();

@@ -12,6 +12,9 @@ public interface HasOutputHead {
   /** The squashing this module ends in, or {@link OutputHead#NONE}. */
   OutputHead head();
 
-  /** The output before the final squashing of {@link #head()}: the logits. Same as apply when there is none. */
+  /**
+   * The output before the final squashing of {@link #head()}: the logits. Same as apply when there
+   * is none.
+   */
   Tensor applyBeforeHead(Tensor x);
 }

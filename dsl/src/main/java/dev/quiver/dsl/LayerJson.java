@@ -29,24 +29,35 @@ final class LayerJson {
 
   static ObjectNode write(Module layer) {
     if (!(layer instanceof Saveable<?> saveable)) {
-      throw new IllegalArgumentException("Models.save: layer " + layer.describe() + " has no saved form: it does not "
-          + "declare its config (Saveable); save its weights with Models.saveWeights and rebuild the model in code");
+      throw new IllegalArgumentException(
+          "Models.save: layer "
+              + layer.describe()
+              + " has no saved form: it does not "
+              + "declare its config (Saveable); save its weights with Models.saveWeights and rebuild the model in code");
     }
     String type = LayerTypes.typeName(layer.getClass());
     if (type.isEmpty()) {
-      throw new IllegalArgumentException("Models.save: layer " + layer.describe() + " is of an anonymous class, which "
-          + "a saved model cannot name; declare it as a named class");
+      throw new IllegalArgumentException(
+          "Models.save: layer "
+              + layer.describe()
+              + " is of an anonymous class, which "
+              + "a saved model cannot name; declare it as a named class");
     }
     Record config = saveable.config();
     if (config == null) {
-      throw new IllegalStateException("Models.save: " + layer.describe() + ".config() returned null");
+      throw new IllegalStateException(
+          "Models.save: " + layer.describe() + ".config() returned null");
     }
     ObjectNode node = NODES.objectNode();
     node.put("type", type).put("name", layer.name());
     for (RecordComponent c : config.getClass().getRecordComponents()) {
       if (TAKEN.contains(c.getName())) {
-        throw new IllegalArgumentException("Models.save: " + config.getClass().getName() + " has a component named '"
-            + c.getName() + "', a name the file keeps for itself; rename it");
+        throw new IllegalArgumentException(
+            "Models.save: "
+                + config.getClass().getName()
+                + " has a component named '"
+                + c.getName()
+                + "', a name the file keeps for itself; rename it");
       }
       Object value = read(config, c);
       if (value != null) {
@@ -69,9 +80,16 @@ final class LayerJson {
       case long[] a -> array(Arrays.stream(a).mapToObj(NODES::numberNode).toList());
       case double[] a -> array(Arrays.stream(a).mapToObj(NODES::numberNode).toList());
       case Module m -> write(m);
-      default -> throw new IllegalArgumentException("Models.save: " + owner.describe() + ": config component '"
-          + c.getName() + "' is a " + value.getClass().getName() + ", which a saved model cannot hold (numbers, "
-          + "booleans, strings, enums, number arrays and layers can)");
+      default ->
+          throw new IllegalArgumentException(
+              "Models.save: "
+                  + owner.describe()
+                  + ": config component '"
+                  + c.getName()
+                  + "' is a "
+                  + value.getClass().getName()
+                  + ", which a saved model cannot hold (numbers, "
+                  + "booleans, strings, enums, number arrays and layers can)");
     };
   }
 
@@ -84,10 +102,11 @@ final class LayerJson {
   private static Object read(Record config, RecordComponent c) {
     try {
       var accessor = c.getAccessor();
-      accessor.setAccessible(true);     // a record declared in a notebook cell is not public
+      accessor.setAccessible(true); // a record declared in a notebook cell is not public
       return accessor.invoke(config);
     } catch (IllegalAccessException | InvocationTargetException e) {
-      throw new IllegalStateException("Models.save: cannot read " + config.getClass().getName() + "." + c.getName(), e);
+      throw new IllegalStateException(
+          "Models.save: cannot read " + config.getClass().getName() + "." + c.getName(), e);
     }
   }
 
@@ -100,12 +119,13 @@ final class LayerJson {
     }
     JsonNode typeNode = node.get("type");
     if (typeNode == null || !typeNode.isTextual()) {
-      throw new IllegalArgumentException(where + " has no \"type\" naming its layer class (got " + brief(typeNode)
-          + ")");
+      throw new IllegalArgumentException(
+          where + " has no \"type\" naming its layer class (got " + brief(typeNode) + ")");
     }
     JsonNode nameNode = node.get("name");
     if (nameNode != null && !nameNode.isTextual()) {
-      throw new IllegalArgumentException(where + ": \"name\" must be a string, got " + brief(nameNode));
+      throw new IllegalArgumentException(
+          where + ": \"name\" must be a string, got " + brief(nameNode));
     }
     String type = typeNode.asText();
     String at = where + " (" + (nameNode != null ? nameNode.asText() + ", " : "") + type + ")";
@@ -132,8 +152,14 @@ final class LayerJson {
       throw new IllegalArgumentException(at + ": " + e.getMessage(), e);
     }
     if (!layerClass.isInstance(layer)) {
-      throw new IllegalStateException(at + ": " + configClass.getName() + ".create() made a "
-          + (layer == null ? "null" : layer.getClass().getName()) + ", not a " + layerClass.getName());
+      throw new IllegalStateException(
+          at
+              + ": "
+              + configClass.getName()
+              + ".create() made a "
+              + (layer == null ? "null" : layer.getClass().getName())
+              + ", not a "
+              + layerClass.getName());
     }
     return nameNode != null ? layer.named(nameNode.asText()) : layer;
   }
@@ -146,8 +172,12 @@ final class LayerJson {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!known.contains(field)) {
-        throw new IllegalArgumentException(at + ": unknown field \"" + field + "\"; this layer's fields are "
-            + known.subList(2, known.size()));
+        throw new IllegalArgumentException(
+            at
+                + ": unknown field \""
+                + field
+                + "\"; this layer's fields are "
+                + known.subList(2, known.size()));
       }
     }
   }
@@ -169,7 +199,8 @@ final class LayerJson {
     }
     if (t == int.class || t == Integer.class) {
       if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-        throw new IllegalArgumentException(field + " must be a whole number (int), got " + brief(v));
+        throw new IllegalArgumentException(
+            field + " must be a whole number (int), got " + brief(v));
       }
       return v.intValue();
     }
@@ -183,7 +214,9 @@ final class LayerJson {
       if (!v.isNumber()) {
         throw new IllegalArgumentException(field + " must be a number, got " + brief(v));
       }
-      return t == float.class || t == Float.class ? (Object) v.floatValue() : (Object) v.doubleValue();
+      return t == float.class || t == Float.class
+          ? (Object) v.floatValue()
+          : (Object) v.doubleValue();
     }
     if (t == String.class) {
       if (!v.isTextual()) {
@@ -197,8 +230,8 @@ final class LayerJson {
           return constant;
         }
       }
-      throw new IllegalArgumentException(field + " must be one of " + Arrays.toString(t.getEnumConstants()) + ", got "
-          + brief(v));
+      throw new IllegalArgumentException(
+          field + " must be one of " + Arrays.toString(t.getEnumConstants()) + ", got " + brief(v));
     }
     if (t == int[].class || t == long[].class || t == double[].class) {
       return numbers(v, t, field);
@@ -206,12 +239,16 @@ final class LayerJson {
     if (Module.class.isAssignableFrom(t)) {
       Module inner = read(v, at + "'s " + c.getName(), types);
       if (!t.isInstance(inner)) {
-        throw new IllegalArgumentException(field + " must be a " + t.getSimpleName() + ", got " + inner.describe());
+        throw new IllegalArgumentException(
+            field + " must be a " + t.getSimpleName() + ", got " + inner.describe());
       }
       return inner;
     }
-    throw new IllegalStateException(field + ": its config component type " + t.getName()
-        + " cannot be read from a saved model");
+    throw new IllegalStateException(
+        field
+            + ": its config component type "
+            + t.getName()
+            + " cannot be read from a saved model");
   }
 
   private static Object numbers(JsonNode v, Class<?> t, String field) {
@@ -221,10 +258,16 @@ final class LayerJson {
     int n = v.size();
     boolean whole = t != double[].class;
     for (JsonNode e : v) {
-      if (whole ? !(e.isIntegralNumber() && (t == int[].class ? e.canConvertToInt() : e.canConvertToLong()))
+      if (whole
+          ? !(e.isIntegralNumber()
+              && (t == int[].class ? e.canConvertToInt() : e.canConvertToLong()))
           : !e.isNumber()) {
-        throw new IllegalArgumentException(field + " must be an array of " + (whole ? "whole numbers" : "numbers")
-            + ", it holds " + brief(e));
+        throw new IllegalArgumentException(
+            field
+                + " must be an array of "
+                + (whole ? "whole numbers" : "numbers")
+                + ", it holds "
+                + brief(e));
       }
     }
     if (t == int[].class) {
@@ -248,10 +291,11 @@ final class LayerJson {
     return a;
   }
 
-  private static Object construct(Class<? extends Record> type, Class<?>[] argTypes, Object[] args, String at) {
+  private static Object construct(
+      Class<? extends Record> type, Class<?>[] argTypes, Object[] args, String at) {
     try {
       Constructor<? extends Record> canonical = type.getDeclaredConstructor(argTypes);
-      canonical.setAccessible(true);     // a record declared in a notebook cell is not public
+      canonical.setAccessible(true); // a record declared in a notebook cell is not public
       return canonical.newInstance(args);
     } catch (InvocationTargetException e) {
       // The record's own checks (a compact constructor) speak for the values.

@@ -15,10 +15,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A module that trains, evaluates, predicts and saves, as Keras' {@code Model} extends its
- * {@code Layer}: {@link Sequential} is one, and a free-form model is a subclass of this one (see
- * {@link Module} for an example). A bare layer ({@code Dense.of(3)}) is a module but not a model,
- * so it cannot be fit; put it in a {@code Sequential}.
+ * A module that trains, evaluates, predicts and saves, as Keras' {@code Model} extends its {@code
+ * Layer}: {@link Sequential} is one, and a free-form model is a subclass of this one (see {@link
+ * Module} for an example). A bare layer ({@code Dense.of(3)}) is a module but not a model, so it
+ * cannot be fit; put it in a {@code Sequential}.
  *
  * <p>The training loop itself is {@link Trainer}; the optimizer of a {@link Fit} is bound to this
  * model's {@link #parameters()} there, so optimizers never see modules.
@@ -36,8 +36,10 @@ public abstract class Model extends Module {
   /** Loss and metrics on {@code data}, with the loss and metrics of the last {@link #fit}. */
   public Evaluation evaluate(Dataset data) {
     if (lastFit == null || lastFit.loss() == null) {
-      throw new IllegalStateException(describe() + ": evaluate(data) uses the loss of the last fit, and there was "
-          + "none; call evaluate(data, loss, metrics...)");
+      throw new IllegalStateException(
+          describe()
+              + ": evaluate(data) uses the loss of the last fit, and there was "
+              + "none; call evaluate(data, loss, metrics...)");
     }
     return Trainer.evaluate(this, data, lastFit.loss(), lastFit.metrics(), lastFit.batchSize());
   }
@@ -72,8 +74,10 @@ public abstract class Model extends Module {
    * writes its layers.
    */
   public void save(Path dir) {
-    throw new UnsupportedOperationException(describe() + ".save: a free-form model has no saved architecture; save "
-        + "its weights with Models.saveWeights(model, file) and load them into a new instance with Models.loadWeights");
+    throw new UnsupportedOperationException(
+        describe()
+            + ".save: a free-form model has no saved architecture; save "
+            + "its weights with Models.saveWeights(model, file) and load them into a new instance with Models.loadWeights");
   }
 
   /**

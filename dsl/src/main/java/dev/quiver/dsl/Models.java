@@ -34,8 +34,8 @@ import java.util.Map;
  * and fails naming the value on anything else: an unknown type, a class that is not a layer, a
  * missing or mistyped field.
  *
- * <p>A free-form {@link Model} has no architecture to write: save and load its weights with
- * {@link #saveWeights} and {@link #loadWeights} into an instance you construct.
+ * <p>A free-form {@link Model} has no architecture to write: save and load its weights with {@link
+ * #saveWeights} and {@link #loadWeights} into an instance you construct.
  */
 public final class Models {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,7 +49,8 @@ public final class Models {
   /** Writes {@code dir/model.json} and {@code dir/weights.arrow}, creating the directory. */
   public static void save(Sequential model, Path dir) {
     if (!model.isBuilt()) {
-      throw new IllegalStateException("Models.save: the model is not built; call .input(n) or train it first");
+      throw new IllegalStateException(
+          "Models.save: the model is not built; call .input(n) or train it first");
     }
     ObjectNode root = JSON.createObjectNode();
     root.put("format", "quiver-model").put("version", VERSION).put("weights", WEIGHTS);
@@ -65,7 +66,8 @@ public final class Models {
       Files.createDirectories(dir);
       JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ARCHITECTURE).toFile(), root);
     } catch (IOException e) {
-      throw new UncheckedIOException("Models.save: cannot write " + dir.resolve(ARCHITECTURE) + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Models.save: cannot write " + dir.resolve(ARCHITECTURE) + ": " + e.getMessage(), e);
     }
     saveWeights(model, dir.resolve(WEIGHTS));
   }
@@ -85,13 +87,25 @@ public final class Models {
     } catch (IOException e) {
       throw new UncheckedIOException("Models.load: cannot read " + file + ": " + e.getMessage(), e);
     }
-    if (root == null || !"quiver-model".equals(root.path("format").asText()) || !root.path("layers").isArray()) {
-      throw new IllegalArgumentException("Models.load: " + file + " is not a saved Sequential model (format "
-          + (root == null ? "missing" : root.path("format").asText("missing")) + ")");
+    if (root == null
+        || !"quiver-model".equals(root.path("format").asText())
+        || !root.path("layers").isArray()) {
+      throw new IllegalArgumentException(
+          "Models.load: "
+              + file
+              + " is not a saved Sequential model (format "
+              + (root == null ? "missing" : root.path("format").asText("missing"))
+              + ")");
     }
     if (!root.path("version").canConvertToInt() || root.path("version").intValue() > VERSION) {
-      throw new IllegalArgumentException("Models.load: " + file + " has version " + root.path("version")
-          + "; this Quiver reads version " + VERSION + " and older");
+      throw new IllegalArgumentException(
+          "Models.load: "
+              + file
+              + " has version "
+              + root.path("version")
+              + "; this Quiver reads version "
+              + VERSION
+              + " and older");
     }
     var model = Sequential.of();
     int index = 0;
@@ -109,15 +123,19 @@ public final class Models {
 
   private static long[] inputShape(JsonNode input, Path file) {
     if (input == null || !input.isArray() || input.isEmpty()) {
-      throw new IllegalArgumentException("Models.load: " + file + ": \"input\" must be the per-sample input shape, "
-          + "an array of positive whole numbers such as [4], got " + input);
+      throw new IllegalArgumentException(
+          "Models.load: "
+              + file
+              + ": \"input\" must be the per-sample input shape, "
+              + "an array of positive whole numbers such as [4], got "
+              + input);
     }
     long[] shape = new long[input.size()];
     for (int i = 0; i < shape.length; i++) {
       JsonNode s = input.get(i);
       if (!s.isIntegralNumber() || !s.canConvertToLong() || s.longValue() <= 0) {
-        throw new IllegalArgumentException("Models.load: " + file + ": \"input\" must hold positive whole numbers, got "
-            + input);
+        throw new IllegalArgumentException(
+            "Models.load: " + file + ": \"input\" must hold positive whole numbers, got " + input);
       }
       shape[i] = s.longValue();
     }
@@ -130,15 +148,26 @@ public final class Models {
       return WEIGHTS;
     }
     String name = weights.asText("");
-    if (!weights.isTextual() || name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals("..")
+    if (!weights.isTextual()
+        || name.isEmpty()
+        || name.contains("/")
+        || name.contains("\\")
+        || name.equals("..")
         || name.equals(".")) {
-      throw new IllegalArgumentException("Models.load: " + file + ": \"weights\" must name a file beside model.json, "
-          + "got " + weights);
+      throw new IllegalArgumentException(
+          "Models.load: "
+              + file
+              + ": \"weights\" must name a file beside model.json, "
+              + "got "
+              + weights);
     }
     return name;
   }
 
-  /** Writes the parameters and buffers of any built module, by dotted name, as an Arrow IPC tensor file. */
+  /**
+   * Writes the parameters and buffers of any built module, by dotted name, as an Arrow IPC tensor
+   * file.
+   */
   public static void saveWeights(Module model, Path file) {
     var tensors = new LinkedHashMap<String, Tensor>();
     model.namedParams().forEach((n, p) -> tensors.put(n, p.value().detach()));
@@ -146,32 +175,52 @@ public final class Models {
     try {
       TensorFile.save(file, tensors);
     } catch (IOException e) {
-      throw new UncheckedIOException("Models.saveWeights: cannot write " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Models.saveWeights: cannot write " + file + ": " + e.getMessage(), e);
     }
   }
 
-  /** Loads weights saved by {@link #saveWeights} (or {@link #save}) into a built module of the same structure. */
+  /**
+   * Loads weights saved by {@link #saveWeights} (or {@link #save}) into a built module of the same
+   * structure.
+   */
   public static void loadWeights(Module model, Path file) {
     Map<String, Tensor> saved;
     try {
       saved = TensorFile.load(file);
     } catch (IOException e) {
-      throw new UncheckedIOException("Models.loadWeights: cannot read " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Models.loadWeights: cannot read " + file + ": " + e.getMessage(), e);
     }
     var mine = new LinkedHashMap<String, Tensor>();
     model.namedParams().forEach((n, p) -> mine.put(n, p.value()));
     mine.putAll(model.namedBuffers());
     if (!mine.keySet().equals(saved.keySet())) {
-      throw new IllegalArgumentException("Models.loadWeights: " + file + " holds " + saved.keySet() + " but "
-          + model.describe() + " has " + mine.keySet());
+      throw new IllegalArgumentException(
+          "Models.loadWeights: "
+              + file
+              + " holds "
+              + saved.keySet()
+              + " but "
+              + model.describe()
+              + " has "
+              + mine.keySet());
     }
     try (var ignored = Autograd.noGrad()) {
       for (var e : mine.entrySet()) {
         Tensor from = saved.get(e.getKey());
         Tensor to = e.getValue();
         if (!Arrays.equals(from.shape(), to.shape())) {
-          throw new IllegalArgumentException("Models.loadWeights: " + e.getKey() + " has shape " + from.shapeString()
-              + " in " + file + " but " + to.shapeString() + " in the model");
+          throw new IllegalArgumentException(
+              "Models.loadWeights: "
+                  + e.getKey()
+                  + " has shape "
+                  + from.shapeString()
+                  + " in "
+                  + file
+                  + " but "
+                  + to.shapeString()
+                  + " in the model");
         }
         // The file loads onto the default device; the model may live elsewhere.
         to.copyFrom((from.dtype() == to.dtype() ? from : from.to(to.dtype())).to(to.device()));

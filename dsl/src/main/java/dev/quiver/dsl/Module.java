@@ -25,6 +25,7 @@ import java.util.SplittableRandom;
  *
  * <p>A layer of your own is a subclass that composes layers and raw tensor ops; a free-form model
  * is the same written as a subclass of {@link Model}, so that it can be fit:
+ *
  * <pre>{@code
  * class TwoLayer extends Model {
  *   Dense hidden = Dense.of(16).tanh();
@@ -37,12 +38,12 @@ import java.util.SplittableRandom;
  * }</pre>
  *
  * <p>Parameters and sub-modules are found automatically from the fields: {@link Param} fields,
- * {@code Tensor} fields that require grad, {@code Module} fields, and lists or arrays of modules.
- * A layer that should be saved in a model's architecture declares its config ({@link Saveable}).
+ * {@code Tensor} fields that require grad, {@code Module} fields, and lists or arrays of modules. A
+ * layer that should be saved in a model's architecture declares its config ({@link Saveable}).
  *
- * <p>Layers build lazily: the first {@link #apply} (or {@link #build}) fixes the input shape
- * and creates the parameters; later calls check that the shape is the same, so a wrong width
- * fails with the layer's name and both sizes instead of deep inside a matmul.
+ * <p>Layers build lazily: the first {@link #apply} (or {@link #build}) fixes the input shape and
+ * creates the parameters; later calls check that the shape is the same, so a wrong width fails with
+ * the layer's name and both sizes instead of deep inside a matmul.
  */
 public abstract class Module implements Displayable {
   private String name;
@@ -60,20 +61,25 @@ public abstract class Module implements Displayable {
   protected abstract Tensor forward(Tensor x);
 
   /**
-   * Creates parameters for a per-sample input shape; returns the per-sample output shape.
-   * The default runs {@link #forward} once on a zero batch of one, which suits any module whose
+   * Creates parameters for a per-sample input shape; returns the per-sample output shape. The
+   * default runs {@link #forward} once on a zero batch of one, which suits any module whose
    * children build lazily; layers override it to create their weights without computing.
    */
   protected long[] onBuild(long[] sampleShape) {
     long[] batch = prepend(1, sampleShape);
     try (var ignored = Autograd.noGrad()) {
-      Tensor y = forward(Tensor.zeros(device != null ? device : Devices.getDefault(), DType.FLOAT32, batch));
+      Tensor y =
+          forward(
+              Tensor.zeros(device != null ? device : Devices.getDefault(), DType.FLOAT32, batch));
       long[] s = y.shape();
       return Arrays.copyOfRange(s, 1, s.length);
     }
   }
 
-  /** Runs the module on a batch: builds it on first use, checks the shape, records the output for NaN tracing. */
+  /**
+   * Runs the module on a batch: builds it on first use, checks the shape, records the output for
+   * NaN tracing.
+   */
   public final Tensor apply(Tensor x) {
     ensureBuilt(x);
     Tensor y = forward(x);
@@ -81,10 +87,13 @@ public abstract class Module implements Displayable {
     return y;
   }
 
-  /** Builds this module for the batch's per-sample shape on first use; afterwards checks that shape. */
+  /**
+   * Builds this module for the batch's per-sample shape on first use; afterwards checks that shape.
+   */
   protected final void ensureBuilt(Tensor x) {
     if (x.dim() == 0) {
-      throw new IllegalArgumentException(describe() + ": input is a scalar; layers take a batch [batch, ...]");
+      throw new IllegalArgumentException(
+          describe() + ": input is a scalar; layers take a batch [batch, ...]");
     }
     long[] sample = Arrays.copyOfRange(x.shape(), 1, x.dim());
     buildDeclared();
@@ -108,13 +117,17 @@ public abstract class Module implements Displayable {
   }
 
   /**
-   * Declares the per-sample input shape; the parameters are created on first need (a summary,
-   * the parameter list, a batch). Unlike {@link #build} it can be followed by {@link #seed}.
+   * Declares the per-sample input shape; the parameters are created on first need (a summary, the
+   * parameter list, a batch). Unlike {@link #build} it can be followed by {@link #seed}.
    */
   protected void declareInput(long[] sampleShape) {
     if (inputShape != null && !Arrays.equals(inputShape, sampleShape)) {
-      throw new IllegalStateException(describe() + ": already built for input " + Arrays.toString(inputShape)
-          + ", cannot declare input " + Arrays.toString(sampleShape));
+      throw new IllegalStateException(
+          describe()
+              + ": already built for input "
+              + Arrays.toString(inputShape)
+              + ", cannot declare input "
+              + Arrays.toString(sampleShape));
     }
     declaredInput = sampleShape.clone();
   }
@@ -126,20 +139,32 @@ public abstract class Module implements Displayable {
     }
   }
 
-  /** Builds for a per-sample input shape (e.g. {@code build(4)} for 4 features) and returns this. */
+  /**
+   * Builds for a per-sample input shape (e.g. {@code build(4)} for 4 features) and returns this.
+   */
   public Module build(long... sampleShape) {
     if (inputShape == null && declaredInput != null && !Arrays.equals(declaredInput, sampleShape)) {
-      throw new IllegalArgumentException(describe() + ": declared with input " + Arrays.toString(declaredInput)
-          + " but given inputs of per-sample shape " + Arrays.toString(sampleShape)
-          + (declaredInput.length == 1 && sampleShape.length == 1
-              ? " (width " + declaredInput[0] + " vs " + sampleShape[0] + ")" : ""));
+      throw new IllegalArgumentException(
+          describe()
+              + ": declared with input "
+              + Arrays.toString(declaredInput)
+              + " but given inputs of per-sample shape "
+              + Arrays.toString(sampleShape)
+              + (declaredInput.length == 1 && sampleShape.length == 1
+                  ? " (width " + declaredInput[0] + " vs " + sampleShape[0] + ")"
+                  : ""));
     }
     if (inputShape != null) {
       if (!Arrays.equals(inputShape, sampleShape)) {
-        throw new IllegalArgumentException(describe() + ": built for input " + Arrays.toString(inputShape)
-            + ", given inputs of per-sample shape " + Arrays.toString(sampleShape)
-            + (inputShape.length == 1 && sampleShape.length == 1
-                ? " (width " + inputShape[0] + " vs " + sampleShape[0] + ")" : ""));
+        throw new IllegalArgumentException(
+            describe()
+                + ": built for input "
+                + Arrays.toString(inputShape)
+                + ", given inputs of per-sample shape "
+                + Arrays.toString(sampleShape)
+                + (inputShape.length == 1 && sampleShape.length == 1
+                    ? " (width " + inputShape[0] + " vs " + sampleShape[0] + ")"
+                    : ""));
       }
       return this;
     }
@@ -155,10 +180,19 @@ public abstract class Module implements Displayable {
 
   private String shapeMismatch(long[] sample, Tensor x) {
     if (sample.length == 1 && inputShape.length == 1) {
-      return describe() + ": expects inputs of width " + inputShape[0] + ", got shape " + x.shapeString() + " (width "
-          + sample[0] + ")";
+      return describe()
+          + ": expects inputs of width "
+          + inputShape[0]
+          + ", got shape "
+          + x.shapeString()
+          + " (width "
+          + sample[0]
+          + ")";
     }
-    return describe() + ": expects per-sample shape " + Arrays.toString(inputShape) + ", got batch shape "
+    return describe()
+        + ": expects per-sample shape "
+        + Arrays.toString(inputShape)
+        + ", got batch shape "
         + x.shapeString();
   }
 
@@ -206,8 +240,12 @@ public abstract class Module implements Displayable {
    */
   public Module seed(long s) {
     if (inputShape != null && !ownParams().isEmpty()) {
-      throw new IllegalStateException(describe() + ": seed(" + s + ") comes after the parameters were created and "
-          + "would not change them; call seed(...) before the first batch (it may follow input(...))");
+      throw new IllegalStateException(
+          describe()
+              + ": seed("
+              + s
+              + ") comes after the parameters were created and "
+              + "would not change them; call seed(...) before the first batch (it may follow input(...))");
     }
     this.seed = s;
     this.random = null;
@@ -256,7 +294,10 @@ public abstract class Module implements Displayable {
 
   // ---------------------------------------------------------------- parameters and children
 
-  /** Sub-modules by field name (lists get {@code name.0}, {@code name.1}, ...), in declaration order. */
+  /**
+   * Sub-modules by field name (lists get {@code name.0}, {@code name.1}, ...), in declaration
+   * order.
+   */
   public Map<String, Module> children() {
     var out = new LinkedHashMap<String, Module>();
     for (Field f : fields()) {
@@ -296,12 +337,17 @@ public abstract class Module implements Displayable {
     return out;
   }
 
-  /** Every parameter of this module and its children, with dotted names ({@code dense_1.weight}). */
+  /**
+   * Every parameter of this module and its children, with dotted names ({@code dense_1.weight}).
+   */
   public Map<String, Param> namedParams() {
     buildDeclared();
     var out = new LinkedHashMap<String, Param>();
     ownParams().forEach(out::put);
-    children().forEach((childName, child) -> child.namedParams().forEach((n, p) -> out.put(childName + "." + n, p)));
+    children()
+        .forEach(
+            (childName, child) ->
+                child.namedParams().forEach((n, p) -> out.put(childName + "." + n, p)));
     return out;
   }
 
@@ -336,7 +382,8 @@ public abstract class Module implements Displayable {
    */
   public Module to(DType dtype) {
     if (!isBuilt()) {
-      throw new IllegalStateException(describe() + ".to(" + dtype + "): build the module first (build(shape) or .input(n))");
+      throw new IllegalStateException(
+          describe() + ".to(" + dtype + "): build the module first (build(shape) or .input(n))");
     }
     try (var ignored = Autograd.noGrad()) {
       for (Param p : namedParams().values()) {
@@ -350,20 +397,21 @@ public abstract class Module implements Displayable {
 
   /**
    * Moves every parameter to {@code target} (e.g. {@code Device.cuda()}) and makes it the device
-   * this module and its children build on, compute on and train on; returns this. The
-   * {@link Param} holders stay the same, their tensors are replaced, so optimizer state of the old
-   * tensors is not carried over: {@code fit} re-attaches its optimizer, and an optimizer used by
-   * hand needs {@code opt.on(model.parameters())} again. Fails, naming the reason, when the device
-   * is not usable.
+   * this module and its children build on, compute on and train on; returns this. The {@link Param}
+   * holders stay the same, their tensors are replaced, so optimizer state of the old tensors is not
+   * carried over: {@code fit} re-attaches its optimizer, and an optimizer used by hand needs {@code
+   * opt.on(model.parameters())} again. Fails, naming the reason, when the device is not usable.
    */
   public Module to(Device target) {
     if (target == null) {
-      throw new IllegalArgumentException(describe() + ".to: device is null; use Device.CPU for the CPU");
+      throw new IllegalArgumentException(
+          describe() + ".to: device is null; use Device.CPU for the CPU");
     }
     // Fails here, with the runtime's reason (no GPU, no driver), rather than at the first batch.
     Devices.require(target);
     chooseDevice(target);
-    // Also before the build: raw tensor fields exist from construction, and the build's own forward pass meets them.
+    // Also before the build: raw tensor fields exist from construction, and the build's own forward
+    // pass meets them.
     placeParams(target);
     return this;
   }
@@ -399,7 +447,10 @@ public abstract class Module implements Displayable {
     }
   }
 
-  /** This module's own non-trainable state (running statistics), by name; layers that have some override this. */
+  /**
+   * This module's own non-trainable state (running statistics), by name; layers that have some
+   * override this.
+   */
   protected Map<String, Tensor> ownBuffers() {
     return Map.of();
   }
@@ -408,7 +459,10 @@ public abstract class Module implements Displayable {
   public Map<String, Tensor> namedBuffers() {
     buildDeclared();
     var out = new LinkedHashMap<String, Tensor>(ownBuffers());
-    children().forEach((childName, child) -> child.namedBuffers().forEach((n, b) -> out.put(childName + "." + n, b)));
+    children()
+        .forEach(
+            (childName, child) ->
+                child.namedBuffers().forEach((n, b) -> out.put(childName + "." + n, b)));
     return out;
   }
 
@@ -431,12 +485,17 @@ public abstract class Module implements Displayable {
     for (var e : saved.entrySet()) {
       Tensor v = mine.get(e.getKey());
       if (v == null) {
-        throw new IllegalArgumentException("loadWeights: this model has no parameter " + e.getKey() + "; it has "
-            + mine.keySet());
+        throw new IllegalArgumentException(
+            "loadWeights: this model has no parameter " + e.getKey() + "; it has " + mine.keySet());
       }
       if (v.numel() != e.getValue().length) {
-        throw new IllegalArgumentException("loadWeights: " + e.getKey() + " has " + v.numel() + " values, the saved one "
-            + e.getValue().length);
+        throw new IllegalArgumentException(
+            "loadWeights: "
+                + e.getKey()
+                + " has "
+                + v.numel()
+                + " values, the saved one "
+                + e.getValue().length);
       }
       try (var ignored = Autograd.noGrad()) {
         v.copyFrom(Tensor.of(e.getValue(), v.shape()).to(v.dtype()).to(v.device()));
@@ -456,8 +515,12 @@ public abstract class Module implements Displayable {
           continue;
         }
         Class<?> t = f.getType();
-        if (Param.class.isAssignableFrom(t) || Tensor.class.isAssignableFrom(t) || Module.class.isAssignableFrom(t)
-            || Collection.class.isAssignableFrom(t) || Module[].class.isAssignableFrom(t) || t == Object.class) {
+        if (Param.class.isAssignableFrom(t)
+            || Tensor.class.isAssignableFrom(t)
+            || Module.class.isAssignableFrom(t)
+            || Collection.class.isAssignableFrom(t)
+            || Module[].class.isAssignableFrom(t)
+            || t == Object.class) {
           f.setAccessible(true);
           out.add(f);
         }
@@ -508,7 +571,8 @@ public abstract class Module implements Displayable {
     var sb = new StringBuilder();
     for (int i = 0; i < camel.length(); i++) {
       char c = camel.charAt(i);
-      boolean boundary = i > 0 && Character.isUpperCase(c) && !Character.isUpperCase(camel.charAt(i - 1));
+      boolean boundary =
+          i > 0 && Character.isUpperCase(c) && !Character.isUpperCase(camel.charAt(i - 1));
       if (boundary) {
         sb.append('_');
       }

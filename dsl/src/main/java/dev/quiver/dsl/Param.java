@@ -8,8 +8,8 @@ import java.util.Arrays;
 
 /**
  * A trainable tensor held by a layer. Layers keep parameters in this holder rather than in a bare
- * {@link Tensor} field so that the value can be swapped (a dtype change, loaded weights, a
- * gradient check in float64) without the layer noticing.
+ * {@link Tensor} field so that the value can be swapped (a dtype change, loaded weights, a gradient
+ * check in float64) without the layer noticing.
  *
  * <p>Parameter memory is owned by the garbage collector, never by the {@code MemoryScope} that
  * happens to be open when a lazy layer builds itself: a training step's scope must not free the
@@ -57,8 +57,11 @@ public final class Param {
   public void set(Tensor v) {
     Tensor old = value();
     if (!Arrays.equals(v.shape(), old.shape())) {
-      throw new IllegalArgumentException("Param.set: new value has shape " + v.shapeString() + ", the parameter has "
-          + old.shapeString());
+      throw new IllegalArgumentException(
+          "Param.set: new value has shape "
+              + v.shapeString()
+              + ", the parameter has "
+              + old.shapeString());
     }
     if (field == null) {
       value = v;
@@ -79,7 +82,10 @@ public final class Param {
     return value().numel();
   }
 
-  /** A copy of {@code t} in garbage-collected memory, whatever scope is open: parameters outlive steps. */
+  /**
+   * A copy of {@code t} in garbage-collected memory, whatever scope is open: parameters outlive
+   * steps.
+   */
   public static Tensor persistent(Tensor t) {
     Tensor copy = Tensor.empty(t.device(), t.dtype(), t.shape(), null);
     try (var ignored = dev.quiver.runtime.autograd.Autograd.noGrad()) {
@@ -93,7 +99,9 @@ public final class Param {
     return persistentZeros(Devices.getDefault(), dtype, shape);
   }
 
-  /** Zeros on {@code device} in garbage-collected memory (optimizer state, next to its parameter). */
+  /**
+   * Zeros on {@code device} in garbage-collected memory (optimizer state, next to its parameter).
+   */
   public static Tensor persistentZeros(Device device, DType dtype, long[] shape) {
     Tensor t = Tensor.empty(device, dtype, shape, null);
     try (var ignored = dev.quiver.runtime.autograd.Autograd.noGrad()) {

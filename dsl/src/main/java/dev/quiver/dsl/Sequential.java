@@ -16,6 +16,7 @@ import java.util.Map;
  *
  * <p>The classic Keras Iris classifier (4 -> 10 relu -> 8 relu -> 3 softmax, Adam, sparse
  * categorical cross-entropy, 100 epochs, 80/20 split with seed 42):
+ *
  * <pre>{@code
  * import dev.quiver.dsl.*; import dev.quiver.dsl.layers.*; import dev.quiver.dsl.data.*;
  * import dev.quiver.dsl.loss.*; import dev.quiver.dsl.optim.*; import dev.quiver.dsl.metrics.*;
@@ -34,8 +35,8 @@ import java.util.Map;
  *
  * <p>Input sizes are inferred on the first batch, or fixed up front with {@link #input}, so that
  * {@link #summary()} shows shapes before training and a wrong width fails before the first step.
- * The layers are created on first need, so {@code seed(...)} may come before or after
- * {@code input(...)}.
+ * The layers are created on first need, so {@code seed(...)} may come before or after {@code
+ * input(...)}.
  *
  * <p>A Sequential is a {@link Model}: it trains, evaluates, predicts and saves. Its output head is
  * that of its last layer, so a loss can train it on the logits before a final softmax or sigmoid.
@@ -54,10 +55,14 @@ public final class Sequential extends Model implements HasOutputHead {
     return s;
   }
 
-  /** Appends a layer; it gets a unique Keras-style name ({@code dense}, {@code dense_1}, ...) unless renamed. */
+  /**
+   * Appends a layer; it gets a unique Keras-style name ({@code dense}, {@code dense_1}, ...) unless
+   * renamed.
+   */
   public Sequential add(Module layer) {
     if (inputShape() != null) {
-      throw new IllegalStateException("Sequential.add: the model is already built; add layers before the first call");
+      throw new IllegalStateException(
+          "Sequential.add: the model is already built; add layers before the first call");
     }
     String base = layer.name();
     int n = namesUsed.merge(base, 1, Integer::sum);
@@ -114,7 +119,10 @@ public final class Sequential extends Model implements HasOutputHead {
     return this;
   }
 
-  /** Writes {@code dir/model.json} (the layers' configs) and {@code dir/weights.arrow}; see {@link Models#save}. */
+  /**
+   * Writes {@code dir/model.json} (the layers' configs) and {@code dir/weights.arrow}; see {@link
+   * Models#save}.
+   */
   @Override
   public void save(Path dir) {
     Models.save(this, dir);
@@ -144,7 +152,8 @@ public final class Sequential extends Model implements HasOutputHead {
   @Override
   protected long[] onBuild(long[] sampleShape) {
     if (layers.isEmpty()) {
-      throw new IllegalStateException("Sequential: no layers; use Sequential.of(Dense.of(10), ...)");
+      throw new IllegalStateException(
+          "Sequential: no layers; use Sequential.of(Dense.of(10), ...)");
     }
     long[] shape = sampleShape;
     for (Module m : layers) {

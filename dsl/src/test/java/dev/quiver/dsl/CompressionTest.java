@@ -16,9 +16,18 @@ import org.junit.jupiter.api.Test;
 
 class CompressionTest {
   private static Sequential trained(Split iris) {
-    var model = Sequential.of(Dense.of(10).relu(), Dense.of(8).relu(), Dense.of(3).softmax()).input(4).seed(42);
-    model.fit(iris.train(), Fit.epochs(60).batch(16).optimizer(Adam.lr(0.01)).loss(Loss.crossEntropy())
-        .metrics(Metric.accuracy()).quiet());
+    var model =
+        Sequential.of(Dense.of(10).relu(), Dense.of(8).relu(), Dense.of(3).softmax())
+            .input(4)
+            .seed(42);
+    model.fit(
+        iris.train(),
+        Fit.epochs(60)
+            .batch(16)
+            .optimizer(Adam.lr(0.01))
+            .loss(Loss.crossEntropy())
+            .metrics(Metric.accuracy())
+            .quiet());
     return model;
   }
 
@@ -45,6 +54,7 @@ class CompressionTest {
     System.out.printf("int8: %s; accuracy %.3f -> %.3f%n", report, before, after);
     assertEquals(4 * 144, report.bytesBefore());
     assertEquals(144 + 12, report.bytesAfter());
-    assertTrue(Math.abs(after - before) <= 1 / 30.0 + 1e-9, "int8 accuracy " + before + " -> " + after);
+    assertTrue(
+        Math.abs(after - before) <= 1 / 30.0 + 1e-9, "int8 accuracy " + before + " -> " + after);
   }
 }

@@ -23,9 +23,12 @@ class DataTest {
     var iris = Datasets.iris();
     assertEquals(150, iris.size());
     assertEquals(List.of("setosa", "versicolor", "virginica"), iris.classNames());
-    assertEquals(List.of("sepal_length", "sepal_width", "petal_length", "petal_width"), iris.featureNames());
+    assertEquals(
+        List.of("sepal_length", "sepal_width", "petal_length", "petal_width"), iris.featureNames());
     assertEquals(DType.INT32, iris.y().dtype());
-    double[][] means = {{5.006, 3.428, 1.462, 0.246}, {5.936, 2.770, 4.260, 1.326}, {6.588, 2.974, 5.552, 2.026}};
+    double[][] means = {
+      {5.006, 3.428, 1.462, 0.246}, {5.936, 2.770, 4.260, 1.326}, {6.588, 2.974, 5.552, 2.026}
+    };
     for (int c = 0; c < 3; c++) {
       Tensor rows = iris.x().slice(0, 50L * c, 50L * (c + 1)).mean(0);
       assertArrayEquals(means[c], rows.toDoubleArray(), 5e-4, "class " + c);
@@ -50,7 +53,10 @@ class DataTest {
   void standardizeUsesTrainingStatistics() {
     var split = Datasets.iris().split(0.8, 42).standardize();
     assertArrayEquals(new double[4], split.train().x().mean(0).toDoubleArray(), 1e-5);
-    assertArrayEquals(new double[] {1, 1, 1, 1}, split.train().x().variance(0, false).sqrt().toDoubleArray(), 1e-4);
+    assertArrayEquals(
+        new double[] {1, 1, 1, 1},
+        split.train().x().variance(0, false).sqrt().toDoubleArray(),
+        1e-4);
   }
 
   @Test
@@ -68,7 +74,9 @@ class DataTest {
 
   @Test
   void generatorsAreDeterministic() {
-    assertArrayEquals(Datasets.moons(50, 0.1, 3).x().toFloatArray(), Datasets.moons(50, 0.1, 3).x().toFloatArray());
+    assertArrayEquals(
+        Datasets.moons(50, 0.1, 3).x().toFloatArray(),
+        Datasets.moons(50, 0.1, 3).x().toFloatArray());
     var rev = Datasets.reversal(4, 8, 10, 1);
     int[] x = rev.x().toIntArray();
     int[] y = rev.y().toIntArray();
@@ -81,21 +89,35 @@ class DataTest {
 
   @Test
   void emptyDatasetAndMismatchedSizesAreClearErrors() {
-    var e = assertThrows(IllegalArgumentException.class, () -> Dataset.of(Tensor.zeros(0, 4), Tensor.zeros(0)));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Dataset.of(Tensor.zeros(0, 4), Tensor.zeros(0)));
     assertTrue(e.getMessage().contains("empty dataset"), e.getMessage());
-    var m = assertThrows(IllegalArgumentException.class, () -> Dataset.of(Tensor.zeros(10, 4), Tensor.zeros(9)));
-    assertEquals("Dataset: mismatched batch sizes: x has 10 rows (shape [10,4]), y has 9 (shape [9])", m.getMessage());
+    var m =
+        assertThrows(
+            IllegalArgumentException.class, () -> Dataset.of(Tensor.zeros(10, 4), Tensor.zeros(9)));
+    assertEquals(
+        "Dataset: mismatched batch sizes: x has 10 rows (shape [10,4]), y has 9 (shape [9])",
+        m.getMessage());
   }
 
   @Test
   void csvMissingValueNamesLineAndColumn() {
     String csv = "a,b,label\n1,2,x\n3,,y\n";
-    var e = assertThrows(IllegalArgumentException.class, () -> Csv.read(new StringReader(csv), "t.csv", "label"));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Csv.read(new StringReader(csv), "t.csv", "label"));
     assertEquals("Csv: t.csv line 3, column 'b': missing value", e.getMessage());
-    var n = assertThrows(IllegalArgumentException.class,
-        () -> Csv.read(new StringReader("a,label\nfoo,1\n"), "t.csv", "label"));
+    var n =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Csv.read(new StringReader("a,label\nfoo,1\n"), "t.csv", "label"));
     assertTrue(n.getMessage().contains("'foo' is not a number"), n.getMessage());
-    var c = assertThrows(IllegalArgumentException.class, () -> Csv.read(new StringReader(csv), "t.csv", "species"));
+    var c =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Csv.read(new StringReader(csv), "t.csv", "species"));
     assertTrue(c.getMessage().contains("no column 'species'"), c.getMessage());
   }
 

@@ -43,11 +43,20 @@ class DeviceTrainingTest {
   }
 
   private static History trainIris(Sequential model, Optimizer opt) {
-    return model.fit(Datasets.iris().standardize(), Fit.epochs(25).batch(16).optimizer(opt)
-        .loss(Loss.crossEntropy()).metrics(Metric.accuracy()).validationSplit(0.2).quiet());
+    return model.fit(
+        Datasets.iris().standardize(),
+        Fit.epochs(25)
+            .batch(16)
+            .optimizer(opt)
+            .loss(Loss.crossEntropy())
+            .metrics(Metric.accuracy())
+            .validationSplit(0.2)
+            .quiet());
   }
 
-  /** max |a - b| / max |b|: a relative error that does not blow up at individual values near zero. */
+  /**
+   * max |a - b| / max |b|: a relative error that does not blow up at individual values near zero.
+   */
   private static double relativeError(double[] a, double[] b) {
     assertEquals(b.length, a.length);
     double diff = 0;
@@ -88,7 +97,8 @@ class DeviceTrainingTest {
     }
     double err = relativeError(flatWeights(sim), flatWeights(cpu));
     assertTrue(err < 1e-4, "weights: relative error " + err);
-    assertTrue(onSim.last("accuracy") > 0.9, "the model learned: accuracy " + onSim.last("accuracy"));
+    assertTrue(
+        onSim.last("accuracy") > 0.9, "the model learned: accuracy " + onSim.last("accuracy"));
 
     // Inference from host data: the input moves to the model, the output stays on its device.
     Tensor x = Datasets.iris().standardize().x().to(Device.CPU);
@@ -129,7 +139,10 @@ class DeviceTrainingTest {
     assertEquals(Device.CPU, model.parameters().getFirst().device());
   }
 
-  /** A module of the user's own (a layer, not a model): a layer plus a raw tensor field that is a parameter too. */
+  /**
+   * A module of the user's own (a layer, not a model): a layer plus a raw tensor field that is a
+   * parameter too.
+   */
   static final class Scaled extends Module {
     Dense hidden = Dense.of(4).tanh();
     Tensor scale = Tensor.full(Device.CPU, 2, dev.quiver.runtime.DType.FLOAT32).requiresGrad();
@@ -143,7 +156,7 @@ class DeviceTrainingTest {
   @Test
   void aFreeFormModelMovesItsTensorFieldsAndBuildsOnItsDevice() {
     var model = new Scaled();
-    model.seed(5).to(SIM);                       // before it is built: it builds on the device
+    model.seed(5).to(SIM); // before it is built: it builds on the device
     Tensor x = Tensor.randn(new long[] {3, 2}, 1).to(SIM);
     Tensor y = model.apply(x);
     assertEquals(SIM, y.device());
@@ -155,7 +168,7 @@ class DeviceTrainingTest {
     y.sum().backward();
     assertEquals(SIM, model.scale.grad().device());
     var reference = new Scaled();
-    reference.seed(5).to(Device.CPU);            // explicit: in the device suite the default is the device
+    reference.seed(5).to(Device.CPU); // explicit: in the device suite the default is the device
     Tensor expected = reference.apply(Tensor.randn(new long[] {3, 2}, 1).to(Device.CPU));
     assertTrue(relativeError(y.toDoubleArray(), expected.toDoubleArray()) < 1e-6);
   }
@@ -165,8 +178,11 @@ class DeviceTrainingTest {
     var model = Sequential.of(Dense.of(2)).seed(1).input(3).to(SIM);
     Tensor hostBatch = Tensor.zeros(Device.CPU, dev.quiver.runtime.DType.FLOAT32, 4, 3);
     var e = assertThrows(IllegalArgumentException.class, () -> model.apply(hostBatch));
-    assertTrue(e.getMessage().contains("cpu") && e.getMessage().contains(SIM.toString())
-        && e.getMessage().contains("different devices"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("cpu")
+            && e.getMessage().contains(SIM.toString())
+            && e.getMessage().contains("different devices"),
+        e.getMessage());
   }
 
   @Test
@@ -174,11 +190,18 @@ class DeviceTrainingTest {
     Tensor prediction = Tensor.zeros(SIM, dev.quiver.runtime.DType.FLOAT32, 4, 3);
     Tensor labels = Tensor.zeros(Device.CPU, dev.quiver.runtime.DType.INT32, 4);
     Tensor values = Tensor.zeros(Device.CPU, dev.quiver.runtime.DType.FLOAT32, 4, 3);
-    assertEquals("crossEntropy: prediction and target are on different devices: cuda:99 and cpu; move one with "
-        + ".to(Device)", assertThrows(IllegalArgumentException.class,
-            () -> Loss.crossEntropy().compute(prediction, labels)).getMessage());
-    var e = assertThrows(IllegalArgumentException.class, () -> Loss.mse().compute(prediction, values));
-    assertTrue(e.getMessage().startsWith("mse: prediction and target are on different devices"), e.getMessage());
+    assertEquals(
+        "crossEntropy: prediction and target are on different devices: cuda:99 and cpu; move one with "
+            + ".to(Device)",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Loss.crossEntropy().compute(prediction, labels))
+            .getMessage());
+    var e =
+        assertThrows(IllegalArgumentException.class, () -> Loss.mse().compute(prediction, values));
+    assertTrue(
+        e.getMessage().startsWith("mse: prediction and target are on different devices"),
+        e.getMessage());
   }
 
   @Test
@@ -188,7 +211,8 @@ class DeviceTrainingTest {
     Models.save(model, dir);
     Sequential loaded = Models.load(dir).to(Device.CPU);
     Tensor x = Datasets.iris().standardize().x().to(Device.CPU);
-    assertTrue(relativeError(loaded.predict(x).toDoubleArray(), model.predict(x).toDoubleArray()) < 1e-6);
+    assertTrue(
+        relativeError(loaded.predict(x).toDoubleArray(), model.predict(x).toDoubleArray()) < 1e-6);
   }
 
   @Test
@@ -200,8 +224,15 @@ class DeviceTrainingTest {
     Memory.collect();
     long baseline = BACKEND.bytesInUse();
     assertTrue(baseline > 0, "the parameters, gradients and Adam state live on the device");
-    var history = model.fit(data, Fit.epochs(1000).batch(16).optimizer(opt).loss(Loss.crossEntropy())
-        .metrics(Metric.accuracy()).quiet());
+    var history =
+        model.fit(
+            data,
+            Fit.epochs(1000)
+                .batch(16)
+                .optimizer(opt)
+                .loss(Loss.crossEntropy())
+                .metrics(Metric.accuracy())
+                .quiet());
     assertEquals(10_000, history.steps());
     Memory.collect();
     assertEquals(baseline, BACKEND.bytesInUse());

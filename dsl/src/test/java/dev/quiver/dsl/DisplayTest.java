@@ -16,29 +16,45 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Progress goes through the runtime's display facade: one display id, shown once and then updated in place. */
+/**
+ * Progress goes through the runtime's display facade: one display id, shown once and then updated
+ * in place.
+ */
 class DisplayTest {
   record Call(String kind, MimeBundle bundle, String id) {}
 
   @Test
   void fitShowsOneProgressDisplayAndUpdatesIt() {
     List<Call> calls = new ArrayList<>();
-    Display.setSink(new DisplaySink() {
-      public void display(MimeBundle b, String id) { calls.add(new Call("display", b, id)); }
-      public void update(MimeBundle b, String id) { calls.add(new Call("update", b, id)); }
-      public void clear(boolean wait) {}
-    });
+    Display.setSink(
+        new DisplaySink() {
+          public void display(MimeBundle b, String id) {
+            calls.add(new Call("display", b, id));
+          }
+
+          public void update(MimeBundle b, String id) {
+            calls.add(new Call("update", b, id));
+          }
+
+          public void clear(boolean wait) {}
+        });
     try {
       var model = Sequential.of(Dense.of(4).relu(), Dense.of(2)).seed(1);
-      model.fit(Datasets.xor(64, 0.1, 1), Fit.epochs(3).batch(16).optimizer(Adam.lr(0.01))
-          .loss(Loss.crossEntropy()).metrics(Metric.accuracy()));
+      model.fit(
+          Datasets.xor(64, 0.1, 1),
+          Fit.epochs(3)
+              .batch(16)
+              .optimizer(Adam.lr(0.01))
+              .loss(Loss.crossEntropy())
+              .metrics(Metric.accuracy()));
     } finally {
       Display.resetSink();
     }
     assertFalse(calls.isEmpty());
     assertTrue(calls.getFirst().kind().equals("display") && calls.getFirst().id() != null);
     String id = calls.getFirst().id();
-    assertTrue(calls.stream().allMatch(c -> id.equals(c.id())), "every call uses the same display id");
+    assertTrue(
+        calls.stream().allMatch(c -> id.equals(c.id())), "every call uses the same display id");
     assertTrue(calls.stream().skip(1).allMatch(c -> c.kind().equals("update")));
     var last = calls.getLast().bundle();
     assertTrue(last.text().startsWith("epoch 3/3 [====================] loss "), last.text());

@@ -25,17 +25,24 @@ class LayerTest {
   void denseGradientsPassTheChecker() {
     var dense = Dense.of(3).seed(1).input(4);
     Tensor x = Tensor.randn(new long[] {5, 4}, 2);
-    GradCheck.assertGradients(in -> {
-      dense.weight().set(in[1]);
-      dense.bias().set(in[2]);
-      return dense.apply(in[0]);
-    }, x, dense.weight().value(), dense.bias().value());
+    GradCheck.assertGradients(
+        in -> {
+          dense.weight().set(in[1]);
+          dense.bias().set(in[2]);
+          return dense.apply(in[0]);
+        },
+        x,
+        dense.weight().value(),
+        dense.bias().value());
   }
 
   @Test
   void activationGradientsPassTheChecker() {
     Tensor x = Tensor.randn(new long[] {3, 4}, 5);
-    for (Module a : new Module[] {new ReLU(), new LeakyReLU(0.1), new Sigmoid(), new Tanh(), new Softmax(), new GELU()}) {
+    for (Module a :
+        new Module[] {
+          new ReLU(), new LeakyReLU(0.1), new Sigmoid(), new Tanh(), new Softmax(), new GELU()
+        }) {
       GradCheck.assertGradients(in -> a.apply(in[0]), x);
     }
   }
@@ -77,7 +84,8 @@ class LayerTest {
   void wrongInputWidthNamesTheLayerAndBothSizes() {
     var model = Sequential.of(Dense.of(10).relu(), Dense.of(3)).input(4);
     var e = assertThrows(IllegalArgumentException.class, () -> model.predict(Tensor.zeros(2, 5)));
-    assertEquals("dense (Dense): expects inputs of width 4, got shape [2,5] (width 5)", e.getMessage());
+    assertEquals(
+        "dense (Dense): expects inputs of width 4, got shape [2,5] (width 5)", e.getMessage());
   }
 
   @Test
@@ -85,10 +93,11 @@ class LayerTest {
     double he = variance(Init.he().create(new long[] {200, 100}, 200, 100, 1));
     assertEquals(2.0 / 200, he, 0.1 * 2.0 / 200);
     double xavier = variance(Init.xavier().create(new long[] {200, 100}, 200, 100, 1));
-    assertEquals(2.0 / 300, xavier, 0.1 * 2.0 / 300);   // U(-a, a) has variance a^2/3 = 2/(in+out)
+    assertEquals(2.0 / 300, xavier, 0.1 * 2.0 / 300); // U(-a, a) has variance a^2/3 = 2/(in+out)
     assertEquals(0, Init.zeros().create(new long[] {3}, 1, 1, 1).abs().sum().item());
     // Same seed, same values: on every machine.
-    assertArrayEquals(Init.he().create(new long[] {4}, 2, 2, 9).toFloatArray(),
+    assertArrayEquals(
+        Init.he().create(new long[] {4}, 2, 2, 9).toFloatArray(),
         Init.he().create(new long[] {4}, 2, 2, 9).toFloatArray());
   }
 
@@ -102,9 +111,17 @@ class LayerTest {
 
   @Test
   void parametersAreFoundWithDottedNames() {
-    var model = Sequential.of(Dense.of(10).relu(), Dense.of(8).relu(), Dense.of(3).softmax()).input(4);
-    assertEquals(java.util.List.of("dense.weight", "dense.bias", "dense_1.weight", "dense_1.bias", "dense_2.weight",
-        "dense_2.bias"), java.util.List.copyOf(model.namedParams().keySet()));
+    var model =
+        Sequential.of(Dense.of(10).relu(), Dense.of(8).relu(), Dense.of(3).softmax()).input(4);
+    assertEquals(
+        java.util.List.of(
+            "dense.weight",
+            "dense.bias",
+            "dense_1.weight",
+            "dense_1.bias",
+            "dense_2.weight",
+            "dense_2.bias"),
+        java.util.List.copyOf(model.namedParams().keySet()));
     assertEquals(50 + 88 + 27, model.countParams());
   }
 

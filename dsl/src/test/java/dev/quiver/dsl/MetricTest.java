@@ -11,8 +11,11 @@ import org.junit.jupiter.api.Test;
 
 class MetricTest {
   // true 0 0 1 1 2, predicted 0 1 1 1 0 (as one-hot-ish scores)
-  private static final Predictions P = Predictions.of(
-      Tensor.of(new float[] {1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0}, 5, 3), Tensor.ofInts(0, 0, 1, 1, 2), 0.5);
+  private static final Predictions P =
+      Predictions.of(
+          Tensor.of(new float[] {1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0}, 5, 3),
+          Tensor.ofInts(0, 0, 1, 1, 2),
+          0.5);
 
   @Test
   void confusionMatrixAndScoresByHand() {
@@ -26,7 +29,7 @@ class MetricTest {
     assertEquals(0.5, cm.recall(0), 1e-12);
     assertEquals(2.0 / 3, cm.precision(1), 1e-12);
     assertEquals(1, cm.recall(1), 1e-12);
-    assertEquals(0, cm.precision(2), 1e-12);   // never predicted: 0 by convention
+    assertEquals(0, cm.precision(2), 1e-12); // never predicted: 0 by convention
     assertEquals((0.5 + 2.0 / 3 + 0) / 3, Metric.precision().compute(P), 1e-12);
     assertEquals((0.5 + 1 + 0) / 3, Metric.recall().compute(P), 1e-12);
     assertEquals((0.5 + 0.8 + 0) / 3, Metric.f1().compute(P), 1e-12);
@@ -36,7 +39,9 @@ class MetricTest {
 
   @Test
   void binaryThresholdAndRegression() {
-    var bin = Predictions.of(Tensor.of(new float[] {0.9f, 0.2f, 0.6f, 0.4f}, 4, 1), Tensor.ofInts(1, 0, 0, 0), 0.5);
+    var bin =
+        Predictions.of(
+            Tensor.of(new float[] {0.9f, 0.2f, 0.6f, 0.4f}, 4, 1), Tensor.ofInts(1, 0, 0, 0), 0.5);
     assertEquals(0.75, Metric.accuracy().compute(bin), 1e-12);
     var reg = Predictions.of(Tensor.of(1f, 2f, 3f), Tensor.of(1f, 2f, 5f), 0.5);
     assertEquals(4.0 / 3, Metric.mse().compute(reg), 1e-6);

@@ -53,7 +53,8 @@ class OptimizerTest {
   @Test
   void sgdNesterov() {
     // p1 = p - 0.1(c + 0.9c) = p - 0.19c; v2 = 1.9c, p2 = p1 - 0.1(c + 0.9·1.9c) = p - 0.461c
-    assertArrayEquals(minus(0.461 * C[0], 0.461 * C[1]), run(SGD.lr(0.1).momentum(0.9).nesterov(), 2), 1e-6f);
+    assertArrayEquals(
+        minus(0.461 * C[0], 0.461 * C[1]), run(SGD.lr(0.1).momentum(0.9).nesterov(), 2), 1e-6f);
   }
 
   @Test
@@ -72,7 +73,8 @@ class OptimizerTest {
 
   @Test
   void adamStepsByTheLearningRateUnderAConstantGradient() {
-    // With a constant gradient the bias-corrected m̂ = c and v̂ = c^2 at every step: each step is lr·sign(c).
+    // With a constant gradient the bias-corrected m̂ = c and v̂ = c^2 at every step: each step is
+    // lr·sign(c).
     assertArrayEquals(minus(0.3, -0.3), run(Adam.lr(0.1), 3), 1e-5f);
   }
 
@@ -103,13 +105,22 @@ class OptimizerTest {
 
   @Test
   void fusedAndTensorOpPathsAgree() {
-    java.util.function.Supplier<Optimizer[]> pairs = () -> new Optimizer[] {
-        Adam.lr(0.1), Adam.lr(0.1).unfused(), AdamW.lr(0.1), AdamW.lr(0.1).unfused(),
-        SGD.lr(0.1).momentum(0.9).nesterov(), SGD.lr(0.1).momentum(0.9).nesterov().unfused(),
-        SGD.lr(0.1), SGD.lr(0.1).unfused()};
+    java.util.function.Supplier<Optimizer[]> pairs =
+        () ->
+            new Optimizer[] {
+              Adam.lr(0.1),
+              Adam.lr(0.1).unfused(),
+              AdamW.lr(0.1),
+              AdamW.lr(0.1).unfused(),
+              SGD.lr(0.1).momentum(0.9).nesterov(),
+              SGD.lr(0.1).momentum(0.9).nesterov().unfused(),
+              SGD.lr(0.1),
+              SGD.lr(0.1).unfused()
+            };
     Optimizer[] opts = pairs.get();
     for (int i = 0; i < opts.length; i += 2) {
-      assertArrayEquals(run(opts[i + 1], 3), run(opts[i], 3), 1e-6f, opts[i].getClass().getSimpleName());
+      assertArrayEquals(
+          run(opts[i + 1], 3), run(opts[i], 3), 1e-6f, opts[i].getClass().getSimpleName());
     }
   }
 
@@ -117,7 +128,7 @@ class OptimizerTest {
   void clippingByNormAndByValue() {
     Tensor p = Tensor.of(0f, 0f).requiresGrad();
     var opt = SGD.lr(1).clipNorm(1).on(p);
-    p.mul(Tensor.of(3f, 4f)).sum().backward();   // gradient [3, 4], norm 5 -> [0.6, 0.8]
+    p.mul(Tensor.of(3f, 4f)).sum().backward(); // gradient [3, 4], norm 5 -> [0.6, 0.8]
     opt.step();
     assertArrayEquals(new float[] {-0.6f, -0.8f}, p.toFloatArray(), 1e-6f);
 
@@ -157,7 +168,9 @@ class OptimizerTest {
   void optimizersTakeTensorsNeverModules() {
     for (var m : Optimizer.class.getMethods()) {
       for (Class<?> p : m.getParameterTypes()) {
-        assertFalse(Module.class.isAssignableFrom(p), "Optimizer." + m.getName() + " takes a " + p.getSimpleName());
+        assertFalse(
+            Module.class.isAssignableFrom(p),
+            "Optimizer." + m.getName() + " takes a " + p.getSimpleName());
       }
     }
     var model = Sequential.of(dev.quiver.dsl.layers.Dense.of(2)).input(3);

@@ -27,12 +27,20 @@ class PlotTest {
   void historyDecisionBoundaryAndLossSurfaceRenderAsPng() throws Exception {
     var moons = Datasets.moons(200, 0.1, 1);
     var model = Sequential.of(Dense.of(8).relu(), Dense.of(2)).seed(1);
-    var h = model.fit(moons, Fit.epochs(5).batch(32).optimizer(Adam.lr(0.02)).loss(Loss.crossEntropy())
-        .validationSplit(0.2).quiet());
+    var h =
+        model.fit(
+            moons,
+            Fit.epochs(5)
+                .batch(32)
+                .optimizer(Adam.lr(0.02))
+                .loss(Loss.crossEntropy())
+                .validationSplit(0.2)
+                .quiet());
     assertPng(Plot.history(h), 560, 360);
     assertPng(Plot.decisionBoundary(model, moons).size(400, 300), 400, 300);
     assertPng(Plot.scatter(moons), 560, 360);
     double[][] path = {{1.5, 0.8}, {1.0, -0.5}, {0.5, 0.3}, {0.1, -0.1}, {0, 0}};
-    assertPng(Plot.lossSurface((x, y) -> x * x + 10 * y * y, -2, 2, -1, 1).path("GD", path), 560, 360);
+    assertPng(
+        Plot.lossSurface((x, y) -> x * x + 10 * y * y, -2, 2, -1, 1).path("GD", path), 560, 360);
   }
 }

@@ -30,16 +30,30 @@ class TrainingTest {
     var data = Datasets.xor(160, 0.1, 2);
     var model = Sequential.of(Dense.of(8).relu(), Dense.of(2)).seed(1);
     var opt = Adam.lr(0.01);
-    var fit = Fit.epochs(1).batch(16).optimizer(opt).loss(Loss.crossEntropy()).metrics(Metric.accuracy()).quiet();
-    model.fit(data, fit);                        // parameters, gradients and Adam state now exist
-    long baseline = Memory.collect();            // the set-up's garbage is freed; nothing collectable is left
+    var fit =
+        Fit.epochs(1)
+            .batch(16)
+            .optimizer(opt)
+            .loss(Loss.crossEntropy())
+            .metrics(Metric.accuracy())
+            .quiet();
+    model.fit(data, fit); // parameters, gradients and Adam state now exist
+    long baseline = Memory.collect(); // the set-up's garbage is freed; nothing collectable is left
     long t0 = System.nanoTime();
-    var history = model.fit(data, Fit.epochs(1000).batch(16).optimizer(opt).loss(Loss.crossEntropy())
-        .metrics(Metric.accuracy()).quiet());
+    var history =
+        model.fit(
+            data,
+            Fit.epochs(1000)
+                .batch(16)
+                .optimizer(opt)
+                .loss(Loss.crossEntropy())
+                .metrics(Metric.accuracy())
+                .quiet());
     double seconds = (System.nanoTime() - t0) / 1e9;
     assertEquals(10_000, history.steps());
-    System.out.printf("memory: 10000 steps in %.2f s (%.0f steps/s), bytes in use %d -> %d%n", seconds,
-        10_000 / seconds, baseline, Memory.bytesInUse());
+    System.out.printf(
+        "memory: 10000 steps in %.2f s (%.0f steps/s), bytes in use %d -> %d%n",
+        seconds, 10_000 / seconds, baseline, Memory.bytesInUse());
     // No collection: every step's memory was freed by its scope, none was left for the GC.
     assertEquals(baseline, Memory.bytesInUse());
   }
@@ -51,8 +65,17 @@ class TrainingTest {
     try (var ng = Autograd.noGrad()) {
       second.weight().value().fillInPlace(Double.NaN);
     }
-    var e = assertThrows(TrainingDiverged.class, () -> model.fit(Datasets.xor(32, 0.1, 1),
-        Fit.epochs(3).batch(8).optimizer(SGD.lr(0.1)).loss(Loss.crossEntropy()).quiet()));
+    var e =
+        assertThrows(
+            TrainingDiverged.class,
+            () ->
+                model.fit(
+                    Datasets.xor(32, 0.1, 1),
+                    Fit.epochs(3)
+                        .batch(8)
+                        .optimizer(SGD.lr(0.1))
+                        .loss(Loss.crossEntropy())
+                        .quiet()));
     assertEquals(0, e.step());
     assertEquals("dense_1 (Dense)", e.layer());
     assertTrue(e.getMessage().contains("NaN at step 0 (epoch 1, batch 1)"), e.getMessage());
@@ -60,18 +83,26 @@ class TrainingTest {
 
   @Test
   void interruptStopsBetweenBatchesAndKeepsWeights() {
-    Callback interruptAfterSecondEpoch = new Callback() {
-      @Override
-      public boolean onEpochEnd(int epoch, Map<String, Double> logs, Model model) {
-        if (epoch == 1) {
-          Thread.currentThread().interrupt();
-        }
-        return false;
-      }
-    };
+    Callback interruptAfterSecondEpoch =
+        new Callback() {
+          @Override
+          public boolean onEpochEnd(int epoch, Map<String, Double> logs, Model model) {
+            if (epoch == 1) {
+              Thread.currentThread().interrupt();
+            }
+            return false;
+          }
+        };
     var model = Sequential.of(Dense.of(4).tanh(), Dense.of(2)).seed(1);
-    var history = model.fit(Datasets.xor(64, 0.1, 1), Fit.epochs(50).batch(8).optimizer(Adam.lr(0.01))
-        .loss(Loss.crossEntropy()).callbacks(interruptAfterSecondEpoch).quiet());
+    var history =
+        model.fit(
+            Datasets.xor(64, 0.1, 1),
+            Fit.epochs(50)
+                .batch(8)
+                .optimizer(Adam.lr(0.01))
+                .loss(Loss.crossEntropy())
+                .callbacks(interruptAfterSecondEpoch)
+                .quiet());
     assertTrue(Thread.interrupted(), "the interrupt flag is left set for the caller");
     assertTrue(history.interrupted(), history.stopReason());
     assertEquals(2, history.epochCount());
@@ -82,18 +113,29 @@ class TrainingTest {
   @Test
   void aKernelInterruptMidStepStopsCleanly() {
     int[] calls = {0};
-    var model = Sequential.of(Dense.of(4).tanh(), dev.quiver.dsl.layers.Lambda.of("kernel", x -> {
-      if (++calls[0] == 5) {    // what a runtime kernel does when it sees the interrupt flag
-        Thread.currentThread().interrupt();
-        throw new dev.quiver.runtime.OperationInterruptedException("test");
-      }
-      return x;
-    }), Dense.of(2)).seed(1);
-    var history = model.fit(Datasets.xor(64, 0.1, 1), Fit.epochs(5).batch(8).optimizer(Adam.lr(0.01))
-        .loss(Loss.crossEntropy()).quiet());
+    var model =
+        Sequential.of(
+                Dense.of(4).tanh(),
+                dev.quiver.dsl.layers.Lambda.of(
+                    "kernel",
+                    x -> {
+                      if (++calls[0]
+                          == 5) { // what a runtime kernel does when it sees the interrupt flag
+                        Thread.currentThread().interrupt();
+                        throw new dev.quiver.runtime.OperationInterruptedException("test");
+                      }
+                      return x;
+                    }),
+                Dense.of(2))
+            .seed(1);
+    var history =
+        model.fit(
+            Datasets.xor(64, 0.1, 1),
+            Fit.epochs(5).batch(8).optimizer(Adam.lr(0.01)).loss(Loss.crossEntropy()).quiet());
     assertTrue(Thread.interrupted());
     assertTrue(history.interrupted(), history.stopReason());
-    assertEquals(3, history.steps());   // call 1 was the shape inference at build time, calls 2-4 steps 1-3
+    assertEquals(
+        3, history.steps()); // call 1 was the shape inference at build time, calls 2-4 steps 1-3
     assertEquals(0, history.epochCount());
   }
 
@@ -103,8 +145,16 @@ class TrainingTest {
     var best = BestWeights.keep();
     var stop = EarlyStopping.patience(3);
     var model = Sequential.of(Dense.of(32).relu(), Dense.of(2)).seed(2);
-    var history = model.fit(data, Fit.epochs(200).batch(16).optimizer(Adam.lr(0.05)).loss(Loss.crossEntropy())
-        .validationSplit(0.25).callbacks(stop, best).quiet());
+    var history =
+        model.fit(
+            data,
+            Fit.epochs(200)
+                .batch(16)
+                .optimizer(Adam.lr(0.05))
+                .loss(Loss.crossEntropy())
+                .validationSplit(0.25)
+                .callbacks(stop, best)
+                .quiet());
     assertTrue(history.epochCount() < 200, "random labels: val_loss stops improving early");
     assertTrue(stop.stoppedEpoch() >= 0);
     double[] val = history.get("val_loss");
@@ -118,10 +168,19 @@ class TrainingTest {
   void validationLogsAndPenalty() {
     var split = Datasets.moons(200, 0.1, 1).split(0.8, 1);
     var model = Sequential.of(Dense.of(8).relu(), Dense.of(2)).seed(4);
-    var history = model.fit(split.train(), Fit.epochs(5).batch(32).optimizer(Adam.lr(0.01))
-        .loss(Loss.crossEntropy()).metrics(Metric.accuracy(), Metric.f1()).validation(split.test())
-        .penalty(Penalty.l2(1e-3)).quiet());
-    assertEquals(java.util.List.of("loss", "accuracy", "f1", "val_loss", "val_accuracy", "val_f1", "lr"),
+    var history =
+        model.fit(
+            split.train(),
+            Fit.epochs(5)
+                .batch(32)
+                .optimizer(Adam.lr(0.01))
+                .loss(Loss.crossEntropy())
+                .metrics(Metric.accuracy(), Metric.f1())
+                .validation(split.test())
+                .penalty(Penalty.l2(1e-3))
+                .quiet());
+    assertEquals(
+        java.util.List.of("loss", "accuracy", "f1", "val_loss", "val_accuracy", "val_f1", "lr"),
         java.util.List.copyOf(history.epochs().getFirst().keySet()));
     assertTrue(history.toMimeBundle().has("text/html"));
   }
@@ -144,33 +203,44 @@ class TrainingTest {
     model.seed(3);
     var data = Datasets.linear(100, 2, 1, 0, 5);
     model.fit(data, Fit.epochs(300).batch(20).optimizer(Adam.lr(0.02)).loss(Loss.mse()).quiet());
-    assertEquals(java.util.List.of("scale", "hidden.weight", "hidden.bias", "out.weight", "out.bias"),
+    assertEquals(
+        java.util.List.of("scale", "hidden.weight", "hidden.bias", "out.weight", "out.bias"),
         java.util.List.copyOf(model.namedParams().keySet()));
     String summary = model.summary().toString();
-    assertTrue(summary.contains("scale (Param [])") && summary.contains("Total params: 26"), summary);
+    assertTrue(
+        summary.contains("scale (Param [])") && summary.contains("Total params: 26"), summary);
     double mse = model.evaluate(data, Loss.mse()).loss();
     assertTrue(mse < 1e-3, "free-form model fits a line, mse " + mse);
   }
 
   @Test
   void summaryListsLayersShapesAndParameters() {
-    var model = Sequential.of(Dense.of(10).relu(), Dense.of(8).relu(), Dense.of(3).softmax()).input(4);
+    var model =
+        Sequential.of(Dense.of(10).relu(), Dense.of(8).relu(), Dense.of(3).softmax()).input(4);
     String text = model.summary().toString();
-    assertTrue(text.contains("dense (Dense)") && text.contains("[-1, 10]") && text.contains("Total params: 165"), text);
+    assertTrue(
+        text.contains("dense (Dense)")
+            && text.contains("[-1, 10]")
+            && text.contains("Total params: 165"),
+        text);
     assertTrue(model.toMimeBundle().get("text/html").orElseThrow().contains("<table"));
   }
 
   @Test
   void aFitReusedForAFreshModelStartsItsOptimizerAfresh() {
     var data = Datasets.randomLabels(120, 2, 4).split(100.0 / 120, 4).train();
-    var fit = Fit.epochs(20).fullBatch().optimizer(Adam.lr(0.01)).loss(Loss.bceWithLogits()).quiet();
+    var fit =
+        Fit.epochs(20).fullBatch().optimizer(Adam.lr(0.01)).loss(Loss.bceWithLogits()).quiet();
     double[] losses = new double[2];
     for (int run = 0; run < 2; run++) {
       var model = Sequential.of(Dense.of(8).relu(), Dense.of(1)).input(2).seed(0);
       double[] curve = model.fit(data, fit).loss();
       losses[run] = curve[curve.length - 1];
     }
-    assertEquals(losses[0], losses[1], 0.0,
+    assertEquals(
+        losses[0],
+        losses[1],
+        0.0,
         "two identical models trained with the same Fit end identically");
   }
 
@@ -181,8 +251,11 @@ class TrainingTest {
     assertFalse(Model.class.isAssignableFrom(Dense.class));
     assertTrue(Model.class.isAssignableFrom(Sequential.class));
     for (var m : Module.class.getMethods()) {
-      assertFalse(java.util.Set.of("fit", "evaluate", "predict", "save", "summary", "head", "applyBeforeHead")
-          .contains(m.getName()), "Module." + m.getName());
+      assertFalse(
+          java.util.Set.of(
+                  "fit", "evaluate", "predict", "save", "summary", "head", "applyBeforeHead")
+              .contains(m.getName()),
+          "Module." + m.getName());
     }
   }
 
@@ -231,7 +304,8 @@ class TrainingTest {
       model.logit.weight().value().fillInPlace(60);
       model.logit.bias().value().fillInPlace(0);
     }
-    var data = dev.quiver.dsl.data.Dataset.of(Tensor.of(new float[] {1, -1}, 2, 1), Tensor.of(0f, 1f));
+    var data =
+        dev.quiver.dsl.data.Dataset.of(Tensor.of(new float[] {1, -1}, 2, 1), Tensor.of(0f, 1f));
     assertEquals(60, model.evaluate(data, Loss.bce()).loss(), 1e-3);
   }
 }

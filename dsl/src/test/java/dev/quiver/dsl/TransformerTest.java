@@ -29,11 +29,15 @@ class TransformerTest {
     Tensor x = Tensor.randn(new long[] {3, 5}, 1);
     Tensor y = ln.apply(x);
     assertArrayEquals(new double[3], y.mean(1).toDoubleArray(), 1e-5);
-    GradCheck.assertGradients(in -> {
-      ln.gamma().set(in[1]);
-      ln.beta().set(in[2]);
-      return ln.apply(in[0]);
-    }, x, Tensor.randn(new long[] {5}, 2), Tensor.randn(new long[] {5}, 3));
+    GradCheck.assertGradients(
+        in -> {
+          ln.gamma().set(in[1]);
+          ln.beta().set(in[2]);
+          return ln.apply(in[0]);
+        },
+        x,
+        Tensor.randn(new long[] {5}, 2),
+        Tensor.randn(new long[] {5}, 3));
   }
 
   @Test
@@ -58,10 +62,12 @@ class TransformerTest {
     emb.seed(1);
     Tensor ids = Tensor.ofInts(new int[] {1, 2, 3, 1, 9, 0}, 2, 3);
     emb.build(3);
-    GradCheck.assertGradients(in -> {
-      emb.weight().set(in[0]);
-      return emb.apply(ids);
-    }, emb.weight().value());
+    GradCheck.assertGradients(
+        in -> {
+          emb.weight().set(in[0]);
+          return emb.apply(ids);
+        },
+        emb.weight().value());
 
     var attn = MultiHeadAttention.of(2).causal();
     attn.seed(2);
@@ -78,17 +84,27 @@ class TransformerTest {
     int len = 8;
     int vocab = 10;
     var data = Datasets.reversal(2000, len, vocab, 1).split(0.9, 42);
-    var model = Sequential.of(
-        Embedding.of(vocab, 16),
-        PositionalEmbedding.of(),
-        TransformerBlock.of(2, 32),
-        Dense.of(vocab)).seed(7);
+    var model =
+        Sequential.of(
+                Embedding.of(vocab, 16),
+                PositionalEmbedding.of(),
+                TransformerBlock.of(2, 32),
+                Dense.of(vocab))
+            .seed(7);
     long t0 = System.nanoTime();
-    var history = model.fit(data.train(), Fit.epochs(8).batch(50).optimizer(Adam.lr(0.01))
-        .loss(Loss.crossEntropy()).metrics(Metric.accuracy()).quiet());
+    var history =
+        model.fit(
+            data.train(),
+            Fit.epochs(8)
+                .batch(50)
+                .optimizer(Adam.lr(0.01))
+                .loss(Loss.crossEntropy())
+                .metrics(Metric.accuracy())
+                .quiet());
     double acc = model.evaluate(data.test()).accuracy();
-    System.out.printf("reversal: token accuracy %.4f after %d steps in %.1f s%n", acc, history.steps(),
-        (System.nanoTime() - t0) / 1e9);
+    System.out.printf(
+        "reversal: token accuracy %.4f after %d steps in %.1f s%n",
+        acc, history.steps(), (System.nanoTime() - t0) / 1e9);
     assertTrue(acc >= 0.95, "reversal accuracy " + acc);
   }
 }

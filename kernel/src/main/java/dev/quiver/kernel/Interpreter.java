@@ -10,88 +10,98 @@ import java.util.List;
  */
 public interface Interpreter extends AutoCloseable {
 
-    /** Where a running cell sends output; callable from any thread. */
-    interface Output {
-        void stream(String name, String text);
+  /** Where a running cell sends output; callable from any thread. */
+  interface Output {
+    void stream(String name, String text);
 
-        void display(MimeBundle bundle, String displayIdOrNull, boolean update);
+    void display(MimeBundle bundle, String displayIdOrNull, boolean update);
 
-        void clear(boolean wait);
-
-        /** Asks the user for a line; null when the frontend does not take input or the cell was interrupted. */
-        String input(String prompt, boolean password);
-    }
-
-    sealed interface Outcome {
-        /**
-         * @param result the value of the cell's last expression, or null
-         * @param page   text for the frontend's pager (help on {@code name?}), or null
-         */
-        record Ok(MimeBundle result, MimeBundle page, String nextInput) implements Outcome {
-            public Ok(MimeBundle result) {
-                this(result, null, null);
-            }
-
-            public Ok(MimeBundle result, MimeBundle page) {
-                this(result, page, null);
-            }
-        }
-
-        record Error(String ename, String evalue, List<String> traceback) implements Outcome {
-        }
-    }
-
-    record Completion(List<String> matches, int start, int end) {
-    }
-
-    /** @param found false when there is nothing to show; bundle null then */
-    record Inspection(boolean found, MimeBundle bundle) {
-    }
-
-    /** @param status complete, incomplete, invalid or unknown; indent for incomplete */
-    record Completeness(String status, String indent) {
-    }
-
-    /** kernel_info_reply's {@code language_info}. */
-    record LanguageInfo(String name, String version, String mimetype, String fileExtension, String pygmentsLexer,
-                        String codemirrorMode) {
-    }
-
-    record HelpLink(String text, String url) {
-    }
-
-    /** What kernel_info_reply says of the language: its facts, the console's banner, links for the help menu. */
-    record KernelInfo(LanguageInfo language, String banner, List<HelpLink> helpLinks) {
-    }
+    void clear(boolean wait);
 
     /**
-     * Starts whatever is slow to start (a JVM, a compiler) in the background. The server calls it
-     * once its sockets are bound, so the frontend hears from the kernel first.
+     * Asks the user for a line; null when the frontend does not take input or the cell was
+     * interrupted.
      */
-    default void start() {
+    String input(String prompt, boolean password);
+  }
+
+  sealed interface Outcome {
+    /**
+     * @param result the value of the cell's last expression, or null
+     * @param page text for the frontend's pager (help on {@code name?}), or null
+     */
+    record Ok(MimeBundle result, MimeBundle page, String nextInput) implements Outcome {
+      public Ok(MimeBundle result) {
+        this(result, null, null);
+      }
+
+      public Ok(MimeBundle result, MimeBundle page) {
+        this(result, page, null);
+      }
     }
 
-    /** Runs a cell; {@code executionCount} names the cell in error messages. */
-    Outcome execute(String code, int executionCount, Output out);
+    record Error(String ename, String evalue, List<String> traceback) implements Outcome {}
+  }
 
-    /** Completion at a UTF-16 offset. */
-    Completion complete(String code, int cursor);
+  record Completion(List<String> matches, int start, int end) {}
 
-    Inspection inspect(String code, int cursor, int detailLevel);
+  /**
+   * @param found false when there is nothing to show; bundle null then
+   */
+  record Inspection(boolean found, MimeBundle bundle) {}
 
-    Completeness isComplete(String code);
+  /**
+   * @param status complete, incomplete, invalid or unknown; indent for incomplete
+   */
+  record Completeness(String status, String indent) {}
 
-    /** The language's facts for kernel_info_reply; answered at once, without waiting for {@link #start}. */
-    KernelInfo kernelInfo();
+  /** kernel_info_reply's {@code language_info}. */
+  record LanguageInfo(
+      String name,
+      String version,
+      String mimetype,
+      String fileExtension,
+      String pygmentsLexer,
+      String codemirrorMode) {}
 
-    /** Adds jars or folders to the class path of the code cells run; false when not supported. */
-    default boolean addToClasspath(String path) {
-        return false;
-    }
+  record HelpLink(String text, String url) {}
 
-    /** Stops the running cell, if any, from another thread. */
-    void interrupt();
+  /**
+   * What kernel_info_reply says of the language: its facts, the console's banner, links for the
+   * help menu.
+   */
+  record KernelInfo(LanguageInfo language, String banner, List<HelpLink> helpLinks) {}
 
-    @Override
-    void close();
+  /**
+   * Starts whatever is slow to start (a JVM, a compiler) in the background. The server calls it
+   * once its sockets are bound, so the frontend hears from the kernel first.
+   */
+  default void start() {}
+
+  /** Runs a cell; {@code executionCount} names the cell in error messages. */
+  Outcome execute(String code, int executionCount, Output out);
+
+  /** Completion at a UTF-16 offset. */
+  Completion complete(String code, int cursor);
+
+  Inspection inspect(String code, int cursor, int detailLevel);
+
+  Completeness isComplete(String code);
+
+  /**
+   * The language's facts for kernel_info_reply; answered at once, without waiting for {@link
+   * #start}.
+   */
+  KernelInfo kernelInfo();
+
+  /** Adds jars or folders to the class path of the code cells run; false when not supported. */
+  default boolean addToClasspath(String path) {
+    return false;
+  }
+
+  /** Stops the running cell, if any, from another thread. */
+  void interrupt();
+
+  @Override
+  void close();
 }

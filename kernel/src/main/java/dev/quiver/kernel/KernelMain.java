@@ -22,77 +22,100 @@ import java.util.Arrays;
  *
  * <p>The cell JVM's flags and default imports come from {@link QuiverConfig} (the parent pom).
  * System properties (the kernelspec sets them): {@code quiver.user.classpath}, the class path of
- * the JVM that runs cells (default: this JVM's); {@code quiver.history}, the history file;
- * {@code quiver.kotlin.classpath}, the Kotlin host and compiler, added to the cell JVM when the
- * first {@code %%kotlin} cell runs; {@code quiver.cell.aot}, the cell JVM's AOT cache (see
- * {@link AotTraining}); {@code quiver.jvm.flags} replaces the configured cell JVM flags (the AOT
- * training adds its recording flags that way).
+ * the JVM that runs cells (default: this JVM's); {@code quiver.history}, the history file; {@code
+ * quiver.kotlin.classpath}, the Kotlin host and compiler, added to the cell JVM when the first
+ * {@code %%kotlin} cell runs; {@code quiver.cell.aot}, the cell JVM's AOT cache (see {@link
+ * AotTraining}); {@code quiver.jvm.flags} replaces the configured cell JVM flags (the AOT training
+ * adds its recording flags that way).
  */
 public final class KernelMain {
 
-    private KernelMain() {
-    }
+  private KernelMain() {}
 
-    public static void main(String[] args) throws IOException {
-        if (args.length >= 1 && args[0].equals("install")) {
-            System.exit(KernelInstall.run(Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length != 1) {
-            System.err.println("usage: java dev.quiver.kernel.KernelMain CONNECTION_FILE\n"
-                    + "       java dev.quiver.kernel.KernelMain install [--user | --sys-prefix | --prefix DIR]");
-            System.exit(2);
-        }
-        var config = config();
-        var java = new JShellInterpreter(config);
-        // The cell JVM's process starts now, on the other core, while this thread reads the
-        // connection file and the history and binds the sockets; JShell itself (the default
-        // imports' compile, all this JVM's CPU) starts once kernel_info can be answered.
-        java.startCellJvmEarly();
-        var info = ConnectionInfo.read(Path.of(args[0]));
-        // %%kotlin: the Kotlin host (quiver-kotlin) runs the cells in the cell JVM, found there by name.
-        var interpreter = new MagicInterpreter(java)
-                .register(new KotlinLanguage(java.bridgeTo("kotlin", config.kotlinClassPath())::execute));
-        var historyFile = System.getProperty("quiver.history",
-                Path.of(System.getProperty("user.home"), ".local", "share", "quiver", "kernel-history.jsonl").toString());
-        installSigint(interpreter);
-        exitWithParent(interpreter);
-        Log.info("listening on " + info.ip() + " (shell " + info.shellPort() + ")");
-        var server = new KernelServer(info);
-        server.run(new KernelCore(interpreter, new History(Path.of(historyFile)), server));
+  public static void main(String[] args) throws IOException {
+    if (args.length >= 1 && args[0].equals("install")) {
+      System.exit(KernelInstall.run(Arrays.copyOfRange(args, 1, args.length)));
     }
+    if (args.length != 1) {
+      System.err.println(
+          "usage: java dev.quiver.kernel.KernelMain CONNECTION_FILE\n"
+              + "       java dev.quiver.kernel.KernelMain install [--user | --sys-prefix | --prefix DIR]");
+      System.exit(2);
+    }
+    var config = config();
+    var java = new JShellInterpreter(config);
+    // The cell JVM's process starts now, on the other core, while this thread reads the
+    // connection file and the history and binds the sockets; JShell itself (the default
+    // imports' compile, all this JVM's CPU) starts once kernel_info can be answered.
+    java.startCellJvmEarly();
+    var info = ConnectionInfo.read(Path.of(args[0]));
+    // %%kotlin: the Kotlin host (quiver-kotlin) runs the cells in the cell JVM, found there by
+    // name.
+    var interpreter =
+        new MagicInterpreter(java)
+            .register(
+                new KotlinLanguage(java.bridgeTo("kotlin", config.kotlinClassPath())::execute));
+    var historyFile =
+        System.getProperty(
+            "quiver.history",
+            Path.of(
+                    System.getProperty("user.home"),
+                    ".local",
+                    "share",
+                    "quiver",
+                    "kernel-history.jsonl")
+                .toString());
+    installSigint(interpreter);
+    exitWithParent(interpreter);
+    Log.info("listening on " + info.ip() + " (shell " + info.shellPort() + ")");
+    var server = new KernelServer(info);
+    server.run(new KernelCore(interpreter, new History(Path.of(historyFile)), server));
+  }
 
-    static JShellInterpreter.Config config() {
-        var config = QuiverConfig.load();
-        var cp = System.getProperty("quiver.user.classpath", System.getProperty("java.class.path"));
-        var flagLine = System.getProperty("quiver.jvm.flags");
-        var flags = new ArrayList<>(flagLine == null || flagLine.isBlank() ? config.jvmFlags() : QuiverConfig.flags(flagLine));
-        flags.addAll(config.cellJvmFlags());
-        // The cell JVM's ahead-of-time cache (KernelInstall trains it, and a build removes the old
-        // one): its classes loaded and linked already. A missing one is skipped (its message is
-        // silenced: it would only go to the kernel's log).
-        var cellAot = System.getProperty("quiver.cell.aot");
-        if (cellAot != null && !cellAot.isBlank() && Files.isReadable(Path.of(cellAot))) {
-            flags.add("-XX:AOTCache=" + cellAot);
-            flags.add("-Xlog:aot=off,cds=off");
-        }
-        return new JShellInterpreter.Config(cp, flags, config.cellImports(), System.getProperty("quiver.kotlin.classpath"));
+  static JShellInterpreter.Config config() {
+    var config = QuiverConfig.load();
+    var cp = System.getProperty("quiver.user.classpath", System.getProperty("java.class.path"));
+    var flagLine = System.getProperty("quiver.jvm.flags");
+    var flags =
+        new ArrayList<>(
+            flagLine == null || flagLine.isBlank()
+                ? config.jvmFlags()
+                : QuiverConfig.flags(flagLine));
+    flags.addAll(config.cellJvmFlags());
+    // The cell JVM's ahead-of-time cache (KernelInstall trains it, and a build removes the old
+    // one): its classes loaded and linked already. A missing one is skipped (its message is
+    // silenced: it would only go to the kernel's log).
+    var cellAot = System.getProperty("quiver.cell.aot");
+    if (cellAot != null && !cellAot.isBlank() && Files.isReadable(Path.of(cellAot))) {
+      flags.add("-XX:AOTCache=" + cellAot);
+      flags.add("-Xlog:aot=off,cds=off");
     }
+    return new JShellInterpreter.Config(
+        cp, flags, config.cellImports(), System.getProperty("quiver.kotlin.classpath"));
+  }
 
-    // A kernel whose frontend died (killed, crashed) would otherwise live on with its cell JVM.
-    private static void exitWithParent(Interpreter interpreter) {
-        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
-            Log.info("the process that started the kernel exited; exiting too");
-            interpreter.close();
-            Runtime.getRuntime().halt(0);
-        }));
-    }
+  // A kernel whose frontend died (killed, crashed) would otherwise live on with its cell JVM.
+  private static void exitWithParent(Interpreter interpreter) {
+    ProcessHandle.current()
+        .parent()
+        .ifPresent(
+            parent ->
+                parent
+                    .onExit()
+                    .thenRun(
+                        () -> {
+                          Log.info("the process that started the kernel exited; exiting too");
+                          interpreter.close();
+                          Runtime.getRuntime().halt(0);
+                        }));
+  }
 
-    // SIGINT (interrupt_mode "signal" frontends, or Ctrl-C on a terminal) interrupts the cell.
-    private static void installSigint(Interpreter interpreter) {
-        try {
-            sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> interpreter.interrupt());
-        } catch (RuntimeException | LinkageError e) {
-            Log.info("SIGINT will not interrupt cells: " + e);
-        }
+  // SIGINT (interrupt_mode "signal" frontends, or Ctrl-C on a terminal) interrupts the cell.
+  private static void installSigint(Interpreter interpreter) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> interpreter.interrupt());
+    } catch (RuntimeException | LinkageError e) {
+      Log.info("SIGINT will not interrupt cells: " + e);
     }
+  }
 }

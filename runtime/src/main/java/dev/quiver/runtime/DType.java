@@ -2,7 +2,10 @@ package dev.quiver.runtime;
 
 import java.lang.foreign.ValueLayout;
 
-/** Element types. float32 is the working type; float64 exists for gradient checks; int32 for indices and labels. */
+/**
+ * Element types. float32 is the working type; float64 exists for gradient checks; int32 for indices
+ * and labels.
+ */
 public enum DType {
   FLOAT32(4, ValueLayout.JAVA_FLOAT),
   FLOAT64(8, ValueLayout.JAVA_DOUBLE),

@@ -15,11 +15,14 @@ import java.util.Locale;
  * <p>Factories ({@link Tensor#zeros}, {@link Tensor#of}, {@link Tensor#randn}, ...) create on the
  * default device; ops put their results on their operands' device.
  *
- * @param kind  the backend family
+ * @param kind the backend family
  * @param index the device number within that family (0 for the CPU)
  */
 public record Device(Kind kind, int index) {
-  public enum Kind { CPU, CUDA }
+  public enum Kind {
+    CPU,
+    CUDA
+  }
 
   public static final Device CPU = new Device(Kind.CPU, 0);
 
@@ -28,8 +31,12 @@ public record Device(Kind kind, int index) {
       throw new IllegalArgumentException("Device: kind is null");
     }
     if (index < 0 || (kind == Kind.CPU && index != 0)) {
-      throw new IllegalArgumentException("Device: no device " + kind.name().toLowerCase(Locale.ROOT) + ":" + index
-          + (index < 0 ? " (the index is negative)" : " (there is one CPU device, cpu)"));
+      throw new IllegalArgumentException(
+          "Device: no device "
+              + kind.name().toLowerCase(Locale.ROOT)
+              + ":"
+              + index
+              + (index < 0 ? " (the index is negative)" : " (there is one CPU device, cpu)"));
     }
   }
 
@@ -48,7 +55,8 @@ public record Device(Kind kind, int index) {
    */
   public static Device parse(String text) {
     if (text == null) {
-      throw new IllegalArgumentException("Device.parse: no text (null); expected cpu, cuda or cuda:N");
+      throw new IllegalArgumentException(
+          "Device.parse: no text (null); expected cpu, cuda or cuda:N");
     }
     String t = text.strip().toLowerCase(Locale.ROOT);
     if (t.equals("cpu")) {
@@ -59,12 +67,17 @@ public record Device(Kind kind, int index) {
     }
     if (t.startsWith("cuda:")) {
       String number = t.substring("cuda:".length());
-      if (!number.isEmpty() && number.chars().allMatch(c -> c >= '0' && c <= '9') && number.length() <= 9) {
+      if (!number.isEmpty()
+          && number.chars().allMatch(c -> c >= '0' && c <= '9')
+          && number.length() <= 9) {
         return cuda(Integer.parseInt(number));
       }
     }
-    throw new IllegalArgumentException("Device.parse: '" + text + "' is not a device; expected cpu, cuda or cuda:N "
-        + "(N = 0, 1, ...)");
+    throw new IllegalArgumentException(
+        "Device.parse: '"
+            + text
+            + "' is not a device; expected cpu, cuda or cuda:N "
+            + "(N = 0, 1, ...)");
   }
 
   public boolean isCpu() {

@@ -2,7 +2,9 @@ package dev.quiver.runtime;
 
 import java.util.Arrays;
 
-/** Shape arithmetic shared by the ops and the backends: sizes, strides, broadcasting, axis checks. */
+/**
+ * Shape arithmetic shared by the ops and the backends: sizes, strides, broadcasting, axis checks.
+ */
 public final class Shapes {
   private Shapes() {}
 
@@ -41,8 +43,18 @@ public final class Shapes {
       long da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
       long db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
       if (da != db && da != 1 && db != 1) {
-        throw new IllegalArgumentException(op + ": shapes " + str(a) + " and " + str(b)
-            + " cannot be broadcast: sizes " + da + " and " + db + " differ at axis " + i);
+        throw new IllegalArgumentException(
+            op
+                + ": shapes "
+                + str(a)
+                + " and "
+                + str(b)
+                + " cannot be broadcast: sizes "
+                + da
+                + " and "
+                + db
+                + " differ at axis "
+                + i);
       }
       out[i] = da == 1 ? db : da;
     }
@@ -53,7 +65,8 @@ public final class Shapes {
   public static int axis(String op, int axis, int rank) {
     int a = axis < 0 ? axis + rank : axis;
     if (a < 0 || a >= rank) {
-      throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a tensor of rank " + rank);
+      throw new IllegalArgumentException(
+          op + ": axis " + axis + " is out of range for a tensor of rank " + rank);
     }
     return a;
   }
@@ -71,7 +84,8 @@ public final class Shapes {
     for (int a : axes) {
       int r = axis(op, a, rank);
       if (seen[r]) {
-        throw new IllegalArgumentException(op + ": axis " + a + " given twice in " + Arrays.toString(axes));
+        throw new IllegalArgumentException(
+            op + ": axis " + a + " given twice in " + Arrays.toString(axes));
       }
       seen[r] = true;
     }

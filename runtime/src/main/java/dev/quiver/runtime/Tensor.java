@@ -42,7 +42,8 @@ import java.util.SplittableRandom;
  * <p>Memory: outside a {@link MemoryScope} the garbage collector frees tensors; inside one the
  * scope frees them when it closes. Nobody has to call {@link #close()}, but it is there.
  */
-public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member, AutoCloseable, Displayable {
+public final class Tensor
+    implements ElementwiseMath<Tensor>, MemoryScope.Member, AutoCloseable, Displayable {
   private static final long DEFAULT_SEED = 0x5EED_0F_0_C1AL;
   private static SplittableRandom globalRandom = new SplittableRandom(DEFAULT_SEED);
 
@@ -55,7 +56,10 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     this.view = view;
   }
 
-  /** Low level: a tensor (without history) over {@code view}. Ops make their results with this; users use the factories. */
+  /**
+   * Low level: a tensor (without history) over {@code view}. Ops make their results with this;
+   * users use the factories.
+   */
   public static Tensor fromView(View view) {
     if (view == null) {
       throw new NullPointerException("fromView: view is null");
@@ -75,7 +79,10 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
 
   // ---------------------------------------------------------------- creation
 
-  /** Uninitialised contiguous memory on the {@linkplain Devices#getDefault() default device}, in the current scope. */
+  /**
+   * Uninitialised contiguous memory on the {@linkplain Devices#getDefault() default device}, in the
+   * current scope.
+   */
   public static Tensor empty(DType dtype, long... shape) {
     return empty(Devices.getDefault(), dtype, shape, MemoryScope.current());
   }
@@ -85,12 +92,18 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     return empty(device, dtype, shape, MemoryScope.current());
   }
 
-  /** Uninitialised contiguous memory on the default device, owned by {@code owner} ({@code null}: the garbage collector). */
+  /**
+   * Uninitialised contiguous memory on the default device, owned by {@code owner} ({@code null}:
+   * the garbage collector).
+   */
   public static Tensor empty(DType dtype, long[] shape, MemoryScope owner) {
     return empty(Devices.getDefault(), dtype, shape, owner);
   }
 
-  /** Uninitialised contiguous memory on {@code device}, owned by {@code owner} ({@code null}: the garbage collector). */
+  /**
+   * Uninitialised contiguous memory on {@code device}, owned by {@code owner} ({@code null}: the
+   * garbage collector).
+   */
   public static Tensor empty(Device device, DType dtype, long[] shape, MemoryScope owner) {
     Shapes.checkShape("empty", shape);
     long[] s = shape.clone();
@@ -204,7 +217,8 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
   /** float32 values (row-major) with a shape; the sizes must agree. */
   public static Tensor of(float[] data, long... shape) {
     Tensor t = emptyFor("of", DType.FLOAT32, data.length, shape);
-    MemorySegment.copy(data, 0, t.view.hostSegment(), DType.FLOAT32.layout().withByteAlignment(1), 0, data.length);
+    MemorySegment.copy(
+        data, 0, t.view.hostSegment(), DType.FLOAT32.layout().withByteAlignment(1), 0, data.length);
     return toDefaultDevice(t);
   }
 
@@ -215,7 +229,8 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
 
   public static Tensor of(double[] data, long... shape) {
     Tensor t = emptyFor("of", DType.FLOAT64, data.length, shape);
-    MemorySegment.copy(data, 0, t.view.hostSegment(), DType.FLOAT64.layout().withByteAlignment(1), 0, data.length);
+    MemorySegment.copy(
+        data, 0, t.view.hostSegment(), DType.FLOAT64.layout().withByteAlignment(1), 0, data.length);
     return toDefaultDevice(t);
   }
 
@@ -226,7 +241,8 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
 
   public static Tensor ofInts(int[] data, long... shape) {
     Tensor t = emptyFor("ofInts", DType.INT32, data.length, shape);
-    MemorySegment.copy(data, 0, t.view.hostSegment(), DType.INT32.layout().withByteAlignment(1), 0, data.length);
+    MemorySegment.copy(
+        data, 0, t.view.hostSegment(), DType.INT32.layout().withByteAlignment(1), 0, data.length);
     return toDefaultDevice(t);
   }
 
@@ -236,7 +252,8 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     float[] flat = new float[rows.length * cols];
     for (int r = 0; r < rows.length; r++) {
       if (rows[r].length != cols) {
-        throw new IllegalArgumentException("of: row " + r + " has " + rows[r].length + " values, row 0 has " + cols);
+        throw new IllegalArgumentException(
+            "of: row " + r + " has " + rows[r].length + " values, row 0 has " + cols);
       }
       System.arraycopy(rows[r], 0, flat, r * cols, cols);
     }
@@ -249,24 +266,37 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     double[] flat = new double[rows.length * cols];
     for (int r = 0; r < rows.length; r++) {
       if (rows[r].length != cols) {
-        throw new IllegalArgumentException("of: row " + r + " has " + rows[r].length + " values, row 0 has " + cols);
+        throw new IllegalArgumentException(
+            "of: row " + r + " has " + rows[r].length + " values, row 0 has " + cols);
       }
       System.arraycopy(rows[r], 0, flat, r * cols, cols);
     }
     return of(flat, rows.length, cols);
   }
 
-  /** Host memory for values that come from a Java array; {@link #toDefaultDevice} then moves them. */
+  /**
+   * Host memory for values that come from a Java array; {@link #toDefaultDevice} then moves them.
+   */
   private static Tensor emptyFor(String op, DType dtype, int length, long[] shape) {
     Shapes.checkShape(op, shape);
     if (Shapes.numel(shape) != length) {
-      throw new IllegalArgumentException(op + ": " + length + " values cannot fill shape " + Shapes.str(shape)
-          + " (" + Shapes.numel(shape) + " elements)");
+      throw new IllegalArgumentException(
+          op
+              + ": "
+              + length
+              + " values cannot fill shape "
+              + Shapes.str(shape)
+              + " ("
+              + Shapes.numel(shape)
+              + " elements)");
     }
     return empty(Device.CPU, dtype, shape);
   }
 
-  /** A freshly filled host tensor on the default device; the host copy is freed at once when it moved. */
+  /**
+   * A freshly filled host tensor on the default device; the host copy is freed at once when it
+   * moved.
+   */
   private static Tensor toDefaultDevice(Tensor host) {
     Device target = Devices.getDefault();
     if (target.kind() == Device.Kind.CPU) {
@@ -378,8 +408,8 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
 
   public Tensor requiresGrad(boolean on) {
     if (on && !view.dtype().isFloating()) {
-      throw new IllegalArgumentException("requiresGrad: only floating tensors have gradients, this one is "
-          + view.dtype());
+      throw new IllegalArgumentException(
+          "requiresGrad: only floating tensors have gradients, this one is " + view.dtype());
     }
     this.requiresGrad = on;
     return this;
@@ -396,8 +426,8 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
   }
 
   /**
-   * Sets the accumulated gradient to zero (optimizers call this between steps). The buffer is
-   * kept and reused by the next backward, so a training loop allocates no gradient memory.
+   * Sets the accumulated gradient to zero (optimizers call this between steps). The buffer is kept
+   * and reused by the next backward, so a training loop allocates no gradient memory.
    */
   public void zeroGrad() {
     if (grad != null) {
@@ -426,7 +456,10 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     return gradNode == null;
   }
 
-  /** Back-propagates from this scalar: every leaf that requires grad gets d this / d leaf added to its grad. */
+  /**
+   * Back-propagates from this scalar: every leaf that requires grad gets d this / d leaf added to
+   * its grad.
+   */
   public void backward() {
     Autograd.backward(this, null);
   }
@@ -441,15 +474,22 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     return new Tensor(view);
   }
 
-  // ---------------------------------------------------------------- elementwise (the rest is in ElementwiseMath)
+  // ---------------------------------------------------------------- elementwise (the rest is in
+  // ElementwiseMath)
 
-  /** {@code op} of every element, with its derivative recorded; {@code exp()}, {@code relu()}, ... call this. */
+  /**
+   * {@code op} of every element, with its derivative recorded; {@code exp()}, {@code relu()}, ...
+   * call this.
+   */
   @Override
   public Tensor unary(UnaryOp op) {
     return Elementwise.unary(op, this);
   }
 
-  /** {@code this op o} with numpy broadcasting, derivative recorded; {@code add}, {@code mul}, ... call this. */
+  /**
+   * {@code this op o} with numpy broadcasting, derivative recorded; {@code add}, {@code mul}, ...
+   * call this.
+   */
   @Override
   public Tensor binary(BinaryOp op, Tensor o) {
     return Elementwise.binary(op, this, o);
@@ -492,7 +532,10 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     return Autograd.record(moved, "to(" + target + ")", g -> new Tensor[] {g.to(from)}, this);
   }
 
-  /** {@code t} itself when a backend handed its view back unchanged (a CPU transfer), else a new tensor. */
+  /**
+   * {@code t} itself when a backend handed its view back unchanged (a CPU transfer), else a new
+   * tensor.
+   */
   private static Tensor sameOrNew(View v, Tensor t) {
     return v == t.view ? t : new Tensor(v);
   }
@@ -512,85 +555,219 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
 
   // ---------------------------------------------------------------- reductions
 
-  public Tensor sum() { return Reductions.reduce(ReduceOp.SUM, this, new int[0], false); }
-  public Tensor sum(int axis) { return sum(axis, false); }
-  public Tensor sum(int axis, boolean keepDim) { return Reductions.reduce(ReduceOp.SUM, this, new int[] {axis}, keepDim); }
-  public Tensor sum(int[] axes, boolean keepDim) { return Reductions.reduce(ReduceOp.SUM, this, axes, keepDim); }
-  public Tensor mean() { return Reductions.mean(this, new int[0], false); }
-  public Tensor mean(int axis) { return mean(axis, false); }
-  public Tensor mean(int axis, boolean keepDim) { return Reductions.mean(this, new int[] {axis}, keepDim); }
-  public Tensor mean(int[] axes, boolean keepDim) { return Reductions.mean(this, axes, keepDim); }
+  public Tensor sum() {
+    return Reductions.reduce(ReduceOp.SUM, this, new int[0], false);
+  }
+
+  public Tensor sum(int axis) {
+    return sum(axis, false);
+  }
+
+  public Tensor sum(int axis, boolean keepDim) {
+    return Reductions.reduce(ReduceOp.SUM, this, new int[] {axis}, keepDim);
+  }
+
+  public Tensor sum(int[] axes, boolean keepDim) {
+    return Reductions.reduce(ReduceOp.SUM, this, axes, keepDim);
+  }
+
+  public Tensor mean() {
+    return Reductions.mean(this, new int[0], false);
+  }
+
+  public Tensor mean(int axis) {
+    return mean(axis, false);
+  }
+
+  public Tensor mean(int axis, boolean keepDim) {
+    return Reductions.mean(this, new int[] {axis}, keepDim);
+  }
+
+  public Tensor mean(int[] axes, boolean keepDim) {
+    return Reductions.mean(this, axes, keepDim);
+  }
+
   /** The largest element. */
-  public Tensor max() { return Reductions.reduce(ReduceOp.MAX, this, new int[0], false); }
-  public Tensor max(int axis) { return max(axis, false); }
-  public Tensor max(int axis, boolean keepDim) { return Reductions.reduce(ReduceOp.MAX, this, new int[] {axis}, keepDim); }
-  public Tensor min() { return Reductions.reduce(ReduceOp.MIN, this, new int[0], false); }
-  public Tensor min(int axis) { return min(axis, false); }
-  public Tensor min(int axis, boolean keepDim) { return Reductions.reduce(ReduceOp.MIN, this, new int[] {axis}, keepDim); }
+  public Tensor max() {
+    return Reductions.reduce(ReduceOp.MAX, this, new int[0], false);
+  }
+
+  public Tensor max(int axis) {
+    return max(axis, false);
+  }
+
+  public Tensor max(int axis, boolean keepDim) {
+    return Reductions.reduce(ReduceOp.MAX, this, new int[] {axis}, keepDim);
+  }
+
+  public Tensor min() {
+    return Reductions.reduce(ReduceOp.MIN, this, new int[0], false);
+  }
+
+  public Tensor min(int axis) {
+    return min(axis, false);
+  }
+
+  public Tensor min(int axis, boolean keepDim) {
+    return Reductions.reduce(ReduceOp.MIN, this, new int[] {axis}, keepDim);
+  }
+
   /** Population variance (divides by n) over an axis. */
-  public Tensor variance(int axis, boolean keepDim) { return Reductions.variance(this, new int[] {axis}, keepDim); }
+  public Tensor variance(int axis, boolean keepDim) {
+    return Reductions.variance(this, new int[] {axis}, keepDim);
+  }
+
   /** Index of the largest element along an axis, as int32; the axis is removed. */
-  public Tensor argmax(int axis) { return Reductions.argReduce(this, axis, true); }
-  public Tensor argmin(int axis) { return Reductions.argReduce(this, axis, false); }
+  public Tensor argmax(int axis) {
+    return Reductions.argReduce(this, axis, true);
+  }
+
+  public Tensor argmin(int axis) {
+    return Reductions.argReduce(this, axis, false);
+  }
 
   /** log(sum(exp(x))) along an axis, computed stably by shifting with the maximum. */
-  public Tensor logSumExp(int axis, boolean keepDim) { return Softmax.logSumExp(this, axis, keepDim); }
+  public Tensor logSumExp(int axis, boolean keepDim) {
+    return Softmax.logSumExp(this, axis, keepDim);
+  }
+
   /** exp(x) / sum(exp(x)) along an axis, stable for large inputs. */
-  public Tensor softmax(int axis) { return Softmax.softmax(this, axis); }
+  public Tensor softmax(int axis) {
+    return Softmax.softmax(this, axis);
+  }
+
   /** x - logsumexp(x) along an axis: the log of softmax without its underflow. */
-  public Tensor logSoftmax(int axis) { return Softmax.logSoftmax(this, axis); }
+  public Tensor logSoftmax(int axis) {
+    return Softmax.logSoftmax(this, axis);
+  }
 
   // ---------------------------------------------------------------- linear algebra
 
   /** Matrix product with numpy semantics: 1-D operands are promoted, batch axes broadcast. */
-  public Tensor matmul(Tensor o) { return LinearAlgebra.matmul(this, o); }
+  public Tensor matmul(Tensor o) {
+    return LinearAlgebra.matmul(this, o);
+  }
 
   // ---------------------------------------------------------------- movement (views)
 
   /** Same elements, new shape; one size may be -1. A view when the layout allows, else a copy. */
-  public Tensor reshape(long... newShape) { return Movement.reshape(this, newShape); }
-  public Tensor flatten() { return reshape(numel()); }
+  public Tensor reshape(long... newShape) {
+    return Movement.reshape(this, newShape);
+  }
+
+  public Tensor flatten() {
+    return reshape(numel());
+  }
+
   /** Reorders axes: result axis i is this tensor's axis {@code order[i]}. A view. */
-  public Tensor permute(int... order) { return Movement.permute(this, order); }
+  public Tensor permute(int... order) {
+    return Movement.permute(this, order);
+  }
+
   /** Swaps the last two axes (a no-op for rank below 2). A view. */
-  public Tensor transpose() { return dim() < 2 ? this : transpose(-2, -1); }
-  public Tensor transpose(int a, int b) { return Movement.transpose(this, a, b); }
-  /** Elements start, start+step, ... below end along an axis (negative indices count from the end). A view. */
-  public Tensor slice(int axis, long start, long end) { return Movement.slice(this, axis, start, end, 1); }
-  public Tensor slice(int axis, long start, long end, long step) { return Movement.slice(this, axis, start, end, step); }
+  public Tensor transpose() {
+    return dim() < 2 ? this : transpose(-2, -1);
+  }
+
+  public Tensor transpose(int a, int b) {
+    return Movement.transpose(this, a, b);
+  }
+
+  /**
+   * Elements start, start+step, ... below end along an axis (negative indices count from the end).
+   * A view.
+   */
+  public Tensor slice(int axis, long start, long end) {
+    return Movement.slice(this, axis, start, end, 1);
+  }
+
+  public Tensor slice(int axis, long start, long end, long step) {
+    return Movement.slice(this, axis, start, end, step);
+  }
+
   /** The sub-tensor at {@code index} along an axis, which disappears. A view. */
-  public Tensor select(int axis, long index) { return Movement.select(this, axis, index); }
+  public Tensor select(int axis, long index) {
+    return Movement.select(this, axis, index);
+  }
+
   /** Broadcasts size-1 axes (and new leading axes) to a larger shape without copying. */
-  public Tensor expand(long... newShape) { return Movement.expand(this, newShape); }
-  public Tensor squeeze(int axis) { return Movement.squeeze(this, axis); }
-  public Tensor unsqueeze(int axis) { return Movement.unsqueeze(this, axis); }
+  public Tensor expand(long... newShape) {
+    return Movement.expand(this, newShape);
+  }
+
+  public Tensor squeeze(int axis) {
+    return Movement.squeeze(this, axis);
+  }
+
+  public Tensor unsqueeze(int axis) {
+    return Movement.unsqueeze(this, axis);
+  }
+
   /** A contiguous tensor with these values: this one if already contiguous, else a copy. */
-  public Tensor contiguous() { return isContiguous() ? this : Movement.copy(this); }
+  public Tensor contiguous() {
+    return isContiguous() ? this : Movement.copy(this);
+  }
+
   /** A fresh contiguous copy (with history: the gradient flows through). */
-  public Tensor copy() { return Movement.copy(this); }
+  public Tensor copy() {
+    return Movement.copy(this);
+  }
 
   // ---------------------------------------------------------------- indexing and joining
 
   /** torch.gather: picks along {@code axis} with an int32 index of the same rank. */
-  public Tensor gather(int axis, Tensor index) { return Indexing.gather(this, axis, index); }
-  /** Rows (or slices along {@code axis}) chosen by a 1-D int32 index: an embedding lookup. */
-  public Tensor indexSelect(int axis, Tensor index) { return Indexing.indexSelect(this, axis, index); }
-  /** Joins tensors along an existing axis. */
-  public static Tensor concat(int axis, Tensor... parts) { return Indexing.concat(axis, parts); }
-  /** Joins same-shaped tensors along a new axis. */
-  public static Tensor stack(int axis, Tensor... parts) { return Indexing.stack(axis, parts); }
+  public Tensor gather(int axis, Tensor index) {
+    return Indexing.gather(this, axis, index);
+  }
 
-  // ---------------------------------------------------------------- in place (optimizers, no history)
+  /** Rows (or slices along {@code axis}) chosen by a 1-D int32 index: an embedding lookup. */
+  public Tensor indexSelect(int axis, Tensor index) {
+    return Indexing.indexSelect(this, axis, index);
+  }
+
+  /** Joins tensors along an existing axis. */
+  public static Tensor concat(int axis, Tensor... parts) {
+    return Indexing.concat(axis, parts);
+  }
+
+  /** Joins same-shaped tensors along a new axis. */
+  public static Tensor stack(int axis, Tensor... parts) {
+    return Indexing.stack(axis, parts);
+  }
+
+  // ---------------------------------------------------------------- in place (optimizers, no
+  // history)
 
   /** this += o (broadcast to this shape). Refused where autodiff would need the old values. */
-  public Tensor addInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.ADD, this, o); }
-  public Tensor subInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.SUB, this, o); }
-  public Tensor mulInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.MUL, this, o); }
-  public Tensor divInPlace(Tensor o) { return Elementwise.inPlace(BinaryOp.DIV, this, o); }
-  public Tensor mulInPlace(double c) { return mulInPlace(constantLike(c)); }
-  public Tensor addInPlace(double c) { return addInPlace(constantLike(c)); }
+  public Tensor addInPlace(Tensor o) {
+    return Elementwise.inPlace(BinaryOp.ADD, this, o);
+  }
+
+  public Tensor subInPlace(Tensor o) {
+    return Elementwise.inPlace(BinaryOp.SUB, this, o);
+  }
+
+  public Tensor mulInPlace(Tensor o) {
+    return Elementwise.inPlace(BinaryOp.MUL, this, o);
+  }
+
+  public Tensor divInPlace(Tensor o) {
+    return Elementwise.inPlace(BinaryOp.DIV, this, o);
+  }
+
+  public Tensor mulInPlace(double c) {
+    return mulInPlace(constantLike(c));
+  }
+
+  public Tensor addInPlace(double c) {
+    return addInPlace(constantLike(c));
+  }
+
   /** Overwrites every element with the values of {@code src} (broadcast to this shape). */
-  public Tensor copyFrom(Tensor src) { return Elementwise.assign(this, src); }
+  public Tensor copyFrom(Tensor src) {
+    return Elementwise.assign(this, src);
+  }
+
   public Tensor fillInPlace(double value) {
     Elementwise.checkWritable("fillInPlace", this);
     backend().fill(view, value);
@@ -602,8 +779,12 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
   /** The value of a one-element tensor. */
   public double item() {
     if (numel() != 1) {
-      throw new IllegalStateException("item: the tensor has " + numel() + " elements (shape " + shapeString()
-          + "), item() needs exactly one");
+      throw new IllegalStateException(
+          "item: the tensor has "
+              + numel()
+              + " elements (shape "
+              + shapeString()
+              + "), item() needs exactly one");
     }
     return backend().get(view, 0);
   }
@@ -612,14 +793,15 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
   public double get(long... index) {
     long[] shape = view.shape();
     if (index.length != shape.length) {
-      throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of rank " + shape.length);
+      throw new IllegalArgumentException(
+          "get: " + index.length + " indices for a tensor of rank " + shape.length);
     }
     long flat = 0;
     for (int i = 0; i < shape.length; i++) {
       long ix = index[i] < 0 ? index[i] + shape[i] : index[i];
       if (ix < 0 || ix >= shape[i]) {
-        throw new IndexOutOfBoundsException("get: index " + index[i] + " is out of range for axis " + i
-            + " of size " + shape[i]);
+        throw new IndexOutOfBoundsException(
+            "get: index " + index[i] + " is out of range for axis " + i + " of size " + shape[i]);
       }
       flat = flat * shape[i] + ix;
     }
@@ -635,14 +817,15 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     Elementwise.checkWritable("set", this);
     long[] shape = view.shape();
     if (index.length != shape.length) {
-      throw new IllegalArgumentException("set: " + index.length + " indices for a tensor of rank " + shape.length);
+      throw new IllegalArgumentException(
+          "set: " + index.length + " indices for a tensor of rank " + shape.length);
     }
     long flat = 0;
     for (int i = 0; i < shape.length; i++) {
       long ix = index[i] < 0 ? index[i] + shape[i] : index[i];
       if (ix < 0 || ix >= shape[i]) {
-        throw new IndexOutOfBoundsException("set: index " + index[i] + " is out of range for axis " + i
-            + " of size " + shape[i]);
+        throw new IndexOutOfBoundsException(
+            "set: index " + index[i] + " is out of range for axis " + i + " of size " + shape[i]);
       }
       flat = flat * shape[i] + ix;
     }
@@ -650,7 +833,9 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     return this;
   }
 
-  /** All elements in row-major order, as float (copied to the host first when on another device). */
+  /**
+   * All elements in row-major order, as float (copied to the host first when on another device).
+   */
   public float[] toFloatArray() {
     Tensor h = Movement.hostDense(this, DType.FLOAT32);
     try {
@@ -700,7 +885,10 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     }
   }
 
-  /** Frees the memory now. Every view of it becomes unusable. Optional: scopes and the GC do this too. */
+  /**
+   * Frees the memory now. Every view of it becomes unusable. Optional: scopes and the GC do this
+   * too.
+   */
   @Override
   public void close() {
     view.storage().release();
@@ -734,7 +922,10 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     return System.identityHashCode(this);
   }
 
-  /** True when both have the same shape and every pair of elements differs by at most atol + rtol·|other|. */
+  /**
+   * True when both have the same shape and every pair of elements differs by at most atol +
+   * rtol·|other|.
+   */
   public boolean allClose(Tensor other, double rtol, double atol) {
     if (!view.sameShape(other.view)) {
       return false;
@@ -742,7 +933,8 @@ public final class Tensor implements ElementwiseMath<Tensor>, MemoryScope.Member
     double[] a = toDoubleArray();
     double[] b = other.toDoubleArray();
     for (int i = 0; i < a.length; i++) {
-      if (Double.isNaN(a[i]) != Double.isNaN(b[i]) || Math.abs(a[i] - b[i]) > atol + rtol * Math.abs(b[i])) {
+      if (Double.isNaN(a[i]) != Double.isNaN(b[i])
+          || Math.abs(a[i] - b[i]) > atol + rtol * Math.abs(b[i])) {
         return false;
       }
     }

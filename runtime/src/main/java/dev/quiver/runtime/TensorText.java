@@ -8,7 +8,10 @@ import dev.quiver.runtime.format.TensorElements;
 import dev.quiver.runtime.format.TensorFormat;
 import dev.quiver.runtime.format.TensorFormatOptions;
 
-/** How a tensor looks as text and in a notebook: values like PyTorch prints them, plus its autodiff state. */
+/**
+ * How a tensor looks as text and in a notebook: values like PyTorch prints them, plus its autodiff
+ * state.
+ */
 final class TensorText {
   private TensorText() {}
 
@@ -27,10 +30,12 @@ final class TensorText {
   }
 
   private static TensorElements elements(Tensor t) {
-    // Values are read one at a time, so a summarised million-element tensor reads only what is shown.
+    // Values are read one at a time, so a summarised million-element tensor reads only what is
+    // shown.
     View v = t.view();
     Backend backend = Backends.of(v.device());
-    return new TensorElements(v.shape(), i -> backend.get(v, i), !v.dtype().isFloating(), v.dtype().toString());
+    return new TensorElements(
+        v.shape(), i -> backend.get(v, i), !v.dtype().isFloating(), v.dtype().toString());
   }
 
   private static TensorFormatOptions options(Tensor t) {

@@ -17,9 +17,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Elementwise kernels against double-precision references written here (not the kernels' own
- * scalar definitions): the float32 SIMD paths with their scalar tails, and every operand layout
- * the strided loop has to walk (contiguous, row and column broadcast, transposed, sliced).
+ * Elementwise kernels against double-precision references written here (not the kernels' own scalar
+ * definitions): the float32 SIMD paths with their scalar tails, and every operand layout the
+ * strided loop has to walk (contiguous, row and column broadcast, transposed, sliced).
  */
 class ElementwiseTest {
   static final int[] LENGTHS = {1, 7, 8, 9, 15, 16, 17, 33, 1000, 100_003};
@@ -38,15 +38,31 @@ class ElementwiseTest {
     assertEquals(want.length, got.length, what + ": length");
     for (int i = 0; i < want.length; i++) {
       double tol = ulps * Math.ulp(want[i]) + atol;
-      if (!(Math.abs((double) got[i] - want[i]) <= tol) && !(Float.isNaN(want[i]) && Float.isNaN(got[i]))
+      if (!(Math.abs((double) got[i] - want[i]) <= tol)
+          && !(Float.isNaN(want[i]) && Float.isNaN(got[i]))
           && !(want[i] == got[i])) {
-        fail(what + ": element " + i + " of " + want.length + ": expected " + want[i] + " but was " + got[i]);
+        fail(
+            what
+                + ": element "
+                + i
+                + " of "
+                + want.length
+                + ": expected "
+                + want[i]
+                + " but was "
+                + got[i]);
       }
     }
   }
 
-  record Unary(String name, Function<Tensor, Tensor> op, DoubleUnaryOperator ref, double lo, double hi, int ulps,
-               double atol) {
+  record Unary(
+      String name,
+      Function<Tensor, Tensor> op,
+      DoubleUnaryOperator ref,
+      double lo,
+      double hi,
+      int ulps,
+      double atol) {
     @Override
     public String toString() {
       return name;
@@ -54,19 +70,19 @@ class ElementwiseTest {
   }
 
   static final Unary[] UNARY = {
-      new Unary("neg", Tensor::neg, x -> -x, -5, 5, 0, 0),
-      new Unary("exp", Tensor::exp, Math::exp, -10, 10, 2, 0),
-      new Unary("log", Tensor::log, Math::log, 1e-3, 100, 2, 1e-7),
-      new Unary("sqrt", Tensor::sqrt, Math::sqrt, 0, 100, 1, 0),
-      new Unary("tanh", Tensor::tanh, Math::tanh, -6, 6, 2, 1e-7),
-      new Unary("sigmoid", Tensor::sigmoid, x -> 1 / (1 + Math.exp(-x)), -20, 20, 3, 1e-8),
-      new Unary("relu", Tensor::relu, x -> Math.max(x, 0), -5, 5, 0, 0),
-      new Unary("abs", Tensor::abs, Math::abs, -5, 5, 0, 0),
-      new Unary("sin", Tensor::sin, Math::sin, -10, 10, 2, 1e-7),
-      new Unary("cos", Tensor::cos, Math::cos, -10, 10, 2, 1e-7),
-      new Unary("square", Tensor::square, x -> x * x, -100, 100, 1, 0),
-      new Unary("reciprocal", Tensor::reciprocal, x -> 1 / x, 0.01, 50, 1, 0),
-      new Unary("sign", Tensor::sign, Math::signum, -5, 5, 0, 0),
+    new Unary("neg", Tensor::neg, x -> -x, -5, 5, 0, 0),
+    new Unary("exp", Tensor::exp, Math::exp, -10, 10, 2, 0),
+    new Unary("log", Tensor::log, Math::log, 1e-3, 100, 2, 1e-7),
+    new Unary("sqrt", Tensor::sqrt, Math::sqrt, 0, 100, 1, 0),
+    new Unary("tanh", Tensor::tanh, Math::tanh, -6, 6, 2, 1e-7),
+    new Unary("sigmoid", Tensor::sigmoid, x -> 1 / (1 + Math.exp(-x)), -20, 20, 3, 1e-8),
+    new Unary("relu", Tensor::relu, x -> Math.max(x, 0), -5, 5, 0, 0),
+    new Unary("abs", Tensor::abs, Math::abs, -5, 5, 0, 0),
+    new Unary("sin", Tensor::sin, Math::sin, -10, 10, 2, 1e-7),
+    new Unary("cos", Tensor::cos, Math::cos, -10, 10, 2, 1e-7),
+    new Unary("square", Tensor::square, x -> x * x, -100, 100, 1, 0),
+    new Unary("reciprocal", Tensor::reciprocal, x -> 1 / x, 0.01, 50, 1, 0),
+    new Unary("sign", Tensor::sign, Math::signum, -5, 5, 0, 0),
   };
 
   static Stream<Arguments> unaryCases() {
@@ -81,14 +97,20 @@ class ElementwiseTest {
     for (int i = 0; i < n; i++) {
       want[i] = (float) u.ref().applyAsDouble(x[i]);
     }
-    assertClose(u.name() + " contiguous", want, u.op().apply(Tensor.of(x)).toFloatArray(), u.ulps(), u.atol());
+    assertClose(
+        u.name() + " contiguous",
+        want,
+        u.op().apply(Tensor.of(x)).toFloatArray(),
+        u.ulps(),
+        u.atol());
     // The same values read through a stride-2 view take the scalar path; they must agree too.
     float[] spread = new float[2 * n];
     for (int i = 0; i < n; i++) {
       spread[2 * i] = x[i];
     }
     Tensor strided = Tensor.of(spread).slice(0, 0, 2L * n, 2);
-    assertClose(u.name() + " strided", want, u.op().apply(strided).toFloatArray(), u.ulps(), u.atol());
+    assertClose(
+        u.name() + " strided", want, u.op().apply(strided).toFloatArray(), u.ulps(), u.atol());
     // float64 computes in double: exact to the reference.
     double[] xd = new double[n];
     for (int i = 0; i < n; i++) {
@@ -96,11 +118,19 @@ class ElementwiseTest {
     }
     double[] got = u.op().apply(Tensor.of(xd)).toDoubleArray();
     for (int i = 0; i < n; i++) {
-      assertEquals(u.ref().applyAsDouble(xd[i]), got[i], 1e-15 * Math.max(1, Math.abs(got[i])), u.name() + " f64");
+      assertEquals(
+          u.ref().applyAsDouble(xd[i]),
+          got[i],
+          1e-15 * Math.max(1, Math.abs(got[i])),
+          u.name() + " f64");
     }
   }
 
-  record Binary(String name, java.util.function.BinaryOperator<Tensor> op, DoubleBinaryOperator ref, int ulps) {
+  record Binary(
+      String name,
+      java.util.function.BinaryOperator<Tensor> op,
+      DoubleBinaryOperator ref,
+      int ulps) {
     @Override
     public String toString() {
       return name;
@@ -108,18 +138,19 @@ class ElementwiseTest {
   }
 
   static final Binary[] BINARY = {
-      new Binary("add", Tensor::add, Double::sum, 0),
-      new Binary("sub", Tensor::sub, (a, b) -> a - b, 0),
-      new Binary("mul", Tensor::mul, (a, b) -> a * b, 0),
-      new Binary("div", Tensor::div, (a, b) -> a / b, 0),
-      new Binary("pow", Tensor::pow, Math::pow, 2),
-      new Binary("maximum", Tensor::maximum, Math::max, 0),
-      new Binary("minimum", Tensor::minimum, Math::min, 0),
-      new Binary("lt", Tensor::lt, (a, b) -> a < b ? 1 : 0, 0),
+    new Binary("add", Tensor::add, Double::sum, 0),
+    new Binary("sub", Tensor::sub, (a, b) -> a - b, 0),
+    new Binary("mul", Tensor::mul, (a, b) -> a * b, 0),
+    new Binary("div", Tensor::div, (a, b) -> a / b, 0),
+    new Binary("pow", Tensor::pow, Math::pow, 2),
+    new Binary("maximum", Tensor::maximum, Math::max, 0),
+    new Binary("minimum", Tensor::minimum, Math::min, 0),
+    new Binary("lt", Tensor::lt, (a, b) -> a < b ? 1 : 0, 0),
   };
 
   static Stream<Arguments> binaryCases() {
-    return Stream.of(BINARY).flatMap(op -> IntStream.of(LENGTHS).mapToObj(n -> Arguments.of(op, n)));
+    return Stream.of(BINARY)
+        .flatMap(op -> IntStream.of(LENGTHS).mapToObj(n -> Arguments.of(op, n)));
   }
 
   @ParameterizedTest(name = "{0} n={1}")
@@ -145,9 +176,19 @@ class ElementwiseTest {
     Tensor ta = Tensor.of(a);
     Tensor tb = Tensor.of(b);
     assertClose(op + " vector-vector", want, op.op().apply(ta, tb).toFloatArray(), op.ulps(), 0);
-    assertClose(op + " vector-scalar", wantScalarB, op.op().apply(ta, Tensor.scalar(s)).toFloatArray(), op.ulps(), 0);
+    assertClose(
+        op + " vector-scalar",
+        wantScalarB,
+        op.op().apply(ta, Tensor.scalar(s)).toFloatArray(),
+        op.ulps(),
+        0);
     if (!pow) {
-      assertClose(op + " scalar-vector", wantScalarA, op.op().apply(Tensor.scalar(s), tb).toFloatArray(), op.ulps(), 0);
+      assertClose(
+          op + " scalar-vector",
+          wantScalarA,
+          op.op().apply(Tensor.scalar(s), tb).toFloatArray(),
+          op.ulps(),
+          0);
     }
   }
 
@@ -162,10 +203,18 @@ class ElementwiseTest {
     float[] cube = Tensor.of(x).pow(3).toFloatArray();
     for (int i = 0; i < x.length; i++) {
       assertEquals((float) ((double) x[i] * x[i]), sq[i], Math.ulp(sq[i]) * 2, "(" + x[i] + ")^2");
-      assertEquals((float) ((double) x[i] * x[i] * x[i]), cube[i], Math.abs(Math.ulp(cube[i])) * 2, "(" + x[i] + ")^3");
+      assertEquals(
+          (float) ((double) x[i] * x[i] * x[i]),
+          cube[i],
+          Math.abs(Math.ulp(cube[i])) * 2,
+          "(" + x[i] + ")^3");
     }
     // A non-integer power of a negative base is NaN, as in Math.pow.
-    assertTrue(Float.isNaN(Tensor.of(new float[] {-2, -2, -2, -2, -2, -2, -2, -2, -2}).pow(0.5).toFloatArray()[0]));
+    assertTrue(
+        Float.isNaN(
+            Tensor.of(new float[] {-2, -2, -2, -2, -2, -2, -2, -2, -2})
+                .pow(0.5)
+                .toFloatArray()[0]));
   }
 
   @Test
@@ -216,7 +265,10 @@ class ElementwiseTest {
     return t;
   }
 
-  /** Checks out[i][j] == float(a(i,j) op b(i,j)) exactly: add/mul of floats rounded once agree bit for bit. */
+  /**
+   * Checks out[i][j] == float(a(i,j) op b(i,j)) exactly: add/mul of floats rounded once agree bit
+   * for bit.
+   */
   static void assertGrid(String what, Tensor out, int rows, int cols, ElementRef ref) {
     assertArrayEquals(new long[] {rows, cols}, out.shape(), what + ": shape");
     float[] got = out.toFloatArray();
@@ -224,7 +276,16 @@ class ElementwiseTest {
       for (int j = 0; j < cols; j++) {
         float want = (float) ref.at(i, j);
         if (got[i * cols + j] != want) {
-          fail(what + ": at [" + i + "," + j + "] expected " + want + " but was " + got[i * cols + j]);
+          fail(
+              what
+                  + ": at ["
+                  + i
+                  + ","
+                  + j
+                  + "] expected "
+                  + want
+                  + " but was "
+                  + got[i * cols + j]);
         }
       }
     }
@@ -240,7 +301,11 @@ class ElementwiseTest {
     double[][] a = matrix(1, R, C);
     double[][] b = matrix(2, R, C);
     assertGrid("a+b", tensor(a).add(tensor(b)), R, C, (i, j) -> (float) a[i][j] + (float) b[i][j]);
-    assertGrid("a*b 3-D", tensor(a).reshape(R, 1, C).mul(tensor(b).reshape(R, 1, C)).reshape(R, C), R, C,
+    assertGrid(
+        "a*b 3-D",
+        tensor(a).reshape(R, 1, C).mul(tensor(b).reshape(R, 1, C)).reshape(R, C),
+        R,
+        C,
         (i, j) -> (float) a[i][j] * (float) b[i][j]);
   }
 
@@ -251,18 +316,26 @@ class ElementwiseTest {
     Tensor tr = tensor(row).reshape(C);
     assertGrid("a+row", tensor(a).add(tr), R, C, (i, j) -> (float) a[i][j] + (float) row[0][j]);
     assertGrid("row-a", tr.sub(tensor(a)), R, C, (i, j) -> (float) row[0][j] - (float) a[i][j]);
-    assertGrid("[1,C]*a", tensor(row).mul(tensor(a)), R, C, (i, j) -> (float) row[0][j] * (float) a[i][j]);
+    assertGrid(
+        "[1,C]*a", tensor(row).mul(tensor(a)), R, C, (i, j) -> (float) row[0][j] * (float) a[i][j]);
   }
 
   @Test
   void columnBroadcast() {
     double[][] a = matrix(5, R, C);
     double[][] col = matrix(6, R, 1);
-    assertGrid("a+col", tensor(a).add(tensor(col)), R, C, (i, j) -> (float) a[i][j] + (float) col[i][0]);
-    assertGrid("col/a", tensor(col).div(tensor(a)), R, C, (i, j) -> (float) col[i][0] / (float) a[i][j]);
+    assertGrid(
+        "a+col", tensor(a).add(tensor(col)), R, C, (i, j) -> (float) a[i][j] + (float) col[i][0]);
+    assertGrid(
+        "col/a", tensor(col).div(tensor(a)), R, C, (i, j) -> (float) col[i][0] / (float) a[i][j]);
     // Outer product by broadcasting: [R,1] * [1,C].
     double[][] row = matrix(7, 1, C);
-    assertGrid("col*row", tensor(col).mul(tensor(row)), R, C, (i, j) -> (float) col[i][0] * (float) row[0][j]);
+    assertGrid(
+        "col*row",
+        tensor(col).mul(tensor(row)),
+        R,
+        C,
+        (i, j) -> (float) col[i][0] * (float) row[0][j]);
     // Scalar with a matrix.
     assertGrid("a*3", tensor(a).mul(3), R, C, (i, j) -> (float) a[i][j] * 3f);
   }
@@ -289,10 +362,16 @@ class ElementwiseTest {
     Tensor ts = tensor(big).slice(0, 2, R + 2).slice(1, 1, 2 * C + 1, 2);
     assertArrayEquals(new long[] {R, C}, ts.shape());
     double[][] b = matrix(12, R, C);
-    assertGrid("slice+b", ts.add(tensor(b)), R, C, (i, j) -> (float) big[i + 2][1 + 2 * j] + (float) b[i][j]);
+    assertGrid(
+        "slice+b",
+        ts.add(tensor(b)),
+        R,
+        C,
+        (i, j) -> (float) big[i + 2][1 + 2 * j] + (float) b[i][j]);
     // Contiguous rows at an offset with a row gap: [R, C] out of [R+5, 2C+3] columns 0..C.
     Tensor rows = tensor(big).slice(0, 5, R + 5).slice(1, 0, C);
-    assertGrid("rows*b", rows.mul(tensor(b)), R, C, (i, j) -> (float) big[i + 5][j] * (float) b[i][j]);
+    assertGrid(
+        "rows*b", rows.mul(tensor(b)), R, C, (i, j) -> (float) big[i + 5][j] * (float) b[i][j]);
     assertGrid("-rows", rows.neg(), R, C, (i, j) -> -(float) big[i + 5][j]);
   }
 
@@ -324,7 +403,9 @@ class ElementwiseTest {
     Tensor cond = Tensor.of(new float[] {1, 0, 1}, 3, 1);
     Tensor a = Tensor.of(new float[] {1, 2, 3, 4});
     Tensor b = Tensor.scalar(-1);
-    assertArrayEquals(new float[] {1, 2, 3, 4, -1, -1, -1, -1, 1, 2, 3, 4}, Tensor.where(cond, a, b).toFloatArray());
+    assertArrayEquals(
+        new float[] {1, 2, 3, 4, -1, -1, -1, -1, 1, 2, 3, 4},
+        Tensor.where(cond, a, b).toFloatArray());
     // An int32 condition (as from argmax comparisons) selects float values.
     Tensor icond = Tensor.ofInts(0, 1, 0, 1);
     assertArrayEquals(new float[] {-1, 2, -1, 4}, Tensor.where(icond, a, b).toFloatArray());
@@ -347,6 +428,8 @@ class ElementwiseTest {
   @Test
   void clampLimitsBothSides() {
     float[] x = {-3, -1, -0.5f, 0, 0.5f, 1, 3, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
-    assertArrayEquals(new float[] {-1, -1, -0.5f, 0, 0.5f, 1, 1, -1, 1}, Tensor.of(x).clamp(-1, 1).toFloatArray());
+    assertArrayEquals(
+        new float[] {-1, -1, -0.5f, 0, 0.5f, 1, 1, -1, 1},
+        Tensor.of(x).clamp(-1, 1).toFloatArray());
   }
 }

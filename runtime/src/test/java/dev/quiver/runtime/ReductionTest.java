@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Reductions, arg-reductions, softmax family and matmul, against references computed here in double. */
+/**
+ * Reductions, arg-reductions, softmax family and matmul, against references computed here in
+ * double.
+ */
 class ReductionTest {
 
   static float[] random(long seed, int n) {
@@ -58,19 +61,29 @@ class ReductionTest {
     long[] shape = {2, 3, 4};
     float[] v = random(1, 24);
     Tensor x = Tensor.of(v, shape);
-    assertClose(reference(v, shape, new boolean[] {true, true, true}), new float[] {(float) x.sum().item()}, 1e-5);
+    assertClose(
+        reference(v, shape, new boolean[] {true, true, true}),
+        new float[] {(float) x.sum().item()},
+        1e-5);
     assertEquals(0, x.sum().dim());
-    assertClose(reference(v, shape, new boolean[] {false, true, false}), x.sum(1).toFloatArray(), 1e-5);
+    assertClose(
+        reference(v, shape, new boolean[] {false, true, false}), x.sum(1).toFloatArray(), 1e-5);
     assertArrayEquals(new long[] {2, 4}, x.sum(1).shape());
     assertArrayEquals(new long[] {2, 1, 4}, x.sum(1, true).shape());
     assertArrayEquals(new long[] {2, 3, 1}, x.sum(-1, true).shape());
-    assertClose(reference(v, shape, new boolean[] {true, false, true}), x.sum(new int[] {0, 2}, false).toFloatArray(), 1e-5);
+    assertClose(
+        reference(v, shape, new boolean[] {true, false, true}),
+        x.sum(new int[] {0, 2}, false).toFloatArray(),
+        1e-5);
     assertArrayEquals(new long[] {3}, x.sum(new int[] {0, 2}, false).shape());
     assertArrayEquals(new long[] {1, 3, 1}, x.sum(new int[] {-1, 0}, true).shape());
     assertArrayEquals(new long[] {1, 1, 1}, x.sum(new int[] {0, 1, 2}, true).shape());
     // The same sums over a permuted view (the reduction walks strided memory).
     Tensor p = x.permute(2, 0, 1);
-    assertClose(reference(v, shape, new boolean[] {false, true, false}), p.sum(2).transpose().toFloatArray(), 1e-5);
+    assertClose(
+        reference(v, shape, new boolean[] {false, true, false}),
+        p.sum(2).transpose().toFloatArray(),
+        1e-5);
   }
 
   @Test
@@ -94,7 +107,8 @@ class ReductionTest {
     }
     assertEquals(2.5, Tensor.of(new float[] {1, 2, 3, 4}).mean().item());
     assertEquals(1.25, Tensor.of(new float[] {1, 2, 3, 4}).variance(0, false).item());
-    assertArrayEquals(new float[] {2, 3}, Tensor.of(new float[] {1, 2, 3, 4}, 2, 2).mean(0).toFloatArray());
+    assertArrayEquals(
+        new float[] {2, 3}, Tensor.of(new float[] {1, 2, 3, 4}, 2, 2).mean(0).toFloatArray());
   }
 
   @ParameterizedTest
@@ -203,7 +217,8 @@ class ReductionTest {
     assertArrayEquals(new long[] {3}, x.argmax(-1).shape());
     // On a transposed view and an int32 tensor.
     assertArrayEquals(new int[] {2, 2, 2, 2}, x.transpose().argmax(1).toIntArray());
-    assertArrayEquals(new int[] {1, 0}, Tensor.ofInts(new int[] {3, 9, 9, 8, 8, 1}, 2, 3).argmax(1).toIntArray());
+    assertArrayEquals(
+        new int[] {1, 0}, Tensor.ofInts(new int[] {3, 9, 9, 8, 8, 1}, 2, 3).argmax(1).toIntArray());
     // 3-D, along the middle axis; the last column is a tie (9, 9).
     Tensor y = Tensor.of(new float[] {0, 9, 4, 1, 4, 9, 2, 9}, 2, 2, 2);
     assertArrayEquals(new int[] {1, 0, 0, 0}, y.argmax(1).toIntArray());
@@ -252,8 +267,12 @@ class ReductionTest {
     Tensor tb = Tensor.of(b, k, n);
     assertClose(want, ta.matmul(tb).toFloatArray(), 1e-5);
     // Transposed operands: (B^T A^T)^T = A B.
-    assertClose(want, tb.transpose().contiguous().matmul(ta.transpose().contiguous()).transpose().toFloatArray(), 1e-5);
-    assertClose(want, Tensor.of(transposed(a, m, k), k, m).transpose().matmul(tb).toFloatArray(), 1e-5);
+    assertClose(
+        want,
+        tb.transpose().contiguous().matmul(ta.transpose().contiguous()).transpose().toFloatArray(),
+        1e-5);
+    assertClose(
+        want, Tensor.of(transposed(a, m, k), k, m).transpose().matmul(tb).toFloatArray(), 1e-5);
     // Batched with a broadcast batch: [2,m,k] whose second batch is 2A, times [k,n].
     float[] a2 = new float[2 * m * k];
     for (int i = 0; i < m * k; i++) {
@@ -265,10 +284,13 @@ class ReductionTest {
     assertClose(want, batched.select(0, 0).toFloatArray(), 1e-5);
     double[] twice = java.util.Arrays.stream(want).map(x -> 2 * x).toArray();
     assertClose(twice, batched.select(0, 1).toFloatArray(), 2e-5);
-    assertArrayEquals(new long[] {2, m, n}, ta.reshape(1, m, k).matmul(Tensor.of(b, k, n).expand(2, k, n)).shape());
+    assertArrayEquals(
+        new long[] {2, m, n},
+        ta.reshape(1, m, k).matmul(Tensor.of(b, k, n).expand(2, k, n)).shape());
     // Vectors: 1-D x 2-D, 2-D x 1-D, 1-D x 1-D.
     Tensor row = ta.select(0, 2);
-    assertClose(java.util.Arrays.copyOfRange(want, 2 * n, 3 * n), row.matmul(tb).toFloatArray(), 1e-5);
+    assertClose(
+        java.util.Arrays.copyOfRange(want, 2 * n, 3 * n), row.matmul(tb).toFloatArray(), 1e-5);
     assertArrayEquals(new long[] {n}, row.matmul(tb).shape());
     Tensor col = tb.select(1, 3);
     double[] wantCol = new double[m];

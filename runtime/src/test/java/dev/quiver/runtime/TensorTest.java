@@ -95,19 +95,29 @@ class TensorTest {
       Tensor i = Tensor.ofInts(new int[] {1, 2, 3, 4}, 2, 2);
       assertEquals(DType.INT32, i.dtype());
       assertArrayEquals(new int[] {1, 2, 3, 4}, i.toIntArray());
-      var e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(floats(1, 2, 3, 4, 5), 2, 3));
+      var e =
+          assertThrows(
+              IllegalArgumentException.class, () -> Tensor.of(floats(1, 2, 3, 4, 5), 2, 3));
       assertEquals("of: 5 values cannot fill shape [2,3] (6 elements)", e.getMessage());
-      var rows = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[][] {{1, 2}, {3}}));
+      var rows =
+          assertThrows(
+              IllegalArgumentException.class, () -> Tensor.of(new float[][] {{1, 2}, {3}}));
       assertTrue(rows.getMessage().contains("row 1 has 1 values"), rows.getMessage());
       assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, -1));
     }
 
     @Test
     void randIsReproducibleFromItsSeed() {
-      assertArrayEquals(Tensor.rand(new long[] {5, 7}, 42).toFloatArray(), Tensor.rand(new long[] {5, 7}, 42).toFloatArray());
-      assertArrayEquals(Tensor.randn(new long[] {9}, 42).toFloatArray(), Tensor.randn(new long[] {9}, 42).toFloatArray());
-      assertFalse(java.util.Arrays.equals(Tensor.rand(new long[] {8}, 1).toFloatArray(),
-          Tensor.rand(new long[] {8}, 2).toFloatArray()));
+      assertArrayEquals(
+          Tensor.rand(new long[] {5, 7}, 42).toFloatArray(),
+          Tensor.rand(new long[] {5, 7}, 42).toFloatArray());
+      assertArrayEquals(
+          Tensor.randn(new long[] {9}, 42).toFloatArray(),
+          Tensor.randn(new long[] {9}, 42).toFloatArray());
+      assertFalse(
+          java.util.Arrays.equals(
+              Tensor.rand(new long[] {8}, 1).toFloatArray(),
+              Tensor.rand(new long[] {8}, 2).toFloatArray()));
       Tensor.manualSeed(7);
       float[] a = Tensor.rand(4).toFloatArray();
       float[] b = Tensor.randn(4).toFloatArray();
@@ -120,7 +130,8 @@ class TensorTest {
 
     @Test
     void randStaysBelowOne() {
-      // With seed 63433462 the first double is within half a float ulp of 1; rounded to float it would be 1.0f.
+      // With seed 63433462 the first double is within half a float ulp of 1; rounded to float it
+      // would be 1.0f.
       float v = Tensor.rand(new long[] {1}, 63433462).toFloatArray()[0];
       assertTrue(v < 1f && v > 0.9999f, "rand gave " + v);
       float[] many = Tensor.rand(new long[] {100_000}, 3).toFloatArray();
@@ -155,7 +166,8 @@ class TensorTest {
       Tensor row = x.select(0, 1);
       Tensor col = x.slice(1, 2, 3);
       Tensor flat = x.reshape(12);
-      for (Tensor v : new Tensor[] {t, row, col, flat, x.permute(1, 0), x.unsqueeze(0), x.expand(2, 3, 4)}) {
+      for (Tensor v :
+          new Tensor[] {t, row, col, flat, x.permute(1, 0), x.unsqueeze(0), x.expand(2, 3, 4)}) {
         assertSame(x.view().storage(), v.view().storage());
       }
       try (var ng = Autograd.noGrad()) {
@@ -291,10 +303,14 @@ class TensorTest {
     @Test
     void inPlaceOpsRefuseTensorsThatRequireGrad() {
       Tensor w = Tensor.ones(3).requiresGrad();
-      for (Runnable r : new Runnable[] {
-          () -> w.addInPlace(Tensor.ones(3)), () -> w.subInPlace(Tensor.ones(3)), () -> w.mulInPlace(2),
-          () -> w.divInPlace(Tensor.ones(3)), () -> w.copyFrom(Tensor.zeros(3)), () -> w.fillInPlace(0),
-          () -> w.set(0, 1)}) {
+      for (Runnable r :
+          new Runnable[] {
+            () -> w.addInPlace(Tensor.ones(3)), () -> w.subInPlace(Tensor.ones(3)),
+                () -> w.mulInPlace(2),
+            () -> w.divInPlace(Tensor.ones(3)), () -> w.copyFrom(Tensor.zeros(3)),
+                () -> w.fillInPlace(0),
+            () -> w.set(0, 1)
+          }) {
         var e = assertThrows(IllegalStateException.class, r::run);
         assertTrue(e.getMessage().contains("requires grad"), e.getMessage());
         assertTrue(e.getMessage().contains("noGrad"), e.getMessage());
@@ -320,13 +336,18 @@ class TensorTest {
       Tensor y = Tensor.arange(6).reshape(2, 3);
       y.transpose().addInPlace(Tensor.of(floats(100, 200)));
       assertArrayEquals(floats(100, 101, 102, 203, 204, 205), y.toFloatArray());
-      var e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(3).addInPlace(Tensor.zeros(2, 3)));
-      assertEquals("add" + "InPlace: operand of shape [2,3] does not broadcast to the target shape [3]", e.getMessage());
+      var e =
+          assertThrows(
+              IllegalArgumentException.class, () -> Tensor.zeros(3).addInPlace(Tensor.zeros(2, 3)));
+      assertEquals(
+          "add" + "InPlace: operand of shape [2,3] does not broadcast to the target shape [3]",
+          e.getMessage());
     }
 
     @Test
     void inPlaceWithAnOverlappingOperand() {
-      // x += x^T reads elements that the same loop has already written, unless the operand is copied first.
+      // x += x^T reads elements that the same loop has already written, unless the operand is
+      // copied first.
       Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 2, 2);
       x.addInPlace(x.transpose());
       assertArrayEquals(floats(2, 5, 5, 8), x.toFloatArray());
@@ -398,7 +419,9 @@ class TensorTest {
     @Test
     void float64KeepsDoublePrecision() {
       Tensor x = Tensor.of(1.0 + 1e-12, 1.0);
-      double tiny = (1.0 + 1e-12) - 1.0; // about 1.00009e-12: what double arithmetic gives, and float32 could not
+      double tiny =
+          (1.0 + 1e-12)
+              - 1.0; // about 1.00009e-12: what double arithmetic gives, and float32 could not
       assertEquals(tiny, x.sub(Tensor.of(1.0, 1.0)).get(0));
       assertEquals(tiny, x.select(0, 0).sub(x.select(0, 1)).item());
       Tensor third = Tensor.of(1.0, 2.0).div(Tensor.of(3.0, 3.0));
@@ -426,8 +449,15 @@ class TensorTest {
       }
       Tensor ta = Tensor.of(a);
       Tensor tb = Tensor.of(b);
-      float[][] got = {ta.eq(tb).toFloatArray(), ta.ne(tb).toFloatArray(), ta.lt(tb).toFloatArray(),
-          ta.le(tb).toFloatArray(), ta.gt(tb).toFloatArray(), ta.ge(tb).toFloatArray(), ta.gt(1).toFloatArray()};
+      float[][] got = {
+        ta.eq(tb).toFloatArray(),
+        ta.ne(tb).toFloatArray(),
+        ta.lt(tb).toFloatArray(),
+        ta.le(tb).toFloatArray(),
+        ta.gt(tb).toFloatArray(),
+        ta.ge(tb).toFloatArray(),
+        ta.gt(1).toFloatArray()
+      };
       for (int i = 0; i < a.length; i++) {
         assertEquals(a[i] == 1 ? 1f : 0f, got[0][i]);
         assertEquals(a[i] != 1 ? 1f : 0f, got[1][i]);
@@ -448,7 +478,9 @@ class TensorTest {
       for (float v : n.lt(0).add(n.ge(0)).toFloatArray()) {
         assertEquals(0f, v);
       }
-      assertArrayEquals(new double[] {0, 1}, Tensor.of(1.0, 2.0).gt(Tensor.scalar(1.5, DType.FLOAT64)).toDoubleArray());
+      assertArrayEquals(
+          new double[] {0, 1},
+          Tensor.of(1.0, 2.0).gt(Tensor.scalar(1.5, DType.FLOAT64)).toDoubleArray());
     }
   }
 

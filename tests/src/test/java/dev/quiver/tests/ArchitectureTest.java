@@ -32,14 +32,23 @@ import org.junit.jupiter.api.Test;
  * module's class path). A rule broken fails here with the classes that break it.
  */
 class ArchitectureTest {
-  static final Path ROOT = Path.of(System.getProperty("quiver.root", "..")).toAbsolutePath().normalize();
+  static final Path ROOT =
+      Path.of(System.getProperty("quiver.root", "..")).toAbsolutePath().normalize();
 
-  /** The core of the runtime that may import itself in a circle: the Tensor facade, its ops, autodiff. */
-  static final Set<String> TRIANGLE = Set.of("dev.quiver.runtime", "dev.quiver.runtime.ops", "dev.quiver.runtime.autograd");
+  /**
+   * The core of the runtime that may import itself in a circle: the Tensor facade, its ops,
+   * autodiff.
+   */
+  static final Set<String> TRIANGLE =
+      Set.of("dev.quiver.runtime", "dev.quiver.runtime.ops", "dev.quiver.runtime.autograd");
 
-  /** Files that may be longer than the rest: the user's Tensor facade and the packed sgemm kernel. */
-  static final Set<String> LONG_FILES = Set.of("runtime/src/main/java/dev/quiver/runtime/Tensor.java",
-      "runtime/src/main/java/dev/quiver/runtime/backend/cpu/Sgemm.java");
+  /**
+   * Files that may be longer than the rest: the user's Tensor facade and the packed sgemm kernel.
+   */
+  static final Set<String> LONG_FILES =
+      Set.of(
+          "runtime/src/main/java/dev/quiver/runtime/Tensor.java",
+          "runtime/src/main/java/dev/quiver/runtime/backend/cpu/Sgemm.java");
 
   static final int MAX_LINES = 600;
 
@@ -55,8 +64,10 @@ class ArchitectureTest {
       }
     }
     // Every module with main code must be there: a rule checked on nothing passes for nothing.
-    for (String module : List.of("display", "runtime", "dsl", "bench", "agent", "kernel", "kotlin")) {
-      assertTrue(folders.contains(ROOT.resolve(module).resolve("target/classes")),
+    for (String module :
+        List.of("display", "runtime", "dsl", "bench", "agent", "kernel", "kotlin")) {
+      assertTrue(
+          folders.contains(ROOT.resolve(module).resolve("target/classes")),
           module + "/target/classes is missing; build the whole reactor (./quiver test)");
     }
     quiver = new ClassFileImporter().importPaths(folders);
@@ -64,7 +75,9 @@ class ArchitectureTest {
 
   /** The parent pom's modules, in order. */
   static List<String> modules() throws IOException {
-    var m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+    var m =
+        Pattern.compile("<module>([^<]+)</module>")
+            .matcher(Files.readString(ROOT.resolve("pom.xml")));
     var modules = new ArrayList<String>();
     while (m.find()) {
       modules.add(m.group(1).strip());
@@ -74,42 +87,70 @@ class ArchitectureTest {
 
   @Test
   void theDisplayContractNeedsOnlyTheJdk() {
-    classes().that().resideInAPackage("dev.quiver.display..")
-        .should().onlyDependOnClassesThat().resideInAnyPackage("dev.quiver.display..", "java..", "")
+    classes()
+        .that()
+        .resideInAPackage("dev.quiver.display..")
+        .should()
+        .onlyDependOnClassesThat()
+        .resideInAnyPackage("dev.quiver.display..", "java..", "")
         .check(quiver);
   }
 
   @Test
   void theRuntimeKnowsNothingAboveIt() {
-    noClasses().that().resideInAPackage("dev.quiver.runtime..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.quiver.dsl..", "dev.quiver.agent..",
-            "dev.quiver.kernel..", "dev.quiver.kotlin..", "dev.quiver.bench..")
+    noClasses()
+        .that()
+        .resideInAPackage("dev.quiver.runtime..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.quiver.dsl..",
+            "dev.quiver.agent..",
+            "dev.quiver.kernel..",
+            "dev.quiver.kotlin..",
+            "dev.quiver.bench..")
         .check(quiver);
   }
 
   @Test
   void kernelsTakeViewsNotTensors() {
-    noClasses().that().resideInAPackage("dev.quiver.runtime.backend..")
-        .should().dependOnClassesThat(describe("are the tensor layer (Tensor, TensorText, ops, autograd)",
-            (JavaClass c) -> c.getPackageName().equals("dev.quiver.runtime.ops")
-                || c.getPackageName().equals("dev.quiver.runtime.autograd")
-                || c.getName().startsWith("dev.quiver.runtime.Tensor")))
+    noClasses()
+        .that()
+        .resideInAPackage("dev.quiver.runtime.backend..")
+        .should()
+        .dependOnClassesThat(
+            describe(
+                "are the tensor layer (Tensor, TensorText, ops, autograd)",
+                (JavaClass c) ->
+                    c.getPackageName().equals("dev.quiver.runtime.ops")
+                        || c.getPackageName().equals("dev.quiver.runtime.autograd")
+                        || c.getName().startsWith("dev.quiver.runtime.Tensor")))
         .check(quiver);
   }
 
   @Test
   void arrowStaysInMemoryAndIo() {
-    noClasses().that().resideOutsideOfPackages("dev.quiver.runtime.memory..", "dev.quiver.runtime.io..")
-        .should().dependOnClassesThat().resideInAPackage("org.apache.arrow..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("dev.quiver.runtime.memory..", "dev.quiver.runtime.io..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.apache.arrow..")
         .check(quiver);
   }
 
   @Test
   void theDslUsesTheRuntimesPublicApi() {
-    noClasses().that().resideInAPackage("dev.quiver.dsl..")
-        .should().dependOnClassesThat(describe("are runtime internals (backends, views, storage)",
-            (JavaClass c) -> isRuntimeInternal(c.getName())))
-        .orShould().callMethod("dev.quiver.runtime.Tensor", "view")
+    noClasses()
+        .that()
+        .resideInAPackage("dev.quiver.dsl..")
+        .should()
+        .dependOnClassesThat(
+            describe(
+                "are runtime internals (backends, views, storage)",
+                (JavaClass c) -> isRuntimeInternal(c.getName())))
+        .orShould()
+        .callMethod("dev.quiver.runtime.Tensor", "view")
         .check(quiver);
   }
 
@@ -119,41 +160,66 @@ class ArchitectureTest {
       return !top.equals("dev.quiver.runtime.backend.Devices");
     }
     if (top.startsWith("dev.quiver.runtime.memory.")) {
-      return !top.equals("dev.quiver.runtime.memory.MemoryScope") && !top.equals("dev.quiver.runtime.memory.Memory");
+      return !top.equals("dev.quiver.runtime.memory.MemoryScope")
+          && !top.equals("dev.quiver.runtime.memory.Memory");
     }
     return false;
   }
 
   @Test
   void theAgentNeedsOnlyTheDisplayContract() {
-    noClasses().that().resideInAPackage("dev.quiver.agent..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.quiver.runtime..", "dev.quiver.dsl..",
-            "dev.quiver.kernel..", "dev.quiver.kotlin..", "dev.quiver.bench..")
+    noClasses()
+        .that()
+        .resideInAPackage("dev.quiver.agent..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.quiver.runtime..",
+            "dev.quiver.dsl..",
+            "dev.quiver.kernel..",
+            "dev.quiver.kotlin..",
+            "dev.quiver.bench..")
         .check(quiver);
   }
 
   @Test
   void theKernelIsLanguageAndTensorFree() {
-    noClasses().that().resideInAPackage("dev.quiver.kernel..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.quiver.runtime..", "dev.quiver.dsl..",
-            "dev.quiver.kotlin..", "dev.quiver.bench..")
+    noClasses()
+        .that()
+        .resideInAPackage("dev.quiver.kernel..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.quiver.runtime..", "dev.quiver.dsl..", "dev.quiver.kotlin..", "dev.quiver.bench..")
         .check(quiver);
   }
 
   @Test
   void nothingDependsOnTheKernel() {
-    noClasses().that().resideOutsideOfPackage("dev.quiver.kernel..")
-        .should().dependOnClassesThat().resideInAPackage("dev.quiver.kernel..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("dev.quiver.kernel..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("dev.quiver.kernel..")
         .check(quiver);
   }
 
   @Test
   void theKernelsTransportAndRequestHandlingKnowNoInterpreter() {
-    noClasses().that().resideInAnyPackage("dev.quiver.kernel.server..", "dev.quiver.kernel.handlers..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.quiver.kernel.jshell..", "dev.quiver.kernel.magic..")
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.quiver.kernel.server..", "dev.quiver.kernel.handlers..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("dev.quiver.kernel.jshell..", "dev.quiver.kernel.magic..")
         .check(quiver);
-    noClasses().that().resideInAnyPackage("dev.quiver.kernel.jshell..", "dev.quiver.kernel.magic..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.quiver.kernel.server..", "dev.quiver.kernel.handlers..")
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.quiver.kernel.jshell..", "dev.quiver.kernel.magic..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("dev.quiver.kernel.server..", "dev.quiver.kernel.handlers..")
         .check(quiver);
   }
 
@@ -167,12 +233,14 @@ class ArchitectureTest {
         continue;
       }
       Set<String> targets = uses.computeIfAbsent(from, k -> new TreeSet<>());
-      c.getDirectDependenciesFromSelf().forEach(d -> {
-        String to = topLevel(d.getTargetClass().getBaseComponentType().getName());
-        if (to.startsWith("dev.quiver.runtime.") && !to.equals(from)) {
-          targets.add(to);
-        }
-      });
+      c.getDirectDependenciesFromSelf()
+          .forEach(
+              d -> {
+                String to = topLevel(d.getTargetClass().getBaseComponentType().getName());
+                if (to.startsWith("dev.quiver.runtime.") && !to.equals(from)) {
+                  targets.add(to);
+                }
+              });
     }
     var offending = new ArrayList<String>();
     for (Set<String> cycle : stronglyConnected(uses)) {
@@ -180,7 +248,10 @@ class ArchitectureTest {
         offending.add(cycle.toString());
       }
     }
-    assertEquals(List.of(), offending, "import circles in the runtime that reach outside Tensor/ops/autograd");
+    assertEquals(
+        List.of(),
+        offending,
+        "import circles in the runtime that reach outside Tensor/ops/autograd");
   }
 
   @Test
@@ -192,7 +263,10 @@ class ArchitectureTest {
         continue;
       }
       try (Stream<Path> files = Files.walk(main)) {
-        for (Path f : files.filter(p -> p.toString().endsWith(".java") || p.toString().endsWith(".kt")).toList()) {
+        for (Path f :
+            files
+                .filter(p -> p.toString().endsWith(".java") || p.toString().endsWith(".kt"))
+                .toList()) {
           String relative = ROOT.relativize(f).toString();
           long lines;
           try (Stream<String> l = Files.lines(f)) {
@@ -263,9 +337,15 @@ class ArchitectureTest {
     return components;
   }
 
-  private static void enter(String v, Map<String, Set<String>> graph, Map<String, Integer> index,
-                            Map<String, Integer> low, Deque<String> stack, Set<String> onStack, int[] counter,
-                            Deque<Map.Entry<String, java.util.Iterator<String>>> work) {
+  private static void enter(
+      String v,
+      Map<String, Set<String>> graph,
+      Map<String, Integer> index,
+      Map<String, Integer> low,
+      Deque<String> stack,
+      Set<String> onStack,
+      int[] counter,
+      Deque<Map.Entry<String, java.util.Iterator<String>>> work) {
     index.put(v, counter[0]);
     low.put(v, counter[0]);
     counter[0]++;

@@ -12,7 +12,10 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-/** Reductions: a full sum of 4M floats, a row sum, and softmax over the rows of a [batch, classes] matrix. */
+/**
+ * Reductions: a full sum of 4M floats, a row sum, and softmax over the rows of a [batch, classes]
+ * matrix.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

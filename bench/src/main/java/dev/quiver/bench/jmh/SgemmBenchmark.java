@@ -1,11 +1,11 @@
 package dev.quiver.bench.jmh;
 
+import dev.quiver.runtime.backend.cpu.Sgemm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,8 +20,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import dev.quiver.runtime.backend.cpu.Sgemm;
-
 /**
  * Square fp32 matrix multiply, C = A·B, on native memory. Reports products per second; GFLOP/s is
  * {@code ops/s × 2·size³ / 1e9}. Compare with numpy/OpenBLAS on the same machine (the scripts in
@@ -35,45 +33,47 @@ import dev.quiver.runtime.backend.cpu.Sgemm;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class SgemmBenchmark {
 
-    @Param({"64", "256", "1024"})
-    public int size;
+  @Param({"64", "256", "1024"})
+  public int size;
 
-    private Arena arena;
-    private MemorySegment a;
-    private MemorySegment b;
-    private MemorySegment c;
+  private Arena arena;
+  private MemorySegment a;
+  private MemorySegment b;
+  private MemorySegment c;
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        arena = Arena.ofShared();
-        long count = (long) size * size;
-        a = arena.allocate(count * Float.BYTES, 64);
-        b = arena.allocate(count * Float.BYTES, 64);
-        c = arena.allocate(count * Float.BYTES, 64);
-        var rnd = new SplittableRandom(42);
-        for (long i = 0; i < count; i++) {
-            a.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble(-1, 1));
-            b.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble(-1, 1));
-        }
+  @Setup(Level.Trial)
+  public void setUp() {
+    arena = Arena.ofShared();
+    long count = (long) size * size;
+    a = arena.allocate(count * Float.BYTES, 64);
+    b = arena.allocate(count * Float.BYTES, 64);
+    c = arena.allocate(count * Float.BYTES, 64);
+    var rnd = new SplittableRandom(42);
+    for (long i = 0; i < count; i++) {
+      a.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble(-1, 1));
+      b.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble(-1, 1));
     }
+  }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        arena.close();
-    }
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    arena.close();
+  }
 
-    @Benchmark
-    public MemorySegment rowMajor() {
-        Sgemm.sgemm(size, size, size, a, 0, size, 1, b, 0, size, 1, c, 0, size, false);
-        return c;
-    }
+  @Benchmark
+  public MemorySegment rowMajor() {
+    Sgemm.sgemm(size, size, size, a, 0, size, 1, b, 0, size, 1, c, 0, size, false);
+    return c;
+  }
 
-    @Benchmark
-    public MemorySegment transposedB() {
-        Sgemm.sgemm(size, size, size, a, 0, size, 1, b, 0, 1, size, c, 0, size, false);
-        return c;
-    }
+  @Benchmark
+  public MemorySegment transposedB() {
+    Sgemm.sgemm(size, size, size, a, 0, size, 1, b, 0, 1, size, c, 0, size, false);
+    return c;
+  }
 }

@@ -14,7 +14,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.infra.Blackhole;
 
-/** Per-op cost of a small {@code add}: allocation, dispatch and kernel, results freed per batch by a scope or by the GC. */
+/**
+ * Per-op cost of a small {@code add}: allocation, dispatch and kernel, results freed per batch by a
+ * scope or by the GC.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -53,7 +56,9 @@ public class SmallOpJmh extends JmhDefaults {
     }
   }
 
-  /** No allocation, but a fused expression is compiled per call: its fixed cost on a small tensor. */
+  /**
+   * No allocation, but a fused expression is compiled per call: its fixed cost on a small tensor.
+   */
   @Benchmark
   public Tensor fusedAddIntoPreallocated() {
     return a.fused().add(b).into(out);

@@ -24,10 +24,12 @@ public final class Pruning {
 
   public static CompressionReport magnitude(Module model, double sparsity) {
     if (!(sparsity >= 0 && sparsity < 1)) {
-      throw new IllegalArgumentException("Pruning.magnitude: sparsity must be in [0, 1), got " + sparsity);
+      throw new IllegalArgumentException(
+          "Pruning.magnitude: sparsity must be in [0, 1), got " + sparsity);
     }
     if (!model.isBuilt()) {
-      throw new IllegalStateException("Pruning.magnitude: the model is not built yet; train it or call .input(n)");
+      throw new IllegalStateException(
+          "Pruning.magnitude: the model is not built yet; train it or call .input(n)");
     }
     long weights = 0;
     long nonZero = 0;
@@ -54,7 +56,11 @@ public final class Pruning {
         nonZero += x != 0 ? 1 : 0;
       }
     }
-    return new CompressionReport(String.format("magnitude pruning to %.0f%%", 100 * sparsity), weights, nonZero,
-        4 * weights, 4 * nonZero + (weights + 7) / 8);
+    return new CompressionReport(
+        String.format("magnitude pruning to %.0f%%", 100 * sparsity),
+        weights,
+        nonZero,
+        4 * weights,
+        4 * nonZero + (weights + 7) / 8);
   }
 }

@@ -6,18 +6,19 @@ import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 
 /**
- * Post-training int8 quantization of weight matrices, symmetric and per tensor: scale =
- * max|w| / 127, q = round(w / scale) in [-127, 127]. The weights are replaced by q·scale, the
- * values an int8 kernel would compute with ("fake quantization"), so accuracy after quantization
- * can be measured with the ordinary float kernels; the size counts one byte per weight plus a
- * float32 scale per matrix.
+ * Post-training int8 quantization of weight matrices, symmetric and per tensor: scale = max|w| /
+ * 127, q = round(w / scale) in [-127, 127]. The weights are replaced by q·scale, the values an int8
+ * kernel would compute with ("fake quantization"), so accuracy after quantization can be measured
+ * with the ordinary float kernels; the size counts one byte per weight plus a float32 scale per
+ * matrix.
  */
 public final class Quantization {
   private Quantization() {}
 
   public static CompressionReport int8(Module model) {
     if (!model.isBuilt()) {
-      throw new IllegalStateException("Quantization.int8: the model is not built yet; train it or call .input(n)");
+      throw new IllegalStateException(
+          "Quantization.int8: the model is not built yet; train it or call .input(n)");
     }
     long weights = 0;
     long nonZero = 0;
@@ -44,6 +45,7 @@ public final class Quantization {
       weights += v.length;
       matrices++;
     }
-    return new CompressionReport("int8 quantization", weights, nonZero, 4 * weights, weights + 4 * matrices);
+    return new CompressionReport(
+        "int8 quantization", weights, nonZero, 4 * weights, weights + 4 * matrices);
   }
 }

@@ -16,8 +16,8 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * Reads a CSV file with a header row into a {@link Dataset}: every column but the label becomes
- * a float32 feature; the label becomes class indices (int32, classes numbered in order of first
+ * Reads a CSV file with a header row into a {@link Dataset}: every column but the label becomes a
+ * float32 feature; the label becomes class indices (int32, classes numbered in order of first
  * appearance) when its values are text, or a float32 target when they are numbers.
  *
  * <pre>{@code
@@ -38,8 +38,14 @@ public final class Csv {
 
   /** Reads CSV text; {@code source} names it in errors. The reader is not closed. */
   public static Dataset read(Reader reader, String source, String label) {
-    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
-        .setIgnoreEmptyLines(true).get();
+    CSVFormat format =
+        CSVFormat.DEFAULT
+            .builder()
+            .setHeader()
+            .setSkipHeaderRecord(true)
+            .setTrim(true)
+            .setIgnoreEmptyLines(true)
+            .get();
     List<String> header;
     List<CSVRecord> records;
     try {
@@ -47,14 +53,17 @@ public final class Csv {
       header = parser.getHeaderNames();
       records = parser.getRecords();
     } catch (IOException | UncheckedIOException e) {
-      throw new IllegalArgumentException("Csv: " + source + " is not valid CSV: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Csv: " + source + " is not valid CSV: " + e.getMessage(), e);
     }
     int labelCol = header.indexOf(label);
     if (labelCol < 0) {
-      throw new IllegalArgumentException("Csv: " + source + " has no column '" + label + "'; its columns are " + header);
+      throw new IllegalArgumentException(
+          "Csv: " + source + " has no column '" + label + "'; its columns are " + header);
     }
     if (records.isEmpty()) {
-      throw new IllegalArgumentException("Csv: " + source + " has a header but no rows: empty dataset");
+      throw new IllegalArgumentException(
+          "Csv: " + source + " has a header but no rows: empty dataset");
     }
     int cols = header.size();
     var features = new ArrayList<String>(header);
@@ -64,17 +73,33 @@ public final class Csv {
     String[] labels = new String[records.size()];
     for (int r = 0; r < records.size(); r++) {
       CSVRecord rec = records.get(r);
-      long line = rec.getRecordNumber() + 1;   // records count from 1, after the header line
+      long line = rec.getRecordNumber() + 1; // records count from 1, after the header line
       if (rec.size() != cols) {
-        throw new IllegalArgumentException("Csv: " + source + " line " + line + " has " + rec.size() + " values, the "
-            + "header has " + cols + " columns");
+        throw new IllegalArgumentException(
+            "Csv: "
+                + source
+                + " line "
+                + line
+                + " has "
+                + rec.size()
+                + " values, the "
+                + "header has "
+                + cols
+                + " columns");
       }
       int k = 0;
       for (int c = 0; c < cols; c++) {
         String v = rec.get(c);
         if (isMissing(v)) {
-          throw new IllegalArgumentException("Csv: " + source + " line " + line + ", column '" + header.get(c)
-              + "': missing value" + (v.isEmpty() ? "" : " ('" + v + "')"));
+          throw new IllegalArgumentException(
+              "Csv: "
+                  + source
+                  + " line "
+                  + line
+                  + ", column '"
+                  + header.get(c)
+                  + "': missing value"
+                  + (v.isEmpty() ? "" : " ('" + v + "')"));
         }
         if (c == labelCol) {
           labels[r] = v;
@@ -83,8 +108,16 @@ public final class Csv {
         try {
           x[r * f + k++] = Float.parseFloat(v);
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("Csv: " + source + " line " + line + ", column '" + header.get(c)
-              + "': '" + v + "' is not a number");
+          throw new IllegalArgumentException(
+              "Csv: "
+                  + source
+                  + " line "
+                  + line
+                  + ", column '"
+                  + header.get(c)
+                  + "': '"
+                  + v
+                  + "' is not a number");
         }
       }
     }

@@ -21,22 +21,38 @@ import java.util.SplittableRandom;
  * for (Batch b : split.train().batches(16, 7)) { ... }
  * }</pre>
  */
-public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String> classNames) implements Displayable {
+public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String> classNames)
+    implements Displayable {
   public Dataset {
     if (x == null || y == null) {
-      throw new IllegalArgumentException("Dataset: x and y are both needed, got x " + x + ", y " + y);
+      throw new IllegalArgumentException(
+          "Dataset: x and y are both needed, got x " + x + ", y " + y);
     }
     if (x.dim() == 0 || y.dim() == 0) {
-      throw new IllegalArgumentException("Dataset: x and y need a row axis, got shapes " + x.shapeString() + " and "
-          + y.shapeString());
+      throw new IllegalArgumentException(
+          "Dataset: x and y need a row axis, got shapes "
+              + x.shapeString()
+              + " and "
+              + y.shapeString());
     }
     if (x.size(0) != y.size(0)) {
-      throw new IllegalArgumentException("Dataset: mismatched batch sizes: x has " + x.size(0) + " rows (shape "
-          + x.shapeString() + "), y has " + y.size(0) + " (shape " + y.shapeString() + ")");
+      throw new IllegalArgumentException(
+          "Dataset: mismatched batch sizes: x has "
+              + x.size(0)
+              + " rows (shape "
+              + x.shapeString()
+              + "), y has "
+              + y.size(0)
+              + " (shape "
+              + y.shapeString()
+              + ")");
     }
     if (x.size(0) == 0) {
-      throw new IllegalArgumentException("Dataset: empty dataset (x has shape " + x.shapeString() + "); "
-          + "training and evaluation need at least one row");
+      throw new IllegalArgumentException(
+          "Dataset: empty dataset (x has shape "
+              + x.shapeString()
+              + "); "
+              + "training and evaluation need at least one row");
     }
     featureNames = featureNames == null ? List.of() : List.copyOf(featureNames);
     classNames = classNames == null ? List.of() : List.copyOf(classNames);
@@ -47,8 +63,8 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
   }
 
   /**
-   * Saves x and y as an Arrow IPC file in the runtime's fixed-shape tensor format (columns
-   * {@code x} and {@code y}), which pyarrow and other Arrow readers open as a table.
+   * Saves x and y as an Arrow IPC file in the runtime's fixed-shape tensor format (columns {@code
+   * x} and {@code y}), which pyarrow and other Arrow readers open as a table.
    */
   public void save(java.nio.file.Path file) {
     var m = new java.util.LinkedHashMap<String, Tensor>();
@@ -57,20 +73,26 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
     try {
       dev.quiver.runtime.io.TensorFile.save(file, m);
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("Dataset.save: cannot write " + file + ": " + e.getMessage(), e);
+      throw new java.io.UncheckedIOException(
+          "Dataset.save: cannot write " + file + ": " + e.getMessage(), e);
     }
   }
 
-  /** Reads a data set from an Arrow IPC tensor file with tensors {@code x} and {@code y} (see {@link #save}). */
+  /**
+   * Reads a data set from an Arrow IPC tensor file with tensors {@code x} and {@code y} (see {@link
+   * #save}).
+   */
   public static Dataset load(java.nio.file.Path file) {
     java.util.Map<String, Tensor> m;
     try {
       m = dev.quiver.runtime.io.TensorFile.load(file);
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("Dataset.load: cannot read " + file + ": " + e.getMessage(), e);
+      throw new java.io.UncheckedIOException(
+          "Dataset.load: cannot read " + file + ": " + e.getMessage(), e);
     }
     if (!m.containsKey("x") || !m.containsKey("y")) {
-      throw new IllegalArgumentException("Dataset.load: " + file + " needs tensors named x and y, it has " + m.keySet());
+      throw new IllegalArgumentException(
+          "Dataset.load: " + file + " needs tensors named x and y, it has " + m.keySet());
     }
     return Dataset.of(m.get("x"), m.get("y"));
   }
@@ -99,7 +121,11 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
 
   /** Rows [from, to). */
   public Dataset slice(long from, long to) {
-    return new Dataset(x.slice(0, from, to).contiguous(), y.slice(0, from, to).contiguous(), featureNames, classNames);
+    return new Dataset(
+        x.slice(0, from, to).contiguous(),
+        y.slice(0, from, to).contiguous(),
+        featureNames,
+        classNames);
   }
 
   /** The rows in a seeded random order. */
@@ -107,20 +133,28 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
     return rows(permutation(size(), seed));
   }
 
-  /** A seeded random split: {@code trainFraction} of the rows for training, the rest for testing. */
+  /**
+   * A seeded random split: {@code trainFraction} of the rows for training, the rest for testing.
+   */
   public Split split(double trainFraction, long seed) {
     if (!(trainFraction > 0 && trainFraction < 1)) {
-      throw new IllegalArgumentException("split: the training fraction must be strictly between 0 and 1, got "
-          + trainFraction);
+      throw new IllegalArgumentException(
+          "split: the training fraction must be strictly between 0 and 1, got " + trainFraction);
     }
     int n = Math.toIntExact(size());
     int nTrain = (int) Math.round(n * trainFraction);
     if (nTrain == 0 || nTrain == n) {
-      throw new IllegalArgumentException("split: " + n + " rows with fraction " + trainFraction + " leave "
-          + (nTrain == 0 ? "no training rows" : "no test rows"));
+      throw new IllegalArgumentException(
+          "split: "
+              + n
+              + " rows with fraction "
+              + trainFraction
+              + " leave "
+              + (nTrain == 0 ? "no training rows" : "no test rows"));
     }
     int[] perm = permutation(n, seed);
-    return new Split(rows(Arrays.copyOfRange(perm, 0, nTrain)), rows(Arrays.copyOfRange(perm, nTrain, n)));
+    return new Split(
+        rows(Arrays.copyOfRange(perm, 0, nTrain)), rows(Arrays.copyOfRange(perm, nTrain, n)));
   }
 
   /** Features scaled to mean 0 and standard deviation 1 with this data set's own statistics. */
@@ -140,24 +174,25 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
     }
     int n = Math.toIntExact(size());
     int[] order = seed == null ? identity(n) : permutation(n, seed);
-    return () -> new Iterator<>() {
-      int next = 0;
+    return () ->
+        new Iterator<>() {
+          int next = 0;
 
-      public boolean hasNext() {
-        return next < n;
-      }
+          public boolean hasNext() {
+            return next < n;
+          }
 
-      public Batch next() {
-        if (next >= n) {
-          throw new NoSuchElementException();
-        }
-        int end = Math.min(n, next + batchSize);
-        Tensor idx = Tensor.ofInts(Arrays.copyOfRange(order, next, end)).to(x.device());
-        var b = new Batch(x.indexSelect(0, idx), y.indexSelect(0, idx));
-        next = end;
-        return b;
-      }
-    };
+          public Batch next() {
+            if (next >= n) {
+              throw new NoSuchElementException();
+            }
+            int end = Math.min(n, next + batchSize);
+            Tensor idx = Tensor.ofInts(Arrays.copyOfRange(order, next, end)).to(x.device());
+            var b = new Batch(x.indexSelect(0, idx), y.indexSelect(0, idx));
+            next = end;
+            return b;
+          }
+        };
   }
 
   /** Number of mini-batches of this size. */
@@ -195,8 +230,17 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
 
   @Override
   public String toString() {
-    var sb = new StringBuilder("Dataset: ").append(size()).append(" rows, x ").append(x.shapeString()).append(' ')
-        .append(x.dtype()).append(", y ").append(y.shapeString()).append(' ').append(y.dtype());
+    var sb =
+        new StringBuilder("Dataset: ")
+            .append(size())
+            .append(" rows, x ")
+            .append(x.shapeString())
+            .append(' ')
+            .append(x.dtype())
+            .append(", y ")
+            .append(y.shapeString())
+            .append(' ')
+            .append(y.dtype());
     if (!featureNames.isEmpty()) {
       sb.append("\nfeatures: ").append(String.join(", ", featureNames));
     }

@@ -17,14 +17,14 @@ public final class Datasets {
   private Datasets() {}
 
   /**
-   * Fisher's Iris: 150 flowers, 4 measurements in cm, 3 species (setosa, versicolor, virginica,
-   * 50 each). From the UCI Machine Learning Repository, CC BY 4.0; see the README beside the
-   * resource.
+   * Fisher's Iris: 150 flowers, 4 measurements in cm, 3 species (setosa, versicolor, virginica, 50
+   * each). From the UCI Machine Learning Repository, CC BY 4.0; see the README beside the resource.
    */
   public static Dataset iris() {
     var in = Datasets.class.getResourceAsStream("iris.csv");
     if (in == null) {
-      throw new IllegalStateException("Datasets.iris: the resource dev/quiver/dsl/data/iris.csv is missing from the jar");
+      throw new IllegalStateException(
+          "Datasets.iris: the resource dev/quiver/dsl/data/iris.csv is missing from the jar");
     }
     try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
       return Csv.read(r, "iris.csv", "species");
@@ -64,7 +64,8 @@ public final class Datasets {
       x[2 * i + 1] = (float) (b + noise * r.nextGaussian());
       y[i] = a ^ b;
     }
-    return new Dataset(Tensor.of(x, n, 2), Tensor.ofInts(y), List.of("x1", "x2"), List.of("0", "1"));
+    return new Dataset(
+        Tensor.of(x, n, 2), Tensor.ofInts(y), List.of("x1", "x2"), List.of("0", "1"));
   }
 
   /** Two interleaving half circles (as scikit-learn's make_moons), with Gaussian noise. */
@@ -81,7 +82,8 @@ public final class Datasets {
       x[2 * i + 1] = (float) (py + noise * r.nextGaussian());
       y[i] = c;
     }
-    return new Dataset(Tensor.of(x, n, 2), Tensor.ofInts(y), List.of("x1", "x2"), List.of("0", "1"));
+    return new Dataset(
+        Tensor.of(x, n, 2), Tensor.ofInts(y), List.of("x1", "x2"), List.of("0", "1"));
   }
 
   /** Two concentric circles, the inner one (class 1) of radius {@code factor} times the outer. */
@@ -97,7 +99,8 @@ public final class Datasets {
       x[2 * i + 1] = (float) (rad * Math.sin(t) + noise * r.nextGaussian());
       y[i] = c;
     }
-    return new Dataset(Tensor.of(x, n, 2), Tensor.ofInts(y), List.of("x1", "x2"), List.of("0", "1"));
+    return new Dataset(
+        Tensor.of(x, n, 2), Tensor.ofInts(y), List.of("x1", "x2"), List.of("0", "1"));
   }
 
   /** {@code classes} interleaved spiral arms (the CS231n toy problem), n points in all. */

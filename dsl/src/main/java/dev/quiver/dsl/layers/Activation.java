@@ -2,14 +2,20 @@ package dev.quiver.dsl.layers;
 
 import dev.quiver.dsl.Module;
 
-/** A parameter-free elementwise (or row-wise) function as a layer; the output shape is the input shape. */
+/**
+ * A parameter-free elementwise (or row-wise) function as a layer; the output shape is the input
+ * shape.
+ */
 public abstract class Activation extends Module {
   @Override
   protected long[] onBuild(long[] sampleShape) {
     return sampleShape.clone();
   }
 
-  /** The initializer that keeps activations' variance through this non-linearity in a preceding layer. */
+  /**
+   * The initializer that keeps activations' variance through this non-linearity in a preceding
+   * layer.
+   */
   Init preferredInit() {
     return Init.xavier();
   }

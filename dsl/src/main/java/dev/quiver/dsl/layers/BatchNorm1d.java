@@ -9,11 +9,11 @@ import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 
 /**
- * Batch normalization over [batch, features] (Ioffe and Szegedy, 2015): in training each feature
- * is normalized with the batch's mean and (biased) variance, and running averages are kept; in
+ * Batch normalization over [batch, features] (Ioffe and Szegedy, 2015): in training each feature is
+ * normalized with the batch's mean and (biased) variance, and running averages are kept; in
  * inference the running averages are used, so a prediction does not depend on its batch. The
- * running variance is the unbiased one, as in PyTorch. Momentum 0.1:
- * running = 0.9·running + 0.1·batch.
+ * running variance is the unbiased one, as in PyTorch. Momentum 0.1: running = 0.9·running +
+ * 0.1·batch.
  */
 public final class BatchNorm1d extends Module implements Saveable<BatchNorm1d.Config> {
   private final double eps;
@@ -23,7 +23,10 @@ public final class BatchNorm1d extends Module implements Saveable<BatchNorm1d.Co
   private Tensor runningMean;
   private Tensor runningVar;
 
-  /** What a saved model holds of a BatchNorm1d (the running statistics are buffers, saved with the weights). */
+  /**
+   * What a saved model holds of a BatchNorm1d (the running statistics are buffers, saved with the
+   * weights).
+   */
   public record Config(double eps, double momentum) implements LayerConfig {
     @Override
     public BatchNorm1d create() {
@@ -76,7 +79,10 @@ public final class BatchNorm1d extends Module implements Saveable<BatchNorm1d.Co
     return runningVar;
   }
 
-  /** The running statistics are buffers, not parameters: they move with the inputs when the model moved. */
+  /**
+   * The running statistics are buffers, not parameters: they move with the inputs when the model
+   * moved.
+   */
   private void followDevice(Tensor x) {
     if (!runningMean.device().equals(x.device())) {
       runningMean = Param.persistent(runningMean.to(x.device()));
@@ -87,8 +93,10 @@ public final class BatchNorm1d extends Module implements Saveable<BatchNorm1d.Co
   @Override
   protected long[] onBuild(long[] sampleShape) {
     if (sampleShape.length != 1) {
-      throw new IllegalArgumentException(describe() + ": expects [batch, features], got per-sample shape "
-          + java.util.Arrays.toString(sampleShape));
+      throw new IllegalArgumentException(
+          describe()
+              + ": expects [batch, features], got per-sample shape "
+              + java.util.Arrays.toString(sampleShape));
     }
     long f = sampleShape[0];
     gamma = Param.of(Tensor.ones(f));
@@ -106,13 +114,17 @@ public final class BatchNorm1d extends Module implements Saveable<BatchNorm1d.Co
     if (isTraining()) {
       long n = x.size(0);
       if (n < 2) {
-        throw new IllegalArgumentException(describe() + ": training needs batches of at least 2 rows, got " + n);
+        throw new IllegalArgumentException(
+            describe() + ": training needs batches of at least 2 rows, got " + n);
       }
       mean = x.mean(0, true);
       var = x.sub(mean).square().mean(0, true);
       try (var ignored = Autograd.noGrad()) {
-        runningMean.mulInPlace(1 - momentum).addInPlace(mean.reshape(-1).detach().to(DType.FLOAT32).mul(momentum));
-        runningVar.mulInPlace(1 - momentum)
+        runningMean
+            .mulInPlace(1 - momentum)
+            .addInPlace(mean.reshape(-1).detach().to(DType.FLOAT32).mul(momentum));
+        runningVar
+            .mulInPlace(1 - momentum)
             .addInPlace(var.reshape(-1).detach().to(DType.FLOAT32).mul(momentum * n / (n - 1.0)));
       }
     } else {

@@ -53,12 +53,29 @@ public final class Dense extends Module implements HasOutputHead, Saveable<Dense
     return new Dense(units);
   }
 
-  public Dense relu() { return activation(new ReLU()); }
-  public Dense leakyRelu(double alpha) { return activation(new LeakyReLU(alpha)); }
-  public Dense sigmoid() { return activation(new Sigmoid()); }
-  public Dense tanh() { return activation(new Tanh()); }
-  public Dense softmax() { return activation(new Softmax()); }
-  public Dense gelu() { return activation(new GELU()); }
+  public Dense relu() {
+    return activation(new ReLU());
+  }
+
+  public Dense leakyRelu(double alpha) {
+    return activation(new LeakyReLU(alpha));
+  }
+
+  public Dense sigmoid() {
+    return activation(new Sigmoid());
+  }
+
+  public Dense tanh() {
+    return activation(new Tanh());
+  }
+
+  public Dense softmax() {
+    return activation(new Softmax());
+  }
+
+  public Dense gelu() {
+    return activation(new GELU());
+  }
 
   /** Any activation layer after the affine map. */
   public Dense activation(Activation a) {
@@ -123,16 +140,19 @@ public final class Dense extends Module implements HasOutputHead, Saveable<Dense
 
   private void checkNotBuilt(String what) {
     if (weight != null) {
-      throw new IllegalStateException(describe() + "." + what + ": the layer is already built; configure it before use");
+      throw new IllegalStateException(
+          describe() + "." + what + ": the layer is already built; configure it before use");
     }
   }
 
   @Override
   protected long[] onBuild(long[] sampleShape) {
     if (sampleShape.length == 0) {
-      throw new IllegalArgumentException(describe() + ": expects inputs [batch, features], got a batch of scalars");
+      throw new IllegalArgumentException(
+          describe() + ": expects inputs [batch, features], got a batch of scalars");
     }
-    // The affine map acts on the last axis; any axes between batch and features (a sequence) are kept.
+    // The affine map acts on the last axis; any axes between batch and features (a sequence) are
+    // kept.
     long in = sampleShape[sampleShape.length - 1];
     Init w = init != null ? init : activation != null ? activation.preferredInit() : Init.xavier();
     weight = Param.of(w.create(new long[] {in, units}, in, units, nextSeed()));

@@ -6,8 +6,8 @@ import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /**
- * Zeroes each input with probability p during training and scales the rest by 1/(1-p)
- * ("inverted dropout"), so that inference needs no rescaling and is the identity.
+ * Zeroes each input with probability p during training and scales the rest by 1/(1-p) ("inverted
+ * dropout"), so that inference needs no rescaling and is the identity.
  */
 public final class Dropout extends Module implements Saveable<Dropout.Config> {
   private final double p;

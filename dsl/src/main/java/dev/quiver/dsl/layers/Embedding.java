@@ -23,8 +23,8 @@ public final class Embedding extends Module implements Saveable<Embedding.Config
 
   private Embedding(int vocab, int dim) {
     if (vocab <= 0 || dim <= 0) {
-      throw new IllegalArgumentException("Embedding: vocabulary and dimension must be positive, got " + vocab + " and "
-          + dim);
+      throw new IllegalArgumentException(
+          "Embedding: vocabulary and dimension must be positive, got " + vocab + " and " + dim);
     }
     this.vocab = vocab;
     this.dim = dim;
@@ -62,15 +62,19 @@ public final class Embedding extends Module implements Saveable<Embedding.Config
   @Override
   protected Tensor forward(Tensor x) {
     if (x.dtype() != DType.INT32) {
-      throw new IllegalArgumentException(describe() + ": expects int32 token ids, got " + x.dtype() + " of shape "
-          + x.shapeString());
+      throw new IllegalArgumentException(
+          describe()
+              + ": expects int32 token ids, got "
+              + x.dtype()
+              + " of shape "
+              + x.shapeString());
     }
     long[] shape = java.util.Arrays.copyOf(x.shape(), x.dim() + 1);
     shape[x.dim()] = dim;
     for (int t : x.toIntArray()) {
       if (t < 0 || t >= vocab) {
-        throw new IllegalArgumentException(describe() + ": token id " + t + " is out of range for a vocabulary of "
-            + vocab);
+        throw new IllegalArgumentException(
+            describe() + ": token id " + t + " is out of range for a vocabulary of " + vocab);
       }
     }
     return weight.value().indexSelect(0, x.reshape(-1)).reshape(shape);

@@ -19,6 +19,7 @@ public final class Flatten extends Module implements Saveable<Flatten.Config> {
   public Config config() {
     return new Config();
   }
+
   public static Flatten of() {
     return new Flatten();
   }

@@ -5,8 +5,8 @@ import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /**
- * Gaussian error linear unit, x·Phi(x), in the tanh form of Hendrycks and Gimpel (2016):
- * 0.5·x·(1 + tanh(sqrt(2/pi)·(x + 0.044715·x^3))), as GPT-2 and BERT use it.
+ * Gaussian error linear unit, x·Phi(x), in the tanh form of Hendrycks and Gimpel (2016): 0.5·x·(1 +
+ * tanh(sqrt(2/pi)·(x + 0.044715·x^3))), as GPT-2 and BERT use it.
  */
 public final class GELU extends Activation implements Saveable<GELU.Config> {
   private static final double C = Math.sqrt(2 / Math.PI);

@@ -4,15 +4,18 @@ import dev.quiver.runtime.Tensor;
 import java.util.SplittableRandom;
 
 /**
- * How a weight starts. Each is seeded, so a seeded model starts the same on every machine.
- * fanIn and fanOut are the number of inputs and outputs of one unit (for a Dense layer: the
- * input width and the number of units).
+ * How a weight starts. Each is seeded, so a seeded model starts the same on every machine. fanIn
+ * and fanOut are the number of inputs and outputs of one unit (for a Dense layer: the input width
+ * and the number of units).
  */
 public sealed interface Init {
   /** Values for a parameter of {@code shape}, drawn with {@code seed}. */
   Tensor create(long[] shape, long fanIn, long fanOut, long seed);
 
-  /** Glorot/Xavier uniform, U(-a, a) with a = sqrt(6 / (fanIn + fanOut)): keeps variance for tanh/sigmoid. Keras' default. */
+  /**
+   * Glorot/Xavier uniform, U(-a, a) with a = sqrt(6 / (fanIn + fanOut)): keeps variance for
+   * tanh/sigmoid. Keras' default.
+   */
   static Init xavier() {
     return new Xavier();
   }
@@ -61,7 +64,8 @@ public sealed interface Init {
     }
   }
 
-  private static Tensor fill(long[] shape, long seed, java.util.function.ToDoubleFunction<SplittableRandom> draw) {
+  private static Tensor fill(
+      long[] shape, long seed, java.util.function.ToDoubleFunction<SplittableRandom> draw) {
     long n = 1;
     for (long s : shape) {
       n *= s;

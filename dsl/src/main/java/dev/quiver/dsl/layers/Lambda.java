@@ -5,8 +5,8 @@ import dev.quiver.runtime.Tensor;
 import java.util.function.UnaryOperator;
 
 /**
- * Raw tensor ops as a layer: {@code Lambda.of("double", x -> x.mul(2))}. It has no parameters;
- * for a function with parameters, subclass {@link Module}.
+ * Raw tensor ops as a layer: {@code Lambda.of("double", x -> x.mul(2))}. It has no parameters; for
+ * a function with parameters, subclass {@link Module}.
  */
 public final class Lambda extends Module {
   private final UnaryOperator<Tensor> fn;

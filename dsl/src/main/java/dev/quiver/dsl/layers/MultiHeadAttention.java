@@ -6,11 +6,12 @@ import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /**
- * Multi-head self-attention (Vaswani et al., 2017) over [batch, seq, dModel]:
- * softmax(Q K^T / sqrt(dHead)) V in each of {@code heads} subspaces of size dHead = dModel/heads,
- * concatenated and projected back. With {@link #causal()} position i sees only positions <= i.
+ * Multi-head self-attention (Vaswani et al., 2017) over [batch, seq, dModel]: softmax(Q K^T /
+ * sqrt(dHead)) V in each of {@code heads} subspaces of size dHead = dModel/heads, concatenated and
+ * projected back. With {@link #causal()} position i sees only positions <= i.
  */
-public final class MultiHeadAttention extends Module implements Saveable<MultiHeadAttention.Config> {
+public final class MultiHeadAttention extends Module
+    implements Saveable<MultiHeadAttention.Config> {
   private final int heads;
   private boolean causal;
   private Dense query;
@@ -29,7 +30,8 @@ public final class MultiHeadAttention extends Module implements Saveable<MultiHe
 
   private MultiHeadAttention(int heads) {
     if (heads <= 0) {
-      throw new IllegalArgumentException("MultiHeadAttention: heads must be positive, got " + heads);
+      throw new IllegalArgumentException(
+          "MultiHeadAttention: heads must be positive, got " + heads);
     }
     this.heads = heads;
   }
@@ -60,12 +62,15 @@ public final class MultiHeadAttention extends Module implements Saveable<MultiHe
   @Override
   protected long[] onBuild(long[] sampleShape) {
     if (sampleShape.length != 2) {
-      throw new IllegalArgumentException(describe() + ": expects [batch, seq, dModel], got per-sample shape "
-          + java.util.Arrays.toString(sampleShape));
+      throw new IllegalArgumentException(
+          describe()
+              + ": expects [batch, seq, dModel], got per-sample shape "
+              + java.util.Arrays.toString(sampleShape));
     }
     long d = sampleShape[1];
     if (d % heads != 0) {
-      throw new IllegalArgumentException(describe() + ": dModel " + d + " is not divisible by " + heads + " heads");
+      throw new IllegalArgumentException(
+          describe() + ": dModel " + d + " is not divisible by " + heads + " heads");
     }
     query = Dense.of(d).seed(nextSeed());
     key = Dense.of(d).seed(nextSeed());
@@ -86,11 +91,11 @@ public final class MultiHeadAttention extends Module implements Saveable<MultiHe
     Tensor q = split(query.apply(x), n, len, dh);
     Tensor k = split(key.apply(x), n, len, dh);
     Tensor v = split(value.apply(x), n, len, dh);
-    Tensor scores = q.matmul(k.transpose()).mul(1 / Math.sqrt(dh));     // [n, heads, len, len]
+    Tensor scores = q.matmul(k.transpose()).mul(1 / Math.sqrt(dh)); // [n, heads, len, len]
     if (causal) {
       scores = scores.add(causalMask(len, x));
     }
-    Tensor mixed = scores.softmax(-1).matmul(v);                           // [n, heads, len, dh]
+    Tensor mixed = scores.softmax(-1).matmul(v); // [n, heads, len, dh]
     return out.apply(mixed.permute(0, 2, 1, 3).reshape(n, len, d));
   }
 

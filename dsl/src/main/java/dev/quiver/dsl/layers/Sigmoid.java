@@ -6,7 +6,10 @@ import dev.quiver.dsl.OutputHead;
 import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
-/** 1 / (1 + e^-x). As the last layer it marks the output as a probability (binary cross-entropy uses the logits). */
+/**
+ * 1 / (1 + e^-x). As the last layer it marks the output as a probability (binary cross-entropy uses
+ * the logits).
+ */
 public final class Sigmoid extends Activation implements HasOutputHead, Saveable<Sigmoid.Config> {
   /** A {@code Sigmoid} has nothing to configure; the record names it in a saved model. */
   public record Config() implements LayerConfig {

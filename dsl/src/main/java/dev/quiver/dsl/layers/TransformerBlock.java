@@ -6,9 +6,9 @@ import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
 
 /**
- * A pre-norm transformer encoder block, as GPT-2 arranges it: x + attention(norm(x)), then
- * x + feedForward(norm(x)) with a GELU hidden layer. Pre-norm trains without learning-rate
- * warm-up on small problems, which is what a notebook needs.
+ * A pre-norm transformer encoder block, as GPT-2 arranges it: x + attention(norm(x)), then x +
+ * feedForward(norm(x)) with a GELU hidden layer. Pre-norm trains without learning-rate warm-up on
+ * small problems, which is what a notebook needs.
  */
 public final class TransformerBlock extends Module implements Saveable<TransformerBlock.Config> {
   private final LayerNorm norm1 = LayerNorm.of();

@@ -3,9 +3,8 @@ package dev.quiver.dsl.loss;
 import dev.quiver.runtime.Tensor;
 
 /**
- * Binary cross-entropy of sigmoid(z), computed from the logit z as
- * max(z, 0) - z·t + log(1 + e^-|z|): the exponent is never positive, so nothing overflows, and
- * no log of 0 is taken.
+ * Binary cross-entropy of sigmoid(z), computed from the logit z as max(z, 0) - z·t + log(1 +
+ * e^-|z|): the exponent is never positive, so nothing overflows, and no log of 0 is taken.
  */
 public record BinaryCrossEntropyWithLogits() implements Loss {
   @Override

@@ -4,10 +4,10 @@ import dev.quiver.dsl.OutputHead;
 import dev.quiver.runtime.Tensor;
 
 /**
- * Softmax cross-entropy from class indices: -mean log softmax(z)[label], with log softmax as
- * z - logsumexp(z), which is stable for any logits. Takes logits; a model ending in softmax is
- * trained on the logits before it. Sequence outputs [batch, seq, classes] with targets [batch, seq]
- * are averaged over every position.
+ * Softmax cross-entropy from class indices: -mean log softmax(z)[label], with log softmax as z -
+ * logsumexp(z), which is stable for any logits. Takes logits; a model ending in softmax is trained
+ * on the logits before it. Sequence outputs [batch, seq, classes] with targets [batch, seq] are
+ * averaged over every position.
  */
 public record CrossEntropy() implements Loss {
   @Override

@@ -3,8 +3,8 @@ package dev.quiver.dsl.loss;
 import dev.quiver.runtime.Tensor;
 
 /**
- * 0.5·d^2 for |d| <= delta, delta·(|d| - 0.5·delta) beyond, with d = y - t. Written as
- * 0.5·q^2 + delta·(|d| - q) with q = min(|d|, delta), which is the same and needs no branch.
+ * 0.5·d^2 for |d| <= delta, delta·(|d| - 0.5·delta) beyond, with d = y - t. Written as 0.5·q^2 +
+ * delta·(|d| - q) with q = min(|d|, delta), which is the same and needs no branch.
  */
 public record Huber(double delta) implements Loss {
   public Huber {

@@ -3,7 +3,9 @@ package dev.quiver.dsl.loss;
 import dev.quiver.dsl.OutputHead;
 import dev.quiver.runtime.Tensor;
 
-/** -mean sum_c t_c · log softmax(z)_c, for one-hot or soft targets [batch, classes]; takes logits. */
+/**
+ * -mean sum_c t_c · log softmax(z)_c, for one-hot or soft targets [batch, classes]; takes logits.
+ */
 public record OneHotCrossEntropy() implements Loss {
   @Override
   public Tensor compute(Tensor logits, Tensor target) {

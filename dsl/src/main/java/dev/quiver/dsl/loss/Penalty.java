@@ -8,7 +8,10 @@ import java.util.List;
  * lambda·sum w^2 (L2, shrinks them). The trainer applies it to weight matrices, not biases.
  */
 public record Penalty(Kind kind, double lambda) {
-  public enum Kind { L1, L2 }
+  public enum Kind {
+    L1,
+    L2
+  }
 
   public Penalty {
     if (!(lambda >= 0)) {
@@ -28,10 +31,11 @@ public record Penalty(Kind kind, double lambda) {
   public Tensor of(List<Tensor> weights) {
     Tensor total = null;
     for (Tensor w : weights) {
-      Tensor term = switch (kind) {
-        case L1 -> w.abs().sum();
-        case L2 -> w.square().sum();
-      };
+      Tensor term =
+          switch (kind) {
+            case L1 -> w.abs().sum();
+            case L2 -> w.square().sum();
+          };
       total = total == null ? term : total.add(term);
     }
     return total == null ? Tensor.scalar(0) : total.mul(lambda);

@@ -22,8 +22,14 @@ public record ConfusionMatrix(long[][] counts, List<String> classNames) implemen
     int[] y = p.predictedClasses();
     for (int i = 0; i < t.length; i++) {
       if (t[i] < 0 || t[i] >= k) {
-        throw new IllegalArgumentException("confusion matrix: label " + t[i] + " at row " + i + " is out of range for "
-            + k + " classes");
+        throw new IllegalArgumentException(
+            "confusion matrix: label "
+                + t[i]
+                + " at row "
+                + i
+                + " is out of range for "
+                + k
+                + " classes");
       }
       c[t[i]][y[i]]++;
     }
@@ -132,14 +138,18 @@ public record ConfusionMatrix(long[][] counts, List<String> classNames) implemen
       }
       sb.append(String.format(" %9.3f %9.3f %9.3f%n", precision(r), recall(r), f1(r)));
     }
-    sb.append(String.format("accuracy %.3f, macro precision %.3f, recall %.3f, F1 %.3f", accuracy(), macroPrecision(),
-        macroRecall(), macroF1()));
+    sb.append(
+        String.format(
+            "accuracy %.3f, macro precision %.3f, recall %.3f, F1 %.3f",
+            accuracy(), macroPrecision(), macroRecall(), macroF1()));
     return sb.toString();
   }
 
   @Override
   public MimeBundle toMimeBundle() {
-    var h = new StringBuilder("<table class=\"quiver-confusion\"><thead><tr><th>true \\ predicted</th>");
+    var h =
+        new StringBuilder(
+            "<table class=\"quiver-confusion\"><thead><tr><th>true \\ predicted</th>");
     for (int c = 0; c < classes(); c++) {
       h.append("<th>").append(esc(name(c))).append("</th>");
     }
@@ -147,11 +157,18 @@ public record ConfusionMatrix(long[][] counts, List<String> classNames) implemen
     for (int r = 0; r < classes(); r++) {
       h.append("<tr><th>").append(esc(name(r))).append("</th>");
       for (int c = 0; c < classes(); c++) {
-        h.append(r == c ? "<td><b>" : "<td>").append(counts[r][c]).append(r == c ? "</b></td>" : "</td>");
+        h.append(r == c ? "<td><b>" : "<td>")
+            .append(counts[r][c])
+            .append(r == c ? "</b></td>" : "</td>");
       }
-      h.append(String.format("<td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>", precision(r), recall(r), f1(r)));
+      h.append(
+          String.format(
+              "<td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>", precision(r), recall(r), f1(r)));
     }
-    h.append(String.format("</tbody><caption>accuracy %.3f, macro F1 %.3f</caption></table>", accuracy(), macroF1()));
+    h.append(
+        String.format(
+            "</tbody><caption>accuracy %.3f, macro F1 %.3f</caption></table>",
+            accuracy(), macroF1()));
     return MimeBundle.text(toString()).with(MimeBundle.TEXT_HTML, h.toString());
   }
 

@@ -5,9 +5,17 @@ import dev.quiver.display.MimeBundle;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The result of {@code model.evaluate(data)}: the mean loss and each metric, with the predictions behind them. */
-public record Evaluation(double loss, String lossName, Map<String, Double> metrics, Predictions predictions,
-    java.util.List<String> classNames) implements Displayable {
+/**
+ * The result of {@code model.evaluate(data)}: the mean loss and each metric, with the predictions
+ * behind them.
+ */
+public record Evaluation(
+    double loss,
+    String lossName,
+    Map<String, Double> metrics,
+    Predictions predictions,
+    java.util.List<String> classNames)
+    implements Displayable {
   public Evaluation {
     metrics = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
     classNames = classNames == null ? java.util.List.of() : java.util.List.copyOf(classNames);
@@ -20,17 +28,23 @@ public record Evaluation(double loss, String lossName, Map<String, Double> metri
     }
     Double v = metrics.get(name);
     if (v == null) {
-      throw new IllegalArgumentException("Evaluation: no metric '" + name + "'; have loss and " + metrics.keySet());
+      throw new IllegalArgumentException(
+          "Evaluation: no metric '" + name + "'; have loss and " + metrics.keySet());
     }
     return v;
   }
 
   /** Accuracy: the metric if it was asked for, else computed from the predictions. */
   public double accuracy() {
-    return metrics.containsKey("accuracy") ? metrics.get("accuracy") : Metric.accuracy().compute(predictions);
+    return metrics.containsKey("accuracy")
+        ? metrics.get("accuracy")
+        : Metric.accuracy().compute(predictions);
   }
 
-  /** Counts of true against predicted classes, with per-class precision, recall and F1 (named when the data names its classes). */
+  /**
+   * Counts of true against predicted classes, with per-class precision, recall and F1 (named when
+   * the data names its classes).
+   */
   public ConfusionMatrix confusionMatrix() {
     return ConfusionMatrix.of(predictions, classNames);
   }

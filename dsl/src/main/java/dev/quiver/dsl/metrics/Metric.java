@@ -10,26 +10,44 @@ public interface Metric {
   double compute(Predictions p);
 
   /** Fraction of rows whose predicted class is the true one. */
-  static Metric accuracy() { return new Classification("accuracy", ConfusionMatrix::accuracy); }
+  static Metric accuracy() {
+    return new Classification("accuracy", ConfusionMatrix::accuracy);
+  }
 
   /** Precision averaged over classes (macro). */
-  static Metric precision() { return new Classification("precision", ConfusionMatrix::macroPrecision); }
+  static Metric precision() {
+    return new Classification("precision", ConfusionMatrix::macroPrecision);
+  }
 
   /** Recall averaged over classes (macro). */
-  static Metric recall() { return new Classification("recall", ConfusionMatrix::macroRecall); }
+  static Metric recall() {
+    return new Classification("recall", ConfusionMatrix::macroRecall);
+  }
 
-  /** F1 averaged over classes (macro): the mean of each class's harmonic mean of precision and recall. */
-  static Metric f1() { return new Classification("f1", ConfusionMatrix::macroF1); }
+  /**
+   * F1 averaged over classes (macro): the mean of each class's harmonic mean of precision and
+   * recall.
+   */
+  static Metric f1() {
+    return new Classification("f1", ConfusionMatrix::macroF1);
+  }
 
-  static Metric mse() { return new Regression("mse", Regression.Kind.MSE); }
+  static Metric mse() {
+    return new Regression("mse", Regression.Kind.MSE);
+  }
 
-  static Metric mae() { return new Regression("mae", Regression.Kind.MAE); }
+  static Metric mae() {
+    return new Regression("mae", Regression.Kind.MAE);
+  }
 
   /** Coefficient of determination, 1 - SS_res / SS_tot. */
-  static Metric r2() { return new Regression("r2", Regression.Kind.R2); }
+  static Metric r2() {
+    return new Regression("r2", Regression.Kind.R2);
+  }
 
   /** A metric from the confusion matrix. */
-  record Classification(String name, java.util.function.ToDoubleFunction<ConfusionMatrix> fn) implements Metric {
+  record Classification(String name, java.util.function.ToDoubleFunction<ConfusionMatrix> fn)
+      implements Metric {
     public double compute(Predictions p) {
       return fn.applyAsDouble(ConfusionMatrix.of(p));
     }
@@ -37,13 +55,18 @@ public interface Metric {
 
   /** A regression metric over all outputs. */
   record Regression(String name, Kind kind) implements Metric {
-    public enum Kind { MSE, MAE, R2 }
+    public enum Kind {
+      MSE,
+      MAE,
+      R2
+    }
 
     public double compute(Predictions p) {
       float[] y = p.output();
       float[] t = p.target();
       if (y.length != t.length) {
-        throw new IllegalArgumentException(name + ": " + y.length + " outputs but " + t.length + " targets");
+        throw new IllegalArgumentException(
+            name + ": " + y.length + " outputs but " + t.length + " targets");
       }
       double se = 0, ae = 0, mean = 0;
       for (int i = 0; i < y.length; i++) {

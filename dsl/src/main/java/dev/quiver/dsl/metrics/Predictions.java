@@ -6,20 +6,23 @@ import java.util.Arrays;
 /**
  * A model's outputs and the targets for a set of rows, on the heap, for computing metrics.
  *
- * @param output       row-major outputs, {@code width} per row
- * @param width        outputs per row (1 for binary or regression, the class count otherwise)
- * @param target       row-major targets, {@code targetWidth} per row
- * @param targetWidth  1 for class indices or regression values, the class count for one-hot
- * @param threshold    the score above which a single-output model predicts class 1 (0.5 for probabilities, 0 for logits)
+ * @param output row-major outputs, {@code width} per row
+ * @param width outputs per row (1 for binary or regression, the class count otherwise)
+ * @param target row-major targets, {@code targetWidth} per row
+ * @param targetWidth 1 for class indices or regression values, the class count for one-hot
+ * @param threshold the score above which a single-output model predicts class 1 (0.5 for
+ *     probabilities, 0 for logits)
  */
-public record Predictions(float[] output, int width, float[] target, int targetWidth, double threshold) {
+public record Predictions(
+    float[] output, int width, float[] target, int targetWidth, double threshold) {
 
   /** From a batch of outputs [n] or [n, width] and targets [n] or [n, k]. */
   public static Predictions of(Tensor output, Tensor target, double threshold) {
     if (output.dim() > 2) {
       // Sequence outputs [batch, seq, classes]: every position is a row.
       long classes = output.size(-1);
-      Tensor t = target.dim() == output.dim() ? target.reshape(-1, target.size(-1)) : target.reshape(-1);
+      Tensor t =
+          target.dim() == output.dim() ? target.reshape(-1, target.size(-1)) : target.reshape(-1);
       return of(output.reshape(-1, classes), t, threshold);
     }
     int w = output.dim() == 1 ? 1 : Math.toIntExact(output.numel() / output.size(0));
@@ -46,7 +49,8 @@ public record Predictions(float[] output, int width, float[] target, int targetW
     int n = target.length / targetWidth;
     int[] out = new int[n];
     for (int i = 0; i < n; i++) {
-      out[i] = targetWidth == 1 ? Math.round(target[i]) : argmax(target, i * targetWidth, targetWidth);
+      out[i] =
+          targetWidth == 1 ? Math.round(target[i]) : argmax(target, i * targetWidth, targetWidth);
     }
     return out;
   }
@@ -60,7 +64,10 @@ public record Predictions(float[] output, int width, float[] target, int targetW
     return max;
   }
 
-  /** All rows of the parts, in order, copied once (appending batch by batch would copy quadratically). */
+  /**
+   * All rows of the parts, in order, copied once (appending batch by batch would copy
+   * quadratically).
+   */
   public static Predictions concat(java.util.List<Predictions> parts) {
     if (parts.isEmpty()) {
       throw new IllegalArgumentException("Predictions.concat: no parts");
@@ -70,8 +77,16 @@ public record Predictions(float[] output, int width, float[] target, int targetW
     int nt = 0;
     for (Predictions p : parts) {
       if (p.width != first.width || p.targetWidth != first.targetWidth) {
-        throw new IllegalArgumentException("Predictions.concat: widths " + first.width + "/" + first.targetWidth
-            + " and " + p.width + "/" + p.targetWidth + " differ");
+        throw new IllegalArgumentException(
+            "Predictions.concat: widths "
+                + first.width
+                + "/"
+                + first.targetWidth
+                + " and "
+                + p.width
+                + "/"
+                + p.targetWidth
+                + " differ");
       }
       no += p.output.length;
       nt += p.target.length;
@@ -92,8 +107,16 @@ public record Predictions(float[] output, int width, float[] target, int targetW
   /** Appends the rows of {@code more}. */
   public Predictions concat(Predictions more) {
     if (more.width != width || more.targetWidth != targetWidth) {
-      throw new IllegalArgumentException("Predictions.concat: widths " + width + "/" + targetWidth + " and "
-          + more.width + "/" + more.targetWidth + " differ");
+      throw new IllegalArgumentException(
+          "Predictions.concat: widths "
+              + width
+              + "/"
+              + targetWidth
+              + " and "
+              + more.width
+              + "/"
+              + more.targetWidth
+              + " differ");
     }
     float[] o = Arrays.copyOf(output, output.length + more.output.length);
     System.arraycopy(more.output, 0, o, output.length, more.output.length);

@@ -2,7 +2,10 @@ package dev.quiver.dsl.optim;
 
 import dev.quiver.runtime.Tensor;
 
-/** Duchi et al. (2011): s <- s + g^2; p <- p - lr·g / (sqrt(s) + eps). Steps shrink where gradients have been large. */
+/**
+ * Duchi et al. (2011): s <- s + g^2; p <- p - lr·g / (sqrt(s) + eps). Steps shrink where gradients
+ * have been large.
+ */
 public final class Adagrad extends Optimizer {
   private double eps = 1e-10;
 

@@ -5,9 +5,9 @@ import dev.quiver.runtime.ops.Fused;
 import dev.quiver.runtime.ops.OptimizerSteps;
 
 /**
- * Kingma and Ba (2015): m <- b1·m + (1 - b1)·g; v <- b2·v + (1 - b2)·g^2;
- * p <- p - lr·m̂ / (sqrt(v̂) + eps) with the bias corrections m̂ = m / (1 - b1^t),
- * v̂ = v / (1 - b2^t). Defaults b1 0.9, b2 0.999, eps 1e-8.
+ * Kingma and Ba (2015): m <- b1·m + (1 - b1)·g; v <- b2·v + (1 - b2)·g^2; p <- p - lr·m̂ /
+ * (sqrt(v̂) + eps) with the bias corrections m̂ = m / (1 - b1^t), v̂ = v / (1 - b2^t). Defaults b1
+ * 0.9, b2 0.999, eps 1e-8.
  */
 public class Adam extends Optimizer {
   private double beta1 = 0.9;
@@ -24,7 +24,8 @@ public class Adam extends Optimizer {
 
   public Adam betas(double b1, double b2) {
     if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) {
-      throw new IllegalArgumentException("Adam.betas: both must be in [0, 1), got " + b1 + " and " + b2);
+      throw new IllegalArgumentException(
+          "Adam.betas: both must be in [0, 1), got " + b1 + " and " + b2);
     }
     this.beta1 = b1;
     this.beta2 = b2;

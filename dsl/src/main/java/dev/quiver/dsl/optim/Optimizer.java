@@ -12,6 +12,7 @@ import java.util.Map;
  * Updates parameters from their gradients. Configure fluently, then attach parameters, which are
  * tensors and never modules (the trainer attaches {@code model.parameters()} for {@code fit}), or
  * use it by hand as in PyTorch:
+ *
  * <pre>{@code
  * var opt = SGD.lr(0.1).momentum(0.9).on(w, b);      // or .on(model.parameters())
  * for (int i = 0; i < 100; i++) {
@@ -20,9 +21,10 @@ import java.util.Map;
  *   opt.step();
  * }
  * }</pre>
- * Updates happen in place under {@link Autograd#noGrad()}; per-parameter state (momentum,
- * running averages) lives in garbage-collected memory next to the parameters, never in a step's
- * memory scope.
+ *
+ * Updates happen in place under {@link Autograd#noGrad()}; per-parameter state (momentum, running
+ * averages) lives in garbage-collected memory next to the parameters, never in a step's memory
+ * scope.
  */
 public abstract class Optimizer {
   private final double baseLr;
@@ -37,7 +39,8 @@ public abstract class Optimizer {
 
   protected Optimizer(double lr) {
     if (!(lr > 0) || Double.isInfinite(lr)) {
-      throw new IllegalArgumentException(getClass().getSimpleName() + ": learning rate must be positive, got " + lr);
+      throw new IllegalArgumentException(
+          getClass().getSimpleName() + ": learning rate must be positive, got " + lr);
     }
     this.baseLr = lr;
   }
@@ -59,8 +62,11 @@ public abstract class Optimizer {
     params.clear();
     for (Tensor p : ps) {
       if (!p.isGradRequired()) {
-        throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter of shape " + p.shapeString()
-            + " does not require grad; call requiresGrad() on it");
+        throw new IllegalArgumentException(
+            getClass().getSimpleName()
+                + ": a parameter of shape "
+                + p.shapeString()
+                + " does not require grad; call requiresGrad() on it");
       }
       params.add(p);
     }
@@ -105,7 +111,8 @@ public abstract class Optimizer {
 
   /**
    * Always updates with tensor ops, never with the backend's single-pass step: the general path
-   * that any device without such a step takes. For comparing the two, and for reading the rule as ops.
+   * that any device without such a step takes. For comparing the two, and for reading the rule as
+   * ops.
    */
   public Optimizer unfused() {
     this.fusedAllowed = false;
@@ -156,8 +163,10 @@ public abstract class Optimizer {
   /** One update of every attached parameter that has a gradient. */
   public void step() {
     if (params.isEmpty()) {
-      throw new IllegalStateException(getClass().getSimpleName() + ".step: no parameters attached; call "
-          + "on(model.parameters()) or on(w, b) first");
+      throw new IllegalStateException(
+          getClass().getSimpleName()
+              + ".step: no parameters attached; call "
+              + "on(model.parameters()) or on(w, b) first");
     }
     try (var ignored = Autograd.noGrad()) {
       clip();
@@ -210,6 +219,8 @@ public abstract class Optimizer {
   /** How many tensors of the parameter's shape this rule keeps per parameter. */
   protected abstract int stateSlots();
 
-  /** Writes the new value into {@code p}, in place, with no graph recorded. t counts steps from 1. */
+  /**
+   * Writes the new value into {@code p}, in place, with no graph recorded. t counts steps from 1.
+   */
   protected abstract void update(Tensor p, Tensor g, Tensor[] state, double lr, long t);
 }

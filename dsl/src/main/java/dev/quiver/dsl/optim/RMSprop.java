@@ -3,8 +3,8 @@ package dev.quiver.dsl.optim;
 import dev.quiver.runtime.Tensor;
 
 /**
- * Hinton's RMSprop: s <- rho·s + (1 - rho)·g^2; p <- p - lr·g / (sqrt(s) + eps). Like Adagrad,
- * but the average forgets, so steps do not shrink forever. rho 0.9, eps 1e-8.
+ * Hinton's RMSprop: s <- rho·s + (1 - rho)·g^2; p <- p - lr·g / (sqrt(s) + eps). Like Adagrad, but
+ * the average forgets, so steps do not shrink forever. rho 0.9, eps 1e-8.
  */
 public final class RMSprop extends Optimizer {
   private double rho = 0.9;

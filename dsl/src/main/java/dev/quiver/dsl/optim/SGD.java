@@ -4,10 +4,9 @@ import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.ops.OptimizerSteps;
 
 /**
- * Gradient descent, with optional momentum and Nesterov momentum, in PyTorch's form:
- * v <- mu·v + g; p <- p - lr·v (classical) or p <- p - lr·(g + mu·v) (Nesterov). Without
- * momentum it is plain gradient descent p <- p - lr·g ("batch gradient descent" when the batch is
- * the whole data set).
+ * Gradient descent, with optional momentum and Nesterov momentum, in PyTorch's form: v <- mu·v + g;
+ * p <- p - lr·v (classical) or p <- p - lr·(g + mu·v) (Nesterov). Without momentum it is plain
+ * gradient descent p <- p - lr·g ("batch gradient descent" when the batch is the whole data set).
  */
 public final class SGD extends Optimizer {
   private double momentum;

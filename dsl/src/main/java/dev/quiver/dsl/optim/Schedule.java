@@ -14,7 +14,10 @@ public sealed interface Schedule {
     return new Exponential(gamma);
   }
 
-  /** Half a cosine from lr to minLr over {@code epochs}, then minLr (Loshchilov and Hutter's SGDR without restarts). */
+  /**
+   * Half a cosine from lr to minLr over {@code epochs}, then minLr (Loshchilov and Hutter's SGDR
+   * without restarts).
+   */
   static Schedule cosine(int epochs, double minLr) {
     return new Cosine(epochs, minLr);
   }
@@ -44,7 +47,8 @@ public sealed interface Schedule {
   record Cosine(int epochs, double minLr) implements Schedule {
     public Cosine {
       if (epochs <= 0) {
-        throw new IllegalArgumentException("Schedule.cosine: epochs must be positive, got " + epochs);
+        throw new IllegalArgumentException(
+            "Schedule.cosine: epochs must be positive, got " + epochs);
       }
     }
 

@@ -48,8 +48,14 @@ public final class Plot implements Displayable {
     }
   }
 
-  static final Color[] PALETTE = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-      new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75)};
+  static final Color[] PALETTE = {
+    new Color(31, 119, 180),
+    new Color(255, 127, 14),
+    new Color(44, 160, 44),
+    new Color(214, 39, 40),
+    new Color(148, 103, 189),
+    new Color(140, 86, 75)
+  };
 
   private final JFreeChart chart;
   private final XYPlot plot;
@@ -69,17 +75,19 @@ public final class Plot implements Displayable {
   }
 
   /** Lines over x = 1, 2, ...: one per named series. */
-  public static Plot lines(String title, String xLabel, String yLabel, Map<String, double[]> series) {
+  public static Plot lines(
+      String title, String xLabel, String yLabel, Map<String, double[]> series) {
     var data = new XYSeriesCollection();
-    series.forEach((name, ys) -> {
-      var s = new XYSeries(name);
-      for (int i = 0; i < ys.length; i++) {
-        if (Double.isFinite(ys[i])) {
-          s.add(i + 1, ys[i]);
-        }
-      }
-      data.addSeries(s);
-    });
+    series.forEach(
+        (name, ys) -> {
+          var s = new XYSeries(name);
+          for (int i = 0; i < ys.length; i++) {
+            if (Double.isFinite(ys[i])) {
+              s.add(i + 1, ys[i]);
+            }
+          }
+          data.addSeries(s);
+        });
     var renderer = new XYLineAndShapeRenderer(true, false);
     for (int i = 0; i < series.size(); i++) {
       renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
@@ -92,8 +100,11 @@ public final class Plot implements Displayable {
 
   /** Loss and validation loss per epoch. */
   public static Plot history(History h) {
-    return history(h, h.epochs().getFirst().containsKey("val_loss") ? new String[] {"loss", "val_loss"}
-        : new String[] {"loss"});
+    return history(
+        h,
+        h.epochs().getFirst().containsKey("val_loss")
+            ? new String[] {"loss", "val_loss"}
+            : new String[] {"loss"});
   }
 
   /** Chosen entries of a history per epoch, e.g. {@code "accuracy", "val_accuracy"}. */
@@ -107,7 +118,8 @@ public final class Plot implements Displayable {
 
   /** The points of a 2-D data set, coloured by class. */
   public static Plot scatter(Dataset data) {
-    var plot = new XYPlot(points(data), axis(data, 0), axis(data, 1), pointRenderer(data.numClasses()));
+    var plot =
+        new XYPlot(points(data), axis(data, 0), axis(data, 1), pointRenderer(data.numClasses()));
     return new Plot("Data", plot);
   }
 
@@ -167,10 +179,11 @@ public final class Plot implements Displayable {
   }
 
   /**
-   * A function of two parameters shaded over a rectangle (darker is lower), to draw optimizer
-   * paths on with {@link #path}.
+   * A function of two parameters shaded over a rectangle (darker is lower), to draw optimizer paths
+   * on with {@link #path}.
    */
-  public static Plot lossSurface(DoubleBinaryOperator f, double xMin, double xMax, double yMin, double yMax) {
+  public static Plot lossSurface(
+      DoubleBinaryOperator f, double xMin, double xMax, double yMin, double yMax) {
     int g = 100;
     double sx = (xMax - xMin) / (g - 1), sy = (yMax - yMin) / (g - 1);
     double[][] xyz = new double[3][g * g];
@@ -193,8 +206,12 @@ public final class Plot implements Displayable {
     block.setBlockWidth(sx);
     block.setBlockHeight(sy);
     block.setPaintScale(new ContourScale(lo, hi > lo ? hi : lo + 1, 12));
-    var plot = new XYPlot(new XYSeriesCollection(), new NumberAxis("θ₁"), new NumberAxis("θ₂"),
-        new XYLineAndShapeRenderer(true, true));
+    var plot =
+        new XYPlot(
+            new XYSeriesCollection(),
+            new NumberAxis("θ₁"),
+            new NumberAxis("θ₂"),
+            new XYLineAndShapeRenderer(true, true));
     plot.getDomainAxis().setRange(xMin, xMax);
     plot.getRangeAxis().setRange(yMin, yMax);
     plot.setDataset(1, surface);
@@ -262,7 +279,8 @@ public final class Plot implements Displayable {
 
   private static void checkTwoD(Dataset d) {
     if (d.x().dim() != 2 || d.x().size(1) != 2) {
-      throw new IllegalArgumentException("Plot: needs 2-D points [n, 2], got x of shape " + d.x().shapeString());
+      throw new IllegalArgumentException(
+          "Plot: needs 2-D points [n, 2], got x of shape " + d.x().shapeString());
     }
   }
 
@@ -273,7 +291,9 @@ public final class Plot implements Displayable {
     int k = Math.max(2, d.numClasses());
     XYSeries[] series = new XYSeries[k];
     for (int c = 0; c < k; c++) {
-      series[c] = new XYSeries(c < d.classNames().size() ? "class " + d.classNames().get(c) : "class " + c, false);
+      series[c] =
+          new XYSeries(
+              c < d.classNames().size() ? "class " + d.classNames().get(c) : "class " + c, false);
     }
     for (int i = 0; i < y.length; i++) {
       series[(int) Math.round(y[i])].add(x[2 * i], x[2 * i + 1]);
@@ -318,8 +338,12 @@ public final class Plot implements Displayable {
     for (int c = 0; c < classes; c++) {
       Color base = PALETTE[c % PALETTE.length];
       // Pale versions of the point colours, so the points stay visible on their region.
-      s.add(c - 0.5, new Color((base.getRed() + 3 * 255) / 4, (base.getGreen() + 3 * 255) / 4,
-          (base.getBlue() + 3 * 255) / 4));
+      s.add(
+          c - 0.5,
+          new Color(
+              (base.getRed() + 3 * 255) / 4,
+              (base.getGreen() + 3 * 255) / 4,
+              (base.getBlue() + 3 * 255) / 4));
     }
     return s;
   }

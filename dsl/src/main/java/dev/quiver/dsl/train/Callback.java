@@ -3,7 +3,10 @@ package dev.quiver.dsl.train;
 import dev.quiver.dsl.Model;
 import java.util.Map;
 
-/** Hooks into {@code fit}, given the model being trained. Logs hold {@code loss}, each metric, {@code val_...} and {@code lr} of the epoch. */
+/**
+ * Hooks into {@code fit}, given the model being trained. Logs hold {@code loss}, each metric,
+ * {@code val_...} and {@code lr} of the epoch.
+ */
 public interface Callback {
   default void onTrainBegin(Model model) {}
 
@@ -14,7 +17,10 @@ public interface Callback {
 
   default void onTrainEnd(Model model) {}
 
-  /** Whether a smaller value of this log entry is better (losses and errors) or a larger one (accuracy, F1, R^2). */
+  /**
+   * Whether a smaller value of this log entry is better (losses and errors) or a larger one
+   * (accuracy, F1, R^2).
+   */
   static boolean lowerIsBetter(String monitor) {
     String m = monitor.startsWith("val_") ? monitor.substring(4) : monitor;
     return m.equals("loss") || m.equals("mse") || m.equals("mae");

@@ -4,9 +4,9 @@ import dev.quiver.dsl.Model;
 import java.util.Map;
 
 /**
- * Stops training when {@code monitor} (default {@code val_loss}, or {@code loss} without
- * validation data) has not improved by more than {@code minDelta} for {@code patience} epochs;
- * with {@link #restoreBest()} the weights of the best epoch are put back.
+ * Stops training when {@code monitor} (default {@code val_loss}, or {@code loss} without validation
+ * data) has not improved by more than {@code minDelta} for {@code patience} epochs; with {@link
+ * #restoreBest()} the weights of the best epoch are put back.
  */
 public final class EarlyStopping implements Callback {
   private final int patience;
@@ -20,7 +20,8 @@ public final class EarlyStopping implements Callback {
 
   private EarlyStopping(int patience) {
     if (patience < 0) {
-      throw new IllegalArgumentException("EarlyStopping: patience must be non-negative, got " + patience);
+      throw new IllegalArgumentException(
+          "EarlyStopping: patience must be non-negative, got " + patience);
     }
     this.patience = patience;
   }

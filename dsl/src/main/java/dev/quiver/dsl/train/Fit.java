@@ -16,21 +16,32 @@ import java.util.List;
  *    .metrics(Metric.accuracy()).validationSplit(0.2).callbacks(EarlyStopping.patience(10))
  * }</pre>
  *
- * @param epochs          passes over the training data
- * @param batchSize       rows per step; {@link #fullBatch()} uses all rows (plain gradient descent)
- * @param optimizer       the update rule (required)
- * @param loss            the objective (required)
- * @param metrics         reported per epoch, on the training and the validation data
- * @param validation      data to validate on after each epoch, or null
+ * @param epochs passes over the training data
+ * @param batchSize rows per step; {@link #fullBatch()} uses all rows (plain gradient descent)
+ * @param optimizer the update rule (required)
+ * @param loss the objective (required)
+ * @param metrics reported per epoch, on the training and the validation data
+ * @param validation data to validate on after each epoch, or null
  * @param validationSplit fraction of the training data held out for validation (seeded), or 0
- * @param seed            seed of the shuffling (and the validation split)
- * @param shuffle         whether batches are drawn in a new random order every epoch
- * @param penalty         an L1/L2 term on the weight matrices, or null
- * @param callbacks       called after each epoch (early stopping, best weights)
- * @param verbose         whether progress is shown through the display
+ * @param seed seed of the shuffling (and the validation split)
+ * @param shuffle whether batches are drawn in a new random order every epoch
+ * @param penalty an L1/L2 term on the weight matrices, or null
+ * @param callbacks called after each epoch (early stopping, best weights)
+ * @param verbose whether progress is shown through the display
  */
-public record Fit(int epochs, int batchSize, Optimizer optimizer, Loss loss, List<Metric> metrics, Dataset validation,
-    double validationSplit, long seed, boolean shuffle, Penalty penalty, List<Callback> callbacks, boolean verbose) {
+public record Fit(
+    int epochs,
+    int batchSize,
+    Optimizer optimizer,
+    Loss loss,
+    List<Metric> metrics,
+    Dataset validation,
+    double validationSplit,
+    long seed,
+    boolean shuffle,
+    Penalty penalty,
+    List<Callback> callbacks,
+    boolean verbose) {
 
   /** Batch size meaning "the whole data set in one step". */
   public static final int FULL_BATCH = Integer.MAX_VALUE;
@@ -43,19 +54,34 @@ public record Fit(int epochs, int batchSize, Optimizer optimizer, Loss loss, Lis
       throw new IllegalArgumentException("Fit: batch size must be positive, got " + batchSize);
     }
     if (!(validationSplit >= 0 && validationSplit < 1)) {
-      throw new IllegalArgumentException("Fit: validation split must be in [0, 1), got " + validationSplit);
+      throw new IllegalArgumentException(
+          "Fit: validation split must be in [0, 1), got " + validationSplit);
     }
     metrics = List.copyOf(metrics);
     callbacks = List.copyOf(callbacks);
   }
 
-  /** Starts a configuration: {@code epochs} passes, batches of 32, shuffled with seed 0, progress shown. */
+  /**
+   * Starts a configuration: {@code epochs} passes, batches of 32, shuffled with seed 0, progress
+   * shown.
+   */
   public static Fit epochs(int epochs) {
     return new Fit(epochs, 32, null, null, List.of(), null, 0, 0, true, null, List.of(), true);
   }
 
   public Fit batch(int size) {
-    return new Fit(epochs, size, optimizer, loss, metrics, validation, validationSplit, seed, shuffle, penalty, callbacks,
+    return new Fit(
+        epochs,
+        size,
+        optimizer,
+        loss,
+        metrics,
+        validation,
+        validationSplit,
+        seed,
+        shuffle,
+        penalty,
+        callbacks,
         verbose);
   }
 
@@ -65,56 +91,166 @@ public record Fit(int epochs, int batchSize, Optimizer optimizer, Loss loss, Lis
   }
 
   public Fit optimizer(Optimizer o) {
-    return new Fit(epochs, batchSize, o, loss, metrics, validation, validationSplit, seed, shuffle, penalty, callbacks,
+    return new Fit(
+        epochs,
+        batchSize,
+        o,
+        loss,
+        metrics,
+        validation,
+        validationSplit,
+        seed,
+        shuffle,
+        penalty,
+        callbacks,
         verbose);
   }
 
   public Fit loss(Loss l) {
-    return new Fit(epochs, batchSize, optimizer, l, metrics, validation, validationSplit, seed, shuffle, penalty,
-        callbacks, verbose);
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        l,
+        metrics,
+        validation,
+        validationSplit,
+        seed,
+        shuffle,
+        penalty,
+        callbacks,
+        verbose);
   }
 
   public Fit metrics(Metric... m) {
-    return new Fit(epochs, batchSize, optimizer, loss, List.of(m), validation, validationSplit, seed, shuffle, penalty,
-        callbacks, verbose);
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        loss,
+        List.of(m),
+        validation,
+        validationSplit,
+        seed,
+        shuffle,
+        penalty,
+        callbacks,
+        verbose);
   }
 
   public Fit validation(Dataset v) {
-    return new Fit(epochs, batchSize, optimizer, loss, metrics, v, validationSplit, seed, shuffle, penalty, callbacks,
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        loss,
+        metrics,
+        v,
+        validationSplit,
+        seed,
+        shuffle,
+        penalty,
+        callbacks,
         verbose);
   }
 
   public Fit validationSplit(double fraction) {
-    return new Fit(epochs, batchSize, optimizer, loss, metrics, validation, fraction, seed, shuffle, penalty, callbacks,
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        loss,
+        metrics,
+        validation,
+        fraction,
+        seed,
+        shuffle,
+        penalty,
+        callbacks,
         verbose);
   }
 
   public Fit seed(long s) {
-    return new Fit(epochs, batchSize, optimizer, loss, metrics, validation, validationSplit, s, shuffle, penalty,
-        callbacks, verbose);
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        loss,
+        metrics,
+        validation,
+        validationSplit,
+        s,
+        shuffle,
+        penalty,
+        callbacks,
+        verbose);
   }
 
   /** Batches in the data set's order every epoch. */
   public Fit noShuffle() {
-    return new Fit(epochs, batchSize, optimizer, loss, metrics, validation, validationSplit, seed, false, penalty,
-        callbacks, verbose);
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        loss,
+        metrics,
+        validation,
+        validationSplit,
+        seed,
+        false,
+        penalty,
+        callbacks,
+        verbose);
   }
 
   public Fit penalty(Penalty p) {
-    return new Fit(epochs, batchSize, optimizer, loss, metrics, validation, validationSplit, seed, shuffle, p, callbacks,
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        loss,
+        metrics,
+        validation,
+        validationSplit,
+        seed,
+        shuffle,
+        p,
+        callbacks,
         verbose);
   }
 
   public Fit callbacks(Callback... c) {
     var all = new ArrayList<>(callbacks);
     all.addAll(List.of(c));
-    return new Fit(epochs, batchSize, optimizer, loss, metrics, validation, validationSplit, seed, shuffle, penalty, all,
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        loss,
+        metrics,
+        validation,
+        validationSplit,
+        seed,
+        shuffle,
+        penalty,
+        all,
         verbose);
   }
 
   /** No progress output. */
   public Fit quiet() {
-    return new Fit(epochs, batchSize, optimizer, loss, metrics, validation, validationSplit, seed, shuffle, penalty,
-        callbacks, false);
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        loss,
+        metrics,
+        validation,
+        validationSplit,
+        seed,
+        shuffle,
+        penalty,
+        callbacks,
+        false);
   }
 }

@@ -55,7 +55,8 @@ public final class History implements Displayable {
   /** One log entry across epochs, e.g. {@code get("val_loss")}. */
   public double[] get(String name) {
     if (!epochs.isEmpty() && !epochs.getFirst().containsKey(name)) {
-      throw new IllegalArgumentException("History: no entry '" + name + "'; have " + epochs.getFirst().keySet());
+      throw new IllegalArgumentException(
+          "History: no entry '" + name + "'; have " + epochs.getFirst().keySet());
     }
     return epochs.stream().mapToDouble(e -> e.get(name)).toArray();
   }
@@ -71,7 +72,8 @@ public final class History implements Displayable {
     }
     Double v = epochs.getLast().get(name);
     if (v == null) {
-      throw new IllegalArgumentException("History: no entry '" + name + "'; have " + epochs.getLast().keySet());
+      throw new IllegalArgumentException(
+          "History: no entry '" + name + "'; have " + epochs.getLast().keySet());
     }
     return v;
   }
@@ -81,7 +83,12 @@ public final class History implements Displayable {
     if (epochs.isEmpty()) {
       return "History: no epoch finished" + (stopReason == null ? "" : " (" + stopReason + ")");
     }
-    var sb = new StringBuilder("History: ").append(epochs.size()).append(" epochs, ").append(steps).append(" steps");
+    var sb =
+        new StringBuilder("History: ")
+            .append(epochs.size())
+            .append(" epochs, ")
+            .append(steps)
+            .append(" steps");
     if (stopReason != null) {
       sb.append(" (").append(stopReason).append(')');
     }

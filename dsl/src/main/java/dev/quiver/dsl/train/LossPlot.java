@@ -34,20 +34,49 @@ final class LossPlot {
       hi = lo + 1;
     }
     double w = width - left - right, h = height - top - bottom;
-    var sb = new StringBuilder(String.format(Locale.ROOT,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">",
-        width, height));
-    sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#ccc\"/>",
-        left, top, w, h));
-    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text>", left - 4, top + 10, hi));
-    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.3g</text>", left - 4, top + h, lo));
-    sb.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">epoch (1..%d)</text>",
-        left + w / 2, height - 8, n));
+    var sb =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">",
+                width,
+                height));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#ccc\"/>",
+            left,
+            top,
+            w,
+            h));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text>",
+            left - 4,
+            top + 10,
+            hi));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.3g</text>",
+            left - 4,
+            top + h,
+            lo));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">epoch (1..%d)</text>",
+            left + w / 2,
+            height - 8,
+            n));
     int k = 0;
     for (var e : series.entrySet()) {
       double[] s = e.getValue();
       String color = COLORS[k % COLORS.length];
-      sb.append("<polyline fill=\"none\" stroke=\"").append(color).append("\" stroke-width=\"1.5\" points=\"");
+      sb.append("<polyline fill=\"none\" stroke=\"")
+          .append(color)
+          .append("\" stroke-width=\"1.5\" points=\"");
       for (int i = 0; i < s.length; i++) {
         if (!Double.isFinite(s[i])) {
           continue;
@@ -57,8 +86,14 @@ final class LossPlot {
         sb.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
       }
       sb.append("\"/>");
-      sb.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" fill=\"%s\" text-anchor=\"end\">%s</text>",
-          left + w - 4, top + 14 + 13 * k, color, e.getKey()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%.0f\" y=\"%d\" fill=\"%s\" text-anchor=\"end\">%s</text>",
+              left + w - 4,
+              top + 14 + 13 * k,
+              color,
+              e.getKey()));
       k++;
     }
     return sb.append("</svg>").toString();

@@ -9,7 +9,8 @@ final class Monitor {
   static String resolve(String monitor, Map<String, Double> logs) {
     String m = monitor != null ? monitor : logs.containsKey("val_loss") ? "val_loss" : "loss";
     if (!logs.containsKey(m)) {
-      throw new IllegalArgumentException("callback monitors '" + m + "', but the epoch logs have only " + logs.keySet());
+      throw new IllegalArgumentException(
+          "callback monitors '" + m + "', but the epoch logs have only " + logs.keySet());
     }
     return m;
   }

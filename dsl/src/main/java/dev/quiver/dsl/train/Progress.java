@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * The live view of a fit: one display id updated in place. Text is a compact progress line (a
- * terminal rewrites it); HTML adds a progress bar and the loss curve so far. Updates are
- * throttled so that a fast loop does not flood the frontend.
+ * terminal rewrites it); HTML adds a progress bar and the loss curve so far. Updates are throttled
+ * so that a fast loop does not flood the frontend.
  */
 final class Progress {
   private static final long MIN_INTERVAL_NANOS = 250_000_000L;
@@ -58,22 +58,34 @@ final class Progress {
     public String toString() {
       int width = 20;
       int filled = (int) Math.round(fraction() * width);
-      var sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d [%s%s]", Math.min(epoch + 1, epochs), epochs,
-          "=".repeat(filled), " ".repeat(width - filled)));
-      logs.forEach((k, v) -> {
-        if (!k.equals("lr")) {
-          sb.append(String.format(Locale.ROOT, " %s %.4f", k, v));
-        }
-      });
+      var sb =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "epoch %d/%d [%s%s]",
+                  Math.min(epoch + 1, epochs),
+                  epochs,
+                  "=".repeat(filled),
+                  " ".repeat(width - filled)));
+      logs.forEach(
+          (k, v) -> {
+            if (!k.equals("lr")) {
+              sb.append(String.format(Locale.ROOT, " %s %.4f", k, v));
+            }
+          });
       sb.append(String.format(Locale.ROOT, " %.1fs", seconds));
       return sb.toString();
     }
 
     @Override
     public MimeBundle toMimeBundle() {
-      var h = new StringBuilder(String.format(Locale.ROOT,
-          "<div class=\"quiver-fit\"><progress value=\"%.4f\" max=\"1\" style=\"width:300px\"></progress> <code>%s</code>",
-          fraction(), Summary.esc(toString())));
+      var h =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "<div class=\"quiver-fit\"><progress value=\"%.4f\" max=\"1\" style=\"width:300px\"></progress> <code>%s</code>",
+                  fraction(),
+                  Summary.esc(toString())));
       if (history.epochCount() > 1) {
         var series = new LinkedHashMap<String, double[]>();
         series.put("loss", history.get("loss"));

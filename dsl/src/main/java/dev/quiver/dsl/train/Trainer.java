@@ -13,9 +13,9 @@ import dev.quiver.dsl.metrics.Metric;
 import dev.quiver.dsl.metrics.Predictions;
 import dev.quiver.dsl.optim.Optimizer;
 import dev.quiver.runtime.Device;
+import dev.quiver.runtime.OperationInterruptedException;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
-import dev.quiver.runtime.OperationInterruptedException;
 import dev.quiver.runtime.memory.MemoryScope;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,31 +31,34 @@ import java.util.SplittableRandom;
  *
  * <p>It trains a {@link Model}, never a bare layer, and binds the {@link Fit}'s optimizer to the
  * model's parameters ({@code optimizer.on(model.parameters())}): optimizers know tensors, not
- * modules. Where the loss has a stable form on logits and the model ends in the matching
- * squashing ({@link HasOutputHead}), the loss is computed on the logits before it.
+ * modules. Where the loss has a stable form on logits and the model ends in the matching squashing
+ * ({@link HasOutputHead}), the loss is computed on the logits before it.
  *
- * <p>Each step runs inside a {@link MemoryScope}, so the activations and temporaries of a step
- * are freed when it ends and memory does not grow with the number of steps; parameters,
- * gradients and optimizer state live outside. Between batches the loop checks the thread's
- * interrupt flag: an interrupted fit returns the history so far, keeps the weights trained so far,
- * and leaves the flag set for the caller. A NaN or infinite loss stops training with
- * {@link TrainingDiverged}, naming the step and the first layer whose output went bad.
+ * <p>Each step runs inside a {@link MemoryScope}, so the activations and temporaries of a step are
+ * freed when it ends and memory does not grow with the number of steps; parameters, gradients and
+ * optimizer state live outside. Between batches the loop checks the thread's interrupt flag: an
+ * interrupted fit returns the history so far, keeps the weights trained so far, and leaves the flag
+ * set for the caller. A NaN or infinite loss stops training with {@link TrainingDiverged}, naming
+ * the step and the first layer whose output went bad.
  */
 public final class Trainer {
   private Trainer() {}
 
   public static History fit(Model model, Dataset data, Fit f) {
     if (f.loss() == null) {
-      throw new IllegalArgumentException("fit: no loss; add .loss(Loss.mse()) or another to the Fit");
+      throw new IllegalArgumentException(
+          "fit: no loss; add .loss(Loss.mse()) or another to the Fit");
     }
     if (f.optimizer() == null) {
-      throw new IllegalArgumentException("fit: no optimizer; add .optimizer(Adam.lr(0.01)) or another to the Fit");
+      throw new IllegalArgumentException(
+          "fit: no optimizer; add .optimizer(Adam.lr(0.01)) or another to the Fit");
     }
     Dataset train = data;
     Dataset validation = f.validation();
     if (f.validationSplit() > 0) {
       if (validation != null) {
-        throw new IllegalArgumentException("fit: both validation data and a validation split were given; use one");
+        throw new IllegalArgumentException(
+            "fit: both validation data and a validation split were given; use one");
       }
       Split s = data.split(1 - f.validationSplit(), f.seed());
       train = s.train();
@@ -67,7 +70,8 @@ public final class Trainer {
     if (validation != null) {
       checkLabels(model, validation, f.loss(), "validation");
     }
-    // Data stays where it is (usually the host); each batch moves to the model's device in its step's scope.
+    // Data stays where it is (usually the host); each batch moves to the model's device in its
+    // step's scope.
     Device device = model.device();
     Optimizer opt = f.optimizer().on(model.parameters());
     Step step = new Step(model, f.loss());
@@ -81,7 +85,8 @@ public final class Trainer {
     }
     int batchSize = (int) Math.min(f.batchSize(), train.size());
     var history = new History();
-    Progress progress = f.verbose() ? new Progress(f.epochs(), train.batchCount(batchSize), history) : null;
+    Progress progress =
+        f.verbose() ? new Progress(f.epochs(), train.batchCount(batchSize), history) : null;
     var shuffles = new SplittableRandom(f.seed());
     for (Callback c : f.callbacks()) {
       c.onTrainBegin(model);
@@ -93,18 +98,38 @@ public final class Trainer {
         model.train();
         var acc = new EpochTotals();
         int batchIndex = 0;
-        Iterator<Batch> batches = train.batches(batchSize, f.shuffle() ? shuffles.nextLong() : null).iterator();
+        Iterator<Batch> batches =
+            train.batches(batchSize, f.shuffle() ? shuffles.nextLong() : null).iterator();
         while (batches.hasNext()) {
           if (Thread.currentThread().isInterrupted()) {
-            history.stop("interrupted in epoch " + (epoch + 1) + " before batch " + (batchIndex + 1) + "; weights kept");
+            history.stop(
+                "interrupted in epoch "
+                    + (epoch + 1)
+                    + " before batch "
+                    + (batchIndex + 1)
+                    + "; weights kept");
             break epochs;
           }
           // The batch is cut inside the scope too, so that nothing a step allocates outlives it.
           try (var scope = MemoryScope.open()) {
-            if (!step(model, f, opt, step, penalized, onDevice(batches.next(), device), history, steps, epoch,
-                batchIndex, acc)) {
-              history.stop("interrupted in epoch " + (epoch + 1) + " during batch " + (batchIndex + 1)
-                  + "; that step was abandoned, weights kept");
+            if (!step(
+                model,
+                f,
+                opt,
+                step,
+                penalized,
+                onDevice(batches.next(), device),
+                history,
+                steps,
+                epoch,
+                batchIndex,
+                acc)) {
+              history.stop(
+                  "interrupted in epoch "
+                      + (epoch + 1)
+                      + " during batch "
+                      + (batchIndex + 1)
+                      + "; that step was abandoned, weights kept");
               break epochs;
             }
           }
@@ -154,7 +179,8 @@ public final class Trainer {
 
   /** The batch on the model's device (the same batch when it is there already). */
   private static Batch onDevice(Batch b, Device device) {
-    return b.x().device().equals(device) && b.y().device().equals(device) ? b
+    return b.x().device().equals(device) && b.y().device().equals(device)
+        ? b
         : new Batch(b.x().to(device), b.y().to(device));
   }
 
@@ -169,8 +195,18 @@ public final class Trainer {
    * One optimizer step on a batch; false when a kernel noticed an interrupt before the step
    * finished. Runs inside the caller's memory scope.
    */
-  private static boolean step(Model model, Fit f, Optimizer opt, Step step, List<Tensor> penalized, Batch b,
-      History history, long steps, int epoch, int batchIndex, EpochTotals acc) {
+  private static boolean step(
+      Model model,
+      Fit f,
+      Optimizer opt,
+      Step step,
+      List<Tensor> penalized,
+      Batch b,
+      History history,
+      long steps,
+      int epoch,
+      int batchIndex,
+      EpochTotals acc) {
     try {
       opt.zeroGrad();
       Tensor raw = step.forward(b.x());
@@ -196,7 +232,8 @@ public final class Trainer {
   }
 
   /** Mean loss and metrics over {@code data}, in inference mode, without gradients. */
-  public static Evaluation evaluate(Model model, Dataset data, Loss loss, List<Metric> metrics, int batchSize) {
+  public static Evaluation evaluate(
+      Model model, Dataset data, Loss loss, List<Metric> metrics, int batchSize) {
     boolean wasTraining = model.isTraining();
     model.eval();
     Step step = new Step(model, loss);
@@ -229,8 +266,8 @@ public final class Trainer {
   }
 
   /**
-   * How a model and a loss meet: on the logits when the model ends in a squashing that the loss
-   * can absorb stably, else on the output; and where a single output is split into two classes.
+   * How a model and a loss meet: on the logits when the model ends in a squashing that the loss can
+   * absorb stably, else on the output; and where a single output is split into two classes.
    */
   private record Step(Model model, Loss loss, OutputHead head, Loss onLogits) {
     Step(Model model, Loss loss) {
@@ -238,24 +275,30 @@ public final class Trainer {
     }
 
     Tensor forward(Tensor x) {
-      return onLogits != null && model instanceof HasOutputHead headed ? headed.applyBeforeHead(x) : model.apply(x);
+      return onLogits != null && model instanceof HasOutputHead headed
+          ? headed.applyBeforeHead(x)
+          : model.apply(x);
     }
 
     Tensor loss(Tensor raw, Tensor y) {
       return (onLogits != null ? onLogits : loss).compute(raw, y);
     }
 
-    /** Single-output scores are logits (split at 0) when we work on logits, probabilities (0.5) otherwise. */
+    /**
+     * Single-output scores are logits (split at 0) when we work on logits, probabilities (0.5)
+     * otherwise.
+     */
     double threshold() {
-      boolean logits = (onLogits != null && head == OutputHead.SIGMOID)
-          || (loss instanceof BinaryCrossEntropyWithLogits && head == OutputHead.NONE);
+      boolean logits =
+          (onLogits != null && head == OutputHead.SIGMOID)
+              || (loss instanceof BinaryCrossEntropyWithLogits && head == OutputHead.NONE);
       return logits ? 0 : 0.5;
     }
   }
 
   /**
-   * Class labels out of the model's range fail before the first step, with the row in the data
-   * set, rather than at some batch with a row number inside that batch.
+   * Class labels out of the model's range fail before the first step, with the row in the data set,
+   * rather than at some batch with a row number inside that batch.
    */
   private static void checkLabels(Model model, Dataset data, Loss loss, String which) {
     if (!(loss instanceof dev.quiver.dsl.loss.CrossEntropy)) {
@@ -269,22 +312,36 @@ public final class Trainer {
     double[] y = data.y().toDoubleArray();
     for (int i = 0; i < y.length; i++) {
       if (y[i] < 0 || y[i] >= classes || y[i] != Math.rint(y[i])) {
-        throw new IllegalArgumentException(String.format("fit: %s label %s at row %d is out of range for a model "
-            + "with %d outputs (classes 0..%d)", which, y[i] == Math.rint(y[i]) ? String.valueOf((long) y[i])
-            : String.valueOf(y[i]), i, classes, classes - 1));
+        throw new IllegalArgumentException(
+            String.format(
+                "fit: %s label %s at row %d is out of range for a model "
+                    + "with %d outputs (classes 0..%d)",
+                which,
+                y[i] == Math.rint(y[i]) ? String.valueOf((long) y[i]) : String.valueOf(y[i]),
+                i,
+                classes,
+                classes - 1));
       }
     }
   }
 
-  private static TrainingDiverged diverged(Model model, Tensor x, long step, int epoch, int batch, double value,
-      History history) {
+  private static TrainingDiverged diverged(
+      Model model, Tensor x, long step, int epoch, int batch, double value, History history) {
     String layer = model.firstNonFiniteLayer(x);
-    String where = layer == null
-        ? "every layer's output is finite, so the loss itself overflowed (check the targets and the loss)"
-        : "the first layer whose output is not finite: " + layer;
-    String msg = String.format("fit: the loss became %s at step %d (epoch %d, batch %d); %s. Weights are those after "
-        + "step %d. Try a lower learning rate, gradient clipping (optimizer.clipNorm(1.0)) or standardized inputs.",
-        Double.isNaN(value) ? "NaN" : value > 0 ? "+Infinity" : "-Infinity", step, epoch + 1, batch + 1, where, step);
+    String where =
+        layer == null
+            ? "every layer's output is finite, so the loss itself overflowed (check the targets and the loss)"
+            : "the first layer whose output is not finite: " + layer;
+    String msg =
+        String.format(
+            "fit: the loss became %s at step %d (epoch %d, batch %d); %s. Weights are those after "
+                + "step %d. Try a lower learning rate, gradient clipping (optimizer.clipNorm(1.0)) or standardized inputs.",
+            Double.isNaN(value) ? "NaN" : value > 0 ? "+Infinity" : "-Infinity",
+            step,
+            epoch + 1,
+            batch + 1,
+            where,
+            step);
     history.stop("diverged at step " + step);
     return new TrainingDiverged(msg, step, layer, history);
   }

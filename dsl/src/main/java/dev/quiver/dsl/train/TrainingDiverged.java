@@ -1,6 +1,8 @@
 package dev.quiver.dsl.train;
 
-/** Thrown by {@code fit} when the loss becomes NaN or infinite; the history up to that step is kept. */
+/**
+ * Thrown by {@code fit} when the loss becomes NaN or infinite; the history up to that step is kept.
+ */
 public final class TrainingDiverged extends IllegalStateException {
   private final long step;
   private final String layer;

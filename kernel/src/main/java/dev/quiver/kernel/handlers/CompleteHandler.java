@@ -4,26 +4,31 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.kernel.Interpreter;
 import dev.quiver.kernel.wire.Message;
 
-/** {@code complete_request}: the interpreter's matches, with positions in code points as the protocol counts them. */
+/**
+ * {@code complete_request}: the interpreter's matches, with positions in code points as the
+ * protocol counts them.
+ */
 final class CompleteHandler implements RequestHandler {
 
-    private final Interpreter interpreter;
+  private final Interpreter interpreter;
 
-    CompleteHandler(Interpreter interpreter) {
-        this.interpreter = interpreter;
-    }
+  CompleteHandler(Interpreter interpreter) {
+    this.interpreter = interpreter;
+  }
 
-    @Override
-    public ObjectNode handle(Message m, Origin origin) {
-        var code = m.content().path("code").asText("");
-        int cursor = CodePoints.toUtf16(code, m.content().path("cursor_pos").asInt(code.codePointCount(0, code.length())));
-        var result = interpreter.complete(code, cursor);
-        var r = Replies.ok();
-        var matches = r.putArray("matches");
-        result.matches().forEach(matches::add);
-        r.put("cursor_start", CodePoints.fromUtf16(code, result.start()));
-        r.put("cursor_end", CodePoints.fromUtf16(code, result.end()));
-        r.putObject("metadata");
-        return r;
-    }
+  @Override
+  public ObjectNode handle(Message m, Origin origin) {
+    var code = m.content().path("code").asText("");
+    int cursor =
+        CodePoints.toUtf16(
+            code, m.content().path("cursor_pos").asInt(code.codePointCount(0, code.length())));
+    var result = interpreter.complete(code, cursor);
+    var r = Replies.ok();
+    var matches = r.putArray("matches");
+    result.matches().forEach(matches::add);
+    r.put("cursor_start", CodePoints.fromUtf16(code, result.start()));
+    r.put("cursor_end", CodePoints.fromUtf16(code, result.end()));
+    r.putObject("metadata");
+    return r;
+  }
 }

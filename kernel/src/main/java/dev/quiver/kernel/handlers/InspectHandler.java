@@ -8,27 +8,29 @@ import dev.quiver.kernel.wire.Message;
 /** {@code inspect_request}: the interpreter's documentation of what is at the cursor. */
 final class InspectHandler implements RequestHandler {
 
-    private final Interpreter interpreter;
+  private final Interpreter interpreter;
 
-    InspectHandler(Interpreter interpreter) {
-        this.interpreter = interpreter;
-    }
+  InspectHandler(Interpreter interpreter) {
+    this.interpreter = interpreter;
+  }
 
-    @Override
-    public ObjectNode handle(Message m, Origin origin) {
-        var code = m.content().path("code").asText("");
-        int cursor = CodePoints.toUtf16(code, m.content().path("cursor_pos").asInt(code.codePointCount(0, code.length())));
-        var result = interpreter.inspect(code, cursor, m.content().path("detail_level").asInt(0));
-        var r = Replies.ok();
-        r.put("found", result.found());
-        if (result.found()) {
-            var b = DisplayCodec.toJson(result.bundle());
-            r.set("data", b.get("data"));
-            r.set("metadata", b.get("metadata"));
-        } else {
-            r.putObject("data");
-            r.putObject("metadata");
-        }
-        return r;
+  @Override
+  public ObjectNode handle(Message m, Origin origin) {
+    var code = m.content().path("code").asText("");
+    int cursor =
+        CodePoints.toUtf16(
+            code, m.content().path("cursor_pos").asInt(code.codePointCount(0, code.length())));
+    var result = interpreter.inspect(code, cursor, m.content().path("detail_level").asInt(0));
+    var r = Replies.ok();
+    r.put("found", result.found());
+    if (result.found()) {
+      var b = DisplayCodec.toJson(result.bundle());
+      r.set("data", b.get("data"));
+      r.set("metadata", b.get("metadata"));
+    } else {
+      r.putObject("data");
+      r.putObject("metadata");
     }
+    return r;
+  }
 }

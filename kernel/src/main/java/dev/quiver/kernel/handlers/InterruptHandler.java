@@ -7,15 +7,15 @@ import dev.quiver.kernel.wire.Message;
 /** {@code interrupt_request} (on control, while a cell runs on shell): stops the running cell. */
 final class InterruptHandler implements RequestHandler {
 
-    private final Interpreter interpreter;
+  private final Interpreter interpreter;
 
-    InterruptHandler(Interpreter interpreter) {
-        this.interpreter = interpreter;
-    }
+  InterruptHandler(Interpreter interpreter) {
+    this.interpreter = interpreter;
+  }
 
-    @Override
-    public ObjectNode handle(Message m, Origin origin) {
-        interpreter.interrupt();
-        return Replies.ok();
-    }
+  @Override
+  public ObjectNode handle(Message m, Origin origin) {
+    interpreter.interrupt();
+    return Replies.ok();
+  }
 }

@@ -19,115 +19,115 @@ import java.util.Set;
  */
 public final class KernelCore {
 
-    private static final Set<String> COMM_MESSAGES = Set.of("comm_open", "comm_msg", "comm_close");
+  private static final Set<String> COMM_MESSAGES = Set.of("comm_open", "comm_msg", "comm_close");
 
-    private final Interpreter interpreter;
-    private final Transport transport;
-    private final ExecuteHandler execute;
-    private final Map<String, RequestHandler> handlers = new HashMap<>();
+  private final Interpreter interpreter;
+  private final Transport transport;
+  private final ExecuteHandler execute;
+  private final Map<String, RequestHandler> handlers = new HashMap<>();
 
-    public KernelCore(Interpreter interpreter, History history, Transport transport) {
-        this.interpreter = interpreter;
-        this.transport = transport;
-        this.execute = new ExecuteHandler(interpreter, history, transport);
-        var comms = new Comms(transport);
-        handlers.put("kernel_info_request", new KernelInfoHandler(interpreter));
-        handlers.put("execute_request", execute);
-        handlers.put("is_complete_request", new IsCompleteHandler(interpreter));
-        handlers.put("complete_request", new CompleteHandler(interpreter));
-        handlers.put("inspect_request", new InspectHandler(interpreter));
-        handlers.put("history_request", new HistoryHandler(history));
-        handlers.put("comm_info_request", comms::info);
-        handlers.put("comm_open", comms::open);
-        handlers.put("comm_msg", comms::message);
-        handlers.put("comm_close", comms::close);
-        handlers.put("interrupt_request", new InterruptHandler(interpreter));
-        handlers.put("shutdown_request", new ShutdownHandler(interpreter, transport));
-    }
+  public KernelCore(Interpreter interpreter, History history, Transport transport) {
+    this.interpreter = interpreter;
+    this.transport = transport;
+    this.execute = new ExecuteHandler(interpreter, history, transport);
+    var comms = new Comms(transport);
+    handlers.put("kernel_info_request", new KernelInfoHandler(interpreter));
+    handlers.put("execute_request", execute);
+    handlers.put("is_complete_request", new IsCompleteHandler(interpreter));
+    handlers.put("complete_request", new CompleteHandler(interpreter));
+    handlers.put("inspect_request", new InspectHandler(interpreter));
+    handlers.put("history_request", new HistoryHandler(history));
+    handlers.put("comm_info_request", comms::info);
+    handlers.put("comm_open", comms::open);
+    handlers.put("comm_msg", comms::message);
+    handlers.put("comm_close", comms::close);
+    handlers.put("interrupt_request", new InterruptHandler(interpreter));
+    handlers.put("shutdown_request", new ShutdownHandler(interpreter, transport));
+  }
 
-    /**
-     * Says "starting" and has the interpreter start what is slow to start; the transport calls it
-     * once its sockets are bound, so the frontend hears from the kernel first.
-     */
-    public void start() {
-        publishStatus(null, "starting");
-        interpreter.start();
-    }
+  /**
+   * Says "starting" and has the interpreter start what is slow to start; the transport calls it
+   * once its sockets are bound, so the frontend hears from the kernel first.
+   */
+  public void start() {
+    publishStatus(null, "starting");
+    interpreter.start();
+  }
 
-    /**
-     * Handles one request that came in on {@code origin}. A handler that throws is logged and
-     * answered with an error reply; it affects no other request.
-     */
-    public void handle(Origin origin, Message m) {
-        try {
-            dispatch(origin, m);
-        } catch (RuntimeException e) {
-            Log.info(origin.channel() + ": " + m.type() + " failed: " + e);
-            e.printStackTrace();
-            try {
-                var content = Replies.error(e.getClass().getName(), String.valueOf(e.getMessage()));
-                origin.reply(m, Replies.replyType(m.type()), content);
-                publishStatus(m, "idle");
-            } catch (RuntimeException ignored) {
-                // nothing more to do for this message
-            }
-        }
-    }
-
-    private void dispatch(Origin origin, Message m) {
-        var type = m.type();
-        if (COMM_MESSAGES.contains(type)) {      // comm messages have no reply
-            publishStatus(m, "busy");
-            handlers.get(type).handle(m, origin);
-            publishStatus(m, "idle");
-            return;
-        }
-        if (!type.endsWith("_request")) {
-            Log.info(origin.channel() + ": ignored a " + type + " message");
-            return;
-        }
-        publishStatus(m, "busy");
-        var handler = handlers.get(type);
-        ObjectNode reply;
-        if (handler == null) {
-            Log.info(origin.channel() + ": unknown request " + type);
-            reply = Replies.error("UnknownRequest", "this kernel does not handle " + type);
-        } else if (handler == execute && !origin.channel().equals("shell")) {
-            reply = Replies.error("NotOnControl", "execute_request belongs on shell");
-        } else {
-            reply = handler.handle(m, origin);
-        }
-        if (origin.channel().equals("shell") && execute.takeAbortRequest()) {
-            // Before the failed cell's reply: a client that waits for it before sending its next
-            // cell must never see that cell aborted.
-            abortWaitingExecutes(origin);
-        }
-        if (reply != null) {
-            origin.reply(m, Replies.replyType(type), reply);
-        }
+  /**
+   * Handles one request that came in on {@code origin}. A handler that throws is logged and
+   * answered with an error reply; it affects no other request.
+   */
+  public void handle(Origin origin, Message m) {
+    try {
+      dispatch(origin, m);
+    } catch (RuntimeException e) {
+      Log.info(origin.channel() + ": " + m.type() + " failed: " + e);
+      e.printStackTrace();
+      try {
+        var content = Replies.error(e.getClass().getName(), String.valueOf(e.getMessage()));
+        origin.reply(m, Replies.replyType(m.type()), content);
         publishStatus(m, "idle");
+      } catch (RuntimeException ignored) {
+        // nothing more to do for this message
+      }
     }
+  }
 
-    /**
-     * After a cell fails with stop_on_error, the execute requests already waiting (a "run all")
-     * are answered "aborted" instead of run, as Jupyter frontends expect; other requests are served.
-     */
-    private void abortWaitingExecutes(Origin origin) {
-        Message m;
-        while ((m = origin.nextWaiting()) != null) {
-            if (m.type().equals("execute_request")) {
-                publishStatus(m, "busy");
-                origin.reply(m, "execute_reply", execute.aborted());
-                publishStatus(m, "idle");
-            } else {
-                handle(origin, m);
-            }
-        }
+  private void dispatch(Origin origin, Message m) {
+    var type = m.type();
+    if (COMM_MESSAGES.contains(type)) { // comm messages have no reply
+      publishStatus(m, "busy");
+      handlers.get(type).handle(m, origin);
+      publishStatus(m, "idle");
+      return;
     }
+    if (!type.endsWith("_request")) {
+      Log.info(origin.channel() + ": ignored a " + type + " message");
+      return;
+    }
+    publishStatus(m, "busy");
+    var handler = handlers.get(type);
+    ObjectNode reply;
+    if (handler == null) {
+      Log.info(origin.channel() + ": unknown request " + type);
+      reply = Replies.error("UnknownRequest", "this kernel does not handle " + type);
+    } else if (handler == execute && !origin.channel().equals("shell")) {
+      reply = Replies.error("NotOnControl", "execute_request belongs on shell");
+    } else {
+      reply = handler.handle(m, origin);
+    }
+    if (origin.channel().equals("shell") && execute.takeAbortRequest()) {
+      // Before the failed cell's reply: a client that waits for it before sending its next
+      // cell must never see that cell aborted.
+      abortWaitingExecutes(origin);
+    }
+    if (reply != null) {
+      origin.reply(m, Replies.replyType(type), reply);
+    }
+    publishStatus(m, "idle");
+  }
 
-    private void publishStatus(Message parent, String state) {
-        var c = Replies.JSON.objectNode();
-        c.put("execution_state", state);
-        transport.publish(parent, "status", c);
+  /**
+   * After a cell fails with stop_on_error, the execute requests already waiting (a "run all") are
+   * answered "aborted" instead of run, as Jupyter frontends expect; other requests are served.
+   */
+  private void abortWaitingExecutes(Origin origin) {
+    Message m;
+    while ((m = origin.nextWaiting()) != null) {
+      if (m.type().equals("execute_request")) {
+        publishStatus(m, "busy");
+        origin.reply(m, "execute_reply", execute.aborted());
+        publishStatus(m, "idle");
+      } else {
+        handle(origin, m);
+      }
     }
+  }
+
+  private void publishStatus(Message parent, String state) {
+    var c = Replies.JSON.objectNode();
+    c.put("execution_state", state);
+    transport.publish(parent, "status", c);
+  }
 }

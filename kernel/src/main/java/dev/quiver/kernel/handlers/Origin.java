@@ -6,12 +6,15 @@ import dev.quiver.kernel.wire.Message;
 /** The socket a request came in on (shell or control): where its reply goes. */
 public interface Origin {
 
-    /** "shell" or "control". */
-    String channel();
+  /** "shell" or "control". */
+  String channel();
 
-    /** Sends the reply to {@code request}, of message type {@code type}, on this socket. */
-    void reply(Message request, String type, ObjectNode content);
+  /** Sends the reply to {@code request}, of message type {@code type}, on this socket. */
+  void reply(Message request, String type, ObjectNode content);
 
-    /** The next request already waiting on this socket, without waiting for one; null when there is none. */
-    Message nextWaiting();
+  /**
+   * The next request already waiting on this socket, without waiting for one; null when there is
+   * none.
+   */
+  Message nextWaiting();
 }

@@ -10,6 +10,8 @@ import dev.quiver.kernel.wire.Message;
 @FunctionalInterface
 public interface RequestHandler {
 
-    /** @return the reply's content, or null when there is no reply to send (or it was sent already) */
-    ObjectNode handle(Message request, Origin origin);
+  /**
+   * @return the reply's content, or null when there is no reply to send (or it was sent already)
+   */
+  ObjectNode handle(Message request, Origin origin);
 }

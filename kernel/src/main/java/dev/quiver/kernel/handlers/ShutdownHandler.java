@@ -12,29 +12,29 @@ import dev.quiver.kernel.wire.Message;
  */
 final class ShutdownHandler implements RequestHandler {
 
-    private final Interpreter interpreter;
-    private final Transport transport;
+  private final Interpreter interpreter;
+  private final Transport transport;
 
-    ShutdownHandler(Interpreter interpreter, Transport transport) {
-        this.interpreter = interpreter;
-        this.transport = transport;
-    }
+  ShutdownHandler(Interpreter interpreter, Transport transport) {
+    this.interpreter = interpreter;
+    this.transport = transport;
+  }
 
-    @Override
-    public ObjectNode handle(Message m, Origin origin) {
-        var r = Replies.ok();
-        r.put("restart", m.content().path("restart").asBoolean(false));
-        origin.reply(m, "shutdown_reply", r);
-        var event = Replies.ok();
-        event.put("restart", r.get("restart").asBoolean());
-        transport.publish(m, "shutdown_reply", event);
-        Log.info("shutdown requested");
-        transport.drain(500);
-        try {
-            interpreter.close();
-        } finally {
-            transport.exit();
-        }
-        return null;
+  @Override
+  public ObjectNode handle(Message m, Origin origin) {
+    var r = Replies.ok();
+    r.put("restart", m.content().path("restart").asBoolean(false));
+    origin.reply(m, "shutdown_reply", r);
+    var event = Replies.ok();
+    event.put("restart", r.get("restart").asBoolean());
+    transport.publish(m, "shutdown_reply", event);
+    Log.info("shutdown requested");
+    transport.drain(500);
+    try {
+      interpreter.close();
+    } finally {
+      transport.exit();
     }
+    return null;
+  }
 }

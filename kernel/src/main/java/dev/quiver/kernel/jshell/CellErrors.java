@@ -19,99 +19,126 @@ import jdk.jshell.Snippet;
  */
 final class CellErrors {
 
-    private static final Pattern OTHER_LANGUAGE_CELL = Pattern.compile("[a-z]+ cell \\[.*");
+  private static final Pattern OTHER_LANGUAGE_CELL = Pattern.compile("[a-z]+ cell \\[.*");
 
-    private final Map<String, int[]> snippetPlace = new ConcurrentHashMap<>();   // snippet id -> {cell, first line}
+  private final Map<String, int[]> snippetPlace =
+      new ConcurrentHashMap<>(); // snippet id -> {cell, first line}
 
-    /** Snippet (or quick piece) {@code id} is cell {@code cell}'s code from line {@code firstLine} on. */
-    void place(String id, int cell, int firstLine) {
-        snippetPlace.put(id, new int[] {cell, firstLine});
-    }
+  /**
+   * Snippet (or quick piece) {@code id} is cell {@code cell}'s code from line {@code firstLine} on.
+   */
+  void place(String id, int cell, int firstLine) {
+    snippetPlace.put(id, new int[] {cell, firstLine});
+  }
 
-    static Outcome cellJvmDidNotStart(RuntimeException e) {
-        return new Outcome.Error("KernelError", "the JVM that runs cells did not start: " + e.getMessage(),
-                List.of("The JVM that runs cells did not start: " + e));
-    }
+  static Outcome cellJvmDidNotStart(RuntimeException e) {
+    return new Outcome.Error(
+        "KernelError",
+        "the JVM that runs cells did not start: " + e.getMessage(),
+        List.of("The JVM that runs cells did not start: " + e));
+  }
 
-    static Outcome interrupted() {
-        return new Outcome.Error("Interrupted", "the cell was interrupted; variables defined before keep their values",
-                List.of("Interrupted: the cell was stopped. Variables defined before keep their values."));
-    }
+  static Outcome interrupted() {
+    return new Outcome.Error(
+        "Interrupted",
+        "the cell was interrupted; variables defined before keep their values",
+        List.of("Interrupted: the cell was stopped. Variables defined before keep their values."));
+  }
 
-    // "f() uses something not defined yet: g" for a snippet that calls what is not defined.
-    static String unresolvedMessage(JShell js, DeclarationSnippet snippet) {
-        return snippet.source().strip().lines().findFirst().orElse("") + " uses something not defined yet: "
-                + String.join(", ", js.unresolvedDependencies(snippet).toList());
-    }
+  // "f() uses something not defined yet: g" for a snippet that calls what is not defined.
+  static String unresolvedMessage(JShell js, DeclarationSnippet snippet) {
+    return snippet.source().strip().lines().findFirst().orElse("")
+        + " uses something not defined yet: "
+        + String.join(", ", js.unresolvedDependencies(snippet).toList());
+  }
 
-    Outcome compileError(JShell js, Snippet snippet, Pieces.Piece piece, String code, int cell) {
-        var lines = new ArrayList<String>();
-        String first = null;
-        for (Diag d : js.diagnostics(snippet).toList()) {
-            if (!d.isError()) {
-                continue;
-            }
-            long pos = d.getStartPosition() >= 0 ? d.getStartPosition() : d.getPosition();
-            int cellPos = piece.start() + (int) Math.max(0, Math.min(pos, piece.source().length()));
-            int line = 1;
-            int lineStart = 0;
-            for (int i = 0; i < Math.min(cellPos, code.length()); i++) {
-                if (code.charAt(i) == '\n') {
-                    line++;
-                    lineStart = i + 1;
-                }
-            }
-            int lineEnd = code.indexOf('\n', lineStart);
-            var text = code.substring(lineStart, lineEnd < 0 ? code.length() : lineEnd);
-            int column = cellPos - lineStart + 1;
-            // javac's "location: class" names JShell's wrapper class, which means nothing to the user.
-            var messageLines = d.getMessage(Locale.ROOT).lines()
-                    .filter(l -> !l.strip().startsWith("location: class")).toList();
-            var message = messageLines.isEmpty() ? "error" : messageLines.getFirst();
-            if (first == null) {
-                first = message;
-            }
-            lines.add("\u001b[31mcell [" + cell + "] line " + line + ", column " + column + ": " + message + "\u001b[0m");
-            messageLines.stream().skip(1).forEach(l -> lines.add("  " + l.strip()));
-            lines.add("    " + text);
-            lines.add("    " + " ".repeat(Math.max(0, Math.min(column - 1, text.length()))) + "^");
+  Outcome compileError(JShell js, Snippet snippet, Pieces.Piece piece, String code, int cell) {
+    var lines = new ArrayList<String>();
+    String first = null;
+    for (Diag d : js.diagnostics(snippet).toList()) {
+      if (!d.isError()) {
+        continue;
+      }
+      long pos = d.getStartPosition() >= 0 ? d.getStartPosition() : d.getPosition();
+      int cellPos = piece.start() + (int) Math.max(0, Math.min(pos, piece.source().length()));
+      int line = 1;
+      int lineStart = 0;
+      for (int i = 0; i < Math.min(cellPos, code.length()); i++) {
+        if (code.charAt(i) == '\n') {
+          line++;
+          lineStart = i + 1;
         }
-        if (first == null) {
-            first = "the snippet was rejected: " + snippet.source().strip();
-            lines.add(first);
-        }
-        return new Outcome.Error("CompilationError", first, lines);
+      }
+      int lineEnd = code.indexOf('\n', lineStart);
+      var text = code.substring(lineStart, lineEnd < 0 ? code.length() : lineEnd);
+      int column = cellPos - lineStart + 1;
+      // javac's "location: class" names JShell's wrapper class, which means nothing to the user.
+      var messageLines =
+          d.getMessage(Locale.ROOT)
+              .lines()
+              .filter(l -> !l.strip().startsWith("location: class"))
+              .toList();
+      var message = messageLines.isEmpty() ? "error" : messageLines.getFirst();
+      if (first == null) {
+        first = message;
+      }
+      lines.add(
+          "\u001b[31mcell ["
+              + cell
+              + "] line "
+              + line
+              + ", column "
+              + column
+              + ": "
+              + message
+              + "\u001b[0m");
+      messageLines.stream().skip(1).forEach(l -> lines.add("  " + l.strip()));
+      lines.add("    " + text);
+      lines.add("    " + " ".repeat(Math.max(0, Math.min(column - 1, text.length()))) + "^");
     }
+    if (first == null) {
+      first = "the snippet was rejected: " + snippet.source().strip();
+      lines.add(first);
+    }
+    return new Outcome.Error("CompilationError", first, lines);
+  }
 
-    Outcome runtimeError(Thrown thrown) {
-        var lines = new ArrayList<String>();
-        boolean firstLine = true;
-        for (var t = thrown; t != null; t = t.cause()) {
-            lines.add((firstLine ? "\u001b[31m" : "Caused by: \u001b[31m") + t.className()
-                    + (t.message() == null ? "" : ": " + t.message()) + "\u001b[0m");
-            for (var frame : t.frames()) {
-                lines.add("\tat " + describe(frame));
-            }
-            firstLine = false;
-        }
-        return new Outcome.Error(thrown.className(), thrown.message() == null ? "" : thrown.message(), lines);
+  Outcome runtimeError(Thrown thrown) {
+    var lines = new ArrayList<String>();
+    boolean firstLine = true;
+    for (var t = thrown; t != null; t = t.cause()) {
+      lines.add(
+          (firstLine ? "\u001b[31m" : "Caused by: \u001b[31m")
+              + t.className()
+              + (t.message() == null ? "" : ": " + t.message())
+              + "\u001b[0m");
+      for (var frame : t.frames()) {
+        lines.add("\tat " + describe(frame));
+      }
+      firstLine = false;
     }
+    return new Outcome.Error(
+        thrown.className(), thrown.message() == null ? "" : thrown.message(), lines);
+  }
 
-    // JShell names a snippet's frames after its id ("#12"); say which cell and line that is. A
-    // language host names its frames "LANGUAGE cell [N]" (Kotlin's: "kotlin cell [3]").
-    private String describe(StackTraceElement f) {
-        var file = f.getFileName();
-        if (file != null && OTHER_LANGUAGE_CELL.matcher(file).matches()) {
-            var where = file.substring(file.indexOf(' ') + 1) + ", line " + f.getLineNumber();
-            return f.getMethodName().isEmpty() ? where : f.getMethodName() + " (" + where + ")";
-        }
-        if (file != null && file.startsWith("#")) {
-            var place = snippetPlace.get(file.substring(1));
-            var where = place != null
-                    ? "cell [" + place[0] + "], line " + (place[1] + Math.max(1, f.getLineNumber()) - 1)
-                    : "snippet " + file + ", line " + f.getLineNumber();
-            return f.getMethodName().isEmpty() || f.getMethodName().equals("do_it$") ? where : f.getMethodName() + " (" + where + ")";
-        }
-        return f.toString();
+  // JShell names a snippet's frames after its id ("#12"); say which cell and line that is. A
+  // language host names its frames "LANGUAGE cell [N]" (Kotlin's: "kotlin cell [3]").
+  private String describe(StackTraceElement f) {
+    var file = f.getFileName();
+    if (file != null && OTHER_LANGUAGE_CELL.matcher(file).matches()) {
+      var where = file.substring(file.indexOf(' ') + 1) + ", line " + f.getLineNumber();
+      return f.getMethodName().isEmpty() ? where : f.getMethodName() + " (" + where + ")";
     }
+    if (file != null && file.startsWith("#")) {
+      var place = snippetPlace.get(file.substring(1));
+      var where =
+          place != null
+              ? "cell [" + place[0] + "], line " + (place[1] + Math.max(1, f.getLineNumber()) - 1)
+              : "snippet " + file + ", line " + f.getLineNumber();
+      return f.getMethodName().isEmpty() || f.getMethodName().equals("do_it$")
+          ? where
+          : f.getMethodName() + " (" + where + ")";
+    }
+    return f.toString();
+  }
 }

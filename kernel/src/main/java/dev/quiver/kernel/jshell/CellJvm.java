@@ -16,292 +16,342 @@ import jdk.jshell.Snippet;
 
 /**
  * The life cycle of the JVM that runs cells and of the JShell that drives it: the early start of
- * its process, the start of JShell (default imports compiled while the JVM starts, a warm-up),
- * its death (System.exit in a cell, a crash) and the fresh one started after it, and the close.
+ * its process, the start of JShell (default imports compiled while the JVM starts, a warm-up), its
+ * death (System.exit in a cell, a crash) and the fresh one started after it, and the close.
  *
- * <p>Its streams go to the {@link CurrentCell}'s output: printed text as {@code stream} output,
- * the agent's display frames ({@link DisplayChannel}) as display output.
+ * <p>Its streams go to the {@link CurrentCell}'s output: printed text as {@code stream} output, the
+ * agent's display frames ({@link DisplayChannel}) as display output.
  */
 final class CellJvm {
 
-    /** Runs a warm-up cell the way a user's cell runs, with its output going nowhere. */
-    @FunctionalInterface
-    interface WarmUp {
-        void run(JShell js, String cell);
+  /** Runs a warm-up cell the way a user's cell runs, with its output going nowhere. */
+  @FunctionalInterface
+  interface WarmUp {
+    void run(JShell js, String cell);
+  }
+
+  private static final List<String> WARM_UP =
+      List.of("1 + 1", "String $quiverWarm(int x) { return \"v\" + x; }");
+
+  static final String FOLDED_IMPORTS_LEAD = "import java.lang.*;";
+
+  private static volatile boolean quickCellsReported;
+
+  private final JShellInterpreter.Config config;
+  private final CurrentCell current;
+  private final WarmUp warmUp;
+  private final AtomicReference<CompletableFuture<RemoteEngine.Started>> earlyCellJvm =
+      new AtomicReference<>();
+
+  private volatile String deathReason;
+  private volatile JShell shell;
+  private volatile RemoteControl control;
+  private volatile CompletableFuture<Void> ready;
+  private volatile boolean cellWaiting; // a request waits for the start: warm up no further
+  private volatile QuickCells quick; // null: every piece goes through JShell (see QuickCells)
+  private volatile AutoCloseable
+      startupIndexHold; // JShell's indexer held from the start to the first cell's end
+
+  CellJvm(JShellInterpreter.Config config, CurrentCell current, WarmUp warmUp) {
+    this.config = config;
+    this.current = current;
+    this.warmUp = warmUp;
+  }
+
+  private List<String> cellJvmOptions() {
+    var options = new ArrayList<String>();
+    options.add("--class-path");
+    options.add(config.classPath());
+    options.addAll(config.jvmFlags());
+    return options;
+  }
+
+  /**
+   * Starts the cell JVM's process now, before {@link #start}: it then starts on the other core
+   * while the kernel binds its sockets (see {@link RemoteEngine#start}).
+   */
+  void startEarly() {
+    earlyCellJvm.compareAndSet(null, RemoteEngine.start(cellJvmOptions()));
+  }
+
+  /** Starts JShell and the cell JVM in the background, once. */
+  synchronized void start() {
+    if (ready == null) {
+      ready =
+          CompletableFuture.runAsync(
+              this::startShell, r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
     }
+  }
 
-    private static final List<String> WARM_UP = List.of("1 + 1", "String $quiverWarm(int x) { return \"v\" + x; }");
-
-    static final String FOLDED_IMPORTS_LEAD = "import java.lang.*;";
-
-    private static volatile boolean quickCellsReported;
-
-    private final JShellInterpreter.Config config;
-    private final CurrentCell current;
-    private final WarmUp warmUp;
-    private final AtomicReference<CompletableFuture<RemoteEngine.Started>> earlyCellJvm = new AtomicReference<>();
-
-    private volatile String deathReason;
-    private volatile JShell shell;
-    private volatile RemoteControl control;
-    private volatile CompletableFuture<Void> ready;
-    private volatile boolean cellWaiting;       // a request waits for the start: warm up no further
-    private volatile QuickCells quick;          // null: every piece goes through JShell (see QuickCells)
-    private volatile AutoCloseable startupIndexHold;   // JShell's indexer held from the start to the first cell's end
-
-    CellJvm(JShellInterpreter.Config config, CurrentCell current, WarmUp warmUp) {
-        this.config = config;
-        this.current = current;
-        this.warmUp = warmUp;
-    }
-
-    private List<String> cellJvmOptions() {
-        var options = new ArrayList<String>();
-        options.add("--class-path");
-        options.add(config.classPath());
-        options.addAll(config.jvmFlags());
-        return options;
-    }
-
-    /**
-     * Starts the cell JVM's process now, before {@link #start}: it then starts on the other core
-     * while the kernel binds its sockets (see {@link RemoteEngine#start}).
-     */
-    void startEarly() {
-        earlyCellJvm.compareAndSet(null, RemoteEngine.start(cellJvmOptions()));
-    }
-
-    /** Starts JShell and the cell JVM in the background, once. */
-    synchronized void start() {
-        if (ready == null) {
-            ready = CompletableFuture.runAsync(this::startShell,
-                    r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
-        }
-    }
-
-    private void startShell() {
-        long t0 = System.nanoTime();
-        deathReason = null;
-        var out = new PrintStream(new TextForwarder(t -> current.output().stream("stdout", t)), true, StandardCharsets.UTF_8);
-        var err = new PrintStream(new TextForwarder(t -> current.output().stream("stderr", t)), true, StandardCharsets.UTF_8);
-        var display = new DisplayChannel(new DisplayChannel.Listener() {
-            @Override
-            public void display(MimeBundle bundle, String id, boolean update) {
+  private void startShell() {
+    long t0 = System.nanoTime();
+    deathReason = null;
+    var out =
+        new PrintStream(
+            new TextForwarder(t -> current.output().stream("stdout", t)),
+            true,
+            StandardCharsets.UTF_8);
+    var err =
+        new PrintStream(
+            new TextForwarder(t -> current.output().stream("stderr", t)),
+            true,
+            StandardCharsets.UTF_8);
+    var display =
+        new DisplayChannel(
+            new DisplayChannel.Listener() {
+              @Override
+              public void display(MimeBundle bundle, String id, boolean update) {
                 current.output().display(bundle, id, update);
-            }
+              }
 
-            @Override
-            public void clear(boolean wait) {
+              @Override
+              public void clear(boolean wait) {
                 current.output().clear(wait);
-            }
+              }
+            });
+    var remoteOptions = cellJvmOptions();
+    var engine =
+        new RemoteEngine(
+            display, c -> control = c, why -> deathReason = why, earlyCellJvm.getAndSet(null));
+    var js =
+        JShell.builder()
+            .out(out)
+            .err(err)
+            .in(current.stdin())
+            .executionEngine(engine, Map.of())
+            .remoteVMOptions(remoteOptions.toArray(String[]::new))
+            .build();
+    // The cell JVM is starting in the background now (RemoteEngine): the imports compile meanwhile.
+    // Not a --class-path compiler option: that would hide what %classpath and %maven add later.
+    // (The cell JVM has it on its own class path already; its loader asks that one first.)
+    js.addToClasspath(config.classPath());
+    quick = attachQuickCells(js);
+    // JShell closes itself when its engine ends (System.exit in a cell, a crash).
+    js.onShutdown(
+        closed -> {
+          if (deathReason == null) {
+            deathReason = "the cell JVM ended";
+          }
         });
-        var remoteOptions = cellJvmOptions();
-        var engine = new RemoteEngine(display, c -> control = c, why -> deathReason = why, earlyCellJvm.getAndSet(null));
-        var js = JShell.builder()
-                .out(out).err(err).in(current.stdin())
-                .executionEngine(engine, Map.of())
-                .remoteVMOptions(remoteOptions.toArray(String[]::new))
-                .build();
-        // The cell JVM is starting in the background now (RemoteEngine): the imports compile meanwhile.
-        // Not a --class-path compiler option: that would hide what %classpath and %maven add later.
-        // (The cell JVM has it on its own class path already; its loader asks that one first.)
-        js.addToClasspath(config.classPath());
-        quick = attachQuickCells(js);
-        // JShell closes itself when its engine ends (System.exit in a cell, a crash).
-        js.onShutdown(closed -> {
-            if (deathReason == null) {
-                deathReason = "the cell JVM ended";
-            }
-        });
-        // Meanwhile, on the other core: JShell's source analysis (which splits cells) made and
-        // warmed, its class-path indexer held until the first cell is done (see holdIndexer).
-        var analysis = Thread.ofPlatform().daemon().name("quiver-analysis-warm-up").start(() -> {
-            startupIndexHold = QuickCells.holdIndexer();
-            js.sourceCodeAnalysis().analyzeCompletion("1 + 1");
-        });
-        importDefaults(js, config.startup());
-        try {
-            analysis.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        long imported = System.nanoTime();
-        engine.awaitLaunch();
-        long launched = System.nanoTime();
-        // Warm what a first cell goes through (splitting, compiling an expression or a method,
-        // running it, rendering its value in the cell JVM), then forget the snippets that made.
-        // A cell already waiting goes first instead: it warms the path it takes itself, and
-        // waiting for a warm-up of other paths would only delay it.
-        var before = js.snippets().map(Snippet::id).collect(java.util.stream.Collectors.toSet());
-        int warmed = 0;
-        for (var cell : WARM_UP) {
-            if (cellWaiting) {
-                break;
-            }
-            warmUp.run(js, cell);
-            warmed++;
-        }
-        js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
-        shell = js;
-        long now = System.nanoTime();
-        // CPU time too: on a busy machine the wall times say more about the neighbours than about us.
-        long cpu = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
-        Log.info(String.format(Locale.ROOT,
-                "cell JVM ready in %d ms (imports compiled after %d ms, cell JVM up after %d ms, warm-up %d ms%s; kernel JVM CPU so far %d ms)",
-                (now - t0) / 1_000_000, (imported - t0) / 1_000_000, (launched - t0) / 1_000_000, (now - launched) / 1_000_000,
-                warmed < WARM_UP.size() ? String.format(Locale.ROOT, ", cut short after %d of %d cells for a waiting request", warmed, WARM_UP.size()) : "",
-                cpu));
-        if (!cellWaiting) {
-            releaseStartupHold();      // no cell to make way for: index while the user types
-        }
-        cellWaiting = false;
+    // Meanwhile, on the other core: JShell's source analysis (which splits cells) made and
+    // warmed, its class-path indexer held until the first cell is done (see holdIndexer).
+    var analysis =
+        Thread.ofPlatform()
+            .daemon()
+            .name("quiver-analysis-warm-up")
+            .start(
+                () -> {
+                  startupIndexHold = QuickCells.holdIndexer();
+                  js.sourceCodeAnalysis().analyzeCompletion("1 + 1");
+                });
+    importDefaults(js, config.startup());
+    try {
+      analysis.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    long imported = System.nanoTime();
+    engine.awaitLaunch();
+    long launched = System.nanoTime();
+    // Warm what a first cell goes through (splitting, compiling an expression or a method,
+    // running it, rendering its value in the cell JVM), then forget the snippets that made.
+    // A cell already waiting goes first instead: it warms the path it takes itself, and
+    // waiting for a warm-up of other paths would only delay it.
+    var before = js.snippets().map(Snippet::id).collect(java.util.stream.Collectors.toSet());
+    int warmed = 0;
+    for (var cell : WARM_UP) {
+      if (cellWaiting) {
+        break;
+      }
+      warmUp.run(js, cell);
+      warmed++;
+    }
+    js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
+    shell = js;
+    long now = System.nanoTime();
+    // CPU time too: on a busy machine the wall times say more about the neighbours than about us.
+    long cpu =
+        ProcessHandle.current()
+            .info()
+            .totalCpuDuration()
+            .map(java.time.Duration::toMillis)
+            .orElse(-1L);
+    Log.info(
+        String.format(
+            Locale.ROOT,
+            "cell JVM ready in %d ms (imports compiled after %d ms, cell JVM up after %d ms, warm-up %d ms%s; kernel JVM CPU so far %d ms)",
+            (now - t0) / 1_000_000,
+            (imported - t0) / 1_000_000,
+            (launched - t0) / 1_000_000,
+            (now - launched) / 1_000_000,
+            warmed < WARM_UP.size()
+                ? String.format(
+                    Locale.ROOT,
+                    ", cut short after %d of %d cells for a waiting request",
+                    warmed,
+                    WARM_UP.size())
+                : "",
+            cpu));
+    if (!cellWaiting) {
+      releaseStartupHold(); // no cell to make way for: index while the user types
+    }
+    cellWaiting = false;
+  }
 
-    // Lets JShell's indexer go on (it is one thread for every JShell in this JVM: a hold never
-    // released would stop the indexing of the next cell JVM's shell too).
-    static void resume(AutoCloseable hold) {
-        try {
-            hold.close();
-        } catch (Exception ignored) {
-            // JShell's indexer: nothing to do if it cannot be resumed
-        }
+  // Lets JShell's indexer go on (it is one thread for every JShell in this JVM: a hold never
+  // released would stop the indexing of the next cell JVM's shell too).
+  static void resume(AutoCloseable hold) {
+    try {
+      hold.close();
+    } catch (Exception ignored) {
+      // JShell's indexer: nothing to do if it cannot be resumed
     }
+  }
 
-    void releaseStartupHold() {
-        var hold = startupIndexHold;
-        startupIndexHold = null;
-        if (hold != null) {
-            resume(hold);
-        }
+  void releaseStartupHold() {
+    var hold = startupIndexHold;
+    startupIndexHold = null;
+    if (hold != null) {
+      resume(hold);
     }
+  }
 
-    /**
-     * Quick cells (see {@link QuickCells}) unless turned off ({@code -Dquiver.quickCells=false}) or
-     * unavailable on this JDK; the reason for the latter goes to the log once.
-     */
-    private static QuickCells attachQuickCells(JShell js) {
-        if (!Boolean.parseBoolean(System.getProperty("quiver.quickCells", "true"))) {
-            return null;
-        }
-        try {
-            return QuickCells.attach(js);
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            if (!quickCellsReported) {
-                quickCellsReported = true;
-                Log.info("quick cells are off, every cell goes through JShell's pipeline"
-                        + " (the kernel JVM needs the flags in the pom's quiver.kernel.jvm.flags): " + e);
-            }
-            return null;
-        }
+  /**
+   * Quick cells (see {@link QuickCells}) unless turned off ({@code -Dquiver.quickCells=false}) or
+   * unavailable on this JDK; the reason for the latter goes to the log once.
+   */
+  private static QuickCells attachQuickCells(JShell js) {
+    if (!Boolean.parseBoolean(System.getProperty("quiver.quickCells", "true"))) {
+      return null;
     }
+    try {
+      return QuickCells.attach(js);
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      if (!quickCellsReported) {
+        quickCellsReported = true;
+        Log.info(
+            "quick cells are off, every cell goes through JShell's pipeline"
+                + " (the kernel JVM needs the flags in the pom's quiver.kernel.jvm.flags): "
+                + e);
+      }
+      return null;
+    }
+  }
 
-    /**
-     * The default imports as one snippet, not one each. JShell takes one snippet per eval, but an
-     * import snippet's text goes whole into every later compilation unit, so one snippet of
-     * several import lines imports them all, for one compilation instead of about 25 of a cold
-     * javac (most of a kernel's start). It leads with {@code import java.lang.*;}, which changes
-     * nothing: JShell names an import snippet after its first line, and a user's {@code import}
-     * of the same name would replace the whole snippet, so that name must be one nobody types.
-     * If the group is rejected (a package missing), the lines go one at a time, as before.
-     */
-    static void importDefaults(JShell js, List<String> lines) {
-        if (lines.isEmpty()) {
-            return;
-        }
-        var group = FOLDED_IMPORTS_LEAD + "\n" + String.join("\n", lines);
-        var events = js.eval(group);
-        if (events.stream().noneMatch(e -> e.causeSnippet() == null && e.status() == Snippet.Status.REJECTED)) {
-            return;
-        }
-        for (var line : lines) {
-            for (var e : js.eval(line)) {
-                if (e.status() == Snippet.Status.REJECTED) {
-                    System.err.println("quiver kernel: startup line rejected: " + line);
-                }
-            }
-        }
+  /**
+   * The default imports as one snippet, not one each. JShell takes one snippet per eval, but an
+   * import snippet's text goes whole into every later compilation unit, so one snippet of several
+   * import lines imports them all, for one compilation instead of about 25 of a cold javac (most of
+   * a kernel's start). It leads with {@code import java.lang.*;}, which changes nothing: JShell
+   * names an import snippet after its first line, and a user's {@code import} of the same name
+   * would replace the whole snippet, so that name must be one nobody types. If the group is
+   * rejected (a package missing), the lines go one at a time, as before.
+   */
+  static void importDefaults(JShell js, List<String> lines) {
+    if (lines.isEmpty()) {
+      return;
     }
+    var group = FOLDED_IMPORTS_LEAD + "\n" + String.join("\n", lines);
+    var events = js.eval(group);
+    if (events.stream()
+        .noneMatch(e -> e.causeSnippet() == null && e.status() == Snippet.Status.REJECTED)) {
+      return;
+    }
+    for (var line : lines) {
+      for (var e : js.eval(line)) {
+        if (e.status() == Snippet.Status.REJECTED) {
+          System.err.println("quiver kernel: startup line rejected: " + line);
+        }
+      }
+    }
+  }
 
-    /** The shell, once started (starting it if need be); throws when the cell JVM could not start. */
-    JShell await() {
-        start();
-        if (!ready.isDone()) {
-            cellWaiting = true;
-        }
-        ready.join();
-        return shell;
+  /** The shell, once started (starting it if need be); throws when the cell JVM could not start. */
+  JShell await() {
+    start();
+    if (!ready.isDone()) {
+      cellWaiting = true;
     }
+    ready.join();
+    return shell;
+  }
 
-    /** The cell JVM's execution control; null while none is connected (starting, or after its death). */
-    RemoteControl control() {
-        return control;
-    }
+  /**
+   * The cell JVM's execution control; null while none is connected (starting, or after its death).
+   */
+  RemoteControl control() {
+    return control;
+  }
 
-    /** The quick cells of this shell, or null (see {@link #attachQuickCells}). */
-    QuickCells quick() {
-        return quick;
-    }
+  /** The quick cells of this shell, or null (see {@link #attachQuickCells}). */
+  QuickCells quick() {
+    return quick;
+  }
 
-    /** Whether the cell JVM ended (System.exit in a cell, a crash) since it started. */
-    boolean died() {
-        return deathReason != null;
-    }
+  /** Whether the cell JVM ended (System.exit in a cell, a crash) since it started. */
+  boolean died() {
+    return deathReason != null;
+  }
 
-    /** Whether there is no cell JVM to run a cell in: it died, or none is connected. */
-    boolean gone() {
-        return deathReason != null || control == null;
-    }
+  /** Whether there is no cell JVM to run a cell in: it died, or none is connected. */
+  boolean gone() {
+    return deathReason != null || control == null;
+  }
 
-    /** Reports the cell JVM's end as the cell's outcome, and starts a fresh one in the background. */
-    Outcome restartAfterDeath() {
-        var c = control;
-        String exit = "";
-        if (c != null) {
-            try {
-                c.process().waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
-                exit = " with status " + c.process().exitValue();
-            } catch (Exception ignored) {
-                // still going: close() kills it
-            }
-        }
-        var message = "The JVM running the cells exited" + exit
-                + " (System.exit or a crash). Its variables are gone; a fresh one has been started.";
-        closeShell();
-        ready = CompletableFuture.runAsync(this::startShell, r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
-        return new Outcome.Error("JvmExited", message, List.of(message));
+  /** Reports the cell JVM's end as the cell's outcome, and starts a fresh one in the background. */
+  Outcome restartAfterDeath() {
+    var c = control;
+    String exit = "";
+    if (c != null) {
+      try {
+        c.process().waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
+        exit = " with status " + c.process().exitValue();
+      } catch (Exception ignored) {
+        // still going: close() kills it
+      }
     }
+    var message =
+        "The JVM running the cells exited"
+            + exit
+            + " (System.exit or a crash). Its variables are gone; a fresh one has been started.";
+    closeShell();
+    ready =
+        CompletableFuture.runAsync(
+            this::startShell, r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
+    return new Outcome.Error("JvmExited", message, List.of(message));
+  }
 
-    private void closeShell() {
-        releaseStartupHold();
-        var js = shell;
-        shell = null;
-        if (js != null) {
-            try {
-                js.close();
-            } catch (RuntimeException ignored) {
-                // already dead
-            }
-        }
-        var c = control;
-        control = null;
-        if (c != null) {
-            c.process().destroyForcibly();
-        }
+  private void closeShell() {
+    releaseStartupHold();
+    var js = shell;
+    shell = null;
+    if (js != null) {
+      try {
+        js.close();
+      } catch (RuntimeException ignored) {
+        // already dead
+      }
     }
+    var c = control;
+    control = null;
+    if (c != null) {
+      c.process().destroyForcibly();
+    }
+  }
 
-    void close() {
-        releaseStartupHold();
-        var js = shell;
-        if (js != null) {
-            try {
-                js.close();
-            } catch (RuntimeException ignored) {
-                // closing a dead shell
-            }
-        }
-        var c = control;
-        if (c != null) {
-            c.process().destroyForcibly();
-        }
+  void close() {
+    releaseStartupHold();
+    var js = shell;
+    if (js != null) {
+      try {
+        js.close();
+      } catch (RuntimeException ignored) {
+        // closing a dead shell
+      }
     }
+    var c = control;
+    if (c != null) {
+      c.process().destroyForcibly();
+    }
+  }
 }

@@ -11,72 +11,77 @@ import java.io.InputStream;
  */
 final class CurrentCell {
 
-    // Before the first cell: output from startup goes to the kernel's log.
-    static final Output NO_OUTPUT = new Output() {
+  // Before the first cell: output from startup goes to the kernel's log.
+  static final Output NO_OUTPUT =
+      new Output() {
         @Override
         public void stream(String name, String text) {
-            System.err.print(text);
+          System.err.print(text);
         }
 
         @Override
         public void display(MimeBundle bundle, String id, boolean update) {
-            System.err.println(bundle.text());
+          System.err.println(bundle.text());
         }
 
         @Override
-        public void clear(boolean wait) {
-        }
+        public void clear(boolean wait) {}
 
         @Override
         public String input(String prompt, boolean password) {
-            return null;
+          return null;
         }
-    };
+      };
 
-    private final StdinBridge stdin = new StdinBridge(this::askForLine);
-    private volatile Output output = NO_OUTPUT;
-    private volatile boolean interrupted;
-    private volatile Thread waitingForInput;     // lets an interrupt end a wait for the user's input
+  private final StdinBridge stdin = new StdinBridge(this::askForLine);
+  private volatile Output output = NO_OUTPUT;
+  private volatile boolean interrupted;
+  private volatile Thread waitingForInput; // lets an interrupt end a wait for the user's input
 
-    /** A cell starts: its output goes to {@code out}; an earlier interrupt and unread input are forgotten. */
-    void begin(Output out) {
-        output = out;
-        interrupted = false;
-        stdin.discard();
+  /**
+   * A cell starts: its output goes to {@code out}; an earlier interrupt and unread input are
+   * forgotten.
+   */
+  void begin(Output out) {
+    output = out;
+    interrupted = false;
+    stdin.discard();
+  }
+
+  Output output() {
+    return output;
+  }
+
+  boolean interrupted() {
+    return interrupted;
+  }
+
+  /**
+   * The user interrupted: the cell's loop stops at its next piece, and a wait for input ends now.
+   */
+  void interrupt() {
+    interrupted = true;
+    var t = waitingForInput;
+    if (t != null) {
+      t.interrupt();
     }
+  }
 
-    Output output() {
-        return output;
-    }
+  /** The cell JVM's {@code System.in}. */
+  InputStream stdin() {
+    return stdin;
+  }
 
-    boolean interrupted() {
-        return interrupted;
+  private String askForLine() {
+    if (interrupted) {
+      return null;
     }
-
-    /** The user interrupted: the cell's loop stops at its next piece, and a wait for input ends now. */
-    void interrupt() {
-        interrupted = true;
-        var t = waitingForInput;
-        if (t != null) {
-            t.interrupt();
-        }
+    waitingForInput = Thread.currentThread();
+    try {
+      return output.input("", false);
+    } finally {
+      waitingForInput = null;
+      Thread.interrupted();
     }
-
-    /** The cell JVM's {@code System.in}. */
-    InputStream stdin() {
-        return stdin;
-    }
-
-    private String askForLine() {
-        if (interrupted) {
-            return null;
-        }
-        waitingForInput = Thread.currentThread();
-        try {
-            return output.input("", false);
-        } finally {
-            waitingForInput = null;
-            Thread.interrupted();
-        }
-    }
+  }
 }

@@ -8,37 +8,40 @@ import java.io.OutputStream;
 /** Reads the display frames the agent's sink writes ({@link DisplayCodec}) and hands them on. */
 final class DisplayChannel extends OutputStream {
 
-    interface Listener {
-        void display(MimeBundle bundle, String id, boolean update);
+  interface Listener {
+    void display(MimeBundle bundle, String id, boolean update);
 
-        void clear(boolean wait);
+    void clear(boolean wait);
+  }
+
+  private final DisplayCodec.Reader reader;
+
+  DisplayChannel(Listener listener) {
+    this.reader =
+        new DisplayCodec.Reader(
+            m -> deliver(listener, m),
+            e -> System.err.println("quiver kernel: bad display message from the cell JVM: " + e));
+  }
+
+  @Override
+  public void write(int b) {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) {
+    reader.feed(b, off, len);
+  }
+
+  private static void deliver(Listener listener, DisplayMessage message) {
+    try {
+      switch (message) {
+        case DisplayMessage.Clear clear -> listener.clear(clear.waitForNext());
+        case DisplayMessage.Show show ->
+            listener.display(show.bundle(), show.displayId(), show.update());
+      }
+    } catch (RuntimeException e) {
+      System.err.println("quiver kernel: publishing a display message failed: " + e);
     }
-
-    private final DisplayCodec.Reader reader;
-
-    DisplayChannel(Listener listener) {
-        this.reader = new DisplayCodec.Reader(m -> deliver(listener, m),
-                e -> System.err.println("quiver kernel: bad display message from the cell JVM: " + e));
-    }
-
-    @Override
-    public void write(int b) {
-        write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-        reader.feed(b, off, len);
-    }
-
-    private static void deliver(Listener listener, DisplayMessage message) {
-        try {
-            switch (message) {
-                case DisplayMessage.Clear clear -> listener.clear(clear.waitForNext());
-                case DisplayMessage.Show show -> listener.display(show.bundle(), show.displayId(), show.update());
-            }
-        } catch (RuntimeException e) {
-            System.err.println("quiver kernel: publishing a display message failed: " + e);
-        }
-    }
+  }
 }

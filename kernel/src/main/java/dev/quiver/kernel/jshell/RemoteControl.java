@@ -15,348 +15,365 @@ import jdk.jshell.execution.JdiExecutionControl;
 import jdk.jshell.execution.RemoteExecutionControl;
 
 /**
- * The kernel's end of JShell's execution engine: JShell's streaming protocol to {@link Agent}
- * in the cell JVM, JDI class redefinition (inherited), and an interrupt in two steps.
+ * The kernel's end of JShell's execution engine: JShell's streaming protocol to {@link Agent} in
+ * the cell JVM, JDI class redefinition (inherited), and an interrupt in two steps.
  *
  * <h2>Interrupt</h2>
+ *
  * The {@code jshell} tool stops a snippet by throwing an exception into its thread through JDI
  * ({@code ThreadReference.stop}): that stops anything that runs Java code, but it lands at an
  * arbitrary point, in the middle of a library call too, and it cannot wake a thread parked in
- * {@code Thread.sleep} or {@code queue.take()} until the wait ends. So {@link #stop()} first
- * calls {@code Thread.interrupt()} on the snippet's thread (through JDI): sleeps and waits end
- * with {@code InterruptedException}, interruptible channels close, and Quiver's runtime loops,
- * which poll {@code Thread.interrupted()}, end cleanly with {@code KernelInterruptedException}.
- * Only when the snippet is still running after {@link #POLITE_MS} (a plain {@code while (true)}
- * loop, code that swallows the interrupt) does it fall back to the JDI stop, as jshell does.
+ * {@code Thread.sleep} or {@code queue.take()} until the wait ends. So {@link #stop()} first calls
+ * {@code Thread.interrupt()} on the snippet's thread (through JDI): sleeps and waits end with
+ * {@code InterruptedException}, interruptible channels close, and Quiver's runtime loops, which
+ * poll {@code Thread.interrupted()}, end cleanly with {@code KernelInterruptedException}. Only when
+ * the snippet is still running after {@link #POLITE_MS} (a plain {@code while (true)} loop, code
+ * that swallows the interrupt) does it fall back to the JDI stop, as jshell does.
  */
 final class RemoteControl extends JdiExecutionControl {
 
-    static final long POLITE_MS = 250;
-    private static final Set<String> AGENT_CLASSES = Set.of(Agent.class.getName(), RemoteExecutionControl.class.getName());
-    private static final Set<String> USER_CODE_METHODS = Set.of("invoke", "varValue", "extensionCommand");
+  static final long POLITE_MS = 250;
+  private static final Set<String> AGENT_CLASSES =
+      Set.of(Agent.class.getName(), RemoteExecutionControl.class.getName());
+  private static final Set<String> USER_CODE_METHODS =
+      Set.of("invoke", "varValue", "extensionCommand");
 
-    private final VirtualMachine vm;
-    private final Process process;
-    private final Object lock = new Object();
-    private boolean userCodeRunning;
+  private final VirtualMachine vm;
+  private final Process process;
+  private final Object lock = new Object();
+  private boolean userCodeRunning;
 
-    RemoteControl(ObjectOutput out, ObjectInput in, VirtualMachine vm, Process process) {
-        super(out, in);
-        this.vm = vm;
-        this.process = process;
+  RemoteControl(ObjectOutput out, ObjectInput in, VirtualMachine vm, Process process) {
+    super(out, in);
+    this.vm = vm;
+    this.process = process;
+  }
+
+  Process process() {
+    return process;
+  }
+
+  @Override
+  protected VirtualMachine vm() {
+    return vm;
+  }
+
+  @Override
+  public String invoke(String className, String methodName)
+      throws RunException, EngineTerminationException, InternalException {
+    return runUserCode(() -> super.invoke(className, methodName));
+  }
+
+  /** A call into the cell JVM that runs user code and answers with the agent's packed value. */
+  @FunctionalInterface
+  private interface UserCall {
+    String call() throws RunException, EngineTerminationException, InternalException;
+  }
+
+  // Marks user code as running (for stop), unpacks the agent's answer (see Agent.RICH) and keeps
+  // its plain text for the kernel; JShell gets the value string.
+  private String runUserCode(UserCall call)
+      throws RunException, EngineTerminationException, InternalException {
+    lastPlainText = null; // as the agent forgets its last value
+    running(true);
+    String reply;
+    try {
+      reply = call.call();
+    } finally {
+      running(false);
     }
+    var value = unpack(reply);
+    lastPlainText = value.plainText();
+    return value.valueString();
+  }
 
-    Process process() {
-        return process;
+  private volatile String lastPlainText;
+
+  /**
+   * Loads a quick cell's classes and runs its {@code do_it$} in one round trip (see {@link
+   * Agent#LOAD_AND_RUN}); answers as {@link #invoke} does.
+   */
+  String loadAndRun(ClassBytecodes[] classes, String className)
+      throws RunException, EngineTerminationException, InternalException {
+    return runUserCode(
+        () ->
+            (String) super.extensionCommand(Agent.LOAD_AND_RUN, new Object[] {classes, className}));
+  }
+
+  /**
+   * @param valueString JShell's value string; null when there is nothing to show ({@link
+   *     Agent#NONE})
+   * @param plainText the value's whole rendering when it has no rich one, else null
+   */
+  record Unpacked(String valueString, String plainText) {}
+
+  // The agent's header (see Agent.RICH): JShell gets its value string, the kernel the plain text.
+  static Unpacked unpack(String reply) throws InternalException {
+    if (Agent.NONE.equals(reply)) {
+      return new Unpacked(null, null);
     }
-
-    @Override
-    protected VirtualMachine vm() {
-        return vm;
+    if (reply == null || reply.length() < 2) {
+      throw new InternalException("the cell JVM's agent answered an unexpected value: " + reply);
     }
-
-    @Override
-    public String invoke(String className, String methodName) throws RunException, EngineTerminationException, InternalException {
-        return runUserCode(() -> super.invoke(className, methodName));
+    var header = reply.substring(0, 2);
+    var rest = reply.substring(2);
+    if (header.equals(Agent.RICH)) {
+      return new Unpacked(rest, null);
     }
-
-    /** A call into the cell JVM that runs user code and answers with the agent's packed value. */
-    @FunctionalInterface
-    private interface UserCall {
-        String call() throws RunException, EngineTerminationException, InternalException;
+    if (header.equals(Agent.PLAIN_SAME)) {
+      return new Unpacked(rest, rest);
     }
+    int colon = rest.indexOf(':');
+    if (!header.equals(Agent.PLAIN_OWN) || colon < 0) {
+      throw new InternalException("the cell JVM's agent answered an unexpected value: " + reply);
+    }
+    int end = colon + 1 + Integer.parseInt(rest.substring(0, colon));
+    return new Unpacked(rest.substring(end), rest.substring(colon + 1, end));
+  }
 
-    // Marks user code as running (for stop), unpacks the agent's answer (see Agent.RICH) and keeps
-    // its plain text for the kernel; JShell gets the value string.
-    private String runUserCode(UserCall call) throws RunException, EngineTerminationException, InternalException {
-        lastPlainText = null;          // as the agent forgets its last value
-        running(true);
-        String reply;
+  /**
+   * The last value's text when it has no rich rendering (sent along with it), else null: then
+   * {@link #renderLastValue} asks the cell JVM.
+   */
+  String takePlainText() {
+    var t = lastPlainText;
+    lastPlainText = null;
+    return t;
+  }
+
+  @Override
+  public String varValue(String className, String varName)
+      throws RunException, EngineTerminationException, InternalException {
+    running(true);
+    try {
+      return super.varValue(className, varName);
+    } finally {
+      running(false);
+    }
+  }
+
+  @Override
+  public Object extensionCommand(String command, Object arg)
+      throws RunException, EngineTerminationException, InternalException {
+    running(true);
+    try {
+      return super.extensionCommand(command, arg);
+    } finally {
+      running(false);
+    }
+  }
+
+  /** The rich rendering of the last snippet's value, as JSON text. */
+  String renderLastValue() throws RunException, EngineTerminationException, InternalException {
+    return (String) extensionCommand(Agent.RENDER, null);
+  }
+
+  /**
+   * What the last cell of another language published: "name TAB javaType" lines (see
+   * LanguageBridge).
+   */
+  String publishedByOtherLanguage()
+      throws RunException, EngineTerminationException, InternalException {
+    return (String) super.extensionCommand(Agent.PUBLISHED, null);
+  }
+
+  private void running(boolean running) {
+    synchronized (lock) {
+      userCodeRunning = running;
+      lock.notifyAll();
+    }
+  }
+
+  @Override
+  public void stop() throws EngineTerminationException, InternalException {
+    synchronized (lock) {
+      if (!userCodeRunning) {
+        return;
+      }
+    }
+    try {
+      var target = findUserCode();
+      if (target == null) {
+        return;
+      }
+      target.thread().interrupt();
+      if (waitUntilIdle(POLITE_MS)) {
+        return;
+      }
+      forceStop();
+      if (waitUntilIdle(POLITE_MS)) {
+        return;
+      }
+      closeBlockingResource();
+    } catch (com.sun.jdi.VMDisconnectedException e) {
+      throw new EngineTerminationException("the cell JVM is gone");
+    }
+  }
+
+  private boolean waitUntilIdle(long millis) {
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    synchronized (lock) {
+      while (userCodeRunning) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          return false;
+        }
         try {
-            reply = call.call();
-        } finally {
-            running(false);
+          lock.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
         }
-        var value = unpack(reply);
-        lastPlainText = value.plainText();
-        return value.valueString();
+      }
+      return true;
     }
+  }
 
-    private volatile String lastPlainText;
+  private record UserCode(ThreadReference thread, ObjectReference agent) {}
 
-    /**
-     * Loads a quick cell's classes and runs its {@code do_it$} in one round trip (see
-     * {@link Agent#LOAD_AND_RUN}); answers as {@link #invoke} does.
-     */
-    String loadAndRun(ClassBytecodes[] classes, String className) throws RunException, EngineTerminationException, InternalException {
-        return runUserCode(() -> (String) super.extensionCommand(Agent.LOAD_AND_RUN, new Object[] {classes, className}));
-    }
-
-    /**
-     * @param valueString JShell's value string; null when there is nothing to show ({@link Agent#NONE})
-     * @param plainText   the value's whole rendering when it has no rich one, else null
-     */
-    record Unpacked(String valueString, String plainText) {
-    }
-
-    // The agent's header (see Agent.RICH): JShell gets its value string, the kernel the plain text.
-    static Unpacked unpack(String reply) throws InternalException {
-        if (Agent.NONE.equals(reply)) {
-            return new Unpacked(null, null);
-        }
-        if (reply == null || reply.length() < 2) {
-            throw new InternalException("the cell JVM's agent answered an unexpected value: " + reply);
-        }
-        var header = reply.substring(0, 2);
-        var rest = reply.substring(2);
-        if (header.equals(Agent.RICH)) {
-            return new Unpacked(rest, null);
-        }
-        if (header.equals(Agent.PLAIN_SAME)) {
-            return new Unpacked(rest, rest);
-        }
-        int colon = rest.indexOf(':');
-        if (!header.equals(Agent.PLAIN_OWN) || colon < 0) {
-            throw new InternalException("the cell JVM's agent answered an unexpected value: " + reply);
-        }
-        int end = colon + 1 + Integer.parseInt(rest.substring(0, colon));
-        return new Unpacked(rest.substring(end), rest.substring(colon + 1, end));
-    }
-
-    /**
-     * The last value's text when it has no rich rendering (sent along with it), else null: then
-     * {@link #renderLastValue} asks the cell JVM.
-     */
-    String takePlainText() {
-        var t = lastPlainText;
-        lastPlainText = null;
-        return t;
-    }
-
-    @Override
-    public String varValue(String className, String varName) throws RunException, EngineTerminationException, InternalException {
-        running(true);
-        try {
-            return super.varValue(className, varName);
-        } finally {
-            running(false);
-        }
-    }
-
-    @Override
-    public Object extensionCommand(String command, Object arg) throws RunException, EngineTerminationException, InternalException {
-        running(true);
-        try {
-            return super.extensionCommand(command, arg);
-        } finally {
-            running(false);
-        }
-    }
-
-    /** The rich rendering of the last snippet's value, as JSON text. */
-    String renderLastValue() throws RunException, EngineTerminationException, InternalException {
-        return (String) extensionCommand(Agent.RENDER, null);
-    }
-
-    /** What the last cell of another language published: "name TAB javaType" lines (see LanguageBridge). */
-    String publishedByOtherLanguage() throws RunException, EngineTerminationException, InternalException {
-        return (String) super.extensionCommand(Agent.PUBLISHED, null);
-    }
-
-    private void running(boolean running) {
-        synchronized (lock) {
-            userCodeRunning = running;
-            lock.notifyAll();
-        }
-    }
-
-    @Override
-    public void stop() throws EngineTerminationException, InternalException {
-        synchronized (lock) {
-            if (!userCodeRunning) {
-                return;
-            }
-        }
-        try {
-            var target = findUserCode();
-            if (target == null) {
-                return;
-            }
-            target.thread().interrupt();
-            if (waitUntilIdle(POLITE_MS)) {
-                return;
-            }
-            forceStop();
-            if (waitUntilIdle(POLITE_MS)) {
-                return;
-            }
-            closeBlockingResource();
-        } catch (com.sun.jdi.VMDisconnectedException e) {
-            throw new EngineTerminationException("the cell JVM is gone");
-        }
-    }
-
-    private boolean waitUntilIdle(long millis) {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        synchronized (lock) {
-            while (userCodeRunning) {
-                long left = (deadline - System.nanoTime()) / 1_000_000;
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    lock.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
-    private record UserCode(ThreadReference thread, ObjectReference agent) {
-    }
-
-    // The thread whose stack holds the agent running user code (inClientCode true), or null.
-    private UserCode findUserCode() throws InternalException {
-        vm.suspend();
-        try {
-            var inClientCode = agentField("inClientCode");
-            for (ThreadReference thread : vm.allThreads()) {
-                for (StackFrame frame : thread.frames()) {
-                    var location = frame.location();
-                    if (AGENT_CLASSES.contains(location.declaringType().name())
-                            && USER_CODE_METHODS.contains(location.method().name())) {
-                        ObjectReference agent = frame.thisObject();
-                        if (((BooleanValue) agent.getValue(inClientCode)).value()) {
-                            return new UserCode(thread, agent);
-                        }
-                        return null;
-                    }
-                }
+  // The thread whose stack holds the agent running user code (inClientCode true), or null.
+  private UserCode findUserCode() throws InternalException {
+    vm.suspend();
+    try {
+      var inClientCode = agentField("inClientCode");
+      for (ThreadReference thread : vm.allThreads()) {
+        for (StackFrame frame : thread.frames()) {
+          var location = frame.location();
+          if (AGENT_CLASSES.contains(location.declaringType().name())
+              && USER_CODE_METHODS.contains(location.method().name())) {
+            ObjectReference agent = frame.thisObject();
+            if (((BooleanValue) agent.getValue(inClientCode)).value()) {
+              return new UserCode(thread, agent);
             }
             return null;
-        } catch (com.sun.jdi.IncompatibleThreadStateException e) {
-            throw new InternalException("interrupt: cannot read the cell JVM's threads: " + e);
-        } finally {
-            vm.resume();
+          }
         }
+      }
+      return null;
+    } catch (com.sun.jdi.IncompatibleThreadStateException e) {
+      throw new InternalException("interrupt: cannot read the cell JVM's threads: " + e);
+    } finally {
+      vm.resume();
     }
+  }
 
-    // As JdiDefaultExecutionControl.stop: throw the agent's own stop exception into the thread.
-    private void forceStop() throws InternalException {
-        synchronized (lock) {
-            if (!userCodeRunning) {
-                return;
-            }
-        }
-        // The stop is sent while the whole VM is suspended, as JShell's own JDI engine does: the
-        // thread is then still in user code when the exception lands. Resuming first left a window
-        // in which, under load, the cell finished on its own and the exception hit the agent's
-        // command loop instead, which ended the cell JVM (exit status 0, every variable lost).
-        vm.suspend();
-        try {
-            var target = findUserCodeSuspended();
-            if (target == null) {
-                return;
-            }
-            var expectingStop = agentField("expectingStop");
-            var stopException = agentField("stopException");
-            target.agent().setValue(expectingStop, vm.mirrorOf(true));
-            var stopInstance = (ObjectReference) target.agent().getValue(stopException);
-            target.thread().stop(stopInstance);
-            target.agent().setValue(expectingStop, vm.mirrorOf(false));
-        } catch (com.sun.jdi.InvalidTypeException | com.sun.jdi.ClassNotLoadedException
-                 | com.sun.jdi.IncompatibleThreadStateException e) {
-            throw new InternalException("interrupt: cannot stop the cell: " + e);
-        } finally {
-            vm.resume();
-        }
+  // As JdiDefaultExecutionControl.stop: throw the agent's own stop exception into the thread.
+  private void forceStop() throws InternalException {
+    synchronized (lock) {
+      if (!userCodeRunning) {
+        return;
+      }
     }
+    // The stop is sent while the whole VM is suspended, as JShell's own JDI engine does: the
+    // thread is then still in user code when the exception lands. Resuming first left a window
+    // in which, under load, the cell finished on its own and the exception hit the agent's
+    // command loop instead, which ended the cell JVM (exit status 0, every variable lost).
+    vm.suspend();
+    try {
+      var target = findUserCodeSuspended();
+      if (target == null) {
+        return;
+      }
+      var expectingStop = agentField("expectingStop");
+      var stopException = agentField("stopException");
+      target.agent().setValue(expectingStop, vm.mirrorOf(true));
+      var stopInstance = (ObjectReference) target.agent().getValue(stopException);
+      target.thread().stop(stopInstance);
+      target.agent().setValue(expectingStop, vm.mirrorOf(false));
+    } catch (com.sun.jdi.InvalidTypeException
+        | com.sun.jdi.ClassNotLoadedException
+        | com.sun.jdi.IncompatibleThreadStateException e) {
+      throw new InternalException("interrupt: cannot stop the cell: " + e);
+    } finally {
+      vm.resume();
+    }
+  }
 
-    private UserCode findUserCodeSuspended() throws com.sun.jdi.IncompatibleThreadStateException {
-        var inClientCode = agentField("inClientCode");
-        for (ThreadReference thread : vm.allThreads()) {
-            for (StackFrame frame : thread.frames()) {
-                var location = frame.location();
-                if (AGENT_CLASSES.contains(location.declaringType().name())
-                        && USER_CODE_METHODS.contains(location.method().name())) {
-                    ObjectReference agent = frame.thisObject();
-                    return ((BooleanValue) agent.getValue(inClientCode)).value() ? new UserCode(thread, agent) : null;
-                }
-            }
+  private UserCode findUserCodeSuspended() throws com.sun.jdi.IncompatibleThreadStateException {
+    var inClientCode = agentField("inClientCode");
+    for (ThreadReference thread : vm.allThreads()) {
+      for (StackFrame frame : thread.frames()) {
+        var location = frame.location();
+        if (AGENT_CLASSES.contains(location.declaringType().name())
+            && USER_CODE_METHODS.contains(location.method().name())) {
+          ObjectReference agent = frame.thisObject();
+          return ((BooleanValue) agent.getValue(inClientCode)).value()
+              ? new UserCode(thread, agent)
+              : null;
         }
-        return null;
+      }
     }
+    return null;
+  }
 
-    // The snippet is blocked in native I/O: close the socket or stream it waits on, from the
-    // agent's closer thread (see Agent.closeTarget). The pending stop exception then ends it.
-    private void closeBlockingResource() throws InternalException {
-        vm.suspend();
-        try {
-            var target = findUserCodeSuspended();
-            if (target == null) {
-                return;
-            }
-            ObjectReference closeable = null;
-            for (StackFrame frame : target.thread().frames()) {
-                var type = frame.location().declaringType();
-                if (AGENT_CLASSES.contains(type.name())) {
-                    break;
-                }
-                var self = frame.thisObject();
-                if (self != null && isJdkCloseable(self.referenceType())) {
-                    closeable = self;
-                    break;
-                }
-            }
-            if (closeable == null) {
-                return;
-            }
-            var agentType = (com.sun.jdi.ClassType) vm.classesByName(Agent.class.getName()).getFirst();
-            agentType.setValue(agentType.fieldByName("closeTarget"), closeable);
-            for (ThreadReference t : vm.allThreads()) {
-                if (t.name().equals("quiver-interrupt-closer")) {
-                    t.interrupt();
-                }
-            }
-        } catch (com.sun.jdi.InvalidTypeException | com.sun.jdi.ClassNotLoadedException
-                 | com.sun.jdi.IncompatibleThreadStateException e) {
-            throw new InternalException("interrupt: cannot close the blocking resource: " + e);
-        } finally {
-            vm.resume();
+  // The snippet is blocked in native I/O: close the socket or stream it waits on, from the
+  // agent's closer thread (see Agent.closeTarget). The pending stop exception then ends it.
+  private void closeBlockingResource() throws InternalException {
+    vm.suspend();
+    try {
+      var target = findUserCodeSuspended();
+      if (target == null) {
+        return;
+      }
+      ObjectReference closeable = null;
+      for (StackFrame frame : target.thread().frames()) {
+        var type = frame.location().declaringType();
+        if (AGENT_CLASSES.contains(type.name())) {
+          break;
         }
-    }
-
-    private static boolean isJdkCloseable(ReferenceType type) {
-        var name = type.name();
-        if (!(name.startsWith("java.") || name.startsWith("sun.") || name.startsWith("jdk."))) {
-            return false;
+        var self = frame.thisObject();
+        if (self != null && isJdkCloseable(self.referenceType())) {
+          closeable = self;
+          break;
         }
-        return type instanceof com.sun.jdi.ClassType c
-                && c.allInterfaces().stream().anyMatch(i -> i.name().equals("java.io.Closeable"));
-    }
-
-    private Field agentField(String name) {
-        ReferenceType type = vm.classesByName(RemoteExecutionControl.class.getName()).getFirst();
-        return type.fieldByName(name);
-    }
-
-    @Override
-    public void close() {
-        super.close();
-        if (process != null) {
-            try {
-                // After System.exit the JVM is already on its way out: let it finish, so its
-                // exit status is what the cell asked for and not our kill's.
-                if (!process.waitFor(3000, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+      }
+      if (closeable == null) {
+        return;
+      }
+      var agentType = (com.sun.jdi.ClassType) vm.classesByName(Agent.class.getName()).getFirst();
+      agentType.setValue(agentType.fieldByName("closeTarget"), closeable);
+      for (ThreadReference t : vm.allThreads()) {
+        if (t.name().equals("quiver-interrupt-closer")) {
+          t.interrupt();
         }
+      }
+    } catch (com.sun.jdi.InvalidTypeException
+        | com.sun.jdi.ClassNotLoadedException
+        | com.sun.jdi.IncompatibleThreadStateException e) {
+      throw new InternalException("interrupt: cannot close the blocking resource: " + e);
+    } finally {
+      vm.resume();
     }
+  }
+
+  private static boolean isJdkCloseable(ReferenceType type) {
+    var name = type.name();
+    if (!(name.startsWith("java.") || name.startsWith("sun.") || name.startsWith("jdk."))) {
+      return false;
+    }
+    return type instanceof com.sun.jdi.ClassType c
+        && c.allInterfaces().stream().anyMatch(i -> i.name().equals("java.io.Closeable"));
+  }
+
+  private Field agentField(String name) {
+    ReferenceType type = vm.classesByName(RemoteExecutionControl.class.getName()).getFirst();
+    return type.fieldByName(name);
+  }
+
+  @Override
+  public void close() {
+    super.close();
+    if (process != null) {
+      try {
+        // After System.exit the JVM is already on its way out: let it finish, so its
+        // exit status is what the cell asked for and not our kill's.
+        if (!process.waitFor(3000, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package dev.quiver.kernel.jshell;
 
+import com.sun.jdi.VirtualMachine;
 import dev.quiver.agent.Agent;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import com.sun.jdi.VirtualMachine;
 import jdk.jshell.execution.JdiInitiator;
 import jdk.jshell.execution.Util;
 import jdk.jshell.spi.ExecutionControl;
@@ -23,164 +23,210 @@ import jdk.jshell.spi.ExecutionEnv;
 
 /**
  * Starts the JVM that runs cells, the way the {@code jshell} tool does (JDI launch, one socket
- * carrying commands and the out/err/in streams), with {@link Agent} as the remote end and one
- * more stream, {@code display}.
+ * carrying commands and the out/err/in streams), with {@link Agent} as the remote end and one more
+ * stream, {@code display}.
  */
 final class RemoteEngine implements ExecutionControlProvider {
 
-    private static final int TIMEOUT_MS = 30_000;
+  private static final int TIMEOUT_MS = 30_000;
 
-    private final OutputStream display;
-    private final Consumer<RemoteControl> created;
-    private final Consumer<String> died;
-    private final CompletableFuture<Started> early;      // a JVM started before JShell asked, or null
-    private volatile CompletableFuture<ExecutionControl> launched;
+  private final OutputStream display;
+  private final Consumer<RemoteControl> created;
+  private final Consumer<String> died;
+  private final CompletableFuture<Started> early; // a JVM started before JShell asked, or null
+  private volatile CompletableFuture<ExecutionControl> launched;
 
-    /** @param early a cell JVM {@link #start started} ahead of JShell, for the same options; or null */
-    RemoteEngine(OutputStream display, Consumer<RemoteControl> created, Consumer<String> died, CompletableFuture<Started> early) {
-        this.display = display;
-        this.created = created;
-        this.died = died;
-        this.early = early;
-    }
+  /**
+   * @param early a cell JVM {@link #start started} ahead of JShell, for the same options; or null
+   */
+  RemoteEngine(
+      OutputStream display,
+      Consumer<RemoteControl> created,
+      Consumer<String> died,
+      CompletableFuture<Started> early) {
+    this.display = display;
+    this.created = created;
+    this.died = died;
+    this.early = early;
+  }
 
-    /**
-     * A cell JVM started and attached through JDI, its agent connecting (or connected) to
-     * {@code listener}, not yet wired to a JShell.
-     */
-    record Started(List<String> options, ServerSocket listener, VirtualMachine vm, Process process) {
-    }
+  /**
+   * A cell JVM started and attached through JDI, its agent connecting (or connected) to {@code
+   * listener}, not yet wired to a JShell.
+   */
+  record Started(List<String> options, ServerSocket listener, VirtualMachine vm, Process process) {}
 
-    /**
-     * Starts a cell JVM now, on a thread of its own, before there is a JShell to use it. The
-     * kernel does this first thing: the new process then starts on the second core while the
-     * kernel JVM reads its connection file and binds its sockets, instead of competing with the
-     * default imports' compile later.
-     */
-    static CompletableFuture<Started> start(List<String> vmOptions) {
-        var started = new CompletableFuture<Started>();
-        Thread.ofPlatform().daemon().name("quiver-cell-jvm-start").start(() -> {
-            ServerSocket listener = null;
-            try {
+  /**
+   * Starts a cell JVM now, on a thread of its own, before there is a JShell to use it. The kernel
+   * does this first thing: the new process then starts on the second core while the kernel JVM
+   * reads its connection file and binds its sockets, instead of competing with the default imports'
+   * compile later.
+   */
+  static CompletableFuture<Started> start(List<String> vmOptions) {
+    var started = new CompletableFuture<Started>();
+    Thread.ofPlatform()
+        .daemon()
+        .name("quiver-cell-jvm-start")
+        .start(
+            () -> {
+              ServerSocket listener = null;
+              try {
                 listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 listener.setSoTimeout(TIMEOUT_MS);
-                var options = new ArrayList<>(List.of("-Dstdout.encoding=UTF-8", "-Dstderr.encoding=UTF-8", "-Dstdin.encoding=UTF-8"));
+                var options =
+                    new ArrayList<>(
+                        List.of(
+                            "-Dstdout.encoding=UTF-8",
+                            "-Dstderr.encoding=UTF-8",
+                            "-Dstdin.encoding=UTF-8"));
                 options.addAll(vmOptions);
-                var jdi = new JdiInitiator(listener.getLocalPort(), options, Agent.class.getName(), true, null, TIMEOUT_MS, Map.of());
+                var jdi =
+                    new JdiInitiator(
+                        listener.getLocalPort(),
+                        options,
+                        Agent.class.getName(),
+                        true,
+                        null,
+                        TIMEOUT_MS,
+                        Map.of());
                 drain(jdi.process().getInputStream(), "cell JVM stdout");
                 drain(jdi.process().getErrorStream(), "cell JVM stderr");
-                started.complete(new Started(List.copyOf(vmOptions), listener, jdi.vm(), jdi.process()));
-            } catch (Throwable t) {
+                started.complete(
+                    new Started(List.copyOf(vmOptions), listener, jdi.vm(), jdi.process()));
+              } catch (Throwable t) {
                 if (listener != null) {
-                    try {
-                        listener.close();
-                    } catch (java.io.IOException ignored) {
-                        // failing anyway
-                    }
+                  try {
+                    listener.close();
+                  } catch (java.io.IOException ignored) {
+                    // failing anyway
+                  }
                 }
                 started.completeExceptionally(t);
-            }
-        });
-        return started;
-    }
+              }
+            });
+    return started;
+  }
 
-    @Override
-    public String name() {
-        return "quiver";
-    }
+  @Override
+  public String name() {
+    return "quiver";
+  }
 
-    /**
-     * Returns at once: the cell JVM starts on a thread of its own while JShell compiles the
-     * default imports (see {@link StartingControl}).
-     */
-    @Override
-    public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
-        var started = new CompletableFuture<ExecutionControl>();
-        launched = started;
-        Thread.ofPlatform().daemon().name("quiver-cell-jvm-launch").start(() -> {
-            try {
+  /**
+   * Returns at once: the cell JVM starts on a thread of its own while JShell compiles the default
+   * imports (see {@link StartingControl}).
+   */
+  @Override
+  public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+    var started = new CompletableFuture<ExecutionControl>();
+    launched = started;
+    Thread.ofPlatform()
+        .daemon()
+        .name("quiver-cell-jvm-launch")
+        .start(
+            () -> {
+              try {
                 long t0 = System.nanoTime();
                 var control = launch(env);
-                dev.quiver.kernel.Log.info("cell JVM launched and connected in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                dev.quiver.kernel.Log.info(
+                    "cell JVM launched and connected in "
+                        + (System.nanoTime() - t0) / 1_000_000
+                        + " ms");
                 started.complete(control);
-            } catch (Throwable t) {
+              } catch (Throwable t) {
                 started.completeExceptionally(t);
-            }
-        });
-        return new StartingControl(started);
-    }
-
-    /** Waits until the cell JVM is up; throws, with the reason, when it could not start. */
-    void awaitLaunch() {
-        try {
-            launched.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            var cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("launching the cell JVM failed: " + cause, cause);
-        }
-    }
-
-    private ExecutionControl launch(ExecutionEnv env) throws Throwable {
-        Started jvm = null;
-        if (early != null) {
-            try {
-                jvm = early.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                dev.quiver.kernel.Log.info("the early start of the cell JVM failed, starting it again: " + e.getCause());
-            }
-            if (jvm != null && !jvm.options().equals(env.extraRemoteVMOptions())) {     // started for another configuration
-                jvm.process().destroyForcibly();
-                jvm.listener().close();
-                jvm = null;
-            }
-        }
-        if (jvm == null) {
-            try {
-                jvm = start(env.extraRemoteVMOptions()).join();
-            } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause() != null ? e.getCause() : e;      // the launch's own reason
-            }
-        }
-        var vm = jvm.vm();
-        var process = jvm.process();
-        try (var listener = jvm.listener()) {
-            Util.detectJdiExitEvent(vm, why -> {
-                env.closeDown();
-                died.accept(why);
+              }
             });
-            var socket = listener.accept();
-            // Commands and results are small writes answered at once: without this, Nagle's
-            // algorithm and delayed ACKs add tens of milliseconds to every round trip.
-            socket.setTcpNoDelay(true);
-            OutputStream toAgent = socket.getOutputStream();   // before the input: the object streams' headers
-            Map<String, OutputStream> outputs = new HashMap<>();
-            outputs.put("out", env.userOut());
-            outputs.put("err", env.userErr());
-            outputs.put("display", display);
-            Map<String, InputStream> inputs = new HashMap<>();
-            inputs.put("in", env.userIn());
-            return Util.remoteInputOutput(socket.getInputStream(), toAgent, outputs, inputs, (in, out) -> {
-                var control = new RemoteControl(out, in, vm, process);
-                created.accept(control);
-                return control;
-            });
-        }
-    }
+    return new StartingControl(started);
+  }
 
-    // What the cell JVM writes to its real stdout/stderr (the JVM itself, before System.setOut,
-    // or native code) goes to the kernel's log; a full pipe would otherwise block it.
-    private static void drain(InputStream stream, String name) {
-        Thread.ofPlatform().daemon().name("quiver-drain-" + name).start(() -> {
-            try (var reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+  /** Waits until the cell JVM is up; throws, with the reason, when it could not start. */
+  void awaitLaunch() {
+    try {
+      launched.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      var cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("launching the cell JVM failed: " + cause, cause);
+    }
+  }
+
+  private ExecutionControl launch(ExecutionEnv env) throws Throwable {
+    Started jvm = null;
+    if (early != null) {
+      try {
+        jvm = early.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        dev.quiver.kernel.Log.info(
+            "the early start of the cell JVM failed, starting it again: " + e.getCause());
+      }
+      if (jvm != null
+          && !jvm.options()
+              .equals(env.extraRemoteVMOptions())) { // started for another configuration
+        jvm.process().destroyForcibly();
+        jvm.listener().close();
+        jvm = null;
+      }
+    }
+    if (jvm == null) {
+      try {
+        jvm = start(env.extraRemoteVMOptions()).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() != null ? e.getCause() : e; // the launch's own reason
+      }
+    }
+    var vm = jvm.vm();
+    var process = jvm.process();
+    try (var listener = jvm.listener()) {
+      Util.detectJdiExitEvent(
+          vm,
+          why -> {
+            env.closeDown();
+            died.accept(why);
+          });
+      var socket = listener.accept();
+      // Commands and results are small writes answered at once: without this, Nagle's
+      // algorithm and delayed ACKs add tens of milliseconds to every round trip.
+      socket.setTcpNoDelay(true);
+      OutputStream toAgent =
+          socket.getOutputStream(); // before the input: the object streams' headers
+      Map<String, OutputStream> outputs = new HashMap<>();
+      outputs.put("out", env.userOut());
+      outputs.put("err", env.userErr());
+      outputs.put("display", display);
+      Map<String, InputStream> inputs = new HashMap<>();
+      inputs.put("in", env.userIn());
+      return Util.remoteInputOutput(
+          socket.getInputStream(),
+          toAgent,
+          outputs,
+          inputs,
+          (in, out) -> {
+            var control = new RemoteControl(out, in, vm, process);
+            created.accept(control);
+            return control;
+          });
+    }
+  }
+
+  // What the cell JVM writes to its real stdout/stderr (the JVM itself, before System.setOut,
+  // or native code) goes to the kernel's log; a full pipe would otherwise block it.
+  private static void drain(InputStream stream, String name) {
+    Thread.ofPlatform()
+        .daemon()
+        .name("quiver-drain-" + name)
+        .start(
+            () -> {
+              try (var reader =
+                  new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
-                    if (!line.startsWith("WARNING: Using incubator modules")) {
-                        System.err.println("[" + name + "] " + line);
-                    }
+                  if (!line.startsWith("WARNING: Using incubator modules")) {
+                    System.err.println("[" + name + "] " + line);
+                  }
                 }
-            } catch (Exception ignored) {
+              } catch (Exception ignored) {
                 // the JVM is gone
-            }
-        });
-    }
+              }
+            });
+  }
 }

@@ -17,13 +17,15 @@ import org.zeromq.ZMQ;
 
 /**
  * The transport, as xeus's {@code xserver_zmq}: five sockets, each owned by one thread.
+ *
  * <ul>
- *   <li>shell (ROUTER): the calling thread; runs requests one at a time, cells included;</li>
- *   <li>control (ROUTER): its own thread, so interrupt and shutdown are answered while a cell runs;</li>
- *   <li>stdin (ROUTER): its own thread ({@link StdinChannel}), used by cells that read input;</li>
- *   <li>iopub (PUB): its own thread ({@link Publisher}); every other thread queues messages for it;</li>
- *   <li>heartbeat (REP): its own thread, echoing; it never waits on anything else.</li>
+ *   <li>shell (ROUTER): the calling thread; runs requests one at a time, cells included;
+ *   <li>control (ROUTER): its own thread, so interrupt and shutdown are answered while a cell runs;
+ *   <li>stdin (ROUTER): its own thread ({@link StdinChannel}), used by cells that read input;
+ *   <li>iopub (PUB): its own thread ({@link Publisher}); every other thread queues messages for it;
+ *   <li>heartbeat (REP): its own thread, echoing; it never waits on anything else.
  * </ul>
+ *
  * Every socket blocks in ZeroMQ's receive (no sleeping, no busy polling). A message that does not
  * decode or verify is logged and dropped; the requests that do go to {@link KernelCore}, which
  * handles them (and answers one whose handler throws with an error reply); neither affects any
@@ -31,185 +33,204 @@ import org.zeromq.ZMQ;
  */
 public final class KernelServer implements Transport {
 
-    private final ConnectionInfo info;
-    private final String session = UUID.randomUUID().toString();
-    private final ZContext context = new ZContext();
-    // A flood of bad messages must not flood the log: the first 20, then one in 1000.
-    private final AtomicLong dropped = new AtomicLong();
-    private Publisher publisher;
-    private StdinChannel stdin;
+  private final ConnectionInfo info;
+  private final String session = UUID.randomUUID().toString();
+  private final ZContext context = new ZContext();
+  // A flood of bad messages must not flood the log: the first 20, then one in 1000.
+  private final AtomicLong dropped = new AtomicLong();
+  private Publisher publisher;
+  private StdinChannel stdin;
 
-    public KernelServer(ConnectionInfo info) {
-        this.info = info;
+  public KernelServer(ConnectionInfo info) {
+    this.info = info;
+  }
+
+  /**
+   * Binds every socket, starts the other threads, starts {@code core}, and serves the shell socket
+   * on this thread.
+   */
+  public void run(KernelCore core) {
+    var shell = bind(SocketType.ROUTER, info.shellPort());
+    var control = bind(SocketType.ROUTER, info.controlPort());
+    var stdinSocket = bind(SocketType.ROUTER, info.stdinPort());
+    var iopub = bind(SocketType.PUB, info.iopubPort());
+    var heartbeat = bind(SocketType.REP, info.hbPort());
+
+    publisher = new Publisher(iopub, codec());
+    stdin = new StdinChannel(stdinSocket, codec());
+    Thread.ofPlatform().daemon().name("quiver-iopub").start(publisher);
+    Thread.ofPlatform().daemon().name("quiver-stdin").start(stdin);
+    Thread.ofPlatform().daemon().name("quiver-heartbeat").start(() -> heartbeat(heartbeat));
+    Thread.ofPlatform()
+        .daemon()
+        .name("quiver-control")
+        .start(() -> serve(control, "control", core));
+    core.start();
+    serve(shell, "shell", core);
+  }
+
+  private ZMQ.Socket bind(SocketType type, int port) {
+    var socket = context.createSocket(type);
+    socket.setLinger(1000);
+    if (type == SocketType.ROUTER) {
+      socket.setRouterMandatory(false);
     }
-
-    /**
-     * Binds every socket, starts the other threads, starts {@code core}, and serves the shell
-     * socket on this thread.
-     */
-    public void run(KernelCore core) {
-        var shell = bind(SocketType.ROUTER, info.shellPort());
-        var control = bind(SocketType.ROUTER, info.controlPort());
-        var stdinSocket = bind(SocketType.ROUTER, info.stdinPort());
-        var iopub = bind(SocketType.PUB, info.iopubPort());
-        var heartbeat = bind(SocketType.REP, info.hbPort());
-
-        publisher = new Publisher(iopub, codec());
-        stdin = new StdinChannel(stdinSocket, codec());
-        Thread.ofPlatform().daemon().name("quiver-iopub").start(publisher);
-        Thread.ofPlatform().daemon().name("quiver-stdin").start(stdin);
-        Thread.ofPlatform().daemon().name("quiver-heartbeat").start(() -> heartbeat(heartbeat));
-        Thread.ofPlatform().daemon().name("quiver-control").start(() -> serve(control, "control", core));
-        core.start();
-        serve(shell, "shell", core);
+    var endpoint = info.endpoint(port);
+    if (!socket.bind(endpoint)) {
+      throw new IllegalStateException("cannot bind " + endpoint);
     }
+    return socket;
+  }
 
-    private ZMQ.Socket bind(SocketType type, int port) {
-        var socket = context.createSocket(type);
-        socket.setLinger(1000);
-        if (type == SocketType.ROUTER) {
-            socket.setRouterMandatory(false);
+  private WireCodec codec() {
+    return new WireCodec(info.key(), session);
+  }
+
+  private void heartbeat(ZMQ.Socket socket) {
+    try {
+      while (!Thread.currentThread().isInterrupted()) {
+        var ping = Channels.receive(socket, 0);
+        if (ping == null) {
+          return;
         }
-        var endpoint = info.endpoint(port);
-        if (!socket.bind(endpoint)) {
-            throw new IllegalStateException("cannot bind " + endpoint);
+        for (int i = 0; i < ping.size(); i++) {
+          socket.send(ping.get(i), i < ping.size() - 1 ? ZMQ.SNDMORE : 0);
         }
-        return socket;
+      }
+    } catch (org.zeromq.ZMQException e) {
+      // Closing the context at shutdown ends the receive this way; only anything else is news.
+      if (e.getErrorCode() != zmq.ZError.ETERM) {
+        Log.info("heartbeat stopped: " + e);
+      }
+    } catch (RuntimeException e) {
+      Log.info("heartbeat stopped: " + e);
     }
+  }
 
-    private WireCodec codec() {
-        return new WireCodec(info.key(), session);
+  private void serve(ZMQ.Socket socket, String channel, KernelCore core) {
+    var origin = new SocketOrigin(socket, channel, codec());
+    while (true) {
+      List<byte[]> frames;
+      try {
+        frames = Channels.receive(socket, 0);
+      } catch (RuntimeException e) {
+        if (context.isClosed()
+            || e instanceof org.zeromq.ZMQException z
+                && z.getErrorCode() == ZMQ.Error.ETERM.getCode()) {
+          return; // shutting down
+        }
+        Log.info(channel + ": receive failed: " + e);
+        continue;
+      }
+      if (frames == null) {
+        return;
+      }
+      var m = origin.decode(frames);
+      if (m != null) {
+        core.handle(origin, m);
+      }
     }
+  }
 
-    private void heartbeat(ZMQ.Socket socket) {
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                var ping = Channels.receive(socket, 0);
-                if (ping == null) {
-                    return;
-                }
-                for (int i = 0; i < ping.size(); i++) {
-                    socket.send(ping.get(i), i < ping.size() - 1 ? ZMQ.SNDMORE : 0);
-                }
-            }
-        } catch (org.zeromq.ZMQException e) {
-            // Closing the context at shutdown ends the receive this way; only anything else is news.
-            if (e.getErrorCode() != zmq.ZError.ETERM) {
-                Log.info("heartbeat stopped: " + e);
-            }
-        } catch (RuntimeException e) {
-            Log.info("heartbeat stopped: " + e);
-        }
-    }
+  /** A shell or control socket, owned by the thread that serves it, with that thread's codec. */
+  private final class SocketOrigin implements Origin {
 
-    private void serve(ZMQ.Socket socket, String channel, KernelCore core) {
-        var origin = new SocketOrigin(socket, channel, codec());
-        while (true) {
-            List<byte[]> frames;
-            try {
-                frames = Channels.receive(socket, 0);
-            } catch (RuntimeException e) {
-                if (context.isClosed() || e instanceof org.zeromq.ZMQException z && z.getErrorCode() == ZMQ.Error.ETERM.getCode()) {
-                    return;      // shutting down
-                }
-                Log.info(channel + ": receive failed: " + e);
-                continue;
-            }
-            if (frames == null) {
-                return;
-            }
-            var m = origin.decode(frames);
-            if (m != null) {
-                core.handle(origin, m);
-            }
-        }
-    }
+    private final ZMQ.Socket socket;
+    private final String channel;
+    private final WireCodec codec;
 
-    /** A shell or control socket, owned by the thread that serves it, with that thread's codec. */
-    private final class SocketOrigin implements Origin {
-
-        private final ZMQ.Socket socket;
-        private final String channel;
-        private final WireCodec codec;
-
-        SocketOrigin(ZMQ.Socket socket, String channel, WireCodec codec) {
-            this.socket = socket;
-            this.channel = channel;
-            this.codec = codec;
-        }
-
-        @Override
-        public String channel() {
-            return channel;
-        }
-
-        @Override
-        public void reply(Message request, String type, ObjectNode content) {
-            Channels.send(socket, codec, codec.reply(request, type, content));
-        }
-
-        @Override
-        public Message nextWaiting() {
-            List<byte[]> frames;
-            while ((frames = Channels.receive(socket, ZMQ.DONTWAIT)) != null) {
-                var m = decode(frames);
-                if (m != null) {
-                    return m;
-                }
-            }
-            return null;
-        }
-
-        // The message, or null (logged) when it does not decode or verify.
-        Message decode(List<byte[]> frames) {
-            try {
-                return codec.decode(frames);
-            } catch (WireCodec.BadMessage bad) {
-                long n = dropped.incrementAndGet();
-                if (n <= 20 || n % 1000 == 0) {
-                    Log.info(channel + ": dropped a message: " + bad.getMessage() + (n == 20 ? " (logging only every 1000th from now on)" : ""));
-                }
-                return null;
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // Transport
-
-    @Override
-    public void publish(Message parent, String type, ObjectNode content) {
-        // Not codec().header: a codec makes and keys an HMAC, and a cell publishes five messages or more.
-        var m = new Message(List.of(), WireCodec.header(type, session), parent == null ? Message.object() : parent.header(),
-                Message.object(), content, List.of());
-        publisher.publish(m);
+    SocketOrigin(ZMQ.Socket socket, String channel, WireCodec codec) {
+      this.socket = socket;
+      this.channel = channel;
+      this.codec = codec;
     }
 
     @Override
-    public String input(Message parent, String prompt, boolean password) {
-        return stdin.ask(parent, prompt, password);
+    public String channel() {
+      return channel;
     }
 
     @Override
-    public void drain(long millis) {
-        publisher.drain(millis);
+    public void reply(Message request, String type, ObjectNode content) {
+      Channels.send(socket, codec, codec.reply(request, type, content));
     }
 
     @Override
-    public void exit() {
-        // The shutdown reply is queued on the control socket; linger lets it leave.
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
+    public Message nextWaiting() {
+      List<byte[]> frames;
+      while ((frames = Channels.receive(socket, ZMQ.DONTWAIT)) != null) {
+        var m = decode(frames);
+        if (m != null) {
+          return m;
+        }
+      }
+      return null;
+    }
+
+    // The message, or null (logged) when it does not decode or verify.
+    Message decode(List<byte[]> frames) {
+      try {
+        return codec.decode(frames);
+      } catch (WireCodec.BadMessage bad) {
+        long n = dropped.incrementAndGet();
+        if (n <= 20 || n % 1000 == 0) {
+          Log.info(
+              channel
+                  + ": dropped a message: "
+                  + bad.getMessage()
+                  + (n == 20 ? " (logging only every 1000th from now on)" : ""));
+        }
+        return null;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Transport
+
+  @Override
+  public void publish(Message parent, String type, ObjectNode content) {
+    // Not codec().header: a codec makes and keys an HMAC, and a cell publishes five messages or
+    // more.
+    var m =
+        new Message(
+            List.of(),
+            WireCodec.header(type, session),
+            parent == null ? Message.object() : parent.header(),
+            Message.object(),
+            content,
+            List.of());
+    publisher.publish(m);
+  }
+
+  @Override
+  public String input(Message parent, String prompt, boolean password) {
+    return stdin.ask(parent, prompt, password);
+  }
+
+  @Override
+  public void drain(long millis) {
+    publisher.drain(millis);
+  }
+
+  @Override
+  public void exit() {
+    // The shutdown reply is queued on the control socket; linger lets it leave.
+    Thread.ofPlatform()
+        .daemon()
+        .start(
+            () -> {
+              try {
                 context.close();
-            } catch (RuntimeException ignored) {
+              } catch (RuntimeException ignored) {
                 // exiting anyway
-            }
-        });
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException ignored) {
-            Thread.currentThread().interrupt();
-        }
-        Log.exitNow(0, 3000);
+              }
+            });
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException ignored) {
+      Thread.currentThread().interrupt();
     }
+    Log.exitNow(0, 3000);
+  }
 }

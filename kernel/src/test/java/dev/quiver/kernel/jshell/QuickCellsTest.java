@@ -17,235 +17,276 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Quick cells (QuickCells) against JShell's own pipeline: the same cells in two kernels' cell
- * JVMs, one with quick cells and one without, must print, show and fail the same way, and the
- * quick one must really have taken the quick path for the cells meant for it.
+ * Quick cells (QuickCells) against JShell's own pipeline: the same cells in two kernels' cell JVMs,
+ * one with quick cells and one without, must print, show and fail the same way, and the quick one
+ * must really have taken the quick path for the cells meant for it.
  */
 class QuickCellsTest {
 
-    private static JShellInterpreter quick;
-    private static JShellInterpreter plain;
+  private static JShellInterpreter quick;
+  private static JShellInterpreter plain;
 
-    @BeforeAll
-    static void start() {
-        quick = started(true);
-        plain = started(false);
+  @BeforeAll
+  static void start() {
+    quick = started(true);
+    plain = started(false);
+  }
+
+  private static JShellInterpreter started(boolean quickCells) {
+    var previous = System.getProperty("quiver.quickCells");
+    System.setProperty("quiver.quickCells", Boolean.toString(quickCells));
+    try {
+      var cp = System.getProperty("java.class.path");
+      var interpreter =
+          new JShellInterpreter(
+              new JShellInterpreter.Config(
+                  cp,
+                  List.of("-Xshare:auto"),
+                  List.of("import java.util.*;", "import java.util.function.*;")));
+      interpreter.awaitReady();
+      return interpreter;
+    } finally {
+      if (previous == null) {
+        System.clearProperty("quiver.quickCells");
+      } else {
+        System.setProperty("quiver.quickCells", previous);
+      }
     }
+  }
 
-    private static JShellInterpreter started(boolean quickCells) {
-        var previous = System.getProperty("quiver.quickCells");
-        System.setProperty("quiver.quickCells", Boolean.toString(quickCells));
-        try {
-            var cp = System.getProperty("java.class.path");
-            var interpreter = new JShellInterpreter(new JShellInterpreter.Config(cp, List.of("-Xshare:auto"),
-                    List.of("import java.util.*;", "import java.util.function.*;")));
-            interpreter.awaitReady();
-            return interpreter;
-        } finally {
-            if (previous == null) {
-                System.clearProperty("quiver.quickCells");
-            } else {
-                System.setProperty("quiver.quickCells", previous);
-            }
-        }
-    }
+  @AfterAll
+  static void stop() {
+    quick.close();
+    plain.close();
+  }
 
-    @AfterAll
-    static void stop() {
-        quick.close();
-        plain.close();
-    }
+  /** What a cell did, as a frontend sees it. */
+  record Seen(String stdout, String stderr, String result, String error, List<String> traceback) {}
 
-    /** What a cell did, as a frontend sees it. */
-    record Seen(String stdout, String stderr, String result, String error, List<String> traceback) {
-    }
-
-    private static Seen run(JShellInterpreter interpreter, String code, int count) {
-        var out = new StringBuilder();
-        var err = new StringBuilder();
-        var outcome = interpreter.execute(code, count, new Interpreter.Output() {
-            @Override
-            public void stream(String name, String text) {
+  private static Seen run(JShellInterpreter interpreter, String code, int count) {
+    var out = new StringBuilder();
+    var err = new StringBuilder();
+    var outcome =
+        interpreter.execute(
+            code,
+            count,
+            new Interpreter.Output() {
+              @Override
+              public void stream(String name, String text) {
                 (name.equals("stdout") ? out : err).append(text);
-            }
+              }
 
-            @Override
-            public void display(MimeBundle bundle, String id, boolean update) {
+              @Override
+              public void display(MimeBundle bundle, String id, boolean update) {
                 out.append("[display ").append(bundle.text()).append("]");
-            }
+              }
 
-            @Override
-            public void clear(boolean wait) {
-            }
+              @Override
+              public void clear(boolean wait) {}
 
-            @Override
-            public String input(String prompt, boolean password) {
+              @Override
+              public String input(String prompt, boolean password) {
                 return null;
-            }
-        });
-        return switch (outcome) {
-            case Outcome.Ok ok -> new Seen(out.toString(), err.toString(), ok.result() == null ? null : ok.result().text(), null, List.of());
-            case Outcome.Error e -> new Seen(out.toString(), err.toString(), null, e.ename() + ": " + e.evalue(), e.traceback());
-        };
-    }
+              }
+            });
+    return switch (outcome) {
+      case Outcome.Ok ok ->
+          new Seen(
+              out.toString(),
+              err.toString(),
+              ok.result() == null ? null : ok.result().text(),
+              null,
+              List.of());
+      case Outcome.Error e ->
+          new Seen(
+              out.toString(), err.toString(), null, e.ename() + ": " + e.evalue(), e.traceback());
+    };
+  }
 
-    // Runs the cell in both kernels; returns what the quick one did, after checking it matches.
-    private static Seen same(String code, boolean meantForQuickPath) {
-        int before = quick.quickPiecesRun();
-        var q = run(quick, code, 7);
-        var p = run(plain, code, 7);
-        assertEquals(p, q, () -> "quick and JShell's pipeline differ on: " + code);
-        assertEquals(meantForQuickPath, quick.quickPiecesRun() > before,
-                () -> code + (meantForQuickPath ? " should have taken" : " should not have taken") + " the quick path");
-        return q;
-    }
+  // Runs the cell in both kernels; returns what the quick one did, after checking it matches.
+  private static Seen same(String code, boolean meantForQuickPath) {
+    int before = quick.quickPiecesRun();
+    var q = run(quick, code, 7);
+    var p = run(plain, code, 7);
+    assertEquals(p, q, () -> "quick and JShell's pipeline differ on: " + code);
+    assertEquals(
+        meantForQuickPath,
+        quick.quickPiecesRun() > before,
+        () ->
+            code
+                + (meantForQuickPath ? " should have taken" : " should not have taken")
+                + " the quick path");
+    return q;
+  }
 
-    @Test
-    void expressionsShowTheirValue() {
-        assertEquals("2", same("1 + 1", true).result());
-        assertEquals("hello", same("\"hel\" + \"lo\"", true).result());
-        assertEquals("x", same("'x'", true).result());
-        assertEquals("[1, 2, 3]", same("List.of(1, 2, 3)", true).result());
-        assertEquals("2.5", same("5 / 2.0;", true).result());
-        assertEquals("[1, 2]", same("new int[] {1, 2}", true).result());
-        assertEquals("null", same("(Object) null", true).result());
-        assertEquals("3", same("Math.max(2, 3) // the larger\n", true).result());
-    }
+  @Test
+  void expressionsShowTheirValue() {
+    assertEquals("2", same("1 + 1", true).result());
+    assertEquals("hello", same("\"hel\" + \"lo\"", true).result());
+    assertEquals("x", same("'x'", true).result());
+    assertEquals("[1, 2, 3]", same("List.of(1, 2, 3)", true).result());
+    assertEquals("2.5", same("5 / 2.0;", true).result());
+    assertEquals("[1, 2]", same("new int[] {1, 2}", true).result());
+    assertEquals("null", same("(Object) null", true).result());
+    assertEquals("3", same("Math.max(2, 3) // the larger\n", true).result());
+  }
 
-    @Test
-    void voidCallsAndStatementsShowNothingButPrint() {
-        var println = same("System.out.println(\"hi\")", true);
-        assertEquals("hi\n", println.stdout());
-        assertNull(println.result());
-        assertNull(same("System.out.printf(\"%d%n\", 3);", true).result());
-        var loop = same("for (int i = 0; i < 3; i++) { System.out.print(i); }", true);
-        assertEquals("012", loop.stdout());
-        assertNull(loop.result());
-        assertEquals("yes", same("if (1 < 2) { System.out.print(\"yes\"); } else { System.out.print(\"no\"); }", true).stdout());
-        assertEquals("in block", same("{ var s = \"in block\"; System.out.print(s); }", true).stdout());
-        assertEquals("caught", same("try { throw new IllegalStateException(); } catch (IllegalStateException e) { System.out.print(\"caught\"); }", true).stdout());
-    }
+  @Test
+  void voidCallsAndStatementsShowNothingButPrint() {
+    var println = same("System.out.println(\"hi\")", true);
+    assertEquals("hi\n", println.stdout());
+    assertNull(println.result());
+    assertNull(same("System.out.printf(\"%d%n\", 3);", true).result());
+    var loop = same("for (int i = 0; i < 3; i++) { System.out.print(i); }", true);
+    assertEquals("012", loop.stdout());
+    assertNull(loop.result());
+    assertEquals(
+        "yes",
+        same("if (1 < 2) { System.out.print(\"yes\"); } else { System.out.print(\"no\"); }", true)
+            .stdout());
+    assertEquals("in block", same("{ var s = \"in block\"; System.out.print(s); }", true).stdout());
+    assertEquals(
+        "caught",
+        same(
+                "try { throw new IllegalStateException(); } catch (IllegalStateException e) { System.out.print(\"caught\"); }",
+                true)
+            .stdout());
+  }
 
-    @Test
-    void declarationsStillGoThroughJShellAndQuickCellsSeeThem() {
-        same("int counter = 40;", false);
-        same("int twice(int x) { return 2 * x; }", false);
-        same("record Point(int x, int y) { }", false);
-        same("import java.util.concurrent.atomic.AtomicInteger;", false);
-        assertEquals("41", same("counter + 1", true).result());
-        same("counter++", true);
-        assertEquals("41", same("counter", true).result());
-        assertEquals("82", same("twice(counter)", true).result());
-        assertEquals("Point[x=1, y=2]", same("new Point(1, 2)", true).result());
-        assertEquals("5", same("new AtomicInteger(5)", true).result());
-        // A redefinition is seen by the next quick cell.
-        same("int twice(int x) { return 20 * x; }", false);
-        assertEquals("820", same("twice(counter)", true).result());
-        same("String counter = \"now a string\";", false);
-        assertEquals("NOW A STRING", same("counter.toUpperCase()", true).result());
-    }
+  @Test
+  void declarationsStillGoThroughJShellAndQuickCellsSeeThem() {
+    same("int counter = 40;", false);
+    same("int twice(int x) { return 2 * x; }", false);
+    same("record Point(int x, int y) { }", false);
+    same("import java.util.concurrent.atomic.AtomicInteger;", false);
+    assertEquals("41", same("counter + 1", true).result());
+    same("counter++", true);
+    assertEquals("41", same("counter", true).result());
+    assertEquals("82", same("twice(counter)", true).result());
+    assertEquals("Point[x=1, y=2]", same("new Point(1, 2)", true).result());
+    assertEquals("5", same("new AtomicInteger(5)", true).result());
+    // A redefinition is seen by the next quick cell.
+    same("int twice(int x) { return 20 * x; }", false);
+    assertEquals("820", same("twice(counter)", true).result());
+    same("String counter = \"now a string\";", false);
+    assertEquals("NOW A STRING", same("counter.toUpperCase()", true).result());
+  }
 
-    @Test
-    void runningTheSameCellAgainRunsItAgainWithoutACompile() {
-        same("int runs = 0;", false);
-        same("int scaled(int x) { return 2 * x; }", false);
-        assertEquals("0", same("runs++", true).result());
-        int compiled = quick.quickCells().compiledCount();
-        assertEquals("1", same("runs++", true).result());
-        assertEquals("2", same("runs++", true).result());
-        assertEquals(compiled, quick.quickCells().compiledCount(), "the same cell again should not be compiled again");
-        assertEquals("8", same("scaled(runs + 1)", true).result());
-        // A new body for the method it calls: the cell sees it.
-        same("int scaled(int x) { return 100 * x; }", false);
-        assertEquals("300", same("scaled(runs)", true).result());
-        assertEquals("300", same("scaled(runs)", true).result());
-        // A declaration it uses, changed in type: compiled again against the new one.
-        same("String runs = \"ab\";", false);
-        assertEquals("2", same("runs.length()", true).result());
-        same("long runs = 5;", false);
-        var e = same("runs.length()", false);
-        assertNotNull(e.error(), "long has no length(): JShell reports it");
-    }
+  @Test
+  void runningTheSameCellAgainRunsItAgainWithoutACompile() {
+    same("int runs = 0;", false);
+    same("int scaled(int x) { return 2 * x; }", false);
+    assertEquals("0", same("runs++", true).result());
+    int compiled = quick.quickCells().compiledCount();
+    assertEquals("1", same("runs++", true).result());
+    assertEquals("2", same("runs++", true).result());
+    assertEquals(
+        compiled,
+        quick.quickCells().compiledCount(),
+        "the same cell again should not be compiled again");
+    assertEquals("8", same("scaled(runs + 1)", true).result());
+    // A new body for the method it calls: the cell sees it.
+    same("int scaled(int x) { return 100 * x; }", false);
+    assertEquals("300", same("scaled(runs)", true).result());
+    assertEquals("300", same("scaled(runs)", true).result());
+    // A declaration it uses, changed in type: compiled again against the new one.
+    same("String runs = \"ab\";", false);
+    assertEquals("2", same("runs.length()", true).result());
+    same("long runs = 5;", false);
+    var e = same("runs.length()", false);
+    assertNotNull(e.error(), "long has no length(): JShell reports it");
+  }
 
-    @Test
-    void compileErrorsAreJShellsOwn() {
-        var e = same("1 + undefinedName", false);
-        assertNotNull(e.error());
-        assertTrue(e.traceback().stream().anyMatch(l -> l.contains("cell [7] line 1")), e.traceback()::toString);
-        assertNotNull(same("System.out.println(1", false).error());
-        assertNotNull(same("\"unterminated", false).error());
-    }
+  @Test
+  void compileErrorsAreJShellsOwn() {
+    var e = same("1 + undefinedName", false);
+    assertNotNull(e.error());
+    assertTrue(
+        e.traceback().stream().anyMatch(l -> l.contains("cell [7] line 1")),
+        e.traceback()::toString);
+    assertNotNull(same("System.out.println(1", false).error());
+    assertNotNull(same("\"unterminated", false).error());
+  }
 
-    @Test
-    void exceptionsNameTheCellAndLine() {
-        same("int boom(int x) { return 10 / x; }", false);
-        var e = same("System.out.println(\"before\");\nboom(0)", true);
-        assertEquals("before\n", e.stdout());
-        assertEquals("java.lang.ArithmeticException: / by zero", e.error());
-        assertTrue(e.traceback().stream().anyMatch(l -> l.contains("boom (cell [7], line 1)")), e.traceback()::toString);
-        assertTrue(e.traceback().stream().anyMatch(l -> l.equals("\tat cell [7], line 2")), e.traceback()::toString);
-        assertFalse(e.traceback().stream().anyMatch(l -> l.contains("CellCall") || l.contains("Agent") || l.contains("$Quiver$")),
-                e.traceback()::toString);
-        var thrown = same("if (true) {\n  throw new IllegalArgumentException(\"bad \" + 42);\n}", true);
-        assertEquals("java.lang.IllegalArgumentException: bad 42", thrown.error());
-    }
+  @Test
+  void exceptionsNameTheCellAndLine() {
+    same("int boom(int x) { return 10 / x; }", false);
+    var e = same("System.out.println(\"before\");\nboom(0)", true);
+    assertEquals("before\n", e.stdout());
+    assertEquals("java.lang.ArithmeticException: / by zero", e.error());
+    assertTrue(
+        e.traceback().stream().anyMatch(l -> l.contains("boom (cell [7], line 1)")),
+        e.traceback()::toString);
+    assertTrue(
+        e.traceback().stream().anyMatch(l -> l.equals("\tat cell [7], line 2")),
+        e.traceback()::toString);
+    assertFalse(
+        e.traceback().stream()
+            .anyMatch(l -> l.contains("CellCall") || l.contains("Agent") || l.contains("$Quiver$")),
+        e.traceback()::toString);
+    var thrown = same("if (true) {\n  throw new IllegalArgumentException(\"bad \" + 42);\n}", true);
+    assertEquals("java.lang.IllegalArgumentException: bad 42", thrown.error());
+  }
 
-    @Test
-    void aCallToSomethingNotYetDefinedSaysWhat() {
-        same("int later(int x) { return notYetDefined(x) + 1; }", false);
-        var e = same("later(1)", true);
-        assertEquals(Thrown.UNRESOLVED, e.error().split(":")[0], e::toString);
-        assertTrue(e.error().contains("notYetDefined"), e::toString);
-        same("int notYetDefined(int x) { return 10 * x; }", false);
-        assertEquals("11", same("later(1)", true).result());
-    }
+  @Test
+  void aCallToSomethingNotYetDefinedSaysWhat() {
+    same("int later(int x) { return notYetDefined(x) + 1; }", false);
+    var e = same("later(1)", true);
+    assertEquals(Thrown.UNRESOLVED, e.error().split(":")[0], e::toString);
+    assertTrue(e.error().contains("notYetDefined"), e::toString);
+    same("int notYetDefined(int x) { return 10 * x; }", false);
+    assertEquals("11", same("later(1)", true).result());
+  }
 
-    @Test
-    void displayWorksFromAQuickCell() {
-        var shown = same("dev.quiver.display.Display.show(\"<b>hi</b>\")", true);
-        assertTrue(shown.stdout().contains("[display"), shown::toString);
-    }
+  @Test
+  void displayWorksFromAQuickCell() {
+    var shown = same("dev.quiver.display.Display.show(\"<b>hi</b>\")", true);
+    assertTrue(shown.stdout().contains("[display"), shown::toString);
+  }
 
-    @Test
-    void aCellMixesBothPathsAndShowsTheLastValue() {
-        var e = same("var names = new ArrayList<String>();\nnames.add(\"a\");\nnames.add(\"b\");\nnames", true);
-        assertEquals("[a, b]", e.result());
-        var declarationLast = same("names.size();\nint size = names.size();", true);
-        assertNull(declarationLast.result());
-        assertEquals("2", same("size", true).result());
-    }
+  @Test
+  void aCellMixesBothPathsAndShowsTheLastValue() {
+    var e =
+        same(
+            "var names = new ArrayList<String>();\nnames.add(\"a\");\nnames.add(\"b\");\nnames",
+            true);
+    assertEquals("[a, b]", e.result());
+    var declarationLast = same("names.size();\nint size = names.size();", true);
+    assertNull(declarationLast.result());
+    assertEquals("2", same("size", true).result());
+  }
 
-    @Test
-    void interruptStopsAQuickCellAndKeepsVariables() throws Exception {
-        run(quick, "long kept = 7;", 1);
-        var seen = new ArrayList<Seen>();
-        var t = Thread.ofPlatform().start(() -> seen.add(run(quick, "while (true) { }", 2)));
-        Thread.sleep(500);
-        quick.interrupt();
-        t.join(5000);
-        assertFalse(t.isAlive(), "the interrupted cell did not end");
-        assertEquals("Interrupted", seen.getFirst().error().split(":")[0]);
-        assertEquals("7", run(quick, "kept", 3).result());
-    }
+  @Test
+  void interruptStopsAQuickCellAndKeepsVariables() throws Exception {
+    run(quick, "long kept = 7;", 1);
+    var seen = new ArrayList<Seen>();
+    var t = Thread.ofPlatform().start(() -> seen.add(run(quick, "while (true) { }", 2)));
+    Thread.sleep(500);
+    quick.interrupt();
+    t.join(5000);
+    assertFalse(t.isAlive(), "the interrupted cell did not end");
+    assertEquals("Interrupted", seen.getFirst().error().split(":")[0]);
+    assertEquals("7", run(quick, "kept", 3).result());
+  }
 
-    @Test
-    void theRulesForWhatTakesTheQuickPath() {
-        assertNotNull(QuickCells.body("1 + 1;"));
-        assertNotNull(QuickCells.body("for (;;) { }"));
-        assertNull(QuickCells.body("int x = 1;"));
-        assertNull(QuickCells.body("String s = \"a\";"));
-        assertNull(QuickCells.body("Map<String, List<Integer>> m = new HashMap<>();"));
-        assertNull(QuickCells.body("double[] xs;"));
-        assertNull(QuickCells.body("String f(int x) { return \"\" + x; }"));
-        assertNotNull(QuickCells.body("a < b"));
-        assertNotNull(QuickCells.body("x = 5"));
-        assertNotNull(QuickCells.body("System.out.println(x)"));
-        assertNull(QuickCells.body("return 5;"));
-        assertNull(QuickCells.body("@Deprecated void f() { }"));
-        assertNull(QuickCells.body("<T> T id(T t) { return t; }"));
-        assertTrue(QuickCells.balanced("f(\")\", ']', \"\"\"\n)\n\"\"\") // )"));
-        assertFalse(QuickCells.balanced("f(1)); } static { g("));
-        assertFalse(QuickCells.balanced("/* open"));
-        assertInstanceOf(QuickCells.Body.class, QuickCells.body("x.y()"));
-    }
+  @Test
+  void theRulesForWhatTakesTheQuickPath() {
+    assertNotNull(QuickCellBodies.body("1 + 1;"));
+    assertNotNull(QuickCellBodies.body("for (;;) { }"));
+    assertNull(QuickCellBodies.body("int x = 1;"));
+    assertNull(QuickCellBodies.body("String s = \"a\";"));
+    assertNull(QuickCellBodies.body("Map<String, List<Integer>> m = new HashMap<>();"));
+    assertNull(QuickCellBodies.body("double[] xs;"));
+    assertNull(QuickCellBodies.body("String f(int x) { return \"\" + x; }"));
+    assertNotNull(QuickCellBodies.body("a < b"));
+    assertNotNull(QuickCellBodies.body("x = 5"));
+    assertNotNull(QuickCellBodies.body("System.out.println(x)"));
+    assertNull(QuickCellBodies.body("return 5;"));
+    assertNull(QuickCellBodies.body("@Deprecated void f() { }"));
+    assertNull(QuickCellBodies.body("<T> T id(T t) { return t; }"));
+    assertTrue(QuickCellBodies.balanced("f(\")\", ']', \"\"\"\n)\n\"\"\") // )"));
+    assertFalse(QuickCellBodies.balanced("f(1)); } static { g("));
+    assertFalse(QuickCellBodies.balanced("/* open"));
+    assertInstanceOf(QuickCellBodies.Body.class, QuickCellBodies.body("x.y()"));
+  }
 }

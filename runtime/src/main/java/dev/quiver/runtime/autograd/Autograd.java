@@ -9,18 +9,26 @@ import java.util.IdentityHashMap;
 import java.util.List;
 
 /**
- * Reverse-mode automatic differentiation: ops {@link #record} how to go backward, and
- * {@link #backward} walks the recorded graph from a result to the leaves in reverse topological
- * order, summing gradients where paths meet.
+ * Reverse-mode automatic differentiation: ops {@link #record} how to go backward, and {@link
+ * #backward} walks the recorded graph from a result to the leaves in reverse topological order,
+ * summing gradients where paths meet.
  */
 public final class Autograd {
   private static final ThreadLocal<int[]> NO_GRAD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
-  /** Marks a result whose graph was consumed by a backward pass, so a second pass fails loudly instead of silently. */
-  private static final GradNode FREED = new GradNode("freed", new Tensor[0], g -> {
-    throw new IllegalStateException("backward: this graph was already used by an earlier backward() and has been "
-        + "freed; recompute the forward pass to differentiate again");
-  });
+  /**
+   * Marks a result whose graph was consumed by a backward pass, so a second pass fails loudly
+   * instead of silently.
+   */
+  private static final GradNode FREED =
+      new GradNode(
+          "freed",
+          new Tensor[0],
+          g -> {
+            throw new IllegalStateException(
+                "backward: this graph was already used by an earlier backward() and has been "
+                    + "freed; recompute the forward pass to differentiate again");
+          });
 
   private Autograd() {}
 
@@ -70,31 +78,43 @@ public final class Autograd {
   }
 
   /**
-   * Back-propagates from {@code root}. Without an upstream gradient the root must have one
-   * element (a loss). Gradients of leaves are added to their {@code grad()}, allocated in the
-   * leaf's own memory scope so they outlive the step's temporaries. The graph is freed as it is
-   * walked, so a second backward through it is an error, as in PyTorch.
+   * Back-propagates from {@code root}. Without an upstream gradient the root must have one element
+   * (a loss). Gradients of leaves are added to their {@code grad()}, allocated in the leaf's own
+   * memory scope so they outlive the step's temporaries. The graph is freed as it is walked, so a
+   * second backward through it is an error, as in PyTorch.
    */
   public static void backward(Tensor root, Tensor upstream) {
     if (!root.isGradRequired()) {
-      throw new IllegalStateException("backward: this tensor does not require grad; call requiresGrad() on the "
-          + "parameters before computing it");
+      throw new IllegalStateException(
+          "backward: this tensor does not require grad; call requiresGrad() on the "
+              + "parameters before computing it");
     }
     Tensor seed;
     if (upstream == null) {
       if (root.numel() != 1) {
-        throw new IllegalArgumentException("backward: the result has shape " + root.shapeString()
-            + "; backward() without an argument needs a single value (e.g. a mean loss), else pass the upstream gradient");
+        throw new IllegalArgumentException(
+            "backward: the result has shape "
+                + root.shapeString()
+                + "; backward() without an argument needs a single value (e.g. a mean loss), else pass the upstream gradient");
       }
       seed = Tensor.onesLike(root);
     } else {
       if (!Arrays.equals(upstream.shape(), root.shape())) {
-        throw new IllegalArgumentException("backward: upstream gradient has shape " + upstream.shapeString()
-            + " but the result has shape " + root.shapeString());
+        throw new IllegalArgumentException(
+            "backward: upstream gradient has shape "
+                + upstream.shapeString()
+                + " but the result has shape "
+                + root.shapeString());
       }
       if (!upstream.device().equals(root.device())) {
-        throw new IllegalArgumentException("backward: the result and the upstream gradient are on different devices: "
-            + root.device() + " and " + upstream.device() + "; move the gradient with .to(" + root.device() + ")");
+        throw new IllegalArgumentException(
+            "backward: the result and the upstream gradient are on different devices: "
+                + root.device()
+                + " and "
+                + upstream.device()
+                + "; move the gradient with .to("
+                + root.device()
+                + ")");
       }
       seed = upstream;
     }
@@ -122,8 +142,15 @@ public final class Autograd {
           }
           Tensor gk = inputGrads[k];
           if (!Arrays.equals(gk.shape(), in.shape())) {
-            throw new IllegalStateException("backward of " + node.op() + ": gradient for input " + k + " has shape "
-                + gk.shapeString() + ", input has " + in.shapeString());
+            throw new IllegalStateException(
+                "backward of "
+                    + node.op()
+                    + ": gradient for input "
+                    + k
+                    + " has shape "
+                    + gk.shapeString()
+                    + ", input has "
+                    + in.shapeString());
           }
           grads.merge(in, gk, Tensor::add);
         }
@@ -145,7 +172,10 @@ public final class Autograd {
     }
   }
 
-  /** Nodes reachable from root, each after all of its inputs (iterative: deep graphs must not overflow the stack). */
+  /**
+   * Nodes reachable from root, each after all of its inputs (iterative: deep graphs must not
+   * overflow the stack).
+   */
   private static List<Tensor> topologicalOrder(Tensor root) {
     List<Tensor> order = new ArrayList<>();
     IdentityHashMap<Tensor, Boolean> visited = new IdentityHashMap<>();

@@ -30,50 +30,77 @@ import java.util.function.Function;
  * element j, evaluated under {@link Autograd#noGrad()} with the sums done in double. An element
  * passes when {@code |analytic - numeric| <= atol + rtol · |numeric|}.
  *
- * <p>The function must be deterministic and must not modify its inputs. Keep inputs away from
- * kinks (relu and abs at 0, ties in max/min): there the two one-sided derivatives differ and no
- * finite difference can agree with either.
+ * <p>The function must be deterministic and must not modify its inputs. Keep inputs away from kinks
+ * (relu and abs at 0, ties in max/min): there the two one-sided derivatives differ and no finite
+ * difference can agree with either.
  */
 public final class GradCheck {
   private GradCheck() {}
 
   /**
-   * Settings of a check. Start from {@link #defaults()} and change what you need:
-   * {@code GradCheck.Options.defaults().eps(1e-4).rtol(1e-3)}.
+   * Settings of a check. Start from {@link #defaults()} and change what you need: {@code
+   * GradCheck.Options.defaults().eps(1e-4).rtol(1e-3)}.
    *
-   * @param eps       the finite-difference step
-   * @param atol      absolute tolerance
-   * @param rtol      tolerance relative to the numeric derivative
-   * @param seed      seed of the weights that reduce the output to a scalar
+   * @param eps the finite-difference step
+   * @param atol absolute tolerance
+   * @param rtol tolerance relative to the numeric derivative
+   * @param seed seed of the weights that reduce the output to a scalar
    * @param constants indices of floating inputs not to differentiate (they still become float64)
-   * @param maxShown  how many failing elements per input the report lists
-   * @param sample    0 to check every element; otherwise at most this many elements per input,
-   *                  chosen at random (from {@code seed}), for inputs too big to check whole
+   * @param maxShown how many failing elements per input the report lists
+   * @param sample 0 to check every element; otherwise at most this many elements per input, chosen
+   *     at random (from {@code seed}), for inputs too big to check whole
    */
-  public record Options(double eps, double atol, double rtol, long seed, int[] constants, int maxShown, int sample) {
+  public record Options(
+      double eps, double atol, double rtol, long seed, int[] constants, int maxShown, int sample) {
     public Options {
       if (sample < 0) {
-        throw new IllegalArgumentException("GradCheck.Options: sample must be 0 (all) or positive, got " + sample);
+        throw new IllegalArgumentException(
+            "GradCheck.Options: sample must be 0 (all) or positive, got " + sample);
       }
       if (!(eps > 0) || !(atol >= 0) || !(rtol >= 0)) {
-        throw new IllegalArgumentException("GradCheck.Options: eps must be positive and tolerances non-negative, got eps "
-            + eps + ", atol " + atol + ", rtol " + rtol);
+        throw new IllegalArgumentException(
+            "GradCheck.Options: eps must be positive and tolerances non-negative, got eps "
+                + eps
+                + ", atol "
+                + atol
+                + ", rtol "
+                + rtol);
       }
       constants = constants.clone();
     }
 
-    /** eps 1e-6, atol 1e-6, rtol 1e-4, a fixed seed, every floating input differentiated, 5 failures shown per input. */
+    /**
+     * eps 1e-6, atol 1e-6, rtol 1e-4, a fixed seed, every floating input differentiated, 5 failures
+     * shown per input.
+     */
     public static Options defaults() {
       return new Options(1e-6, 1e-6, 1e-4, 0x6AD_C4EC, new int[0], 5, 0);
     }
 
-    public Options eps(double v) { return new Options(v, atol, rtol, seed, constants, maxShown, sample); }
-    public Options atol(double v) { return new Options(eps, v, rtol, seed, constants, maxShown, sample); }
-    public Options rtol(double v) { return new Options(eps, atol, v, seed, constants, maxShown, sample); }
-    public Options seed(long v) { return new Options(eps, atol, rtol, v, constants, maxShown, sample); }
-    public Options maxShown(int v) { return new Options(eps, atol, rtol, seed, constants, v, sample); }
+    public Options eps(double v) {
+      return new Options(v, atol, rtol, seed, constants, maxShown, sample);
+    }
+
+    public Options atol(double v) {
+      return new Options(eps, v, rtol, seed, constants, maxShown, sample);
+    }
+
+    public Options rtol(double v) {
+      return new Options(eps, atol, v, seed, constants, maxShown, sample);
+    }
+
+    public Options seed(long v) {
+      return new Options(eps, atol, rtol, v, constants, maxShown, sample);
+    }
+
+    public Options maxShown(int v) {
+      return new Options(eps, atol, rtol, seed, constants, v, sample);
+    }
+
     /** Checks at most {@code n} randomly chosen elements per input (0: all of them). */
-    public Options sample(int n) { return new Options(eps, atol, rtol, seed, constants, maxShown, n); }
+    public Options sample(int n) {
+      return new Options(eps, atol, rtol, seed, constants, maxShown, n);
+    }
 
     /** Inputs (by position) that are converted to float64 but not differentiated. */
     public Options constants(int... inputs) {
@@ -102,35 +129,54 @@ public final class GradCheck {
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "input %d at %s: analytic %.9g, numeric %.9g (abs error %.3e, rel error %.3e)",
-          input, Shapes.str(index), analytic, numeric, absError(), relError());
+      return String.format(
+          Locale.ROOT,
+          "input %d at %s: analytic %.9g, numeric %.9g (abs error %.3e, rel error %.3e)",
+          input,
+          Shapes.str(index),
+          analytic,
+          numeric,
+          absError(),
+          relError());
     }
   }
 
   /**
    * The outcome for one input.
    *
-   * @param input          position in the argument list
-   * @param shape          the input's shape
-   * @param dtype          the input's type as given (float inputs were checked in float64)
-   * @param checked        false for int32 inputs and {@link Options#constants} (no gradient checked)
-   * @param elementsChecked how many elements were compared (all, unless {@link Options#sample} is set)
-   * @param maxAbsError    largest |analytic - numeric| over the elements
-   * @param maxRelError    largest |analytic - numeric| / max(|analytic|, |numeric|) over the elements
-   * @param failures       how many elements are outside the tolerance
-   * @param worst          the worst failing elements (at most {@link Options#maxShown}), worst first
+   * @param input position in the argument list
+   * @param shape the input's shape
+   * @param dtype the input's type as given (float inputs were checked in float64)
+   * @param checked false for int32 inputs and {@link Options#constants} (no gradient checked)
+   * @param elementsChecked how many elements were compared (all, unless {@link Options#sample} is
+   *     set)
+   * @param maxAbsError largest |analytic - numeric| over the elements
+   * @param maxRelError largest |analytic - numeric| / max(|analytic|, |numeric|) over the elements
+   * @param failures how many elements are outside the tolerance
+   * @param worst the worst failing elements (at most {@link Options#maxShown}), worst first
    */
-  public record InputReport(int input, long[] shape, DType dtype, boolean checked, long elementsChecked,
-                            double maxAbsError,
-                            double maxRelError, long failures, List<Mismatch> worst) {
+  public record InputReport(
+      int input,
+      long[] shape,
+      DType dtype,
+      boolean checked,
+      long elementsChecked,
+      double maxAbsError,
+      double maxRelError,
+      long failures,
+      List<Mismatch> worst) {
     public boolean passed() {
       return failures == 0;
     }
   }
 
   /** The outcome of a check; {@link #toString()} is the readable report. */
-  public record Report(Options options, long[] outputShape, List<InputReport> inputs, String problem) {
-    /** True when every checked element of every input agrees within the tolerance and nothing else went wrong. */
+  public record Report(
+      Options options, long[] outputShape, List<InputReport> inputs, String problem) {
+    /**
+     * True when every checked element of every input agrees within the tolerance and nothing else
+     * went wrong.
+     */
     public boolean passed() {
       return problem == null && inputs.stream().allMatch(InputReport::passed);
     }
@@ -151,13 +197,23 @@ public final class GradCheck {
     @Override
     public String toString() {
       var sb = new StringBuilder();
-      sb.append("GradCheck ").append(passed() ? "passed" : "FAILED").append(" (").append(options)
-          .append("), output shape ").append(Shapes.str(outputShape)).append('\n');
+      sb.append("GradCheck ")
+          .append(passed() ? "passed" : "FAILED")
+          .append(" (")
+          .append(options)
+          .append("), output shape ")
+          .append(Shapes.str(outputShape))
+          .append('\n');
       if (problem != null) {
         sb.append("  ").append(problem).append('\n');
       }
       for (InputReport r : inputs) {
-        sb.append("  input ").append(r.input()).append(' ').append(Shapes.str(r.shape())).append(' ').append(r.dtype());
+        sb.append("  input ")
+            .append(r.input())
+            .append(' ')
+            .append(Shapes.str(r.shape()))
+            .append(' ')
+            .append(r.dtype());
         if (!r.checked()) {
           sb.append(": not differentiated\n");
           continue;
@@ -165,9 +221,17 @@ public final class GradCheck {
         if (r.elementsChecked() < Shapes.numel(r.shape())) {
           sb.append(" (").append(r.elementsChecked()).append(" sampled elements)");
         }
-        sb.append(String.format(Locale.ROOT, ": max abs error %.3e, max rel error %.3e", r.maxAbsError(), r.maxRelError()));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                ": max abs error %.3e, max rel error %.3e",
+                r.maxAbsError(),
+                r.maxRelError()));
         if (r.failures() > 0) {
-          sb.append(", ").append(r.failures()).append(" of ").append(r.elementsChecked())
+          sb.append(", ")
+              .append(r.failures())
+              .append(" of ")
+              .append(r.elementsChecked())
               .append(" elements outside tolerance");
         }
         sb.append('\n');
@@ -186,7 +250,8 @@ public final class GradCheck {
 
   public static Report check(Options options, Function<Tensor[], Tensor> f, Tensor... inputs) {
     if (!Autograd.isEnabled()) {
-      throw new IllegalStateException("GradCheck: called inside Autograd.noGrad(), where no gradient can be recorded");
+      throw new IllegalStateException(
+          "GradCheck: called inside Autograd.noGrad(), where no gradient can be recorded");
     }
     Tensor[] xs = new Tensor[inputs.length];
     boolean[] differentiate = new boolean[inputs.length];
@@ -221,8 +286,13 @@ public final class GradCheck {
       }
       Tensor g = xs[i].grad();
       if (g != null && !Arrays.equals(g.shape(), xs[i].shape())) {
-        problem = "the gradient of input " + i + " has shape " + g.shapeString() + ", the input has "
-            + xs[i].shapeString();
+        problem =
+            "the gradient of input "
+                + i
+                + " has shape "
+                + g.shapeString()
+                + ", the input has "
+                + xs[i].shapeString();
         g = null;
       }
       analytic[i] = g == null ? new double[Math.toIntExact(xs[i].numel())] : g.toDoubleArray();
@@ -232,12 +302,20 @@ public final class GradCheck {
     List<InputReport> reports = new ArrayList<>();
     try (var ignored = Autograd.noGrad()) {
       double again = weighted(f.apply(xs.clone()), weights);
-      if (Double.compare(again, base) != 0 && Math.abs(again - base) > 1e-12 * Math.max(1, Math.abs(base))) {
-        problem = "the function is not deterministic: it gave " + base + " and then " + again + " for the same inputs";
+      if (Double.compare(again, base) != 0
+          && Math.abs(again - base) > 1e-12 * Math.max(1, Math.abs(base))) {
+        problem =
+            "the function is not deterministic: it gave "
+                + base
+                + " and then "
+                + again
+                + " for the same inputs";
       }
       for (int i = 0; i < inputs.length; i++) {
         if (!differentiate[i]) {
-          reports.add(new InputReport(i, inputs[i].shape(), inputs[i].dtype(), false, 0, 0, 0, 0, List.of()));
+          reports.add(
+              new InputReport(
+                  i, inputs[i].shape(), inputs[i].dtype(), false, 0, 0, 0, 0, List.of()));
           continue;
         }
         reports.add(checkInput(options, f, xs, i, analytic[i], weights));
@@ -246,8 +324,13 @@ public final class GradCheck {
     return new Report(options, outShape, List.copyOf(reports), problem);
   }
 
-  private static InputReport checkInput(Options options, Function<Tensor[], Tensor> f, Tensor[] xs, int i,
-                                        double[] analytic, double[] weights) {
+  private static InputReport checkInput(
+      Options options,
+      Function<Tensor[], Tensor> f,
+      Tensor[] xs,
+      int i,
+      double[] analytic,
+      double[] weights) {
     Tensor x = xs[i];
     long[] shape = x.shape();
     double eps = options.eps();
@@ -280,12 +363,17 @@ public final class GradCheck {
         failed.add(new Mismatch(i, unflatten(j, shape), a, numeric));
       }
     }
-    List<Mismatch> worst = failed.stream()
-        .sorted(Comparator.comparingDouble((Mismatch m) -> Double.isNaN(m.absError()) ? Double.POSITIVE_INFINITY
-            : m.absError()).reversed())
-        .limit(options.maxShown())
-        .toList();
-    return new InputReport(i, shape, x.dtype(), true, elements.length, maxAbs, maxRel, failures, worst);
+    List<Mismatch> worst =
+        failed.stream()
+            .sorted(
+                Comparator.comparingDouble(
+                        (Mismatch m) ->
+                            Double.isNaN(m.absError()) ? Double.POSITIVE_INFINITY : m.absError())
+                    .reversed())
+            .limit(options.maxShown())
+            .toList();
+    return new InputReport(
+        i, shape, x.dtype(), true, elements.length, maxAbs, maxRel, failures, worst);
   }
 
   /** Every index below n, or {@code sample} distinct ones in increasing order. */
@@ -312,7 +400,8 @@ public final class GradCheck {
     return assertGradients(Options.defaults(), f, inputs);
   }
 
-  public static Report assertGradients(Options options, Function<Tensor[], Tensor> f, Tensor... inputs) {
+  public static Report assertGradients(
+      Options options, Function<Tensor[], Tensor> f, Tensor... inputs) {
     Report r = check(options, f, inputs);
     if (!r.passed()) {
       throw new AssertionError(r.toString());

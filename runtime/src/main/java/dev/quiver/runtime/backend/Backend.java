@@ -8,24 +8,29 @@ import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 
 /**
- * The device seam: every op is defined once (shape checks, broadcasting, autodiff in
- * {@code dev.quiver.runtime.ops}) and computed by the backend of its operands' device. Kernels see
- * {@link View}s (memory, type, shape, strides, offset), never the user's tensors.
+ * The device seam: every op is defined once (shape checks, broadcasting, autodiff in {@code
+ * dev.quiver.runtime.ops}) and computed by the backend of its operands' device. Kernels see {@link
+ * View}s (memory, type, shape, strides, offset), never the user's tensors.
  *
  * <p>Contract for every kernel: operands are already validated and broadcast (a broadcast axis has
  * stride 0); {@code out} has the result's shape, may be any strided layout of this backend's
- * storage and may alias an input exactly (in-place ops). Kernels must not allocate results.
- * Long kernels poll the thread's interrupt flag and stop with an exception.
+ * storage and may alias an input exactly (in-place ops). Kernels must not allocate results. Long
+ * kernels poll the thread's interrupt flag and stop with an exception.
  */
 public interface Backend {
   Device device();
 
-  /** Memory for {@code bytes}, owned by {@code owner} ({@code null}: freed by the garbage collector). */
+  /**
+   * Memory for {@code bytes}, owned by {@code owner} ({@code null}: freed by the garbage
+   * collector).
+   */
   Storage allocate(long bytes, MemoryScope owner);
 
   void fill(View out, double value);
 
-  /** Copies {@code src} into {@code out} (same shape), converting the element type if they differ. */
+  /**
+   * Copies {@code src} into {@code out} (same shape), converting the element type if they differ.
+   */
   void copy(View src, View out);
 
   void unary(UnaryOp op, View x, View out);
@@ -41,13 +46,22 @@ public interface Backend {
    */
   void reduce(ReduceOp op, View x, View out);
 
-  /** Index of the largest ({@code max}) or smallest element along {@code axis}; out is int32 with that axis of size 1. */
+  /**
+   * Index of the largest ({@code max}) or smallest element along {@code axis}; out is int32 with
+   * that axis of size 1.
+   */
   void argReduce(View x, int axis, boolean max, View out);
 
-  /** Batched matrix product: a [..., m, k] · b [..., k, n] into out [..., m, n]; batch axes already broadcast. */
+  /**
+   * Batched matrix product: a [..., m, k] · b [..., k, n] into out [..., m, n]; batch axes already
+   * broadcast.
+   */
   void matmul(View a, View b, View out);
 
-  /** out[..i.., j, ..k..] = x[..i.., index[..i.., j, ..k..], ..k..] along {@code axis} (torch.gather). Index is int32. */
+  /**
+   * out[..i.., j, ..k..] = x[..i.., index[..i.., j, ..k..], ..k..] along {@code axis}
+   * (torch.gather). Index is int32.
+   */
   void gather(View x, int axis, View index, View out);
 
   /** out[..i.., index[..i.., j, ..k..], ..k..] += src[..i.., j, ..k..]: the adjoint of gather. */
@@ -64,18 +78,18 @@ public interface Backend {
 
   /**
    * Updates {@code param} (and {@code state}, as {@code step} says) in place from {@code grad} in
-   * one pass. Returns false when this backend has no kernel for these operands (their type,
-   * layout, device); the optimizer then composes the step from elementwise ops. Operands have the
-   * same number of elements.
+   * one pass. Returns false when this backend has no kernel for these operands (their type, layout,
+   * device); the optimizer then composes the step from elementwise ops. Operands have the same
+   * number of elements.
    */
   default boolean optimizerStep(OptimizerStep step, View param, View grad, View[] state) {
     return false;
   }
 
   /**
-   * A copy of {@code x} (on this backend's device) in host memory; the CPU backend returns x itself.
-   * The runtime passes dense row-major views at offset 0 ({@code Tensor.to}, reading values), and
-   * may free {@code x} as soon as this returns, so the copy must be complete by then.
+   * A copy of {@code x} (on this backend's device) in host memory; the CPU backend returns x
+   * itself. The runtime passes dense row-major views at offset 0 ({@code Tensor.to}, reading
+   * values), and may free {@code x} as soon as this returns, so the copy must be complete by then.
    */
   View toHost(View x);
 
@@ -103,7 +117,8 @@ public interface Backend {
    * path). The flat index is row-major over x's shape, as in {@link #get}.
    */
   default void set(View x, long flatIndex, double value) {
-    throw new UnsupportedOperationException("set: the " + device() + " backend cannot write single elements");
+    throw new UnsupportedOperationException(
+        "set: the " + device() + " backend cannot write single elements");
   }
 
   /** The dtype results of {@code op} have for operands of type {@code in}. */

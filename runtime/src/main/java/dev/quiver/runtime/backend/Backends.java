@@ -21,7 +21,10 @@ public final class Backends {
     return CPU;
   }
 
-  /** The backend of {@code device}; throws {@link IllegalStateException} naming the reason when none can serve it. */
+  /**
+   * The backend of {@code device}; throws {@link IllegalStateException} naming the reason when none
+   * can serve it.
+   */
   public static Backend of(Device device) {
     if (device.kind() == Device.Kind.CPU) {
       return CPU;

@@ -6,9 +6,9 @@ import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 
 /**
  * {@code java ... dev.quiver.runtime.backend.DeviceProbe cuda}: checks that a device can be used,
- * before a long run on it ({@code ./quiver test --device cuda}) so that a machine without one
- * fails at once with the reason instead of in every test. Exit status 0 when usable, 1 when not
- * (the reason on standard error), 2 for bad arguments.
+ * before a long run on it ({@code ./quiver test --device cuda}) so that a machine without one fails
+ * at once with the reason instead of in every test. Exit status 0 when usable, 1 when not (the
+ * reason on standard error), 2 for bad arguments.
  */
 public final class DeviceProbe {
   private DeviceProbe() {}
@@ -27,7 +27,8 @@ public final class DeviceProbe {
       return;
     }
     try {
-      // A round trip through the device: loading its backend alone would not show a broken copy path.
+      // A round trip through the device: loading its backend alone would not show a broken copy
+      // path.
       Backend backend = Backends.of(device);
       View ones = vector(backend, 4);
       backend.fill(ones, 1);
@@ -48,6 +49,7 @@ public final class DeviceProbe {
 
   /** n float32 elements on the backend's device, freed by the garbage collector. */
   private static View vector(Backend backend, long n) {
-    return View.contiguous(backend.allocate(n * DType.FLOAT32.byteSize(), null), DType.FLOAT32, new long[] {n});
+    return View.contiguous(
+        backend.allocate(n * DType.FLOAT32.byteSize(), null), DType.FLOAT32, new long[] {n});
   }
 }

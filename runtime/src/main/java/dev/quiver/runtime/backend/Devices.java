@@ -6,9 +6,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Which device to compute on: the fastest one this machine has, and the default device that
- * tensor factories create on. A policy, so it lives beside the backends that decide what is
- * usable; {@link Device} itself is only a name.
+ * Which device to compute on: the fastest one this machine has, and the default device that tensor
+ * factories create on. A policy, so it lives beside the backends that decide what is usable; {@link
+ * Device} itself is only a name.
  *
  * <pre>{@code
  * Devices.setDefault(Devices.best());   // cuda:0 when a GPU is usable, else the CPU (with a note)
@@ -42,20 +42,24 @@ public final class Devices {
     return Device.CPU;
   }
 
-  /** The device factories create tensors on: initially {@code -Dquiver.device}, else {@code QUIVER_DEVICE}, else the CPU. */
+  /**
+   * The device factories create tensors on: initially {@code -Dquiver.device}, else {@code
+   * QUIVER_DEVICE}, else the CPU.
+   */
   public static Device getDefault() {
     Device d = defaultDevice;
     return d != null ? d : initialDefault();
   }
 
   /**
-   * Sets the device factories create tensors on (for every thread); tensors already made stay
-   * where they are. Fails, naming the reason, when no backend can serve the device (e.g. CUDA on
-   * a machine without a GPU).
+   * Sets the device factories create tensors on (for every thread); tensors already made stay where
+   * they are. Fails, naming the reason, when no backend can serve the device (e.g. CUDA on a
+   * machine without a GPU).
    */
   public static void setDefault(Device device) {
     if (device == null) {
-      throw new IllegalArgumentException("Devices.setDefault: device is null; use Device.CPU for the CPU");
+      throw new IllegalArgumentException(
+          "Devices.setDefault: device is null; use Device.CPU for the CPU");
     }
     Backends.of(device);
     defaultDevice = device;
@@ -67,7 +71,8 @@ public final class Devices {
    */
   public static Device require(Device device) {
     if (device == null) {
-      throw new IllegalArgumentException("Devices.require: device is null; use Device.CPU for the CPU");
+      throw new IllegalArgumentException(
+          "Devices.require: device is null; use Device.CPU for the CPU");
     }
     Backends.of(device);
     return device;
@@ -98,8 +103,9 @@ public final class Devices {
     try {
       return Device.parse(text);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(source + " is '" + text + "', which is not a device; expected cpu, cuda "
-          + "or cuda:N", e);
+      throw new IllegalArgumentException(
+          source + " is '" + text + "', which is not a device; expected cpu, cuda " + "or cuda:N",
+          e);
     }
   }
 }

@@ -5,23 +5,30 @@ import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 
 /**
  * A fused chain of elementwise primitives, compiled from a {@code Fused} expression for a backend
- * to evaluate in one pass: inputs are read once and the result written once, intermediates live
- * in a few small scratch registers.
+ * to evaluate in one pass: inputs are read once and the result written once, intermediates live in
+ * a few small scratch registers.
  *
- * <p>Instruction {@code i} computes {@code dst[i] = op(a[i], b[i])} ({@link #UNARY}: {@code op(a[i])},
- * {@link #COPY}: {@code a[i]}). Operands are encoded by {@link #operand}: a scratch register, an
- * input tensor (broadcast to the output shape), a float32 constant, or the output itself, which
- * only the last instruction writes. Registers may be reused once their value is dead, so an
- * instruction's destination may equal one of its sources (elementwise, so that is safe).
+ * <p>Instruction {@code i} computes {@code dst[i] = op(a[i], b[i])} ({@link #UNARY}: {@code
+ * op(a[i])}, {@link #COPY}: {@code a[i]}). Operands are encoded by {@link #operand}: a scratch
+ * register, an input tensor (broadcast to the output shape), a float32 constant, or the output
+ * itself, which only the last instruction writes. Registers may be reused once their value is dead,
+ * so an instruction's destination may equal one of its sources (elementwise, so that is safe).
  *
- * @param kind      {@link #UNARY}, {@link #BINARY} or {@link #COPY} per instruction
- * @param op        {@link UnaryOp} or {@link BinaryOp} ordinal per instruction
+ * @param kind {@link #UNARY}, {@link #BINARY} or {@link #COPY} per instruction
+ * @param op {@link UnaryOp} or {@link BinaryOp} ordinal per instruction
  * @param constants float32 constants referred to by {@link #CONST} operands
  * @param registers number of scratch registers the program needs
- * @param inputs    number of input tensors
+ * @param inputs number of input tensors
  */
-public record ElementwiseProgram(byte[] kind, byte[] op, int[] dst, int[] a, int[] b, float[] constants,
-                                 int registers, int inputs) {
+public record ElementwiseProgram(
+    byte[] kind,
+    byte[] op,
+    int[] dst,
+    int[] a,
+    int[] b,
+    float[] constants,
+    int registers,
+    int inputs) {
   public static final byte UNARY = 0;
   public static final byte BINARY = 1;
   public static final byte COPY = 2;

@@ -2,7 +2,9 @@ package dev.quiver.runtime.backend;
 
 /** Reductions over axes; mean, variance, logsumexp and friends are composed from these. */
 public enum ReduceOp {
-  SUM(0), MAX(Double.NEGATIVE_INFINITY), MIN(Double.POSITIVE_INFINITY);
+  SUM(0),
+  MAX(Double.NEGATIVE_INFINITY),
+  MIN(Double.POSITIVE_INFINITY);
 
   private final double identity;
 

@@ -10,9 +10,9 @@ import java.util.Arrays;
 
 /**
  * What a kernel sees of a tensor: its memory and how to walk it (element type, shape, strides and
- * offset, all in elements). No autodiff, no user API: a {@code Tensor} holds one of these plus
- * its gradient state, and every {@link Backend} takes and returns views, so the backends never
- * see the user's type.
+ * offset, all in elements). No autodiff, no user API: a {@code Tensor} holds one of these plus its
+ * gradient state, and every {@link Backend} takes and returns views, so the backends never see the
+ * user's type.
  *
  * <p>A view owns the arrays it is given: nobody changes them afterwards (so views can share them,
  * which is what makes an op's result cost no shape copy). The accessors hand out copies.
@@ -42,14 +42,17 @@ public final class View {
   }
 
   /**
-   * A dense view of this one's shape over other memory (an op's result), sharing this view's
-   * shape array, and its strides too when those are already dense: the per-op fast path.
+   * A dense view of this one's shape over other memory (an op's result), sharing this view's shape
+   * array, and its strides too when those are already dense: the per-op fast path.
    */
   public View denseLike(Storage storage, DType dtype) {
-    return new View(storage, dtype, shape, isContiguous() ? strides : Shapes.contiguousStrides(shape), 0);
+    return new View(
+        storage, dtype, shape, isContiguous() ? strides : Shapes.contiguousStrides(shape), 0);
   }
 
-  /** Another layout over the same memory and type (a reshape, a transpose, a slice, a broadcast). */
+  /**
+   * Another layout over the same memory and type (a reshape, a transpose, a slice, a broadcast).
+   */
   public View withLayout(long[] shape, long[] strides, long offset) {
     return new View(storage, dtype, shape, strides, offset);
   }
@@ -99,9 +102,14 @@ public final class View {
     return Arrays.equals(shape, other.shape);
   }
 
-  /** True when both walk the same elements of the same memory in the same order (offset and strides equal). */
+  /**
+   * True when both walk the same elements of the same memory in the same order (offset and strides
+   * equal).
+   */
   public boolean sameLayout(View other) {
-    return storage == other.storage && offset == other.offset && Arrays.equals(strides, other.strides);
+    return storage == other.storage
+        && offset == other.offset
+        && Arrays.equals(strides, other.strides);
   }
 
   /** True when the elements are laid out row-major without gaps. */
@@ -130,8 +138,8 @@ public final class View {
   }
 
   /**
-   * Where the element at row-major position {@code flatIndex} of this view lies in the storage,
-   * in elements (what backends read and write single elements at).
+   * Where the element at row-major position {@code flatIndex} of this view lies in the storage, in
+   * elements (what backends read and write single elements at).
    */
   public long storageIndex(long flatIndex) {
     long at = offset;
@@ -148,12 +156,20 @@ public final class View {
     if (storage instanceof HostStorage h) {
       return h.segment();
     }
-    throw new IllegalStateException("tensor lives on " + device() + ", not in host memory; copy it with to(Device.CPU)");
+    throw new IllegalStateException(
+        "tensor lives on " + device() + ", not in host memory; copy it with to(Device.CPU)");
   }
 
   /** E.g. {@code float32[2,3] strides [3,1] offset 0 on cpu}: for debugging and error messages. */
   @Override
   public String toString() {
-    return dtype + Shapes.str(shape) + " strides " + Shapes.str(strides) + " offset " + offset + " on " + device();
+    return dtype
+        + Shapes.str(shape)
+        + " strides "
+        + Shapes.str(strides)
+        + " offset "
+        + offset
+        + " on "
+        + device();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Text and HTML forms of tensors, in PyTorch's look, independent of the tensor class: the input
- * is a shape and a function from a row-major index to an element.
+ * Text and HTML forms of tensors, in PyTorch's look, independent of the tensor class: the input is
+ * a shape and a function from a row-major index to an element.
  *
  * <pre>{@code
  * var elements = new TensorElements(new long[] {2, 2}, i -> data[(int) i], false, "float32");

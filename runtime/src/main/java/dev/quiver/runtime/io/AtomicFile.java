@@ -35,10 +35,17 @@ final class AtomicFile {
     Path dir = file.getParent();
     // Same directory, so the rename stays on one file system and is atomic; hidden, so a
     // directory listing during the write does not show it as a tensor file.
-    Path temp = dir.resolve("." + file.getFileName() + "." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".tmp");
+    Path temp =
+        dir.resolve(
+            "."
+                + file.getFileName()
+                + "."
+                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong())
+                + ".tmp");
     boolean moved = false;
     try {
-      try (var out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (var out =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         content.writeTo(out);
         out.force(true);
       }
@@ -68,7 +75,9 @@ final class AtomicFile {
     }
   }
 
-  /** Makes the rename itself durable where the platform allows fsync on a directory (Linux does). */
+  /**
+   * Makes the rename itself durable where the platform allows fsync on a directory (Linux does).
+   */
   private static void syncDirectory(Path dir) {
     try (var d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);

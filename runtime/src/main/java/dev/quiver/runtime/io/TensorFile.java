@@ -13,10 +13,10 @@ import java.util.Map;
 import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 
 /**
- * Named tensors saved as an Arrow IPC file that pyarrow, Arrow JS, arrow-rs and Arrow C++ read
- * as a table of one row: one column per tensor, of the canonical extension type
- * {@code arrow.fixed_shape_tensor} ({@code FixedSizeList<float|double|int32>[numel]} with field
- * metadata {@code {"shape":[...]}}), values row-major.
+ * Named tensors saved as an Arrow IPC file that pyarrow, Arrow JS, arrow-rs and Arrow C++ read as a
+ * table of one row: one column per tensor, of the canonical extension type {@code
+ * arrow.fixed_shape_tensor} ({@code FixedSizeList<float|double|int32>[numel]} with field metadata
+ * {@code {"shape":[...]}}), values row-major.
  *
  * <pre>{@code
  * TensorFile.save(Path.of("weights.arrow"), Map.of("w", w, "b", b));
@@ -26,19 +26,19 @@ import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
  * <p>In Python: {@code pyarrow.ipc.open_file("weights.arrow").read_all()["w"].combine_chunks()
  * .to_numpy_ndarray()[0]}.
  *
- * <p>Loaded tensors are ordinary tensors, owned like those of any factory: by the current
- * {@link dev.quiver.runtime.memory.MemoryScope}, or else by the garbage collector. No Arrow
- * memory stays behind after a load or a save.
+ * <p>Loaded tensors are ordinary tensors, owned like those of any factory: by the current {@link
+ * dev.quiver.runtime.memory.MemoryScope}, or else by the garbage collector. No Arrow memory stays
+ * behind after a load or a save.
  */
 public final class TensorFile {
   private TensorFile() {}
 
   /**
-   * Saves the tensors in the map's iteration order (use a {@link java.util.LinkedHashMap} to
-   * choose it). The file is replaced atomically: on any error an existing file is left as it was.
+   * Saves the tensors in the map's iteration order (use a {@link java.util.LinkedHashMap} to choose
+   * it). The file is replaced atomically: on any error an existing file is left as it was.
    *
-   * @throws IllegalArgumentException for an empty or null name, a null tensor, a tensor not in
-   *     host memory, of more than 2^31-1 elements, or of a dtype Arrow cannot hold; checked before
+   * @throws IllegalArgumentException for an empty or null name, a null tensor, a tensor not in host
+   *     memory, of more than 2^31-1 elements, or of a dtype Arrow cannot hold; checked before
    *     anything is written
    */
   public static void save(Path file, Map<String, Tensor> tensors) throws IOException {
@@ -48,8 +48,8 @@ public final class TensorFile {
 
   /**
    * Loads every tensor of a file written by {@link #save} or by any Arrow implementation that
-   * writes {@code arrow.fixed_shape_tensor} columns (one record batch, one row), in column order.
-   * A {@code permutation} in a column's metadata is honoured: the tensor is the permuted view.
+   * writes {@code arrow.fixed_shape_tensor} columns (one record batch, one row), in column order. A
+   * {@code permutation} in a column's metadata is honoured: the tensor is the permuted view.
    *
    * @throws TensorFileException if the file is not Arrow IPC or a column is not a tensor Quiver
    *     reads; the message names the column and what was found
@@ -63,17 +63,18 @@ public final class TensorFile {
   /** Writes the same bytes {@link #save} would to a stream, which is left open. */
   public static void write(OutputStream out, Map<String, Tensor> tensors) throws IOException {
     var writer = TensorFileWriter.of("TensorFile.write", tensors);
-    var keepOpen = new FilterOutputStream(out) {
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len); // FilterOutputStream's default writes byte by byte
-      }
+    var keepOpen =
+        new FilterOutputStream(out) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len); // FilterOutputStream's default writes byte by byte
+          }
 
-      @Override
-      public void close() throws IOException {
-        flush();
-      }
-    };
+          @Override
+          public void close() throws IOException {
+            flush();
+          }
+        };
     try (var channel = Channels.newChannel(keepOpen)) {
       writer.writeTo(channel);
     }

@@ -28,8 +28,8 @@ import org.apache.arrow.vector.types.pojo.Field;
  * Reads an Arrow IPC file of {@code arrow.fixed_shape_tensor} columns into tensors.
  *
  * <p>The Arrow buffers live in a child allocator that is closed before {@link #read} returns, so
- * afterwards {@link Memory#bytesInUse()} holds only the tensors' own bytes; closing the child
- * also fails loudly should a buffer ever leak.
+ * afterwards {@link Memory#bytesInUse()} holds only the tensors' own bytes; closing the child also
+ * fails loudly should a buffer ever leak.
  */
 final class TensorFileReader {
   /** An IPC stream starts with this continuation marker where a file starts with "ARROW1". */
@@ -38,12 +38,13 @@ final class TensorFileReader {
   private TensorFileReader() {}
 
   /**
-   * Reads all tensors, in column order. {@code source} names the input in error messages.
-   * The channel is read from position 0 and left open.
+   * Reads all tensors, in column order. {@code source} names the input in error messages. The
+   * channel is read from position 0 and left open.
    */
   static Map<String, Tensor> read(SeekableByteChannel in, String source) throws IOException {
-    try (BufferAllocator allocator = Memory.allocator().newChildAllocator("TensorFile.read", 0, Long.MAX_VALUE);
-         var reader = new ArrowFileReader(new NonClosingSeekable(in), allocator)) {
+    try (BufferAllocator allocator =
+            Memory.allocator().newChildAllocator("TensorFile.read", 0, Long.MAX_VALUE);
+        var reader = new ArrowFileReader(new NonClosingSeekable(in), allocator)) {
       VectorSchemaRoot root;
       List<ArrowBlock> batches;
       try {
@@ -56,23 +57,31 @@ final class TensorFileReader {
       }
       List<FixedShapeTensorField> fields = fields(root.getSchema().getFields(), source);
       if (batches.size() != 1) {
-        throw new TensorFileException(source + " holds " + batches.size()
-            + " record batches; a tensor file has exactly one, of one row");
+        throw new TensorFileException(
+            source
+                + " holds "
+                + batches.size()
+                + " record batches; a tensor file has exactly one, of one row");
       }
       try {
         reader.loadRecordBatch(batches.getFirst());
       } catch (RuntimeException e) {
-        throw new TensorFileException(source + ": cannot load its record batch: " + e.getMessage(), e);
+        throw new TensorFileException(
+            source + ": cannot load its record batch: " + e.getMessage(), e);
       }
       if (root.getRowCount() != 1) {
-        throw new TensorFileException(source + " has " + root.getRowCount()
-            + " rows; a tensor file has one row, each column holding one tensor");
+        throw new TensorFileException(
+            source
+                + " has "
+                + root.getRowCount()
+                + " rows; a tensor file has one row, each column holding one tensor");
       }
       return tensors(root, fields, source);
     }
   }
 
-  private static List<FixedShapeTensorField> fields(List<Field> schema, String source) throws TensorFileException {
+  private static List<FixedShapeTensorField> fields(List<Field> schema, String source)
+      throws TensorFileException {
     var fields = new ArrayList<FixedShapeTensorField>(schema.size());
     var names = new HashSet<String>();
     for (Field f : schema) {
@@ -81,7 +90,8 @@ final class TensorFileReader {
         throw new TensorFileException(source + ": column " + fields.size() + " has an empty name");
       }
       if (!names.add(name)) {
-        throw new TensorFileException(source + ": two columns are named '" + name + "'; tensor names must be unique");
+        throw new TensorFileException(
+            source + ": two columns are named '" + name + "'; tensor names must be unique");
       }
       try {
         fields.add(FixedShapeTensorField.fromArrow(f));
@@ -92,7 +102,8 @@ final class TensorFileReader {
     return fields;
   }
 
-  private static Map<String, Tensor> tensors(VectorSchemaRoot root, List<FixedShapeTensorField> fields, String source)
+  private static Map<String, Tensor> tensors(
+      VectorSchemaRoot root, List<FixedShapeTensorField> fields, String source)
       throws TensorFileException {
     var tensors = new LinkedHashMap<String, Tensor>();
     try {
@@ -102,13 +113,16 @@ final class TensorFileReader {
       }
       return tensors;
     } catch (Throwable e) {
-      tensors.values().forEach(Tensor::close); // a half-loaded file gives nothing back, so free it now
+      tensors
+          .values()
+          .forEach(Tensor::close); // a half-loaded file gives nothing back, so free it now
       throw e;
     }
   }
 
   /** One bulk copy from the column's data buffer into a fresh tensor. */
-  @SuppressWarnings("restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
+  @SuppressWarnings(
+      "restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
   private static Tensor copyOut(FieldVector vector, FixedShapeTensorField field, String source)
       throws TensorFileException {
     String column = source + ": column '" + field.name() + "'";
@@ -117,8 +131,11 @@ final class TensorFileReader {
     }
     if (!(vector instanceof FixedSizeListVector list)
         || !(list.getDataVector() instanceof BaseFixedWidthVector data)) {
-      throw new TensorFileException(column + " was read as " + vector.getClass().getSimpleName()
-          + ", not a FixedSizeList of fixed-width values");
+      throw new TensorFileException(
+          column
+              + " was read as "
+              + vector.getClass().getSimpleName()
+              + ", not a FixedSizeList of fixed-width values");
     }
     if (list.isNull(0)) {
       throw new TensorFileException(column + " is null; a tensor file has a value in every column");
@@ -127,17 +144,30 @@ final class TensorFileReader {
     long bytes = n * (long) field.dtype().byteSize();
     ArrowBuf src = data.getDataBuffer();
     if (data.getValueCount() < n || src.capacity() < bytes) {
-      throw new TensorFileException(column + " should hold " + n + " values but its data has "
-          + data.getValueCount() + " values in " + src.capacity() + " bytes");
+      throw new TensorFileException(
+          column
+              + " should hold "
+              + n
+              + " values but its data has "
+              + data.getValueCount()
+              + " values in "
+              + src.capacity()
+              + " bytes");
     }
     int nulls = data.getNullCount();
     if (nulls > 0) {
-      throw new TensorFileException(column + " has " + nulls + " null elements; tensors have no missing values");
+      throw new TensorFileException(
+          column + " has " + nulls + " null elements; tensors have no missing values");
     }
     // Filled in host memory, then moved to the default device like every tensor made from data.
     Tensor t = Tensor.empty(Device.CPU, field.dtype(), field.shape());
     if (bytes > 0) {
-      MemorySegment.copy(MemorySegment.ofAddress(src.memoryAddress()).reinterpret(bytes), 0, t.view().hostSegment(), 0, bytes);
+      MemorySegment.copy(
+          MemorySegment.ofAddress(src.memoryAddress()).reinterpret(bytes),
+          0,
+          t.view().hostSegment(),
+          0,
+          bytes);
     }
     Tensor placed = t.to(Devices.getDefault());
     if (placed != t) {
@@ -146,7 +176,8 @@ final class TensorFileReader {
     return field.permutation() == null ? placed : placed.permute(field.permutation());
   }
 
-  private static TensorFileException notArrowFile(SeekableByteChannel in, String source, RuntimeException cause) {
+  private static TensorFileException notArrowFile(
+      SeekableByteChannel in, String source, RuntimeException cause) {
     String what = "is not an Arrow IPC file";
     try {
       var head = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -156,7 +187,8 @@ final class TensorFileReader {
       }
       head.flip();
       if (head.remaining() >= 4 && head.getInt(0) == STREAM_CONTINUATION) {
-        what = "is an Arrow IPC stream, not an Arrow IPC file (write it with ArrowFileWriter or pyarrow.ipc.new_file)";
+        what =
+            "is an Arrow IPC stream, not an Arrow IPC file (write it with ArrowFileWriter or pyarrow.ipc.new_file)";
       } else if (in.size() == 0) {
         what = "is empty, not an Arrow IPC file";
       }

@@ -19,8 +19,8 @@ import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * Writes named tensors as one Arrow IPC file: a single record batch of one row, one
- * {@code arrow.fixed_shape_tensor} column per tensor, in the map's order.
+ * Writes named tensors as one Arrow IPC file: a single record batch of one row, one {@code
+ * arrow.fixed_shape_tensor} column per tensor, in the map's order.
  *
  * <p>Everything that can be wrong with the arguments is checked when the writer is made, so that
  * {@link TensorFile#save} refuses bad input before it creates any file.
@@ -46,20 +46,34 @@ final class TensorFileWriter {
       String name = e.getKey();
       Tensor t = e.getValue();
       if (name == null || name.isEmpty()) {
-        throw new IllegalArgumentException(op + ": tensor names must be non-empty, got "
-            + (name == null ? "null" : "\"\"") + " (column " + columns.size() + ")");
+        throw new IllegalArgumentException(
+            op
+                + ": tensor names must be non-empty, got "
+                + (name == null ? "null" : "\"\"")
+                + " (column "
+                + columns.size()
+                + ")");
       }
       if (t == null) {
         throw new IllegalArgumentException(op + ": tensor '" + name + "' is null");
       }
       if (t.numel() > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(op + ": tensor '" + name + "' has " + t.numel() + " elements (shape "
-            + t.shapeString() + "); an Arrow FixedSizeList holds at most " + Integer.MAX_VALUE);
+        throw new IllegalArgumentException(
+            op
+                + ": tensor '"
+                + name
+                + "' has "
+                + t.numel()
+                + " elements (shape "
+                + t.shapeString()
+                + "); an Arrow FixedSizeList holds at most "
+                + Integer.MAX_VALUE);
       }
       try {
         FixedShapeTensorField.arrowType(t.dtype());
       } catch (IllegalArgumentException unsupported) {
-        throw new IllegalArgumentException(op + ": tensor '" + name + "': " + unsupported.getMessage(), unsupported);
+        throw new IllegalArgumentException(
+            op + ": tensor '" + name + "': " + unsupported.getMessage(), unsupported);
       }
       columns.add(new Column(new FixedShapeTensorField(name, t.dtype(), t.shape(), null), t));
     }
@@ -71,15 +85,17 @@ final class TensorFileWriter {
     var schema = new Schema(columns.stream().map(c -> c.field().toArrow()).toList());
     // A child of the tensor allocator: the staging vectors show up in Memory.bytesInUse() while
     // they exist, and closing the child proves they were all released.
-    try (BufferAllocator allocator = Memory.allocator().newChildAllocator("TensorFile.write", 0, Long.MAX_VALUE);
-         var root = VectorSchemaRoot.create(schema, allocator)) {
+    try (BufferAllocator allocator =
+            Memory.allocator().newChildAllocator("TensorFile.write", 0, Long.MAX_VALUE);
+        var root = VectorSchemaRoot.create(schema, allocator)) {
       for (int i = 0; i < columns.size(); i++) {
         Column column = columns.get(i);
         try {
           fill((FixedSizeListVector) root.getVector(i), column.tensor());
         } catch (IllegalStateException e) {
           // e.g. a tensor closed after it was handed to us: say which one
-          throw new IllegalStateException(op + ": tensor '" + column.field().name() + "': " + e.getMessage(), e);
+          throw new IllegalStateException(
+              op + ": tensor '" + column.field().name() + "': " + e.getMessage(), e);
         }
       }
       root.setRowCount(1);
@@ -93,9 +109,11 @@ final class TensorFileWriter {
   }
 
   /** Copies the tensor's row-major bytes into the list's single row in one bulk copy. */
-  @SuppressWarnings("restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
+  @SuppressWarnings(
+      "restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
   private static void fill(FixedSizeListVector list, Tensor tensor) {
-    // Row-major in host memory: a view or a device tensor is copied (device tensors through their backend).
+    // Row-major in host memory: a view or a device tensor is copied (device tensors through their
+    // backend).
     Tensor c = Movement.hostDense(tensor, tensor.dtype());
     try {
       int n = Math.toIntExact(c.numel());
@@ -105,13 +123,19 @@ final class TensorFileWriter {
       var data = (BaseFixedWidthVector) list.getDataVector();
       ArrowBuf dst = data.getDataBuffer();
       if (dst.capacity() < bytes) {
-        throw new IllegalStateException("Arrow allocated " + dst.capacity() + " bytes for " + bytes);
+        throw new IllegalStateException(
+            "Arrow allocated " + dst.capacity() + " bytes for " + bytes);
       }
       if (bytes > 0) {
-        MemorySegment.copy(c.view().hostSegment(), 0,
-            MemorySegment.ofAddress(dst.memoryAddress()).reinterpret(bytes), 0, bytes);
+        MemorySegment.copy(
+            c.view().hostSegment(),
+            0,
+            MemorySegment.ofAddress(dst.memoryAddress()).reinterpret(bytes),
+            0,
+            bytes);
       }
-      // Every element is present: whole validity bytes at once, then the bits of a partial last byte.
+      // Every element is present: whole validity bytes at once, then the bits of a partial last
+      // byte.
       data.getValidityBuffer().setOne(0L, n / 8);
       for (int i = n / 8 * 8; i < n; i++) {
         data.setIndexDefined(i);
@@ -121,7 +145,8 @@ final class TensorFileWriter {
       list.setValueCount(1);
     } finally {
       if (c != tensor) {
-        c.close(); // the host copy of a view or device tensor: free it now rather than at the next GC
+        c.close(); // the host copy of a view or device tensor: free it now rather than at the
+        // next GC
       }
     }
   }

@@ -5,11 +5,11 @@ import java.lang.foreign.MemorySegment;
 import org.apache.arrow.memory.ArrowBuf;
 
 /**
- * Tensor bytes in host memory: an Arrow buffer from {@link Memory#allocator()} seen as a
- * {@link MemorySegment}, which is what the Vector API kernels load from.
+ * Tensor bytes in host memory: an Arrow buffer from {@link Memory#allocator()} seen as a {@link
+ * MemorySegment}, which is what the Vector API kernels load from.
  *
- * <p>Who frees it: the {@link MemoryScope} that was current when it was allocated, when that
- * scope closes; or, outside any scope, the {@link Reclaimer} once no tensor refers to it any more.
+ * <p>Who frees it: the {@link MemoryScope} that was current when it was allocated, when that scope
+ * closes; or, outside any scope, the {@link Reclaimer} once no tensor refers to it any more.
  */
 public final class HostStorage extends ManagedStorage {
   private final MemorySegment segment;
@@ -33,12 +33,16 @@ public final class HostStorage extends ManagedStorage {
     return new HostStorage(byteSize, owner, Memory.allocator().buffer(Math.max(byteSize, 1)));
   }
 
-  /** Allocates uninitialised memory owned by the current thread's scope (or the garbage collector). */
+  /**
+   * Allocates uninitialised memory owned by the current thread's scope (or the garbage collector).
+   */
   public static HostStorage allocate(long byteSize) {
     return create(byteSize, MemoryScope.current());
   }
 
-  /** Allocates uninitialised memory owned by {@code owner} ({@code null}: the garbage collector). */
+  /**
+   * Allocates uninitialised memory owned by {@code owner} ({@code null}: the garbage collector).
+   */
   public static HostStorage allocate(long byteSize, MemoryScope owner) {
     return create(byteSize, owner);
   }
@@ -46,8 +50,9 @@ public final class HostStorage extends ManagedStorage {
   /** The bytes, for kernels. Throws if the storage was released, e.g. by closing its scope. */
   public MemorySegment segment() {
     if (isReleased()) {
-      throw new IllegalStateException("this tensor's memory was released (its MemoryScope closed). "
-          + "Keep tensors that must outlive a scope with scope.keep(tensor).");
+      throw new IllegalStateException(
+          "this tensor's memory was released (its MemoryScope closed). "
+              + "Keep tensors that must outlive a scope with scope.keep(tensor).");
     }
     return segment;
   }

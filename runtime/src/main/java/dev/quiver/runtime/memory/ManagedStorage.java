@@ -9,8 +9,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Why a base class here rather than in each backend: scopes and the reclaimer are
  * package-private on purpose (users must not adopt storages by hand), and every backend needs
- * exactly this bookkeeping ({@link HostStorage} for the CPU). The subclass supplies the release action, which must not refer to the storage
- * itself, or the storage would never become unreachable.
+ * exactly this bookkeeping ({@link HostStorage} for the CPU). The subclass supplies the release
+ * action, which must not refer to the storage itself, or the storage would never become
+ * unreachable.
  */
 public abstract class ManagedStorage implements Storage {
   private final long byteSize;
@@ -18,7 +19,10 @@ public abstract class ManagedStorage implements Storage {
   private volatile MemoryScope owner;
   private volatile Reclaimer.Cleanable cleanable;
 
-  /** {@code free} runs exactly once: on scope close, on {@link #release()}, or after the storage became unreachable. */
+  /**
+   * {@code free} runs exactly once: on scope close, on {@link #release()}, or after the storage
+   * became unreachable.
+   */
   protected ManagedStorage(long byteSize, MemoryScope owner, Runnable free) {
     if (owner != null && owner.isClosed()) {
       owner = null;

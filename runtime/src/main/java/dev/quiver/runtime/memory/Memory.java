@@ -7,31 +7,39 @@ import org.apache.arrow.memory.rounding.RoundingPolicy;
 /**
  * The process-wide tensor allocator and its accounting.
  *
- * <p>All tensor memory is allocated from one Arrow {@link RootAllocator} so that
- * {@link #bytesInUse()} is the truth about native memory held by tensors: tests check it returns to
- * its baseline, and a notebook can show it.
+ * <p>All tensor memory is allocated from one Arrow {@link RootAllocator} so that {@link
+ * #bytesInUse()} is the truth about native memory held by tensors: tests check it returns to its
+ * baseline, and a notebook can show it.
  *
  * <p>Notebook users never free tensors; tensors outside any {@link MemoryScope} are freed by a
- * {@link Reclaimer} once unreachable. The garbage collector does not see native
- * memory, so, like {@code java.nio} does for direct buffers, we ask for a collection when
- * GC-managed native memory grows past a threshold that adapts to the live size.
+ * {@link Reclaimer} once unreachable. The garbage collector does not see native memory, so, like
+ * {@code java.nio} does for direct buffers, we ask for a collection when GC-managed native memory
+ * grows past a threshold that adapts to the live size.
  */
 public final class Memory {
-  /** Rounds requests to whole cache lines only; Arrow's default rounds to powers of two, wasting up to half. */
+  /**
+   * Rounds requests to whole cache lines only; Arrow's default rounds to powers of two, wasting up
+   * to half.
+   */
   private static final RoundingPolicy CACHE_LINE_ROUNDING = size -> (size + 63) & -64L;
 
-  private static final RootAllocator ROOT = new RootAllocator(RootAllocator.configBuilder()
-      .allocationManagerFactory(NativeAllocationManager.FACTORY)
-      .roundingPolicy(CACHE_LINE_ROUNDING)
-      .maxAllocation(Long.getLong("quiver.memory.limit", Long.MAX_VALUE))
-      .build());
+  private static final RootAllocator ROOT =
+      new RootAllocator(
+          RootAllocator.configBuilder()
+              .allocationManagerFactory(NativeAllocationManager.FACTORY)
+              .roundingPolicy(CACHE_LINE_ROUNDING)
+              .maxAllocation(Long.getLong("quiver.memory.limit", Long.MAX_VALUE))
+              .build());
 
   private static final long MIN_GC_THRESHOLD = Long.getLong("quiver.memory.gcThreshold", 1L << 30);
   private static volatile long gcThreshold = MIN_GC_THRESHOLD;
 
   private Memory() {}
 
-  /** The root allocator every tensor buffer comes from. Arrow IPC readers may use child allocators of it. */
+  /**
+   * The root allocator every tensor buffer comes from. Arrow IPC readers may use child allocators
+   * of it.
+   */
   public static BufferAllocator allocator() {
     return ROOT;
   }
@@ -62,7 +70,9 @@ public final class Memory {
     return bytesInUse();
   }
 
-  /** Called before each GC-managed allocation: keeps unreachable tensors from piling up natively. */
+  /**
+   * Called before each GC-managed allocation: keeps unreachable tensors from piling up natively.
+   */
   static void beforeManagedAllocation(long bytes) {
     // Free everything the last collection found unreachable, here, before allocating more: the
     // freed Arrow bookkeeping then dies young instead of being copied through survivor spaces,

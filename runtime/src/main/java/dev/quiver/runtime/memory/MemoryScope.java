@@ -4,6 +4,7 @@ import java.util.ArrayList;
 
 /**
  * Frees, deterministically, every tensor allocated on this thread while the scope is open:
+ *
  * <pre>{@code
  * for (int step = 0; step < 10_000; step++) {
  *   try (var scope = MemoryScope.open()) {
@@ -14,9 +15,10 @@ import java.util.ArrayList;
  *   }
  * }
  * }</pre>
+ *
  * Outside any scope (the usual case in a notebook) tensors are freed by the garbage collector.
- * Scopes nest; {@link #keep} hands a value to the enclosing scope, or to the garbage collector
- * when there is none. Using a tensor after its scope closed raises a clear error, never a crash.
+ * Scopes nest; {@link #keep} hands a value to the enclosing scope, or to the garbage collector when
+ * there is none. Using a tensor after its scope closed raises a clear error, never a crash.
  */
 public final class MemoryScope implements AutoCloseable {
   /** Something whose memory a scope can hand on: a tensor, or an object holding tensors. */
@@ -29,12 +31,14 @@ public final class MemoryScope implements AutoCloseable {
 
   private final MemoryScope parent;
   private final Thread thread;
+
   /**
    * What this scope frees. A plain list: adopting is the per-op cost of every tensor made in a
-   * scope, and a list append is far cheaper than a hash set insert. Handing a storage on
-   * ({@link #keep}) takes it out again, searching from the end, where the recent ones are.
+   * scope, and a list append is far cheaper than a hash set insert. Handing a storage on ({@link
+   * #keep}) takes it out again, searching from the end, where the recent ones are.
    */
   private ArrayList<Releasable> owned = new ArrayList<>();
+
   private volatile boolean closed;
 
   private MemoryScope(MemoryScope parent) {
@@ -89,7 +93,9 @@ public final class MemoryScope implements AutoCloseable {
     owned.add(storage);
   }
 
-  /** Takes {@code storage} off the list of what this scope frees (it was handed to another owner). */
+  /**
+   * Takes {@code storage} off the list of what this scope frees (it was handed to another owner).
+   */
   synchronized void disown(Releasable storage) {
     if (owned == null) {
       return; // closed: nothing left to free
@@ -119,7 +125,8 @@ public final class MemoryScope implements AutoCloseable {
     if (Thread.currentThread() == thread && CURRENT.get() == this) {
       CURRENT.set(parent);
     } else if (Thread.currentThread() == thread) {
-      throw new IllegalStateException("memory scopes closed out of order: close inner scopes first");
+      throw new IllegalStateException(
+          "memory scopes closed out of order: close inner scopes first");
     }
   }
 }

@@ -16,9 +16,9 @@ import org.apache.arrow.memory.ReferenceManager;
  *
  * <p>Why not an {@code Arena} per buffer: a shared arena's {@code close} costs a thread handshake
  * (tens of microseconds), and a confined one cannot be freed from the cleaner thread. A direct
- * downcall costs tens of nanoseconds, is freed deterministically, and its address is all the
- * Vector API and a future CUDA backend need. Buffers are 64-byte aligned so vector loads never
- * straddle cache lines at the start of a tensor.
+ * downcall costs tens of nanoseconds, is freed deterministically, and its address is all the Vector
+ * API and a future CUDA backend need. Buffers are 64-byte aligned so vector loads never straddle
+ * cache lines at the start of a tensor.
  */
 public final class NativeAllocationManager extends AllocationManager {
   static final long ALIGNMENT = 64;
@@ -29,27 +29,33 @@ public final class NativeAllocationManager extends AllocationManager {
   static {
     Linker linker = Linker.nativeLinker();
     var libc = linker.defaultLookup();
-    ALIGNED_ALLOC = linker.downcallHandle(
-        libc.find("aligned_alloc").orElseThrow(() -> new ExceptionInInitializerError("libc has no aligned_alloc")),
-        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-    FREE = linker.downcallHandle(
-        libc.find("free").orElseThrow(() -> new ExceptionInInitializerError("libc has no free")),
-        FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+    ALIGNED_ALLOC =
+        linker.downcallHandle(
+            libc.find("aligned_alloc")
+                .orElseThrow(() -> new ExceptionInInitializerError("libc has no aligned_alloc")),
+            FunctionDescriptor.of(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    FREE =
+        linker.downcallHandle(
+            libc.find("free")
+                .orElseThrow(() -> new ExceptionInInitializerError("libc has no free")),
+            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
   }
 
-  public static final Factory FACTORY = new Factory() {
-    private final ArrowBuf empty = new ArrowBuf(ReferenceManager.NO_OP, null, 0, 0);
+  public static final Factory FACTORY =
+      new Factory() {
+        private final ArrowBuf empty = new ArrowBuf(ReferenceManager.NO_OP, null, 0, 0);
 
-    @Override
-    public AllocationManager create(BufferAllocator accountingAllocator, long size) {
-      return new NativeAllocationManager(accountingAllocator, size);
-    }
+        @Override
+        public AllocationManager create(BufferAllocator accountingAllocator, long size) {
+          return new NativeAllocationManager(accountingAllocator, size);
+        }
 
-    @Override
-    public ArrowBuf empty() {
-      return empty;
-    }
-  };
+        @Override
+        public ArrowBuf empty() {
+          return empty;
+        }
+      };
 
   private static final BlockCache CACHE = new BlockCache();
 
@@ -71,8 +77,8 @@ public final class NativeAllocationManager extends AllocationManager {
    * Recently freed small blocks, by size, handed out again before asking the C library. A loop of
    * small ops frees and allocates the same few sizes over and over; for blocks of a few KB, glibc's
    * aligned_alloc and free (no thread cache at these sizes, plus the alignment split) were ~15% of
-   * a 1000-element add. Arrow's accounting is untouched: a cached block belongs to no buffer and
-   * is not counted in {@link Memory#bytesInUse()}; the cache holds at most 16 MB.
+   * a 1000-element add. Arrow's accounting is untouched: a cached block belongs to no buffer and is
+   * not counted in {@link Memory#bytesInUse()}; the cache holds at most 16 MB.
    */
   private static final class BlockCache {
     static final long MAX_BLOCK = 64 << 10;
@@ -117,9 +123,14 @@ public final class NativeAllocationManager extends AllocationManager {
       throw new IllegalStateException("aligned_alloc failed for " + bytes + " bytes", t);
     }
     if (p.address() == 0) {
-      // The root's count is Memory.bytesInUse(): every tensor allocator is the root or a child of it.
-      throw new OutOfMemoryError("could not allocate " + bytes + " bytes of native tensor memory ("
-          + accounting.getRoot().getAllocatedMemory() + " bytes in use by tensors)");
+      // The root's count is Memory.bytesInUse(): every tensor allocator is the root or a child of
+      // it.
+      throw new OutOfMemoryError(
+          "could not allocate "
+              + bytes
+              + " bytes of native tensor memory ("
+              + accounting.getRoot().getAllocatedMemory()
+              + " bytes in use by tensors)");
     }
     return p.address();
   }

@@ -4,19 +4,20 @@ import java.lang.ref.PhantomReference;
 import java.lang.ref.ReferenceQueue;
 
 /**
- * Frees the native memory of GC-managed storages once they become unreachable: a
- * {@link java.lang.ref.Cleaner} of our own, whose queue the allocating threads drain too.
+ * Frees the native memory of GC-managed storages once they become unreachable: a {@link
+ * java.lang.ref.Cleaner} of our own, whose queue the allocating threads drain too.
  *
  * <p>Why not {@code Cleaner}: with one cleaner thread, a loop of small GC-managed ops frees on
  * another thread than it allocates; under load that thread falls behind, native memory piles up
- * (gigabytes for a loop of 1000-element adds), and every free misses the allocating thread's
- * malloc cache. Here each managed allocation first frees a few unreachable storages itself
- * ({@link #drain}), which keeps freeing at the pace of allocating; a daemon thread still frees
- * what is left when no one allocates.
+ * (gigabytes for a loop of 1000-element adds), and every free misses the allocating thread's malloc
+ * cache. Here each managed allocation first frees a few unreachable storages itself ({@link
+ * #drain}), which keeps freeing at the pace of allocating; a daemon thread still frees what is left
+ * when no one allocates.
  */
 final class Reclaimer {
   private static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
   private static final Object LOCK = new Object();
+
   /** Registered, not yet cleaned references: a doubly linked list keeps them reachable. */
   private static final Ref HEAD = new Ref();
 
@@ -57,7 +58,10 @@ final class Reclaimer {
     }
   }
 
-  /** Frees every storage the last collection found unreachable, waiting briefly for the queue to fill. */
+  /**
+   * Frees every storage the last collection found unreachable, waiting briefly for the queue to
+   * fill.
+   */
   static void drainAll(long waitMillis) {
     try {
       Ref r;

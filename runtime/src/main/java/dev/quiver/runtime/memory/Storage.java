@@ -3,8 +3,8 @@ package dev.quiver.runtime.memory;
 import dev.quiver.runtime.Device;
 
 /**
- * The memory behind one or more tensors (views share it). Each backend has its own kind:
- * {@link HostStorage} for the CPU; a GPU backend adds device storage without touching the ops.
+ * The memory behind one or more tensors (views share it). Each backend has its own kind: {@link
+ * HostStorage} for the CPU; a GPU backend adds device storage without touching the ops.
  */
 public interface Storage extends Releasable {
   /** Bytes this storage holds. */

@@ -33,25 +33,26 @@ public final class Elementwise {
     if (!Autograd.needsGrad(x)) {
       return out;
     }
-    return Autograd.record(out, UNARY_NAMES[op.ordinal()], g -> new Tensor[] {unaryGrad(op, x, out, g)}, x);
+    return Autograd.record(
+        out, UNARY_NAMES[op.ordinal()], g -> new Tensor[] {unaryGrad(op, x, out, g)}, x);
   }
 
   /** d out / d x times the upstream gradient g, for out = op(x). */
   private static Tensor unaryGrad(UnaryOp op, Tensor x, Tensor out, Tensor g) {
     return switch (op) {
       case NEG -> g.neg();
-      case EXP -> g.mul(out);                               // (e^x)' = e^x
-      case LOG -> g.div(x);                                 // (ln x)' = 1/x
-      case SQRT -> g.div(out.mul(2));                       // (√x)' = 1/(2√x)
-      case TANH -> g.mul(out.square().rsub(1));             // tanh' = 1 - tanh²
-      case SIGMOID -> g.mul(out.mul(out.rsub(1)));          // σ' = σ(1 - σ)
-      case RELU -> g.mul(unary(UnaryOp.STEP, x));           // relu' = 1 where x > 0
+      case EXP -> g.mul(out); // (e^x)' = e^x
+      case LOG -> g.div(x); // (ln x)' = 1/x
+      case SQRT -> g.div(out.mul(2)); // (√x)' = 1/(2√x)
+      case TANH -> g.mul(out.square().rsub(1)); // tanh' = 1 - tanh²
+      case SIGMOID -> g.mul(out.mul(out.rsub(1))); // σ' = σ(1 - σ)
+      case RELU -> g.mul(unary(UnaryOp.STEP, x)); // relu' = 1 where x > 0
       case ABS -> g.mul(unary(UnaryOp.SIGN, x));
       case SIN -> g.mul(x.cos());
       case COS -> g.mul(x.sin()).neg();
       case SQUARE -> g.mul(x.mul(2));
-      case RECIPROCAL -> g.mul(out.square()).neg();         // (1/x)' = -1/x²
-      case SIGN, STEP -> null;                               // piecewise constant: no gradient
+      case RECIPROCAL -> g.mul(out.square()).neg(); // (1/x)' = -1/x²
+      case SIGN, STEP -> null; // piecewise constant: no gradient
     };
   }
 
@@ -73,19 +74,33 @@ public final class Elementwise {
     } else {
       long[] shape = Shapes.broadcast(name, a.shape(), b.shape());
       out = Tensor.empty(a.device(), a.dtype(), shape);
-      Backends.of(a.device()).binary(op, Movement.broadcastView(a.view(), shape), Movement.broadcastView(b.view(), shape),
-          out.view());
+      Backends.of(a.device())
+          .binary(
+              op,
+              Movement.broadcastView(a.view(), shape),
+              Movement.broadcastView(b.view(), shape),
+              out.view());
     }
     if (op.isComparison() || !Autograd.needsGrad(a, b)) {
       return out;
     }
-    return Autograd.record(out, name, g -> {
-      Tensor[] grads = binaryGrad(op, a, b, out, g);
-      return new Tensor[] {Reductions.sumTo(grads[0], a.shape()), Reductions.sumTo(grads[1], b.shape())};
-    }, a, b);
+    return Autograd.record(
+        out,
+        name,
+        g -> {
+          Tensor[] grads = binaryGrad(op, a, b, out, g);
+          return new Tensor[] {
+            Reductions.sumTo(grads[0], a.shape()), Reductions.sumTo(grads[1], b.shape())
+          };
+        },
+        a,
+        b);
   }
 
-  /** Gradients for both operands of out = a op b, at the broadcast shape (summed back by the caller). */
+  /**
+   * Gradients for both operands of out = a op b, at the broadcast shape (summed back by the
+   * caller).
+   */
   private static Tensor[] binaryGrad(BinaryOp op, Tensor a, Tensor b, Tensor out, Tensor g) {
     boolean da = a.isGradRequired();
     boolean db = b.isGradRequired();
@@ -96,7 +111,10 @@ public final class Elementwise {
       // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
       case DIV -> new Tensor[] {da ? g.div(b) : null, db ? g.mul(out).div(b).neg() : null};
       // d(a^b)/da = b·a^(b-1), d(a^b)/db = a^b·ln a
-      case POW -> new Tensor[] {da ? g.mul(b).mul(a.pow(b.sub(1))) : null, db ? g.mul(out).mul(a.log()) : null};
+      case POW ->
+          new Tensor[] {
+            da ? g.mul(b).mul(a.pow(b.sub(1))) : null, db ? g.mul(out).mul(a.log()) : null
+          };
       // The larger operand takes the gradient; ties go to a, as a derivative from the left would.
       case MAX -> {
         Tensor mask = a.ge(b);
@@ -113,22 +131,39 @@ public final class Elementwise {
   public static Tensor where(Tensor cond, Tensor a, Tensor b) {
     checkCompatible("where", a, b);
     if (!cond.device().equals(a.device())) {
-      throw new IllegalArgumentException("where: the condition and the values are on different devices: "
-          + cond.device() + " and " + a.device() + "; move one with .to(Device)");
+      throw new IllegalArgumentException(
+          "where: the condition and the values are on different devices: "
+              + cond.device()
+              + " and "
+              + a.device()
+              + "; move one with .to(Device)");
     }
-    long[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), b.shape());
+    long[] shape =
+        Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), b.shape());
     Tensor out = Tensor.empty(a.device(), a.dtype(), shape);
-    Backends.of(a.device()).where(Movement.broadcastView(cond.view(), shape), Movement.broadcastView(a.view(), shape),
-        Movement.broadcastView(b.view(), shape), out.view());
+    Backends.of(a.device())
+        .where(
+            Movement.broadcastView(cond.view(), shape),
+            Movement.broadcastView(a.view(), shape),
+            Movement.broadcastView(b.view(), shape),
+            out.view());
     if (!Autograd.needsGrad(a, b)) {
       return out;
     }
-    return Autograd.record(out, "where", g -> {
-      Tensor zero = Tensor.zeros(g.device(), g.dtype());
-      return new Tensor[] {null,
-          a.isGradRequired() ? Reductions.sumTo(where(cond, g, zero), a.shape()) : null,
-          b.isGradRequired() ? Reductions.sumTo(where(cond, zero, g), b.shape()) : null};
-    }, cond, a, b);
+    return Autograd.record(
+        out,
+        "where",
+        g -> {
+          Tensor zero = Tensor.zeros(g.device(), g.dtype());
+          return new Tensor[] {
+            null,
+            a.isGradRequired() ? Reductions.sumTo(where(cond, g, zero), a.shape()) : null,
+            b.isGradRequired() ? Reductions.sumTo(where(cond, zero, g), b.shape()) : null
+          };
+        },
+        cond,
+        a,
+        b);
   }
 
   public static Tensor cast(Tensor x, DType target) {
@@ -151,11 +186,16 @@ public final class Elementwise {
     long[] shape = target.shape();
     long[] joint = Shapes.broadcast(name, shape, o.shape());
     if (!Arrays.equals(joint, shape)) {
-      throw new IllegalArgumentException(name + ": operand of shape " + Shapes.str(o.shape())
-          + " does not broadcast to the target shape " + Shapes.str(shape));
+      throw new IllegalArgumentException(
+          name
+              + ": operand of shape "
+              + Shapes.str(o.shape())
+              + " does not broadcast to the target shape "
+              + Shapes.str(shape));
     }
     View t = target.view();
-    Backends.of(target.device()).binary(op, t, unaliased(t, Movement.broadcastView(o.view(), shape)), t);
+    Backends.of(target.device())
+        .binary(op, t, unaliased(t, Movement.broadcastView(o.view(), shape)), t);
     return target;
   }
 
@@ -177,14 +217,23 @@ public final class Elementwise {
   public static Tensor assign(Tensor target, Tensor src) {
     checkWritable("copyFrom", target);
     if (!target.device().equals(src.device())) {
-      throw new IllegalArgumentException("copyFrom: the target and the source are on different devices: "
-          + target.device() + " and " + src.device() + "; move the source with .to(" + target.device() + ")");
+      throw new IllegalArgumentException(
+          "copyFrom: the target and the source are on different devices: "
+              + target.device()
+              + " and "
+              + src.device()
+              + "; move the source with .to("
+              + target.device()
+              + ")");
     }
     long[] shape = target.shape();
     long[] joint = Shapes.broadcast("copyFrom", shape, src.shape());
     if (!Arrays.equals(joint, shape)) {
-      throw new IllegalArgumentException("copyFrom: source of shape " + Shapes.str(src.shape())
-          + " does not broadcast to the target shape " + Shapes.str(shape));
+      throw new IllegalArgumentException(
+          "copyFrom: source of shape "
+              + Shapes.str(src.shape())
+              + " does not broadcast to the target shape "
+              + Shapes.str(shape));
     }
     View t = target.view();
     Backends.of(target.device()).copy(unaliased(t, Movement.broadcastView(src.view(), shape)), t);
@@ -194,8 +243,10 @@ public final class Elementwise {
   /** In-place writes would corrupt a recorded graph; they are for parameters under noGrad(). */
   public static void checkWritable(String op, Tensor target) {
     if (Autograd.isEnabled() && target.isGradRequired()) {
-      throw new IllegalStateException(op + ": this tensor requires grad, and changing it in place would make "
-          + "its gradient wrong; update parameters inside try (var ng = Autograd.noGrad()) { ... }");
+      throw new IllegalStateException(
+          op
+              + ": this tensor requires grad, and changing it in place would make "
+              + "its gradient wrong; update parameters inside try (var ng = Autograd.noGrad()) { ... }");
     }
   }
 
@@ -204,12 +255,22 @@ public final class Elementwise {
       return;
     }
     if (!a.device().equals(b.device())) {
-      throw new IllegalArgumentException(op + ": operands are on different devices: " + a.device() + " and "
-          + b.device() + "; move one with .to(Device)");
+      throw new IllegalArgumentException(
+          op
+              + ": operands are on different devices: "
+              + a.device()
+              + " and "
+              + b.device()
+              + "; move one with .to(Device)");
     }
     if (a.dtype() != b.dtype()) {
-      throw new IllegalArgumentException(op + ": operands have different types, " + a.dtype() + " and "
-          + b.dtype() + "; convert one with to(DType)");
+      throw new IllegalArgumentException(
+          op
+              + ": operands have different types, "
+              + a.dtype()
+              + " and "
+              + b.dtype()
+              + "; convert one with to(DType)");
     }
   }
 

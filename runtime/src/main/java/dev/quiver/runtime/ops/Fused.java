@@ -17,10 +17,12 @@ import java.util.List;
 
 /**
  * A chain of elementwise ops evaluated in one pass, without temporaries:
+ *
  * <pre>{@code
  * Tensor y = a.fused().mul(b).add(c).relu().eval();   // relu(a*b + c): reads a, b, c once, writes y once
  * a.fused().mul(0.9).add(g.fused().mul(0.1)).into(a); // an optimizer update in place
  * }</pre>
+ *
  * An expression is immutable and records nothing until {@link #eval()} or {@link #into(Tensor)}.
  * Operands broadcast as in the unfused ops, and the result is the same: each primitive rounds to
  * float32 exactly as the unfused op does, so values agree bit for bit for contiguous operands
@@ -31,7 +33,12 @@ import java.util.List;
  * that cannot fuse take the same path.
  */
 public final class Fused implements ElementwiseMath<Fused> {
-  private enum Kind { INPUT, CONST, UNARY, BINARY }
+  private enum Kind {
+    INPUT,
+    CONST,
+    UNARY,
+    BINARY
+  }
 
   private final Kind kind;
   private final Tensor input;
@@ -43,7 +50,14 @@ public final class Fused implements ElementwiseMath<Fused> {
   private final Fused x;
   private final Fused y;
 
-  private Fused(Kind kind, Tensor input, double constant, UnaryOp unaryOp, BinaryOp binaryOp, Fused x, Fused y) {
+  private Fused(
+      Kind kind,
+      Tensor input,
+      double constant,
+      UnaryOp unaryOp,
+      BinaryOp binaryOp,
+      Fused x,
+      Fused y) {
     this.kind = kind;
     this.input = input;
     this.constant = constant;
@@ -61,12 +75,16 @@ public final class Fused implements ElementwiseMath<Fused> {
     return new Fused(Kind.INPUT, t, 0, null, null, null, null);
   }
 
-  /** A constant, broadcast like a rank-0 tensor, of the inputs' type when evaluated (float32 when there are none). */
+  /**
+   * A constant, broadcast like a rank-0 tensor, of the inputs' type when evaluated (float32 when
+   * there are none).
+   */
   public static Fused constant(double value) {
     return new Fused(Kind.CONST, null, value, null, null, null, null);
   }
 
-  // ---------------------------------------------------------------- building (the rest is in ElementwiseMath)
+  // ---------------------------------------------------------------- building (the rest is in
+  // ElementwiseMath)
 
   @Override
   public Fused unary(UnaryOp op) {
@@ -84,17 +102,39 @@ public final class Fused implements ElementwiseMath<Fused> {
     return constant(value);
   }
 
-  public Fused add(Tensor o) { return add(of(o)); }
-  public Fused sub(Tensor o) { return sub(of(o)); }
-  public Fused mul(Tensor o) { return mul(of(o)); }
-  public Fused div(Tensor o) { return div(of(o)); }
-  public Fused pow(Tensor o) { return pow(of(o)); }
-  public Fused maximum(Tensor o) { return maximum(of(o)); }
-  public Fused minimum(Tensor o) { return minimum(of(o)); }
+  public Fused add(Tensor o) {
+    return add(of(o));
+  }
+
+  public Fused sub(Tensor o) {
+    return sub(of(o));
+  }
+
+  public Fused mul(Tensor o) {
+    return mul(of(o));
+  }
+
+  public Fused div(Tensor o) {
+    return div(of(o));
+  }
+
+  public Fused pow(Tensor o) {
+    return pow(of(o));
+  }
+
+  public Fused maximum(Tensor o) {
+    return maximum(of(o));
+  }
+
+  public Fused minimum(Tensor o) {
+    return minimum(of(o));
+  }
 
   // ---------------------------------------------------------------- evaluation
 
-  /** Evaluates into a new tensor (in the current memory scope) of the broadcast shape of the inputs. */
+  /**
+   * Evaluates into a new tensor (in the current memory scope) of the broadcast shape of the inputs.
+   */
   public Tensor eval() {
     Compiled c = compile();
     long[] shape = c.shape();
@@ -106,7 +146,9 @@ public final class Fused implements ElementwiseMath<Fused> {
       out.close();
     }
     // A bare input evaluates to itself unfused; eval() promises a new tensor.
-    return kind == Kind.INPUT ? input.copy() : evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, Devices.getDefault()));
+    return kind == Kind.INPUT
+        ? input.copy()
+        : evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, Devices.getDefault()));
   }
 
   /**
@@ -120,11 +162,17 @@ public final class Fused implements ElementwiseMath<Fused> {
     long[] shape = out.shape();
     long[] joint = Shapes.broadcast("fused.into", shape, c.shape());
     if (!Arrays.equals(joint, shape)) {
-      throw new IllegalArgumentException("fused.into: the expression has shape " + Shapes.str(c.shape())
-          + ", which does not broadcast to the target shape " + Shapes.str(shape));
+      throw new IllegalArgumentException(
+          "fused.into: the expression has shape "
+              + Shapes.str(c.shape())
+              + ", which does not broadcast to the target shape "
+              + Shapes.str(shape));
     }
-    if (c.unfused() || out.dtype() != DType.FLOAT32 || !out.device().equals(c.inputs()[0].device())
-        || !Backends.of(out.device()).fused(c.program(), broadcastAll(c.inputs(), shape), out.view())) {
+    if (c.unfused()
+        || out.dtype() != DType.FLOAT32
+        || !out.device().equals(c.inputs()[0].device())
+        || !Backends.of(out.device())
+            .fused(c.program(), broadcastAll(c.inputs(), shape), out.view())) {
       out.copyFrom(evalUnfused(new IdentityHashMap<>(), typeOf(c), deviceOf(c, out.device())));
     }
     return out;
@@ -148,18 +196,23 @@ public final class Fused implements ElementwiseMath<Fused> {
     return b;
   }
 
-  /** The same expression with the ordinary ops: the reference, and the path that records gradients. */
+  /**
+   * The same expression with the ordinary ops: the reference, and the path that records gradients.
+   */
   private Tensor evalUnfused(IdentityHashMap<Fused, Tensor> memo, DType dtype, Device device) {
     Tensor done = memo.get(this);
     if (done != null) {
       return done;
     }
-    Tensor r = switch (kind) {
-      case INPUT -> input;
-      case CONST -> Tensor.full(device, constant, dtype);
-      case UNARY -> Elementwise.unary(unaryOp, x.evalUnfused(memo, dtype, device));
-      case BINARY -> Elementwise.binary(binaryOp, x.evalUnfused(memo, dtype, device), y.evalUnfused(memo, dtype, device));
-    };
+    Tensor r =
+        switch (kind) {
+          case INPUT -> input;
+          case CONST -> Tensor.full(device, constant, dtype);
+          case UNARY -> Elementwise.unary(unaryOp, x.evalUnfused(memo, dtype, device));
+          case BINARY ->
+              Elementwise.binary(
+                  binaryOp, x.evalUnfused(memo, dtype, device), y.evalUnfused(memo, dtype, device));
+        };
     memo.put(this, r);
     return r;
   }
@@ -168,7 +221,8 @@ public final class Fused implements ElementwiseMath<Fused> {
    * The program, its inputs broadcast to the result shape, and whether to take the unfused path.
    * Register allocation: each op's value gets a scratch register that is freed after its last use.
    */
-  private record Compiled(ElementwiseProgram program, View[] inputs, long[] shape, boolean unfused) {}
+  private record Compiled(
+      ElementwiseProgram program, View[] inputs, long[] shape, boolean unfused) {}
 
   private Compiled compile() {
     // Post-order over the DAG: every node after its operands, shared nodes once.
@@ -213,12 +267,20 @@ public final class Fused implements ElementwiseMath<Fused> {
     boolean unfused = false;
     for (Tensor t : inputs) {
       if (!t.device().equals(first.device())) {
-        throw new IllegalArgumentException("fused: operands are on different devices: " + first.device() + " and "
-            + t.device() + "; move one with .to(Device)");
+        throw new IllegalArgumentException(
+            "fused: operands are on different devices: "
+                + first.device()
+                + " and "
+                + t.device()
+                + "; move one with .to(Device)");
       }
       if (t.dtype() != first.dtype()) {
-        throw new IllegalArgumentException("fused: operands have different types, " + first.dtype() + " and "
-            + t.dtype() + "; convert one with to(DType)");
+        throw new IllegalArgumentException(
+            "fused: operands have different types, "
+                + first.dtype()
+                + " and "
+                + t.dtype()
+                + "; convert one with to(DType)");
       }
       shape = Shapes.broadcast("fused", shape, t.shape());
     }
@@ -284,16 +346,24 @@ public final class Fused implements ElementwiseMath<Fused> {
     return new Compiled(program, broadcastAll(views, shape), shape, unfused);
   }
 
-  private static void release(Fused operandNode, int at, IdentityHashMap<Fused, Integer> position, int[] lastUse,
-                              int[] operand, List<Integer> free) {
+  private static void release(
+      Fused operandNode,
+      int at,
+      IdentityHashMap<Fused, Integer> position,
+      int[] lastUse,
+      int[] operand,
+      List<Integer> free) {
     int p = position.get(operandNode);
     if (lastUse[p] == at && ElementwiseProgram.where(operand[p]) == ElementwiseProgram.REG) {
       free.add(ElementwiseProgram.index(operand[p]));
     }
   }
 
-  /** Iterative post-order, so a chain built in a loop (thousands of ops) cannot overflow the stack. */
-  private static void postOrder(Fused root, List<Fused> order, IdentityHashMap<Fused, Integer> position) {
+  /**
+   * Iterative post-order, so a chain built in a loop (thousands of ops) cannot overflow the stack.
+   */
+  private static void postOrder(
+      Fused root, List<Fused> order, IdentityHashMap<Fused, Integer> position) {
     ArrayList<Fused> stack = new ArrayList<>();
     ArrayList<Boolean> expanded = new ArrayList<>();
     stack.add(root);

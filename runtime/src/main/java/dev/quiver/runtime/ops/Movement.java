@@ -9,8 +9,8 @@ import dev.quiver.runtime.backend.View;
 import java.util.Arrays;
 
 /**
- * Movement ops: new shapes and strides over the same memory. Their backward moves the gradient
- * back the other way (inverse permutation, reshape back, sum over what was broadcast).
+ * Movement ops: new shapes and strides over the same memory. Their backward moves the gradient back
+ * the other way (inverse permutation, reshape back, sum over what was broadcast).
  */
 public final class Movement {
   private Movement() {}
@@ -36,7 +36,8 @@ public final class Movement {
     for (int i = 0; i < shape.length; i++) {
       if (shape[i] == -1) {
         if (unknown >= 0) {
-          throw new IllegalArgumentException("reshape: only one size may be -1, got " + Shapes.str(requested));
+          throw new IllegalArgumentException(
+              "reshape: only one size may be -1, got " + Shapes.str(requested));
         }
         unknown = i;
       } else if (shape[i] < 0) {
@@ -48,13 +49,26 @@ public final class Movement {
     long n = x.numel();
     if (unknown >= 0) {
       if (known == 0 || n % known != 0) {
-        throw new IllegalArgumentException("reshape: cannot reshape " + x.shapeString() + " (" + n + " elements) into "
-            + Shapes.str(requested));
+        throw new IllegalArgumentException(
+            "reshape: cannot reshape "
+                + x.shapeString()
+                + " ("
+                + n
+                + " elements) into "
+                + Shapes.str(requested));
       }
       shape[unknown] = n / known;
     } else if (known != n) {
-      throw new IllegalArgumentException("reshape: cannot reshape " + x.shapeString() + " (" + n + " elements) into "
-          + Shapes.str(requested) + " (" + known + " elements)");
+      throw new IllegalArgumentException(
+          "reshape: cannot reshape "
+              + x.shapeString()
+              + " ("
+              + n
+              + " elements) into "
+              + Shapes.str(requested)
+              + " ("
+              + known
+              + " elements)");
     }
     return shape;
   }
@@ -62,8 +76,14 @@ public final class Movement {
   public static Tensor permute(Tensor x, int[] order) {
     int rank = x.dim();
     if (order.length != rank) {
-      throw new IllegalArgumentException("permute: " + order.length + " axes given for a tensor of rank " + rank
-          + " (shape " + x.shapeString() + ")");
+      throw new IllegalArgumentException(
+          "permute: "
+              + order.length
+              + " axes given for a tensor of rank "
+              + rank
+              + " (shape "
+              + x.shapeString()
+              + ")");
     }
     long[] shape = x.shape();
     long[] strides = x.strides();
@@ -74,7 +94,8 @@ public final class Movement {
     for (int i = 0; i < rank; i++) {
       int a = Shapes.axis("permute", order[i], rank);
       if (seen[a]) {
-        throw new IllegalArgumentException("permute: axis " + order[i] + " appears twice in " + Arrays.toString(order));
+        throw new IllegalArgumentException(
+            "permute: axis " + order[i] + " appears twice in " + Arrays.toString(order));
       }
       seen[a] = true;
       ns[i] = shape[a];
@@ -114,11 +135,15 @@ public final class Movement {
     shape[ax] = len;
     strides[ax] *= step;
     Tensor out = view(x, shape, strides, len == 0 ? x.offset() : offset);
-    return Autograd.record(out, "slice", g -> {
-      Tensor full = Tensor.zeros(g.device(), g.dtype(), x.shape());
-      full.slice(ax, s, e, step).copyFrom(g);
-      return new Tensor[] {full};
-    }, x);
+    return Autograd.record(
+        out,
+        "slice",
+        g -> {
+          Tensor full = Tensor.zeros(g.device(), g.dtype(), x.shape());
+          full.slice(ax, s, e, step).copyFrom(g);
+          return new Tensor[] {full};
+        },
+        x);
   }
 
   public static Tensor select(Tensor x, int axis, long index) {
@@ -126,8 +151,8 @@ public final class Movement {
     long size = x.shape()[ax];
     long i = index < 0 ? index + size : index;
     if (i < 0 || i >= size) {
-      throw new IndexOutOfBoundsException("select: index " + index + " is out of range for axis " + axis
-          + " of size " + size);
+      throw new IndexOutOfBoundsException(
+          "select: index " + index + " is out of range for axis " + axis + " of size " + size);
     }
     return slice(x, ax, i, i + 1, 1).squeeze(ax);
   }
@@ -135,16 +160,24 @@ public final class Movement {
   public static Tensor expand(Tensor x, long[] requested) {
     long[] shape = x.shape();
     if (requested.length < shape.length) {
-      throw new IllegalArgumentException("expand: cannot expand " + x.shapeString() + " to fewer axes "
-          + Shapes.str(requested));
+      throw new IllegalArgumentException(
+          "expand: cannot expand " + x.shapeString() + " to fewer axes " + Shapes.str(requested));
     }
     long[] target = requested.clone();
     int lead = target.length - shape.length;
     for (int i = 0; i < target.length; i++) {
       // -1 keeps an existing axis's size; a new leading axis has none to keep.
       if (target[i] < -1 || (target[i] == -1 && i < lead)) {
-        throw new IllegalArgumentException("expand: cannot expand " + x.shapeString() + " to " + Shapes.str(requested)
-            + ": size " + target[i] + " at axis " + i + (i < lead ? " (a new axis)" : ""));
+        throw new IllegalArgumentException(
+            "expand: cannot expand "
+                + x.shapeString()
+                + " to "
+                + Shapes.str(requested)
+                + ": size "
+                + target[i]
+                + " at axis "
+                + i
+                + (i < lead ? " (a new axis)" : ""));
       }
     }
     for (int i = 0; i < shape.length; i++) {
@@ -152,8 +185,16 @@ public final class Movement {
       if (want == -1) {
         target[lead + i] = shape[i];
       } else if (shape[i] != want && shape[i] != 1) {
-        throw new IllegalArgumentException("expand: cannot expand " + x.shapeString() + " to " + Shapes.str(requested)
-            + ": axis " + (lead + i) + " has size " + shape[i] + ", not 1");
+        throw new IllegalArgumentException(
+            "expand: cannot expand "
+                + x.shapeString()
+                + " to "
+                + Shapes.str(requested)
+                + ": axis "
+                + (lead + i)
+                + " has size "
+                + shape[i]
+                + ", not 1");
       }
     }
     if (Arrays.equals(target, shape)) {
@@ -163,13 +204,19 @@ public final class Movement {
     return Autograd.record(out, "expand", g -> new Tensor[] {Reductions.sumTo(g, x.shape())}, x);
   }
 
-  /** x broadcast to {@code shape} as a tensor without history (x itself when it has that shape): ops own their backward. */
+  /**
+   * x broadcast to {@code shape} as a tensor without history (x itself when it has that shape): ops
+   * own their backward.
+   */
   static Tensor broadcastTo(Tensor x, long[] shape) {
     View v = broadcastView(x.view(), shape);
     return v == x.view() ? x : Tensor.fromView(v);
   }
 
-  /** x broadcast to {@code shape} (stride 0 on new and size-1 axes): what the kernels take for a broadcast operand. */
+  /**
+   * x broadcast to {@code shape} (stride 0 on new and size-1 axes): what the kernels take for a
+   * broadcast operand.
+   */
   public static View broadcastView(View x, long[] shape) {
     long[] xs = x.shape();
     if (Arrays.equals(xs, shape)) {
@@ -188,8 +235,14 @@ public final class Movement {
     int ax = Shapes.axis("squeeze", axis, x.dim());
     long[] shape = x.shape();
     if (shape[ax] != 1) {
-      throw new IllegalArgumentException("squeeze: axis " + axis + " has size " + shape[ax] + ", not 1 (shape "
-          + x.shapeString() + ")");
+      throw new IllegalArgumentException(
+          "squeeze: axis "
+              + axis
+              + " has size "
+              + shape[ax]
+              + ", not 1 (shape "
+              + x.shapeString()
+              + ")");
     }
     long[] ns = new long[shape.length - 1];
     long[] nst = new long[shape.length - 1];
@@ -208,7 +261,8 @@ public final class Movement {
     int rank = x.dim();
     int ax = axis < 0 ? axis + rank + 1 : axis;
     if (ax < 0 || ax > rank) {
-      throw new IllegalArgumentException("unsqueeze: axis " + axis + " is out of range for a tensor of rank " + rank);
+      throw new IllegalArgumentException(
+          "unsqueeze: axis " + axis + " is out of range for a tensor of rank " + rank);
     }
     long[] shape = x.shape();
     long[] st = x.strides();
@@ -233,9 +287,13 @@ public final class Movement {
     return Autograd.record(out, "copy", g -> new Tensor[] {g}, x);
   }
 
-  /** A tensor with exactly x's values, row-major, at offset 0, in {@code dtype}: for reading out. */
+  /**
+   * A tensor with exactly x's values, row-major, at offset 0, in {@code dtype}: for reading out.
+   */
   public static Tensor materialize(Tensor x, DType dtype) {
-    if (x.dtype() == dtype && x.offset() == 0 && x.isContiguous()
+    if (x.dtype() == dtype
+        && x.offset() == 0
+        && x.isContiguous()
         && x.view().storage().byteSize() == x.numel() * dtype.byteSize()) {
       return x;
     }
@@ -255,8 +313,9 @@ public final class Movement {
   public static Tensor hostDense(Tensor x, DType dtype) {
     if (x.view().storage().isReleased()) {
       // Before any copy: a failed read must not leave a half-made copy behind.
-      throw new IllegalStateException("this tensor's memory was released (its MemoryScope closed or close() was "
-          + "called); keep tensors that must outlive a scope with scope.keep(tensor)");
+      throw new IllegalStateException(
+          "this tensor's memory was released (its MemoryScope closed or close() was "
+              + "called); keep tensors that must outlive a scope with scope.keep(tensor)");
     }
     Tensor c = materialize(x, dtype);
     if (c.device().isCpu()) {

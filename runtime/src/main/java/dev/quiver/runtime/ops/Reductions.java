@@ -8,7 +8,10 @@ import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.backend.ReduceOp;
 import java.util.Arrays;
 
-/** Reductions over axes, with their backward: sum spreads the gradient back, max routes it to the winners. */
+/**
+ * Reductions over axes, with their backward: sum spreads the gradient back, max routes it to the
+ * winners.
+ */
 public final class Reductions {
   private Reductions() {}
 
@@ -18,8 +21,15 @@ public final class Reductions {
     long[] keepShape = x.shape();
     for (int a : axes) {
       if (op != ReduceOp.SUM && keepShape[a] == 0) {
-        throw new IllegalArgumentException(name + ": axis " + a + " of shape " + x.shapeString()
-            + " is empty; the " + name + " of no elements is undefined");
+        throw new IllegalArgumentException(
+            name
+                + ": axis "
+                + a
+                + " of shape "
+                + x.shapeString()
+                + " is empty; the "
+                + name
+                + " of no elements is undefined");
       }
       keepShape[a] = 1;
     }
@@ -29,17 +39,21 @@ public final class Reductions {
     if (!Autograd.needsGrad(x)) {
       return out;
     }
-    return Autograd.record(out, name, g -> {
-      Tensor gk = g.reshape(keepShape).expand(x.shape());
-      return switch (op) {
-        case SUM -> new Tensor[] {gk};
-        // The gradient goes to the elements equal to the extreme, shared equally between ties.
-        case MAX, MIN -> {
-          Tensor mask = x.eq(kept);
-          yield new Tensor[] {gk.mul(mask).div(mask.sum(axes, true))};
-        }
-      };
-    }, x);
+    return Autograd.record(
+        out,
+        name,
+        g -> {
+          Tensor gk = g.reshape(keepShape).expand(x.shape());
+          return switch (op) {
+            case SUM -> new Tensor[] {gk};
+            // The gradient goes to the elements equal to the extreme, shared equally between ties.
+            case MAX, MIN -> {
+              Tensor mask = x.eq(kept);
+              yield new Tensor[] {gk.mul(mask).div(mask.sum(axes, true))};
+            }
+          };
+        },
+        x);
   }
 
   private static Tensor dropAxes(Tensor kept, int[] axes) {
@@ -63,7 +77,8 @@ public final class Reductions {
       count *= x.shape()[a];
     }
     if (count == 0) {
-      throw new IllegalArgumentException("mean: no elements to average over (shape " + x.shapeString() + ")");
+      throw new IllegalArgumentException(
+          "mean: no elements to average over (shape " + x.shapeString() + ")");
     }
     Tensor xf = x.dtype().isFloating() ? x : x.to(DType.FLOAT32);
     return reduce(ReduceOp.SUM, xf, axes, keepDim).mul(1.0 / count);
@@ -78,7 +93,8 @@ public final class Reductions {
     String name = max ? "argmax" : "argmin";
     int ax = Shapes.axis(name, axis, x.dim());
     if (x.shape()[ax] == 0) {
-      throw new IllegalArgumentException(name + ": axis " + axis + " of shape " + x.shapeString() + " is empty");
+      throw new IllegalArgumentException(
+          name + ": axis " + axis + " of shape " + x.shapeString() + " is empty");
     }
     long[] keepShape = x.shape();
     keepShape[ax] = 1;
@@ -97,9 +113,10 @@ public final class Reductions {
       return g;
     }
     int lead = gs.length - shape.length;
-    int[] axes = java.util.stream.IntStream.range(0, gs.length)
-        .filter(i -> i < lead || (shape[i - lead] == 1 && gs[i] != 1))
-        .toArray();
+    int[] axes =
+        java.util.stream.IntStream.range(0, gs.length)
+            .filter(i -> i < lead || (shape[i - lead] == 1 && gs[i] != 1))
+            .toArray();
     Tensor summed = axes.length == 0 ? g : reduce(ReduceOp.SUM, g, axes, true);
     return summed.reshape(shape);
   }

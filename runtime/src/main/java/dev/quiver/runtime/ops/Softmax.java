@@ -6,9 +6,9 @@ import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.backend.Backends;
 
 /**
- * softmax, log-softmax and logsumexp, composed from primitives and made stable by shifting with
- * the maximum: exp(x - max) never overflows, and logsumexp(x) = max + log(sum(exp(x - max))).
- * The shift is detached: it cancels out of the result, so it contributes no gradient.
+ * softmax, log-softmax and logsumexp, composed from primitives and made stable by shifting with the
+ * maximum: exp(x - max) never overflows, and logsumexp(x) = max + log(sum(exp(x - max))). The shift
+ * is detached: it cancels out of the result, so it contributes no gradient.
  */
 public final class Softmax {
   private Softmax() {}
@@ -35,8 +35,8 @@ public final class Softmax {
       Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
       if (Backends.of(x.device()).logSoftmaxLastAxis(x.view(), out.view())) {
         // d/dx (x - lse(x)) applied to g: g - softmax(x) * sum(g), with softmax = exp(out).
-        return Autograd.record(out, "logSoftmax",
-            g -> new Tensor[] {g.sub(out.exp().mul(g.sum(-1, true)))}, x);
+        return Autograd.record(
+            out, "logSoftmax", g -> new Tensor[] {g.sub(out.exp().mul(g.sum(-1, true)))}, x);
       }
     }
     return x.sub(logSumExp(x, axis, true));

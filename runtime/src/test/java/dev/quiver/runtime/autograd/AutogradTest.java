@@ -13,7 +13,9 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** The backward engine: accumulation, graph lifetime, noGrad, detach, shared subgraphs, deep graphs. */
+/**
+ * The backward engine: accumulation, graph lifetime, noGrad, detach, shared subgraphs, deep graphs.
+ */
 class AutogradTest {
 
   @Test
@@ -24,7 +26,8 @@ class AutogradTest {
     Tensor w = Tensor.scalar(1.5).requiresGrad();
     Tensor b = Tensor.scalar(0.5).requiresGrad();
     Tensor loss = w.mul(x).add(b).sub(y).square().mean();
-    // residuals r = [0, -0.5, -2]; dL/dw = 2/3 Σ r x = 2/3 (0 - 1 - 6) = -14/3; dL/db = 2/3 Σ r = -5/3.
+    // residuals r = [0, -0.5, -2]; dL/dw = 2/3 Σ r x = 2/3 (0 - 1 - 6) = -14/3; dL/db = 2/3 Σ r =
+    // -5/3.
     assertEquals((0 + 0.25 + 4) / 3.0, loss.item(), 1e-6);
     loss.backward();
     assertEquals(-14.0 / 3, w.grad().item(), 1e-6);
@@ -52,7 +55,8 @@ class AutogradTest {
 
   @Test
   void leafGradientIsItsOwnCopy() {
-    // The upstream gradient of sum() is broadcast (stride 0); the leaf must get a real tensor of its own.
+    // The upstream gradient of sum() is broadcast (stride 0); the leaf must get a real tensor of
+    // its own.
     Tensor w = Tensor.zeros(2, 3).requiresGrad();
     w.sum().backward();
     Tensor g = w.grad();
@@ -128,7 +132,7 @@ class AutogradTest {
   @Test
   void detachStopsGradients() {
     Tensor x = Tensor.of(3f).requiresGrad();
-    Tensor y = x.detach().mul(x);         // treated as c·x with c = 3
+    Tensor y = x.detach().mul(x); // treated as c·x with c = 3
     y.backward();
     assertEquals(3, x.grad().item());
     Tensor d = x.detach();
@@ -153,7 +157,7 @@ class AutogradTest {
   @Test
   void sameTensorInTwoOperandSlots() {
     Tensor x = Tensor.of(3.0).requiresGrad();
-    x.mul(x).add(x).backward();   // d(x² + x)/dx = 2x + 1
+    x.mul(x).add(x).backward(); // d(x² + x)/dx = 2x + 1
     assertEquals(7, x.grad().item());
   }
 

@@ -62,18 +62,65 @@ class GradCheckTest {
 
   // ------------------------------------------------------------------ unary
 
-  @Test void neg() { check(x -> x[0].neg(), normal(1, 3, 4)); }
-  @Test void exp() { check(x -> x[0].exp(), normal(2, 3, 4)); }
-  @Test void log() { check(x -> x[0].log(), uniform(3, 0.3, 3, 3, 4)); }
-  @Test void sqrt() { check(x -> x[0].sqrt(), uniform(4, 0.3, 3, 3, 4)); }
-  @Test void tanh() { check(x -> x[0].tanh(), normal(5, 3, 4)); }
-  @Test void sigmoid() { check(x -> x[0].sigmoid(), normal(6, 3, 4).mul(3)); }
-  @Test void relu() { check(x -> x[0].relu(), awayFromZero(7, 3, 4)); }
-  @Test void abs() { check(x -> x[0].abs(), awayFromZero(8, 3, 4)); }
-  @Test void sin() { check(x -> x[0].sin(), normal(9, 3, 4).mul(2)); }
-  @Test void cos() { check(x -> x[0].cos(), normal(10, 3, 4).mul(2)); }
-  @Test void square() { check(x -> x[0].square(), normal(11, 3, 4)); }
-  @Test void reciprocal() { check(x -> x[0].reciprocal(), awayFromZero(12, 3, 4)); }
+  @Test
+  void neg() {
+    check(x -> x[0].neg(), normal(1, 3, 4));
+  }
+
+  @Test
+  void exp() {
+    check(x -> x[0].exp(), normal(2, 3, 4));
+  }
+
+  @Test
+  void log() {
+    check(x -> x[0].log(), uniform(3, 0.3, 3, 3, 4));
+  }
+
+  @Test
+  void sqrt() {
+    check(x -> x[0].sqrt(), uniform(4, 0.3, 3, 3, 4));
+  }
+
+  @Test
+  void tanh() {
+    check(x -> x[0].tanh(), normal(5, 3, 4));
+  }
+
+  @Test
+  void sigmoid() {
+    check(x -> x[0].sigmoid(), normal(6, 3, 4).mul(3));
+  }
+
+  @Test
+  void relu() {
+    check(x -> x[0].relu(), awayFromZero(7, 3, 4));
+  }
+
+  @Test
+  void abs() {
+    check(x -> x[0].abs(), awayFromZero(8, 3, 4));
+  }
+
+  @Test
+  void sin() {
+    check(x -> x[0].sin(), normal(9, 3, 4).mul(2));
+  }
+
+  @Test
+  void cos() {
+    check(x -> x[0].cos(), normal(10, 3, 4).mul(2));
+  }
+
+  @Test
+  void square() {
+    check(x -> x[0].square(), normal(11, 3, 4));
+  }
+
+  @Test
+  void reciprocal() {
+    check(x -> x[0].reciprocal(), awayFromZero(12, 3, 4));
+  }
 
   @Test
   void signHasZeroGradient() {
@@ -96,19 +143,25 @@ class GradCheckTest {
     }
   }
 
-  static final List<Op> BINARY = List.of(
-      new Op("add", Tensor::add), new Op("sub", Tensor::sub), new Op("mul", Tensor::mul),
-      new Op("div", Tensor::div), new Op("pow", Tensor::pow), new Op("maximum", Tensor::maximum),
-      new Op("minimum", Tensor::minimum));
+  static final List<Op> BINARY =
+      List.of(
+          new Op("add", Tensor::add),
+          new Op("sub", Tensor::sub),
+          new Op("mul", Tensor::mul),
+          new Op("div", Tensor::div),
+          new Op("pow", Tensor::pow),
+          new Op("maximum", Tensor::maximum),
+          new Op("minimum", Tensor::minimum));
 
-  static final List<long[][]> SHAPES = List.of(
-      new long[][] {{3, 4}, {3, 4}},
-      new long[][] {{3, 4}, {4}},
-      new long[][] {{4}, {3, 4}},
-      new long[][] {{3, 1}, {1, 4}},
-      new long[][] {{}, {2, 3}},
-      new long[][] {{2, 3}, {}},
-      new long[][] {{2, 1, 3}, {4, 1}});
+  static final List<long[][]> SHAPES =
+      List.of(
+          new long[][] {{3, 4}, {3, 4}},
+          new long[][] {{3, 4}, {4}},
+          new long[][] {{4}, {3, 4}},
+          new long[][] {{3, 1}, {1, 4}},
+          new long[][] {{}, {2, 3}},
+          new long[][] {{2, 3}, {}},
+          new long[][] {{2, 1, 3}, {4, 1}});
 
   static Stream<Arguments> binaryCases() {
     return BINARY.stream().flatMap(op -> SHAPES.stream().map(s -> Arguments.of(op, s[0], s[1])));
@@ -121,10 +174,19 @@ class GradCheckTest {
     Tensor b;
     switch (op.name()) {
       // pow: positive base; div: divisor away from 0.
-      case "pow" -> { a = uniform(21, 0.5, 2, sa); b = normal(22, sb); }
-      case "div" -> { a = normal(21, sa); b = awayFromZero(22, sb); }
+      case "pow" -> {
+        a = uniform(21, 0.5, 2, sa);
+        b = normal(22, sb);
+      }
+      case "div" -> {
+        a = normal(21, sa);
+        b = awayFromZero(22, sb);
+      }
       // maximum/minimum: values far apart (no ties within eps) on a coarse random grid.
-      default -> { a = normal(21, sa); b = normal(22, sb); }
+      default -> {
+        a = normal(21, sa);
+        b = normal(22, sb);
+      }
     }
     check(x -> op.f().apply(x[0], x[1]), a, b);
   }
@@ -145,8 +207,12 @@ class GradCheckTest {
   @Test
   void powExponentGradient() {
     // d(a^b)/db = a^b ln a, with a a constant.
-    var r = GradCheck.assertGradients(GradCheck.Options.defaults().constants(0),
-        x -> x[0].pow(x[1]), uniform(27, 0.5, 3, 2, 3), normal(28, 2, 3));
+    var r =
+        GradCheck.assertGradients(
+            GradCheck.Options.defaults().constants(0),
+            x -> x[0].pow(x[1]),
+            uniform(27, 0.5, 3, 2, 3),
+            normal(28, 2, 3));
     assertFalse(r.inputs().get(0).checked());
     assertTrue(r.inputs().get(1).checked());
   }
@@ -154,21 +220,32 @@ class GradCheckTest {
   @Test
   void where() {
     Tensor cond = Tensor.of(new double[] {1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0}, 3, 4);
-    var r = GradCheck.assertGradients(GradCheck.Options.defaults().constants(0),
-        x -> Tensor.where(x[0], x[1], x[2]), cond, normal(31, 3, 4), normal(32, 3, 4));
+    var r =
+        GradCheck.assertGradients(
+            GradCheck.Options.defaults().constants(0),
+            x -> Tensor.where(x[0], x[1], x[2]),
+            cond,
+            normal(31, 3, 4),
+            normal(32, 3, 4));
     assertEquals(3, r.inputs().size());
     // Broadcast condition and values: [3,1] a with [4] b under a [3,4] condition.
-    GradCheck.assertGradients(GradCheck.Options.defaults().constants(0),
-        x -> Tensor.where(x[0], x[1], x[2]), cond, normal(33, 3, 1), normal(34, 4));
+    GradCheck.assertGradients(
+        GradCheck.Options.defaults().constants(0),
+        x -> Tensor.where(x[0], x[1], x[2]),
+        cond,
+        normal(33, 3, 1),
+        normal(34, 4));
     // A condition computed from the input: the gradient flows only through the chosen branch.
     check(x -> Tensor.where(x[0].gt(0), x[0].square(), x[0].neg().exp()), awayFromZero(35, 7));
   }
 
   @Test
   void castBetweenFloats() {
-    // float32 rounding needs a larger step; the functions are at most quadratic, so central differences are exact.
+    // float32 rounding needs a larger step; the functions are at most quadratic, so central
+    // differences are exact.
     var loose = GradCheck.Options.defaults().eps(1e-2).atol(1e-4).rtol(1e-3);
-    GradCheck.assertGradients(loose, x -> x[0].to(DType.FLOAT32).square().mul(3).to(DType.FLOAT64), normal(36, 3, 4));
+    GradCheck.assertGradients(
+        loose, x -> x[0].to(DType.FLOAT32).square().mul(3).to(DType.FLOAT64), normal(36, 3, 4));
     GradCheck.assertGradients(loose, x -> x[0].to(DType.FLOAT32).mul(2).add(1), normal(37, 5));
     check(x -> x[0].to(DType.FLOAT64).square(), normal(38, 5));
   }
@@ -255,15 +332,50 @@ class GradCheckTest {
 
   // ------------------------------------------------------------------ matmul
 
-  @Test void matmul2d() { check(x -> x[0].matmul(x[1]), normal(51, 3, 4), normal(52, 4, 5)); }
-  @Test void matmulVectorMatrix() { check(x -> x[0].matmul(x[1]), normal(53, 4), normal(54, 4, 5)); }
-  @Test void matmulMatrixVector() { check(x -> x[0].matmul(x[1]), normal(55, 3, 4), normal(56, 4)); }
-  @Test void matmulVectorVector() { check(x -> x[0].matmul(x[1]), normal(57, 4), normal(58, 4)); }
-  @Test void matmulBatchedWithMatrix() { check(x -> x[0].matmul(x[1]), normal(59, 2, 3, 4), normal(60, 4, 5)); }
-  @Test void matmulMatrixWithBatched() { check(x -> x[0].matmul(x[1]), normal(61, 3, 4), normal(62, 2, 4, 5)); }
-  @Test void matmulBatched() { check(x -> x[0].matmul(x[1]), normal(63, 2, 3, 4), normal(64, 2, 4, 5)); }
-  @Test void matmulBroadcastBatch() { check(x -> x[0].matmul(x[1]), normal(65, 1, 3, 4), normal(66, 2, 4, 5)); }
-  @Test void matmulBatchedVector() { check(x -> x[0].matmul(x[1]), normal(67, 2, 3, 4), normal(68, 4)); }
+  @Test
+  void matmul2d() {
+    check(x -> x[0].matmul(x[1]), normal(51, 3, 4), normal(52, 4, 5));
+  }
+
+  @Test
+  void matmulVectorMatrix() {
+    check(x -> x[0].matmul(x[1]), normal(53, 4), normal(54, 4, 5));
+  }
+
+  @Test
+  void matmulMatrixVector() {
+    check(x -> x[0].matmul(x[1]), normal(55, 3, 4), normal(56, 4));
+  }
+
+  @Test
+  void matmulVectorVector() {
+    check(x -> x[0].matmul(x[1]), normal(57, 4), normal(58, 4));
+  }
+
+  @Test
+  void matmulBatchedWithMatrix() {
+    check(x -> x[0].matmul(x[1]), normal(59, 2, 3, 4), normal(60, 4, 5));
+  }
+
+  @Test
+  void matmulMatrixWithBatched() {
+    check(x -> x[0].matmul(x[1]), normal(61, 3, 4), normal(62, 2, 4, 5));
+  }
+
+  @Test
+  void matmulBatched() {
+    check(x -> x[0].matmul(x[1]), normal(63, 2, 3, 4), normal(64, 2, 4, 5));
+  }
+
+  @Test
+  void matmulBroadcastBatch() {
+    check(x -> x[0].matmul(x[1]), normal(65, 1, 3, 4), normal(66, 2, 4, 5));
+  }
+
+  @Test
+  void matmulBatchedVector() {
+    check(x -> x[0].matmul(x[1]), normal(67, 2, 3, 4), normal(68, 4));
+  }
 
   @Test
   void matmulTransposedOperands() {
@@ -281,7 +393,9 @@ class GradCheckTest {
     check(x -> x[0].reshape(-1), normal(82, 3, 4));
     check(x -> x[0].reshape(2, -1, 2), normal(83, 3, 4));
     // Non-contiguous input: reshape copies, and the gradient flows through the copy.
-    check(x -> x[0].transpose().reshape(12).mul(Tensor.arange(12).to(DType.FLOAT64)), normal(84, 3, 4));
+    check(
+        x -> x[0].transpose().reshape(12).mul(Tensor.arange(12).to(DType.FLOAT64)),
+        normal(84, 3, 4));
     check(x -> x[0].flatten(), normal(85, 2, 2, 2));
   }
 
@@ -290,7 +404,9 @@ class GradCheckTest {
     Tensor w = normal(86, 4, 2, 3);
     check(x -> x[0].permute(2, 0, 1).mul(w), normal(87, 2, 3, 4));
     check(x -> x[0].permute(-1, 0, 1).mul(w), normal(87, 2, 3, 4));
-    check(x -> x[0].transpose().mul(Tensor.arange(6).reshape(3, 2).to(DType.FLOAT64)), normal(88, 2, 3));
+    check(
+        x -> x[0].transpose().mul(Tensor.arange(6).reshape(3, 2).to(DType.FLOAT64)),
+        normal(88, 2, 3));
     check(x -> x[0].transpose(0, 2).contiguous(), normal(89, 2, 3, 4));
   }
 
@@ -315,7 +431,9 @@ class GradCheckTest {
 
   @Test
   void expand() {
-    check(x -> x[0].expand(3, 4).mul(Tensor.arange(12).reshape(3, 4).to(DType.FLOAT64)), normal(93, 3, 1));
+    check(
+        x -> x[0].expand(3, 4).mul(Tensor.arange(12).reshape(3, 4).to(DType.FLOAT64)),
+        normal(93, 3, 1));
     check(x -> x[0].expand(2, 3, 4), normal(94, 4));
     check(x -> x[0].expand(-1, 5), normal(95, 2, 1));
   }
@@ -342,7 +460,10 @@ class GradCheckTest {
     var r = check(x -> x[0].gather(1, x[1]), normal(111, 3, 4), index);
     assertFalse(r.inputs().get(1).checked());
     // Along axis 0, with an index smaller than the input along the other axis and repeated entries.
-    check(x -> x[0].gather(0, x[1]), normal(112, 3, 4), Tensor.ofInts(new int[] {2, 2, 0, 1, 1, 1}, 2, 3));
+    check(
+        x -> x[0].gather(0, x[1]),
+        normal(112, 3, 4),
+        Tensor.ofInts(new int[] {2, 2, 0, 1, 1, 1}, 2, 3));
   }
 
   @Test
@@ -354,7 +475,11 @@ class GradCheckTest {
   @Test
   void concat() {
     check(x -> Tensor.concat(0, x[0], x[1]), normal(115, 2, 3), normal(116, 4, 3));
-    check(x -> Tensor.concat(-1, x[0], x[1], x[2]), normal(117, 2, 1), normal(118, 2, 3), normal(119, 2, 2));
+    check(
+        x -> Tensor.concat(-1, x[0], x[1], x[2]),
+        normal(117, 2, 1),
+        normal(118, 2, 3),
+        normal(119, 2, 2));
     check(x -> Tensor.concat(0, x[0], x[0].mul(2)), normal(120, 3));
   }
 
@@ -370,25 +495,37 @@ class GradCheckTest {
   @Test
   void twoLayerMlpWithSoftmaxCrossEntropy() {
     Tensor labels = Tensor.ofInts(0, 2, 1, 2, 0);
-    check(p -> {
-      Tensor hidden = p[0].matmul(p[1]).add(p[2]).relu();
-      Tensor logits = hidden.matmul(p[3]).add(p[4]);
-      Tensor logProbs = logits.logSoftmax(1);
-      return logProbs.gather(1, p[5].reshape(5, 1)).mean().neg();
-    }, normal(131, 5, 4), normal(132, 4, 6), normal(133, 6), normal(134, 6, 3), normal(135, 3), labels);
+    check(
+        p -> {
+          Tensor hidden = p[0].matmul(p[1]).add(p[2]).relu();
+          Tensor logits = hidden.matmul(p[3]).add(p[4]);
+          Tensor logProbs = logits.logSoftmax(1);
+          return logProbs.gather(1, p[5].reshape(5, 1)).mean().neg();
+        },
+        normal(131, 5, 4),
+        normal(132, 4, 6),
+        normal(133, 6),
+        normal(134, 6, 3),
+        normal(135, 3),
+        labels);
   }
 
   @Test
   void compositeLossesFromPrimitives() {
     // Mean squared error and binary cross-entropy on sigmoid outputs.
     check(p -> p[0].sub(p[1]).square().mean(), normal(136, 4, 3), normal(137, 4, 3));
-    check(p -> {
-      Tensor prob = p[0].sigmoid();
-      Tensor y = p[1];
-      return y.mul(prob.log()).add(y.rsub(1).mul(prob.rsub(1).log())).mean().neg();
-    }, normal(138, 6), uniform(139, 0, 1, 6));
+    check(
+        p -> {
+          Tensor prob = p[0].sigmoid();
+          Tensor y = p[1];
+          return y.mul(prob.log()).add(y.rsub(1).mul(prob.rsub(1).log())).mean().neg();
+        },
+        normal(138, 6),
+        uniform(139, 0, 1, 6));
     // Layer norm over the last axis.
-    check(p -> p[0].sub(p[0].mean(-1, true)).div(p[0].variance(-1, true).add(1e-5).sqrt()), normal(140, 3, 5));
+    check(
+        p -> p[0].sub(p[0].mean(-1, true)).div(p[0].variance(-1, true).add(1e-5).sqrt()),
+        normal(140, 3, 5));
   }
 
   // ------------------------------------------------------------------ the checker itself
@@ -415,7 +552,9 @@ class GradCheckTest {
       var worst = in.worst().get(0);
       assertArrayEquals(new long[] {2}, worst.index());
       assertEquals(worst.analytic() * 2, worst.numeric(), 1e-6);
-      var e = assertThrows(AssertionError.class, () -> GradCheck.assertGradients(t -> wrongSquare(t[0]), x));
+      var e =
+          assertThrows(
+              AssertionError.class, () -> GradCheck.assertGradients(t -> wrongSquare(t[0]), x));
       assertTrue(e.getMessage().contains("FAILED"), e.getMessage());
       assertTrue(e.getMessage().contains("input 0 at [2]"), e.getMessage());
       assertTrue(e.getMessage().contains("analytic"), e.getMessage());
@@ -426,13 +565,16 @@ class GradCheckTest {
     @Test
     void catchesAMissingGradient() {
       Tensor x = normal(141, 2, 2);
-      var r = GradCheck.check(t -> {
-        Tensor out;
-        try (var ng = Autograd.noGrad()) {
-          out = t[0].exp();
-        }
-        return Autograd.record(out, "noGradient", g -> new Tensor[] {null}, t[0]);
-      }, x);
+      var r =
+          GradCheck.check(
+              t -> {
+                Tensor out;
+                try (var ng = Autograd.noGrad()) {
+                  out = t[0].exp();
+                }
+                return Autograd.record(out, "noGradient", g -> new Tensor[] {null}, t[0]);
+              },
+              x);
       assertFalse(r.passed());
       assertEquals(4, r.inputs().get(0).failures());
     }
@@ -441,14 +583,18 @@ class GradCheckTest {
     void catchesAGradientOnTheWrongElement() {
       // A backward that transposes where it should not: right values, wrong places.
       Tensor x = normal(142, 3, 3);
-      var r = GradCheck.check(t -> {
-        Tensor out;
-        try (var ng = Autograd.noGrad()) {
-          out = t[0].mul(Tensor.arange(9).reshape(3, 3).to(DType.FLOAT64));
-        }
-        Tensor w = Tensor.arange(9).reshape(3, 3).to(DType.FLOAT64);
-        return Autograd.record(out, "misplaced", g -> new Tensor[] {g.mul(w).transpose().contiguous()}, t[0]);
-      }, x);
+      var r =
+          GradCheck.check(
+              t -> {
+                Tensor out;
+                try (var ng = Autograd.noGrad()) {
+                  out = t[0].mul(Tensor.arange(9).reshape(3, 3).to(DType.FLOAT64));
+                }
+                Tensor w = Tensor.arange(9).reshape(3, 3).to(DType.FLOAT64);
+                return Autograd.record(
+                    out, "misplaced", g -> new Tensor[] {g.mul(w).transpose().contiguous()}, t[0]);
+              },
+              x);
       assertFalse(r.passed());
     }
 
@@ -456,13 +602,18 @@ class GradCheckTest {
     void catchesAWrongSecondInput() {
       Tensor a = normal(143, 3);
       Tensor b = normal(144, 3);
-      var r = GradCheck.check(t -> {
-        Tensor out;
-        try (var ng = Autograd.noGrad()) {
-          out = t[0].mul(t[1]);
-        }
-        return Autograd.record(out, "mulWrongB", g -> new Tensor[] {g.mul(t[1]), g.mul(t[1])}, t[0], t[1]);
-      }, a, b);
+      var r =
+          GradCheck.check(
+              t -> {
+                Tensor out;
+                try (var ng = Autograd.noGrad()) {
+                  out = t[0].mul(t[1]);
+                }
+                return Autograd.record(
+                    out, "mulWrongB", g -> new Tensor[] {g.mul(t[1]), g.mul(t[1])}, t[0], t[1]);
+              },
+              a,
+              b);
       assertTrue(r.inputs().get(0).passed());
       assertFalse(r.inputs().get(1).passed());
       assertFalse(r.passed());
@@ -498,7 +649,10 @@ class GradCheckTest {
     @Test
     void refusesToRunUnderNoGrad() {
       try (var ng = Autograd.noGrad()) {
-        var e = assertThrows(IllegalStateException.class, () -> GradCheck.check(t -> t[0].exp(), normal(148, 2)));
+        var e =
+            assertThrows(
+                IllegalStateException.class,
+                () -> GradCheck.check(t -> t[0].exp(), normal(148, 2)));
         assertTrue(e.getMessage().contains("noGrad"), e.getMessage());
       }
     }
@@ -506,7 +660,9 @@ class GradCheckTest {
     @Test
     void samplesElementsOfBigInputs() {
       var sampled = GradCheck.Options.defaults().sample(25);
-      var r = GradCheck.assertGradients(sampled, t -> t[0].matmul(t[1]).tanh(), normal(149, 40, 50), normal(150, 50, 3));
+      var r =
+          GradCheck.assertGradients(
+              sampled, t -> t[0].matmul(t[1]).tanh(), normal(149, 40, 50), normal(150, 50, 3));
       assertEquals(25, r.inputs().get(0).elementsChecked());
       assertEquals(25, r.inputs().get(1).elementsChecked());
       assertTrue(r.toString().contains("(25 sampled elements)"), r.toString());

@@ -38,7 +38,9 @@ class DeviceApiTest {
   void badDeviceTextIsRefusedNamingIt() {
     for (String bad : new String[] {"gpu", "cuda:", "cuda:-1", "cuda:x", "cuda:1:2", "", "cpu:1"}) {
       var e = assertThrows(IllegalArgumentException.class, () -> Device.parse(bad));
-      assertTrue(e.getMessage().contains("'" + bad + "'") && e.getMessage().contains("cpu, cuda or cuda:N"),
+      assertTrue(
+          e.getMessage().contains("'" + bad + "'")
+              && e.getMessage().contains("cpu, cuda or cuda:N"),
           e.getMessage());
     }
     assertThrows(IllegalArgumentException.class, () -> Device.parse(null));
@@ -77,9 +79,21 @@ class DeviceApiTest {
     try {
       Devices.setDefault(SIM);
       assertEquals(SIM, Devices.getDefault());
-      Tensor[] made = {Tensor.zeros(2, 3), Tensor.ones(DType.FLOAT64, 2), Tensor.full(7, 4), Tensor.scalar(1),
-          Tensor.of(1f, 2f), Tensor.of(new double[] {1, 2}), Tensor.ofInts(1, 2), Tensor.of(new float[][] {{1, 2}}),
-          Tensor.arange(5), Tensor.eye(3), Tensor.rand(2, 2), Tensor.randn(2, 2), Tensor.empty(DType.INT32, 3)};
+      Tensor[] made = {
+        Tensor.zeros(2, 3),
+        Tensor.ones(DType.FLOAT64, 2),
+        Tensor.full(7, 4),
+        Tensor.scalar(1),
+        Tensor.of(1f, 2f),
+        Tensor.of(new double[] {1, 2}),
+        Tensor.ofInts(1, 2),
+        Tensor.of(new float[][] {{1, 2}}),
+        Tensor.arange(5),
+        Tensor.eye(3),
+        Tensor.rand(2, 2),
+        Tensor.randn(2, 2),
+        Tensor.empty(DType.INT32, 3)
+      };
       for (Tensor t : made) {
         assertEquals(SIM, t.device(), t.shapeString());
       }

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Ops on a device other than the CPU, proven on the simulated device (whose memory is not host
- * memory, so a wrong view().hostSegment() fails): results land on the operands' device and equal the
- * CPU's, mixed devices fail naming both, gradients stay on their parameter's device, values read
- * back through the backend.
+ * memory, so a wrong view().hostSegment() fails): results land on the operands' device and equal
+ * the CPU's, mixed devices fail naming both, gradients stay on their parameter's device, values
+ * read back through the backend.
  */
 class DeviceOpsTest {
   private static final SimulatedBackend BACKEND = SimulatedDevice.install();
@@ -68,8 +68,13 @@ class DeviceOpsTest {
     sameOnBoth("where", t -> Tensor.where(t[0].gt(0), t[0], t[1]), a, b);
     sameOnBoth("gather", t -> t[0].gather(1, t[1]), a, idx);
     sameOnBoth("indexSelect", t -> t[0].indexSelect(1, t[1].reshape(-1).slice(0, 0, 3)), a, idx);
-    sameOnBoth("concat and stack", t -> Tensor.concat(0, t[0], t[1]).add(Tensor.stack(0, t[0], t[1]).sum(0).sum()), a, b);
-    sameOnBoth("views then copy", t -> t[0].transpose().contiguous().reshape(2, 6).slice(1, 1, 5, 2), a);
+    sameOnBoth(
+        "concat and stack",
+        t -> Tensor.concat(0, t[0], t[1]).add(Tensor.stack(0, t[0], t[1]).sum(0).sum()),
+        a,
+        b);
+    sameOnBoth(
+        "views then copy", t -> t[0].transpose().contiguous().reshape(2, 6).slice(1, 1, 5, 2), a);
     sameOnBoth("cast", t -> t[0].to(DType.FLOAT64).mul(3).to(DType.INT32), a);
     sameOnBoth("fused", t -> t[0].fused().mul(t[1]).add(1.5).relu().eval(), a, b);
     sameOnBoth("zerosLike and onesLike", t -> Tensor.zerosLike(t[0]).add(Tensor.onesLike(t[0])), a);
@@ -98,7 +103,8 @@ class DeviceOpsTest {
     Tensor cpu = Tensor.ones(Device.CPU, DType.FLOAT32, 2, 2);
     Tensor sim = Tensor.ones(SIM, DType.FLOAT32, 2, 2);
     Tensor simIndex = Tensor.zeros(SIM, DType.INT32, 2, 2);
-    assertEquals("add: operands are on different devices: cpu and cuda:99; move one with .to(Device)",
+    assertEquals(
+        "add: operands are on different devices: cpu and cuda:99; move one with .to(Device)",
         message(() -> cpu.add(sim)));
     assertMentions(message(() -> sim.matmul(cpu)), "matmul", "cuda:99", "cpu");
     assertMentions(message(() -> Tensor.where(cpu.gt(0), sim, sim)), "where", "cuda:99", "cpu");
@@ -110,8 +116,11 @@ class DeviceOpsTest {
     assertMentions(message(() -> cpu.copyFrom(sim)), "copyFrom", "cuda:99", "cpu");
     assertMentions(message(() -> cpu.fused().add(sim).eval()), "fused", "cuda:99", "cpu");
     Tensor w = Tensor.ones(SIM, DType.FLOAT32, 2).requiresGrad();
-    assertMentions(message(() -> w.mul(2).backward(Tensor.ones(Device.CPU, DType.FLOAT32, 2))),
-        "backward", "cuda:99", "cpu");
+    assertMentions(
+        message(() -> w.mul(2).backward(Tensor.ones(Device.CPU, DType.FLOAT32, 2))),
+        "backward",
+        "cuda:99",
+        "cpu");
   }
 
   @Test
@@ -159,7 +168,8 @@ class DeviceOpsTest {
     assertArrayEquals(new int[] {1, -2, 3, 4}, t.toIntArray());
     String text = t.toString();
     assertTrue(text.contains("device=cuda:99") && text.contains("-2."), text);
-    assertTrue(t.toMimeBundle().toString().contains("cuda:99") || !t.toMimeBundle().data().isEmpty());
+    assertTrue(
+        t.toMimeBundle().toString().contains("cuda:99") || !t.toMimeBundle().data().isEmpty());
     var e = assertThrows(IllegalStateException.class, t.view()::hostSegment);
     assertMentions(e.getMessage(), "cuda:99", "to(Device.CPU)");
     Path file = dir.resolve("t.arrow");
@@ -178,9 +188,14 @@ class DeviceOpsTest {
         a = a.mul(1.01).add(a);
       }
       kept = scope.keep(a.sum());
-      assertTrue(BACKEND.bytesInUse() >= before + 50 * 1024L, "the step's memory is in use inside the scope");
+      assertTrue(
+          BACKEND.bytesInUse() >= before + 50 * 1024L,
+          "the step's memory is in use inside the scope");
     }
-    assertEquals(before + kept.view().storage().byteSize(), BACKEND.bytesInUse(), "the scope freed all but the kept tensor");
+    assertEquals(
+        before + kept.view().storage().byteSize(),
+        BACKEND.bytesInUse(),
+        "the scope freed all but the kept tensor");
     kept.close();
     assertEquals(before, BACKEND.bytesInUse());
     try (var ignored = Autograd.noGrad()) {

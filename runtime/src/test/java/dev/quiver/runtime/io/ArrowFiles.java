@@ -24,8 +24,8 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * Writes Arrow files the way another implementation might, including ones TensorFile must
- * refuse, with plain Arrow Java and no help from the code under test.
+ * Writes Arrow files the way another implementation might, including ones TensorFile must refuse,
+ * with plain Arrow Java and no help from the code under test.
  */
 final class ArrowFiles {
   static final ArrowType FLOAT32 = new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
@@ -34,7 +34,12 @@ final class ArrowFiles {
   private ArrowFiles() {}
 
   /** A FixedSizeList column with the given field metadata ({@code null}: none). */
-  static Field list(String name, ArrowType element, int listSize, String extensionName, String extensionMetadata) {
+  static Field list(
+      String name,
+      ArrowType element,
+      int listSize,
+      String extensionName,
+      String extensionMetadata) {
     var meta = new java.util.HashMap<String, String>();
     if (extensionName != null) {
       meta.put("ARROW:extension:name", extensionName);
@@ -42,7 +47,9 @@ final class ArrowFiles {
     if (extensionMetadata != null) {
       meta.put("ARROW:extension:metadata", extensionMetadata);
     }
-    return new Field(name, new FieldType(true, new ArrowType.FixedSizeList(listSize), null, meta),
+    return new Field(
+        name,
+        new FieldType(true, new ArrowType.FixedSizeList(listSize), null, meta),
         List.of(new Field("item", FieldType.nullable(element), null)));
   }
 
@@ -56,17 +63,26 @@ final class ArrowFiles {
 
   /** One batch per entry of {@code batchRows}; element i of a list column holds the value i. */
   static void writeFile(Path file, List<Field> fields, int... batchRows) throws IOException {
-    writeFile(file, fields, root -> { }, batchRows);
+    writeFile(file, fields, root -> {}, batchRows);
   }
 
   /** As above, with {@code edit} applied to each batch after it is filled (to plant nulls, say). */
-  static void writeFile(Path file, List<Field> fields, java.util.function.Consumer<VectorSchemaRoot> edit,
-      int... batchRows) throws IOException {
-    try (BufferAllocator allocator = Memory.allocator().newChildAllocator("test", 0, Long.MAX_VALUE);
-         var root = VectorSchemaRoot.create(new Schema(fields), allocator);
-         var out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-             StandardOpenOption.TRUNCATE_EXISTING);
-         var writer = new ArrowFileWriter(root, null, out)) {
+  static void writeFile(
+      Path file,
+      List<Field> fields,
+      java.util.function.Consumer<VectorSchemaRoot> edit,
+      int... batchRows)
+      throws IOException {
+    try (BufferAllocator allocator =
+            Memory.allocator().newChildAllocator("test", 0, Long.MAX_VALUE);
+        var root = VectorSchemaRoot.create(new Schema(fields), allocator);
+        var out =
+            FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        var writer = new ArrowFileWriter(root, null, out)) {
       writer.start();
       for (int rows : batchRows) {
         fill(root, rows);
@@ -78,10 +94,11 @@ final class ArrowFiles {
   }
 
   static void writeStream(Path file, List<Field> fields) throws IOException {
-    try (BufferAllocator allocator = Memory.allocator().newChildAllocator("test", 0, Long.MAX_VALUE);
-         var root = VectorSchemaRoot.create(new Schema(fields), allocator);
-         var out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-         var writer = new ArrowStreamWriter(root, null, out)) {
+    try (BufferAllocator allocator =
+            Memory.allocator().newChildAllocator("test", 0, Long.MAX_VALUE);
+        var root = VectorSchemaRoot.create(new Schema(fields), allocator);
+        var out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        var writer = new ArrowStreamWriter(root, null, out)) {
       fill(root, 1);
       writer.start();
       writer.writeBatch();

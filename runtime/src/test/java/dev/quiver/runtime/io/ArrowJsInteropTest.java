@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,21 +19,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.Tag;
 
 /**
- * A file saved by Quiver, read by another Arrow implementation (Arrow JS, through
- * {@code src/test/js/read_tensors.mjs}): names, extension metadata, storage types and the exact
- * bits of the values must all come through.
+ * A file saved by Quiver, read by another Arrow implementation (Arrow JS, through {@code
+ * src/test/js/read_tensors.mjs}): names, extension metadata, storage types and the exact bits of
+ * the values must all come through.
  */
 // Compares raw host bytes with what the Node reader sees. Not part of the device suite.
 @Tag("cpu-only")
 class ArrowJsInteropTest {
   @TempDir Path dir;
 
-  private static final Path MODULE = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+  private static final Path MODULE =
+      Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
   private static final Path SCRIPT = MODULE.resolve("src/test/js/read_tensors.mjs");
   private static final Path ARROW_JS = MODULE.resolve("src/test/js/node_modules/apache-arrow");
 
@@ -42,10 +42,17 @@ class ArrowJsInteropTest {
   void arrowJsReadsNamesShapesTypesAndExactValues() throws Exception {
     requireNodeAndArrowJs();
     var tensors = new LinkedHashMap<String, Tensor>();
-    tensors.put("weights", Tensor.of(new float[] {1f, -2.5f, 0.1f, -0.0f, Float.NaN, Float.NEGATIVE_INFINITY}, 2, 3));
+    tensors.put(
+        "weights",
+        Tensor.of(new float[] {1f, -2.5f, 0.1f, -0.0f, Float.NaN, Float.NEGATIVE_INFINITY}, 2, 3));
     tensors.put("labels", Tensor.ofInts(7, 0, -3, Integer.MAX_VALUE));
-    tensors.put("cube", Tensor.of(new double[] {0.1, 1e-300, -2, 3, 4, 5, 6, Math.PI, Double.MAX_VALUE, 9, 10, 11},
-        2, 3, 2));
+    tensors.put(
+        "cube",
+        Tensor.of(
+            new double[] {0.1, 1e-300, -2, 3, 4, 5, 6, Math.PI, Double.MAX_VALUE, 9, 10, 11},
+            2,
+            3,
+            2));
     tensors.put("bias", Tensor.scalar(0.5));
     tensors.put("nothing", Tensor.zeros(DType.FLOAT64, 3, 0));
     Path file = dir.resolve("interop.arrow");
@@ -66,7 +73,8 @@ class ArrowJsInteropTest {
     expect(out, 4, "[3,0]", "FixedSizeList[0]<Float64>", "Float64", tensors.get("nothing"));
   }
 
-  private static void expect(JsonNode out, int index, String shape, String storage, String valueType, Tensor t) {
+  private static void expect(
+      JsonNode out, int index, String shape, String storage, String valueType, Tensor t) {
     JsonNode c = out.get("columns").get(index);
     String name = c.get("name").asText();
     assertEquals("arrow.fixed_shape_tensor", c.get("extensionName").asText(), name);
@@ -78,9 +86,16 @@ class ArrowJsInteropTest {
     assertEquals(valueType, c.get("valueType").asText(), name);
 
     // The exact bits, little-endian as Arrow stores them.
-    byte[] expected = t.numel() == 0 ? new byte[0]
-        : t.contiguous().view().hostSegment().asSlice(0, t.numel() * t.dtype().byteSize()).toArray(ValueLayout.JAVA_BYTE);
-    assertArrayEquals(expected, Base64.getDecoder().decode(c.get("bytes").asText()), name + " bytes");
+    byte[] expected =
+        t.numel() == 0
+            ? new byte[0]
+            : t.contiguous()
+                .view()
+                .hostSegment()
+                .asSlice(0, t.numel() * t.dtype().byteSize())
+                .toArray(ValueLayout.JAVA_BYTE);
+    assertArrayEquals(
+        expected, Base64.getDecoder().decode(c.get("bytes").asText()), name + " bytes");
 
     // And the values as numbers, which is what a JS user works with.
     JsonNode values = c.get("values");
@@ -97,13 +112,15 @@ class ArrowJsInteropTest {
 
   /** JSON numbers, with the reader's spellings of the values JSON lacks. */
   private static double number(JsonNode v) {
-    return v.isNumber() ? v.doubleValue() : switch (v.asText()) {
-      case "NaN" -> Double.NaN;
-      case "Infinity" -> Double.POSITIVE_INFINITY;
-      case "-Infinity" -> Double.NEGATIVE_INFINITY;
-      case "-0" -> -0.0;
-      default -> throw new AssertionError("not a number: " + v);
-    };
+    return v.isNumber()
+        ? v.doubleValue()
+        : switch (v.asText()) {
+          case "NaN" -> Double.NaN;
+          case "Infinity" -> Double.POSITIVE_INFINITY;
+          case "-Infinity" -> Double.NEGATIVE_INFINITY;
+          case "-0" -> -0.0;
+          default -> throw new AssertionError("not a number: " + v);
+        };
   }
 
   private static long[] longs(JsonNode array) {
@@ -116,21 +133,31 @@ class ArrowJsInteropTest {
 
   private JsonNode runReader(Path file) throws IOException, InterruptedException {
     Path stderr = dir.resolve("stderr.txt");
-    var process = new ProcessBuilder("node", SCRIPT.toString(), file.toString())
-        .redirectError(stderr.toFile())
-        .start();
+    var process =
+        new ProcessBuilder("node", SCRIPT.toString(), file.toString())
+            .redirectError(stderr.toFile())
+            .start();
     byte[] stdout = process.getInputStream().readAllBytes();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       fail("node " + SCRIPT + " did not finish within 60 s");
     }
     if (process.exitValue() != 0) {
-      fail("node " + SCRIPT + " exited with " + process.exitValue() + ":\n" + Files.readString(stderr));
+      fail(
+          "node "
+              + SCRIPT
+              + " exited with "
+              + process.exitValue()
+              + ":\n"
+              + Files.readString(stderr));
     }
     return new ObjectMapper().readTree(new String(stdout, StandardCharsets.UTF_8));
   }
 
-  /** Skips where Node or Arrow JS is absent, except on CI, where a skipped interop test would hide a gap. */
+  /**
+   * Skips where Node or Arrow JS is absent, except on CI, where a skipped interop test would hide a
+   * gap.
+   */
   private static void requireNodeAndArrowJs() {
     String missing = null;
     if (!nodeRuns()) {

@@ -23,10 +23,17 @@ class AtomicFileTest {
     Path file = dir.resolve("a.bin");
     Files.writeString(file, "old and good");
     var boom = new IOException("disk full");
-    var thrown = assertThrows(IOException.class, () -> AtomicFile.write(file, out -> {
-      out.write(ByteBuffer.wrap("half of the new".getBytes(StandardCharsets.UTF_8)));
-      throw boom;
-    }));
+    var thrown =
+        assertThrows(
+            IOException.class,
+            () ->
+                AtomicFile.write(
+                    file,
+                    out -> {
+                      out.write(
+                          ByteBuffer.wrap("half of the new".getBytes(StandardCharsets.UTF_8)));
+                      throw boom;
+                    }));
     assertSame(boom, thrown);
     assertEquals("old and good", Files.readString(file));
     assertEquals(List.of(file), TestFiles.list(dir));
@@ -35,9 +42,14 @@ class AtomicFileTest {
   @Test
   void failureWithoutAnOldFileCreatesNothing() {
     Path file = dir.resolve("new.bin");
-    assertThrows(IllegalStateException.class, () -> AtomicFile.write(file, out -> {
-      throw new IllegalStateException("no");
-    }));
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            AtomicFile.write(
+                file,
+                out -> {
+                  throw new IllegalStateException("no");
+                }));
     assertFalse(Files.exists(file));
   }
 
@@ -58,7 +70,8 @@ class AtomicFileTest {
     Path real = dir.resolve("real.bin");
     Files.writeString(real, "old");
     Path link = Files.createSymbolicLink(dir.resolve("link.bin"), real.getFileName());
-    AtomicFile.write(link, out -> out.write(ByteBuffer.wrap("new".getBytes(StandardCharsets.UTF_8))));
+    AtomicFile.write(
+        link, out -> out.write(ByteBuffer.wrap("new".getBytes(StandardCharsets.UTF_8))));
     assertEquals("new", Files.readString(real));
     assertEquals(real.getFileName(), Files.readSymbolicLink(link));
   }
@@ -66,7 +79,7 @@ class AtomicFileTest {
   @Test
   void directoryTargetIsRefused() throws IOException {
     Path sub = Files.createDirectory(dir.resolve("sub"));
-    var e = assertThrows(IOException.class, () -> AtomicFile.write(sub, out -> { }));
+    var e = assertThrows(IOException.class, () -> AtomicFile.write(sub, out -> {}));
     assertEquals(sub + " is a directory", e.getMessage());
   }
 }

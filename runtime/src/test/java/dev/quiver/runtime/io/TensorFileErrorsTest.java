@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TensorFileErrorsTest {
   @TempDir Path dir;
 
-  // ------------------------------------------------------------------ files that are not tensor files
+  // ------------------------------------------------------------------ files that are not tensor
+  // files
 
   @Test
   void textFileIsNotArrow() throws IOException {
@@ -42,14 +43,18 @@ class TensorFileErrorsTest {
   @Test
   void emptyFileIsNotArrow() throws IOException {
     Path file = Files.createFile(dir.resolve("empty.arrow"));
-    assertMessage(assertThrows(TensorFileException.class, () -> TensorFile.load(file)), file.toString(), "is empty");
+    assertMessage(
+        assertThrows(TensorFileException.class, () -> TensorFile.load(file)),
+        file.toString(),
+        "is empty");
   }
 
   @Test
   void arrowStreamIsNamedAsSuch() throws IOException {
     Path file = dir.resolve("stream.arrows");
     ArrowFiles.writeStream(file, List.of(ArrowFiles.tensor("x", FLOAT32, 2, "{\"shape\":[2]}")));
-    assertMessage(assertThrows(TensorFileException.class, () -> TensorFile.load(file)), "Arrow IPC stream");
+    assertMessage(
+        assertThrows(TensorFileException.class, () -> TensorFile.load(file)), "Arrow IPC stream");
   }
 
   @Test
@@ -61,16 +66,26 @@ class TensorFileErrorsTest {
 
   @Test
   void plainColumnIsNotATensor() throws IOException {
-    Path file = write(ArrowFiles.tensor("ok", FLOAT32, 1, "{\"shape\":[]}"),
-        ArrowFiles.plain("labels", new ArrowType.Int(32, true), null));
-    assertMessage(load(file), "column 'labels'", "is not an arrow.fixed_shape_tensor", "Int(32, true)",
+    Path file =
+        write(
+            ArrowFiles.tensor("ok", FLOAT32, 1, "{\"shape\":[]}"),
+            ArrowFiles.plain("labels", new ArrowType.Int(32, true), null));
+    assertMessage(
+        load(file),
+        "column 'labels'",
+        "is not an arrow.fixed_shape_tensor",
+        "Int(32, true)",
         "no extension name");
   }
 
   @Test
   void fixedSizeListWithoutExtensionIsNotATensor() throws IOException {
     Path file = write(ArrowFiles.list("raw", FLOAT32, 3, null, null));
-    assertMessage(load(file), "column 'raw'", "is not an arrow.fixed_shape_tensor", "FixedSizeList(3)",
+    assertMessage(
+        load(file),
+        "column 'raw'",
+        "is not an arrow.fixed_shape_tensor",
+        "FixedSizeList(3)",
         "FloatingPoint(SINGLE)");
   }
 
@@ -82,8 +97,16 @@ class TensorFileErrorsTest {
 
   @Test
   void tensorExtensionOnWrongStorage() throws IOException {
-    Path file = write(ArrowFiles.plain("x", new ArrowType.Int(32, true), Map.of(
-        "ARROW:extension:name", "arrow.fixed_shape_tensor", "ARROW:extension:metadata", "{\"shape\":[]}")));
+    Path file =
+        write(
+            ArrowFiles.plain(
+                "x",
+                new ArrowType.Int(32, true),
+                Map.of(
+                    "ARROW:extension:name",
+                    "arrow.fixed_shape_tensor",
+                    "ARROW:extension:metadata",
+                    "{\"shape\":[]}")));
     assertMessage(load(file), "column 'x'", "storage type is Int(32, true)", "not a FixedSizeList");
   }
 
@@ -107,22 +130,42 @@ class TensorFileErrorsTest {
 
   @Test
   void malformedShapeMetadata() throws IOException {
-    assertMessage(load(write(ArrowFiles.tensor("a", FLOAT32, 1, "{\"shape\":[1"))), "column 'a'", "not valid JSON");
-    assertMessage(load(write(ArrowFiles.tensor("b", FLOAT32, 1, "[1]"))), "column 'b'", "not a JSON object");
-    assertMessage(load(write(ArrowFiles.tensor("c", FLOAT32, 1, "{\"dims\":[1]}"))), "column 'c'", "no \"shape\"");
-    assertMessage(load(write(ArrowFiles.tensor("d", FLOAT32, 1, "{\"shape\":[-1]}"))), "column 'd'",
-        "shape entry 0", "not a non-negative integer");
-    assertMessage(load(write(ArrowFiles.tensor("e", FLOAT32, 1, "{\"shape\":[1.5]}"))), "column 'e'", "shape entry 0");
-    assertMessage(load(write(ArrowFiles.tensor("f", FLOAT32, 1, null))), "column 'f'", "no ARROW:extension:metadata");
-    assertMessage(load(write(ArrowFiles.tensor("g", FLOAT32, 2, "{\"shape\":[1,2],\"permutation\":[0,0]}"))),
-        "column 'g'", "not a permutation of 0..1");
+    assertMessage(
+        load(write(ArrowFiles.tensor("a", FLOAT32, 1, "{\"shape\":[1"))),
+        "column 'a'",
+        "not valid JSON");
+    assertMessage(
+        load(write(ArrowFiles.tensor("b", FLOAT32, 1, "[1]"))), "column 'b'", "not a JSON object");
+    assertMessage(
+        load(write(ArrowFiles.tensor("c", FLOAT32, 1, "{\"dims\":[1]}"))),
+        "column 'c'",
+        "no \"shape\"");
+    assertMessage(
+        load(write(ArrowFiles.tensor("d", FLOAT32, 1, "{\"shape\":[-1]}"))),
+        "column 'd'",
+        "shape entry 0",
+        "not a non-negative integer");
+    assertMessage(
+        load(write(ArrowFiles.tensor("e", FLOAT32, 1, "{\"shape\":[1.5]}"))),
+        "column 'e'",
+        "shape entry 0");
+    assertMessage(
+        load(write(ArrowFiles.tensor("f", FLOAT32, 1, null))),
+        "column 'f'",
+        "no ARROW:extension:metadata");
+    assertMessage(
+        load(write(ArrowFiles.tensor("g", FLOAT32, 2, "{\"shape\":[1,2],\"permutation\":[0,0]}"))),
+        "column 'g'",
+        "not a permutation of 0..1");
   }
 
   @Test
   void duplicateAndEmptyColumnNames() throws IOException {
     Field x = ArrowFiles.tensor("x", FLOAT32, 1, "{\"shape\":[]}");
     assertMessage(load(write(x, x)), "two columns are named 'x'");
-    assertMessage(load(write(x, ArrowFiles.tensor("", FLOAT32, 1, "{\"shape\":[]}"))), "column 1 has an empty name");
+    assertMessage(
+        load(write(x, ArrowFiles.tensor("", FLOAT32, 1, "{\"shape\":[]}"))),
+        "column 1 has an empty name");
   }
 
   @Test
@@ -139,16 +182,24 @@ class TensorFileErrorsTest {
   @Test
   void nullElementsAreRefused() throws IOException {
     Path file = dir.resolve("nulls.arrow");
-    ArrowFiles.writeFile(file, List.of(ArrowFiles.tensor("x", FLOAT32, 3, "{\"shape\":[3]}")),
-        root -> ((BaseFixedWidthVector) ((FixedSizeListVector) root.getVector(0)).getDataVector()).setNull(1), 1);
+    ArrowFiles.writeFile(
+        file,
+        List.of(ArrowFiles.tensor("x", FLOAT32, 3, "{\"shape\":[3]}")),
+        root ->
+            ((BaseFixedWidthVector) ((FixedSizeListVector) root.getVector(0)).getDataVector())
+                .setNull(1),
+        1);
     assertMessage(load(file), "column 'x'", "has 1 null elements");
   }
 
   @Test
   void nullRowIsRefused() throws IOException {
     Path file = dir.resolve("nullrow.arrow");
-    ArrowFiles.writeFile(file, List.of(ArrowFiles.tensor("x", FLOAT32, 3, "{\"shape\":[3]}")),
-        root -> ((FixedSizeListVector) root.getVector(0)).setNull(0), 1);
+    ArrowFiles.writeFile(
+        file,
+        List.of(ArrowFiles.tensor("x", FLOAT32, 3, "{\"shape\":[3]}")),
+        root -> ((FixedSizeListVector) root.getVector(0)).setNull(0),
+        1);
     assertMessage(load(file), "column 'x' is null");
   }
 
@@ -156,9 +207,13 @@ class TensorFileErrorsTest {
   void failedLoadLeavesNoMemoryBehind() throws IOException {
     // The first column loads into a tensor before the second fails: that tensor must be freed too.
     Path file = dir.resolve("half.arrow");
-    ArrowFiles.writeFile(file, List.of(ArrowFiles.tensor("a", FLOAT32, 1000, "{\"shape\":[1000]}"),
-        ArrowFiles.tensor("b", FLOAT32, 3, "{\"shape\":[3]}")),
-        root -> ((FixedSizeListVector) root.getVector(1)).setNull(0), 1);
+    ArrowFiles.writeFile(
+        file,
+        List.of(
+            ArrowFiles.tensor("a", FLOAT32, 1000, "{\"shape\":[1000]}"),
+            ArrowFiles.tensor("b", FLOAT32, 3, "{\"shape\":[3]}")),
+        root -> ((FixedSizeListVector) root.getVector(1)).setNull(0),
+        1);
     long before = Memory.collect();
     load(file);
     assertEquals(before, Memory.bytesInUse());
@@ -172,16 +227,21 @@ class TensorFileErrorsTest {
     var empty = new LinkedHashMap<String, Tensor>();
     empty.put("ok", Tensor.of(1f));
     empty.put("", Tensor.of(2f));
-    assertMessage(assertThrows(IllegalArgumentException.class, () -> TensorFile.save(file, empty)),
-        "names must be non-empty", "column 1");
+    assertMessage(
+        assertThrows(IllegalArgumentException.class, () -> TensorFile.save(file, empty)),
+        "names must be non-empty",
+        "column 1");
 
     var nullName = new HashMap<String, Tensor>();
     nullName.put(null, Tensor.of(1f));
-    assertMessage(assertThrows(IllegalArgumentException.class, () -> TensorFile.save(file, nullName)), "got null");
+    assertMessage(
+        assertThrows(IllegalArgumentException.class, () -> TensorFile.save(file, nullName)),
+        "got null");
 
     var nullTensor = new HashMap<String, Tensor>();
     nullTensor.put("w", null);
-    assertMessage(assertThrows(IllegalArgumentException.class, () -> TensorFile.save(file, nullTensor)),
+    assertMessage(
+        assertThrows(IllegalArgumentException.class, () -> TensorFile.save(file, nullTensor)),
         "tensor 'w' is null");
 
     assertThrows(IllegalArgumentException.class, () -> TensorFile.save(file, null));
@@ -225,7 +285,8 @@ class TensorFileErrorsTest {
 
   private static void assertMessage(Throwable e, String... parts) {
     for (String part : parts) {
-      assertTrue(e.getMessage().contains(part), () -> "expected \"" + part + "\" in: " + e.getMessage());
+      assertTrue(
+          e.getMessage().contains(part), () -> "expected \"" + part + "\" in: " + e.getMessage());
     }
   }
 }

@@ -40,11 +40,22 @@ class TensorFileFormatTest {
     Path file = dir.resolve("f.arrow");
     TensorFile.save(file, tensors);
 
-    try (BufferAllocator allocator = Memory.allocator().newChildAllocator("test", 0, Long.MAX_VALUE);
-         var reader = new ArrowFileReader(FileChannel.open(file), allocator)) {
+    try (BufferAllocator allocator =
+            Memory.allocator().newChildAllocator("test", 0, Long.MAX_VALUE);
+        var reader = new ArrowFileReader(FileChannel.open(file), allocator)) {
       List<Field> fields = reader.getVectorSchemaRoot().getSchema().getFields();
-      assertField(fields.get(0), "w", 6, "{\"shape\":[2,3]}", new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE));
-      assertField(fields.get(1), "s", 1, "{\"shape\":[]}", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE));
+      assertField(
+          fields.get(0),
+          "w",
+          6,
+          "{\"shape\":[2,3]}",
+          new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE));
+      assertField(
+          fields.get(1),
+          "s",
+          1,
+          "{\"shape\":[]}",
+          new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE));
       assertField(fields.get(2), "i", 4, "{\"shape\":[2,1,2]}", new ArrowType.Int(32, true));
       assertEquals(1, reader.getRecordBlocks().size());
       reader.loadNextBatch();
@@ -52,10 +63,16 @@ class TensorFileFormatTest {
     }
   }
 
-  private static void assertField(Field f, String name, int listSize, String metadata, ArrowType element) {
+  private static void assertField(
+      Field f, String name, int listSize, String metadata, ArrowType element) {
     assertEquals(name, f.getName());
     assertEquals(new ArrowType.FixedSizeList(listSize), f.getType());
-    assertEquals(Map.of("ARROW:extension:name", "arrow.fixed_shape_tensor", "ARROW:extension:metadata", metadata),
+    assertEquals(
+        Map.of(
+            "ARROW:extension:name",
+            "arrow.fixed_shape_tensor",
+            "ARROW:extension:metadata",
+            metadata),
         f.getMetadata());
     assertEquals(1, f.getChildren().size());
     assertEquals("item", f.getChildren().getFirst().getName());
@@ -66,7 +83,10 @@ class TensorFileFormatTest {
   void permutationFromAnotherWriterGivesTheLogicalView() throws IOException {
     // Physical [2,3] holding 0..5 row-major; logical axis 0 is physical axis 1.
     Path file = dir.resolve("p.arrow");
-    ArrowFiles.writeFile(file, List.of(ArrowFiles.tensor("p", FLOAT32, 6, "{\"shape\":[2,3],\"permutation\":[1,0]}")), 1);
+    ArrowFiles.writeFile(
+        file,
+        List.of(ArrowFiles.tensor("p", FLOAT32, 6, "{\"shape\":[2,3],\"permutation\":[1,0]}")),
+        1);
     Tensor p = TensorFile.load(file).get("p");
     assertArrayEquals(new long[] {3, 2}, p.shape());
     assertArrayEquals(new float[] {0, 3, 1, 4, 2, 5}, p.toFloatArray());
@@ -75,7 +95,11 @@ class TensorFileFormatTest {
   @Test
   void dimNamesAreAccepted() throws IOException {
     Path file = dir.resolve("d.arrow");
-    ArrowFiles.writeFile(file, List.of(ArrowFiles.tensor("img", FLOAT32, 6, "{\"shape\":[2,3],\"dim_names\":[\"H\",\"W\"]}")), 1);
+    ArrowFiles.writeFile(
+        file,
+        List.of(
+            ArrowFiles.tensor("img", FLOAT32, 6, "{\"shape\":[2,3],\"dim_names\":[\"H\",\"W\"]}")),
+        1);
     Tensor t = TensorFile.load(file).get("img");
     assertArrayEquals(new long[] {2, 3}, t.shape());
     assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, t.toFloatArray());
@@ -89,9 +113,12 @@ class TensorFileFormatTest {
     ExtensionTypeRegistry.register(registered);
     try {
       // Arrow Java now hands the reader an ExtensionType field and an ExtensionTypeVector.
-      try (BufferAllocator allocator = Memory.allocator().newChildAllocator("test", 0, Long.MAX_VALUE);
-           var reader = new ArrowFileReader(FileChannel.open(file), allocator)) {
-        assertInstanceOf(ArrowType.ExtensionType.class, reader.getVectorSchemaRoot().getSchema().getFields().getFirst().getType());
+      try (BufferAllocator allocator =
+              Memory.allocator().newChildAllocator("test", 0, Long.MAX_VALUE);
+          var reader = new ArrowFileReader(FileChannel.open(file), allocator)) {
+        assertInstanceOf(
+            ArrowType.ExtensionType.class,
+            reader.getVectorSchemaRoot().getSchema().getFields().getFirst().getType());
       }
       Tensor x = TensorFile.load(file).get("x");
       assertArrayEquals(new long[] {2, 2}, x.shape());
@@ -102,7 +129,10 @@ class TensorFileFormatTest {
     assertTrue(ExtensionTypeRegistry.lookup("arrow.fixed_shape_tensor") == null);
   }
 
-  /** What some other library on the class path might register: the name, with Arrow Java's machinery. */
+  /**
+   * What some other library on the class path might register: the name, with Arrow Java's
+   * machinery.
+   */
   private static final class RegisteredTensorType extends ArrowType.ExtensionType {
     private final ArrowType storage;
     private final String metadata;
@@ -124,7 +154,9 @@ class TensorFileFormatTest {
 
     @Override
     public boolean extensionEquals(ArrowType.ExtensionType other) {
-      return other instanceof RegisteredTensorType o && storage.equals(o.storage) && metadata.equals(o.metadata);
+      return other instanceof RegisteredTensorType o
+          && storage.equals(o.storage)
+          && metadata.equals(o.metadata);
     }
 
     @Override
@@ -139,8 +171,11 @@ class TensorFileFormatTest {
 
     @Override
     public FieldVector getNewVector(String name, FieldType fieldType, BufferAllocator allocator) {
-      return new Vector(name, allocator,
-          new FixedSizeListVector(name, allocator, new FieldType(fieldType.isNullable(), storage, null), null));
+      return new Vector(
+          name,
+          allocator,
+          new FixedSizeListVector(
+              name, allocator, new FieldType(fieldType.isNullable(), storage, null), null));
     }
   }
 

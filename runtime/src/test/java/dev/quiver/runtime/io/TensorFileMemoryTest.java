@@ -15,7 +15,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The allocator's accounting returns to its baseline: Arrow staging memory never outlives a call. */
+/**
+ * The allocator's accounting returns to its baseline: Arrow staging memory never outlives a call.
+ */
 class TensorFileMemoryTest {
   @TempDir Path dir;
   private final Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -23,7 +25,8 @@ class TensorFileMemoryTest {
   @BeforeEach
   void tensors() {
     tensors.put("w", Tensor.randn(256, 512));
-    tensors.put("wT", tensors.get("w").transpose()); // saving it makes (and must free) a contiguous copy
+    tensors.put(
+        "wT", tensors.get("w").transpose()); // saving it makes (and must free) a contiguous copy
     tensors.put("b", Tensor.zeros(DType.FLOAT64, 512));
     tensors.put("labels", Tensor.ofInts(new int[1000], 10, 100));
     tensors.put("none", Tensor.zeros(0, 3));
@@ -49,7 +52,8 @@ class TensorFileMemoryTest {
     var same = new ArrayList<Tensor>();
     loaded.values().forEach(t -> same.add(Tensor.empty(t.dtype(), t.shape())));
     long ownBytes = Memory.bytesInUse() - afterLoad;
-    assertEquals(before + ownBytes, afterLoad, "after load: the tensors' own bytes and nothing more");
+    assertEquals(
+        before + ownBytes, afterLoad, "after load: the tensors' own bytes and nothing more");
 
     same.clear();
     loaded = null;

@@ -23,20 +23,25 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TensorFileRoundTripTest {
   @TempDir Path dir;
 
-  private static final long[][] SHAPES = {{}, {5}, {2, 3}, {2, 3, 4}, {2, 1, 3, 2}, {0}, {2, 0, 3}, {1}};
+  private static final long[][] SHAPES = {
+    {}, {5}, {2, 3}, {2, 3, 4}, {2, 1, 3, 2}, {0}, {2, 0, 3}, {1}
+  };
 
   @ParameterizedTest
   @EnumSource(DType.class)
   void everyRankAndEmptyShapesRoundTrip(DType dtype) throws IOException {
     var saved = new LinkedHashMap<String, Tensor>();
     for (long[] shape : SHAPES) {
-      saved.put(dtype + "_" + shape.length + "d_" + java.util.Arrays.toString(shape), random(dtype, shape, shape.length));
+      saved.put(
+          dtype + "_" + shape.length + "d_" + java.util.Arrays.toString(shape),
+          random(dtype, shape, shape.length));
     }
     Path file = dir.resolve("t.arrow");
     TensorFile.save(file, saved);
     var loaded = TensorFile.load(file);
 
-    assertEquals(List.copyOf(saved.keySet()), List.copyOf(loaded.keySet()), "names in column order");
+    assertEquals(
+        List.copyOf(saved.keySet()), List.copyOf(loaded.keySet()), "names in column order");
     for (var e : saved.entrySet()) {
       assertSameTensor(e.getKey(), e.getValue(), loaded.get(e.getKey()));
     }
@@ -44,12 +49,29 @@ class TensorFileRoundTripTest {
 
   @Test
   void specialFloatValuesKeepTheirBits() throws IOException {
-    float[] f = {Float.NaN, Float.intBitsToFloat(0x7fc0_1234), -0.0f, 0.0f, Float.POSITIVE_INFINITY,
-        Float.NEGATIVE_INFINITY, Float.MIN_VALUE, Float.MAX_VALUE, -Float.MIN_NORMAL};
-    double[] d = {Double.NaN, Double.longBitsToDouble(0x7ff8_0000_dead_beefL), -0.0, Double.POSITIVE_INFINITY,
-        Double.NEGATIVE_INFINITY, Double.MIN_VALUE, -Double.MAX_VALUE};
+    float[] f = {
+      Float.NaN,
+      Float.intBitsToFloat(0x7fc0_1234),
+      -0.0f,
+      0.0f,
+      Float.POSITIVE_INFINITY,
+      Float.NEGATIVE_INFINITY,
+      Float.MIN_VALUE,
+      Float.MAX_VALUE,
+      -Float.MIN_NORMAL
+    };
+    double[] d = {
+      Double.NaN,
+      Double.longBitsToDouble(0x7ff8_0000_dead_beefL),
+      -0.0,
+      Double.POSITIVE_INFINITY,
+      Double.NEGATIVE_INFINITY,
+      Double.MIN_VALUE,
+      -Double.MAX_VALUE
+    };
     int[] i = {Integer.MIN_VALUE, -1, 0, 1, Integer.MAX_VALUE};
-    var loaded = roundTrip(Map.of("f", Tensor.of(f, 3, 3), "d", Tensor.of(d), "i", Tensor.ofInts(i)));
+    var loaded =
+        roundTrip(Map.of("f", Tensor.of(f, 3, 3), "d", Tensor.of(d), "i", Tensor.ofInts(i)));
 
     assertArrayEquals(floatBits(f), floatBits(loaded.get("f").toFloatArray()));
     assertArrayEquals(doubleBits(d), doubleBits(loaded.get("d").toDoubleArray()));
@@ -86,10 +108,12 @@ class TensorFileRoundTripTest {
     Tensor big = Tensor.randn(new long[] {1000, 1000}, 7);
     Tensor back = roundTrip(Map.of("big", big)).get("big");
     assertArrayEquals(floatBits(big.toFloatArray()), floatBits(back.toFloatArray()));
-    // Arrow Java always writes a validity bitmap (1 bit per value), plus a few hundred bytes of schema and footer.
+    // Arrow Java always writes a validity bitmap (1 bit per value), plus a few hundred bytes of
+    // schema and footer.
     long values = 1_000_000 * 4L;
     long bitmap = 1_000_000 / 8;
-    assertEquals(values + bitmap, Files.size(dir.resolve("rt.arrow")), 4096, "no bloat beyond the values");
+    assertEquals(
+        values + bitmap, Files.size(dir.resolve("rt.arrow")), 4096, "no bloat beyond the values");
   }
 
   @Test
@@ -134,11 +158,16 @@ class TensorFileRoundTripTest {
     assertEquals(expected.dtype(), actual.dtype(), name + " dtype");
     assertArrayEquals(expected.shape(), actual.shape(), name + " shape");
     if (expected.numel() == 0) {
-      return; // nothing to compare, and Tensor.toFloatArray() cannot yet read out a shape like [2,0,3]
+      return; // nothing to compare, and Tensor.toFloatArray() cannot yet read out a shape like
+      // [2,0,3]
     }
     switch (expected.dtype()) {
-      case FLOAT32 -> assertArrayEquals(floatBits(expected.toFloatArray()), floatBits(actual.toFloatArray()), name);
-      case FLOAT64 -> assertArrayEquals(doubleBits(expected.toDoubleArray()), doubleBits(actual.toDoubleArray()), name);
+      case FLOAT32 ->
+          assertArrayEquals(
+              floatBits(expected.toFloatArray()), floatBits(actual.toFloatArray()), name);
+      case FLOAT64 ->
+          assertArrayEquals(
+              doubleBits(expected.toDoubleArray()), doubleBits(actual.toDoubleArray()), name);
       case INT32 -> assertArrayEquals(expected.toIntArray(), actual.toIntArray(), name);
     }
   }

@@ -17,13 +17,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The checklist of adding an op, enforced: every {@link UnaryOp} and {@link BinaryOp} computes its
  * scalar definition on the CPU (the vector loops and their scalar tails, float32 and float64), and
- * the CUDA kernels have a case for it. The derivative needs no test here: the switches in
- * {@code ops/Elementwise} are exhaustive, so a new op without one does not compile.
+ * the CUDA kernels have a case for it. The derivative needs no test here: the switches in {@code
+ * ops/Elementwise} are exhaustive, so a new op without one does not compile.
  */
 class EveryOpHasItsKernelsTest {
   /** Ordinary values, signed zeros, values around the ops' edges (0, 1), and a few large ones. */
-  private static final double[] SAMPLES = {-7.5, -3, -2, -1, -0.75, -0.5, -0.0, 0.0, 0.125, 0.5, 0.75, 1, 1.5, 2, 3,
-      4.25, 9, 20};
+  private static final double[] SAMPLES = {
+    -7.5, -3, -2, -1, -0.75, -0.5, -0.0, 0.0, 0.125, 0.5, 0.75, 1, 1.5, 2, 3, 4.25, 9, 20
+  };
 
   /** More elements than any vector length, so both the vector loop and its scalar tail run. */
   private static final int N = 3 * SAMPLES.length + 5;
@@ -31,8 +32,11 @@ class EveryOpHasItsKernelsTest {
   private static final Backend CPU = Backends.cpu();
 
   private static View host(DType dtype, double[] values) {
-    View v = View.contiguous(HostStorage.allocate((long) values.length * dtype.byteSize(), null), dtype,
-        new long[] {values.length});
+    View v =
+        View.contiguous(
+            HostStorage.allocate((long) values.length * dtype.byteSize(), null),
+            dtype,
+            new long[] {values.length});
     for (int i = 0; i < values.length; i++) {
       CPU.set(v, i, values[i]);
     }
@@ -40,14 +44,18 @@ class EveryOpHasItsKernelsTest {
   }
 
   private static View empty(DType dtype, int n) {
-    return View.contiguous(HostStorage.allocate((long) n * dtype.byteSize(), null), dtype, new long[] {n});
+    return View.contiguous(
+        HostStorage.allocate((long) n * dtype.byteSize(), null), dtype, new long[] {n});
   }
 
   private static double sample(int i) {
     return SAMPLES[i % SAMPLES.length];
   }
 
-  /** Both NaN, equal, or within a few float32 ulps (the vector library's transcendentals) of the reference. */
+  /**
+   * Both NaN, equal, or within a few float32 ulps (the vector library's transcendentals) of the
+   * reference.
+   */
   private static void assertMatches(String what, DType dtype, double want, double got) {
     if (Double.isNaN(want) && Double.isNaN(got) || want == got) {
       return;
@@ -95,8 +103,10 @@ class EveryOpHasItsKernelsTest {
         View out = empty(dtype, n);
         CPU.binary(op, av, bv, out);
         for (int i = 0; i < n; i++) {
-          double want = dtype == DType.FLOAT32 ? (float) op.apply(a[i], b[i]) : op.apply(a[i], b[i]);
-          assertMatches(op + "(" + a[i] + ", " + b[i] + ") in " + dtype, dtype, want, CPU.get(out, i));
+          double want =
+              dtype == DType.FLOAT32 ? (float) op.apply(a[i], b[i]) : op.apply(a[i], b[i]);
+          assertMatches(
+              op + "(" + a[i] + ", " + b[i] + ") in " + dtype, dtype, want, CPU.get(out, i));
         }
       }
     }
@@ -118,10 +128,17 @@ class EveryOpHasItsKernelsTest {
 
   private static void assertCase(String prelude, Enum<?> op) {
     String code = KernelSources.opCode(op);
-    assertTrue(prelude.contains("#define " + code + " " + op.ordinal() + "\n"),
+    assertTrue(
+        prelude.contains("#define " + code + " " + op.ordinal() + "\n"),
         code + " is not defined in front of prelude.cu as " + op.ordinal());
-    assertTrue(prelude.contains("case " + code + ":"), op.getDeclaringClass().getSimpleName() + "." + op
-        + " has no 'case " + code + ":' in prelude.cu (qv_unary, qv_binary or qv_combine), so the CUDA backend would "
-        + "compute NaN for it");
+    assertTrue(
+        prelude.contains("case " + code + ":"),
+        op.getDeclaringClass().getSimpleName()
+            + "."
+            + op
+            + " has no 'case "
+            + code
+            + ":' in prelude.cu (qv_unary, qv_binary or qv_combine), so the CUDA backend would "
+            + "compute NaN for it");
   }
 }

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
-/** The allocator's accounting is the truth about tensor memory; training must return it to its baseline. */
+/**
+ * The allocator's accounting is the truth about tensor memory; training must return it to its
+ * baseline.
+ */
 // Host memory accounting (Arrow allocator bytes). Not part of the device suite.
 @Tag("cpu-only")
 class MemoryTest {
@@ -58,7 +61,9 @@ class MemoryTest {
       assertEquals(steady, Memory.bytesInUse(), "bytes in use after step " + i);
     }
     assertTrue(last < first / 10, "the model trained: loss " + first + " -> " + last);
-    assertTrue(highest - withParameters < 64 * 1024, "one step's temporaries stay small: " + (highest - withParameters));
+    assertTrue(
+        highest - withParameters < 64 * 1024,
+        "one step's temporaries stay small: " + (highest - withParameters));
     w1 = b1 = w2 = x = y = null;
     assertEquals(baseline, Memory.collect(), "after the parameters are dropped");
   }

@@ -7,7 +7,10 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** The one-pass float32 log-softmax must agree with the composed float64 definition, values and gradients. */
+/**
+ * The one-pass float32 log-softmax must agree with the composed float64 definition, values and
+ * gradients.
+ */
 class FusedLogSoftmaxTest {
 
   private static float[] logits(int rows, int cols, long seed, float scale) {
@@ -22,7 +25,8 @@ class FusedLogSoftmaxTest {
       Tensor fused = Tensor.of(v, 5, cols).logSoftmax(1);
       Tensor reference = Tensor.of(v, 5, cols).to(DType.FLOAT64).logSoftmax(1);
       assertTrue(fused.to(DType.FLOAT64).allClose(reference, 1e-5, 1e-4), "cols " + cols);
-      double rowSum = fused.softmax(1).exp().sum(1).get(0); // exp of probabilities: any finite number
+      double rowSum =
+          fused.softmax(1).exp().sum(1).get(0); // exp of probabilities: any finite number
       assertTrue(Double.isFinite(rowSum));
       assertEquals(1.0, Tensor.of(v, 5, cols).softmax(-1).sum(1).get(2), 1e-5);
     }

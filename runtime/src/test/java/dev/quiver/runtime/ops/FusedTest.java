@@ -12,9 +12,9 @@ import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.memory.Memory;
 import dev.quiver.runtime.memory.MemoryScope;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class FusedTest {
   private static Tensor rand(long seed, long... shape) {
@@ -30,7 +30,10 @@ class FusedTest {
       if (Float.isNaN(e[i]) && Float.isNaN(a[i])) {
         continue;
       }
-      assertEquals(Float.floatToIntBits(e[i]), Float.floatToIntBits(a[i]), "element " + i + ": " + e[i] + " vs " + a[i]);
+      assertEquals(
+          Float.floatToIntBits(e[i]),
+          Float.floatToIntBits(a[i]),
+          "element " + i + ": " + e[i] + " vs " + a[i]);
     }
   }
 
@@ -43,7 +46,8 @@ class FusedTest {
         assertEquals(Float.isNaN(e[i]), Float.isNaN(a[i]), "NaN at " + i);
         continue;
       }
-      assertTrue(Math.abs(e[i] - a[i]) <= ulps * Math.ulp(Math.max(Math.abs(e[i]), Math.abs(a[i]))),
+      assertTrue(
+          Math.abs(e[i] - a[i]) <= ulps * Math.ulp(Math.max(Math.abs(e[i]), Math.abs(a[i]))),
           "element " + i + ": " + e[i] + " vs " + a[i]);
     }
   }
@@ -55,7 +59,8 @@ class FusedTest {
     Tensor b = rand(2, n);
     Tensor c = rand(3, n);
     assertSameBits(a.mul(b).add(c).relu(), a.fused().mul(b).add(c).relu().eval());
-    assertSameBits(a.sub(b).div(c).maximum(0.5).minimum(2.0),
+    assertSameBits(
+        a.sub(b).div(c).maximum(0.5).minimum(2.0),
         a.fused().sub(b).div(c).maximum(0.5).minimum(2.0).eval());
     assertSameBits(a.square().neg().abs().mul(3.0), a.fused().square().neg().abs().mul(3.0).eval());
   }
@@ -65,10 +70,18 @@ class FusedTest {
   void transcendentalsMatchUnfused(int n) {
     Tensor a = rand(4, n);
     Tensor b = rand(5, n).abs().add(0.1);
-    assertSameBits(a.exp().mul(b.log()).add(a.tanh()).sub(a.sigmoid()),
+    assertSameBits(
+        a.exp().mul(b.log()).add(a.tanh()).sub(a.sigmoid()),
         a.fused().exp().mul(b.fused().log()).add(a.fused().tanh()).sub(a.fused().sigmoid()).eval());
-    assertSameBits(b.sqrt().reciprocal().add(a.sin()).add(a.cos()).sub(a.sign()),
-        b.fused().sqrt().reciprocal().add(a.fused().sin()).add(a.fused().cos()).sub(a.fused().sign()).eval());
+    assertSameBits(
+        b.sqrt().reciprocal().add(a.sin()).add(a.cos()).sub(a.sign()),
+        b.fused()
+            .sqrt()
+            .reciprocal()
+            .add(a.fused().sin())
+            .add(a.fused().cos())
+            .sub(a.fused().sign())
+            .eval());
     assertSameBits(b.pow(a), b.fused().pow(a).eval());
   }
 
@@ -80,7 +93,8 @@ class FusedTest {
     Tensor s = Tensor.scalar(1.5);
     Tensor expected = m.mul(row).add(col).sub(s).exp();
     Tensor got = m.fused().mul(row).add(col).sub(s).exp().eval();
-    // Rows of 129 put vector tails on other elements than one flat run does: exp may differ by 1 ulp.
+    // Rows of 129 put vector tails on other elements than one flat run does: exp may differ by 1
+    // ulp.
     assertWithinUlps(expected, got, 1);
     assertSameBits(m.mul(row).add(col), m.fused().mul(row).add(col).eval());
     // The result shape comes from all inputs together.
@@ -99,20 +113,22 @@ class FusedTest {
   void nanAndInfinityPropagateAsUnfused() {
     float[] v = new float[2051];
     for (int i = 0; i < v.length; i++) {
-      v[i] = switch (i % 5) {
-        case 0 -> Float.NaN;
-        case 1 -> Float.POSITIVE_INFINITY;
-        case 2 -> Float.NEGATIVE_INFINITY;
-        case 3 -> -0.0f;
-        default -> i * 0.25f - 100;
-      };
+      v[i] =
+          switch (i % 5) {
+            case 0 -> Float.NaN;
+            case 1 -> Float.POSITIVE_INFINITY;
+            case 2 -> Float.NEGATIVE_INFINITY;
+            case 3 -> -0.0f;
+            default -> i * 0.25f - 100;
+          };
     }
     Tensor a = Tensor.of(v);
     Tensor b = rand(12, v.length);
     assertSameBits(a.mul(b).add(a).relu(), a.fused().mul(b).add(a).relu().eval());
     assertSameBits(a.maximum(b).minimum(a), a.fused().maximum(b).minimum(a).eval());
     assertSameBits(a.div(b).sqrt(), a.fused().div(b).sqrt().eval());
-    assertSameBits(a.lt(b).add(a.ge(b)), a.fused().lt(Fused.of(b)).add(a.fused().ge(Fused.of(b))).eval());
+    assertSameBits(
+        a.lt(b).add(a.ge(b)), a.fused().lt(Fused.of(b)).add(a.fused().ge(Fused.of(b))).eval());
   }
 
   @Test
@@ -186,10 +202,14 @@ class FusedTest {
     Tensor d = Tensor.of(new double[] {1, 2, 3});
     assertArrayEquals(new double[] {2, 5, 10}, d.fused().square().add(1).eval().toDoubleArray());
     assertEquals(DType.FLOAT64, d.fused().mul(d).eval().dtype());
-    var e = assertThrows(IllegalArgumentException.class, () -> d.fused().add(Tensor.of(1f, 2f, 3f)).eval());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> d.fused().add(Tensor.of(1f, 2f, 3f)).eval());
     assertTrue(e.getMessage().contains("different types"), e.getMessage());
-    var s = assertThrows(IllegalArgumentException.class,
-        () -> Tensor.zeros(3).fused().add(Tensor.zeros(4)).eval());
+    var s =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Tensor.zeros(3).fused().add(Tensor.zeros(4)).eval());
     assertTrue(s.getMessage().contains("[3]") && s.getMessage().contains("[4]"), s.getMessage());
   }
 

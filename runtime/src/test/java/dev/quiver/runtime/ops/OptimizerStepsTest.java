@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The single-pass optimizer steps: where the backend runs one (the CPU), the result is exactly the
- * rule computed per element in double and stored as float; where it cannot, nothing changes and
- * the caller composes the rule.
+ * rule computed per element in double and stored as float; where it cannot, nothing changes and the
+ * caller composes the rule.
  */
 class OptimizerStepsTest {
   private static final int N = 37; // not a multiple of any vector width
@@ -64,13 +64,17 @@ class OptimizerStepsTest {
         float vi = (float) (0.9 * vel[i] + g[i]);
         double step = nesterov ? g[i] + 0.9 * vi : vi;
         assertEquals(vi, vt.toFloatArray()[i], "velocity[" + i + "], nesterov " + nesterov);
-        assertEquals((float) (p[i] - 0.1 * step), pt.toFloatArray()[i], "p[" + i + "], nesterov " + nesterov);
+        assertEquals(
+            (float) (p[i] - 0.1 * step),
+            pt.toFloatArray()[i],
+            "p[" + i + "], nesterov " + nesterov);
       }
     }
     Tensor pt = Tensor.of(p);
     if (OptimizerSteps.sgd(pt, Tensor.of(g), null, 0.5, 0, false)) {
       for (int i = 0; i < N; i++) {
-        assertEquals((float) (p[i] - 0.5 * g[i]), pt.toFloatArray()[i], "p[" + i + "] without momentum");
+        assertEquals(
+            (float) (p[i] - 0.5 * g[i]), pt.toFloatArray()[i], "p[" + i + "] without momentum");
       }
     }
   }
@@ -83,22 +87,42 @@ class OptimizerStepsTest {
 
     Tensor square = Tensor.of(new float[] {1, 2, 3, 4}, 2, 2);
     Tensor transposed = square.transpose(); // not contiguous
-    assertFalse(OptimizerSteps.sgd(transposed, Tensor.ones(2, 2), null, 0.1, 0, false), "a transposed view");
+    assertFalse(
+        OptimizerSteps.sgd(transposed, Tensor.ones(2, 2), null, 0.1, 0, false),
+        "a transposed view");
     assertArrayEquals(new float[] {1, 2, 3, 4}, square.toFloatArray());
   }
 
   @Test
   void badOperandsAreNamed() {
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> OptimizerSteps.adam(Tensor.zeros(3), Tensor.zeros(4), Tensor.zeros(3), Tensor.zeros(3), 0.1, 0.9, 0.99, 1e-8));
-    assertTrue(e.getMessage().contains("adam") && e.getMessage().contains("[3]") && e.getMessage().contains("[4]"),
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                OptimizerSteps.adam(
+                    Tensor.zeros(3),
+                    Tensor.zeros(4),
+                    Tensor.zeros(3),
+                    Tensor.zeros(3),
+                    0.1,
+                    0.9,
+                    0.99,
+                    1e-8));
+    assertTrue(
+        e.getMessage().contains("adam")
+            && e.getMessage().contains("[3]")
+            && e.getMessage().contains("[4]"),
         e.getMessage());
-    var velocity = assertThrows(IllegalArgumentException.class,
-        () -> OptimizerSteps.sgd(Tensor.zeros(3), Tensor.zeros(3), null, 0.1, 0.9, false));
+    var velocity =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> OptimizerSteps.sgd(Tensor.zeros(3), Tensor.zeros(3), null, 0.1, 0.9, false));
     assertTrue(velocity.getMessage().contains("momentum 0.9"), velocity.getMessage());
     Tensor param = Tensor.zeros(DType.FLOAT32, 3).requiresGrad();
-    var graph = assertThrows(IllegalStateException.class,
-        () -> OptimizerSteps.sgd(param, Tensor.zeros(3), null, 0.1, 0, false));
+    var graph =
+        assertThrows(
+            IllegalStateException.class,
+            () -> OptimizerSteps.sgd(param, Tensor.zeros(3), null, 0.1, 0, false));
     assertTrue(graph.getMessage().contains("noGrad"), graph.getMessage());
   }
 }

@@ -27,8 +27,12 @@ public final class SimulatedBackend implements Backend {
   private final Device device;
   private final Backend cpu = Backends.cpu();
 
-  /** Live allocations, for {@link #bytesInUse()}; an entry dies with its memory (released or collected). */
+  /**
+   * Live allocations, for {@link #bytesInUse()}; an entry dies with its memory (released or
+   * collected).
+   */
   private final List<Allocation> allocations = new ArrayList<>();
+
   private long allocationsSincePurge;
 
   private record Allocation(long bytes, WeakReference<HostStorage> memory) {
@@ -76,7 +80,8 @@ public final class SimulatedBackend implements Backend {
     if (t.storage() instanceof SimulatedStorage s && s.device().equals(device)) {
       return new View(s.host(), t.dtype(), t.shape(), t.strides(), t.offset());
     }
-    throw new IllegalArgumentException("simulated backend " + device + ": given a tensor on " + t.device());
+    throw new IllegalArgumentException(
+        "simulated backend " + device + ": given a tensor on " + t.device());
   }
 
   private View[] h(View[] ts) {
@@ -149,8 +154,11 @@ public final class SimulatedBackend implements Backend {
 
   @Override
   public View toHost(View x) {
-    View out = View.contiguous(cpu.allocate(x.numel() * x.dtype().byteSize(), MemoryScope.current()), x.dtype(),
-        x.shape());
+    View out =
+        View.contiguous(
+            cpu.allocate(x.numel() * x.dtype().byteSize(), MemoryScope.current()),
+            x.dtype(),
+            x.shape());
     cpu.copy(h(x), out);
     return out;
   }
@@ -158,10 +166,14 @@ public final class SimulatedBackend implements Backend {
   @Override
   public View fromHost(View host) {
     if (!host.device().equals(Device.CPU)) {
-      throw new IllegalArgumentException("fromHost: the tensor is on " + host.device() + ", not the host");
+      throw new IllegalArgumentException(
+          "fromHost: the tensor is on " + host.device() + ", not the host");
     }
-    View out = View.contiguous(allocate(host.numel() * host.dtype().byteSize(), MemoryScope.current()), host.dtype(),
-        host.shape());
+    View out =
+        View.contiguous(
+            allocate(host.numel() * host.dtype().byteSize(), MemoryScope.current()),
+            host.dtype(),
+            host.shape());
     cpu.copy(host, h(out));
     return out;
   }

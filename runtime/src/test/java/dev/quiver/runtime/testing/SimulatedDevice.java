@@ -4,10 +4,10 @@ import dev.quiver.runtime.Device;
 import dev.quiver.runtime.backend.Backends;
 
 /**
- * The simulated device of the tests: {@link SimulatedBackend} registered under a CUDA device
- * number no machine has, so no production code needs a device kind that exists only for tests.
- * Run a test suite on it with {@code -Dquiver.device=cuda:99}: the JUnit extension
- * {@link SimulatedDeviceExtension} registers it before the first test.
+ * The simulated device of the tests: {@link SimulatedBackend} registered under a CUDA device number
+ * no machine has, so no production code needs a device kind that exists only for tests. Run a test
+ * suite on it with {@code -Dquiver.device=cuda:99}: the JUnit extension {@link
+ * SimulatedDeviceExtension} registers it before the first test.
  */
 public final class SimulatedDevice {
   /** The device the simulated backend answers for. */

@@ -6,10 +6,10 @@ import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 
 /**
- * Memory of the simulated device. The bytes are host memory, but only {@link SimulatedBackend}
- * can reach them: this is deliberately not a {@link HostStorage}, so any code that reads a
- * tensor's elements through {@code hostSegment()} instead of its backend fails on it, as it would
- * on a GPU. Lifetime (scopes, the garbage collector) is the wrapped host allocation's.
+ * Memory of the simulated device. The bytes are host memory, but only {@link SimulatedBackend} can
+ * reach them: this is deliberately not a {@link HostStorage}, so any code that reads a tensor's
+ * elements through {@code hostSegment()} instead of its backend fails on it, as it would on a GPU.
+ * Lifetime (scopes, the garbage collector) is the wrapped host allocation's.
  */
 final class SimulatedStorage implements Storage {
   private final HostStorage host;

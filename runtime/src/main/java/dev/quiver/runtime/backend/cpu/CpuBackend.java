@@ -14,9 +14,12 @@ import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 import java.lang.foreign.MemorySegment;
 
-/** The CPU backend: tensors in host memory, computed by Vector API kernels on a shared worker pool. */
+/**
+ * The CPU backend: tensors in host memory, computed by Vector API kernels on a shared worker pool.
+ */
 public final class CpuBackend implements Backend {
-  // Interrupt messages name the op; computing the name per call cost an allocation on every small op.
+  // Interrupt messages name the op; computing the name per call cost an allocation on every small
+  // op.
   private static final String[] UNARY_NAMES = names(UnaryOp.values());
   private static final String[] BINARY_NAMES = names(BinaryOp.values());
 
@@ -31,7 +34,8 @@ public final class CpuBackend implements Backend {
   /**
    * True when every operand is dense row-major: operands are already broadcast to {@code out}'s
    * shape (the backend contract), so then they all cover the same elements in the same order and
-   * the op is one flat run of {@code numel} elements. A broadcast operand (stride 0) is never dense.
+   * the op is one flat run of {@code numel} elements. A broadcast operand (stride 0) is never
+   * dense.
    */
   private static boolean dense(View a, View out) {
     return out.isContiguous() && a.isContiguous();
@@ -44,10 +48,14 @@ public final class CpuBackend implements Backend {
       return;
     }
     long grain = Math.max(1L << 14, n / (4L * Parallel.threads())) & -16L;
-    Parallel.parallelFor(0, n, grain, (from, to) -> {
-      body.run(from, to);
-      Parallel.checkInterrupt(op);
-    });
+    Parallel.parallelFor(
+        0,
+        n,
+        grain,
+        (from, to) -> {
+          body.run(from, to);
+          Parallel.checkInterrupt(op);
+        });
   }
 
   @Override
@@ -66,10 +74,14 @@ public final class CpuBackend implements Backend {
     DType yt = out.dtype();
     if (out.isContiguous()) {
       long yo = out.offset();
-      flat("fill", out.numel(), (from, to) -> ElementwiseKernels.fillRun(y, yt, yo + from, 1, to - from, value));
+      flat(
+          "fill",
+          out.numel(),
+          (from, to) -> ElementwiseKernels.fillRun(y, yt, yo + from, 1, to - from, value));
       return;
     }
-    StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {out.strides()}, new long[] {out.offset()});
+    StridedLoop loop =
+        StridedLoop.of(out.shape(), new long[][] {out.strides()}, new long[] {out.offset()});
     // The run's own stride: a strided view (a diagonal, a column) must not be filled as if dense.
     long ys = loop.innerStride(0);
     loop.runParallel("fill", (o, n) -> ElementwiseKernels.fillRun(y, yt, o[0], ys, n, value));
@@ -84,14 +96,22 @@ public final class CpuBackend implements Backend {
     if (dense(src, out)) {
       long xo = src.offset();
       long yo = out.offset();
-      flat("copy", out.numel(), (from, to) -> ElementwiseKernels.copyRun(x, xt, xo + from, 1, y, yt, yo + from, 1, to - from));
+      flat(
+          "copy",
+          out.numel(),
+          (from, to) ->
+              ElementwiseKernels.copyRun(x, xt, xo + from, 1, y, yt, yo + from, 1, to - from));
       return;
     }
-    StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {src.strides(), out.strides()},
-        new long[] {src.offset(), out.offset()});
+    StridedLoop loop =
+        StridedLoop.of(
+            out.shape(),
+            new long[][] {src.strides(), out.strides()},
+            new long[] {src.offset(), out.offset()});
     long xs = loop.innerStride(0);
     long ys = loop.innerStride(1);
-    loop.runParallel("copy", (o, n) -> ElementwiseKernels.copyRun(x, xt, o[0], xs, y, yt, o[1], ys, n));
+    loop.runParallel(
+        "copy", (o, n) -> ElementwiseKernels.copyRun(x, xt, o[0], xs, y, yt, o[1], ys, n));
   }
 
   @Override
@@ -109,16 +129,24 @@ public final class CpuBackend implements Backend {
       if (n < StridedLoop.PARALLEL_THRESHOLD) {
         ElementwiseKernels.unaryRun(op, xm, xt, xo, 1, ym, yt, yo, 1, n);
       } else {
-        flat(name, n, (from, to) -> ElementwiseKernels.unaryRun(op, xm, xt, xo + from, 1, ym, yt, yo + from, 1, to - from));
+        flat(
+            name,
+            n,
+            (from, to) ->
+                ElementwiseKernels.unaryRun(
+                    op, xm, xt, xo + from, 1, ym, yt, yo + from, 1, to - from));
       }
       return;
     }
-    StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {x.strides(), out.strides()},
-        new long[] {x.offset(), out.offset()});
+    StridedLoop loop =
+        StridedLoop.of(
+            out.shape(),
+            new long[][] {x.strides(), out.strides()},
+            new long[] {x.offset(), out.offset()});
     long xs = loop.innerStride(0);
     long ys = loop.innerStride(1);
-    loop.runParallel(name,
-        (o, n) -> ElementwiseKernels.unaryRun(op, xm, xt, o[0], xs, ym, yt, o[1], ys, n));
+    loop.runParallel(
+        name, (o, n) -> ElementwiseKernels.unaryRun(op, xm, xt, o[0], xs, ym, yt, o[1], ys, n));
   }
 
   @Override
@@ -139,18 +167,29 @@ public final class CpuBackend implements Backend {
       if (n < StridedLoop.PARALLEL_THRESHOLD) {
         ElementwiseKernels.binaryRun(op, am, at, ao, 1, bm, bt, bo, 1, ym, yt, yo, 1, n);
       } else {
-        flat(name, n, (from, to) -> ElementwiseKernels.binaryRun(op, am, at, ao + from, 1, bm, bt, bo + from, 1,
-            ym, yt, yo + from, 1, to - from));
+        flat(
+            name,
+            n,
+            (from, to) ->
+                ElementwiseKernels.binaryRun(
+                    op, am, at, ao + from, 1, bm, bt, bo + from, 1, ym, yt, yo + from, 1,
+                    to - from));
       }
       return;
     }
-    StridedLoop loop = StridedLoop.of(out.shape(), new long[][] {a.strides(), b.strides(), out.strides()},
-        new long[] {a.offset(), b.offset(), out.offset()});
+    StridedLoop loop =
+        StridedLoop.of(
+            out.shape(),
+            new long[][] {a.strides(), b.strides(), out.strides()},
+            new long[] {a.offset(), b.offset(), out.offset()});
     long as = loop.innerStride(0);
     long bs = loop.innerStride(1);
     long ys = loop.innerStride(2);
-    loop.runParallel(name,
-        (o, n) -> ElementwiseKernels.binaryRun(op, am, at, o[0], as, bm, bt, o[1], bs, ym, yt, o[2], ys, n));
+    loop.runParallel(
+        name,
+        (o, n) ->
+            ElementwiseKernels.binaryRun(
+                op, am, at, o[0], as, bm, bt, o[1], bs, ym, yt, o[2], ys, n));
   }
 
   @Override
@@ -159,15 +198,36 @@ public final class CpuBackend implements Backend {
     MemorySegment am = a.hostSegment();
     MemorySegment bm = b.hostSegment();
     MemorySegment ym = out.hostSegment();
-    StridedLoop loop = StridedLoop.of(out.shape(),
-        new long[][] {cond.strides(), a.strides(), b.strides(), out.strides()},
-        new long[] {cond.offset(), a.offset(), b.offset(), out.offset()});
+    StridedLoop loop =
+        StridedLoop.of(
+            out.shape(),
+            new long[][] {cond.strides(), a.strides(), b.strides(), out.strides()},
+            new long[] {cond.offset(), a.offset(), b.offset(), out.offset()});
     long cs = loop.innerStride(0);
     long as = loop.innerStride(1);
     long bs = loop.innerStride(2);
     long ys = loop.innerStride(3);
-    loop.runParallel("where", (o, n) -> ElementwiseKernels.whereRun(cm, cond.dtype(), o[0], cs, am, a.dtype(), o[1], as,
-        bm, b.dtype(), o[2], bs, ym, out.dtype(), o[3], ys, n));
+    loop.runParallel(
+        "where",
+        (o, n) ->
+            ElementwiseKernels.whereRun(
+                cm,
+                cond.dtype(),
+                o[0],
+                cs,
+                am,
+                a.dtype(),
+                o[1],
+                as,
+                bm,
+                b.dtype(),
+                o[2],
+                bs,
+                ym,
+                out.dtype(),
+                o[3],
+                ys,
+                n));
   }
 
   @Override
@@ -189,12 +249,15 @@ public final class CpuBackend implements Backend {
     }
     MemorySegment xm = x.hostSegment();
     MemorySegment ym = out.hostSegment();
-    StridedLoop loop = StridedLoop.of(xShape, new long[][] {x.strides(), outStrides},
-        new long[] {x.offset(), out.offset()});
+    StridedLoop loop =
+        StridedLoop.of(
+            xShape, new long[][] {x.strides(), outStrides}, new long[] {x.offset(), out.offset()});
     long xs = loop.innerStride(0);
     long ys = loop.innerStride(1);
     // Several runs may accumulate into the same output element, so this loop stays on one thread.
-    loop.runSequential((o, n) -> ReduceKernels.accumulateRun(op, xm, x.dtype(), o[0], xs, ym, out.dtype(), o[1], ys, n));
+    loop.runSequential(
+        (o, n) ->
+            ReduceKernels.accumulateRun(op, xm, x.dtype(), o[0], xs, ym, out.dtype(), o[1], ys, n));
   }
 
   @Override
@@ -203,31 +266,37 @@ public final class CpuBackend implements Backend {
     long[] xStrides = x.strides();
     long len = shape[axis];
     long step = xStrides[axis];
-    // Iterate over every position of out (x's shape with the axis collapsed) and scan along the axis.
+    // Iterate over every position of out (x's shape with the axis collapsed) and scan along the
+    // axis.
     long[] outerShape = shape.clone();
     outerShape[axis] = 1;
     MemorySegment xm = x.hostSegment();
     MemorySegment ym = out.hostSegment();
     DType xt = x.dtype();
-    StridedLoop loop = StridedLoop.of(outerShape, new long[][] {xStrides, out.strides()},
-        new long[] {x.offset(), out.offset()});
+    StridedLoop loop =
+        StridedLoop.of(
+            outerShape,
+            new long[][] {xStrides, out.strides()},
+            new long[] {x.offset(), out.offset()});
     long xs = loop.innerStride(0);
     long ys = loop.innerStride(1);
-    loop.runSequential((o, n) -> {
-      for (long r = 0; r < n; r++) {
-        long base = o[0] + r * xs;
-        long best = 0;
-        double bestValue = ElementwiseKernels.read(xm, xt, base);
-        for (long j = 1; j < len && !Double.isNaN(bestValue); j++) {
-          double v = ElementwiseKernels.read(xm, xt, base + j * step);
-          if (max ? (v > bestValue || Double.isNaN(v)) : (v < bestValue || Double.isNaN(v))) {
-            best = j;
-            bestValue = v;
+    loop.runSequential(
+        (o, n) -> {
+          for (long r = 0; r < n; r++) {
+            long base = o[0] + r * xs;
+            long best = 0;
+            double bestValue = ElementwiseKernels.read(xm, xt, base);
+            for (long j = 1; j < len && !Double.isNaN(bestValue); j++) {
+              double v = ElementwiseKernels.read(xm, xt, base + j * step);
+              if (max ? (v > bestValue || Double.isNaN(v)) : (v < bestValue || Double.isNaN(v))) {
+                best = j;
+                bestValue = v;
+              }
+            }
+            ym.setAtIndex(
+                java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, o[1] + r * ys, (int) best);
           }
-        }
-        ym.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, o[1] + r * ys, (int) best);
-      }
-    });
+        });
   }
 
   @Override
@@ -252,7 +321,8 @@ public final class CpuBackend implements Backend {
     }
     long n = x.shape()[x.dim() - 1];
     long rows = n == 0 ? 0 : x.numel() / n;
-    SoftmaxKernels.logSoftmaxRows(x.hostSegment(), x.offset(), out.hostSegment(), out.offset(), rows, n);
+    SoftmaxKernels.logSoftmaxRows(
+        x.hostSegment(), x.offset(), out.hostSegment(), out.offset(), rows, n);
     return true;
   }
 

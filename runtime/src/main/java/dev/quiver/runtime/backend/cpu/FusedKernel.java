@@ -8,18 +8,21 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Evaluates an {@link ElementwiseProgram} block by block: each innermost run (see
- * {@link StridedLoop}) is cut into blocks of {@link #BLOCK} elements, and every instruction of the
- * program runs over one block before the next block starts. Intermediates live in per-thread
- * scratch registers of one block each (8 KB), which stay in L1/L2, so main memory sees each input
- * read once and the output written once.
+ * Evaluates an {@link ElementwiseProgram} block by block: each innermost run (see {@link
+ * StridedLoop}) is cut into blocks of {@link #BLOCK} elements, and every instruction of the program
+ * runs over one block before the next block starts. Intermediates live in per-thread scratch
+ * registers of one block each (8 KB), which stay in L1/L2, so main memory sees each input read once
+ * and the output written once.
  *
  * <p>Each instruction is the very kernel the unfused op runs ({@link ElementwiseKernels}), so
  * results match the unfused ops; blocks are a multiple of the vector length, so vector and scalar
  * tails fall on the same elements as well for contiguous operands.
  */
 final class FusedKernel {
-  /** Elements per block: a multiple of every vector length, small enough for a few registers to sit in L1. */
+  /**
+   * Elements per block: a multiple of every vector length, small enough for a few registers to sit
+   * in L1.
+   */
   static final int BLOCK = 2048;
 
   /** Blocks between interrupt checks (about 0.5 M elements). */
@@ -69,7 +72,8 @@ final class FusedKernel {
   }
 
   /** One innermost run: operand offsets {@code off}, {@code n} elements. */
-  private static void runBlocks(ElementwiseProgram p, MemorySegment[] segs, long[] inner, long[] off, long n) {
+  private static void runBlocks(
+      ElementwiseProgram p, MemorySegment[] segs, long[] inner, long[] off, long n) {
     MemorySegment s = scratch(p);
     float[] consts = p.constants();
     long constBase = (long) p.registers() * BLOCK;
@@ -90,15 +94,30 @@ final class FusedKernel {
         long dOff = offset(d, segs, off, inner, pos, constBase);
         long dst = stride(d, inner);
         switch (p.kind()[i]) {
-          case ElementwiseProgram.UNARY -> ElementwiseKernels.unaryRun(p.unaryOp(i), as, DType.FLOAT32, ao, ast,
-              ds, DType.FLOAT32, dOff, dst, len);
+          case ElementwiseProgram.UNARY ->
+              ElementwiseKernels.unaryRun(
+                  p.unaryOp(i), as, DType.FLOAT32, ao, ast, ds, DType.FLOAT32, dOff, dst, len);
           case ElementwiseProgram.BINARY -> {
             int b = p.b()[i];
-            ElementwiseKernels.binaryRun(p.binaryOp(i), as, DType.FLOAT32, ao, ast,
-                seg(b, segs, s), DType.FLOAT32, offset(b, segs, off, inner, pos, constBase), stride(b, inner),
-                ds, DType.FLOAT32, dOff, dst, len);
+            ElementwiseKernels.binaryRun(
+                p.binaryOp(i),
+                as,
+                DType.FLOAT32,
+                ao,
+                ast,
+                seg(b, segs, s),
+                DType.FLOAT32,
+                offset(b, segs, off, inner, pos, constBase),
+                stride(b, inner),
+                ds,
+                DType.FLOAT32,
+                dOff,
+                dst,
+                len);
           }
-          default -> ElementwiseKernels.copyRun(as, DType.FLOAT32, ao, ast, ds, DType.FLOAT32, dOff, dst, len);
+          default ->
+              ElementwiseKernels.copyRun(
+                  as, DType.FLOAT32, ao, ast, ds, DType.FLOAT32, dOff, dst, len);
         }
       }
       if (++blocks % CHECK_EVERY == 0) {
@@ -115,7 +134,8 @@ final class FusedKernel {
     };
   }
 
-  private static long offset(int operand, MemorySegment[] segs, long[] off, long[] inner, long pos, long constBase) {
+  private static long offset(
+      int operand, MemorySegment[] segs, long[] off, long[] inner, long pos, long constBase) {
     int i = ElementwiseProgram.index(operand);
     return switch (ElementwiseProgram.where(operand)) {
       case ElementwiseProgram.INPUT -> off[i] + pos * inner[i];

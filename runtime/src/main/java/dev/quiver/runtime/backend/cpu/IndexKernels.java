@@ -28,8 +28,12 @@ final class IndexKernels {
         return false;
       }
     }
-    return x.isContiguous() && out.isContiguous() && x.dtype() == out.dtype() && x.dim() > 0
-        && java.util.Arrays.equals(java.util.Arrays.copyOfRange(x.shape(), 1, x.dim()),
+    return x.isContiguous()
+        && out.isContiguous()
+        && x.dtype() == out.dtype()
+        && x.dim() > 0
+        && java.util.Arrays.equals(
+            java.util.Arrays.copyOfRange(x.shape(), 1, x.dim()),
             java.util.Arrays.copyOfRange(out.shape(), 1, out.dim()));
   }
 
@@ -46,8 +50,8 @@ final class IndexKernels {
     for (long r = 0; r < rows; r++) {
       long target = im.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, index.offset() + r * stride);
       if (target < 0 || target >= available) {
-        throw new IndexOutOfBoundsException("gather: index " + target + " is out of range for axis 0 of size "
-            + available);
+        throw new IndexOutOfBoundsException(
+            "gather: index " + target + " is out of range for axis 0 of size " + available);
       }
       MemorySegment.copy(xm, xBase + target * rowBytes, om, oBase + r * rowBytes, rowBytes);
     }
@@ -94,12 +98,21 @@ final class IndexKernels {
       }
       long target = im.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, iOff);
       if (target < 0 || target >= axisSize) {
-        throw new IndexOutOfBoundsException((scatter ? "scatterAdd" : "gather") + ": index " + target
-            + " is out of range for axis " + axis + " of size " + axisSize);
+        throw new IndexOutOfBoundsException(
+            (scatter ? "scatterAdd" : "gather")
+                + ": index "
+                + target
+                + " is out of range for axis "
+                + axis
+                + " of size "
+                + axisSize);
       }
       dOff += target * ds[axis];
       if (scatter) {
-        ElementwiseKernels.write(dm, dt, dOff,
+        ElementwiseKernels.write(
+            dm,
+            dt,
+            dOff,
             ElementwiseKernels.read(dm, dt, dOff) + ElementwiseKernels.read(om, ot, oOff));
       } else {
         ElementwiseKernels.write(om, ot, oOff, ElementwiseKernels.read(dm, dt, dOff));

@@ -4,7 +4,9 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.backend.View;
 import java.lang.foreign.MemorySegment;
 
-/** Splits a batched matmul into GEMM calls on strided matrices, so transposed operands need no copy. */
+/**
+ * Splits a batched matmul into GEMM calls on strided matrices, so transposed operands need no copy.
+ */
 final class MatmulDispatch {
   private MatmulDispatch() {}
 
@@ -26,9 +28,26 @@ final class MatmulDispatch {
     }
     if (r == 3 && out.dtype() == DType.FLOAT32) {
       // One batch axis: the kernel spreads many small products over the threads itself.
-      Sgemm.sgemmBatched(Math.toIntExact(shape[0]), m, n, k,
-          am, a.offset(), as[0], as[1], as[2], bm, b.offset(), bs[0], bs[1], bs[2],
-          om, out.offset(), os[0], os[1], false);
+      Sgemm.sgemmBatched(
+          Math.toIntExact(shape[0]),
+          m,
+          n,
+          k,
+          am,
+          a.offset(),
+          as[0],
+          as[1],
+          as[2],
+          bm,
+          b.offset(),
+          bs[0],
+          bs[1],
+          bs[2],
+          om,
+          out.offset(),
+          os[0],
+          os[1],
+          false);
       return;
     }
     long[] idx = new long[Math.max(r - 2, 0)];
@@ -45,9 +64,13 @@ final class MatmulDispatch {
         oo += idx[i] * os[i];
       }
       if (out.dtype() == DType.FLOAT32) {
-        Sgemm.sgemm(m, n, k, am, ao, as[r - 2], as[r - 1], bm, bo, bs[r - 2], bs[r - 1], om, oo, os[r - 2], false);
+        Sgemm.sgemm(
+            m, n, k, am, ao, as[r - 2], as[r - 1], bm, bo, bs[r - 2], bs[r - 1], om, oo, os[r - 2],
+            false);
       } else {
-        Sgemm.dgemm(m, n, k, am, ao, as[r - 2], as[r - 1], bm, bo, bs[r - 2], bs[r - 1], om, oo, os[r - 2], false);
+        Sgemm.dgemm(
+            m, n, k, am, ao, as[r - 2], as[r - 1], bm, bo, bs[r - 2], bs[r - 1], om, oo, os[r - 2],
+            false);
       }
       Parallel.checkInterrupt("matmul");
     }

@@ -63,7 +63,10 @@ final class OptimizerKernels {
       float vi = (float) (b2 * vs.getAtIndex(F, vo + i) + (1 - b2) * gi * gi);
       ms.setAtIndex(F, mo + i, mi);
       vs.setAtIndex(F, vo + i, vi);
-      p.setAtIndex(F, po + i, (float) (p.getAtIndex(F, po + i) - a.stepSize() * mi / (Math.sqrt(vi) + a.epsHat())));
+      p.setAtIndex(
+          F,
+          po + i,
+          (float) (p.getAtIndex(F, po + i) - a.stepSize() * mi / (Math.sqrt(vi) + a.epsHat())));
     }
   }
 

@@ -10,12 +10,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Reductions as "accumulate x into out", where out is viewed with stride 0 along the reduced
- * axes. Two runs matter for speed and get SIMD paths (float32):
+ * Reductions as "accumulate x into out", where out is viewed with stride 0 along the reduced axes.
+ * Two runs matter for speed and get SIMD paths (float32):
+ *
  * <ul>
  *   <li>out stride 0, x stride 1: a contiguous row folds into one value (sum over the last axis);
- *   <li>out stride 1, x stride 1: a row is added into a row of out (sum over the batch axis,
- *       e.g. a bias gradient).
+ *   <li>out stride 1, x stride 1: a row is added into a row of out (sum over the batch axis, e.g. a
+ *       bias gradient).
  * </ul>
  */
 final class ReduceKernels {
@@ -23,13 +24,23 @@ final class ReduceKernels {
   private static final int L = F.length();
   private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
   private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
   /** Groups of four vectors summed in float before the running total (in double) takes them. */
   private static final long SUM_BLOCK = 32;
 
   private ReduceKernels() {}
 
-  static void accumulateRun(ReduceOp op, MemorySegment x, DType xt, long xo, long xs,
-                            MemorySegment y, DType yt, long yo, long ys, long n) {
+  static void accumulateRun(
+      ReduceOp op,
+      MemorySegment x,
+      DType xt,
+      long xo,
+      long xs,
+      MemorySegment y,
+      DType yt,
+      long yo,
+      long ys,
+      long n) {
     if (xt == DType.FLOAT32 && yt == DType.FLOAT32 && xs == 1) {
       if (ys == 0) {
         float acc = y.getAtIndex(FLOAT, yo);
@@ -51,8 +62,12 @@ final class ReduceKernels {
     }
     for (long i = 0; i < n; i++) {
       long yi = yo + i * ys;
-      ElementwiseKernels.write(y, yt, yi, op.combine(ElementwiseKernels.read(y, yt, yi),
-          ElementwiseKernels.read(x, xt, xo + i * xs)));
+      ElementwiseKernels.write(
+          y,
+          yt,
+          yi,
+          op.combine(
+              ElementwiseKernels.read(y, yt, yi), ElementwiseKernels.read(x, xt, xo + i * xs)));
     }
   }
 
@@ -121,7 +136,8 @@ final class ReduceKernels {
     return (float) r;
   }
 
-  private static void rowsF32(ReduceOp op, MemorySegment x, long xo, MemorySegment y, long yo, long n) {
+  private static void rowsF32(
+      ReduceOp op, MemorySegment x, long xo, MemorySegment y, long yo, long n) {
     long bound = n - n % L;
     long i = 0;
     if (op == ReduceOp.SUM) {
@@ -130,7 +146,10 @@ final class ReduceKernels {
       }
     }
     for (; i < n; i++) {
-      y.setAtIndex(FLOAT, yo + i, (float) op.combine(y.getAtIndex(FLOAT, yo + i), x.getAtIndex(FLOAT, xo + i)));
+      y.setAtIndex(
+          FLOAT,
+          yo + i,
+          (float) op.combine(y.getAtIndex(FLOAT, yo + i), x.getAtIndex(FLOAT, xo + i)));
     }
   }
 

@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * log-softmax of float32 rows in one pass over each row: its maximum, log-sum-exp, and the
- * shifted result. The composed form takes about ten tensor ops and as many temporaries, which is
- * most of a small classifier's loss.
+ * log-softmax of float32 rows in one pass over each row: its maximum, log-sum-exp, and the shifted
+ * result. The composed form takes about ten tensor ops and as many temporaries, which is most of a
+ * small classifier's loss.
  */
 final class SoftmaxKernels {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -21,7 +21,8 @@ final class SoftmaxKernels {
   private SoftmaxKernels() {}
 
   /** out[r, :] = x[r, :] - logsumexp(x[r, :]) for {@code rows} dense rows of length n. */
-  static void logSoftmaxRows(MemorySegment x, long xo, MemorySegment y, long yo, long rows, long n) {
+  static void logSoftmaxRows(
+      MemorySegment x, long xo, MemorySegment y, long yo, long rows, long n) {
     long bound = n - n % L;
     for (long r = 0; r < rows; r++) {
       long xr = xo + r * n;
@@ -40,8 +41,11 @@ final class SoftmaxKernels {
       FloatVector acc = FloatVector.zero(F);
       long i = 0;
       for (; i < bound; i += L) {
-        acc = acc.add(FloatVector.fromMemorySegment(F, x, (xr + i) << 2, NATIVE).sub(vShift)
-            .lanewise(VectorOperators.EXP));
+        acc =
+            acc.add(
+                FloatVector.fromMemorySegment(F, x, (xr + i) << 2, NATIVE)
+                    .sub(vShift)
+                    .lanewise(VectorOperators.EXP));
       }
       double sum = acc.reduceLanes(VectorOperators.ADD);
       for (; i < n; i++) {
@@ -51,7 +55,9 @@ final class SoftmaxKernels {
       FloatVector vLse = FloatVector.broadcast(F, lse);
       i = 0;
       for (; i < bound; i += L) {
-        FloatVector.fromMemorySegment(F, x, (xr + i) << 2, NATIVE).sub(vLse).intoMemorySegment(y, (yr + i) << 2, NATIVE);
+        FloatVector.fromMemorySegment(F, x, (xr + i) << 2, NATIVE)
+            .sub(vLse)
+            .intoMemorySegment(y, (yr + i) << 2, NATIVE);
       }
       for (; i < n; i++) {
         y.setAtIndex(FLOAT, yr + i, x.getAtIndex(FLOAT, xr + i) - lse);

@@ -1,8 +1,8 @@
 package dev.quiver.runtime.backend.cpu;
 
 /**
- * Walks an n-dimensional index space over several operands that each have their own strides
- * (0 on broadcast axes), handing the kernel one innermost run at a time.
+ * Walks an n-dimensional index space over several operands that each have their own strides (0 on
+ * broadcast axes), handing the kernel one innermost run at a time.
  *
  * <p>Axes are first coalesced: size-1 axes are dropped and neighbouring axes merge whenever every
  * operand steps through them as through one axis. A contiguous tensor of any shape thus becomes a
@@ -39,7 +39,8 @@ final class StridedLoop {
     int ops = operandStrides.length;
     for (long d : shape) {
       if (d == 0) {
-        // An empty index space (a 0 anywhere in the shape): one run of length 0, which no kernel reads.
+        // An empty index space (a 0 anywhere in the shape): one run of length 0, which no kernel
+        // reads.
         return new StridedLoop(new long[] {0}, new long[ops][1], baseOffsets.clone());
       }
     }
@@ -82,7 +83,8 @@ final class StridedLoop {
     return new StridedLoop(dims, strides, baseOffsets.clone());
   }
 
-  private static boolean mergeable(long[][] operandStrides, int axis, long[][] s, int current, long currentSize) {
+  private static boolean mergeable(
+      long[][] operandStrides, int axis, long[][] s, int current, long currentSize) {
     for (int k = 0; k < operandStrides.length; k++) {
       if (operandStrides[k][axis] != s[k][current] * currentSize) {
         return false;
@@ -121,8 +123,8 @@ final class StridedLoop {
   }
 
   /**
-   * Runs in parallel when large. The kernel must write each output element from one run only,
-   * which holds for elementwise ops (outputs never broadcast).
+   * Runs in parallel when large. The kernel must write each output element from one run only, which
+   * holds for elementwise ops (outputs never broadcast).
    */
   void runParallel(String op, Run run) {
     long total = totalElements();
@@ -135,20 +137,28 @@ final class StridedLoop {
       // One long run: split it into chunks that stay a multiple of a cache line.
       long len = innerLength();
       long grain = Math.max(1L << 14, len / (4L * Parallel.threads())) & -16L;
-      Parallel.parallelFor(0, len, grain, (from, to) -> {
-        long[] off = new long[offsets.length];
-        for (int k = 0; k < off.length; k++) {
-          off[k] = offsets[k] + from * inner[k];
-        }
-        run.apply(off, to - from);
-        Parallel.checkInterrupt(op);
-      });
+      Parallel.parallelFor(
+          0,
+          len,
+          grain,
+          (from, to) -> {
+            long[] off = new long[offsets.length];
+            for (int k = 0; k < off.length; k++) {
+              off[k] = offsets[k] + from * inner[k];
+            }
+            run.apply(off, to - from);
+            Parallel.checkInterrupt(op);
+          });
     } else {
       long rowsPerChunk = Math.max(1, PARALLEL_THRESHOLD / Math.max(1, innerLength()));
-      Parallel.parallelFor(0, outer, rowsPerChunk, (from, to) -> {
-        runOuter(from, to, run);
-        Parallel.checkInterrupt(op);
-      });
+      Parallel.parallelFor(
+          0,
+          outer,
+          rowsPerChunk,
+          (from, to) -> {
+            runOuter(from, to, run);
+            Parallel.checkInterrupt(op);
+          });
     }
   }
 

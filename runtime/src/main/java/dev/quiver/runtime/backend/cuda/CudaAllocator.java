@@ -7,10 +7,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A caching allocator for one device, in the manner of PyTorch's: cuMemAlloc and cuMemFree are
- * slow (cuMemFree synchronises the whole device), so freed blocks go to free lists by size class
- * and the next request of that class takes one back. A training loop allocates the same sizes
- * every step, so after the first step it never calls the driver.
+ * A caching allocator for one device, in the manner of PyTorch's: cuMemAlloc and cuMemFree are slow
+ * (cuMemFree synchronises the whole device), so freed blocks go to free lists by size class and the
+ * next request of that class takes one back. A training loop allocates the same sizes every step,
+ * so after the first step it never calls the driver.
  *
  * <p>Size classes: at least 512 bytes; up to 16 MiB, four classes per power of two (at most 25%
  * waste); above, multiples of 2 MiB. Out of memory: free unreachable tensors, empty the cache,
@@ -35,7 +35,8 @@ final class CudaAllocator {
   CudaAllocator(DeviceStream device, long totalMemory) {
     this.device = device;
     // GC-managed tensors are freed only after a collection notices them; ask for one when managed
-    // device memory grows past an eighth of the device (at least 256 MiB), adapting to the live size.
+    // device memory grows past an eighth of the device (at least 256 MiB), adapting to the live
+    // size.
     this.minGcThreshold = Math.max(256L << 20, totalMemory / 8);
     this.gcThreshold = minGcThreshold;
   }
@@ -99,10 +100,17 @@ final class CudaAllocator {
     }
     if (rc[0] == Driver.CUDA_ERROR_OUT_OF_MEMORY) {
       long[] info = driver.memInfo();
-      throw new CudaOutOfMemoryException(String.format(
-          "%s is out of memory: could not allocate %s (%d bytes); the device has %s free of %s, tensors hold %s. "
-              + "Free tensors (close a MemoryScope, drop references) or use smaller batches.",
-          device.device(), human(size), bytes, human(info[0]), human(info[1]), human(bytesInUse())), bytes);
+      throw new CudaOutOfMemoryException(
+          String.format(
+              "%s is out of memory: could not allocate %s (%d bytes); the device has %s free of %s, tensors hold %s. "
+                  + "Free tensors (close a MemoryScope, drop references) or use smaller batches.",
+              device.device(),
+              human(size),
+              bytes,
+              human(info[0]),
+              human(info[1]),
+              human(bytesInUse())),
+          bytes);
     }
     driver.check(rc[0], "cuMemAlloc_v2", "bytes=" + size + " on " + device.device());
     synchronized (this) {
@@ -123,7 +131,10 @@ final class CudaAllocator {
     return new Block(list.pop(), size);
   }
 
-  /** Back to the cache; called from any thread (a scope closing, the reclaimer), makes no driver call. */
+  /**
+   * Back to the cache; called from any thread (a scope closing, the reclaimer), makes no driver
+   * call.
+   */
   synchronized void free(Block b) {
     free.computeIfAbsent(b.size(), s -> new ArrayDeque<>()).push(b.pointer());
     bytesInUse -= b.size();
@@ -131,10 +142,10 @@ final class CudaAllocator {
   }
 
   /**
-   * Gives every cached block back to the driver, after the queued work that may still use them.
-   * The blocks are taken first and the stream synchronised after: a block another thread frees
-   * once its last kernel is queued, after a synchronisation but before the taking, would otherwise
-   * go to cuMemFree while that kernel still runs.
+   * Gives every cached block back to the driver, after the queued work that may still use them. The
+   * blocks are taken first and the stream synchronised after: a block another thread frees once its
+   * last kernel is queued, after a synchronisation but before the taking, would otherwise go to
+   * cuMemFree while that kernel still runs.
    */
   void emptyCache() {
     Map<Long, ArrayDeque<Long>> toFree;
@@ -150,7 +161,8 @@ final class CudaAllocator {
       device.synchronize("emptying the memory cache");
     } catch (RuntimeException e) {
       synchronized (this) { // not freed: back to the cache, as they were
-        toFree.forEach((size, list) -> free.computeIfAbsent(size, s -> new ArrayDeque<>()).addAll(list));
+        toFree.forEach(
+            (size, list) -> free.computeIfAbsent(size, s -> new ArrayDeque<>()).addAll(list));
         bytesCached += taken;
       }
       throw e;

@@ -14,13 +14,12 @@ import dev.quiver.runtime.memory.ManagedStorage;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Reference;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * The CUDA backend of one device: tensors in device memory, every primitive op a kernel queued
- * on the device's stream (or a cuBLAS call for matmul). Ops return as soon as the work is queued;
+ * The CUDA backend of one device: tensors in device memory, every primitive op a kernel queued on
+ * the device's stream (or a cuBLAS call for matmul). Ops return as soon as the work is queued;
  * reading values on the host ({@link #toHost}, {@link #get}) waits for it.
  *
  * <p>Kernels receive base pointers with the view's offset already added and a {@link StridedLayout}
@@ -64,7 +63,10 @@ public final class CudaBackend implements Backend {
     dev.synchronize("synchronize()");
   }
 
-  /** Frees unreachable tensors and returns {@link #bytesInUse()}, for tests (as Memory.collect does for the host). */
+  /**
+   * Frees unreachable tensors and returns {@link #bytesInUse()}, for tests (as Memory.collect does
+   * for the host).
+   */
   public long collect() {
     long before;
     int stable = 0;
@@ -93,7 +95,8 @@ public final class CudaBackend implements Backend {
 
   // ---------------------------------------------------------------- operands
 
-  // Kernel and op names per dtype, built once: building them per call was an allocation on every op.
+  // Kernel and op names per dtype, built once: building them per call was an allocation on every
+  // op.
   private static final String[] FILL = names("fill_");
   private static final String[] UNARY = names("unary_");
   private static final String[] BINARY = names("binary_");
@@ -119,18 +122,19 @@ public final class CudaBackend implements Backend {
   }
 
   private static String[] lower(Enum<?>[] ops) {
-    return Arrays.stream(ops).map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+    return Arrays.stream(ops)
+        .map(o -> o.name().toLowerCase(java.util.Locale.ROOT))
+        .toArray(String[]::new);
   }
 
   private static String suffix(DType t) {
-    return switch (t) {
-      case FLOAT32 -> "f32";
-      case FLOAT64 -> "f64";
-      case INT32 -> "i32";
-    };
+    return DeviceOperands.suffix(t);
   }
 
-  /** Device address of element [0, ..., 0] of {@code t}, after checking that it lives on this device. */
+  /**
+   * Device address of element [0, ..., 0] of {@code t}, after checking that it lives on this
+   * device.
+   */
   private long ptr(String op, String role, View t) {
     return DeviceOperands.pointer(dev, op, role, t);
   }
@@ -162,7 +166,11 @@ public final class CudaBackend implements Backend {
     }
     long y = ptr("fill", "out", out);
     StridedLayout l = StridedLayout.of("fill", out.shape(), out.strides());
-    launch("elementwise", FILL[out.dtype().ordinal()], n, KernelArgs.begin().ptr(y).layout(l).i64(n).f64(value));
+    launch(
+        "elementwise",
+        FILL[out.dtype().ordinal()],
+        n,
+        KernelArgs.begin().ptr(y).layout(l).i64(n).f64(value));
   }
 
   @Override
@@ -181,7 +189,10 @@ public final class CudaBackend implements Backend {
       }
       return;
     }
-    launch("elementwise", COPY[src.dtype().ordinal()][out.dtype().ordinal()], n,
+    launch(
+        "elementwise",
+        COPY[src.dtype().ordinal()][out.dtype().ordinal()],
+        n,
         KernelArgs.begin().ptr(x).ptr(y).layout(l).i64(n));
   }
 
@@ -202,7 +213,10 @@ public final class CudaBackend implements Backend {
     long xp = ptr(name, "operand", x);
     long yp = ptr(name, "out", out);
     StridedLayout l = StridedLayout.of(name, out.shape(), x.strides(), out.strides());
-    launch("elementwise", UNARY[out.dtype().ordinal()], n,
+    launch(
+        "elementwise",
+        UNARY[out.dtype().ordinal()],
+        n,
         KernelArgs.begin().i32(op.ordinal()).ptr(xp).ptr(yp).layout(l).i64(n));
   }
 
@@ -210,8 +224,15 @@ public final class CudaBackend implements Backend {
   public void binary(BinaryOp op, View a, View b, View out) {
     String name = BINARY_NAMES[op.ordinal()];
     if (a.dtype() != out.dtype() || b.dtype() != out.dtype()) {
-      throw new IllegalArgumentException(name + ": operand types " + a.dtype() + " and " + b.dtype() + " with out "
-          + out.dtype() + "; the CUDA backend computes binary ops in one type");
+      throw new IllegalArgumentException(
+          name
+              + ": operand types "
+              + a.dtype()
+              + " and "
+              + b.dtype()
+              + " with out "
+              + out.dtype()
+              + "; the CUDA backend computes binary ops in one type");
     }
     long n = out.numel();
     if (n == 0) {
@@ -221,15 +242,24 @@ public final class CudaBackend implements Backend {
     long bp = ptr(name, "second operand", b);
     long yp = ptr(name, "out", out);
     StridedLayout l = StridedLayout.of(name, out.shape(), a.strides(), b.strides(), out.strides());
-    launch("elementwise", BINARY[out.dtype().ordinal()], n,
+    launch(
+        "elementwise",
+        BINARY[out.dtype().ordinal()],
+        n,
         KernelArgs.begin().i32(op.ordinal()).ptr(ap).ptr(bp).ptr(yp).layout(l).i64(n));
   }
 
   @Override
   public void where(View cond, View a, View b, View out) {
     if (a.dtype() != out.dtype() || b.dtype() != out.dtype()) {
-      throw new IllegalArgumentException("where: operand types " + a.dtype() + " and " + b.dtype() + " with out "
-          + out.dtype() + "; the CUDA backend needs them equal");
+      throw new IllegalArgumentException(
+          "where: operand types "
+              + a.dtype()
+              + " and "
+              + b.dtype()
+              + " with out "
+              + out.dtype()
+              + "; the CUDA backend needs them equal");
     }
     long n = out.numel();
     if (n == 0) {
@@ -239,8 +269,13 @@ public final class CudaBackend implements Backend {
     long ap = ptr("where", "first operand", a);
     long bp = ptr("where", "second operand", b);
     long yp = ptr("where", "out", out);
-    StridedLayout l = StridedLayout.of("where", out.shape(), cond.strides(), a.strides(), b.strides(), out.strides());
-    launch("elementwise", WHERE[cond.dtype().ordinal()][out.dtype().ordinal()], n,
+    StridedLayout l =
+        StridedLayout.of(
+            "where", out.shape(), cond.strides(), a.strides(), b.strides(), out.strides());
+    launch(
+        "elementwise",
+        WHERE[cond.dtype().ordinal()][out.dtype().ordinal()],
+        n,
         KernelArgs.begin().ptr(cp).ptr(ap).ptr(bp).ptr(yp).layout(l).i64(n));
   }
 
@@ -250,7 +285,9 @@ public final class CudaBackend implements Backend {
    */
   @Override
   public boolean fused(ElementwiseProgram program, View[] inputs, View out) {
-    if (out.dtype() != DType.FLOAT32 || !FusedSource.supported(program) || inputs.length != program.inputs()) {
+    if (out.dtype() != DType.FLOAT32
+        || !FusedSource.supported(program)
+        || inputs.length != program.inputs()) {
       return false;
     }
     long[][] strides = new long[inputs.length + 1][];
@@ -267,12 +304,19 @@ public final class CudaBackend implements Backend {
     }
     StridedLayout l = StridedLayout.of("fused", out.shape(), strides);
     String key = FusedSource.key(program);
-    var f = dev.function(key, () -> KernelSources.withPrelude(key, FusedSource.source(program)), FusedSource.KERNEL);
+    var f =
+        dev.function(
+            key,
+            () -> KernelSources.withPrelude(key, FusedSource.source(program)),
+            FusedSource.KERNEL);
     KernelArgs args = KernelArgs.begin();
     for (int i = 0; i < inputs.length; i++) {
       args.ptr(ptr("fused", "input " + i, inputs[i]));
     }
-    args.ptr(ptr("fused", "out", out)).layout(l).i64(n).floats(program.constants(), Math.max(1, program.constants().length));
+    args.ptr(ptr("fused", "out", out))
+        .layout(l)
+        .i64(n)
+        .floats(program.constants(), Math.max(1, program.constants().length));
     dev.launch(f, FusedSource.KERNEL, dev.gridFor(n, BLOCK), BLOCK, args);
     return true;
   }
@@ -281,123 +325,17 @@ public final class CudaBackend implements Backend {
 
   @Override
   public void reduce(ReduceOp op, View x, View out) {
-    String name = op.name().toLowerCase();
-    if (x.dtype() != out.dtype()) {
-      throw new IllegalArgumentException(name + ": input " + x.dtype() + ", out " + out.dtype()
-          + "; the CUDA backend reduces within one type");
-    }
-    long[] shape = x.shape();
-    long[] outShape = out.shape();
-    long[] xs = x.strides();
-    long[] ys = out.strides();
-    int r = shape.length;
-    // Kept axes: out's size equals x's; reduced: out has 1 where x has more.
-    long[] keptSize = new long[r];
-    long[] keptX = new long[r];
-    long[] keptY = new long[r];
-    long[] redSize = new long[r];
-    long[] redX = new long[r];
-    for (int i = 0; i < r; i++) {
-      boolean reduced = outShape[i] == 1 && shape[i] != 1;
-      keptSize[i] = reduced ? 1 : shape[i];
-      keptX[i] = xs[i];
-      keptY[i] = ys[i];
-      redSize[i] = reduced ? shape[i] : 1;
-      redX[i] = xs[i];
-    }
-    long nOut = out.numel();
-    long nRed = 1;
-    for (long s : redSize) {
-      nRed *= s;
-    }
-    if (nOut == 0) {
-      return;
-    }
-    if (nRed == 0) {
-      fill(out, op.identity());
-      return;
-    }
-    long xp = ptr(name, "operand", x);
-    long yp = ptr(name, "out", out);
-    StridedLayout kept = StridedLayout.of(name, keptSize, keptX, keptY);
-    StridedLayout red = StridedLayout.of(name, redSize, redX);
-    String t = suffix(x.dtype());
-    long innerRedStride = red.strides()[0][red.rank() - 1];
-    // See reduce.cu for the two strategies. One thread per output when the reduced run is short,
-    // or strided while there are many outputs (neighbouring threads then read neighbouring elements).
-    if (nRed <= 32 || (innerRedStride != 1 && nOut >= 256)) {
-      launch("reduce", "reduce_thread_" + t, nOut,
-          KernelArgs.begin().i32(op.ordinal()).ptr(xp).ptr(yp).layout(kept).layout(red).i64(nOut).i64(nRed));
-      return;
-    }
-    // One block per output, split further when there are too few outputs to fill the GPU.
-    long wanted = Math.max(1, 4L * dev.multiprocessors() / nOut);
-    int splits = (int) Math.max(1, Math.min(wanted, Math.min(1024, nRed / (8L * BLOCK))));
-    long grid = Math.min(nOut * splits, 64L * dev.multiprocessors());
-    if (splits == 1) {
-      dev.launch("reduce", "reduce_block_" + t, grid, BLOCK,
-          KernelArgs.begin().i32(op.ordinal()).ptr(xp).ptr(yp).ptr(0).layout(kept).layout(red).i64(nOut).i64(nRed)
-              .i32(1));
-      return;
-    }
-    DType acc = x.dtype() == DType.FLOAT32 ? DType.FLOAT32 : DType.FLOAT64;
-    View partial = temp(acc, new long[] {nOut, splits});
-    try {
-      long pp = ptr(name, "partial", partial);
-      dev.launch("reduce", "reduce_block_" + t, grid, BLOCK,
-          KernelArgs.begin().i32(op.ordinal()).ptr(xp).ptr(yp).ptr(pp).layout(kept).layout(red).i64(nOut).i64(nRed)
-              .i32(splits));
-      StridedLayout outLayout = StridedLayout.of(name, keptSize, keptY);
-      dev.launch("reduce", "reduce_partials_" + t, Math.min(nOut, 64L * dev.multiprocessors()), BLOCK,
-          KernelArgs.begin().i32(op.ordinal()).ptr(pp).ptr(yp).layout(outLayout).i64(nOut).i32(splits));
-    } finally {
-      release(partial);
-      // x and out were last used for their addresses, before temp() above, which may run a
-      // collection and free unreachable tensors: were x (say the receiver of a.mul(b).sum()) found
-      // unreachable there, its block would go back to the cache and could come back as `partial`,
-      // and the kernels would read their own partial sums. Keep both reachable until queued.
-      Reference.reachabilityFence(x);
-      Reference.reachabilityFence(out);
-    }
+    CudaReductions.reduce(this, dev, op, x, out);
   }
 
   @Override
   public void argReduce(View x, int axis, boolean max, View out) {
-    long[] shape = x.shape();
-    long len = shape[axis];
-    long nOut = out.numel();
-    if (nOut == 0) {
-      return;
-    }
-    if (len == 0) {
-      throw new IllegalArgumentException((max ? "argmax" : "argmin") + ": axis " + axis + " of shape "
-          + Arrays.toString(shape) + " is empty");
-    }
-    long[] outer = shape.clone();
-    outer[axis] = 1;
-    long xp = ptr("argReduce", "operand", x);
-    long yp = ptr("argReduce", "out", out);
-    StridedLayout kept = StridedLayout.of("argReduce", outer, x.strides(), out.strides());
-    launch("reduce", "argreduce_" + suffix(x.dtype()), nOut,
-        KernelArgs.begin().ptr(xp).ptr(yp).layout(kept).i64(nOut).i64(len).i64(x.strides()[axis]).i32(max ? 1 : 0));
+    CudaReductions.argReduce(dev, x, axis, max, out);
   }
 
   @Override
   public boolean logSoftmaxLastAxis(View x, View out) {
-    if (x.dtype() == DType.INT32 || x.dtype() != out.dtype() || !x.isContiguous() || !out.isContiguous()
-        || x.dim() == 0) {
-      return false;
-    }
-    long n = x.shape()[x.dim() - 1];
-    long rows = n == 0 ? 0 : x.numel() / n;
-    if (rows == 0) {
-      return true;
-    }
-    long xp = ptr("logSoftmax", "operand", x);
-    long yp = ptr("logSoftmax", "out", out);
-    dev.launch("reduce", "log_softmax_" + suffix(x.dtype()), Math.min(rows, 64L * dev.multiprocessors()), BLOCK,
-        KernelArgs.begin().ptr(xp).ptr(yp).i64(rows).i64(n));
-    return true;
+    return CudaReductions.logSoftmaxLastAxis(dev, x, out);
   }
 
   // ---------------------------------------------------------------- indexing
@@ -412,13 +350,17 @@ public final class CudaBackend implements Backend {
     indexOp("scatterAdd", "scatter_add_", out, axis, index, src);
   }
 
-  /** Both walk the index tensor's shape: data is addressed with the axis coordinate replaced by the index. */
+  /**
+   * Both walk the index tensor's shape: data is addressed with the axis coordinate replaced by the
+   * index.
+   */
   private void indexOp(String op, String kernel, View data, int axis, View index, View other) {
     if (index.dtype() != DType.INT32) {
       throw new IllegalArgumentException(op + ": index must be int32, not " + index.dtype());
     }
     if (data.dtype() != other.dtype()) {
-      throw new IllegalArgumentException(op + ": types " + data.dtype() + " and " + other.dtype() + " differ");
+      throw new IllegalArgumentException(
+          op + ": types " + data.dtype() + " and " + other.dtype() + " differ");
     }
     long n = index.numel();
     if (n == 0) {
@@ -431,8 +373,20 @@ public final class CudaBackend implements Backend {
     long ip = ptr(op, "index", index);
     long op2 = ptr(op, op.equals("gather") ? "out" : "source", other);
     StridedLayout l = StridedLayout.of(op, index.shape(), ds, index.strides(), other.strides());
-    launch("index", kernel + suffix(data.dtype()), n, KernelArgs.begin().ptr(dp).ptr(ip).ptr(op2).layout(l).i64(n)
-        .i64(axisStride).i64(data.shape()[axis]).i32(axis).ptr(dev.errorWord()));
+    launch(
+        "index",
+        kernel + suffix(data.dtype()),
+        n,
+        KernelArgs.begin()
+            .ptr(dp)
+            .ptr(ip)
+            .ptr(op2)
+            .layout(l)
+            .i64(n)
+            .i64(axisStride)
+            .i64(data.shape()[axis])
+            .i32(axis)
+            .ptr(dev.errorWord()));
     dev.indexLaunchQueued();
   }
 
@@ -469,7 +423,8 @@ public final class CudaBackend implements Backend {
   @Override
   public View fromHost(View host) {
     if (!(host.storage() instanceof HostStorage)) {
-      throw new IllegalArgumentException("fromHost: the tensor is on " + host.device() + ", not in host memory");
+      throw new IllegalArgumentException(
+          "fromHost: the tensor is on " + host.device() + ", not in host memory");
     }
     View src = host;
     if (!host.isContiguous()) {
@@ -493,7 +448,8 @@ public final class CudaBackend implements Backend {
 
   @Override
   public double get(View x, long flatIndex) {
-    long p = ptr("get", "operand", x) + (x.storageIndex(flatIndex) - x.offset()) * x.dtype().byteSize();
+    long p =
+        ptr("get", "operand", x) + (x.storageIndex(flatIndex) - x.offset()) * x.dtype().byteSize();
     try (var arena = java.lang.foreign.Arena.ofConfined()) {
       MemorySegment one = arena.allocate(8);
       dev.staging().toHost(p, one, x.dtype().byteSize());
@@ -507,7 +463,8 @@ public final class CudaBackend implements Backend {
 
   @Override
   public void set(View x, long flatIndex, double value) {
-    long p = ptr("set", "operand", x) + (x.storageIndex(flatIndex) - x.offset()) * x.dtype().byteSize();
+    long p =
+        ptr("set", "operand", x) + (x.storageIndex(flatIndex) - x.offset()) * x.dtype().byteSize();
     try (var arena = java.lang.foreign.Arena.ofConfined()) {
       MemorySegment one = arena.allocate(8);
       switch (x.dtype()) {

@@ -13,21 +13,23 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * One GPU as the backend uses it: its primary context, one stream on which every op of this
- * device is queued in program order, the caching allocator, the loaded kernel modules and a
- * cuBLAS handle.
+ * One GPU as the backend uses it: its primary context, one stream on which every op of this device
+ * is queued in program order, the caching allocator, the loaded kernel modules and a cuBLAS handle.
  *
- * <p>Why the primary context: it is the one the CUDA runtime uses, so cuBLAS (built on the
- * runtime) and our driver calls share allocations without any context juggling. Why one stream:
- * ops are ordered, so a block freed by one op can be handed to the next without waiting, and a
- * host read only has to wait for this one stream. Notebook cells and worker threads call from
- * various threads, so each call makes the context current on its thread first (a thread-local
- * check, one driver call the first time a thread comes by).
+ * <p>Why the primary context: it is the one the CUDA runtime uses, so cuBLAS (built on the runtime)
+ * and our driver calls share allocations without any context juggling. Why one stream: ops are
+ * ordered, so a block freed by one op can be handed to the next without waiting, and a host read
+ * only has to wait for this one stream. Notebook cells and worker threads call from various
+ * threads, so each call makes the context current on its thread first (a thread-local check, one
+ * driver call the first time a thread comes by).
  */
 final class CudaDevice implements DeviceStream {
-  /** Synchronise after every launch and name the kernel that failed: QUIVER_CUDA_SYNC=1, for debugging. */
-  static final boolean SYNC_EACH_LAUNCH = "1".equals(System.getenv("QUIVER_CUDA_SYNC"))
-      || Boolean.getBoolean("quiver.cuda.sync");
+  /**
+   * Synchronise after every launch and name the kernel that failed: QUIVER_CUDA_SYNC=1, for
+   * debugging.
+   */
+  static final boolean SYNC_EACH_LAUNCH =
+      "1".equals(System.getenv("QUIVER_CUDA_SYNC")) || Boolean.getBoolean("quiver.cuda.sync");
 
   private static final ThreadLocal<MemorySegment> CURRENT_CONTEXT = new ThreadLocal<>();
 
@@ -47,12 +49,14 @@ final class CudaDevice implements DeviceStream {
   private final Map<String, MemorySegment> functions = new ConcurrentHashMap<>();
   private final PinnedStaging staging;
   private final long errorWord;
+
   /**
    * Index launches asked for (counted before the launch) and known queued (after it), and how many
    * queued ones the last read of the error word covered. A single "pending" flag cleared before
    * that read lost a bad index of a launch another thread queued just after the read.
    */
   private final AtomicLong indexLaunchesAsked = new AtomicLong();
+
   private final AtomicLong indexLaunchesQueued = new AtomicLong();
   private volatile long indexLaunchesChecked;
   private final Object indexErrorLock = new Object();
@@ -66,8 +70,9 @@ final class CudaDevice implements DeviceStream {
     this.ptx = ptx;
     int dev = driver.device(index);
     this.name = driver.deviceName(dev);
-    this.computeCapability = 10 * driver.attribute(Driver.ATTR_COMPUTE_CAPABILITY_MAJOR, dev)
-        + driver.attribute(Driver.ATTR_COMPUTE_CAPABILITY_MINOR, dev);
+    this.computeCapability =
+        10 * driver.attribute(Driver.ATTR_COMPUTE_CAPABILITY_MAJOR, dev)
+            + driver.attribute(Driver.ATTR_COMPUTE_CAPABILITY_MINOR, dev);
     this.multiprocessors = driver.attribute(Driver.ATTR_MULTIPROCESSOR_COUNT, dev);
     this.context = driver.primaryContextRetain(dev);
     makeCurrent();
@@ -75,7 +80,8 @@ final class CudaDevice implements DeviceStream {
     this.allocator = new CudaAllocator(this, driver.totalMemory(dev));
     this.target = ptx.target(computeCapability);
     this.staging = new PinnedStaging(this);
-    // Four ints for device-side errors (see qv_report in prelude.cu); never freed, like the context.
+    // Four ints for device-side errors (see qv_report in prelude.cu); never freed, like the
+    // context.
     this.errorWord = allocator.allocate(16).pointer();
     driver.memset32(errorWord, 0, 4, stream);
   }
@@ -115,7 +121,10 @@ final class CudaDevice implements DeviceStream {
     return multiprocessors;
   }
 
-  /** The error word, for a gather or scatter about to be launched; call {@link #indexLaunchQueued} after. */
+  /**
+   * The error word, for a gather or scatter about to be launched; call {@link #indexLaunchQueued}
+   * after.
+   */
   long errorWord() {
     indexLaunchesAsked.incrementAndGet();
     return errorWord;
@@ -127,10 +136,10 @@ final class CudaDevice implements DeviceStream {
 
   /**
    * Makes this device's context current on the calling thread (cheap when it already is). The
-   * driver keeps the current context per OS thread; a virtual thread moves between carrier
-   * threads whenever it blocks, so a flag on it says nothing about its present carrier: it sets
-   * the context every time (one cheap driver call; no blocking point lies between here and the
-   * call that needs it).
+   * driver keeps the current context per OS thread; a virtual thread moves between carrier threads
+   * whenever it blocks, so a flag on it says nothing about its present carrier: it sets the context
+   * every time (one cheap driver call; no blocking point lies between here and the call that needs
+   * it).
    */
   @Override
   public void makeCurrent() {
@@ -143,8 +152,8 @@ final class CudaDevice implements DeviceStream {
   }
 
   /**
-   * Waits for everything queued on this device. A kernel's failure surfaces here, after the op
-   * that queued it returned; the message says so, and how to find the op.
+   * Waits for everything queued on this device. A kernel's failure surfaces here, after the op that
+   * queued it returned; the message says so, and how to find the op.
    */
   @Override
   public void synchronize(String why) {
@@ -155,16 +164,28 @@ final class CudaDevice implements DeviceStream {
   @Override
   public void checkAsync(int rc, String call, String why) {
     if (rc != Driver.CUDA_SUCCESS) {
-      throw new CudaException(call + " (" + why + ") on " + device + " failed: " + driver.errorName(rc) + " (" + rc
-          + "). A kernel queued earlier failed; the error shows at the next synchronisation. Run with "
-          + "QUIVER_CUDA_SYNC=1 to stop at the op that caused it.");
+      throw new CudaException(
+          call
+              + " ("
+              + why
+              + ") on "
+              + device
+              + " failed: "
+              + driver.errorName(rc)
+              + " ("
+              + rc
+              + "). A kernel queued earlier failed; the error shows at the next synchronisation. Run with "
+              + "QUIVER_CUDA_SYNC=1 to stop at the op that caused it.");
     }
     if (indexLaunchesAsked.get() != indexLaunchesChecked) {
       checkIndexErrors();
     }
   }
 
-  /** Raises a bad gather/scatter index reported by a kernel since the last check (after a synchronisation). */
+  /**
+   * Raises a bad gather/scatter index reported by a kernel since the last check (after a
+   * synchronisation).
+   */
   private void checkIndexErrors() {
     synchronized (indexErrorLock) {
       readIndexErrors();
@@ -180,16 +201,24 @@ final class CudaDevice implements DeviceStream {
       driver.copyDeviceToHost(word, errorWord, 16, stream);
       int rc = driver.streamSynchronize(stream);
       if (rc != Driver.CUDA_SUCCESS) {
-        throw new CudaException("cuStreamSynchronize", rc, driver.errorName(rc), null, "reading the index error word");
+        throw new CudaException(
+            "cuStreamSynchronize", rc, driver.errorName(rc), null, "reading the index error word");
       }
       indexLaunchesChecked = Math.max(indexLaunchesChecked, covered);
       int code = word.get(ValueLayout.JAVA_INT, 0);
       if (code != 0) {
         driver.memset32(errorWord, 0, 4, stream);
-        throw new IndexOutOfBoundsException((code == 1 ? "gather" : "scatterAdd") + ": index "
-            + word.get(ValueLayout.JAVA_INT, 4) + " is out of range for axis " + word.get(ValueLayout.JAVA_INT, 12)
-            + " of size " + word.get(ValueLayout.JAVA_INT, 8) + " (found by the kernel on " + device
-            + "; reported at the next synchronisation; the elements with bad indices were skipped)");
+        throw new IndexOutOfBoundsException(
+            (code == 1 ? "gather" : "scatterAdd")
+                + ": index "
+                + word.get(ValueLayout.JAVA_INT, 4)
+                + " is out of range for axis "
+                + word.get(ValueLayout.JAVA_INT, 12)
+                + " of size "
+                + word.get(ValueLayout.JAVA_INT, 8)
+                + " (found by the kernel on "
+                + device
+                + "; reported at the next synchronisation; the elements with bad indices were skipped)");
       }
     }
   }
@@ -200,10 +229,10 @@ final class CudaDevice implements DeviceStream {
   }
 
   /**
-   * As above for a module given by its source (a generated fused kernel; null: the resource of
-   * that name). Functions are cached under module and name; {@code source} is asked only on a
-   * miss, because building it (the prelude read from the jar, the program printed) on every
-   * fused op would cost more than the launch.
+   * As above for a module given by its source (a generated fused kernel; null: the resource of that
+   * name). Functions are cached under module and name; {@code source} is asked only on a miss,
+   * because building it (the prelude read from the jar, the program printed) on every fused op
+   * would cost more than the launch.
    */
   MemorySegment function(String module, Supplier<String> source, String name) {
     String key = source == null ? name : module + "/" + name;
@@ -212,30 +241,44 @@ final class CudaDevice implements DeviceStream {
       return f;
     }
     synchronized (this) {
-      MemorySegment m = modules.computeIfAbsent(module, mod -> {
-        byte[] image = source == null ? ptx.image(mod, target) : ptx.image(mod, source.get(), target);
-        try (Arena a = Arena.ofConfined()) {
-          // One byte more, left 0: PTX must end in a NUL (an image cached by an older version may
-          // lack it); a CUBIN carries its own size and ignores it.
-          MemorySegment data = a.allocate(image.length + 1L);
-          MemorySegment.copy(image, 0, data, ValueLayout.JAVA_BYTE, 0, image.length);
-          String what = mod + " (" + target + ", NVRTC " + ptx.nvrtcVersion()
-              + (target.cubin() ? ")" : "; CUDA_ERROR_UNSUPPORTED_PTX_VERSION means the driver is older than NVRTC: "
-              + "update the driver, or use an NVRTC of the driver's CUDA version)");
-          makeCurrent(); // after compiling, which may block (a virtual thread may have moved)
-          try {
-            return driver.moduleLoadData(data, what);
-          } catch (CudaException e) {
-            if (e.code() != Driver.CUDA_ERROR_OUT_OF_MEMORY) {
-              throw e;
-            }
-            // Code and constants take device memory, which may all sit in the allocator's cache.
-            allocator.emptyCache();
-            makeCurrent();
-            return driver.moduleLoadData(data, what);
-          }
-        }
-      });
+      MemorySegment m =
+          modules.computeIfAbsent(
+              module,
+              mod -> {
+                byte[] image =
+                    source == null ? ptx.image(mod, target) : ptx.image(mod, source.get(), target);
+                try (Arena a = Arena.ofConfined()) {
+                  // One byte more, left 0: PTX must end in a NUL (an image cached by an older
+                  // version may
+                  // lack it); a CUBIN carries its own size and ignores it.
+                  MemorySegment data = a.allocate(image.length + 1L);
+                  MemorySegment.copy(image, 0, data, ValueLayout.JAVA_BYTE, 0, image.length);
+                  String what =
+                      mod
+                          + " ("
+                          + target
+                          + ", NVRTC "
+                          + ptx.nvrtcVersion()
+                          + (target.cubin()
+                              ? ")"
+                              : "; CUDA_ERROR_UNSUPPORTED_PTX_VERSION means the driver is older than NVRTC: "
+                                  + "update the driver, or use an NVRTC of the driver's CUDA version)");
+                  makeCurrent(); // after compiling, which may block (a virtual thread may have
+                  // moved)
+                  try {
+                    return driver.moduleLoadData(data, what);
+                  } catch (CudaException e) {
+                    if (e.code() != Driver.CUDA_ERROR_OUT_OF_MEMORY) {
+                      throw e;
+                    }
+                    // Code and constants take device memory, which may all sit in the allocator's
+                    // cache.
+                    allocator.emptyCache();
+                    makeCurrent();
+                    return driver.moduleLoadData(data, what);
+                  }
+                }
+              });
       makeCurrent();
       f = driver.moduleFunction(m, name);
       functions.put(key, f);
@@ -260,7 +303,10 @@ final class CudaDevice implements DeviceStream {
     }
   }
 
-  /** Blocks for an elementwise launch over n elements: enough to fill the GPU, then grid-stride loops. */
+  /**
+   * Blocks for an elementwise launch over n elements: enough to fill the GPU, then grid-stride
+   * loops.
+   */
   long gridFor(long n, int block) {
     long needed = (n + block - 1) / block;
     return Math.max(1, Math.min(needed, (long) multiprocessors * 32));
@@ -279,7 +325,19 @@ final class CudaDevice implements DeviceStream {
   }
 
   String describe() {
-    return device + " " + name + " (compute capability " + computeCapability / 10 + "." + computeCapability % 10 + ", "
-        + multiprocessors + " multiprocessors; kernels built for " + target + " by NVRTC " + ptx.nvrtcVersion() + ")";
+    return device
+        + " "
+        + name
+        + " (compute capability "
+        + computeCapability / 10
+        + "."
+        + computeCapability % 10
+        + ", "
+        + multiprocessors
+        + " multiprocessors; kernels built for "
+        + target
+        + " by NVRTC "
+        + ptx.nvrtcVersion()
+        + ")";
   }
 }

@@ -8,20 +8,23 @@ import dev.quiver.runtime.backend.cuda.ffi.CudaException;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Batched matmul through cuBLAS. cuBLAS is column-major; a row-major C = A·B is, read
- * column-major, C^T = B^T·A^T, so we call gemm with the operands swapped and no copies. A
- * transposed view (a weight gradient's x^T) is a column-major matrix and goes in with op T, also
- * without a copy. Batch axes that collapse to one stride (0 for a broadcast operand) become one
- * strided-batched call. Anything else (a strided view that is neither, int32) is first copied
- * into a contiguous (or float64) device temporary.
+ * Batched matmul through cuBLAS. cuBLAS is column-major; a row-major C = A·B is, read column-major,
+ * C^T = B^T·A^T, so we call gemm with the operands swapped and no copies. A transposed view (a
+ * weight gradient's x^T) is a column-major matrix and goes in with op T, also without a copy. Batch
+ * axes that collapse to one stride (0 for a broadcast operand) become one strided-batched call.
+ * Anything else (a strided view that is neither, int32) is first copied into a contiguous (or
+ * float64) device temporary.
  *
- * <p>float32 runs in true float32: cuBLAS's default math mode, like PyTorch's default
- * (allow_tf32 = False), so the two are compared on the same arithmetic.
+ * <p>float32 runs in true float32: cuBLAS's default math mode, like PyTorch's default (allow_tf32 =
+ * False), so the two are compared on the same arithmetic.
  */
 final class CudaMatmul {
   private CudaMatmul() {}
 
-  /** How one row-major matrix operand goes to cuBLAS: transpose flag, leading dimension, batch stride. */
+  /**
+   * How one row-major matrix operand goes to cuBLAS: transpose flag, leading dimension, batch
+   * stride.
+   */
   record Operand(int op, int ld, long batchStride) {}
 
   static void matmul(Backend backend, CudaDevice dev, View a, View b, View out) {
@@ -38,7 +41,8 @@ final class CudaMatmul {
       return;
     }
     if (out.dtype() == DType.INT32) {
-      // No integer GEMM in cuBLAS for these types: exact in float64 for any realistic int32 product.
+      // No integer GEMM in cuBLAS for these types: exact in float64 for any realistic int32
+      // product.
       View af = DeviceOperands.temporary(dev, DType.FLOAT64, a.shape());
       View bf = DeviceOperands.temporary(dev, DType.FLOAT64, b.shape());
       View of = DeviceOperands.temporary(dev, DType.FLOAT64, shape);
@@ -55,9 +59,20 @@ final class CudaMatmul {
     for (int i = 0; i < r - 2; i++) {
       batches *= shape[i];
     }
-    if (m > Integer.MAX_VALUE || n > Integer.MAX_VALUE || k > Integer.MAX_VALUE || batches > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("matmul: sizes m=" + m + ", n=" + n + ", k=" + k + ", batches=" + batches
-          + " exceed cuBLAS's 32-bit limits");
+    if (m > Integer.MAX_VALUE
+        || n > Integer.MAX_VALUE
+        || k > Integer.MAX_VALUE
+        || batches > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "matmul: sizes m="
+              + m
+              + ", n="
+              + n
+              + ", k="
+              + k
+              + ", batches="
+              + batches
+              + " exceed cuBLAS's 32-bit limits");
     }
     Operand ao = operand(a, m, k);
     Operand bo = operand(b, k, n);
@@ -85,7 +100,8 @@ final class CudaMatmul {
       var handle = dev.cublasHandle();
       Cublas cublas = dev.cublas();
       synchronized (handle) {
-        dev.makeCurrent(); // inside the lock: waiting for it may move a virtual thread to another carrier
+        dev.makeCurrent(); // inside the lock: waiting for it may move a virtual thread to another
+        // carrier
         try {
           gemm(cublas, handle, out.dtype(), batches, m, n, k, ao, ap, bo, bp, co, cp);
         } catch (CudaException e) {
@@ -116,20 +132,64 @@ final class CudaMatmul {
   }
 
   /** One cuBLAS call. Column-major: C^T (n x m) = op(B^T) (n x k) . op(A^T) (k x m). */
-  private static void gemm(Cublas cublas, MemorySegment handle, DType dtype, long batches, long m, long n, long k,
-                           Operand ao, long ap, Operand bo, long bp, Operand co, long cp) {
+  private static void gemm(
+      Cublas cublas,
+      MemorySegment handle,
+      DType dtype,
+      long batches,
+      long m,
+      long n,
+      long k,
+      Operand ao,
+      long ap,
+      Operand bo,
+      long bp,
+      Operand co,
+      long cp) {
     if (batches == 1) {
       if (dtype == DType.FLOAT32) {
-        cublas.sgemm(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, ap, ao.ld, cp, co.ld);
+        cublas.sgemm(
+            handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, ap, ao.ld, cp, co.ld);
       } else {
-        cublas.dgemm(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, ap, ao.ld, cp, co.ld);
+        cublas.dgemm(
+            handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, ap, ao.ld, cp, co.ld);
       }
     } else if (dtype == DType.FLOAT32) {
-      cublas.sgemmStridedBatched(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, bo.batchStride,
-          ap, ao.ld, ao.batchStride, cp, co.ld, co.batchStride, (int) batches);
+      cublas.sgemmStridedBatched(
+          handle,
+          bo.op,
+          ao.op,
+          (int) n,
+          (int) m,
+          (int) k,
+          bp,
+          bo.ld,
+          bo.batchStride,
+          ap,
+          ao.ld,
+          ao.batchStride,
+          cp,
+          co.ld,
+          co.batchStride,
+          (int) batches);
     } else {
-      cublas.dgemmStridedBatched(handle, bo.op, ao.op, (int) n, (int) m, (int) k, bp, bo.ld, bo.batchStride,
-          ap, ao.ld, ao.batchStride, cp, co.ld, co.batchStride, (int) batches);
+      cublas.dgemmStridedBatched(
+          handle,
+          bo.op,
+          ao.op,
+          (int) n,
+          (int) m,
+          (int) k,
+          bp,
+          bo.ld,
+          bo.batchStride,
+          ap,
+          ao.ld,
+          ao.batchStride,
+          cp,
+          co.ld,
+          co.batchStride,
+          (int) batches);
     }
   }
 
@@ -140,8 +200,8 @@ final class CudaMatmul {
   }
 
   /**
-   * A row-major [rows, cols] operand as cuBLAS sees it: its memory read column-major is either
-   * the transpose (row-major, op N) or the matrix itself (column-major, op T). Null: neither.
+   * A row-major [rows, cols] operand as cuBLAS sees it: its memory read column-major is either the
+   * transpose (row-major, op N) or the matrix itself (column-major, op T). Null: neither.
    */
   static Operand operandLayout(long[] shape, long[] strides, long rows, long cols) {
     int r = shape.length;
@@ -166,7 +226,10 @@ final class CudaMatmul {
     return operandLayout(t.shape(), t.strides(), rows, cols);
   }
 
-  /** The output must be row-major (op N) with positive batch stride: cuBLAS writes C, it cannot transpose it. */
+  /**
+   * The output must be row-major (op N) with positive batch stride: cuBLAS writes C, it cannot
+   * transpose it.
+   */
   private static Operand result(View t, long rows, long cols) {
     Operand o = operand(t, rows, cols);
     if (o == null || o.op != Cublas.OP_N) {

@@ -5,10 +5,10 @@ import dev.quiver.runtime.memory.ManagedStorage;
 import dev.quiver.runtime.memory.MemoryScope;
 
 /**
- * Tensor bytes in a GPU's memory: one block of the device's {@link CudaAllocator}. Freed like
- * host storage, by its scope or once unreachable; freeing returns the block to the allocator's
- * cache, which is safe while kernels that use it are still queued, because every later user of
- * the block is queued behind them on the same stream.
+ * Tensor bytes in a GPU's memory: one block of the device's {@link CudaAllocator}. Freed like host
+ * storage, by its scope or once unreachable; freeing returns the block to the allocator's cache,
+ * which is safe while kernels that use it are still queued, because every later user of the block
+ * is queued behind them on the same stream.
  */
 public final class CudaStorage extends ManagedStorage {
   private final CudaDevice device;
@@ -33,8 +33,11 @@ public final class CudaStorage extends ManagedStorage {
   /** The device address of byte 0. Throws if the storage was released, as host storage does. */
   long pointer() {
     if (isReleased()) {
-      throw new IllegalStateException("this tensor's memory on " + device.device() + " was released (its MemoryScope "
-          + "closed). Keep tensors that must outlive a scope with scope.keep(tensor).");
+      throw new IllegalStateException(
+          "this tensor's memory on "
+              + device.device()
+              + " was released (its MemoryScope "
+              + "closed). Keep tensors that must outlive a scope with scope.keep(tensor).");
     }
     return pointer;
   }

@@ -5,14 +5,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The {@code void* kernelParams[]} of one launch: each argument's value in a per-thread buffer,
- * and an array of pointers to them. cuLaunchKernel copies the values when it is called, so the
- * buffer is reused by the next launch on the same thread; no Arena per launch on the hot path.
+ * The {@code void* kernelParams[]} of one launch: each argument's value in a per-thread buffer, and
+ * an array of pointers to them. cuLaunchKernel copies the values when it is called, so the buffer
+ * is reused by the next launch on the same thread; no Arena per launch on the hot path.
  */
 final class KernelArgs {
   private static final int VALUE_BYTES = 8 << 10;
   private static final int MAX_ARGS = 32;
-  private static final ThreadLocal<KernelArgs> PER_THREAD = ThreadLocal.withInitial(KernelArgs::new);
+  private static final ThreadLocal<KernelArgs> PER_THREAD =
+      ThreadLocal.withInitial(KernelArgs::new);
 
   private final MemorySegment values = Arena.ofAuto().allocate(VALUE_BYTES, 16);
   private final MemorySegment pointers = Arena.ofAuto().allocate(8L * MAX_ARGS, 8);
@@ -63,7 +64,10 @@ final class KernelArgs {
     return this;
   }
 
-  /** A struct of floats by value (a fused program's constants), {@code count} slots of which {@code values} fill the first. */
+  /**
+   * A struct of floats by value (a fused program's constants), {@code count} slots of which {@code
+   * values} fill the first.
+   */
   KernelArgs floats(float[] values, int count) {
     MemorySegment s = slot(4L * count, 4);
     for (int i = 0; i < count; i++) {

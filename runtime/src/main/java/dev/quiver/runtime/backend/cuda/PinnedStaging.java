@@ -4,14 +4,14 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Page-locked host buffers for large copies between host tensors and the device. Copies from
- * ordinary (pageable) memory are staged by the driver one chunk at a time anyway; here two
- * pinned halves alternate so that copying chunk i between the tensor and a half overlaps the DMA
- * of chunk i-1 from the other half. Small copies go direct: the staging would cost more than it
- * saves.
+ * ordinary (pageable) memory are staged by the driver one chunk at a time anyway; here two pinned
+ * halves alternate so that copying chunk i between the tensor and a half overlaps the DMA of chunk
+ * i-1 from the other half. Small copies go direct: the staging would cost more than it saves.
  */
 final class PinnedStaging {
   /** Copies below this go direct. */
   static final long THRESHOLD = 1L << 20;
+
   private static final long HALF = 4L << 20;
 
   private final DeviceStream device;
@@ -45,15 +45,20 @@ final class PinnedStaging {
       long n = Math.min(HALF, bytes - pos);
       if (chunk >= 2) {
         // The DMA that last read this half (chunk - 2) must be done before we overwrite it.
-        device.checkAsync(d.eventSynchronize(events[h]), "cuEventSynchronize", "staging a copy to the device");
+        device.checkAsync(
+            d.eventSynchronize(events[h]), "cuEventSynchronize", "staging a copy to the device");
       }
       MemorySegment.copy(src, pos, halves[h], 0, n);
       d.copyHostToDevice(dst + pos, halves[h], n, device.stream());
       d.eventRecord(events[h], device.stream());
     }
-    // The halves are reused by the next copy, which waits on the events as above; nothing to wait for now.
+    // The halves are reused by the next copy, which waits on the events as above; nothing to wait
+    // for now.
     if (chunk >= 1) {
-      device.checkAsync(d.eventSynchronize(events[(chunk - 1) & 1]), "cuEventSynchronize", "staging a copy to the device");
+      device.checkAsync(
+          d.eventSynchronize(events[(chunk - 1) & 1]),
+          "cuEventSynchronize",
+          "staging a copy to the device");
     }
   }
 
@@ -80,7 +85,8 @@ final class PinnedStaging {
         long p = c - 1;
         int h = (int) (p & 1);
         long n = Math.min(HALF, bytes - p * HALF);
-        device.checkAsync(d.eventSynchronize(events[h]), "cuEventSynchronize", "copying to the host");
+        device.checkAsync(
+            d.eventSynchronize(events[h]), "cuEventSynchronize", "copying to the host");
         MemorySegment.copy(halves[h], 0, dst, p * HALF, n);
       }
     }

@@ -10,7 +10,8 @@ import java.util.Arrays;
  * operand at once. Merging is what gives dense tensors their fast path (rank 1, stride 1, no
  * division per element) and turns most broadcasts into rank 2.
  *
- * <p>Host layout, matching prelude.cu: {@code int rank; int pad; long long size[8]; long long stride[K][8]}.
+ * <p>Host layout, matching prelude.cu: {@code int rank; int pad; long long size[8]; long long
+ * stride[K][8]}.
  */
 record StridedLayout(long[] size, long[][] strides) {
   static final int MAX_RANK = 8;
@@ -76,9 +77,15 @@ record StridedLayout(long[] size, long[][] strides) {
       return new StridedLayout(new long[] {1}, one);
     }
     if (r > MAX_RANK) {
-      throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " has " + r
-          + " axes that cannot be merged (strided views); the CUDA backend handles at most " + MAX_RANK
-          + ". Make the operands contiguous first.");
+      throw new IllegalArgumentException(
+          op
+              + ": shape "
+              + Arrays.toString(shape)
+              + " has "
+              + r
+              + " axes that cannot be merged (strided views); the CUDA backend handles at most "
+              + MAX_RANK
+              + ". Make the operands contiguous first.");
     }
     // Collected innermost first: reverse into row-major order.
     long[] outSize = new long[r];

@@ -7,10 +7,10 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Tag;
 
 /**
  * The dense fast path (contiguous operands: no loop planning) must give what the general strided
@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Tag;
 @Tag("cpu-only")
 class DenseFastPathTest {
   private static final CpuBackend CPU = new CpuBackend();
-
 
   private static Tensor colMajor(Tensor t) {
     // [r, c] values in a [c, r] buffer, viewed transposed.
@@ -56,7 +55,8 @@ class DenseFastPathTest {
       float[] d = dense.toFloatArray();
       float[] g = general.toFloatArray();
       for (int i = 0; i < d.length; i++) {
-        // The general path's runs are single elements (scalar), the dense one vectorises: 1 ulp apart at most.
+        // The general path's runs are single elements (scalar), the dense one vectorises: 1 ulp
+        // apart at most.
         assertEquals(g[i], d[i], Math.ulp(Math.abs(g[i])) + 0f, op + " at " + i);
       }
     }
@@ -75,8 +75,8 @@ class DenseFastPathTest {
   @Test
   void sameShapeOpsOnViewsAndOffsets() {
     Tensor big = Tensor.randn(new long[] {4, 100}, 4);
-    Tensor row1 = big.select(0, 1);   // contiguous, offset 100
-    Tensor row2 = big.select(0, 2);   // contiguous, offset 200
+    Tensor row1 = big.select(0, 1); // contiguous, offset 100
+    Tensor row2 = big.select(0, 2); // contiguous, offset 200
     float[] r1 = row1.toFloatArray();
     float[] r2 = row2.toFloatArray();
     float[] sum = row1.add(row2).toFloatArray();
@@ -84,7 +84,8 @@ class DenseFastPathTest {
       assertEquals(r1[i] + r2[i], sum[i], 0f);
     }
     // A size-1 axis with an odd stride is still dense.
-    Tensor odd = Tensor.fromView(big.view().withLayout(new long[] {1, 100}, new long[] {7, 1}, 100));
+    Tensor odd =
+        Tensor.fromView(big.view().withLayout(new long[] {1, 100}, new long[] {7, 1}, 100));
     assertArrayEquals(row1.add(row1).toFloatArray(), odd.add(odd).reshape(100).toFloatArray());
     // Integer tensors take the scalar loop, same answer.
     Tensor i = Tensor.ofInts(1, 2, 3);

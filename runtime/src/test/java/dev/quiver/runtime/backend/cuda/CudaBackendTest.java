@@ -27,24 +27,33 @@ import org.junit.jupiter.api.Test;
 class CudaBackendTest {
   private static final DType[] TYPES = {DType.FLOAT32, DType.FLOAT64, DType.INT32};
 
-  /** A layout of a [4, 5, 6] operand over a base tensor of 240 elements: dense, permuted, offset+strided, broadcast. */
+  /**
+   * A layout of a [4, 5, 6] operand over a base tensor of 240 elements: dense, permuted,
+   * offset+strided, broadcast.
+   */
   private record Layout(String name, long[] shape, long[] strides, long offset) {}
 
   private static final long[] SHAPE = {4, 5, 6};
-  private static final List<Layout> LAYOUTS = List.of(
-      new Layout("dense", SHAPE, new long[] {30, 6, 1}, 0),
-      new Layout("transposed", SHAPE, new long[] {1, 4, 20}, 0),
-      new Layout("offset and strided", SHAPE, new long[] {60, 12, 2}, 1),
-      new Layout("broadcast", SHAPE, new long[] {6, 0, 1}, 3));
+  private static final List<Layout> LAYOUTS =
+      List.of(
+          new Layout("dense", SHAPE, new long[] {30, 6, 1}, 0),
+          new Layout("transposed", SHAPE, new long[] {1, 4, 20}, 0),
+          new Layout("offset and strided", SHAPE, new long[] {60, 12, 2}, 1),
+          new Layout("broadcast", SHAPE, new long[] {6, 0, 1}, 3));
 
   private static final long BASE = 240;
 
-  /** The backend under test: the real GPU here; the CPU emulation in {@link EmulatedCudaBackendTest}. */
+  /**
+   * The backend under test: the real GPU here; the CPU emulation in {@link
+   * EmulatedCudaBackendTest}.
+   */
   protected CudaBackend backend() {
     return gpu();
   }
 
-  /** Shape of the reduction test: large enough for every strategy on a GPU, smaller where emulated. */
+  /**
+   * Shape of the reduction test: large enough for every strategy on a GPU, smaller where emulated.
+   */
   protected long[] reductionShape() {
     return new long[] {64, 33, 170};
   }
@@ -60,10 +69,11 @@ class CudaBackendTest {
         View gx = view(gBase, l.shape, l.strides, l.offset);
         for (UnaryOp op : UnaryOp.values()) {
           // int32 inputs of non-integer ops give float32, as the ops layer asks.
-          boolean keepsInt = switch (op) {
-            case NEG, ABS, SQUARE, SIGN, RELU, STEP -> true;
-            default -> false;
-          };
+          boolean keepsInt =
+              switch (op) {
+                case NEG, ABS, SQUARE, SIGN, RELU, STEP -> true;
+                default -> false;
+              };
           DType outType = t == DType.INT32 && !keepsInt ? DType.FLOAT32 : t;
           View hy = hostEmpty(outType, SHAPE);
           View gy = gpuEmpty(g, outType, SHAPE);
@@ -102,9 +112,22 @@ class CudaBackendTest {
         for (BinaryOp op : BinaryOp.values()) {
           View hy = hostEmpty(t, SHAPE);
           View gy = gpuEmpty(g, t, SHAPE);
-          cpu().binary(op, view(aBase, la.shape, la.strides, la.offset), view(bBase, lb.shape, lb.strides, lb.offset), hy);
-          g.binary(op, view(gaBase, la.shape, la.strides, la.offset), view(gbBase, lb.shape, lb.strides, lb.offset), gy);
-          assertClose(hy, g.toHost(gy), tolerance(t) * 4, op + " " + t + " " + la.name + " with " + lb.name);
+          cpu()
+              .binary(
+                  op,
+                  view(aBase, la.shape, la.strides, la.offset),
+                  view(bBase, lb.shape, lb.strides, lb.offset),
+                  hy);
+          g.binary(
+              op,
+              view(gaBase, la.shape, la.strides, la.offset),
+              view(gbBase, lb.shape, lb.strides, lb.offset),
+              gy);
+          assertClose(
+              hy,
+              g.toHost(gy),
+              tolerance(t) * 4,
+              op + " " + t + " " + la.name + " with " + lb.name);
         }
       }
     }
@@ -127,7 +150,9 @@ class CudaBackendTest {
       g.binary(op, g.fromHost(a), g.fromHost(b), gy);
       View back = g.toHost(gy);
       for (int i = 0; i < 4; i++) {
-        assertEquals(Double.doubleToLongBits(cpu().get(hy, i)), Double.doubleToLongBits(cpu().get(back, i)),
+        assertEquals(
+            Double.doubleToLongBits(cpu().get(hy, i)),
+            Double.doubleToLongBits(cpu().get(back, i)),
             op + " of " + pairs[i][0] + ", " + pairs[i][1]);
       }
     }
@@ -145,7 +170,8 @@ class CudaBackendTest {
         View hy = hostEmpty(t, SHAPE);
         View gy = gpuEmpty(g, t, SHAPE);
         cpu().where(c, a, bView, hy);
-        g.where(g.fromHost(c), g.fromHost(a), view(g.fromHost(b), SHAPE, new long[] {0, 0, 1}, 0), gy);
+        g.where(
+            g.fromHost(c), g.fromHost(a), view(g.fromHost(b), SHAPE, new long[] {0, 0, 1}, 0), gy);
         assertClose(hy, g.toHost(gy), 0, "where " + ct + " ? " + t);
       }
     }
@@ -205,7 +231,8 @@ class CudaBackendTest {
           g.reduce(op, gx, gy);
           // Sums add in another order: relative to the magnitude of the terms, not of the result.
           double tol = op == ReduceOp.SUM ? (t == DType.FLOAT32 ? 1e-3 : 1e-9) : 0;
-          assertClose(hy, g.toHost(gy), tol, op + " " + t + " over " + java.util.Arrays.toString(axes));
+          assertClose(
+              hy, g.toHost(gy), tol, op + " " + t + " over " + java.util.Arrays.toString(axes));
         }
       }
     }
@@ -275,7 +302,8 @@ class CudaBackendTest {
       View gy = gpuEmpty(g, t, 3, 2, m, n);
       cpu().matmul(a, view(b, bShape, bStrides, 0), hy);
       g.matmul(g.fromHost(a), view(g.fromHost(b), bShape, bStrides, 0), gy);
-      assertClose(hy, g.toHost(gy), t == DType.FLOAT32 ? 1e-4 : 1e-10, "batched with broadcast " + t);
+      assertClose(
+          hy, g.toHost(gy), t == DType.FLOAT32 ? 1e-4 : 1e-10, "batched with broadcast " + t);
     }
   }
 
@@ -345,7 +373,9 @@ class CudaBackendTest {
     View gy = gpuEmpty(g, DType.FLOAT32, 2, 3);
     g.gather(g.fromHost(x), 0, g.fromHost(index), gy);
     IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> g.toHost(gy));
-    assertTrue(e.getMessage().contains("index 7") && e.getMessage().contains("axis 0 of size 4"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("index 7") && e.getMessage().contains("axis 0 of size 4"),
+        e.getMessage());
     // Reported once: the device works on.
     g.toHost(gy);
   }
@@ -362,7 +392,11 @@ class CudaBackendTest {
     View hy = hostEmpty(DType.FLOAT32, shape);
     View gy = gpuEmpty(g, DType.FLOAT32, shape);
     assertTrue(cpu().fused(program, new View[] {p, m, view(v, shape, vStrides, 0)}, hy));
-    assertTrue(g.fused(program, new View[] {g.fromHost(p), g.fromHost(m), view(g.fromHost(v), shape, vStrides, 0)}, gy));
+    assertTrue(
+        g.fused(
+            program,
+            new View[] {g.fromHost(p), g.fromHost(m), view(g.fromHost(v), shape, vStrides, 0)},
+            gy));
     assertClose(hy, g.toHost(gy), 1e-5, "fused adam-like update");
   }
 
@@ -381,7 +415,8 @@ class CudaBackendTest {
   @Test
   void getSetAndLargeTransfersRoundTrip() {
     CudaBackend g = backend();
-    for (long n : new long[] {1, 1000, 300_000, 5_000_000}) { // below, at and far above the staging threshold
+    for (long n :
+        new long[] {1, 1000, 300_000, 5_000_000}) { // below, at and far above the staging threshold
       View h = hostRandom(DType.FLOAT32, 28, -1, 1, n);
       View d = g.fromHost(h);
       assertClose(h, g.toHost(d), 0, "round trip of " + n);
@@ -389,15 +424,16 @@ class CudaBackendTest {
       g.set(d, 0, 42.5);
       assertEquals(42.5, g.get(d, 0));
     }
-    View strided = view(hostRandom(DType.FLOAT64, 29, -1, 1, 20), new long[] {4, 5}, new long[] {1, 4}, 0);
+    View strided =
+        view(hostRandom(DType.FLOAT64, 29, -1, 1, 20), new long[] {4, 5}, new long[] {1, 4}, 0);
     assertClose(strided, g.toHost(g.fromHost(strided)), 0, "strided host view");
   }
 
   /**
    * Backend.fromHost's promise: the runtime may free or overwrite the host tensor as soon as the
    * call returns. The small path relies on the driver having taken pageable memory in before
-   * cuMemcpyHtoDAsync returns, the staged one on waiting for its last chunk: on a GPU, this is
-   * what checks both.
+   * cuMemcpyHtoDAsync returns, the staged one on waiting for its last chunk: on a GPU, this is what
+   * checks both.
    */
   @Test
   void fromHostIsDoneReadingWhenItReturns() {
@@ -409,7 +445,11 @@ class CudaBackendTest {
       View d = g.fromHost(h);
       cpu().fill(h, Double.NaN); // at once, before anything waits for the device
       h.storage().release();
-      assertClose(expected, g.toHost(d), 0, "a device copy of " + n + " floats whose source was overwritten");
+      assertClose(
+          expected,
+          g.toHost(d),
+          0,
+          "a device copy of " + n + " floats whose source was overwritten");
     }
   }
 
@@ -434,13 +474,17 @@ class CudaBackendTest {
     }
     View expected = hostEmpty(DType.FLOAT32, n);
     cpu().unary(UnaryOp.EXP, h, expected);
-    assertClose(expected, g.toHost(y), tolerance(DType.FLOAT32), "exp of the values the block held when it was queued");
+    assertClose(
+        expected,
+        g.toHost(y),
+        tolerance(DType.FLOAT32),
+        "exp of the values the block held when it was queued");
   }
 
   /**
    * Ops from several threads at once on one device: each thread's kernel arguments, context and
-   * transfers are its own, and the stream and caches are shared. (Not emulated: the emulator runs
-   * a launch on the calling thread with process-wide state.)
+   * transfers are its own, and the stream and caches are shared. (Not emulated: the emulator runs a
+   * launch on the calling thread with process-wide state.)
    */
   @Test
   void opsFromSeveralThreadsAtOnce() throws Exception {
@@ -450,22 +494,25 @@ class CudaBackendTest {
     Thread[] running = new Thread[threads];
     for (int t = 0; t < threads; t++) {
       int id = t;
-      running[t] = Thread.ofPlatform().start(() -> {
-        try {
-          for (int i = 0; i < 25; i++) {
-            long n = 1000L * (id + 1) + i;
-            View a = hostRandom(DType.FLOAT64, 100 * id + i, -1, 1, n);
-            View b = hostRandom(DType.FLOAT64, 100 * id + i + 50, -1, 1, n);
-            View expected = hostEmpty(DType.FLOAT64, n);
-            cpu().binary(BinaryOp.MUL, a, b, expected);
-            View y = gpuEmpty(g, DType.FLOAT64, n);
-            g.binary(BinaryOp.MUL, g.fromHost(a), g.fromHost(b), y);
-            assertClose(expected, g.toHost(y), 0, "thread " + id + " step " + i);
-          }
-        } catch (Throwable e) {
-          failures[id] = e;
-        }
-      });
+      running[t] =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 0; i < 25; i++) {
+                        long n = 1000L * (id + 1) + i;
+                        View a = hostRandom(DType.FLOAT64, 100 * id + i, -1, 1, n);
+                        View b = hostRandom(DType.FLOAT64, 100 * id + i + 50, -1, 1, n);
+                        View expected = hostEmpty(DType.FLOAT64, n);
+                        cpu().binary(BinaryOp.MUL, a, b, expected);
+                        View y = gpuEmpty(g, DType.FLOAT64, n);
+                        g.binary(BinaryOp.MUL, g.fromHost(a), g.fromHost(b), y);
+                        assertClose(expected, g.toHost(y), 0, "thread " + id + " step " + i);
+                      }
+                    } catch (Throwable e) {
+                      failures[id] = e;
+                    }
+                  });
     }
     for (int t = 0; t < threads; t++) {
       running[t].join();
@@ -480,8 +527,10 @@ class CudaBackendTest {
     CudaBackend g = backend();
     View host = hostRandom(DType.FLOAT32, 30, 0, 1, 3);
     View d = g.fromHost(host);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> g.binary(BinaryOp.ADD, d, host, gpuEmpty(g, DType.FLOAT32, 3)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> g.binary(BinaryOp.ADD, d, host, gpuEmpty(g, DType.FLOAT32, 3)));
     assertTrue(e.getMessage().contains("cpu") && e.getMessage().contains("cuda:0"), e.getMessage());
   }
 

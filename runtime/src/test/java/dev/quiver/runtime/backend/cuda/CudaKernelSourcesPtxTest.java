@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Compiles every kernel module with {@code nvcc -ptx}, from exactly the text and options NVRTC
- * gets at run time, so that a syntax error, a missing instantiation or a changed kernel signature
- * is caught on machines without a GPU. Skipped (with the reason) where nvcc is not installed.
+ * Compiles every kernel module with {@code nvcc -ptx}, from exactly the text and options NVRTC gets
+ * at run time, so that a syntax error, a missing instantiation or a changed kernel signature is
+ * caught on machines without a GPU. Skipped (with the reason) where nvcc is not installed.
  */
 class CudaKernelSourcesPtxTest {
   /** The oldest and newest architectures we promise, plus the common datacenter ones in between. */
@@ -34,8 +34,7 @@ class CudaKernelSourcesPtxTest {
 
   private static Path nvcc;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @BeforeAll
   static void findNvcc() {
@@ -61,9 +60,12 @@ class CudaKernelSourcesPtxTest {
     return null;
   }
 
-  private String compile(String module, int arch, String extra) throws IOException, InterruptedException {
-    Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH (nor in CUDA_HOME/bin): the CUDA C kernel sources "
-        + "cannot be checked without it");
+  private String compile(String module, int arch, String extra)
+      throws IOException, InterruptedException {
+    Assumptions.assumeTrue(
+        nvcc != null,
+        "nvcc is not on the PATH (nor in CUDA_HOME/bin): the CUDA C kernel sources "
+            + "cannot be checked without it");
     Path src = tmp.resolve(module + "_" + arch + ".cu");
     Files.writeString(src, KernelSources.source(module) + extra, StandardCharsets.UTF_8);
     Path ptx = tmp.resolve(module + "_" + arch + ".ptx");
@@ -73,7 +75,8 @@ class CudaKernelSourcesPtxTest {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc timed out on " + module);
-    assertEquals(0, p.exitValue(), "nvcc -ptx failed for " + module + " (compute_" + arch + "):\n" + log);
+    assertEquals(
+        0, p.exitValue(), "nvcc -ptx failed for " + module + " (compute_" + arch + "):\n" + log);
     return Files.readString(ptx);
   }
 
@@ -82,18 +85,20 @@ class CudaKernelSourcesPtxTest {
     for (String module : KernelSources.MODULES) {
       for (int arch : ARCHS) {
         String ptx = compile(module, arch, "");
-        assertTrue(ptx.contains(".target sm_" + arch), "PTX of " + module + " targets compute_" + arch);
+        assertTrue(
+            ptx.contains(".target sm_" + arch), "PTX of " + module + " targets compute_" + arch);
       }
     }
   }
 
   /**
-   * Machine code, as the backend asks NVRTC for when it knows the device's architecture: ptxas
-   * runs too, so register and shared-memory limits and PTX it rejects show up here.
+   * Machine code, as the backend asks NVRTC for when it knows the device's architecture: ptxas runs
+   * too, so register and shared-memory limits and PTX it rejects show up here.
    */
   @Test
   void everyModuleAssemblesToMachineCode() throws Exception {
-    Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH: the kernels cannot be assembled without it");
+    Assumptions.assumeTrue(
+        nvcc != null, "nvcc is not on the PATH: the kernels cannot be assembled without it");
     for (String module : KernelSources.MODULES) {
       Path src = tmp.resolve(module + "_sm90.cu");
       Files.writeString(src, KernelSources.source(module), StandardCharsets.UTF_8);
@@ -106,21 +111,32 @@ class CudaKernelSourcesPtxTest {
       assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc timed out on " + module);
       assertEquals(0, p.exitValue(), "nvcc -cubin failed for " + module + " (sm_90):\n" + log);
       byte[] elf = Files.readAllBytes(cubin);
-      assertTrue(elf.length > 4 && elf[0] == 0x7f && elf[1] == 'E' && elf[2] == 'L' && elf[3] == 'F', "a CUBIN is an ELF image");
+      assertTrue(
+          elf.length > 4 && elf[0] == 0x7f && elf[1] == 'E' && elf[2] == 'L' && elf[3] == 'F',
+          "a CUBIN is an ELF image");
     }
   }
 
   /**
-   * The host side encodes {@code Layout<K>} by hand (StridedLayout.encode); the struct the
-   * compiler lays out must have the same size, or every strided kernel would read garbage.
+   * The host side encodes {@code Layout<K>} by hand (StridedLayout.encode); the struct the compiler
+   * lays out must have the same size, or every strided kernel would read garbage.
    */
   @Test
   void layoutStructHasTheSizeTheHostEncodes() throws Exception {
     StringBuilder asserts = new StringBuilder("\n");
     for (int k = 1; k <= 4; k++) {
-      asserts.append("static_assert(sizeof(Layout<").append(k).append(">) == ").append(StridedLayout.byteSize(k))
-          .append(", \"Layout<").append(k).append("> size\");\n");
-      asserts.append("static_assert(alignof(Layout<").append(k).append(">) == 8, \"Layout alignment\");\n");
+      asserts
+          .append("static_assert(sizeof(Layout<")
+          .append(k)
+          .append(">) == ")
+          .append(StridedLayout.byteSize(k))
+          .append(", \"Layout<")
+          .append(k)
+          .append("> size\");\n");
+      asserts
+          .append("static_assert(alignof(Layout<")
+          .append(k)
+          .append(">) == 8, \"Layout alignment\");\n");
     }
     compile("elementwise", 75, asserts.toString());
   }
@@ -184,20 +200,29 @@ class CudaKernelSourcesPtxTest {
     byte b = ElementwiseProgram.BINARY;
     return new ElementwiseProgram(
         new byte[] {u, b, b, b, b},
-        new byte[] {(byte) UnaryOp.SQRT.ordinal(), (byte) BinaryOp.ADD.ordinal(), (byte) BinaryOp.MUL.ordinal(),
-            (byte) BinaryOp.DIV.ordinal(), (byte) BinaryOp.SUB.ordinal()},
+        new byte[] {
+          (byte) UnaryOp.SQRT.ordinal(),
+          (byte) BinaryOp.ADD.ordinal(),
+          (byte) BinaryOp.MUL.ordinal(),
+          (byte) BinaryOp.DIV.ordinal(),
+          (byte) BinaryOp.SUB.ordinal()
+        },
         new int[] {reg0, reg0, reg1, reg1, out},
         new int[] {in2, reg0, in1, reg1, in0},
         new int[] {0, c1, c0, reg0, reg1},
-        new float[] {0.001f, 1e-8f}, 2, 3);
+        new float[] {0.001f, 1e-8f},
+        2,
+        3);
   }
 
   @Test
   void generatedFusedKernelCompilesWithTheParametersTheBackendPasses() throws Exception {
-    Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH: generated kernels cannot be checked without it");
+    Assumptions.assumeTrue(
+        nvcc != null, "nvcc is not on the PATH: generated kernels cannot be checked without it");
     ElementwiseProgram p = adamLikeProgram();
     Path src = tmp.resolve("fused.cu");
-    Files.writeString(src, KernelSources.withPrelude("fused", FusedSource.source(p)), StandardCharsets.UTF_8);
+    Files.writeString(
+        src, KernelSources.withPrelude("fused", FusedSource.source(p)), StandardCharsets.UTF_8);
     Path ptx = tmp.resolve("fused.ptx");
     List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-ptx"));
     cmd.addAll(KernelSources.options(80));
@@ -205,16 +230,32 @@ class CudaKernelSourcesPtxTest {
     Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String log = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(proc.waitFor(300, TimeUnit.SECONDS));
-    assertEquals(0, proc.exitValue(), "nvcc -ptx failed for the generated kernel:\n" + FusedSource.source(p) + "\n" + log);
+    assertEquals(
+        0,
+        proc.exitValue(),
+        "nvcc -ptx failed for the generated kernel:\n" + FusedSource.source(p) + "\n" + log);
     // in0..in2, out, Layout<4>, n, the constants struct (two floats).
-    assertEquals(List.of(8L, 8L, 8L, 8L, StridedLayout.byteSize(4), 8L, 8L),
+    assertEquals(
+        List.of(8L, 8L, 8L, 8L, StridedLayout.byteSize(4), 8L, 8L),
         parameterSizes(Files.readString(ptx), FusedSource.KERNEL));
-    assertEquals(FusedSource.key(p), FusedSource.key(new ElementwiseProgram(p.kind(), p.op(), p.dst(), p.a(), p.b(),
-        new float[] {0.5f, 2f}, p.registers(), p.inputs())), "constants' values are not part of the cache key");
+    assertEquals(
+        FusedSource.key(p),
+        FusedSource.key(
+            new ElementwiseProgram(
+                p.kind(),
+                p.op(),
+                p.dst(),
+                p.a(),
+                p.b(),
+                new float[] {0.5f, 2f},
+                p.registers(),
+                p.inputs())),
+        "constants' values are not part of the cache key");
   }
 
-  private static final Pattern PARAM = Pattern.compile(
-      "\\.param\\s+(?:\\.align\\s+\\d+\\s+)?\\.(u32|s32|u64|s64|f32|f64|b32|b64|b8)\\s+\\w+?_param_\\d+(?:\\[(\\d+)])?");
+  private static final Pattern PARAM =
+      Pattern.compile(
+          "\\.param\\s+(?:\\.align\\s+\\d+\\s+)?\\.(u32|s32|u64|s64|f32|f64|b32|b64|b8)\\s+\\w+?_param_\\d+(?:\\[(\\d+)])?");
 
   /** Sizes in bytes of the parameters of {@code .entry name(...)} in a PTX text. */
   static List<Long> parameterSizes(String ptx, String name) {

@@ -11,11 +11,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 
-/** The host-side planning of the CUDA backend, which needs no GPU: layouts, GEMM operand modes, size classes. */
+/**
+ * The host-side planning of the CUDA backend, which needs no GPU: layouts, GEMM operand modes, size
+ * classes.
+ */
 class CudaLayoutTest {
   @Test
   void denseOperandsCollapseToOneRun() {
-    StridedLayout l = StridedLayout.of("t", new long[] {2, 3, 4}, new long[] {12, 4, 1}, new long[] {12, 4, 1});
+    StridedLayout l =
+        StridedLayout.of("t", new long[] {2, 3, 4}, new long[] {12, 4, 1}, new long[] {12, 4, 1});
     assertArrayEquals(new long[] {24}, l.size());
     assertTrue(l.isDense());
   }
@@ -23,7 +27,9 @@ class CudaLayoutTest {
   @Test
   void broadcastRowKeepsTwoAxes() {
     // a [4, 3] + b [3] broadcast: b's row axis has stride 0.
-    StridedLayout l = StridedLayout.of("t", new long[] {4, 3}, new long[] {3, 1}, new long[] {0, 1}, new long[] {3, 1});
+    StridedLayout l =
+        StridedLayout.of(
+            "t", new long[] {4, 3}, new long[] {3, 1}, new long[] {0, 1}, new long[] {3, 1});
     assertArrayEquals(new long[] {4, 3}, l.size());
     assertArrayEquals(new long[] {0, 1}, l.strides()[1]);
     assertTrue(!l.isDense());
@@ -46,13 +52,16 @@ class CudaLayoutTest {
       shape[i] = 2;
       strides[i] = 1L << (2 * (8 - i)); // gaps everywhere: nothing merges
     }
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StridedLayout.of("add", shape, strides));
-    assertTrue(e.getMessage().contains("add") && e.getMessage().contains("at most 8"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> StridedLayout.of("add", shape, strides));
+    assertTrue(
+        e.getMessage().contains("add") && e.getMessage().contains("at most 8"), e.getMessage());
   }
 
   @Test
   void encodingMatchesTheStruct() {
-    StridedLayout l = StridedLayout.of("t", new long[] {4, 3}, new long[] {3, 1}, new long[] {0, 1});
+    StridedLayout l =
+        StridedLayout.of("t", new long[] {4, 3}, new long[] {3, 1}, new long[] {0, 1});
     try (Arena a = Arena.ofConfined()) {
       MemorySegment s = a.allocate(StridedLayout.byteSize(2), 8);
       l.encode(s);
@@ -77,8 +86,12 @@ class CudaLayoutTest {
     // A column slice with gaps on both axes: neither.
     assertNull(CudaMatmul.operandLayout(new long[] {3, 5}, new long[] {10, 2}, 3, 5));
     // Batched [2, 3, 5] dense: batch stride 15; broadcast batch: stride 0.
-    assertEquals(15L, CudaMatmul.operandLayout(new long[] {2, 3, 5}, new long[] {15, 5, 1}, 3, 5).batchStride());
-    assertEquals(0L, CudaMatmul.operandLayout(new long[] {2, 3, 5}, new long[] {0, 5, 1}, 3, 5).batchStride());
+    assertEquals(
+        15L,
+        CudaMatmul.operandLayout(new long[] {2, 3, 5}, new long[] {15, 5, 1}, 3, 5).batchStride());
+    assertEquals(
+        0L,
+        CudaMatmul.operandLayout(new long[] {2, 3, 5}, new long[] {0, 5, 1}, 3, 5).batchStride());
   }
 
   @Test

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /** Device memory is freed like host memory, and running out of it is an exception, not a crash. */
 class CudaMemoryTest {
-  /** The backend under test: the real GPU here; the CPU emulation in {@link EmulatedCudaMemoryTest}. */
+  /**
+   * The backend under test: the real GPU here; the CPU emulation in {@link EmulatedCudaMemoryTest}.
+   */
   protected CudaBackend backend() {
     return gpu();
   }
@@ -31,7 +33,10 @@ class CudaMemoryTest {
     return View.contiguous(g.allocate(n * 4, owner), DType.FLOAT32, shape);
   }
 
-  /** One training-like step: a matmul, an activation, a loss-like reduction; every output in {@code owner}. */
+  /**
+   * One training-like step: a matmul, an activation, a loss-like reduction; every output in {@code
+   * owner}.
+   */
   private static void step(CudaBackend g, View x, View w, MemoryScope owner) {
     View h = out(g, owner, 64, 32);
     g.matmul(x, w, h);
@@ -82,9 +87,13 @@ class CudaMemoryTest {
   void outOfMemoryIsAClearException() {
     CudaBackend g = backend();
     long huge = 1L << 50; // a petabyte: no GPU has it
-    CudaOutOfMemoryException e = assertThrows(CudaOutOfMemoryException.class, () -> g.allocate(huge, null));
-    assertTrue(e.getMessage().contains("out of memory") && e.getMessage().contains(Long.toString(huge))
-        && e.getMessage().contains("free of"), e.getMessage());
+    CudaOutOfMemoryException e =
+        assertThrows(CudaOutOfMemoryException.class, () -> g.allocate(huge, null));
+    assertTrue(
+        e.getMessage().contains("out of memory")
+            && e.getMessage().contains(Long.toString(huge))
+            && e.getMessage().contains("free of"),
+        e.getMessage());
     // And the device still works afterwards.
     View d = g.fromHost(hostRandom(DType.FLOAT32, 5, -1, 1, 10));
     assertEquals(10, g.toHost(d).numel());

@@ -12,14 +12,15 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Helpers for the GPU tests: host tensors built without going through View's factories (which
- * may allocate on a default device), identical views on both backends, comparison by relative error.
+ * Helpers for the GPU tests: host tensors built without going through View's factories (which may
+ * allocate on a default device), identical views on both backends, comparison by relative error.
  */
 final class CudaTestSupport {
   private CudaTestSupport() {}
 
   static CudaBackend gpu() {
-    Assumptions.assumeTrue(Cuda.unavailableReason().isEmpty(),
+    Assumptions.assumeTrue(
+        Cuda.unavailableReason().isEmpty(),
         () -> "no usable CUDA device: " + Cuda.unavailableReason().orElse(""));
     return Cuda.cudaBackend(0);
   }
@@ -47,7 +48,12 @@ final class CudaTestSupport {
   }
 
   static View hostEmpty(DType t, long... shape) {
-    return new View(HostStorage.allocate(numel(shape) * t.byteSize(), null), t, shape.clone(), contiguous(shape), 0);
+    return new View(
+        HostStorage.allocate(numel(shape) * t.byteSize(), null),
+        t,
+        shape.clone(),
+        contiguous(shape),
+        0);
   }
 
   /** Random values: floats in [lo, hi), ints in [lo, hi] rounded. */
@@ -62,10 +68,14 @@ final class CudaTestSupport {
   }
 
   static View gpuEmpty(CudaBackend g, DType t, long... shape) {
-    return new View(g.allocate(numel(shape) * t.byteSize(), null), t, shape.clone(), contiguous(shape), 0);
+    return new View(
+        g.allocate(numel(shape) * t.byteSize(), null), t, shape.clone(), contiguous(shape), 0);
   }
 
-  /** The same view (shape, strides, offset) of another storage: used to mirror a host view on the GPU. */
+  /**
+   * The same view (shape, strides, offset) of another storage: used to mirror a host view on the
+   * GPU.
+   */
   static View view(View base, long[] shape, long[] strides, long offset) {
     return new View(base.storage(), base.dtype(), shape, strides, offset);
   }
@@ -89,7 +99,17 @@ final class CudaTestSupport {
       }
       double err = Math.abs(e[i] - a[i]) / Math.max(1, Math.abs(e[i]));
       if (!(err <= tol)) {
-        fail(what + ": element " + i + " expected " + e[i] + " but was " + a[i] + " (relative error " + err + ")");
+        fail(
+            what
+                + ": element "
+                + i
+                + " expected "
+                + e[i]
+                + " but was "
+                + a[i]
+                + " (relative error "
+                + err
+                + ")");
       }
     }
   }

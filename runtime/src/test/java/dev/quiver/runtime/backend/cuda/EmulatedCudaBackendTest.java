@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * NVRTC itself.
  */
 class EmulatedCudaBackendTest extends CudaBackendTest {
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   private static CudaBackend emulated;
 
@@ -31,11 +30,15 @@ class EmulatedCudaBackendTest extends CudaBackendTest {
 
   @Override
   protected long[] reductionShape() {
-    // Each block reduction is 256 fibers switching at every barrier: keep the block path's work small.
+    // Each block reduction is 256 fibers switching at every barrier: keep the block path's work
+    // small.
     return new long[] {6, 5, 40};
   }
 
-  /** Not a test here: the emulator runs each launch with process-wide state (block and thread indices, fibers). */
+  /**
+   * Not a test here: the emulator runs each launch with process-wide state (block and thread
+   * indices, fibers).
+   */
   @Override
   void opsFromSeveralThreadsAtOnce() {}
 

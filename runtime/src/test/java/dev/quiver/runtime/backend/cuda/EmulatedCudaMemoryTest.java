@@ -6,12 +6,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link CudaMemoryTest} on the emulated driver (see {@link EmulatedCudaBackendTest}): scopes and
- * the garbage collector give device blocks back, the cache stops the driver calls, and running
- * out of (the stand-in's 64 MiB of) device memory is a clear exception.
+ * the garbage collector give device blocks back, the cache stops the driver calls, and running out
+ * of (the stand-in's 64 MiB of) device memory is a clear exception.
  */
 class EmulatedCudaMemoryTest extends CudaMemoryTest {
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   private static CudaBackend emulated;
 

@@ -25,16 +25,22 @@ import org.junit.jupiter.api.Assumptions;
  */
 record FakeCuda(SymbolLookup lookup, CudaBackend backend, Nvrtc nvrtc, PtxCache ptx) {
   static FakeCuda build(Path dir, boolean emulate) throws IOException, InterruptedException {
-    Path header = Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "include", "cuda.h");
+    Path header =
+        Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "include", "cuda.h");
     Path compiler = Path.of(emulate ? "/usr/bin/c++" : "/usr/bin/cc");
-    Assumptions.assumeTrue(Files.isExecutable(compiler), "no " + compiler + " to build the stand-in CUDA library");
-    Assumptions.assumeTrue(Files.isRegularFile(header), "no " + header + " to build the stand-in CUDA library against");
+    Assumptions.assumeTrue(
+        Files.isExecutable(compiler), "no " + compiler + " to build the stand-in CUDA library");
+    Assumptions.assumeTrue(
+        Files.isRegularFile(header),
+        "no " + header + " to build the stand-in CUDA library against");
     Path src;
     if (emulate) {
       // One C++ translation unit: the fake driver (whose launches run kernels), the emulation
       // layer, the kernel sources exactly as NVRTC gets them (prelude once), the kernel table.
-      StringBuilder s = new StringBuilder("#define QV_EMULATE 1\n").append(testResource("fake_cuda.c"))
-          .append(testResource("emulate_cuda.h"));
+      StringBuilder s =
+          new StringBuilder("#define QV_EMULATE 1\n")
+              .append(testResource("fake_cuda.c"))
+              .append(testResource("emulate_cuda.h"));
       s.append(KernelSources.prelude());
       for (String module : KernelSources.MODULES) {
         s.append(KernelSources.body(module)).append('\n');
@@ -51,8 +57,17 @@ record FakeCuda(SymbolLookup lookup, CudaBackend backend, Nvrtc nvrtc, PtxCache 
       Files.writeString(src, testResource("fake_cuda.c"), StandardCharsets.UTF_8);
     }
     Path lib = dir.resolve(emulate ? "libemulatedcuda.so" : "libfakecuda.so");
-    List<String> cmd = new ArrayList<>(List.of(compiler.toString(), "-shared", "-fPIC", "-O1", "-I" + header.getParent(),
-        "-o", lib.toString(), src.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                compiler.toString(),
+                "-shared",
+                "-fPIC",
+                "-O1",
+                "-I" + header.getParent(),
+                "-o",
+                lib.toString(),
+                src.toString()));
     cmd.addAll(emulate ? List.of("-std=c++17", "-w") : List.of("-Wall", "-Werror"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -64,7 +79,8 @@ record FakeCuda(SymbolLookup lookup, CudaBackend backend, Nvrtc nvrtc, PtxCache 
     assertEquals(0, driver.init());
     Nvrtc nvrtc = new Nvrtc(loaded);
     PtxCache ptx = new PtxCache(nvrtc, dir.resolve("ptx-cache"));
-    return new FakeCuda(lookup, new CudaBackend(new CudaDevice(0, driver, new Cublas(loaded), ptx)), nvrtc, ptx);
+    return new FakeCuda(
+        lookup, new CudaBackend(new CudaDevice(0, driver, new Cublas(loaded), ptx)), nvrtc, ptx);
   }
 
   private static String testResource(String name) throws IOException {

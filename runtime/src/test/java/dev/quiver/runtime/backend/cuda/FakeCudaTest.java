@@ -12,20 +12,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.View;
-import dev.quiver.runtime.backend.cuda.ffi.Cublas;
 import dev.quiver.runtime.backend.cuda.ffi.CudaException;
-import dev.quiver.runtime.backend.cuda.ffi.Driver;
 import dev.quiver.runtime.backend.cuda.ffi.LibraryFinder;
 import dev.quiver.runtime.backend.cuda.ffi.Nvrtc;
 import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import dev.quiver.runtime.memory.MemoryScope;
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -33,22 +28,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bindings and the backend's host side against a stand-in for the CUDA libraries
- * (fake_cuda.c, compiled here with cc against the real cuda.h): exported names and argument
- * types of every call, transfers through the pinned staging, the caching allocator, out of
- * memory, asynchronous errors, kernel argument packing, NVRTC's PTX cache, and the cuBLAS
- * row-major trick (the fake's GEMMs compute for real). Needs cc and cuda.h, no GPU.
+ * The bindings and the backend's host side against a stand-in for the CUDA libraries (fake_cuda.c,
+ * compiled here with cc against the real cuda.h): exported names and argument types of every call,
+ * transfers through the pinned staging, the caching allocator, out of memory, asynchronous errors,
+ * kernel argument packing, NVRTC's PTX cache, and the cuBLAS row-major trick (the fake's GEMMs
+ * compute for real). Needs cc and cuda.h, no GPU.
  */
 class FakeCudaTest {
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   private static SymbolLookup fake;
   private static CudaBackend g;
@@ -66,8 +58,10 @@ class FakeCudaTest {
 
   private static long call(String name) {
     try {
-      MethodHandle h = Linker.nativeLinker().downcallHandle(fake.find(name).orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.JAVA_LONG));
+      MethodHandle h =
+          Linker.nativeLinker()
+              .downcallHandle(
+                  fake.find(name).orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG));
       return (long) h.invokeExact();
     } catch (Throwable t) {
       throw new AssertionError(t);
@@ -76,8 +70,11 @@ class FakeCudaTest {
 
   private static long lastParam(int i) {
     try {
-      MethodHandle h = Linker.nativeLinker().downcallHandle(fake.find("fake_last_param").orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+      MethodHandle h =
+          Linker.nativeLinker()
+              .downcallHandle(
+                  fake.find("fake_last_param").orElseThrow(),
+                  FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
       return (long) h.invokeExact(i);
     } catch (Throwable t) {
       throw new AssertionError(t);
@@ -90,8 +87,11 @@ class FakeCudaTest {
 
   private static void set(String function, int value) {
     try {
-      MethodHandle h = Linker.nativeLinker().downcallHandle(fake.find(function).orElseThrow(),
-          FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+      MethodHandle h =
+          Linker.nativeLinker()
+              .downcallHandle(
+                  fake.find(function).orElseThrow(),
+                  FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
       h.invokeExact(value);
     } catch (Throwable t) {
       throw new AssertionError(t);
@@ -101,26 +101,38 @@ class FakeCudaTest {
   @Test
   void probeGivesAReasonForEachWayCudaCanBeMissing() {
     var lib = LibraryFinder.Result.found(new LibraryFinder.Loaded(fake, "/opt/fake/libcuda.so.1"));
-    var missing = LibraryFinder.Result.missing("libx.so.12 not found by the dynamic loader nor in 0 folders");
+    var missing =
+        LibraryFinder.Result.missing("libx.so.12 not found by the dynamic loader nor in 0 folders");
     try {
-      assertEquals(null, Cuda.reasonWith(() -> lib, () -> lib, () -> lib), "everything there: usable");
+      assertEquals(
+          null, Cuda.reasonWith(() -> lib, () -> lib, () -> lib), "everything there: usable");
 
       set("fake_set_init_result", 34);
-      assertEquals("/opt/fake/libcuda.so.1 is the CUDA toolkit's stub library, not a driver: install the NVIDIA driver",
+      assertEquals(
+          "/opt/fake/libcuda.so.1 is the CUDA toolkit's stub library, not a driver: install the NVIDIA driver",
           Cuda.reasonWith(() -> lib, () -> lib, () -> lib));
       set("fake_set_init_result", 100);
-      assertEquals("cuInit failed with CUDA_ERROR_NO_DEVICE (100) using /opt/fake/libcuda.so.1: no usable NVIDIA GPU "
-          + "or driver", Cuda.reasonWith(() -> lib, () -> lib, () -> lib));
+      assertEquals(
+          "cuInit failed with CUDA_ERROR_NO_DEVICE (100) using /opt/fake/libcuda.so.1: no usable NVIDIA GPU "
+              + "or driver",
+          Cuda.reasonWith(() -> lib, () -> lib, () -> lib));
       set("fake_set_init_result", 0);
 
       set("fake_set_device_count", 0);
-      assertTrue(Cuda.reasonWith(() -> lib, () -> lib, () -> lib).contains("reports no CUDA device"));
+      assertTrue(
+          Cuda.reasonWith(() -> lib, () -> lib, () -> lib).contains("reports no CUDA device"));
       set("fake_set_device_count", 1);
 
-      assertEquals("no NVIDIA driver: " + missing.reason(), Cuda.reasonWith(() -> missing, () -> lib, () -> lib));
+      assertEquals(
+          "no NVIDIA driver: " + missing.reason(),
+          Cuda.reasonWith(() -> missing, () -> lib, () -> lib));
       String forDriver = " (the driver supports CUDA 13.0; newer releases were not tried)";
-      assertEquals("cuBLAS not found: " + missing.reason() + forDriver, Cuda.reasonWith(() -> lib, () -> missing, () -> lib));
-      assertEquals("NVRTC not found: " + missing.reason() + forDriver, Cuda.reasonWith(() -> lib, () -> lib, () -> missing));
+      assertEquals(
+          "cuBLAS not found: " + missing.reason() + forDriver,
+          Cuda.reasonWith(() -> lib, () -> missing, () -> lib));
+      assertEquals(
+          "NVRTC not found: " + missing.reason() + forDriver,
+          Cuda.reasonWith(() -> lib, () -> lib, () -> missing));
     } finally {
       set("fake_set_init_result", 0);
       set("fake_set_device_count", 1);
@@ -133,8 +145,10 @@ class FakeCudaTest {
 
   @Test
   void describesTheDeviceFromTheDriver() {
-    assertEquals("cuda:0 Fake GPU (compute capability 8.6, 4 multiprocessors; kernels built for compute_80 by NVRTC 12.4)",
-        g.describe(), "name, attributes, and the newest NVRTC architecture not above the device's");
+    assertEquals(
+        "cuda:0 Fake GPU (compute capability 8.6, 4 multiprocessors; kernels built for compute_80 by NVRTC 12.4)",
+        g.describe(),
+        "name, attributes, and the newest NVRTC architecture not above the device's");
   }
 
   @Test
@@ -145,7 +159,8 @@ class FakeCudaTest {
       View d = g.fromHost(h);
       assertClose(h, g.toHost(d), 0, "round trip of " + n + " floats");
     }
-    View strided = view(hostRandom(DType.FLOAT64, 7, -1, 1, 20), new long[] {4, 5}, new long[] {1, 4}, 0);
+    View strided =
+        view(hostRandom(DType.FLOAT64, 7, -1, 1, 20), new long[] {4, 5}, new long[] {1, 4}, 0);
     assertClose(strided, g.toHost(g.fromHost(strided)), 0, "a strided host view goes up dense");
   }
 
@@ -176,7 +191,9 @@ class FakeCudaTest {
         g.allocate(9_000, s); // the same size class as 10 000: one more block, once
       }
     }
-    assertTrue(call("fake_alloc_calls") <= calls + 1, "cuMemAlloc calls after warm-up: " + (call("fake_alloc_calls") - calls));
+    assertTrue(
+        call("fake_alloc_calls") <= calls + 1,
+        "cuMemAlloc calls after warm-up: " + (call("fake_alloc_calls") - calls));
     assertEquals(before, g.bytesInUse());
     long frees = call("fake_free_calls");
     g.emptyCache();
@@ -186,7 +203,8 @@ class FakeCudaTest {
 
   @Test
   void outOfMemoryEmptiesTheCacheThenFailsClearly() {
-    g.collect(); // earlier tests' GC-managed tensors: freed now, not in the middle of the counting below
+    g.collect(); // earlier tests' GC-managed tensors: freed now, not in the middle of the
+    // counting below
     g.emptyCache();
     long used = call("fake_device_used");
     // 40 MiB cached, then 48 MiB wanted on a 64 MiB device: only fits once the cache is emptied.
@@ -197,13 +215,21 @@ class FakeCudaTest {
     long frees = call("fake_free_calls");
     try (MemoryScope s = MemoryScope.open()) {
       g.allocate(48L << 20, s);
-      assertEquals(frees + 1, call("fake_free_calls"), "the cached 40 MiB block went back to the driver to make room");
+      assertEquals(
+          frees + 1,
+          call("fake_free_calls"),
+          "the cached 40 MiB block went back to the driver to make room");
       assertEquals(0, g.bytesCached());
     }
-    assertEquals(CudaAllocator.sizeClass(48L << 20), g.bytesCached(), "and the 48 MiB block is cached now");
-    CudaOutOfMemoryException e = assertThrows(CudaOutOfMemoryException.class, () -> g.allocate(100L << 20, null));
-    assertTrue(e.getMessage().contains("cuda:0 is out of memory") && e.getMessage().contains("104857600 bytes")
-        && e.getMessage().contains("free of 64.0 MiB"), e.getMessage());
+    assertEquals(
+        CudaAllocator.sizeClass(48L << 20), g.bytesCached(), "and the 48 MiB block is cached now");
+    CudaOutOfMemoryException e =
+        assertThrows(CudaOutOfMemoryException.class, () -> g.allocate(100L << 20, null));
+    assertTrue(
+        e.getMessage().contains("cuda:0 is out of memory")
+            && e.getMessage().contains("104857600 bytes")
+            && e.getMessage().contains("free of 64.0 MiB"),
+        e.getMessage());
     g.emptyCache();
     assertEquals(used, call("fake_device_used"));
   }
@@ -231,9 +257,19 @@ class FakeCudaTest {
   void loadingAModuleGivesCachedMemoryBackWhenTheDeviceIsFull() {
     // A program shape no other test compiled (three constants): its module loads now.
     ElementwiseProgram adam = CudaKernelSourcesPtxTest.adamLikeProgram();
-    ElementwiseProgram fresh = new ElementwiseProgram(adam.kind(), adam.op(), adam.dst(), adam.a(), adam.b(),
-        new float[] {0.001f, 1e-8f, 0f}, adam.registers(), adam.inputs());
-    View[] in = {deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8)};
+    ElementwiseProgram fresh =
+        new ElementwiseProgram(
+            adam.kind(),
+            adam.op(),
+            adam.dst(),
+            adam.a(),
+            adam.b(),
+            new float[] {0.001f, 1e-8f, 0f},
+            adam.registers(),
+            adam.inputs());
+    View[] in = {
+      deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8), deviceEmpty(DType.FLOAT32, 8)
+    };
     View out = deviceEmpty(DType.FLOAT32, 8);
     g.collect();
     g.emptyCache();
@@ -241,10 +277,12 @@ class FakeCudaTest {
       g.allocate(62L << 20, s); // with the few tensors above, leaves under 2 MiB ...
       g.allocate(7L << 18, s); // ... and then under 1 MiB, all of it cached after the scope
     }
-    assertTrue((64L << 20) - call("fake_device_used") < (1L << 20), "the device is full of cached blocks");
+    assertTrue(
+        (64L << 20) - call("fake_device_used") < (1L << 20), "the device is full of cached blocks");
     long launches = call("fake_launches");
     assertTrue(g.fused(fresh, in, out));
-    assertEquals(launches + 1, call("fake_launches"), "loaded after giving the cache back, and launched");
+    assertEquals(
+        launches + 1, call("fake_launches"), "loaded after giving the cache back, and launched");
     assertEquals(0, g.bytesCached());
   }
 
@@ -253,15 +291,17 @@ class FakeCudaTest {
     View d = g.fromHost(hostRandom(DType.FLOAT32, 4, 0, 1, 8));
     setSyncError(700);
     CudaException e = assertThrows(CudaException.class, () -> g.toHost(d));
-    assertTrue(e.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS") && e.getMessage().contains("QUIVER_CUDA_SYNC=1"),
+    assertTrue(
+        e.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS")
+            && e.getMessage().contains("QUIVER_CUDA_SYNC=1"),
         e.getMessage());
     assertEquals(8, g.toHost(d).numel(), "reported once; the next read works");
   }
 
   /**
-   * The driver's current context belongs to the OS thread: every path must make it current on
-   * the thread that calls (the fake fails such calls with CUDA_ERROR_INVALID_CONTEXT, as the
-   * driver does). Each step runs on a thread that has never touched the device.
+   * The driver's current context belongs to the OS thread: every path must make it current on the
+   * thread that calls (the fake fails such calls with CUDA_ERROR_INVALID_CONTEXT, as the driver
+   * does). Each step runs on a thread that has never touched the device.
    */
   @Test
   void everyPathMakesTheContextCurrentOnTheCallingThread() throws Exception {
@@ -276,15 +316,22 @@ class FakeCudaTest {
     onFreshThread(() -> g.set(d[1], 5, 0.25));
     onFreshThread(() -> g.copy(d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
     onFreshThread(() -> g.unary(UnaryOp.NEG, d[1], deviceEmpty(DType.FLOAT64, 3, 4)));
-    onFreshThread(() -> g.matmul(d[1], view(d[1], new long[] {4, 3}, new long[] {1, 4}, 0), deviceEmpty(DType.FLOAT64, 3, 3)));
+    onFreshThread(
+        () ->
+            g.matmul(
+                d[1],
+                view(d[1], new long[] {4, 3}, new long[] {1, 4}, 0),
+                deviceEmpty(DType.FLOAT64, 3, 3)));
     onFreshThread(g::synchronize);
-    onFreshThread(() -> {
-      try (MemoryScope s = MemoryScope.open()) {
-        g.allocate(3 << 20, s);
-      }
-      g.emptyCache();
-    });
-    assertEquals(errors, call("fake_context_errors"), "driver or cuBLAS calls without the context current");
+    onFreshThread(
+        () -> {
+          try (MemoryScope s = MemoryScope.open()) {
+            g.allocate(3 << 20, s);
+          }
+          g.emptyCache();
+        });
+    assertEquals(
+        errors, call("fake_context_errors"), "driver or cuBLAS calls without the context current");
   }
 
   /**
@@ -295,15 +342,20 @@ class FakeCudaTest {
   void virtualThreadsSetTheContextOnTheirCurrentCarrier() throws Exception {
     View h = hostRandom(DType.FLOAT32, 23, -1, 1, 16);
     Throwable[] failure = new Throwable[1];
-    Thread t = Thread.ofVirtual().start(() -> {
-      try {
-        View d = g.fromHost(h);
-        set("fake_clear_current_context_int", 0); // as if resumed on a carrier without the context
-        assertClose(h, g.toHost(d), 0, "read after moving to another carrier");
-      } catch (Throwable e) {
-        failure[0] = e;
-      }
-    });
+    Thread t =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    View d = g.fromHost(h);
+                    set(
+                        "fake_clear_current_context_int",
+                        0); // as if resumed on a carrier without the context
+                    assertClose(h, g.toHost(d), 0, "read after moving to another carrier");
+                  } catch (Throwable e) {
+                    failure[0] = e;
+                  }
+                });
     t.join();
     if (failure[0] != null) {
       throw new AssertionError("on a virtual thread: " + failure[0], failure[0]);
@@ -312,13 +364,16 @@ class FakeCudaTest {
 
   private static void onFreshThread(Runnable step) throws InterruptedException {
     Throwable[] failure = new Throwable[1];
-    Thread t = Thread.ofPlatform().start(() -> {
-      try {
-        step.run();
-      } catch (Throwable e) {
-        failure[0] = e;
-      }
-    });
+    Thread t =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    step.run();
+                  } catch (Throwable e) {
+                    failure[0] = e;
+                  }
+                });
     t.join();
     if (failure[0] != null) {
       throw new AssertionError("on a fresh thread: " + failure[0], failure[0]);
@@ -370,8 +425,10 @@ class FakeCudaTest {
         View atv = view(at, new long[] {m, k}, new long[] {1, m}, 0);
         View btv = view(bt, new long[] {k, n}, new long[] {1, k}, 0);
         cpu().matmul(atv, btv, hy);
-        g.matmul(view(g.fromHost(at), new long[] {m, k}, new long[] {1, m}, 0),
-            view(g.fromHost(bt), new long[] {k, n}, new long[] {1, k}, 0), gy);
+        g.matmul(
+            view(g.fromHost(at), new long[] {m, k}, new long[] {1, m}, 0),
+            view(g.fromHost(bt), new long[] {k, n}, new long[] {1, k}, 0),
+            gy);
         assertEquals(launches, call("fake_launches"), "no copy kernels for transposed operands");
         assertClose(hy, g.toHost(gy), tol, "transposed " + m + "x" + k + "x" + n + " " + t);
       }
@@ -388,7 +445,10 @@ class FakeCudaTest {
       View hy = hostEmpty(t, 2, 3, m, n);
       cpu().matmul(view(base, aShape, aStrides, 0), view(b, bShape, bStrides, 0), hy);
       View gy = deviceEmpty(t, 2, 3, m, n);
-      g.matmul(view(g.fromHost(base), aShape, aStrides, 0), view(g.fromHost(b), bShape, bStrides, 0), gy);
+      g.matmul(
+          view(g.fromHost(base), aShape, aStrides, 0),
+          view(g.fromHost(b), bShape, bStrides, 0),
+          gy);
       assertClose(hy, g.toHost(gy), tol, "batched, broadcast, padded " + t);
     }
   }
@@ -407,9 +467,17 @@ class FakeCudaTest {
     try (var files = Files.list(tmp.resolve("ptx-cache"))) {
       assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("reduce-80-")));
     }
-    assertEquals(new PtxCache.Target(90, false), ptx.target(120), "a newer GPU runs the newest PTX NVRTC can make");
-    assertEquals(new PtxCache.Target(80, false), ptx.target(86), "PTX of the newest architecture not above the device's");
-    assertEquals(new PtxCache.Target(90, true), ptx.target(90),
+    assertEquals(
+        new PtxCache.Target(90, false),
+        ptx.target(120),
+        "a newer GPU runs the newest PTX NVRTC can make");
+    assertEquals(
+        new PtxCache.Target(80, false),
+        ptx.target(86),
+        "PTX of the newest architecture not above the device's");
+    assertEquals(
+        new PtxCache.Target(90, true),
+        ptx.target(90),
         "machine code where NVRTC knows the device's architecture: no driver JIT, which rejects a newer NVRTC's PTX");
     byte[] cubin = ptx.image("reduce", new PtxCache.Target(90, true));
     assertEquals("fake cubin", new String(cubin, 0, cubin.length - 1, StandardCharsets.UTF_8));
@@ -418,9 +486,15 @@ class FakeCudaTest {
       assertTrue(files.anyMatch(f -> f.getFileName().toString().matches("reduce-90-.*\\.cubin")));
     }
     IllegalStateException old = assertThrows(IllegalStateException.class, () -> ptx.target(70));
-    assertTrue(old.getMessage().contains("7.0") && old.getMessage().contains("[75, 80, 90]"), old.getMessage());
-    CudaException e = assertThrows(CudaException.class, () -> ptx.ptx("broken", "#error broken\n", 80));
-    assertTrue(e.getMessage().contains("NVRTC_ERROR_COMPILATION") && e.getMessage().contains("#error found")
-        && e.getMessage().contains("--gpu-architecture=compute_80"), e.getMessage());
+    assertTrue(
+        old.getMessage().contains("7.0") && old.getMessage().contains("[75, 80, 90]"),
+        old.getMessage());
+    CudaException e =
+        assertThrows(CudaException.class, () -> ptx.ptx("broken", "#error broken\n", 80));
+    assertTrue(
+        e.getMessage().contains("NVRTC_ERROR_COMPILATION")
+            && e.getMessage().contains("#error found")
+            && e.getMessage().contains("--gpu-architecture=compute_80"),
+        e.getMessage());
   }
 }

@@ -13,20 +13,25 @@ import java.lang.invoke.MethodHandle;
 import java.util.List;
 
 /**
- * Hand-written bindings to cuBLAS: handle, stream, and the four GEMMs the backend uses. cuBLAS
- * is column-major; the row-major trick lives in the backend, these are the plain calls.
- * alpha and beta are passed by host pointer (the default pointer mode).
+ * Hand-written bindings to cuBLAS: handle, stream, and the four GEMMs the backend uses. cuBLAS is
+ * column-major; the row-major trick lives in the backend, these are the plain calls. alpha and beta
+ * are passed by host pointer (the default pointer mode).
  */
 public final class Cublas {
   public static final int OP_N = 0;
   public static final int OP_T = 1;
 
   /** The sonames tried, newest first. */
-  public static final List<String> SONAMES = List.of("libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so");
+  public static final List<String> SONAMES =
+      List.of("libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so");
 
-  /** The library cuBLAS is built on, of the same release: "libcublasLt.so.12" for "libcublas.so.12". */
+  /**
+   * The library cuBLAS is built on, of the same release: "libcublasLt.so.12" for "libcublas.so.12".
+   */
   public static String companion(String soname) {
-    return soname.startsWith("libcublas.") ? "libcublasLt." + soname.substring("libcublas.".length()) : null;
+    return soname.startsWith("libcublas.")
+        ? "libcublasLt." + soname.substring("libcublas.".length())
+        : null;
   }
 
   private static final String LIB = "libcublas";
@@ -44,20 +49,28 @@ public final class Cublas {
     SymbolLookup l = lib.lookup();
     this.where = lib.where();
     create = Native.bind(l, LIB, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    setStream = Native.bind(l, LIB, "cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    // cublasStatus_t cublasSgemm_v2(handle, transa, transb, m, n, k, const float* alpha, const float* A, lda,
+    setStream =
+        Native.bind(
+            l, LIB, "cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    // cublasStatus_t cublasSgemm_v2(handle, transa, transb, m, n, k, const float* alpha, const
+    // float* A, lda,
     //                              const float* B, ldb, const float* beta, float* C, ldc)
-    FunctionDescriptor gemm = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-        ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    FunctionDescriptor gemm =
+        FunctionDescriptor.of(
+            JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG,
+            JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     sgemm = Native.bind(l, LIB, "cublasSgemm_v2", gemm);
     dgemm = Native.bind(l, LIB, "cublasDgemm_v2", gemm);
     // ... StridedBatched adds long long strides after lda, ldb, ldc and the batch count at the end.
-    FunctionDescriptor batched = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-        ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG,
-        JAVA_INT);
+    FunctionDescriptor batched =
+        FunctionDescriptor.of(
+            JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG,
+            JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT,
+            JAVA_LONG, JAVA_INT);
     sgemmStridedBatched = Native.bind(l, LIB, "cublasSgemmStridedBatched", batched);
     dgemmStridedBatched = Native.bind(l, LIB, "cublasDgemmStridedBatched", batched);
-    statusName = Native.bindOptional(l, "cublasGetStatusName", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    statusName =
+        Native.bindOptional(l, "cublasGetStatusName", FunctionDescriptor.of(ADDRESS, JAVA_INT));
   }
 
   public String where() {
@@ -117,60 +130,173 @@ public final class Cublas {
   }
 
   private static String dims(int ta, int tb, int m, int n, int k, int lda, int ldb, int ldc) {
-    return "transa=" + ta + ", transb=" + tb + ", m=" + m + ", n=" + n + ", k=" + k + ", lda=" + lda + ", ldb=" + ldb
-        + ", ldc=" + ldc;
+    return "transa="
+        + ta
+        + ", transb="
+        + tb
+        + ", m="
+        + m
+        + ", n="
+        + n
+        + ", k="
+        + k
+        + ", lda="
+        + lda
+        + ", ldb="
+        + ldb
+        + ", ldc="
+        + ldc;
   }
 
   /** C = A·B (alpha 1, beta 0) in float32, column-major, single matrix. */
-  public void sgemm(MemorySegment handle, int ta, int tb, int m, int n, int k, long a, int lda, long b, int ldb,
-                    long c, int ldc) {
+  public void sgemm(
+      MemorySegment handle,
+      int ta,
+      int tb,
+      int m,
+      int n,
+      int k,
+      long a,
+      int lda,
+      long b,
+      int ldb,
+      long c,
+      int ldc) {
     MemorySegment s = Native.scratch();
     s.set(JAVA_FLOAT, 0, 1f);
     s.set(JAVA_FLOAT, 8, 0f);
     try {
-      check((int) sgemm.invokeExact(handle, ta, tb, m, n, k, s, a, lda, b, ldb, s.asSlice(8), c, ldc),
-          "cublasSgemm_v2", dims(ta, tb, m, n, k, lda, ldb, ldc));
+      check(
+          (int) sgemm.invokeExact(handle, ta, tb, m, n, k, s, a, lda, b, ldb, s.asSlice(8), c, ldc),
+          "cublasSgemm_v2",
+          dims(ta, tb, m, n, k, lda, ldb, ldc));
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
   }
 
-  public void dgemm(MemorySegment handle, int ta, int tb, int m, int n, int k, long a, int lda, long b, int ldb,
-                    long c, int ldc) {
+  public void dgemm(
+      MemorySegment handle,
+      int ta,
+      int tb,
+      int m,
+      int n,
+      int k,
+      long a,
+      int lda,
+      long b,
+      int ldb,
+      long c,
+      int ldc) {
     MemorySegment s = Native.scratch();
     s.set(JAVA_DOUBLE, 0, 1d);
     s.set(JAVA_DOUBLE, 8, 0d);
     try {
-      check((int) dgemm.invokeExact(handle, ta, tb, m, n, k, s, a, lda, b, ldb, s.asSlice(8), c, ldc),
-          "cublasDgemm_v2", dims(ta, tb, m, n, k, lda, ldb, ldc));
+      check(
+          (int) dgemm.invokeExact(handle, ta, tb, m, n, k, s, a, lda, b, ldb, s.asSlice(8), c, ldc),
+          "cublasDgemm_v2",
+          dims(ta, tb, m, n, k, lda, ldb, ldc));
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
   }
 
-  /** {@code batches} products with element strides between consecutive A, B and C (0: the same matrix). */
-  public void sgemmStridedBatched(MemorySegment handle, int ta, int tb, int m, int n, int k, long a, int lda, long strideA,
-                                  long b, int ldb, long strideB, long c, int ldc, long strideC, int batches) {
+  /**
+   * {@code batches} products with element strides between consecutive A, B and C (0: the same
+   * matrix).
+   */
+  public void sgemmStridedBatched(
+      MemorySegment handle,
+      int ta,
+      int tb,
+      int m,
+      int n,
+      int k,
+      long a,
+      int lda,
+      long strideA,
+      long b,
+      int ldb,
+      long strideB,
+      long c,
+      int ldc,
+      long strideC,
+      int batches) {
     MemorySegment s = Native.scratch();
     s.set(JAVA_FLOAT, 0, 1f);
     s.set(JAVA_FLOAT, 8, 0f);
     try {
-      check((int) sgemmStridedBatched.invokeExact(handle, ta, tb, m, n, k, s, a, lda, strideA, b, ldb, strideB,
-          s.asSlice(8), c, ldc, strideC, batches), "cublasSgemmStridedBatched",
+      check(
+          (int)
+              sgemmStridedBatched.invokeExact(
+                  handle,
+                  ta,
+                  tb,
+                  m,
+                  n,
+                  k,
+                  s,
+                  a,
+                  lda,
+                  strideA,
+                  b,
+                  ldb,
+                  strideB,
+                  s.asSlice(8),
+                  c,
+                  ldc,
+                  strideC,
+                  batches),
+          "cublasSgemmStridedBatched",
           dims(ta, tb, m, n, k, lda, ldb, ldc) + ", batches=" + batches);
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
   }
 
-  public void dgemmStridedBatched(MemorySegment handle, int ta, int tb, int m, int n, int k, long a, int lda, long strideA,
-                                  long b, int ldb, long strideB, long c, int ldc, long strideC, int batches) {
+  public void dgemmStridedBatched(
+      MemorySegment handle,
+      int ta,
+      int tb,
+      int m,
+      int n,
+      int k,
+      long a,
+      int lda,
+      long strideA,
+      long b,
+      int ldb,
+      long strideB,
+      long c,
+      int ldc,
+      long strideC,
+      int batches) {
     MemorySegment s = Native.scratch();
     s.set(JAVA_DOUBLE, 0, 1d);
     s.set(JAVA_DOUBLE, 8, 0d);
     try {
-      check((int) dgemmStridedBatched.invokeExact(handle, ta, tb, m, n, k, s, a, lda, strideA, b, ldb, strideB,
-          s.asSlice(8), c, ldc, strideC, batches), "cublasDgemmStridedBatched",
+      check(
+          (int)
+              dgemmStridedBatched.invokeExact(
+                  handle,
+                  ta,
+                  tb,
+                  m,
+                  n,
+                  k,
+                  s,
+                  a,
+                  lda,
+                  strideA,
+                  b,
+                  ldb,
+                  strideB,
+                  s.asSlice(8),
+                  c,
+                  ldc,
+                  strideC,
+                  batches),
+          "cublasDgemmStridedBatched",
           dims(ta, tb, m, n, k, lda, ldb, ldc) + ", batches=" + batches);
     } catch (Throwable t) {
       throw Native.rethrow(t);

@@ -9,8 +9,15 @@ public class CudaException extends RuntimeException {
   private final String errorName;
 
   public CudaException(String call, int code, String errorName, String description, String values) {
-    super(call + " failed: " + errorName + " (" + code + ")" + (description == null ? "" : ": " + description)
-        + (values == null || values.isEmpty() ? "" : " [" + values + "]"));
+    super(
+        call
+            + " failed: "
+            + errorName
+            + " ("
+            + code
+            + ")"
+            + (description == null ? "" : ": " + description)
+            + (values == null || values.isEmpty() ? "" : " [" + values + "]"));
     this.code = code;
     this.errorName = errorName;
   }

@@ -14,10 +14,10 @@ import java.lang.invoke.MethodHandle;
  * Hand-written bindings to the parts of the CUDA driver API (libcuda.so.1) the backend uses.
  *
  * <p>Types: CUresult and enums are {@code int}; CUdeviceptr is {@code unsigned long long}, a Java
- * {@code long}; opaque handles (CUcontext, CUstream, CUmodule, CUfunction) are addresses; size_t
- * is a {@code long}. Names are the exported ones: cuda.h #defines {@code cuMemAlloc} to
- * {@code cuMemAlloc_v2} and so on, and the unversioned symbols that remain are the legacy ABI.
- * Every failure becomes a {@link CudaException} naming the call, the error and the arguments.
+ * {@code long}; opaque handles (CUcontext, CUstream, CUmodule, CUfunction) are addresses; size_t is
+ * a {@code long}. Names are the exported ones: cuda.h #defines {@code cuMemAlloc} to {@code
+ * cuMemAlloc_v2} and so on, and the unversioned symbols that remain are the legacy ABI. Every
+ * failure becomes a {@link CudaException} naming the call, the error and the arguments.
  */
 public final class Driver {
   public static final int CUDA_SUCCESS = 0;
@@ -30,7 +30,10 @@ public final class Driver {
   public static final int ATTR_COMPUTE_CAPABILITY_MAJOR = 75;
   public static final int ATTR_COMPUTE_CAPABILITY_MINOR = 76;
 
-  /** cuStreamCreate flag: do not synchronise with the legacy default stream (which cuBLAS never uses here). */
+  /**
+   * cuStreamCreate flag: do not synchronise with the legacy default stream (which cuBLAS never uses
+   * here).
+   */
   public static final int CU_STREAM_NON_BLOCKING = 1;
 
   private static final String LIB = "libcuda";
@@ -73,37 +76,87 @@ public final class Driver {
     FunctionDescriptor iAA = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS);
     cuInit = Native.bind(l, LIB, "cuInit", iI);
     cuDriverGetVersion = Native.bind(l, LIB, "cuDriverGetVersion", iA);
-    cuGetErrorName = Native.bind(l, LIB, "cuGetErrorName", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    cuGetErrorString = Native.bind(l, LIB, "cuGetErrorString", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    cuGetErrorName =
+        Native.bind(l, LIB, "cuGetErrorName", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    cuGetErrorString =
+        Native.bind(l, LIB, "cuGetErrorString", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     cuDeviceGetCount = Native.bind(l, LIB, "cuDeviceGetCount", iA);
-    cuDeviceGet = Native.bind(l, LIB, "cuDeviceGet", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    cuDeviceGetName = Native.bind(l, LIB, "cuDeviceGetName", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    cuDeviceGetAttribute = Native.bind(l, LIB, "cuDeviceGetAttribute",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    cuDeviceTotalMem = Native.bind(l, LIB, "cuDeviceTotalMem_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    cuDevicePrimaryCtxRetain = Native.bind(l, LIB, "cuDevicePrimaryCtxRetain",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    cuDeviceGet =
+        Native.bind(l, LIB, "cuDeviceGet", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    cuDeviceGetName =
+        Native.bind(
+            l,
+            LIB,
+            "cuDeviceGetName",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    cuDeviceGetAttribute =
+        Native.bind(
+            l,
+            LIB,
+            "cuDeviceGetAttribute",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    cuDeviceTotalMem =
+        Native.bind(
+            l, LIB, "cuDeviceTotalMem_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    cuDevicePrimaryCtxRetain =
+        Native.bind(
+            l, LIB, "cuDevicePrimaryCtxRetain", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     cuCtxSetCurrent = Native.bind(l, LIB, "cuCtxSetCurrent", iA);
-    cuStreamCreate = Native.bind(l, LIB, "cuStreamCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    cuStreamCreate =
+        Native.bind(l, LIB, "cuStreamCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     cuStreamSynchronize = Native.bind(l, LIB, "cuStreamSynchronize", iA);
-    cuMemAlloc = Native.bind(l, LIB, "cuMemAlloc_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    cuMemAlloc =
+        Native.bind(l, LIB, "cuMemAlloc_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     cuMemFree = Native.bind(l, LIB, "cuMemFree_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     cuMemGetInfo = Native.bind(l, LIB, "cuMemGetInfo_v2", iAA);
-    cuMemHostAlloc = Native.bind(l, LIB, "cuMemHostAlloc", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    cuMemHostAlloc =
+        Native.bind(
+            l,
+            LIB,
+            "cuMemHostAlloc",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     cuMemFreeHost = Native.bind(l, LIB, "cuMemFreeHost", iA);
-    cuMemcpyHtoDAsync = Native.bind(l, LIB, "cuMemcpyHtoDAsync_v2",
-        FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS));
-    cuMemcpyDtoHAsync = Native.bind(l, LIB, "cuMemcpyDtoHAsync_v2",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS));
-    cuMemcpyDtoDAsync = Native.bind(l, LIB, "cuMemcpyDtoDAsync_v2",
-        FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
-    cuMemsetD32Async = Native.bind(l, LIB, "cuMemsetD32Async",
-        FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS));
+    cuMemcpyHtoDAsync =
+        Native.bind(
+            l,
+            LIB,
+            "cuMemcpyHtoDAsync_v2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS));
+    cuMemcpyDtoHAsync =
+        Native.bind(
+            l,
+            LIB,
+            "cuMemcpyDtoHAsync_v2",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS));
+    cuMemcpyDtoDAsync =
+        Native.bind(
+            l,
+            LIB,
+            "cuMemcpyDtoDAsync_v2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
+    cuMemsetD32Async =
+        Native.bind(
+            l,
+            LIB,
+            "cuMemsetD32Async",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS));
     cuModuleLoadData = Native.bind(l, LIB, "cuModuleLoadData", iAA);
-    cuModuleGetFunction = Native.bind(l, LIB, "cuModuleGetFunction", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    cuLaunchKernel = Native.bind(l, LIB, "cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS,
-        JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    cuEventCreate = Native.bind(l, LIB, "cuEventCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    cuModuleGetFunction =
+        Native.bind(
+            l,
+            LIB,
+            "cuModuleGetFunction",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    cuLaunchKernel =
+        Native.bind(
+            l,
+            LIB,
+            "cuLaunchKernel",
+            FunctionDescriptor.of(
+                JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    cuEventCreate =
+        Native.bind(l, LIB, "cuEventCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     cuEventRecord = Native.bind(l, LIB, "cuEventRecord", iAA);
     cuEventSynchronize = Native.bind(l, LIB, "cuEventSynchronize", iA);
   }
@@ -189,7 +242,8 @@ public final class Driver {
   public String deviceName(int device) {
     MemorySegment s = Native.scratch();
     try {
-      check((int) cuDeviceGetName.invokeExact(s, 256, device), "cuDeviceGetName", "device=" + device);
+      check(
+          (int) cuDeviceGetName.invokeExact(s, 256, device), "cuDeviceGetName", "device=" + device);
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
@@ -199,7 +253,9 @@ public final class Driver {
   public int attribute(int attribute, int device) {
     MemorySegment s = Native.scratch();
     try {
-      check((int) cuDeviceGetAttribute.invokeExact(s, attribute, device), "cuDeviceGetAttribute",
+      check(
+          (int) cuDeviceGetAttribute.invokeExact(s, attribute, device),
+          "cuDeviceGetAttribute",
           "attribute=" + attribute + ", device=" + device);
     } catch (Throwable t) {
       throw Native.rethrow(t);
@@ -210,7 +266,8 @@ public final class Driver {
   public long totalMemory(int device) {
     MemorySegment s = Native.scratch();
     try {
-      check((int) cuDeviceTotalMem.invokeExact(s, device), "cuDeviceTotalMem_v2", "device=" + device);
+      check(
+          (int) cuDeviceTotalMem.invokeExact(s, device), "cuDeviceTotalMem_v2", "device=" + device);
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
@@ -223,7 +280,10 @@ public final class Driver {
   public MemorySegment primaryContextRetain(int device) {
     MemorySegment s = Native.scratch();
     try {
-      check((int) cuDevicePrimaryCtxRetain.invokeExact(s, device), "cuDevicePrimaryCtxRetain", "device=" + device);
+      check(
+          (int) cuDevicePrimaryCtxRetain.invokeExact(s, device),
+          "cuDevicePrimaryCtxRetain",
+          "device=" + device);
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
@@ -232,7 +292,10 @@ public final class Driver {
 
   public void setCurrent(MemorySegment context) {
     try {
-      check((int) cuCtxSetCurrent.invokeExact(context), "cuCtxSetCurrent", "context=0x" + Long.toHexString(context.address()));
+      check(
+          (int) cuCtxSetCurrent.invokeExact(context),
+          "cuCtxSetCurrent",
+          "context=0x" + Long.toHexString(context.address()));
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
@@ -259,7 +322,9 @@ public final class Driver {
 
   // ---------------------------------------------------------------- memory
 
-  /** cuMemAlloc_v2: the device pointer, or 0 with the raw result in {@code rcOut[0]} when it failed. */
+  /**
+   * cuMemAlloc_v2: the device pointer, or 0 with the raw result in {@code rcOut[0]} when it failed.
+   */
   public long memAlloc(long bytes, int[] rcOut) {
     MemorySegment s = Native.scratch();
     try {
@@ -273,7 +338,10 @@ public final class Driver {
 
   public void memFree(long pointer) {
     try {
-      check((int) cuMemFree.invokeExact(pointer), "cuMemFree_v2", "pointer=0x" + Long.toHexString(pointer));
+      check(
+          (int) cuMemFree.invokeExact(pointer),
+          "cuMemFree_v2",
+          "pointer=0x" + Long.toHexString(pointer));
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
@@ -290,7 +358,9 @@ public final class Driver {
     return new long[] {s.get(JAVA_LONG, 0), s.get(JAVA_LONG, 8)};
   }
 
-  /** Page-locked host memory the GPU can DMA from and to (flags 0: portable to this context only). */
+  /**
+   * Page-locked host memory the GPU can DMA from and to (flags 0: portable to this context only).
+   */
   public MemorySegment hostAlloc(long bytes) {
     MemorySegment s = Native.scratch();
     try {
@@ -311,7 +381,9 @@ public final class Driver {
 
   public void copyHostToDevice(long dst, MemorySegment src, long bytes, MemorySegment stream) {
     try {
-      check((int) cuMemcpyHtoDAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyHtoDAsync_v2",
+      check(
+          (int) cuMemcpyHtoDAsync.invokeExact(dst, src, bytes, stream),
+          "cuMemcpyHtoDAsync_v2",
           "dst=0x" + Long.toHexString(dst) + ", bytes=" + bytes);
     } catch (Throwable t) {
       throw Native.rethrow(t);
@@ -320,7 +392,9 @@ public final class Driver {
 
   public void copyDeviceToHost(MemorySegment dst, long src, long bytes, MemorySegment stream) {
     try {
-      check((int) cuMemcpyDtoHAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoHAsync_v2",
+      check(
+          (int) cuMemcpyDtoHAsync.invokeExact(dst, src, bytes, stream),
+          "cuMemcpyDtoHAsync_v2",
           "src=0x" + Long.toHexString(src) + ", bytes=" + bytes);
     } catch (Throwable t) {
       throw Native.rethrow(t);
@@ -329,8 +403,15 @@ public final class Driver {
 
   public void copyDeviceToDevice(long dst, long src, long bytes, MemorySegment stream) {
     try {
-      check((int) cuMemcpyDtoDAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoDAsync_v2",
-          "dst=0x" + Long.toHexString(dst) + ", src=0x" + Long.toHexString(src) + ", bytes=" + bytes);
+      check(
+          (int) cuMemcpyDtoDAsync.invokeExact(dst, src, bytes, stream),
+          "cuMemcpyDtoDAsync_v2",
+          "dst=0x"
+              + Long.toHexString(dst)
+              + ", src=0x"
+              + Long.toHexString(src)
+              + ", bytes="
+              + bytes);
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
@@ -338,7 +419,9 @@ public final class Driver {
 
   public void memset32(long dst, int value, long count, MemorySegment stream) {
     try {
-      check((int) cuMemsetD32Async.invokeExact(dst, value, count, stream), "cuMemsetD32Async",
+      check(
+          (int) cuMemsetD32Async.invokeExact(dst, value, count, stream),
+          "cuMemsetD32Async",
           "dst=0x" + Long.toHexString(dst) + ", count=" + count);
     } catch (Throwable t) {
       throw Native.rethrow(t);
@@ -347,7 +430,9 @@ public final class Driver {
 
   // ---------------------------------------------------------------- modules and launches
 
-  /** Loads a NUL-terminated PTX image; the driver JIT-compiles it for the current context's device. */
+  /**
+   * Loads a NUL-terminated PTX image; the driver JIT-compiles it for the current context's device.
+   */
   public MemorySegment moduleLoadData(MemorySegment image, String name) {
     MemorySegment s = Native.scratch();
     try {
@@ -361,7 +446,9 @@ public final class Driver {
   public MemorySegment moduleFunction(MemorySegment module, String name) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment out = a.allocate(ADDRESS);
-      check((int) cuModuleGetFunction.invokeExact(out, module, a.allocateFrom(name)), "cuModuleGetFunction",
+      check(
+          (int) cuModuleGetFunction.invokeExact(out, module, a.allocateFrom(name)),
+          "cuModuleGetFunction",
           "function=" + name);
       return out.get(ADDRESS, 0);
     } catch (Throwable t) {
@@ -369,12 +456,21 @@ public final class Driver {
     }
   }
 
-  /** cuLaunchKernel with a 1-D grid; {@code params} is the {@code void*[]} of pointers to each argument. */
-  public int launch(MemorySegment function, int gridX, int blockX, int sharedBytes, MemorySegment stream,
-                    MemorySegment params) {
+  /**
+   * cuLaunchKernel with a 1-D grid; {@code params} is the {@code void*[]} of pointers to each
+   * argument.
+   */
+  public int launch(
+      MemorySegment function,
+      int gridX,
+      int blockX,
+      int sharedBytes,
+      MemorySegment stream,
+      MemorySegment params) {
     try {
-      return (int) cuLaunchKernel.invokeExact(function, gridX, 1, 1, blockX, 1, 1, sharedBytes, stream, params,
-          MemorySegment.NULL);
+      return (int)
+          cuLaunchKernel.invokeExact(
+              function, gridX, 1, 1, blockX, 1, 1, sharedBytes, stream, params, MemorySegment.NULL);
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
@@ -382,7 +478,9 @@ public final class Driver {
 
   // ---------------------------------------------------------------- events
 
-  /** An event without timing (CU_EVENT_DISABLE_TIMING = 2): the cheapest kind, for ordering only. */
+  /**
+   * An event without timing (CU_EVENT_DISABLE_TIMING = 2): the cheapest kind, for ordering only.
+   */
   public MemorySegment eventCreate() {
     MemorySegment s = Native.scratch();
     try {

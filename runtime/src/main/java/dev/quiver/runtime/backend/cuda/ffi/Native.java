@@ -7,19 +7,29 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
-/** Small helpers shared by the bindings: binding a symbol by its exported name, and per-thread scratch memory. */
+/**
+ * Small helpers shared by the bindings: binding a symbol by its exported name, and per-thread
+ * scratch memory.
+ */
 final class Native {
   private static final Linker LINKER = Linker.nativeLinker();
 
   private Native() {}
 
   /**
-   * A downcall to {@code name} exactly as the library exports it (cuda.h renames many functions
-   * to {@code _v2} versions with #defines, which a binding without the header must do by hand).
+   * A downcall to {@code name} exactly as the library exports it (cuda.h renames many functions to
+   * {@code _v2} versions with #defines, which a binding without the header must do by hand).
    */
   static MethodHandle bind(SymbolLookup lib, String libName, String name, FunctionDescriptor fd) {
-    MemorySegment symbol = lib.find(name).orElseThrow(() -> new IllegalStateException(
-        libName + " has no symbol " + name + "; the installed version is probably too old"));
+    MemorySegment symbol =
+        lib.find(name)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        libName
+                            + " has no symbol "
+                            + name
+                            + "; the installed version is probably too old"));
     return LINKER.downcallHandle(symbol, fd);
   }
 
@@ -37,8 +47,8 @@ final class Native {
   }
 
   /**
-   * Per-thread native scratch for out-parameters and kernel arguments: calls on hot paths (a
-   * kernel launch per op) must not open an Arena each time. Freed with its thread.
+   * Per-thread native scratch for out-parameters and kernel arguments: calls on hot paths (a kernel
+   * launch per op) must not open an Arena each time. Freed with its thread.
    */
   static MemorySegment scratch() {
     return SCRATCH.get();
@@ -49,8 +59,8 @@ final class Native {
       ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(SCRATCH_BYTES, 64));
 
   /**
-   * What a failed downcall's {@code Throwable} becomes: {@code invokeExact} declares Throwable,
-   * but a native call throws only what the linker does (runtime exceptions and errors).
+   * What a failed downcall's {@code Throwable} becomes: {@code invokeExact} declares Throwable, but
+   * a native call throws only what the linker does (runtime exceptions and errors).
    */
   static RuntimeException rethrow(Throwable t) {
     if (t instanceof RuntimeException r) {

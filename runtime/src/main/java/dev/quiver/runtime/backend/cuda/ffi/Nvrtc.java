@@ -16,16 +16,18 @@ import java.util.List;
  * GPU, only the library. NVRTC has no C library headers; the kernel sources use builtins only.
  */
 public final class Nvrtc {
-  public static final List<String> SONAMES = List.of("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2",
-      "libnvrtc.so.11", "libnvrtc.so");
+  public static final List<String> SONAMES =
+      List.of(
+          "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so.11", "libnvrtc.so");
 
   /**
-   * What NVRTC opens by soname when it compiles: "libnvrtc-builtins.so.12*" for "libnvrtc.so.12"
-   * (a glob; the builtins carry the minor version). Loaded first from NVRTC's own folder where the
+   * What NVRTC opens by soname when it compiles: "libnvrtc-builtins.so.12*" for "libnvrtc.so.12" (a
+   * glob; the builtins carry the minor version). Loaded first from NVRTC's own folder where the
    * loader would not look there.
    */
   public static String companion(String soname) {
-    return soname.startsWith("libnvrtc.so.") ? "libnvrtc-builtins.so." + soname.substring("libnvrtc.so.".length()) + "*"
+    return soname.startsWith("libnvrtc.so.")
+        ? "libnvrtc-builtins.so." + soname.substring("libnvrtc.so.".length()) + "*"
         : null;
   }
 
@@ -49,24 +51,48 @@ public final class Nvrtc {
   public Nvrtc(LibraryFinder.Loaded lib) {
     SymbolLookup l = lib.lookup();
     this.where = lib.where();
-    version = Native.bind(l, LIB, "nvrtcVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    errorString = Native.bind(l, LIB, "nvrtcGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    version =
+        Native.bind(l, LIB, "nvrtcVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    errorString =
+        Native.bind(l, LIB, "nvrtcGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     // nvrtcCreateProgram(nvrtcProgram* prog, const char* src, const char* name, int numHeaders,
     //                    const char* const* headers, const char* const* includeNames)
-    createProgram = Native.bind(l, LIB, "nvrtcCreateProgram",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
-    compileProgram = Native.bind(l, LIB, "nvrtcCompileProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-    destroyProgram = Native.bind(l, LIB, "nvrtcDestroyProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    logSize = Native.bind(l, LIB, "nvrtcGetProgramLogSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    log = Native.bind(l, LIB, "nvrtcGetProgramLog", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    ptxSize = Native.bind(l, LIB, "nvrtcGetPTXSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    createProgram =
+        Native.bind(
+            l,
+            LIB,
+            "nvrtcCreateProgram",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+    compileProgram =
+        Native.bind(
+            l,
+            LIB,
+            "nvrtcCompileProgram",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+    destroyProgram =
+        Native.bind(l, LIB, "nvrtcDestroyProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    logSize =
+        Native.bind(
+            l, LIB, "nvrtcGetProgramLogSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    log =
+        Native.bind(
+            l, LIB, "nvrtcGetProgramLog", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    ptxSize =
+        Native.bind(l, LIB, "nvrtcGetPTXSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     ptx = Native.bind(l, LIB, "nvrtcGetPTX", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     // Since NVRTC 11.2; older ones simply get the device's own architecture.
-    numSupportedArchs = Native.bindOptional(l, "nvrtcGetNumSupportedArchs", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    supportedArchs = Native.bindOptional(l, "nvrtcGetSupportedArchs", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    // Since NVRTC 11.1: machine code for a real architecture (sm_XX), loaded without the driver's PTX JIT.
-    cubinSize = Native.bindOptional(l, "nvrtcGetCUBINSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    cubin = Native.bindOptional(l, "nvrtcGetCUBIN", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    numSupportedArchs =
+        Native.bindOptional(
+            l, "nvrtcGetNumSupportedArchs", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    supportedArchs =
+        Native.bindOptional(l, "nvrtcGetSupportedArchs", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    // Since NVRTC 11.1: machine code for a real architecture (sm_XX), loaded without the driver's
+    // PTX JIT.
+    cubinSize =
+        Native.bindOptional(
+            l, "nvrtcGetCUBINSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    cubin =
+        Native.bindOptional(l, "nvrtcGetCUBIN", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
   }
 
   /** Whether this NVRTC can hand out machine code (CUBIN), not only PTX. */
@@ -128,16 +154,18 @@ public final class Nvrtc {
    */
   public String compile(String source, String name, List<String> options) {
     byte[] ptxText = compile(source, name, options, false);
-    return new String(ptxText, 0, ptxText.length - 1, java.nio.charset.StandardCharsets.UTF_8); // without the NUL
+    return new String(
+        ptxText, 0, ptxText.length - 1, java.nio.charset.StandardCharsets.UTF_8); // without the NUL
   }
 
   /**
-   * As {@link #compile(String, String, List)}, for options naming a real architecture
-   * ({@code --gpu-architecture=sm_90}): the CUBIN image, machine code for that architecture.
+   * As {@link #compile(String, String, List)}, for options naming a real architecture ({@code
+   * --gpu-architecture=sm_90}): the CUBIN image, machine code for that architecture.
    */
   public byte[] compileCubin(String source, String name, List<String> options) {
     if (!canEmitCubin()) {
-      throw new IllegalStateException("NVRTC at " + where + " cannot emit CUBIN (nvrtcGetCUBIN needs NVRTC 11.1 or newer)");
+      throw new IllegalStateException(
+          "NVRTC at " + where + " cannot emit CUBIN (nvrtcGetCUBIN needs NVRTC 11.1 or newer)");
     }
     return compile(source, name, options, true);
   }
@@ -146,8 +174,17 @@ public final class Nvrtc {
   private byte[] compile(String source, String name, List<String> options, boolean machineCode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment progOut = a.allocate(ADDRESS);
-      check((int) createProgram.invokeExact(progOut, a.allocateFrom(source), a.allocateFrom(name), 0,
-          MemorySegment.NULL, MemorySegment.NULL), "nvrtcCreateProgram", "name=" + name);
+      check(
+          (int)
+              createProgram.invokeExact(
+                  progOut,
+                  a.allocateFrom(source),
+                  a.allocateFrom(name),
+                  0,
+                  MemorySegment.NULL,
+                  MemorySegment.NULL),
+          "nvrtcCreateProgram",
+          "name=" + name);
       MemorySegment prog = progOut.get(ADDRESS, 0);
       try {
         MemorySegment opts = a.allocate(ADDRESS, Math.max(options.size(), 1));
@@ -156,8 +193,15 @@ public final class Nvrtc {
         }
         int rc = (int) compileProgram.invokeExact(prog, options.size(), opts);
         if (rc != 0) {
-          throw new CudaException("nvrtcCompileProgram failed for " + name + " " + options + ": " + name(rc) + "\n"
-              + programLog(a, prog));
+          throw new CudaException(
+              "nvrtcCompileProgram failed for "
+                  + name
+                  + " "
+                  + options
+                  + ": "
+                  + name(rc)
+                  + "\n"
+                  + programLog(a, prog));
         }
         MemorySegment size = a.allocate(JAVA_LONG);
         if (machineCode) {
