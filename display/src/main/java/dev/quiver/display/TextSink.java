@@ -40,7 +40,10 @@ public final class TextSink implements DisplaySink {
 
   /**
    * Prints to whatever {@code System.out} is at the time of each call (a host may redirect it),
-   * overwriting progress lines only when the JVM runs in an interactive terminal.
+   * overwriting progress lines only when the JVM runs in an interactive terminal, or when {@code
+   * -Dquiver.textSink=overwrite} says its output reaches one: JShell's snippets run in a JVM of
+   * their own whose output the {@code jshell} tool copies to its terminal, so that JVM has no
+   * console ({@code ./quiver jshell} sets it; {@code =lines} forces lines).
    */
   public TextSink() {
     this(() -> System.out, isTerminal() ? Mode.OVERWRITE : Mode.LINES);
@@ -119,6 +122,10 @@ public final class TextSink implements DisplaySink {
   }
 
   private static boolean isTerminal() {
+    var said = System.getProperty("quiver.textSink", "");
+    if (said.equals("overwrite") || said.equals("lines")) {
+      return said.equals("overwrite");
+    }
     var console = System.console();
     return console != null && console.isTerminal();
   }

@@ -1,8 +1,12 @@
 package dev.quiver.display;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +50,26 @@ class ValueTypesTest {
     var bundle = svg.toMimeBundle();
     assertEquals("SVG image 30x20", bundle.text());
     assertEquals(svg.svg(), bundle.get(MimeBundle.IMAGE_SVG).orElseThrow());
+    // The HTML is an <img> of the same markup: it survives a notebook's sanitizer.
+    assertEquals(
+        List.of("text/plain", "text/html", "image/svg+xml"), List.copyOf(bundle.data().keySet()));
+    var img = bundle.get(MimeBundle.TEXT_HTML).orElseThrow();
+    assertTrue(img.startsWith("<img src=\"data:image/svg+xml;base64,"), img);
+    assertTrue(img.endsWith("\" width=\"30\" height=\"20\" alt=\"SVG image 30x20\"/>"), img);
+    var encoded = img.substring(img.indexOf(",") + 1, img.indexOf('"', img.indexOf(",")));
+    assertEquals(
+        svg.svg(), new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
     assertEquals("SVG image", new Svg("<svg viewBox=\"0 0 1 1\"/>").toMimeBundle().text());
+    // An image is drawn only when its root names the SVG namespace: the data URI adds it.
+    var bare = new Svg("<svg width='5' height='4.0px'><rect/></svg>");
+    assertEquals(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width='5' height='4.0px'><rect/></svg>",
+        new String(
+            Base64.getDecoder()
+                .decode(bare.dataUri().substring("data:image/svg+xml;base64,".length())),
+            StandardCharsets.UTF_8));
+    assertTrue(bare.imgTag("a < b").endsWith("width=\"5\" height=\"4\" alt=\"a &lt; b\"/>"));
+    assertFalse(new Svg("<svg width='50%' height='2'/>").imgTag("x").contains("width="));
     var e =
         assertThrows(IllegalArgumentException.class, () -> new Svg("<html><body>no</body></html>"));
     assertEquals(

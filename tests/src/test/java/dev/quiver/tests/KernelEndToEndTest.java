@@ -208,7 +208,7 @@ class KernelEndToEndTest {
     need("jupyter-notebook", "notebook", "jupyter-notebook");
     need("chromium", null, "chromium");
     need("chromium-driver", null, "chromedriver");
-    python("test_browser.py", 240);
+    python("test_browser.py", 480);
   }
 
   @Test

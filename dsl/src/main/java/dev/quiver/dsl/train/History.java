@@ -2,6 +2,7 @@ package dev.quiver.dsl.train;
 
 import dev.quiver.display.Displayable;
 import dev.quiver.display.MimeBundle;
+import dev.quiver.display.Svg;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -125,6 +126,9 @@ public final class History implements Displayable {
         series.put(k, get(k));
       }
     }
-    return b.with(MimeBundle.TEXT_HTML, LossPlot.svg(series, 480, 240));
+    // An <img> of the SVG: it shows in a notebook that is not trusted yet (see Svg).
+    return b.with(
+        MimeBundle.TEXT_HTML,
+        new Svg(LossPlot.svg(series, 480, 240)).imgTag(String.join(", ", series.keySet())));
   }
 }

@@ -157,7 +157,7 @@ public final class Trainer {
         history.add(logs);
         history.steps(steps);
         if (progress != null) {
-          progress.update(epoch, train.batchCount(batchSize), logs, epoch == f.epochs() - 1);
+          progress.update(epoch, train.batchCount(batchSize), logs, false);
         }
         boolean stop = false;
         for (Callback c : f.callbacks()) {
@@ -170,6 +170,9 @@ public final class Trainer {
       }
     } finally {
       history.steps(steps);
+      if (progress != null) {
+        progress.finish();
+      }
       for (Callback c : f.callbacks()) {
         c.onTrainEnd(model);
       }

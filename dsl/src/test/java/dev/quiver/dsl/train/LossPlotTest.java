@@ -1,0 +1,54 @@
+package dev.quiver.dsl.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class LossPlotTest {
+
+  @Test
+  void smallValuesKeepTheirDigits() {
+    assertEquals("0.2558", LossPlot.value(0.25581));
+    assertEquals("4.500e-05", LossPlot.value(4.5e-5)); // not "0.0000"
+    assertEquals("0.0000", LossPlot.value(0));
+    assertEquals("1.27", LossPlot.tick(1.27));
+    assertEquals("0.5", LossPlot.tick(0.5));
+    assertEquals("4.50e-05", LossPlot.tick(4.5e-5));
+    assertEquals("1234", LossPlot.tick(1234.4));
+    assertEquals("0", LossPlot.tick(0));
+  }
+
+  @Test
+  void theLeftMarginFitsTheLongestLabel() {
+    var series = new LinkedHashMap<String, double[]>();
+    series.put("loss", new double[] {1.27, 0.3, 0.01, 4.5e-5});
+    var svg = LossPlot.svg(series, 400, 180);
+    // Every y label ends (text-anchor end) at x; it starts about 6.6 px per character earlier.
+    var label =
+        Pattern.compile("<text x=\"(\\d+)\" y=\"[\\d.]+\" text-anchor=\"end\"[^>]*>([^<]+)</text>")
+            .matcher(svg);
+    int labels = 0;
+    while (label.find()) {
+      labels++;
+      int end = Integer.parseInt(label.group(1));
+      assertTrue(end - 6.6 * label.group(2).length() >= 0, label.group(2) + " clipped: " + svg);
+    }
+    assertEquals(3, labels, svg);
+    assertTrue(svg.contains(">4.50e-05<"), svg);
+  }
+
+  @Test
+  void moreSeriesThanTheOldFourColours() {
+    var series = new LinkedHashMap<String, double[]>();
+    for (int i = 0; i < 7; i++) {
+      series.put("s" + i, new double[] {i, i + 1});
+    }
+    var svg = LossPlot.svg(series, 400, 180);
+    for (int i = 0; i < 7; i++) {
+      assertTrue(svg.contains("stroke=\"" + LossPlot.COLORS[i] + "\""), svg);
+    }
+  }
+}
