@@ -8,11 +8,14 @@ by the test that executes every tutorial notebook (--check: execute only, fail o
 
 With no NOTEBOOK: every notebooks/[0-9][0-9]-*.ipynb, in order. Exit status 1 when a notebook
 fails (its failing cell and error are printed), or when all of them together take longer than
---budget seconds.
+--budget seconds. The kernel's log goes to build/render-kernel.log. The site is self-contained:
+MathJax and RequireJS are copied into it, so its pages work served from any web host, or from disk,
+without the network.
 """
 import argparse
 import glob
 import html
+import shutil
 import os
 import re
 import sys
@@ -25,6 +28,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
 NOTEBOOKS = os.path.join(ROOT, "notebooks")
+KERNEL_LOG = os.path.join(ROOT, "build", "render-kernel.log")
 
 
 def default_notebooks():
@@ -72,7 +76,9 @@ def execute(path, kernel, timeout):
     start = time.time()
     error = None
     try:
-        client.execute()
+        # The kernel's own log goes to a file, not the terminal.
+        with open(KERNEL_LOG, "a") as log:
+            client.execute(stderr=log)
     except CellExecutionError as e:
         error = str(e)
     except CellTimeoutError as e:
@@ -102,9 +108,44 @@ def coalesce_streams(nb):
             cell["outputs"] = merged
 
 
+# The scripts a rendered page loads, copied into the site so that it works served from any web
+# host, or opened from disk, with no network: Debian's MathJax 2 (libjs-mathjax) and RequireJS
+# (libjs-requirejs). Only what the CommonHTML output of TeX needs is copied (about 2 MB).
+MATHJAX_DIRS = ("/usr/share/javascript/mathjax", "/usr/share/mathjax")
+MATHJAX_PARTS = ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "config/local",
+                 "extensions", "jax/input/TeX", "jax/output/CommonHTML", "jax/element",
+                 "localization/en", "fonts/HTML-CSS/TeX/woff", "fonts/HTML-CSS/TeX/otf")
+REQUIREJS = ("/usr/share/javascript/requirejs/require.min.js", "/usr/share/javascript/requirejs/require.js")
+MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
+REQUIRE_URL = "require.min.js"
+
+
+def bring_scripts(site):
+    """Copies MathJax and RequireJS into the site (once); fails naming the package when missing."""
+    source = next((d for d in MATHJAX_DIRS if os.path.exists(os.path.join(d, "MathJax.js"))), None)
+    if source is None:
+        raise SystemExit("MathJax is missing (looked in " + ", ".join(MATHJAX_DIRS) +
+                         "): install Debian's libjs-mathjax (apt-get install libjs-mathjax)")
+    target = os.path.join(site, "mathjax")
+    if not os.path.exists(os.path.join(target, "MathJax.js")):
+        for part in MATHJAX_PARTS:
+            src, dst = os.path.join(source, part), os.path.join(target, part)
+            if os.path.isdir(src):
+                shutil.copytree(src, dst, symlinks=False, dirs_exist_ok=True)
+            elif os.path.exists(src):
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copyfile(src, dst)
+    require = next((f for f in REQUIREJS if os.path.exists(f)), None)
+    if require is None:
+        raise SystemExit("RequireJS is missing (looked for " + ", ".join(REQUIREJS) +
+                         "): install Debian's libjs-requirejs")
+    shutil.copyfile(require, os.path.join(site, REQUIRE_URL))
+
+
 def write_html(nb, path, site):
+    """The notebook as a page of the site, loading its scripts from the site itself."""
     from nbconvert import HTMLExporter
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    body, _ = HTMLExporter(mathjax_url=MATHJAX_URL, require_js_url=REQUIRE_URL).from_notebook_node(nb)
     out = os.path.join(site, os.path.splitext(os.path.basename(path))[0] + ".html")
     with open(out, "w", encoding="utf-8") as f:
         f.write(body)
@@ -143,11 +184,14 @@ def main():
     args = ap.parse_args()
 
     paths = [os.path.abspath(p) for p in args.notebooks] or default_notebooks()
+    os.makedirs(os.path.dirname(KERNEL_LOG), exist_ok=True)
+    open(KERNEL_LOG, "w").close()  # this run's kernel log only
     if not paths:
         print(f"no notebooks match {NOTEBOOKS}/[0-9][0-9]-*.ipynb")
         return 0
     if not args.check:
         os.makedirs(args.site, exist_ok=True)
+        bring_scripts(args.site)
     failures = []
     total = 0.0
     for path in paths:
@@ -157,7 +201,8 @@ def main():
         total += seconds
         if error:
             failures.append(rel)
-            print(f"FAILED {rel} after {seconds:.1f} s:\n{error[-4000:]}", flush=True)
+            print(f"FAILED {rel} after {seconds:.1f} s:\n{error[-4000:]}\n"
+                  f"(the kernel's log: {os.path.relpath(KERNEL_LOG, ROOT)})", flush=True)
             continue
         print(f"ok     {rel} in {seconds:.1f} s", flush=True)
         if args.inplace:

@@ -188,6 +188,14 @@ class OneKernel(unittest.TestCase):
         self.assertEqual(outputs[0][1]["transient"]["display_id"], "progress")
         self.assertIn("text/html", outputs[2][1]["data"])
 
+    def test_24a_display_is_show_under_ipythons_name(self):
+        content, outputs = run(self.kc, 'display(new Html("<b>bold</b>")); display("d", "1"); display("d", "2");')
+        self.assertEqual("ok", content["status"], content)
+        kinds = [o[0] for o in outputs]
+        self.assertEqual(kinds, ["display_data", "display_data", "update_display_data"])
+        self.assertIn("<b>bold</b>", outputs[0][1]["data"]["text/html"])
+        self.assertEqual("2", outputs[2][1]["data"]["text/plain"])
+
     def test_24b_printf_as_last_line_prints_without_a_stream_result(self):
         content, outputs = run(self.kc, 'System.out.printf("%d items%n", 3);')
         self.assertEqual("".join(o[1]["text"] for o in outputs if o[0] == "stream"), "3 items\n")

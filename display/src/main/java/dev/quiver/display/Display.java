@@ -73,6 +73,16 @@ public final class Display {
     }
   }
 
+  /** The same as {@link #show(Object)}, under the name IPython and IJava users type. */
+  public static void display(Object value) {
+    show(value);
+  }
+
+  /** The same as {@link #show(String, Object)}, under the name IPython and IJava users type. */
+  public static void display(String displayId, Object value) {
+    show(displayId, value);
+  }
+
   /** A fresh display id, unique in this JVM and across kernel restarts. */
   public static String newDisplayId() {
     return "quiver-" + UUID.randomUUID();

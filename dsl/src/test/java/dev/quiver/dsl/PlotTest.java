@@ -1,6 +1,7 @@
 package dev.quiver.dsl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.display.MimeBundle;
@@ -10,7 +11,9 @@ import dev.quiver.dsl.loss.Loss;
 import dev.quiver.dsl.optim.Adam;
 import dev.quiver.dsl.plot.Plot;
 import dev.quiver.dsl.train.Fit;
+import dev.quiver.runtime.Tensor;
 import java.io.ByteArrayInputStream;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
@@ -42,5 +45,83 @@ class PlotTest {
     double[][] path = {{1.5, 0.8}, {1.0, -0.5}, {0.5, 0.3}, {0.1, -0.1}, {0, 0}};
     assertPng(
         Plot.lossSurface((x, y) -> x * x + 10 * y * y, -2, 2, -1, 1).path("GD", path), 560, 360);
+  }
+
+  /** The colour drawn at the centre of a heatmap's cell (row, column). */
+  private static int cellColour(Plot p, int row, int column, int w, int h) {
+    var info = new org.jfree.chart.ChartRenderingInfo();
+    var img = p.chart().createBufferedImage(w, h, info);
+    var area = info.getPlotInfo().getDataArea();
+    var xy = p.chart().getXYPlot();
+    double x =
+        xy.getDomainAxis().valueToJava2D(column, area, org.jfree.chart.ui.RectangleEdge.BOTTOM);
+    double y = xy.getRangeAxis().valueToJava2D(row, area, org.jfree.chart.ui.RectangleEdge.LEFT);
+    // Beside the centre, off the value written there.
+    return img.getRGB((int) x - 12, (int) y + 2) & 0xffffff;
+  }
+
+  private static int brightness(int rgb) {
+    return ((rgb >> 16) & 255) + ((rgb >> 8) & 255) + (rgb & 255);
+  }
+
+  @Test
+  void heatmapColoursEachCellByItsValueRowZeroAtTheTop() throws Exception {
+    var m = Tensor.of(new float[] {0, 1, 2, 3, 4, 9}, 2, 3);
+    var p = Plot.heatmap("m", m, List.of("a", "b"), List.of("x", "y", "z")).labels("key", "query");
+    assertPng(p, 320, 240);
+    int low = cellColour(p, 0, 0, 400, 300);
+    int high = cellColour(p, 1, 2, 400, 300);
+    assertEquals(0xf7fbff, low, "the lowest value is white-blue, at the top left");
+    assertEquals(0x08306b, high, "the highest is dark blue, at the bottom right");
+    assertTrue(
+        brightness(cellColour(p, 1, 0, 400, 300)) < brightness(cellColour(p, 0, 2, 400, 300)));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Plot.heatmap("t", Tensor.zeros(2, 2, 2)));
+    assertTrue(e.getMessage().contains("[2,2,2]"), e.getMessage());
+    var labels =
+        assertThrows(
+            IllegalArgumentException.class, () -> Plot.heatmap("t", m, List.of("only one"), null));
+    assertTrue(labels.getMessage().contains("1 row labels for 2 rows"), labels.getMessage());
+  }
+
+  @Test
+  void linesOverGivenXAndTenColours() throws Exception {
+    double[] x = {0.001, 0.01, 0.1, 1, 10};
+    var series = new java.util.LinkedHashMap<String, double[]>();
+    for (int i = 0; i < 10; i++) {
+      series.put("s" + i, new double[] {i, i + 1, i + 2, i + 3, i + 4});
+    }
+    var p = Plot.lines("lr sweep", "learning rate", "loss", x, series);
+    assertPng(p, 560, 360);
+    var range = p.chart().getXYPlot().getDomainAxis().getRange();
+    assertTrue(range.contains(0.001) && range.contains(10), range.toString());
+    var r = p.chart().getXYPlot().getRenderer();
+    var colours = new java.util.HashSet<Object>();
+    for (int i = 0; i < 10; i++) {
+      colours.add(r.getSeriesPaint(i));
+    }
+    assertEquals(10, colours.size(), "ten series, ten colours");
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Plot.lines("t", "x", "y", x, java.util.Map.of("short", new double[] {1, 2})));
+    assertTrue(e.getMessage().contains("\"short\" has 2 values but x has 5"), e.getMessage());
+  }
+
+  @Test
+  void histogramCountsEveryValueInItsBins() throws Exception {
+    Tensor.manualSeed(3);
+    var values = Tensor.randn(1000);
+    var p = Plot.histogram("weights", values, 20);
+    assertPng(p, 560, 360);
+    var data = p.chart().getXYPlot().getDataset();
+    assertEquals(20, data.getItemCount(0));
+    double total = 0;
+    for (int i = 0; i < 20; i++) {
+      total += data.getYValue(0, i);
+    }
+    assertEquals(1000, total, 1e-9);
+    assertThrows(IllegalArgumentException.class, () -> Plot.histogram("w", values, 0));
   }
 }

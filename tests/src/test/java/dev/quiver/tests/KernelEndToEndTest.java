@@ -80,7 +80,10 @@ class KernelEndToEndTest {
     Kernelspec.write(jupyter.resolve("kernels").resolve(KERNEL), new Checkout(ROOT), argv);
   }
 
-  /** Skips (or fails under CI=true) when a Debian package the test needs is missing. */
+  /**
+   * Skips (or fails under CI=true) when a Debian package the test needs is missing: its Python
+   * module, its command, or (a path starting with "/") its file.
+   */
   static void need(String debianPackage, String pythonModuleOrNull, String commandOrNull)
       throws Exception {
     boolean ok = Files.isExecutable(Path.of("/usr/bin/python3"));
@@ -88,7 +91,10 @@ class KernelEndToEndTest {
       ok = run(List.of("/usr/bin/python3", "-c", "import " + pythonModuleOrNull), 60, false) == 0;
     }
     if (ok && commandOrNull != null) {
-      ok = run(List.of("sh", "-c", "command -v " + commandOrNull), 10, false) == 0;
+      ok =
+          commandOrNull.startsWith("/")
+              ? Files.isRegularFile(Path.of(commandOrNull))
+              : run(List.of("sh", "-c", "command -v " + commandOrNull), 10, false) == 0;
     }
     if (ok) {
       return;
@@ -164,6 +170,13 @@ class KernelEndToEndTest {
     python("test_client.py", 300);
   }
 
+  /** The README's Java blocks, each pasted into one cell. */
+  @Test
+  void readmeBlocksRunPastedAsCells() throws Exception {
+    need("python3-jupyter-client", "jupyter_client", null);
+    python("test_readme.py", 400);
+  }
+
   @Test
   void kotlinCells() throws Exception {
     need("python3-jupyter-client", "jupyter_client", null);
@@ -209,6 +222,20 @@ class KernelEndToEndTest {
     need("chromium", null, "chromium");
     need("chromium-driver", null, "chromedriver");
     python("test_browser.py", 480);
+  }
+
+  /**
+   * Tutorial pages as ./quiver render writes them, served over http from loopback to headless
+   * Chromium with no network: every formula typeset by the MathJax inside the site.
+   */
+  @Test
+  void renderedSiteTypesetsItsFormulasOverHttp() throws Exception {
+    need("jupyter-nbconvert", "nbconvert", null);
+    need("libjs-mathjax", null, "/usr/share/javascript/mathjax/MathJax.js");
+    need("libjs-requirejs", null, "/usr/share/javascript/requirejs/require.min.js");
+    need("chromium", null, "chromium");
+    need("chromium-driver", null, "chromedriver");
+    python("test_site.py", 240);
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleBinaryOperator;
 import org.jfree.chart.ChartUtils;
@@ -25,6 +26,8 @@ import org.jfree.chart.renderer.LookupPaintScale;
 import org.jfree.chart.renderer.PaintScale;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.PaintScaleLegend;
+import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -35,6 +38,8 @@ import org.jfree.data.xy.XYSeriesCollection;
  *
  * <pre>{@code
  * Plot.history(history);                          // loss (and val_loss) per epoch
+ * Plot.heatmap("attention", weights);             // a matrix as coloured cells
+ * Plot.histogram("layer 1 weights", w);           // how values are spread
  * Plot.decisionBoundary(model, moons);            // class regions behind the points
  * Plot.lossSurface((x, y) -> x * x + 10 * y * y, -2, 2, -1, 1)
  *     .path("SGD", sgdPoints).path("Adam", adamPoints);
@@ -54,7 +59,11 @@ public final class Plot implements Displayable {
     new Color(44, 160, 44),
     new Color(214, 39, 40),
     new Color(148, 103, 189),
-    new Color(140, 86, 75)
+    new Color(140, 86, 75),
+    new Color(227, 119, 194),
+    new Color(127, 127, 127),
+    new Color(188, 189, 34),
+    new Color(23, 190, 207)
   };
 
   private final JFreeChart chart;
@@ -74,28 +83,79 @@ public final class Plot implements Displayable {
     plot.setRangeGridlinePaint(new Color(220, 220, 220));
   }
 
-  /** Lines over x = 1, 2, ...: one per named series. */
+  /** Lines over x = 1, 2, ...: one per named series (up to ten colours, then they repeat). */
   public static Plot lines(
       String title, String xLabel, String yLabel, Map<String, double[]> series) {
-    var data = new XYSeriesCollection();
-    series.forEach(
-        (name, ys) -> {
-          var s = new XYSeries(name);
-          for (int i = 0; i < ys.length; i++) {
-            if (Double.isFinite(ys[i])) {
-              s.add(i + 1, ys[i]);
-            }
-          }
-          data.addSeries(s);
-        });
-    var renderer = new XYLineAndShapeRenderer(true, false);
-    for (int i = 0; i < series.size(); i++) {
-      renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
-      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    return new Plot(title, Charts.lines(xLabel, yLabel, null, series));
+  }
+
+  /** Lines through (x[i], y[i]): one per named series, each as long as {@code x}. */
+  public static Plot lines(
+      String title, String xLabel, String yLabel, double[] x, Map<String, double[]> series) {
+    return new Plot(title, Charts.lines(xLabel, yLabel, x.clone(), series));
+  }
+
+  /**
+   * A 2-D tensor as a grid of coloured cells (white lowest, dark blue highest), row 0 at the top,
+   * with a colour bar; small matrices have each value written in its cell. Attention maps,
+   * confusion matrices, weight matrices.
+   */
+  public static Plot heatmap(String title, Tensor matrix) {
+    return heatmap(title, matrix, null, null);
+  }
+
+  /** A heatmap with a label for each row and each column (null: their indices). */
+  public static Plot heatmap(
+      String title, Tensor matrix, List<String> rowLabels, List<String> columnLabels) {
+    if (matrix.dim() != 2) {
+      throw new IllegalArgumentException(
+          "Plot.heatmap: needs a 2-D tensor [rows, columns], got shape " + matrix.shapeString());
     }
-    var y = new NumberAxis(yLabel);
-    y.setAutoRangeIncludesZero(false);
-    return new Plot(title, new XYPlot(data, new NumberAxis(xLabel), y, renderer));
+    int rows = (int) matrix.size(0);
+    int cols = (int) matrix.size(1);
+    double[] v = matrix.toDoubleArray();
+    double[][] m = new double[rows][cols];
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(v, i * cols, m[i], 0, cols);
+    }
+    return heatmap(title, m, rowLabels, columnLabels);
+  }
+
+  /** A heatmap of {@code m[row][column]}. */
+  public static Plot heatmap(
+      String title, double[][] m, List<String> rowLabels, List<String> columnLabels) {
+    var p = new Plot(title, Charts.heatmap(m, rowLabels, columnLabels));
+    var scale = ((XYBlockRenderer) p.plot.getRenderer()).getPaintScale();
+    var bar = new PaintScaleLegend(scale, new NumberAxis(null));
+    bar.setPosition(RectangleEdge.RIGHT);
+    bar.setMargin(4, 8, 4, 4);
+    bar.setStripWidth(12);
+    p.chart.removeLegend();
+    p.chart.addSubtitle(bar);
+    int cols = m[0].length;
+    int rows = m.length;
+    p.width = Math.max(320, Math.min(900, 140 + 44 * cols));
+    p.height = Math.max(240, Math.min(900, 110 + 40 * rows));
+    return p;
+  }
+
+  /** A histogram of a tensor's values (weights, activations) in 30 bins. */
+  public static Plot histogram(String title, Tensor values) {
+    return histogram(title, values, 30);
+  }
+
+  /** A histogram of a tensor's values in {@code bins} equal bins from their least to greatest. */
+  public static Plot histogram(String title, Tensor values, int bins) {
+    var p = new Plot(title, Charts.histogram("value", values.toDoubleArray(), bins));
+    p.chart.removeLegend();
+    return p;
+  }
+
+  /** Names the axes (a heatmap's: columns, then rows). */
+  public Plot labels(String xLabel, String yLabel) {
+    plot.getDomainAxis().setLabel(xLabel);
+    plot.getRangeAxis().setLabel(yLabel);
+    return this;
   }
 
   /** Loss and validation loss per epoch. */
@@ -179,14 +239,27 @@ public final class Plot implements Displayable {
   }
 
   /**
-   * A function of two parameters shaded over a rectangle (darker is lower), to draw optimizer paths
-   * on with {@link #path}.
+   * A function of two parameters shaded over a rectangle (darker is lower, on a log scale) with
+   * contour lines, to draw optimizer paths on with {@link #path}.
    */
   public static Plot lossSurface(
       DoubleBinaryOperator f, double xMin, double xMax, double yMin, double yMax) {
-    int g = 100;
+    if (!(xMax > xMin) || !(yMax > yMin)) {
+      throw new IllegalArgumentException(
+          "Plot.lossSurface: needs xMin < xMax and yMin < yMax, got x ["
+              + xMin
+              + ", "
+              + xMax
+              + "], y ["
+              + yMin
+              + ", "
+              + yMax
+              + "]");
+    }
+    int g = 160;
     double sx = (xMax - xMin) / (g - 1), sy = (yMax - yMin) / (g - 1);
     double[][] xyz = new double[3][g * g];
+    double[][] z = new double[g][g];
     double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < g; i++) {
       for (int j = 0; j < g; j++) {
@@ -195,9 +268,15 @@ public final class Plot implements Displayable {
         xyz[1][k] = yMin + j * sy;
         // log scale: the interesting part of a loss surface is near its minimum.
         xyz[2][k] = Math.log1p(Math.max(0, f.applyAsDouble(xyz[0][k], xyz[1][k])));
-        lo = Math.min(lo, xyz[2][k]);
-        hi = Math.max(hi, xyz[2][k]);
+        z[i][j] = xyz[2][k];
+        if (Double.isFinite(z[i][j])) {
+          lo = Math.min(lo, z[i][j]);
+          hi = Math.max(hi, z[i][j]);
+        }
       }
+    }
+    if (!(hi > lo)) {
+      hi = lo + 1;
     }
     var surface = new DefaultXYZDataset();
     surface.addSeries("loss", xyz);
@@ -205,7 +284,14 @@ public final class Plot implements Displayable {
     block.setDefaultSeriesVisibleInLegend(false);
     block.setBlockWidth(sx);
     block.setBlockHeight(sy);
-    block.setPaintScale(new ContourScale(lo, hi > lo ? hi : lo + 1, 12));
+    block.setPaintScale(new Shade(lo, hi));
+    var line = new BasicStroke(0.7f);
+    var ink = new Color(255, 255, 255, 150);
+    for (double[] seg : Contours.segments(z, xMin, sx, yMin, sy, lo, hi, 12)) {
+      block.addAnnotation(
+          new org.jfree.chart.annotations.XYLineAnnotation(
+              seg[0], seg[1], seg[2], seg[3], line, ink));
+    }
     var plot =
         new XYPlot(
             new XYSeriesCollection(),
@@ -348,8 +434,8 @@ public final class Plot implements Displayable {
     return s;
   }
 
-  /** Bands of grey from dark (low) to light (high): a filled contour plot. */
-  private record ContourScale(double lo, double hi, int bands) implements PaintScale {
+  /** Grey-blue from dark (low) to light (high), shading smoothly. */
+  private record Shade(double lo, double hi) implements PaintScale {
     public double getLowerBound() {
       return lo;
     }
@@ -359,10 +445,9 @@ public final class Plot implements Displayable {
     }
 
     public Paint getPaint(double v) {
-      double t = Math.max(0, Math.min(1, (v - lo) / (hi - lo)));
-      int band = Math.min(bands - 1, (int) (t * bands));
-      int g = 90 + (int) (160.0 * band / (bands - 1));
-      return new Color(g, g, Math.min(255, g + 20));
+      double t = Double.isFinite(v) ? Math.max(0, Math.min(1, (v - lo) / (hi - lo))) : 1;
+      int g = 60 + (int) Math.round(190 * t);
+      return new Color(g, g, Math.min(255, g + 25));
     }
   }
 }

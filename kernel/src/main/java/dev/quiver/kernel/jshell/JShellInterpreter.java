@@ -187,7 +187,19 @@ public final class JShellInterpreter implements Interpreter {
       SourceCodeAnalysis sca,
       List<Snippet> values) {
     String shown = null; // the value string of the last piece, when it has one to show
-    for (var piece : Pieces.split(sca, code)) {
+    var pieces = Pieces.split(sca, code);
+    var unparsed = Pieces.firstUnparsed(sca, pieces);
+    if (unparsed != null) {
+      // A line that is not Java fails the cell before any line of it runs (JShell rejects it
+      // without running anything; the lines before it were not evaluated).
+      for (var e : js.eval(unparsed.source())) {
+        if (e.causeSnippet() == null && e.status() == Snippet.Status.REJECTED) {
+          errors.place(e.snippet().id(), executionCount, unparsed.line(code));
+          return errors.compileError(js, e.snippet(), unparsed, code, executionCount);
+        }
+      }
+    }
+    for (var piece : pieces) {
       if (current.interrupted()) {
         return CellErrors.interrupted();
       }
@@ -198,7 +210,7 @@ public final class JShellInterpreter implements Interpreter {
         if (ran instanceof QuickRun.Failed(var failure)) {
           return failure;
         }
-        shown = ((QuickRun.Done) ran).valueString();
+        shown = showOwnLine(piece, ((QuickRun.Done) ran).valueString(), out);
         continue;
       }
       List<SnippetEvent> events;
@@ -243,11 +255,24 @@ public final class JShellInterpreter implements Interpreter {
         }
         shown = hasValue(e) ? e.value() : null;
       }
+      shown = showOwnLine(piece, shown, out);
     }
     if (current.interrupted()) {
       return CellErrors.interrupted();
     }
     return new Outcome.Ok(shown != null ? render(shown) : null);
+  }
+
+  /**
+   * A value on a line of its own in the middle of a cell shows at once, as at the jshell prompt;
+   * returns the value string still to show as the cell's result (null once shown).
+   */
+  private String showOwnLine(Pieces.Piece piece, String valueString, Output out) {
+    if (!piece.ownLine() || valueString == null) {
+      return valueString;
+    }
+    out.display(render(valueString), null, false);
+    return null;
   }
 
   /** How a quick piece ended: its value string (null: nothing to show), or the cell's outcome. */

@@ -14,8 +14,10 @@ final class Pieces {
    * @param source what JShell evaluates (a semicolon may have been added)
    * @param start where the snippet's text starts in the cell
    * @param end where the text this snippet consumed ends in the cell
+   * @param ownLine a line (or lines) without ";" that ended where the next line did not continue
+   *     it: as at the jshell prompt, its value shows even in the middle of a cell
    */
-  record Piece(String source, int start, int regionStart, int end) {
+  record Piece(String source, int start, int regionStart, int end, boolean ownLine) {
     /**
      * The 1-based line of the cell the snippet's code starts on (JShell counts lines from its first
      * non-blank).
@@ -49,9 +51,16 @@ final class Pieces {
       }
       String source;
       int consumed;
+      boolean ownLine = false;
       if (c.isComplete()) {
         source = info.source();
         consumed = rest.length() - info.remaining().length();
+        var line = firstCompleteLine(sca, rest, consumed, source);
+        if (line != null) {
+          source = line.source();
+          consumed = line.consumed();
+          ownLine = true;
+        }
       } else {
         source = rest; // let the compiler say what is wrong with it
         consumed = rest.length();
@@ -71,11 +80,83 @@ final class Pieces {
         int idx = firstLine.isEmpty() ? -1 : rest.indexOf(firstLine);
         lead = idx >= 0 && idx < consumed ? idx : leadingSpace(rest);
       }
-      pieces.add(new Piece(source, offset + lead, offset, offset + consumed));
+      pieces.add(new Piece(source, offset + lead, offset, offset + consumed, ownLine));
       offset += consumed;
       rest = rest.substring(consumed);
     }
     return pieces;
+  }
+
+  /**
+   * The first of a cell's pieces, when there are several, that does not parse as Java (so the cell
+   * can fail before its earlier pieces run); null when each parses.
+   */
+  static Piece firstUnparsed(SourceCodeAnalysis sca, List<Piece> pieces) {
+    if (pieces.size() < 2) {
+      return null;
+    }
+    for (var p : pieces) {
+      if (erroneous(p.source())) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private record Cut(String source, int consumed) {}
+
+  /**
+   * Lines as the jshell prompt takes them: where JShell's snippet (over several lines) does not
+   * parse, as with two expressions on lines of their own without semicolons ("w.grad()" then
+   * "b.grad()"), the snippet ends at the first line end where the text so far is a whole snippet
+   * and the next line of code does not continue it (it does when it starts with ".", an operator or
+   * a closing bracket). Null where the snippet parses, or no line end makes one.
+   */
+  private static Cut firstCompleteLine(
+      SourceCodeAnalysis sca, String rest, int consumed, String source) {
+    int lastEnd = rest.substring(0, consumed).stripTrailing().length();
+    int firstBreak = rest.indexOf('\n', leadingSpace(rest));
+    if (firstBreak < 0 || firstBreak >= lastEnd || !erroneous(source)) {
+      return null;
+    }
+    for (int nl = firstBreak; nl >= 0 && nl < lastEnd; nl = rest.indexOf('\n', nl + 1)) {
+      var prefix = rest.substring(0, nl + 1);
+      if (prefix.isBlank() || continues(nextCodeLine(rest, nl + 1))) {
+        continue;
+      }
+      var info = sca.analyzeCompletion(prefix);
+      if (info.completeness().isComplete()
+          && info.remaining().isBlank()
+          && !erroneous(info.source())) {
+        return new Cut(info.source(), nl + 1);
+      }
+    }
+    return null;
+  }
+
+  private static boolean erroneous(String source) {
+    return !JavaSyntax.parses(source);
+  }
+
+  /** The next line after `from` that holds code (not blank, not only a // comment), stripped. */
+  private static String nextCodeLine(String text, int from) {
+    for (var line : text.substring(from).lines().toList()) {
+      var s = line.strip();
+      if (!s.isEmpty() && !s.startsWith("//")) {
+        return s;
+      }
+    }
+    return "";
+  }
+
+  private static boolean continues(String line) {
+    if (line.isEmpty()) {
+      return false;
+    }
+    if (line.startsWith("++") || line.startsWith("--")) {
+      return false; // "++i" starts a statement of its own
+    }
+    return ".)]}+-*/%&|^?:=<>,;".indexOf(line.charAt(0)) >= 0 || line.startsWith("instanceof ");
   }
 
   /** The text of the snippet the cursor is in (or at the end of), for completion and inspection. */

@@ -103,6 +103,16 @@ class QuickCellsTest {
     };
   }
 
+  // Runs the cell in both kernels, by whichever path; returns what the quick one did, after
+  // checking
+  // it matches.
+  private static Seen alike(String code) {
+    var q = run(quick, code, 7);
+    var p = run(plain, code, 7);
+    assertEquals(p, q, () -> "quick and JShell's pipeline differ on: " + code);
+    return q;
+  }
+
   // Runs the cell in both kernels; returns what the quick one did, after checking it matches.
   private static Seen same(String code, boolean meantForQuickPath) {
     int before = quick.quickPiecesRun();
@@ -117,6 +127,38 @@ class QuickCellsTest {
                 + (meantForQuickPath ? " should have taken" : " should not have taken")
                 + " the quick path");
     return q;
+  }
+
+  /** A cell behaves like its lines typed at the jshell prompt: a line without ";" ends there. */
+  @Test
+  void linesWithoutSemicolonsRunInOrderLikeTheJshellPrompt() {
+    assertEquals("3", alike("int a = 1\nint b = a + 1\na + b").result());
+    var printed =
+        alike("System.out.println(\"first\")   // a comment\nSystem.out.println(\"second\")");
+    assertEquals("first\nsecond\n", printed.stdout());
+    assertNull(printed.error());
+    // A line that starts with "." (or an operator) continues the one before it.
+    var chained =
+        alike(
+            "var sb = new StringBuilder()\n  .append(\"x\")\n\n  // more\n  .append(\"y\")\nsb.toString()");
+    assertEquals("xy", chained.result());
+    assertEquals("7", alike("int total = 3\n    + 4\ntotal").result());
+    // A value in the middle of the cell shows there, as at the prompt; the last is the result.
+    var both = alike("int c = 5\nc * 2\nc + 1;\nc * 3");
+    assertEquals("[display 10]", both.stdout());
+    assertEquals("15", both.result());
+  }
+
+  /** A cell with a line that is not Java fails before any of its lines run. */
+  @Test
+  void aSyntaxErrorStopsTheCellBeforeAnythingRuns() {
+    var seen =
+        alike("System.out.println(\"ran\");\nint bad = 1 +* 2;\nSystem.out.println(\"after\");");
+    assertEquals("", seen.stdout(), "nothing ran");
+    assertNotNull(seen.error());
+    assertTrue(
+        String.join("\n", seen.traceback()).contains("int bad = 1 +* 2;"),
+        () -> "the error shows the line: " + seen.traceback());
   }
 
   @Test
