@@ -75,6 +75,15 @@ class PlotTest {
     assertEquals(0x08306b, high, "the highest is dark blue, at the bottom right");
     assertTrue(
         brightness(cellColour(p, 1, 0, 400, 300)) < brightness(cellColour(p, 0, 2, 400, 300)));
+    // One format for every cell, fitting the largest value: a tiny weight reads 0.00, not 1.5e-08.
+    var attention = Plot.heatmap("a", new double[][] {{0.07, 1.5e-8}, {0.5, 0.43}}, null, null);
+    var texts =
+        ((org.jfree.chart.renderer.xy.AbstractXYItemRenderer)
+                attention.chart().getXYPlot().getRenderer())
+            .getAnnotations().stream()
+                .map(a -> ((org.jfree.chart.annotations.XYTextAnnotation) a).getText())
+                .toList();
+    assertEquals(List.of("0.07", "0.00", "0.50", "0.43"), texts);
     var e =
         assertThrows(
             IllegalArgumentException.class, () -> Plot.heatmap("t", Tensor.zeros(2, 2, 2)));

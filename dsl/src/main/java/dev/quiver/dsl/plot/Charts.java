@@ -109,9 +109,10 @@ final class Charts {
     plot.setOutlineVisible(false);
     if (rows <= 16 && cols <= 16) {
       var font = new Font(Font.SANS_SERIF, Font.PLAIN, rows <= 8 && cols <= 8 ? 12 : 9);
+      var format = formatFor(m);
       for (int i = 0; i < rows; i++) {
         for (int j = 0; j < cols; j++) {
-          var note = new XYTextAnnotation(format(m[i][j]), j, i);
+          var note = new XYTextAnnotation(format.apply(m[i][j]), j, i);
           note.setFont(font);
           note.setPaint(scale.dark(m[i][j]) ? Color.WHITE : Color.BLACK);
           renderer.addAnnotation(note);
@@ -169,13 +170,30 @@ final class Charts {
     return a;
   }
 
-  private static String format(double v) {
-    if (v == Math.rint(v) && Math.abs(v) < 1e6) {
-      return Long.toString((long) v);
+  /**
+   * One format for every cell, so the values line up and fit: integers as integers; else as many
+   * decimals as the largest magnitude leaves room for (0.07, 12.5, 340), scientific only for a
+   * matrix of tiny or huge values.
+   */
+  private static java.util.function.DoubleFunction<String> formatFor(double[][] m) {
+    boolean integers = true;
+    double max = 0;
+    for (double[] row : m) {
+      for (double v : row) {
+        if (Double.isFinite(v)) {
+          integers &= v == Math.rint(v);
+          max = Math.max(max, Math.abs(v));
+        }
+      }
     }
-    return Math.abs(v) >= 0.01 && Math.abs(v) < 1000
-        ? String.format("%.2f", v)
-        : String.format("%.1e", v);
+    if (integers && max < 1e6) {
+      return v -> Double.isFinite(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+    String f =
+        max != 0 && (max < 0.01 || max >= 1e5)
+            ? "%.1e"
+            : max >= 100 ? "%.0f" : max >= 10 ? "%.1f" : "%.2f";
+    return v -> String.format(java.util.Locale.ROOT, f, v);
   }
 
   /** White (lowest) through blue to dark navy (highest). */

@@ -134,7 +134,7 @@ public final class Plot implements Displayable {
     p.chart.addSubtitle(bar);
     int cols = m[0].length;
     int rows = m.length;
-    p.width = Math.max(320, Math.min(900, 140 + 44 * cols));
+    p.width = Math.max(320, Math.min(900, 150 + 52 * cols));
     p.height = Math.max(240, Math.min(900, 110 + 40 * rows));
     return p;
   }
