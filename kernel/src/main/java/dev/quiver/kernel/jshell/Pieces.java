@@ -95,12 +95,8 @@ final class Pieces {
     if (pieces.size() < 2) {
       return null;
     }
-    for (var p : pieces) {
-      if (erroneous(p.source())) {
-        return p;
-      }
-    }
-    return null;
+    int i = JavaSyntax.firstUnparsed(pieces.stream().map(Piece::source).toList());
+    return i < 0 ? null : pieces.get(i);
   }
 
   private record Cut(String source, int consumed) {}
