@@ -80,6 +80,9 @@ public final class Agent extends RemoteExecutionControl {
   public static void main(String[] args) throws Exception {
     var socket = new Socket((String) null, Integer.parseInt(args[0]));
     socket.setTcpNoDelay(true); // small request/response writes: no Nagle delays
+    // What the cell printed and the kernel has not read yet: little, so that after an interrupt
+    // the kernel is soon through it (Linux grows an untuned buffer to megabytes).
+    socket.setSendBufferSize(64 << 10);
     InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
     // JShell's multiplexer writes a packet of at most 127 bytes at a time and flushes after each
     // write: buffered, a write is one system call instead of one per packet.

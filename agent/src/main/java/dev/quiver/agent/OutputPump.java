@@ -24,7 +24,7 @@ import java.util.Arrays;
 final class OutputPump {
 
   static final String THREAD = "quiver-output";
-  static final int CAPACITY = 1 << 20; // bytes queued before a writer waits
+  static final int CAPACITY = 256 << 10; // bytes queued before a writer waits
   static final int CHUNK = 64 << 10;
 
   private static final class Chunk {

@@ -29,6 +29,14 @@ public interface Interpreter extends AutoCloseable {
      * reply comes at once however fast it prints (see {@code CellOutput}).
      */
     default void interrupted() {}
+
+    /**
+     * Whether the user interrupted this cell before it started: the interrupt came while the kernel
+     * had not yet read the request (see {@code EarlyInterrupts}). Asked once, as the cell starts.
+     */
+    default boolean interruptedBeforeStart() {
+      return false;
+    }
   }
 
   sealed interface Outcome {

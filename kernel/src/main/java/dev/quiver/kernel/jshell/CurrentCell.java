@@ -46,7 +46,7 @@ final class CurrentCell {
    */
   synchronized void begin(Output out) {
     output = out;
-    interrupted = false;
+    interrupted = out.interruptedBeforeStart();
     stdin.discard();
     cell++;
     running = true;
@@ -79,7 +79,9 @@ final class CurrentCell {
    * The user interrupted: the cell's loop stops at its next piece, and a wait for input ends now.
    */
   void interrupt() {
-    interrupted = true;
+    synchronized (this) { // after a begin() under way: this interrupt is for its cell
+      interrupted = true;
+    }
     output.interrupted();
     var t = waitingForInput;
     if (t != null) {

@@ -36,6 +36,9 @@ final class RemoteControl extends JdiExecutionControl {
 
   static final long POLITE_MS = 250;
 
+  /** How often, while it waits politely, the interrupt looks whether the cell is printing. */
+  static final long LOOK_MS = 40;
+
   /**
    * How long a stop waits for the cell to leave the JDK's stream and lock code before it is sent
    * there anyway.
@@ -214,8 +217,18 @@ final class RemoteControl extends JdiExecutionControl {
         return false;
       }
       target.thread().interrupt();
-      if (waitUntilIdle(POLITE_MS)) {
-        return true;
+      // A cell that prints in a loop never looks at the interrupt: caught printing, it is asked at
+      // once to stop at its next print (CellStop), which is where it spends its time.
+      for (long waited = 0; waited < POLITE_MS; waited += LOOK_MS) {
+        if (waitUntilIdle(Math.min(LOOK_MS, POLITE_MS - waited))) {
+          return true;
+        }
+        if (waited + LOOK_MS < POLITE_MS && stopIfPrinting()) {
+          if (waitUntilIdle(POLITE_MS - waited)) {
+            return true;
+          }
+          break;
+        }
       }
       // The cell ignores the interrupt. A print or display call now ends it (CellStop), and
       // the JDI stop is sent only where it cannot land inside the output path.
@@ -319,6 +332,25 @@ final class RemoteControl extends JdiExecutionControl {
       var stopInstance = (ObjectReference) target.agent().getValue(stopException);
       target.thread().stop(stopInstance);
       target.agent().setValue(expectingStop, vm.mirrorOf(false));
+      return true;
+    } catch (com.sun.jdi.InvalidTypeException
+        | com.sun.jdi.ClassNotLoadedException
+        | com.sun.jdi.IncompatibleThreadStateException e) {
+      throw new InternalException("interrupt: cannot stop the cell: " + e);
+    } finally {
+      vm.resume();
+    }
+  }
+
+  // Asks the cell to stop at its next print when it is printing now; whether it was.
+  private boolean stopIfPrinting() throws InternalException {
+    vm.suspend();
+    try {
+      var target = findUserCodeSuspended();
+      if (target == null || !StopPlaces.printing(target.thread().frames())) {
+        return false;
+      }
+      requestCellStop();
       return true;
     } catch (com.sun.jdi.InvalidTypeException
         | com.sun.jdi.ClassNotLoadedException
