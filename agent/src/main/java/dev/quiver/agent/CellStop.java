@@ -31,6 +31,10 @@ public final class CellStop {
 
   private static volatile Thread cellThread;
   private static volatile long stopRequested;
+  // The cell the user interrupted (set with its thread's interrupt): a print on that thread while
+  // its interrupt flag is still set ends it, since a cell that prints in a loop never looks at the
+  // flag. One that handled the interrupt (the flag cleared) prints as usual.
+  private static volatile long interruptRequested;
 
   /** A cell starts on this thread; a stop asked for an earlier one is forgotten. */
   static void begin() {
@@ -53,7 +57,9 @@ public final class CellStop {
    * stop; otherwise returns at once.
    */
   public static void check() {
-    if (stopRequested == cell && Thread.currentThread() == cellThread) {
+    var t = Thread.currentThread();
+    if (t == cellThread
+        && (stopRequested == cell || interruptRequested == cell && t.isInterrupted())) {
       throw new Stopped();
     }
   }

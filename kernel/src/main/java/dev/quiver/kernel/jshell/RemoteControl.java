@@ -36,9 +36,6 @@ final class RemoteControl extends JdiExecutionControl {
 
   static final long POLITE_MS = 250;
 
-  /** How often, while it waits politely, the interrupt looks whether the cell is printing. */
-  static final long LOOK_MS = 40;
-
   /**
    * How long a stop waits for the cell to leave the JDK's stream and lock code before it is sent
    * there anyway.
@@ -216,19 +213,12 @@ final class RemoteControl extends JdiExecutionControl {
       if (target == null) {
         return false;
       }
+      // A cell that prints in a loop never looks at the interrupt: its next print ends it while
+      // the flag is still set (CellStop).
+      markInterrupted();
       target.thread().interrupt();
-      // A cell that prints in a loop never looks at the interrupt: caught printing, it is asked at
-      // once to stop at its next print (CellStop), which is where it spends its time.
-      for (long waited = 0; waited < POLITE_MS; waited += LOOK_MS) {
-        if (waitUntilIdle(Math.min(LOOK_MS, POLITE_MS - waited))) {
-          return true;
-        }
-        if (waited + LOOK_MS < POLITE_MS && stopIfPrinting()) {
-          if (waitUntilIdle(POLITE_MS - waited)) {
-            return true;
-          }
-          break;
-        }
+      if (waitUntilIdle(POLITE_MS)) {
+        return true;
       }
       // The cell ignores the interrupt. A print or display call now ends it (CellStop), and
       // the JDI stop is sent only where it cannot land inside the output path.
@@ -342,22 +332,18 @@ final class RemoteControl extends JdiExecutionControl {
     }
   }
 
-  // Asks the cell to stop at its next print when it is printing now; whether it was.
-  private boolean stopIfPrinting() throws InternalException {
-    vm.suspend();
+  // CellStop.interruptRequested = CellStop.cell (a static field: no thread need be suspended).
+  private void markInterrupted() throws InternalException {
     try {
-      var target = findUserCodeSuspended();
-      if (target == null || !StopPlaces.printing(target.thread().frames())) {
-        return false;
+      var types = vm.classesByName(CellStop.class.getName());
+      if (types.isEmpty()) {
+        return; // an agent without it
       }
-      requestCellStop();
-      return true;
-    } catch (com.sun.jdi.InvalidTypeException
-        | com.sun.jdi.ClassNotLoadedException
-        | com.sun.jdi.IncompatibleThreadStateException e) {
-      throw new InternalException("interrupt: cannot stop the cell: " + e);
-    } finally {
-      vm.resume();
+      var type = (com.sun.jdi.ClassType) types.getFirst();
+      type.setValue(
+          type.fieldByName("interruptRequested"), type.getValue(type.fieldByName("cell")));
+    } catch (com.sun.jdi.InvalidTypeException | ClassNotLoadedException e) {
+      throw new InternalException("interrupt: cannot mark the cell interrupted: " + e);
     }
   }
 

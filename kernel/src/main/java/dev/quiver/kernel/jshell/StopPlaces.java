@@ -2,7 +2,6 @@ package dev.quiver.kernel.jshell;
 
 import com.sun.jdi.StackFrame;
 import dev.quiver.agent.Agent;
-import java.io.PrintStream;
 import java.util.List;
 import jdk.jshell.execution.RemoteExecutionControl;
 
@@ -71,27 +70,6 @@ final class StopPlaces {
       }
     }
     return place;
-  }
-
-  /**
-   * Whether the thread is printing or showing something: inside a print stream or the output path.
-   */
-  static boolean printing(List<StackFrame> frames) {
-    return printingIn(frames.stream().map(f -> f.location().declaringType().name()).toList());
-  }
-
-  /** The same, from the frames' class names, top first (for tests). */
-  static boolean printingIn(List<String> classes) {
-    for (var name : classes) {
-      if (name.equals(Agent.class.getName())
-          || name.equals(RemoteExecutionControl.class.getName())) {
-        return false;
-      }
-      if (startsWithAny(name, OUTPUT_PATH) || name.equals(PrintStream.class.getName())) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static boolean startsWithAny(String name, List<String> prefixes) {
