@@ -252,8 +252,8 @@ class Floods(unittest.TestCase):
         kc = self.kc
         run(kc, 'var big = Datasets.randomLabels(6000, 512, 1);\n'
                 'var wide = Sequential.of(Dense.of(4096), Dense.of(1)).input(512).seed(1);', timeout=120)
-        # One step first: the very first one runs its kernels before the JIT has compiled them, and
-        # its interrupt then waited up to 2 s for the workers' chunks (see the note of issue 17).
+        # One whole step first: the model is built and the step's kernels compiled, so the interrupts
+        # below land in the middle of fitting, in or between full-batch steps.
         content, _ = run(kc, 'wide.fit(big, Fit.epochs(1).fullBatch().optimizer(SGD.lr(0.01)).loss(Loss.mse()));',
                          timeout=300)
         self.assertEqual(content["status"], "ok", content)
