@@ -25,8 +25,8 @@ public interface Interpreter extends AutoCloseable {
     String input(String prompt, boolean password);
 
     /**
-     * The user interrupted the cell: what it sends from now on is counted, not shown, so that its
-     * reply comes at once however fast it prints (see {@code CellOutput}).
+     * The user interrupted the cell: little more of what it sends is shown, the rest is counted, so
+     * that its reply comes at once however fast it prints (see {@code CellOutput}).
      */
     default void interrupted() {}
 
