@@ -23,6 +23,20 @@ public interface Interpreter extends AutoCloseable {
      * interrupted.
      */
     String input(String prompt, boolean password);
+
+    /**
+     * The user interrupted the cell: little more of what it sends is shown, the rest is counted, so
+     * that its reply comes at once however fast it prints (see {@code CellOutput}).
+     */
+    default void interrupted() {}
+
+    /**
+     * Whether the user interrupted this cell before it started: the interrupt came while the kernel
+     * had not yet read the request (see {@code EarlyInterrupts}). Asked once, as the cell starts.
+     */
+    default boolean interruptedBeforeStart() {
+      return false;
+    }
   }
 
   sealed interface Outcome {

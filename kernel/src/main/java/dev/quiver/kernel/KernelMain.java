@@ -65,11 +65,12 @@ public final class KernelMain {
                     "quiver",
                     "kernel-history.jsonl")
                 .toString());
-    installSigint(interpreter);
     exitWithParent(interpreter);
     Log.info("listening on " + info.ip() + " (shell " + info.shellPort() + ")");
     var server = new KernelServer(info);
-    server.run(new KernelCore(interpreter, new History(Path.of(historyFile)), server));
+    var core = new KernelCore(interpreter, new History(Path.of(historyFile)), server);
+    installSigint(core);
+    server.run(core);
   }
 
   static JShellInterpreter.Config config() {
@@ -111,9 +112,9 @@ public final class KernelMain {
   }
 
   // SIGINT (interrupt_mode "signal" frontends, or Ctrl-C on a terminal) interrupts the cell.
-  private static void installSigint(Interpreter interpreter) {
+  private static void installSigint(KernelCore core) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> interpreter.interrupt());
+      sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> core.interrupt());
     } catch (RuntimeException | LinkageError e) {
       Log.info("SIGINT will not interrupt cells: " + e);
     }

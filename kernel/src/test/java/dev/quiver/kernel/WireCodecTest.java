@@ -40,6 +40,21 @@ class WireCodecTest {
   }
 
   @Test
+  void aReplayedMessageIsRefusedByEveryCodecSharingTheHistory() throws Exception {
+    var seen = new dev.quiver.kernel.wire.SeenSignatures();
+    var shell = new WireCodec("secret-key", "session-1", seen);
+    var control = new WireCodec("secret-key", "session-1", seen);
+    var frames = signedExecute("counter++;");
+    assertEquals("counter++;", shell.decode(frames).content().path("code").asText());
+    var again = assertThrows(WireCodec.BadMessage.class, () -> shell.decode(frames));
+    assertEquals("replayed message: its signature was seen before", again.getMessage());
+    assertThrows(WireCodec.BadMessage.class, () -> control.decode(frames));
+    // A new message with the same content has a new header, so a new signature.
+    assertEquals(
+        "counter++;", control.decode(signedExecute("counter++;")).content().path("code").asText());
+  }
+
+  @Test
   void changedContentIsRefused() {
     var frames = new ArrayList<>(signedExecute("int x = 1;"));
     frames.set(6, "{\"code\":\"int x = 2;\"}".getBytes(StandardCharsets.UTF_8));

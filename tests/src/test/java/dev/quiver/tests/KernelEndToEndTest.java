@@ -177,6 +177,13 @@ class KernelEndToEndTest {
     python("test_readme.py", 400);
   }
 
+  /** Output floods and interrupts that keep the user's variables, deaths, replays (issue 17). */
+  @Test
+  void nothingLost() throws Exception {
+    need("python3-jupyter-client", "jupyter_client", null);
+    python("test_nothing_lost.py", 600);
+  }
+
   @Test
   void kotlinCells() throws Exception {
     need("python3-jupyter-client", "jupyter_client", null);

@@ -17,7 +17,11 @@ final class ExecuteHandler implements RequestHandler {
   private int executionCount;
   private boolean abortRequested;
 
-  ExecuteHandler(Interpreter interpreter, History history, Transport transport) {
+  private final EarlyInterrupts early;
+
+  ExecuteHandler(
+      Interpreter interpreter, History history, Transport transport, EarlyInterrupts early) {
+    this.early = early;
     this.interpreter = interpreter;
     this.history = history;
     this.transport = transport;
@@ -41,12 +45,18 @@ final class ExecuteHandler implements RequestHandler {
       input.put("execution_count", count);
       transport.publish(m, "execute_input", input);
     }
-    var outcome =
-        interpreter.execute(code, count, new CellOutput(transport, m, allowStdin, silent));
+    var output = new CellOutput(transport, m, allowStdin, silent, () -> early.starting(m));
+    Interpreter.Outcome outcome;
+    try {
+      outcome = interpreter.execute(code, count, output);
+    } finally {
+      early.ended();
+    }
+    output.finish(); // what it printed, and the notice of what was cut, before its result
     return switch (outcome) {
       case Interpreter.Outcome.Ok ok -> {
         if (ok.result() != null && !silent) {
-          var result = DisplayCodec.toJson(ok.result());
+          var result = output.result(ok.result());
           result.put("execution_count", count);
           transport.publish(m, "execute_result", result);
         }

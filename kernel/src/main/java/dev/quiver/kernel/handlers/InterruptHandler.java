@@ -8,13 +8,16 @@ import dev.quiver.kernel.wire.Message;
 final class InterruptHandler implements RequestHandler {
 
   private final Interpreter interpreter;
+  private final EarlyInterrupts early;
 
-  InterruptHandler(Interpreter interpreter) {
+  InterruptHandler(Interpreter interpreter, EarlyInterrupts early) {
     this.interpreter = interpreter;
+    this.early = early;
   }
 
   @Override
   public ObjectNode handle(Message m, Origin origin) {
+    early.interrupted(m); // first: a cell starting now sees it here or through the interpreter
     interpreter.interrupt();
     return Replies.ok();
   }

@@ -25,11 +25,12 @@ public final class KernelCore {
   private final Transport transport;
   private final ExecuteHandler execute;
   private final Map<String, RequestHandler> handlers = new HashMap<>();
+  private final EarlyInterrupts early = new EarlyInterrupts();
 
   public KernelCore(Interpreter interpreter, History history, Transport transport) {
     this.interpreter = interpreter;
     this.transport = transport;
-    this.execute = new ExecuteHandler(interpreter, history, transport);
+    this.execute = new ExecuteHandler(interpreter, history, transport, early);
     var comms = new Comms(transport);
     handlers.put("kernel_info_request", new KernelInfoHandler(interpreter));
     handlers.put("execute_request", execute);
@@ -41,8 +42,14 @@ public final class KernelCore {
     handlers.put("comm_open", comms::open);
     handlers.put("comm_msg", comms::message);
     handlers.put("comm_close", comms::close);
-    handlers.put("interrupt_request", new InterruptHandler(interpreter));
+    handlers.put("interrupt_request", new InterruptHandler(interpreter, early));
     handlers.put("shutdown_request", new ShutdownHandler(interpreter, transport));
+  }
+
+  /** SIGINT: interrupts as an {@code interrupt_request} does. */
+  public void interrupt() {
+    early.interrupted(null);
+    interpreter.interrupt();
   }
 
   /**

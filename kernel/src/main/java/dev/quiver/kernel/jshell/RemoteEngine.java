@@ -29,6 +29,8 @@ import jdk.jshell.spi.ExecutionEnv;
 final class RemoteEngine implements ExecutionControlProvider {
 
   private static final int TIMEOUT_MS = 30_000;
+  // At most 64 KB: a larger one must be set before the listener binds (ServerSocket's contract).
+  private static final int RECEIVE_BUFFER = 64 << 10;
 
   private final OutputStream display;
   private final Consumer<RemoteControl> created;
@@ -73,6 +75,10 @@ final class RemoteEngine implements ExecutionControlProvider {
               try {
                 listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 listener.setSoTimeout(TIMEOUT_MS);
+                // What the cell JVM printed but the kernel has not read yet waits in this buffer:
+                // small, so that an interrupted cell's output still on its way is little (Linux
+                // grew it to megabytes, which took the kernel a second to read and drop).
+                listener.setReceiveBufferSize(RECEIVE_BUFFER);
                 var options =
                     new ArrayList<>(
                         List.of(
@@ -195,8 +201,11 @@ final class RemoteEngine implements ExecutionControlProvider {
       outputs.put("display", display);
       Map<String, InputStream> inputs = new HashMap<>();
       inputs.put("in", env.userIn());
+      // JShell's demultiplexer reads each 127-byte packet with four reads, two of them of one
+      // byte: unbuffered, that was four system calls per packet, and the kernel read a cell's
+      // printing at a few MB/s.
       return Util.remoteInputOutput(
-          socket.getInputStream(),
+          new java.io.BufferedInputStream(socket.getInputStream(), 1 << 16),
           toAgent,
           outputs,
           inputs,

@@ -7,6 +7,7 @@ import dev.quiver.kernel.handlers.Origin;
 import dev.quiver.kernel.handlers.Transport;
 import dev.quiver.kernel.wire.ConnectionInfo;
 import dev.quiver.kernel.wire.Message;
+import dev.quiver.kernel.wire.SeenSignatures;
 import dev.quiver.kernel.wire.WireCodec;
 import java.util.List;
 import java.util.UUID;
@@ -38,6 +39,8 @@ public final class KernelServer implements Transport {
   private final ZContext context = new ZContext();
   // A flood of bad messages must not flood the log: the first 20, then one in 1000.
   private final AtomicLong dropped = new AtomicLong();
+  static final int IOPUB_QUEUE = 100_000;
+  private final SeenSignatures seenSignatures = new SeenSignatures(); // shared by every channel
   private Publisher publisher;
   private StdinChannel stdin;
 
@@ -75,6 +78,13 @@ public final class KernelServer implements Transport {
     if (type == SocketType.ROUTER) {
       socket.setRouterMandatory(false);
     }
+    if (type == SocketType.PUB) {
+      // ZeroMQ's default of 1 000 queued messages dropped output a frontend did not take at once
+      // (a cell that printed 50 MB reached it with 18 MB, no word said). A cell's output is
+      // limited and coalesced in few messages (handlers.CellOutput), so the queue stays short;
+      // this keeps it from dropping them. Set before bind: connections take the listener's value.
+      socket.setSndHWM(IOPUB_QUEUE);
+    }
     var endpoint = info.endpoint(port);
     if (!socket.bind(endpoint)) {
       throw new IllegalStateException("cannot bind " + endpoint);
@@ -83,7 +93,7 @@ public final class KernelServer implements Transport {
   }
 
   private WireCodec codec() {
-    return new WireCodec(info.key(), session);
+    return new WireCodec(info.key(), session, seenSignatures);
   }
 
   private void heartbeat(ZMQ.Socket socket) {

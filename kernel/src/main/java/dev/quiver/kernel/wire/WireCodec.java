@@ -19,7 +19,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Turns frames into {@link Message}s and back, signing with HMAC-SHA256.
+ * Turns frames into {@link Message}s and back, signing with HMAC-SHA256; a message whose signature
+ * was accepted before is refused as a replay ({@link SeenSignatures}).
  *
  * <p>Not thread-safe (it holds a {@link Mac}): each socket-owning thread has its own codec.
  */
@@ -35,8 +36,19 @@ public final class WireCodec {
   private final Mac mac; // null when the key is empty: no signing
   private final String session;
 
+  private final SeenSignatures seen;
+
   public WireCodec(String key, String session) {
+    this(key, session, new SeenSignatures());
+  }
+
+  /**
+   * @param seen the signatures already accepted, shared by the codecs of every channel: a message
+   *     sent again is refused
+   */
+  public WireCodec(String key, String session, SeenSignatures seen) {
     this.session = session;
+    this.seen = seen;
     if (key == null || key.isEmpty()) {
       mac = null;
     } else {
@@ -85,6 +97,9 @@ public final class WireCodec {
       // Constant time: the comparison does not stop at the first differing byte.
       if (!MessageDigest.isEqual(expected, signature)) {
         throw new BadMessage(signature.length == 0 ? "missing signature" : "invalid signature");
+      }
+      if (!seen.firstTime(signature)) {
+        throw new BadMessage("replayed message: its signature was seen before");
       }
     }
     var identities = new ArrayList<>(frames.subList(0, delim));
