@@ -12,6 +12,7 @@ import dev.quiver.dsl.layers.LSTM;
 import dev.quiver.dsl.layers.Masks;
 import dev.quiver.dsl.layers.RNN;
 import dev.quiver.dsl.layers.Recurrent;
+import dev.quiver.dsl.loss.Loss;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.GradCheck;
@@ -200,6 +201,35 @@ class RecurrentTest {
         assertThrows(IllegalArgumentException.class, () -> Masks.fromLengths(Tensor.ofInts(3), 2));
     assertEquals(
         "Masks.fromLengths: length 3 of row 0 is outside 0..2 (the sequence length)",
+        e.getMessage());
+  }
+
+  @Test
+  void theIgnoringCrossEntropyCountsRealPositionsOnly() {
+    Tensor logits = Tensor.randn(new long[] {2, 3, 4}, 1).requiresGrad();
+    Tensor target = Tensor.ofInts(new int[] {1, 2, -1, 3, -1, -1}, 2, 3);
+    Tensor loss = Loss.crossEntropyIgnoring(-1).compute(logits, target);
+    Tensor real =
+        Tensor.stack(
+            0,
+            logits.select(0, 0).select(0, 0),
+            logits.select(0, 0).select(0, 1),
+            logits.select(0, 1).select(0, 0));
+    assertEquals(
+        Loss.crossEntropy().compute(real, Tensor.ofInts(1, 2, 3)).item(), loss.item(), 1e-6);
+    loss.backward();
+    assertEquals(0, logits.grad().select(0, 1).slice(0, 1, 3).abs().sum().item(), "padding");
+    assertEquals(0, logits.grad().select(0, 0).select(0, 2).abs().sum().item(), "padding");
+    GradCheck.assertGradients(
+        in -> Loss.crossEntropyIgnoring(-1).compute(in[0], target),
+        Tensor.randn(new long[] {2, 3, 4}, 2));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Loss.crossEntropyIgnoring(0).compute(Tensor.zeros(1, 3), Tensor.ofInts(5)));
+    assertEquals(
+        "cross_entropy: label 5 at position 0 is out of range for 3 classes (0..2) and is not the"
+            + " ignored 0",
         e.getMessage());
   }
 
