@@ -71,15 +71,20 @@ final class LstmTrainBench {
   /**
    * The peer's figures are {@code layersL_ms_per_step}, the faster of torch on 2 threads and on 1
    * (which one in {@code layersL_threads}): on a loaded 2-core machine one thread often wins.
+   * Beside wall time, CPU time per step of each process ({@code cpu_ratio}): on a shared machine
+   * wall time includes waiting for a core, CPU time is the work done.
    */
   static void addPeer(List<Row> rows, String peer, Map<String, Object> p) {
     for (Row r : rows) {
       String key = "layers" + r.get("layers");
       double theirs = ((Number) p.get(key + "_ms_per_step")).doubleValue();
       double mine = (Double) r.get("ms_per_step");
+      double theirCpu = ((Number) p.get(key + "_cpu_ms_per_step")).doubleValue();
       r.put(peer + "_ms_per_step", theirs)
+          .put(peer + "_cpu_ms_per_step", theirCpu)
           .put(peer + "_threads", ((Number) p.get(key + "_threads")).intValue())
-          .put("ratio", mine / theirs);
+          .put("ratio", mine / theirs)
+          .put("cpu_ratio", (Double) r.get("cpu_ms_per_step") / theirCpu);
     }
   }
 }
