@@ -11,6 +11,8 @@ import dev.quiver.dsl.layers.Dense;
 import dev.quiver.dsl.layers.Embedding;
 import dev.quiver.dsl.layers.LSTM;
 import dev.quiver.dsl.layers.Masks;
+import dev.quiver.dsl.layers.PositionalEmbedding;
+import dev.quiver.dsl.layers.TransformerBlock;
 import dev.quiver.dsl.loss.Loss;
 import dev.quiver.dsl.optim.Adam;
 import dev.quiver.dsl.train.Fit;
@@ -84,6 +86,44 @@ class TextTest {
   }
 
   @Test
+  void bucketsGroupSimilarLengthsAndKeepEachTargetWithItsSequence() {
+    var seqs = new java.util.ArrayList<int[]>();
+    int[] labels = new int[10];
+    int[] lengths = {7, 1, 10, 3, 5, 2, 9, 4, 8, 6};
+    for (int i = 0; i < 10; i++) {
+      int[] s = new int[lengths[i]];
+      java.util.Arrays.fill(s, lengths[i]);
+      seqs.add(s);
+      labels[i] = lengths[i];
+    }
+    var buckets = Sequences.buckets(seqs, Tensor.ofInts(labels), 3, 0, 4);
+    assertEquals(4, buckets.size());
+    long padded = 0;
+    int rows = 0;
+    for (var b : buckets) {
+      int width = (int) b.x().size(1);
+      int[] x = b.x().toIntArray();
+      int[] y = b.y().toIntArray();
+      for (int r = 0; r < y.length; r++) {
+        assertEquals(y[r], x[r * width], "the target stays with its sequence");
+        padded += width - y[r];
+        rows++;
+      }
+      assertTrue(
+          width - java.util.Arrays.stream(y).min().getAsInt() <= 2, "similar lengths: " + width);
+    }
+    assertEquals(10, rows);
+    assertEquals(9, padded, "3 in each full bucket of 3, against 45 padded to the longest of all");
+    var again = Sequences.buckets(seqs, Tensor.ofInts(labels), 3, 0, 4);
+    for (int i = 0; i < 4; i++) {
+      assertArrayEquals(buckets.get(i).y().toIntArray(), again.get(i).y().toIntArray());
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Sequences.buckets(seqs, Tensor.ofInts(1, 2), 3, 0, 4));
+  }
+
+  @Test
   void forecastWindowsHoldTheNextValues() {
     float[] s = {0, 1, 2, 3, 4, 5};
     var d = Sequences.forecast(s, 0, 6, 3, 2);
@@ -145,6 +185,23 @@ class TextTest {
     int[] next = Sampler.greedy().generate(model, v.encode("bcda"), 12, 8);
     assertEquals("bcdabcdabcda", v.decode(next));
     int[] sampled = Sampler.temperature(1).seed(5).generate(model, v.encode("ab"), 20, 8);
+    assertEquals(20, sampled.length);
+    // A causal transformer built for windows of 8 generates from shorter prompts too.
+    var tf =
+        Sequential.of(
+                Embedding.of(v.size(), 16),
+                PositionalEmbedding.of(),
+                TransformerBlock.of(2, 32).causal(),
+                Dense.of(v.size()))
+            .input(8)
+            .seed(1);
+    tf.fit(
+        data, Fit.epochs(30).batch(16).optimizer(Adam.lr(0.01)).loss(Loss.crossEntropy()).quiet());
+    assertEquals("dabcdabcdabc", v.decode(Sampler.greedy().generate(tf, v.encode("abc"), 12, 8)));
+    var tooLong =
+        assertThrows(
+            IllegalArgumentException.class, () -> tf.apply(Tensor.ofInts(new int[9], 1, 9)));
+    assertTrue(tooLong.getMessage().contains("up to 8 steps, got 9"), tooLong.getMessage());
     assertEquals(20, sampled.length);
     var e =
         assertThrows(
