@@ -155,6 +155,19 @@ class KotlinCells(unittest.TestCase):
         self.assertEqual(content["status"], "ok", content)
         self.assertEqual(value(self.kc, '%%kotlin\nqkdemo.Greeter.hello("kotlin")'), "hello kotlin")
 
+    def test_11_recurrent_layers_and_text(self):
+        # The recurrent layers, the vocabulary and the sampler need nothing special in Kotlin.
+        # (Dense.of takes a long: Kotlin does not widen the Int of size() by itself.)
+        content, _ = run(self.kc, '%%kotlin\nval vocabK = Vocabulary.chars("abcabc")\n'
+                                  'val lmK = Sequential.of(Embedding.of(vocabK.size(), 4), LSTM.of(8).layers(2).bidirectional(), '
+                                  'GRU.of(6), Dense.of(vocabK.size().toLong()))\nlmK.seed(1)', timeout=120)
+        self.assertEqual(content["status"], "ok", content)
+        self.assertEqual(value(self.kc, '%%kotlin\nlmK.apply(Tensor.ofInts(vocabK.encode("abca"), 1, 4)).shape().contentToString()'),
+                         "[1, 4, 5]")
+        self.assertEqual(value(self.kc, '%%kotlin\nSampler.greedy().generate(lmK, vocabK.encode("ab"), 3, 4).size'), "3")
+        # and Java sees the Kotlin model
+        self.assertEqual(value(self.kc, 'lmK.countParams() > 0'), "true")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -82,6 +82,12 @@ public final class MultiHeadAttention extends Module
     return sampleShape.clone();
   }
 
+  /** Sequences of any length of the same width (the causal mask is made for each length). */
+  @Override
+  protected boolean accepts(long[] sample, long[] builtFor) {
+    return sample.length == 2 && sample[1] == builtFor[1];
+  }
+
   @Override
   protected Tensor forward(Tensor x) {
     long n = x.size(0);

@@ -46,8 +46,30 @@ public final class PositionalEmbedding extends Module
     return sampleShape.clone();
   }
 
+  /**
+   * Sequences up to the length it was built for, of the same width: a language model built for
+   * windows of 64 also runs on the shorter prompts of generation (positions 0..len-1).
+   */
+  @Override
+  protected boolean accepts(long[] sample, long[] builtFor) {
+    return sample.length == 2 && sample[1] == builtFor[1] && sample[0] >= 1;
+  }
+
   @Override
   protected Tensor forward(Tensor x) {
-    return x.add(table.value());
+    long len = x.size(x.dim() - 2);
+    long max = table.value().size(0);
+    if (len > max) {
+      throw new IllegalArgumentException(
+          describe()
+              + ": has positions for sequences of up to "
+              + max
+              + " steps, got "
+              + len
+              + " (input "
+              + x.shapeString()
+              + ")");
+    }
+    return x.add(len == max ? table.value() : table.value().slice(0, 0, len));
   }
 }

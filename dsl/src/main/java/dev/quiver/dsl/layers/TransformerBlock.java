@@ -72,6 +72,15 @@ public final class TransformerBlock extends Module implements Saveable<Transform
     return sampleShape.clone();
   }
 
+  /**
+   * Sequences of any length of the same width (attention and the layers around it work per
+   * position).
+   */
+  @Override
+  protected boolean accepts(long[] sample, long[] builtFor) {
+    return sample.length == 2 && sample[1] == builtFor[1];
+  }
+
   @Override
   protected Tensor forward(Tensor x) {
     Tensor h = x.add(attention.apply(norm1.apply(x)));
