@@ -2,9 +2,8 @@ package dev.quiver.dsl.data;
 
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
+import dev.quiver.runtime.HostRows;
 import dev.quiver.runtime.Tensor;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -223,45 +222,11 @@ public final class Loader implements Iterable<Batch> {
     }
   }
 
-  /** The rows of t at these indices, copied on the host (or by indexSelect off the host). */
+  /** The rows of t at these indices: copied on the host, by indexSelect elsewhere. */
   static Tensor gather(Tensor t, int[] rows) {
-    long[] shape = t.shape();
-    shape[0] = rows.length;
-    if (!t.device().equals(Device.CPU)) {
-      return t.indexSelect(0, Tensor.ofInts(rows).to(t.device()));
+    if (HostRows.supports(t)) {
+      return HostRows.gather(t, rows);
     }
-    Tensor src = t.isContiguous() ? t : t.contiguous();
-    int per = Math.toIntExact(src.numel() / src.size(0));
-    MemorySegment seg = src.view().hostSegment();
-    long base = src.offset();
-    switch (src.dtype()) {
-      case FLOAT32 -> {
-        float[] out = new float[rows.length * per];
-        for (int i = 0; i < rows.length; i++) {
-          MemorySegment.copy(
-              seg, ValueLayout.JAVA_FLOAT, (base + (long) rows[i] * per) * 4, out, i * per, per);
-        }
-        return Tensor.of(out, shape);
-      }
-      case FLOAT64 -> {
-        double[] out = new double[rows.length * per];
-        for (int i = 0; i < rows.length; i++) {
-          MemorySegment.copy(
-              seg, ValueLayout.JAVA_DOUBLE, (base + (long) rows[i] * per) * 8, out, i * per, per);
-        }
-        return Tensor.of(out, shape);
-      }
-      case INT32 -> {
-        int[] out = new int[rows.length * per];
-        for (int i = 0; i < rows.length; i++) {
-          MemorySegment.copy(
-              seg, ValueLayout.JAVA_INT, (base + (long) rows[i] * per) * 4, out, i * per, per);
-        }
-        return Tensor.ofInts(out, shape);
-      }
-      default -> {
-        return t.indexSelect(0, Tensor.ofInts(rows));
-      }
-    }
+    return t.indexSelect(0, Tensor.ofInts(rows).to(t.device()));
   }
 }
