@@ -2,8 +2,9 @@
 """The peer side of `quiver bench NAME --vs PEER`: the same work as Quiver's benchmark, in numpy or torch.
 
 Usage: peer.py BENCH SIZE PEER [DEVICE]
-       (BENCH: matmul | smallop | elementwise | iris-train | mlp-train | lstm-train; PEER: numpy | torch; the training
-        benchmarks need torch; DEVICE: cpu (default) or cuda[:N], torch only, for matmul, mlp-train and lstm-train)
+       (BENCH: matmul | smallop | elementwise | iris-train | mlp-train | lstm-train | conv2d | lenet-train |
+        fashion-cnn; PEER: numpy | torch; the training and convolution benchmarks need torch; DEVICE: cpu
+        (default) or cuda[:N], torch only, for matmul, mlp-train, lstm-train, conv2d, lenet-train and fashion-cnn)
 Prints one JSON object on stdout. Threads are limited to QUIVER_PEER_THREADS (default 2) so the
 comparison is like for like. A missing peer prints {"error": ..., "install": ...} and exits 3.
 """
@@ -73,8 +74,9 @@ def main():
 
     on_gpu = device.startswith("cuda")
     if on_gpu:
-        if peer != "torch" or bench not in ("matmul", "mlp-train", "lstm-train"):
-            print(json.dumps({"error": f"--device {device} is compared with torch, for matmul, mlp-train and lstm-train only"}))
+        if peer != "torch" or bench not in ("matmul", "mlp-train", "lstm-train", "conv2d", "lenet-train", "fashion-cnn"):
+            print(json.dumps({"error": f"--device {device} is compared with torch, for matmul, mlp-train, lstm-train "
+                                       "and the convolution benchmarks only"}))
             sys.exit(2)
         if not torch.cuda.is_available():
             print(json.dumps({"error": f"torch {torch.__version__} sees no CUDA device (torch.cuda.is_available() is "
@@ -141,6 +143,12 @@ def main():
             print(json.dumps({"error": f"{bench} compares training steps with torch; use --vs torch"}))
             sys.exit(2)
         out.update(train_iris(torch, np, size) if bench == "iris-train" else train_mlp(torch, size, device))
+    elif bench in ("conv2d", "lenet-train", "fashion-cnn"):
+        if peer != "torch":
+            print(json.dumps({"error": f"{bench} compares convolutions with torch; use --vs torch"}))
+            sys.exit(2)
+        fn = {"conv2d": conv2d, "lenet-train": train_lenet, "fashion-cnn": train_fashion}[bench]
+        out.update(fn(torch, np, size, device))
     else:
         print(json.dumps({"error": f"unknown benchmark {bench}"}))
         sys.exit(2)
@@ -237,6 +245,102 @@ def train_mlp(torch, batch, device="cpu"):
 
     t = timed(epoch, 3, 7)
     return {"ms_per_step": t / 10 * 1e3}
+
+
+def conv2d(torch, np, batch, device="cpu"):
+    """Forward and backward of a 3x3 convolution, batch x 64 x 56 x 56 -> 64 channels, padding 1."""
+    dev = torch.device(device)
+    x = torch.randn(batch, 64, 56, 56, device=dev, requires_grad=True)
+    w = (torch.randn(64, 64, 3, 3, device=dev) * 0.05).requires_grad_()
+
+    def step():
+        y = torch.nn.functional.conv2d(x, w, padding=1)
+        y.backward(torch.ones_like(y))
+        x.grad.sum().item()  # waits for the work, as Quiver's side reads a value
+        x.grad = None
+        w.grad = None
+
+    t = timed(step, 1, 5, warmup_s=3.0)
+    flops = 3 * 2.0 * batch * 64 * 64 * 9 * 56 * 56
+    return {"gflops": flops / t / 1e9, "ms_per_call": t * 1e3}
+
+
+def lenet(torch):
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, 10))
+
+
+def train_lenet(torch, np, batch, device="cpu"):
+    """LeNet-5-like on 28x28, Adam 0.001, 10 steps per call."""
+    dev = torch.device(device)
+    torch.manual_seed(1)
+    rows = batch * 10
+    x = torch.rand(rows, 1, 28, 28).to(dev)
+    y = torch.randint(0, 10, (rows,)).to(dev)
+    m = lenet(torch).to(dev)
+    opt = torch.optim.Adam(m.parameters(), lr=0.001)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def epoch():
+        order = torch.randperm(rows, device=dev)
+        for i in range(0, rows, batch):
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(m(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            loss.item()
+
+    t = timed(epoch, 2, 7, warmup_s=3.0)
+    return {"ms_per_step": t / 10 * 1e3}
+
+
+def idx(path, np):
+    import gzip
+    with gzip.open(path) as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def train_fashion(torch, np, n, device="cpu"):
+    """Notebook 13's CNN, one epoch on the first n Fashion-MNIST training images, test accuracy after it."""
+    nn = torch.nn
+    d = os.environ.get("QUIVER_DATA", "")
+    base = next((p for p in (os.path.join(d, "fashion-mnist"), d, "/usr/share/datasets/fashion-mnist")
+                 if p and os.path.exists(os.path.join(p, "train-images-idx3-ubyte.gz"))), None)
+    if base is None:
+        print(json.dumps({"error": "Fashion-MNIST is missing", "install": "apt-get install -y dataset-fashion-mnist"}))
+        sys.exit(3)
+    dev = torch.device(device)
+    xs = torch.from_numpy(idx(os.path.join(base, "train-images-idx3-ubyte.gz"), np)[:n].astype(np.float32) / 255)
+    ys = torch.from_numpy(idx(os.path.join(base, "train-labels-idx1-ubyte.gz"), np)[:n].astype(np.int64))
+    xt = torch.from_numpy(idx(os.path.join(base, "t10k-images-idx3-ubyte.gz"), np).astype(np.float32) / 255)
+    yt = torch.from_numpy(idx(os.path.join(base, "t10k-labels-idx1-ubyte.gz"), np).astype(np.int64))
+    xs, ys, xt, yt = xs.unsqueeze(1).to(dev), ys.to(dev), xt.unsqueeze(1).to(dev), yt.to(dev)
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, 10)).to(dev)
+    opt = torch.optim.Adam(m.parameters(), lr=0.002)
+    loss_fn = nn.CrossEntropyLoss()
+    t0 = time.perf_counter()
+    order = torch.randperm(len(xs), device=dev)
+    for i in range(0, len(xs), 64):
+        idx_ = order[i:i + 64]
+        opt.zero_grad()
+        loss = loss_fn(m(xs[idx_]), ys[idx_])
+        loss.backward()
+        opt.step()
+    loss.item()
+    seconds = time.perf_counter() - t0
+    m.eval()
+    with torch.no_grad():
+        correct = sum((m(xt[i:i + 1000]).argmax(1) == yt[i:i + 1000]).sum().item() for i in range(0, len(xt), 1000))
+    return {"s_per_epoch": seconds, "test_accuracy": correct / len(xt)}
 
 
 if __name__ == "__main__":

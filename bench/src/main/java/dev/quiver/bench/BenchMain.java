@@ -63,6 +63,9 @@ public final class BenchMain {
           case "iris-train" -> TrainBench.iris(o);
           case "mlp-train" -> TrainBench.mlp(o);
           case "lstm-train" -> LstmTrainBench.run(o);
+          case "conv2d" -> ConvBench.conv2d(o);
+          case "lenet-train" -> ConvBench.lenet(o);
+          case "fashion-cnn" -> ConvBench.fashion(o);
           default -> throw new Options.UsageException("unknown benchmark " + o.bench());
         };
     // A benchmark that ignored --device would be compared with a peer on the GPU: refuse rather
@@ -87,6 +90,7 @@ public final class BenchMain {
         case "smallop" -> SmallOpBench.addPeer(rows, o.peer(), p);
         case "iris-train", "mlp-train" -> TrainBench.addPeer(rows, o.peer(), p);
         case "lstm-train" -> LstmTrainBench.addPeer(rows, o.peer(), p);
+        case "conv2d", "lenet-train", "fashion-cnn" -> ConvBench.addPeer(rows, o.peer(), p);
         default -> ElementwiseBench.addPeer(rows, o.peer(), p);
       }
       for (Row r : rows) {

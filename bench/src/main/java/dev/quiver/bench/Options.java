@@ -16,10 +16,20 @@ record Options(
   static final int DEFAULT_JVMS = 5;
 
   /** The benchmarks that run their Quiver side on {@code --device}. */
-  static final List<String> ON_DEVICE = List.of("matmul", "iris-train", "mlp-train", "lstm-train");
+  static final List<String> ON_DEVICE =
+      List.of("matmul", "iris-train", "mlp-train", "lstm-train", "conv2d", "lenet-train", "fashion-cnn");
 
   static final List<String> BENCHES =
-      List.of("matmul", "smallop", "elementwise", "iris-train", "mlp-train", "lstm-train");
+      List.of(
+          "matmul",
+          "smallop",
+          "elementwise",
+          "iris-train",
+          "mlp-train",
+          "lstm-train",
+          "conv2d",
+          "lenet-train",
+          "fashion-cnn");
   static final List<String> PEERS = List.of("numpy", "torch");
 
   static String usage() {
@@ -31,6 +41,9 @@ record Options(
           iris-train   microseconds per training step of the Iris 4-10-8-3 classifier (batch 16, Adam), test accuracy
           mlp-train    milliseconds per training step of a 784-256-128-10 MLP (batch N, default 128, Adam)
           lstm-train   milliseconds per training step of a next-token LSTM (vocabulary 64, hidden 128, sequence 32, batch N, default 32, Adam), 1 and 2 layers
+          conv2d       GFLOP/s of a 3x3 convolution's forward and backward, batch N (default 32), 64 -> 64 channels, 56x56
+          lenet-train  milliseconds per training step of a LeNet-5-like network on 28x28 images (batch N, default 64, Adam)
+          fashion-cnn  seconds for one epoch of notebook 13's CNN on N Fashion-MNIST images (default 60000), test accuracy
           --json       one JSON object per line instead of a table
           --device D   where Quiver's tensors live for matmul, iris-train, mlp-train and lstm-train (default cpu); the torch peer then runs on that GPU too
           --vs PEER    also run the same work in /usr/bin/python3 with numpy or torch (2 threads), print the ratio
@@ -112,6 +125,9 @@ record Options(
             case "iris-train" -> 16;
             case "mlp-train" -> 128;
             case "lstm-train" -> 32;
+            case "conv2d" -> 32;
+            case "lenet-train" -> 64;
+            case "fashion-cnn" -> 60000;
             default -> 1L << 24;
           };
     }

@@ -200,8 +200,8 @@ class KernelEndToEndTest {
   /**
    * Every tutorial notebook (notebooks/NN-*.ipynb) top to bottom in a fresh kernel: a cell that
    * throws (the notebooks end in checks that throw when a number is off) fails the test, and so
-   * does a total over 12 minutes (9 until notebooks 14 and 15, which train recurrent networks and a
-   * GAN, added about 3 minutes on the loaded 2-core machine).
+   * does a total over 12 minutes (notebooks 13-15 train a CNN, recurrent networks and a GAN; on the
+   * loaded 2-core machine they added about 5 minutes to the first twelve's 7.5).
    */
   @Test
   void tutorialNotebooksRunWithoutErrors() throws Exception {
