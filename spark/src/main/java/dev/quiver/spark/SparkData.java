@@ -63,6 +63,61 @@ public final class SparkData {
     return of(SparkSession.active().createDataFrame(rows, schema), features, label);
   }
 
+  /**
+   * A data set of this JVM as a DataFrame of {@code partitions} contiguous slices, in order
+   * (columns {@code features}, an array of floats, and {@code label}: int for int32 class labels,
+   * float for one target, array of floats for several): for trying distributed training on data
+   * that fits here, and for comparing it with {@code model.fit} on the same rows.
+   */
+  public static SparkData of(SparkSession spark, dev.quiver.dsl.data.Dataset data, int partitions) {
+    if (partitions < 1) {
+      throw new IllegalArgumentException("SparkData.of: need partitions >= 1, got " + partitions);
+    }
+    int n = (int) data.size();
+    int fw = (int) (data.x().numel() / n);
+    float[] x = data.x().toFloatArray();
+    boolean ints = data.y().dtype() == dev.quiver.runtime.DType.INT32;
+    int lw = (int) (data.y().numel() / n);
+    double[] y = data.y().toDoubleArray();
+    var rows = new java.util.ArrayList<Row>(n);
+    for (int i = 0; i < n; i++) {
+      Object label;
+      if (ints) {
+        label = (int) y[i];
+      } else if (lw == 1) {
+        label = (float) y[i];
+      } else {
+        float[] l = new float[lw];
+        for (int j = 0; j < lw; j++) {
+          l[j] = (float) y[i * lw + j];
+        }
+        label = l;
+      }
+      rows.add(
+          org.apache.spark.sql.RowFactory.create(
+              java.util.Arrays.copyOfRange(x, i * fw, (i + 1) * fw), label));
+    }
+    var labelType =
+        ints
+            ? org.apache.spark.sql.types.DataTypes.IntegerType
+            : lw == 1
+                ? org.apache.spark.sql.types.DataTypes.FloatType
+                : org.apache.spark.sql.types.DataTypes.createArrayType(
+                    org.apache.spark.sql.types.DataTypes.FloatType, false);
+    var schema =
+        new StructType()
+            .add(
+                "features",
+                org.apache.spark.sql.types.DataTypes.createArrayType(
+                    org.apache.spark.sql.types.DataTypes.FloatType, false),
+                false)
+            .add("label", labelType, false);
+    var rdd =
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
+            .parallelize(rows, partitions);
+    return of(spark.createDataFrame(rdd, schema), "features", "label");
+  }
+
   /** The same rows in {@code n} partitions (one replica trains on each). */
   public SparkData repartition(int n) {
     if (n <= 0) {
