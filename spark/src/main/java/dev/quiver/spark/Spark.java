@@ -53,6 +53,7 @@ public final class Spark {
    * A builder with Quiver's defaults, for more settings: {@code Spark.builder(url).config(k, v)}.
    */
   public static SparkSession.Builder builder(String masterUrl) {
+    quietStartupWarnings();
     var b =
         SparkSession.builder()
             .master(masterUrl)
@@ -63,5 +64,20 @@ public final class Spark {
       b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
     }
     return b;
+  }
+
+  /**
+   * Two warnings every local session prints through slf4j-simple, which are about the machine and
+   * not about the job: the host name resolving to loopback (the driver binds to 127.0.0.1 anyway)
+   * and Hadoop's native library being absent (its Java code is used). Left as they are when set.
+   */
+  private static void quietStartupWarnings() {
+    for (String logger :
+        new String[] {"org.apache.spark.util.Utils", "org.apache.hadoop.util.NativeCodeLoader"}) {
+      String key = "org.slf4j.simpleLogger.log." + logger;
+      if (System.getProperty(key) == null) {
+        System.setProperty(key, "error");
+      }
+    }
   }
 }
