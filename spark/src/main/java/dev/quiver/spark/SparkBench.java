@@ -53,17 +53,16 @@ public final class SparkBench {
     int batch = 128;
     var local = random(batch * 10, 784, 10, 1);
     var data = SparkData.of(spark, local, threads);
-    Fit fit =
-        Fit.epochs(2).batch(batch).optimizer(Adam.lr(0.001)).loss(Loss.crossEntropy()).quiet();
+    Fit fit = fit(2, batch);
     Model model = mlp();
     var dp = DataParallel.sync(spark);
     dp.fit(model, data, fit); // warm-up: JIT, the cached shards
-    dp.fit(model, data, fit.epochs(3));
+    dp.fit(model, data, fit(3, batch));
     StepTiming t = dp.timing();
     Model single = mlp();
     single.fit(local, fit);
     long t0 = System.nanoTime();
-    single.fit(local, fit.epochs(3));
+    single.fit(local, fit(3, batch));
     double singleSteps = 30 / ((System.nanoTime() - t0) / 1e9);
     System.out.println(
         String.format(
@@ -82,6 +81,14 @@ public final class SparkBench {
     spark.stop();
   }
 
+  static Fit fit(int epochs, int batch) {
+    return Fit.epochs(epochs)
+        .batch(batch)
+        .optimizer(Adam.lr(0.001))
+        .loss(Loss.crossEntropy())
+        .quiet();
+  }
+
   static Model mlp() {
     return Sequential.of(Dense.of(256).relu(), Dense.of(128).relu(), Dense.of(10))
         .input(784)
@@ -94,10 +101,10 @@ public final class SparkBench {
       int hidden = (int) Math.round((params - 10) / 111.0); // 100·h + h + 10·h + 10
       Model model = Sequential.of(Dense.of(hidden).relu(), Dense.of(10)).input(100).seed(1);
       var data = SparkData.of(spark, random(2 * 8, 100, 10, 2), 2);
-      Fit fit = Fit.epochs(1).batch(2).optimizer(Adam.lr(0.001)).loss(Loss.crossEntropy()).quiet();
+      Fit fit = fit(1, 2);
       var dp = DataParallel.sync(spark);
       dp.fit(model, data, fit); // warm-up
-      dp.fit(model, data, fit.epochs(2));
+      dp.fit(model, data, fit(2, 2));
       StepTiming t = dp.timing();
       System.out.println(
           String.format(

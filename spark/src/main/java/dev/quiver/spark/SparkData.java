@@ -79,24 +79,6 @@ public final class SparkData {
     boolean ints = data.y().dtype() == dev.quiver.runtime.DType.INT32;
     int lw = (int) (data.y().numel() / n);
     double[] y = data.y().toDoubleArray();
-    var rows = new java.util.ArrayList<Row>(n);
-    for (int i = 0; i < n; i++) {
-      Object label;
-      if (ints) {
-        label = (int) y[i];
-      } else if (lw == 1) {
-        label = (float) y[i];
-      } else {
-        float[] l = new float[lw];
-        for (int j = 0; j < lw; j++) {
-          l[j] = (float) y[i * lw + j];
-        }
-        label = l;
-      }
-      rows.add(
-          org.apache.spark.sql.RowFactory.create(
-              java.util.Arrays.copyOfRange(x, i * fw, (i + 1) * fw), label));
-    }
     var labelType =
         ints
             ? org.apache.spark.sql.types.DataTypes.IntegerType
@@ -112,10 +94,49 @@ public final class SparkData {
                     org.apache.spark.sql.types.DataTypes.FloatType, false),
                 false)
             .add("label", labelType, false);
-    var rdd =
-        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
-            .parallelize(rows, partitions);
+    // The arrays go to each executor once, as a broadcast; a task carries only its slice's
+    // number (rows parallelized from the driver would travel inside every task of every step).
+    var sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+    var xs = sc.broadcast(x);
+    var ys = sc.broadcast(y);
+    var slices = new java.util.ArrayList<Integer>();
+    for (int i = 0; i < partitions; i++) {
+      slices.add(i);
+    }
+    int parts = partitions;
+    org.apache.spark.api.java.JavaRDD<Row> rdd =
+        sc.parallelize(slices, partitions)
+            .flatMap(
+                slice -> {
+                  // the slices parallelize would cut: rows [i·n/P, (i+1)·n/P)
+                  int from = (int) ((long) slice * n / parts);
+                  int to = (int) ((long) (slice + 1) * n / parts);
+                  float[] fx = xs.value();
+                  double[] fy = ys.value();
+                  var rows = new java.util.ArrayList<Row>(to - from);
+                  for (int i = from; i < to; i++) {
+                    rows.add(
+                        org.apache.spark.sql.RowFactory.create(
+                            java.util.Arrays.copyOfRange(fx, i * fw, (i + 1) * fw),
+                            label(fy, i, ints, lw)));
+                  }
+                  return rows.iterator();
+                });
     return of(spark.createDataFrame(rdd, schema), "features", "label");
+  }
+
+  private static Object label(double[] y, int i, boolean ints, int lw) {
+    if (ints) {
+      return (int) y[i];
+    }
+    if (lw == 1) {
+      return (float) y[i];
+    }
+    float[] l = new float[lw];
+    for (int j = 0; j < lw; j++) {
+      l[j] = (float) y[i * lw + j];
+    }
+    return l;
   }
 
   /** The same rows in {@code n} partitions (one replica trains on each). */
