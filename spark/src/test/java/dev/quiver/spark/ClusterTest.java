@@ -73,6 +73,9 @@ class ClusterTest {
     cmd.add("-Xmx256m");
     // Their INFO lines say when they are up (Quiver's slf4j-simple default is warnings only).
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+    // No REST submission server: it listens on the fixed port 6066, which a second cluster on
+    // this machine (another checkout's tests) would find taken.
+    cmd.add("-Dspark.master.rest.enabled=false");
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add(mainClass);
@@ -143,6 +146,15 @@ class ClusterTest {
     for (int i = 0; i < 2; i++) {
       waitForLog("worker" + i, "Successfully registered with master", 120);
     }
+    // getOrCreate would return a session this JVM still has (another test class's local one).
+    SparkSession.getDefaultSession()
+        .foreach(
+            s -> {
+              s.stop();
+              return null;
+            });
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
     spark =
         Spark.builder(url)
             .config("spark.driver.host", "127.0.0.1")

@@ -27,6 +27,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,12 @@ class LocalModeTest {
   @BeforeAll
   static void start() {
     spark = Spark.local(2);
+  }
+
+  /** Stopped, so that ClusterTest (in the same JVM) gets a session of its own, not this one. */
+  @AfterAll
+  static void stop() {
+    spark.stop();
   }
 
   static final int FEATURES = 5;
