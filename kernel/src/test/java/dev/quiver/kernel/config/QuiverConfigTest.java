@@ -34,7 +34,11 @@ class QuiverConfigTest {
         config.kernelJvmFlags()::toString);
     assertTrue(
         config.kernelJvmFlags().contains("-XX:+UseSerialGC"), config.kernelJvmFlags()::toString);
-    assertEquals(List.of("-XX:MetaspaceSize=128m"), config.cellJvmFlags());
+    assertEquals("-XX:MetaspaceSize=128m", config.cellJvmFlags().getFirst());
+    // Spark's module openings: %spark loads Spark later, and a JVM opens modules only at start.
+    assertTrue(
+        config.cellJvmFlags().contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"),
+        config.cellJvmFlags()::toString);
   }
 
   @Test
