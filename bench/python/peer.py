@@ -2,8 +2,8 @@
 """The peer side of `quiver bench NAME --vs PEER`: the same work as Quiver's benchmark, in numpy or torch.
 
 Usage: peer.py BENCH SIZE PEER [DEVICE]
-       (BENCH: matmul | smallop | elementwise | iris-train | mlp-train; PEER: numpy | torch; the training
-        benchmarks need torch; DEVICE: cpu (default) or cuda[:N], torch only, for matmul and mlp-train)
+       (BENCH: matmul | smallop | elementwise | iris-train | mlp-train | lstm-train; PEER: numpy | torch; the training
+        benchmarks need torch; DEVICE: cpu (default) or cuda[:N], torch only, for matmul, mlp-train and lstm-train)
 Prints one JSON object on stdout. Threads are limited to QUIVER_PEER_THREADS (default 2) so the
 comparison is like for like. A missing peer prints {"error": ..., "install": ...} and exits 3.
 """
@@ -14,6 +14,12 @@ import sys
 THREADS = os.environ.get("QUIVER_PEER_THREADS", "2")
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = THREADS  # must happen before numpy/torch load their BLAS
+if len(sys.argv) > 1 and sys.argv[1] == "lstm-train":
+    # An LSTM step is hundreds of small ops, each an OpenMP parallel region; GNU OpenMP's threads
+    # spin between regions, and on a shared 2-core machine a spinning thread that lost its core
+    # made torch 10-20x slower (2 s a step instead of 0.15). Passive waiting, and the 1-thread
+    # figure beside the 2-thread one (lstm_peer.py keeps the faster), give torch its best case.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import time  # noqa: E402
 
@@ -67,8 +73,8 @@ def main():
 
     on_gpu = device.startswith("cuda")
     if on_gpu:
-        if peer != "torch" or bench not in ("matmul", "mlp-train"):
-            print(json.dumps({"error": f"--device {device} is compared with torch, for matmul and mlp-train only"}))
+        if peer != "torch" or bench not in ("matmul", "mlp-train", "lstm-train"):
+            print(json.dumps({"error": f"--device {device} is compared with torch, for matmul, mlp-train and lstm-train only"}))
             sys.exit(2)
         if not torch.cuda.is_available():
             print(json.dumps({"error": f"torch {torch.__version__} sees no CUDA device (torch.cuda.is_available() is "
@@ -124,6 +130,12 @@ def main():
         out["gbps"] = 4 * 4 * size / t_chain / 1e9
         out["copy_gbps"] = 2 * 4 * size / t_copy / 1e9
         out["ratio_to_copy"] = out["gbps"] / out["copy_gbps"]
+    elif bench == "lstm-train":
+        if peer != "torch":
+            print(json.dumps({"error": f"{bench} compares training steps with torch; use --vs torch"}))
+            sys.exit(2)
+        from lstm_peer import train_lstm
+        out.update(train_lstm(torch, size, timed, device))
     elif bench in ("iris-train", "mlp-train"):
         if peer != "torch":
             print(json.dumps({"error": f"{bench} compares training steps with torch; use --vs torch"}))

@@ -51,6 +51,7 @@ public final class BenchMain {
           case "elementwise" -> ElementwiseBench.run(o);
           case "iris-train" -> TrainBench.iris(o);
           case "mlp-train" -> TrainBench.mlp(o);
+          case "lstm-train" -> LstmTrainBench.run(o);
           default -> throw new Options.UsageException("unknown benchmark " + o.bench());
         };
     // A benchmark that ignored --device would be compared with a peer on the GPU: refuse rather
@@ -74,6 +75,7 @@ public final class BenchMain {
         case "matmul" -> MatmulBench.addPeer(rows, o.peer(), p);
         case "smallop" -> SmallOpBench.addPeer(rows, o.peer(), p);
         case "iris-train", "mlp-train" -> TrainBench.addPeer(rows, o.peer(), p);
+        case "lstm-train" -> LstmTrainBench.addPeer(rows, o.peer(), p);
         default -> ElementwiseBench.addPeer(rows, o.peer(), p);
       }
       for (Row r : rows) {

@@ -10,10 +10,10 @@ import java.util.List;
  */
 record Options(String bench, boolean json, String peer, long size, Device device, int repeats) {
   /** The benchmarks that run their Quiver side on {@code --device}. */
-  static final List<String> ON_DEVICE = List.of("matmul", "iris-train", "mlp-train");
+  static final List<String> ON_DEVICE = List.of("matmul", "iris-train", "mlp-train", "lstm-train");
 
   static final List<String> BENCHES =
-      List.of("matmul", "smallop", "elementwise", "iris-train", "mlp-train");
+      List.of("matmul", "smallop", "elementwise", "iris-train", "mlp-train", "lstm-train");
   static final List<String> PEERS = List.of("numpy", "torch");
 
   static String usage() {
@@ -24,8 +24,9 @@ record Options(String bench, boolean json, String peer, long size, Device device
           elementwise  GB/s of relu(a*b+c) on N floats (default 16M) vs a plain copy
           iris-train   microseconds per training step of the Iris 4-10-8-3 classifier (batch 16, Adam), test accuracy
           mlp-train    milliseconds per training step of a 784-256-128-10 MLP (batch N, default 128, Adam)
+          lstm-train   milliseconds per training step of a next-token LSTM (vocabulary 64, hidden 128, sequence 32, batch N, default 32, Adam), 1 and 2 layers
           --json       one JSON object per line instead of a table
-          --device D   where Quiver's tensors live for matmul, iris-train and mlp-train (default cpu); the torch peer then runs on that GPU too
+          --device D   where Quiver's tensors live for matmul, iris-train, mlp-train and lstm-train (default cpu); the torch peer then runs on that GPU too
           --vs PEER    also run the same work in /usr/bin/python3 with numpy or torch (2 threads), print the ratio""";
   }
 
@@ -100,6 +101,7 @@ record Options(String bench, boolean json, String peer, long size, Device device
             case "smallop" -> 1000;
             case "iris-train" -> 16;
             case "mlp-train" -> 128;
+            case "lstm-train" -> 32;
             default -> 1L << 24;
           };
     }

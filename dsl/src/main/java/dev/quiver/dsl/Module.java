@@ -38,8 +38,9 @@ import java.util.SplittableRandom;
  * }</pre>
  *
  * <p>Parameters and sub-modules are found automatically from the fields: {@link Param} fields,
- * {@code Tensor} fields that require grad, {@code Module} fields, and lists or arrays of modules. A
- * layer that should be saved in a model's architecture declares its config ({@link Saveable}).
+ * {@code Tensor} fields that require grad, {@code Module} fields, lists or arrays of modules, maps
+ * of {@link Param}s named by their keys (torch's {@code weight_ih_l0}). A layer that should be
+ * saved in a model's architecture declares its config ({@link Saveable}).
  *
  * <p>Layers build lazily: the first {@link #apply} (or {@link #build}) fixes the input shape and
  * creates the parameters; later calls check that the shape is the same, so a wrong width fails with
@@ -103,9 +104,17 @@ public abstract class Module implements Displayable {
         // Built by its first batch: the parameters go where that batch lives.
         placeParams(x.device());
       }
-    } else if (checksOwnInput() && !Arrays.equals(sample, inputShape)) {
+    } else if (checksOwnInput() && !accepts(sample, inputShape)) {
       throw new IllegalArgumentException(shapeMismatch(sample, x));
     }
+  }
+
+  /**
+   * Whether a module built for per-sample shape {@code builtFor} takes {@code sample}: by default
+   * the same shape; layers on the last axis or on any shape take sequences of any length.
+   */
+  protected boolean accepts(long[] sample, long[] builtFor) {
+    return Arrays.equals(sample, builtFor);
   }
 
   /**
@@ -330,6 +339,12 @@ public abstract class Module implements Displayable {
       Object v = read(f);
       if (v instanceof Param p) {
         out.put(f.getName(), p);
+      } else if (v instanceof Map<?, ?> named) {
+        for (var e : named.entrySet()) {
+          if (e.getKey() instanceof String key && e.getValue() instanceof Param p) {
+            out.put(key, p);
+          }
+        }
       } else if (v instanceof Tensor t && t.isGradRequired() && t.isLeaf()) {
         out.put(f.getName(), Param.ofField(this, f));
       }
@@ -519,6 +534,7 @@ public abstract class Module implements Displayable {
             || Tensor.class.isAssignableFrom(t)
             || Module.class.isAssignableFrom(t)
             || Collection.class.isAssignableFrom(t)
+            || Map.class.isAssignableFrom(t)
             || Module[].class.isAssignableFrom(t)
             || t == Object.class) {
           f.setAccessible(true);

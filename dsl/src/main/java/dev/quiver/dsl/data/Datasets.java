@@ -34,6 +34,25 @@ public final class Datasets {
   }
 
   /**
+   * A real English text for language models: the GNU General Public License, version 3 (35,149
+   * characters, 5,644 words, 674 lines), as Debian's base-files package ships it in
+   * /usr/share/common-licenses/GPL-3. Its own terms allow verbatim copies; see the README beside
+   * the resource. Shipping it does not put Quiver under the GPL: it is data here.
+   */
+  public static String gplText() {
+    var in = Datasets.class.getResourceAsStream("gpl-3.0.txt");
+    if (in == null) {
+      throw new IllegalStateException(
+          "Datasets.gplText: the resource dev/quiver/dsl/data/gpl-3.0.txt is missing from the jar");
+    }
+    try (in) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
    * x ~ U(0, 1), y = slope·x + intercept (+ Gaussian noise); x [n, 1], y [n, 1]. The y = 2x + 1
    * regression of the notebooks is {@code linear(n, 2, 1, noise, seed)}.
    */

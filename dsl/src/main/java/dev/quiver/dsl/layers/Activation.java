@@ -12,6 +12,12 @@ public abstract class Activation extends Module {
     return sampleShape.clone();
   }
 
+  /** Elementwise (or along the last axis): any shape, so sequences of any length too. */
+  @Override
+  protected boolean accepts(long[] sample, long[] builtFor) {
+    return true;
+  }
+
   /**
    * The initializer that keeps activations' variance through this non-linearity in a preceding
    * layer.

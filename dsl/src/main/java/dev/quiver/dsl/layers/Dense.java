@@ -167,6 +167,13 @@ public final class Dense extends Module implements HasOutputHead, Saveable<Dense
     return out;
   }
 
+  /** Acts on the last axis: any sizes before it (a sequence of any length), the same width. */
+  @Override
+  protected boolean accepts(long[] sample, long[] builtFor) {
+    return sample.length == builtFor.length
+        && (sample.length == 0 || sample[sample.length - 1] == builtFor[builtFor.length - 1]);
+  }
+
   @Override
   protected Tensor forward(Tensor x) {
     Tensor z = linear(x);

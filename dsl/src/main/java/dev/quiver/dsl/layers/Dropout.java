@@ -46,6 +46,11 @@ public final class Dropout extends Module implements Saveable<Dropout.Config> {
   }
 
   @Override
+  protected boolean accepts(long[] sample, long[] builtFor) {
+    return true;
+  }
+
+  @Override
   protected Tensor forward(Tensor x) {
     if (!isTraining() || p == 0) {
       return x;

@@ -59,6 +59,12 @@ public final class Embedding extends Module implements Saveable<Embedding.Config
     return out;
   }
 
+  /** Token ids of any shape, so sequences of any length. */
+  @Override
+  protected boolean accepts(long[] sample, long[] builtFor) {
+    return true;
+  }
+
   @Override
   protected Tensor forward(Tensor x) {
     if (x.dtype() != DType.INT32) {

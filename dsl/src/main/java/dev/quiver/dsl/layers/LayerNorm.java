@@ -61,6 +61,13 @@ public final class LayerNorm extends Module implements Saveable<LayerNorm.Config
     return sampleShape.clone();
   }
 
+  /** Normalizes the last axis: any sizes before it (a sequence of any length), the same width. */
+  @Override
+  protected boolean accepts(long[] sample, long[] builtFor) {
+    return sample.length == builtFor.length
+        && (sample.length == 0 || sample[sample.length - 1] == builtFor[builtFor.length - 1]);
+  }
+
   @Override
   protected Tensor forward(Tensor x) {
     Tensor centred = x.sub(x.mean(-1, true));

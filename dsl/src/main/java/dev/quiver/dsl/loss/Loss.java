@@ -65,6 +65,14 @@ public interface Loss {
     return new CrossEntropy();
   }
 
+  /**
+   * Softmax cross-entropy from int32 class indices, skipping positions whose target is {@code
+   * ignored} (the padding of sequences; torch's ignore_index); takes logits.
+   */
+  static Loss crossEntropyIgnoring(int ignored) {
+    return new MaskedCrossEntropy(ignored);
+  }
+
   /** Softmax cross-entropy from one-hot (or any probability) targets; takes logits. */
   static Loss crossEntropyOneHot() {
     return new OneHotCrossEntropy();
