@@ -40,6 +40,71 @@ public record Png(byte[] bytes) implements Displayable {
     }
   }
 
+  /**
+   * Encodes pixels as a PNG: {@code channels} 1 (grey) or 3 (RGB) bytes per pixel, row-major,
+   * {@code width x height} pixels (8 bits per sample, no interlace, deflate-compressed).
+   */
+  public static Png encode(int width, int height, int channels, byte[] pixels) {
+    if (width <= 0 || height <= 0 || (channels != 1 && channels != 3)) {
+      throw new IllegalArgumentException(
+          "Png.encode: need a positive size and 1 or 3 channels, got "
+              + width
+              + "x"
+              + height
+              + "x"
+              + channels);
+    }
+    long expected = (long) width * height * channels;
+    if (pixels.length != expected) {
+      throw new IllegalArgumentException(
+          "Png.encode: "
+              + width
+              + "x"
+              + height
+              + "x"
+              + channels
+              + " needs "
+              + expected
+              + " bytes, got "
+              + pixels.length);
+    }
+    var out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(SIGNATURE);
+    var header = java.nio.ByteBuffer.allocate(13);
+    header.putInt(width).putInt(height).put((byte) 8).put((byte) (channels == 1 ? 0 : 2));
+    header.put((byte) 0).put((byte) 0).put((byte) 0);
+    chunk(out, "IHDR", header.array());
+    // Each row starts with its filter type, 0: none.
+    int row = width * channels;
+    byte[] raw = new byte[height * (row + 1)];
+    for (int y = 0; y < height; y++) {
+      System.arraycopy(pixels, y * row, raw, y * (row + 1) + 1, row);
+    }
+    var deflater = new java.util.zip.Deflater(6);
+    deflater.setInput(raw);
+    deflater.finish();
+    var packed = new java.io.ByteArrayOutputStream();
+    byte[] buffer = new byte[1 << 16];
+    while (!deflater.finished()) {
+      packed.write(buffer, 0, deflater.deflate(buffer));
+    }
+    deflater.end();
+    chunk(out, "IDAT", packed.toByteArray());
+    chunk(out, "IEND", new byte[0]);
+    return new Png(out.toByteArray());
+  }
+
+  private static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) {
+    byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    var crc = new java.util.zip.CRC32();
+    crc.update(t);
+    crc.update(data);
+    out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+    out.writeBytes(t);
+    out.writeBytes(data);
+    out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+  }
+
   @Override
   public byte[] bytes() {
     return bytes.clone();

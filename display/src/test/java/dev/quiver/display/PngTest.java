@@ -88,4 +88,26 @@ class PngTest {
         assertThrows(IllegalArgumentException.class, () -> new Png(broken)).getMessage());
     assertArrayEquals(png(1, 1), new Png(png(1, 1)).bytes());
   }
+
+  @Test
+  void encodesGreyAndRgbPixelsThatImageIoReadsBack() throws IOException {
+    byte[] grey = new byte[5 * 3];
+    for (int i = 0; i < grey.length; i++) {
+      grey[i] = (byte) (i * 17);
+    }
+    var g = Png.encode(5, 3, 1, grey);
+    assertEquals(5, g.width());
+    assertEquals(3, g.height());
+    var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(g.bytes()));
+    assertEquals(4 * 17, image.getRaster().getSample(4, 0, 0));
+    assertEquals(14 * 17, image.getRaster().getSample(4, 2, 0));
+    byte[] rgb = {(byte) 255, 0, 0, 0, (byte) 200, 7};
+    var c =
+        javax.imageio.ImageIO.read(
+            new java.io.ByteArrayInputStream(Png.encode(2, 1, 3, rgb).bytes()));
+    assertEquals(0xFF0000, c.getRGB(0, 0) & 0xFFFFFF);
+    assertEquals(0x00C807, c.getRGB(1, 0) & 0xFFFFFF);
+    var e = assertThrows(IllegalArgumentException.class, () -> Png.encode(2, 2, 1, new byte[3]));
+    assertTrue(e.getMessage().contains("needs 4 bytes, got 3"), e::getMessage);
+  }
 }

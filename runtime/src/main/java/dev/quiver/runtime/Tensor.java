@@ -12,12 +12,15 @@ import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.math.ElementwiseMath;
 import dev.quiver.runtime.memory.MemoryScope;
 import dev.quiver.runtime.memory.Storage;
+import dev.quiver.runtime.ops.Convolution;
 import dev.quiver.runtime.ops.Elementwise;
 import dev.quiver.runtime.ops.Fused;
 import dev.quiver.runtime.ops.Indexing;
 import dev.quiver.runtime.ops.LinearAlgebra;
 import dev.quiver.runtime.ops.Movement;
+import dev.quiver.runtime.ops.Pooling;
 import dev.quiver.runtime.ops.Reductions;
+import dev.quiver.runtime.ops.Resampling;
 import dev.quiver.runtime.ops.Softmax;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -646,6 +649,88 @@ public final class Tensor
   /** Matrix product with numpy semantics: 1-D operands are promoted, batch axes broadcast. */
   public Tensor matmul(Tensor o) {
     return LinearAlgebra.matmul(this, o);
+  }
+
+  // ---------------------------------------------------------------- convolution and pooling
+  // NCHW, as torch.nn.functional; the full settings are in ConvOptions and PoolOptions.
+
+  /** A 2-D convolution with weight {@code [out, in, kh, kw]}: stride 1, no padding, no bias. */
+  public Tensor conv2d(Tensor weight) {
+    return Convolution.conv2d(this, weight, null, ConvOptions.defaults());
+  }
+
+  /** A 2-D convolution; {@code bias} ({@code [out]}) may be null. */
+  public Tensor conv2d(Tensor weight, Tensor bias, ConvOptions options) {
+    return Convolution.conv2d(this, weight, bias, options);
+  }
+
+  /** torch's positional form: {@code conv2d(w, b, stride, padding)}. */
+  public Tensor conv2d(Tensor weight, Tensor bias, int stride, int padding) {
+    return Convolution.conv2d(
+        this, weight, bias, ConvOptions.defaults().stride(stride).padding(padding));
+  }
+
+  /** A 1-D convolution of {@code [N, C, L]} with weight {@code [out, in / groups, k]}. */
+  public Tensor conv1d(Tensor weight, Tensor bias, ConvOptions options) {
+    return Convolution.conv1d(this, weight, bias, options);
+  }
+
+  /** The transposed 2-D convolution, weight {@code [in, out / groups, kh, kw]}. */
+  public Tensor convTranspose2d(Tensor weight, Tensor bias, ConvOptions options) {
+    return Convolution.convTranspose2d(this, weight, bias, options);
+  }
+
+  /** Max pooling over {@code k x k} windows every {@code k}. */
+  public Tensor maxPool2d(int k) {
+    return Pooling.maxPool2d(this, PoolOptions.kernel(k));
+  }
+
+  public Tensor maxPool2d(PoolOptions options) {
+    return Pooling.maxPool2d(this, options);
+  }
+
+  /** Average pooling over {@code k x k} windows every {@code k}. */
+  public Tensor avgPool2d(int k) {
+    return Pooling.avgPool2d(this, PoolOptions.kernel(k));
+  }
+
+  public Tensor avgPool2d(PoolOptions options) {
+    return Pooling.avgPool2d(this, options);
+  }
+
+  public Tensor maxPool1d(PoolOptions options) {
+    return Pooling.maxPool1d(this, options);
+  }
+
+  public Tensor avgPool1d(PoolOptions options) {
+    return Pooling.avgPool1d(this, options);
+  }
+
+  /** Average pooling to an {@code h x w} output whatever the input size (torch's adaptive). */
+  public Tensor adaptiveAvgPool2d(int h, int w) {
+    return Pooling.adaptiveAvgPool2d(this, h, w);
+  }
+
+  /**
+   * Zeros around the last axes: {@code pad(left, right)} the width, {@code pad(left, right, top,
+   * bottom)} width and height (torch.nn.functional.pad's order).
+   */
+  public Tensor pad(int... pads) {
+    return Resampling.pad(this, pads, PadMode.CONSTANT, 0);
+  }
+
+  public Tensor pad(int[] pads, PadMode mode, double value) {
+    return Resampling.pad(this, pads, mode, value);
+  }
+
+  /** Resizes the last two axes (an NCHW or CHW image) to {@code h x w}. */
+  public Tensor interpolate(int h, int w, Interpolation mode) {
+    return Resampling.interpolate(this, h, w, mode);
+  }
+
+  /** Resizes the last two axes by an integer factor. */
+  public Tensor upsample(int scale, Interpolation mode) {
+    return Resampling.upsample(this, scale, mode);
   }
 
   // ---------------------------------------------------------------- movement (views)

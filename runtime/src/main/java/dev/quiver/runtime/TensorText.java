@@ -1,6 +1,7 @@
 package dev.quiver.runtime;
 
 import dev.quiver.display.MimeBundle;
+import dev.quiver.display.Png;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.backend.View;
@@ -26,7 +27,15 @@ final class TensorText {
     if (t.view().storage().isReleased()) {
       return MimeBundle.text(format(t));
     }
-    return TensorFormat.toMimeBundle(elements(t), options(t));
+    MimeBundle b = TensorFormat.toMimeBundle(elements(t), options(t));
+    if (TensorImages.looksLikeImages(t)) {
+      // Images show as a picture; the text stays for consoles and the plain-text fallback.
+      Png png = TensorImages.auto(t);
+      b =
+          b.with(MimeBundle.IMAGE_PNG, java.util.Base64.getEncoder().encodeToString(png.bytes()))
+              .withImageSize(MimeBundle.IMAGE_PNG, png.width(), png.height());
+    }
+    return b;
   }
 
   private static TensorElements elements(Tensor t) {

@@ -220,7 +220,7 @@ public record Dataset(Tensor x, Tensor y, List<String> featureNames, List<String
     return p;
   }
 
-  private static int[] identity(int n) {
+  static int[] identity(int n) {
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {
       p[i] = i;

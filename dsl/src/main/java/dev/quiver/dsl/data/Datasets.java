@@ -6,12 +6,15 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The small data sets of the tutorials: Iris shipped as a resource, and seeded generators. Every
- * generator is deterministic in its seed. Class labels are int32, regression targets float32.
+ * The data sets of the tutorials: Iris and the 8x8 digits shipped as resources, Fashion-MNIST from
+ * Debian's package, and seeded generators. Every generator is deterministic in its seed. Class
+ * labels are int32, regression targets float32.
  */
 public final class Datasets {
   private Datasets() {}
@@ -28,6 +31,107 @@ public final class Datasets {
     }
     try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
       return Csv.read(r, "iris.csv", "species");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The ten classes of Fashion-MNIST, in label order. */
+  public static final List<String> FASHION_MNIST_CLASSES =
+      List.of(
+          "T-shirt/top",
+          "Trouser",
+          "Pullover",
+          "Dress",
+          "Coat",
+          "Sandal",
+          "Shirt",
+          "Sneaker",
+          "Bag",
+          "Ankle boot");
+
+  /** Where Debian's {@code dataset-fashion-mnist} package puts its files. */
+  public static final Path FASHION_MNIST_DEBIAN = Path.of("/usr/share/datasets/fashion-mnist");
+
+  /**
+   * Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017; Zalando, MIT licence): 70 000 grey 28x28 images
+   * of clothing in 10 classes ({@link #FASHION_MNIST_CLASSES}), as x float32 {@code [n, 1, 28, 28]}
+   * in [0, 1] and y int32: 60 000 for training, 10 000 for testing. Read from the folder named by
+   * the environment variable {@code QUIVER_DATA} (its {@code fashion-mnist/} subfolder or itself),
+   * else from Debian's package ({@code sudo apt-get install dataset-fashion-mnist}, files under
+   * {@code /usr/share/datasets/fashion-mnist/}); {@code ./quiver notebook} installs it.
+   */
+  public static Split fashionMnist() {
+    Path dir = fashionMnistFolder();
+    return new Split(
+        Idx.dataset(
+            file(dir, "train-images-idx3-ubyte"),
+            file(dir, "train-labels-idx1-ubyte"),
+            FASHION_MNIST_CLASSES),
+        Idx.dataset(
+            file(dir, "t10k-images-idx3-ubyte"),
+            file(dir, "t10k-labels-idx1-ubyte"),
+            FASHION_MNIST_CLASSES));
+  }
+
+  /** The folder {@link #fashionMnist()} reads; fails in one line naming the way to get it. */
+  static Path fashionMnistFolder() {
+    String env = System.getenv("QUIVER_DATA");
+    var tried = new java.util.ArrayList<Path>();
+    if (env != null && !env.isBlank()) {
+      tried.add(Path.of(env).resolve("fashion-mnist"));
+      tried.add(Path.of(env));
+    }
+    tried.add(FASHION_MNIST_DEBIAN);
+    for (Path dir : tried) {
+      if (Files.exists(dir.resolve("train-images-idx3-ubyte.gz"))
+          || Files.exists(dir.resolve("train-images-idx3-ubyte"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException(
+        "Datasets.fashionMnist: the Fashion-MNIST files are not in "
+            + tried
+            + "; install them with: sudo apt-get install dataset-fashion-mnist"
+            + " (or set QUIVER_DATA to a folder holding train-images-idx3-ubyte.gz and the others)");
+  }
+
+  private static Path file(Path dir, String name) {
+    Path gz = dir.resolve(name + ".gz");
+    return Files.exists(gz) ? gz : dir.resolve(name);
+  }
+
+  /**
+   * The handwritten digits of scikit-learn's {@code load_digits}: 1 797 grey 8x8 images (the test
+   * set of UCI's "Optical Recognition of Handwritten Digits", Alpaydin and Kaynak 1998, CC BY 4.0),
+   * x float32 {@code [1797, 1, 8, 8]} scaled from 0..16 to [0, 1], y int32 0-9. Shipped as a
+   * resource (57 kB): the fast image data set for notebooks and tests.
+   */
+  public static Dataset digits() {
+    var in = Datasets.class.getResourceAsStream("digits.csv.gz");
+    if (in == null) {
+      throw new IllegalStateException(
+          "Datasets.digits: the resource dev/quiver/dsl/data/digits.csv.gz is missing from the jar");
+    }
+    try (var r =
+        new java.io.BufferedReader(
+            new InputStreamReader(new java.util.zip.GZIPInputStream(in), StandardCharsets.UTF_8))) {
+      float[] x = new float[1797 * 64];
+      int[] y = new int[1797];
+      int n = 0;
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        String[] f = line.split(",");
+        if (f.length != 65 || n == y.length) {
+          throw new IllegalStateException(
+              "Datasets.digits: unexpected row " + (n + 1) + " in digits.csv.gz");
+        }
+        for (int i = 0; i < 64; i++) {
+          x[n * 64 + i] = Integer.parseInt(f[i]) / 16f;
+        }
+        y[n++] = Integer.parseInt(f[64]);
+      }
+      var names = java.util.stream.IntStream.range(0, 10).mapToObj(String::valueOf).toList();
+      return new Dataset(Tensor.of(x, n, 1, 8, 8), Tensor.ofInts(y), List.of(), names);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -156,8 +156,22 @@ public record ConfusionMatrix(long[][] counts, List<String> classNames) implemen
     h.append("<th>precision</th><th>recall</th><th>F1</th></tr></thead><tbody>");
     for (int r = 0; r < classes(); r++) {
       h.append("<tr><th>").append(esc(name(r))).append("</th>");
+      long rowTotal = 0;
       for (int c = 0; c < classes(); c++) {
-        h.append(r == c ? "<td><b>" : "<td>")
+        rowTotal += counts[r][c];
+      }
+      for (int c = 0; c < classes(); c++) {
+        // A heatmap: each cell shaded by its share of the true class (blue on the diagonal, red
+        // off it), so the confusions stand out at a glance.
+        double share = rowTotal == 0 ? 0 : (double) counts[r][c] / rowTotal;
+        String rgb = r == c ? "31,119,180" : "214,39,40";
+        h.append(
+                String.format(
+                    java.util.Locale.ROOT,
+                    "<td style=\"background:rgba(%s,%.2f)\">",
+                    rgb,
+                    r == c ? 0.85 * share : Math.min(0.85, 3 * share)))
+            .append(r == c ? "<b>" : "")
             .append(counts[r][c])
             .append(r == c ? "</b></td>" : "</td>");
       }

@@ -1,6 +1,8 @@
 package dev.quiver.dsl.train;
 
 import dev.quiver.dsl.data.Dataset;
+import dev.quiver.dsl.data.Loader;
+import dev.quiver.dsl.data.Transform;
 import dev.quiver.dsl.loss.Loss;
 import dev.quiver.dsl.loss.Penalty;
 import dev.quiver.dsl.metrics.Metric;
@@ -28,6 +30,8 @@ import java.util.List;
  * @param penalty an L1/L2 term on the weight matrices, or null
  * @param callbacks called after each epoch (early stopping, best weights)
  * @param verbose whether progress is shown through the display
+ * @param augment a transform of the training images, applied to each batch as it is loaded (on a
+ *     background thread, see {@link Loader}), or null
  */
 public record Fit(
     int epochs,
@@ -41,7 +45,8 @@ public record Fit(
     boolean shuffle,
     Penalty penalty,
     List<Callback> callbacks,
-    boolean verbose) {
+    boolean verbose,
+    Transform augment) {
 
   /** Batch size meaning "the whole data set in one step". */
   public static final int FULL_BATCH = Integer.MAX_VALUE;
@@ -66,7 +71,8 @@ public record Fit(
    * shown.
    */
   public static Fit epochs(int epochs) {
-    return new Fit(epochs, 32, null, null, List.of(), null, 0, 0, true, null, List.of(), true);
+    return new Fit(
+        epochs, 32, null, null, List.of(), null, 0, 0, true, null, List.of(), true, null);
   }
 
   public Fit batch(int size) {
@@ -82,7 +88,8 @@ public record Fit(
         shuffle,
         penalty,
         callbacks,
-        verbose);
+        verbose,
+        augment);
   }
 
   /** Every step sees all rows: batch gradient descent, as in the textbook examples. */
@@ -103,7 +110,8 @@ public record Fit(
         shuffle,
         penalty,
         callbacks,
-        verbose);
+        verbose,
+        augment);
   }
 
   public Fit loss(Loss l) {
@@ -119,7 +127,8 @@ public record Fit(
         shuffle,
         penalty,
         callbacks,
-        verbose);
+        verbose,
+        augment);
   }
 
   public Fit metrics(Metric... m) {
@@ -135,7 +144,8 @@ public record Fit(
         shuffle,
         penalty,
         callbacks,
-        verbose);
+        verbose,
+        augment);
   }
 
   public Fit validation(Dataset v) {
@@ -151,7 +161,8 @@ public record Fit(
         shuffle,
         penalty,
         callbacks,
-        verbose);
+        verbose,
+        augment);
   }
 
   public Fit validationSplit(double fraction) {
@@ -167,7 +178,8 @@ public record Fit(
         shuffle,
         penalty,
         callbacks,
-        verbose);
+        verbose,
+        augment);
   }
 
   public Fit seed(long s) {
@@ -183,7 +195,8 @@ public record Fit(
         shuffle,
         penalty,
         callbacks,
-        verbose);
+        verbose,
+        augment);
   }
 
   /** Batches in the data set's order every epoch. */
@@ -200,7 +213,8 @@ public record Fit(
         false,
         penalty,
         callbacks,
-        verbose);
+        verbose,
+        augment);
   }
 
   public Fit penalty(Penalty p) {
@@ -216,7 +230,8 @@ public record Fit(
         shuffle,
         p,
         callbacks,
-        verbose);
+        verbose,
+        augment);
   }
 
   public Fit callbacks(Callback... c) {
@@ -234,7 +249,8 @@ public record Fit(
         shuffle,
         penalty,
         all,
-        verbose);
+        verbose,
+        augment);
   }
 
   /** No progress output. */
@@ -251,6 +267,29 @@ public record Fit(
         shuffle,
         penalty,
         callbacks,
-        false);
+        false,
+        augment);
+  }
+
+  /**
+   * Transforms every training batch's images as it is loaded (random crops and flips, see {@link
+   * dev.quiver.dsl.data.Transforms}), with a new random draw each epoch; validation and test data
+   * are not transformed.
+   */
+  public Fit augment(Transform t) {
+    return new Fit(
+        epochs,
+        batchSize,
+        optimizer,
+        loss,
+        metrics,
+        validation,
+        validationSplit,
+        seed,
+        shuffle,
+        penalty,
+        callbacks,
+        verbose,
+        t);
   }
 }

@@ -5,6 +5,7 @@ import dev.quiver.dsl.Model;
 import dev.quiver.dsl.OutputHead;
 import dev.quiver.dsl.data.Batch;
 import dev.quiver.dsl.data.Dataset;
+import dev.quiver.dsl.data.Loader;
 import dev.quiver.dsl.data.Split;
 import dev.quiver.dsl.loss.BinaryCrossEntropyWithLogits;
 import dev.quiver.dsl.loss.Loss;
@@ -88,6 +89,8 @@ public final class Trainer {
     Progress progress =
         f.verbose() ? new Progress(f.epochs(), train.batchCount(batchSize), history) : null;
     var shuffles = new SplittableRandom(f.seed());
+    var augmentSeeds = new SplittableRandom(f.seed() ^ 0x9E3779B97F4A7C15L);
+    Loader loader = Loader.of(train, batchSize).transform(f.augment());
     for (Callback c : f.callbacks()) {
       c.onTrainBegin(model);
     }
@@ -98,45 +101,51 @@ public final class Trainer {
         model.train();
         var acc = new EpochTotals();
         int batchIndex = 0;
-        Iterator<Batch> batches =
-            train.batches(batchSize, f.shuffle() ? shuffles.nextLong() : null).iterator();
-        while (batches.hasNext()) {
-          if (Thread.currentThread().isInterrupted()) {
-            history.stop(
-                "interrupted in epoch "
-                    + (epoch + 1)
-                    + " before batch "
-                    + (batchIndex + 1)
-                    + "; weights kept");
-            break epochs;
-          }
-          // The batch is cut inside the scope too, so that nothing a step allocates outlives it.
-          try (var scope = MemoryScope.open()) {
-            if (!step(
-                model,
-                f,
-                opt,
-                step,
-                penalized,
-                onDevice(batches.next(), device),
-                history,
-                steps,
-                epoch,
-                batchIndex,
-                acc)) {
+        // Cut (and transformed) on the loader's thread while the previous step computes.
+        try (Loader.Epoch batches =
+            loader.epoch(f.shuffle() ? shuffles.nextLong() : null, augmentSeeds.nextLong())) {
+          // An interrupt is checked before waiting for the next batch.
+          while (Thread.currentThread().isInterrupted() || batches.hasNext()) {
+            if (Thread.currentThread().isInterrupted()) {
               history.stop(
                   "interrupted in epoch "
                       + (epoch + 1)
-                      + " during batch "
+                      + " before batch "
                       + (batchIndex + 1)
-                      + "; that step was abandoned, weights kept");
+                      + "; weights kept");
               break epochs;
             }
-          }
-          steps++;
-          batchIndex++;
-          if (progress != null) {
-            progress.update(epoch, batchIndex, Map.of("loss", acc.lossSum / acc.rows), false);
+            // The batch joins the step's scope, so that nothing a step uses outlives it.
+            try (var scope = MemoryScope.open()) {
+              Batch batch = batches.next();
+              batch.x().moveTo(scope);
+              batch.y().moveTo(scope);
+              if (!step(
+                  model,
+                  f,
+                  opt,
+                  step,
+                  penalized,
+                  onDevice(batch, device),
+                  history,
+                  steps,
+                  epoch,
+                  batchIndex,
+                  acc)) {
+                history.stop(
+                    "interrupted in epoch "
+                        + (epoch + 1)
+                        + " during batch "
+                        + (batchIndex + 1)
+                        + "; that step was abandoned, weights kept");
+                break epochs;
+              }
+            }
+            steps++;
+            batchIndex++;
+            if (progress != null) {
+              progress.update(epoch, batchIndex, Map.of("loss", acc.lossSum / acc.rows), false);
+            }
           }
         }
         var logs = new LinkedHashMap<String, Double>();

@@ -67,6 +67,51 @@ public interface Backend {
   /** out[..i.., index[..i.., j, ..k..], ..k..] += src[..i.., j, ..k..]: the adjoint of gather. */
   void scatterAdd(View out, int axis, View index, View src);
 
+  // ---------------------------------------------------------------- convolution and pooling
+  // Operands of these are dense row-major (the ops make them so), float32 or float64. A backend
+  // without a convolution kernel of its own passes the convolutions to GemmConvolution (im2col +
+  // matmul on its own primitives); the CPU's float32 kernels are its own.
+
+  /**
+   * The column matrices of a batch of convolution inputs: x {@code [n, C, H, W]} into cols {@code
+   * [n, C·kh·kw, outH·outW]}, row {@code (c, i, j)} holding the input pixel under kernel tap {@code
+   * (i, j)} of channel {@code c} for every output pixel (zero where that lies in the padding).
+   */
+  void im2col(View x, View cols, ConvGeometry g);
+
+  /**
+   * The adjoint of {@link #im2col}: x (overwritten) = the sum, at every input pixel, of the column
+   * entries that read it.
+   */
+  void col2im(View cols, View x, ConvGeometry g);
+
+  /** out {@code [N, O, outH, outW]} = x {@code [N, C, H, W]} cross-correlated with w. No bias. */
+  void conv2d(View x, View w, View out, ConvGeometry g);
+
+  /** gx (overwritten) = the gradient of {@link #conv2d} with respect to its input. */
+  void conv2dBackwardInput(View gOut, View w, View gx, ConvGeometry g);
+
+  /** gw (overwritten) = the gradient of {@link #conv2d} with respect to its weight. */
+  void conv2dBackwardWeight(View x, View gOut, View gw, ConvGeometry g);
+
+  /**
+   * out {@code [planes, outH·outW]} = the largest element of each window of x {@code [planes,
+   * inH·inW]} (NaN wins, as in torch); argmax (int32, out's shape) = its position in the plane.
+   */
+  void maxPool2d(View x, View out, View argmax, PoolGeometry p);
+
+  /** gx (overwritten) = gOut routed back to the positions argmax names. */
+  default void maxPool2dBackward(View gOut, View argmax, View gx, PoolGeometry p) {
+    fill(gx, 0);
+    scatterAdd(gx, 1, argmax, gOut);
+  }
+
+  /** out {@code [planes, outH·outW]} = the mean of each window of x {@code [planes, inH·inW]}. */
+  void avgPool2d(View x, View out, PoolGeometry p);
+
+  /** gx (overwritten) = the gradient of {@link #avgPool2d}: each window's gOut spread evenly. */
+  void avgPool2dBackward(View gOut, View gx, PoolGeometry p);
+
   /**
    * log-softmax along the last axis in one pass, into {@code out} of x's shape. Returns false when
    * this backend has no fused kernel for x's type or layout; the op is then composed from

@@ -4,7 +4,10 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.backend.Backend;
 import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.ConvGeometry;
 import dev.quiver.runtime.backend.ElementwiseProgram;
+import dev.quiver.runtime.backend.GemmConvolution;
+import dev.quiver.runtime.backend.PoolGeometry;
 import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
@@ -140,6 +143,46 @@ public final class SimulatedBackend implements Backend {
   @Override
   public void scatterAdd(View out, int axis, View index, View src) {
     cpu.scatterAdd(h(out), axis, h(index), h(src));
+  }
+
+  @Override
+  public void conv2d(View x, View w, View out, ConvGeometry g) {
+    GemmConvolution.forward(this, x, w, out, g);
+  }
+
+  @Override
+  public void conv2dBackwardInput(View gOut, View w, View gx, ConvGeometry g) {
+    GemmConvolution.backwardInput(this, gOut, w, gx, g);
+  }
+
+  @Override
+  public void conv2dBackwardWeight(View x, View gOut, View gw, ConvGeometry g) {
+    GemmConvolution.backwardWeight(this, x, gOut, gw, g);
+  }
+
+  @Override
+  public void im2col(View x, View cols, ConvGeometry g) {
+    cpu.im2col(h(x), h(cols), g);
+  }
+
+  @Override
+  public void col2im(View cols, View x, ConvGeometry g) {
+    cpu.col2im(h(cols), h(x), g);
+  }
+
+  @Override
+  public void maxPool2d(View x, View out, View argmax, PoolGeometry p) {
+    cpu.maxPool2d(h(x), h(out), h(argmax), p);
+  }
+
+  @Override
+  public void avgPool2d(View x, View out, PoolGeometry p) {
+    cpu.avgPool2d(h(x), h(out), p);
+  }
+
+  @Override
+  public void avgPool2dBackward(View gOut, View gx, PoolGeometry p) {
+    cpu.avgPool2dBackward(h(gOut), h(gx), p);
   }
 
   @Override

@@ -3,8 +3,11 @@ package dev.quiver.runtime.backend.cpu;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.backend.Backend;
+import dev.quiver.runtime.backend.ConvGeometry;
 import dev.quiver.runtime.backend.ElementwiseProgram;
+import dev.quiver.runtime.backend.GemmConvolution;
 import dev.quiver.runtime.backend.OptimizerStep;
+import dev.quiver.runtime.backend.PoolGeometry;
 import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
@@ -312,6 +315,58 @@ public final class CpuBackend implements Backend {
   @Override
   public void scatterAdd(View out, int axis, View index, View src) {
     IndexKernels.scatterAdd(out, axis, index, src);
+  }
+
+  @Override
+  public void im2col(View x, View cols, ConvGeometry g) {
+    ConvKernels.im2col(x, cols, g);
+  }
+
+  @Override
+  public void col2im(View cols, View x, ConvGeometry g) {
+    ConvKernels.col2im(cols, x, g);
+  }
+
+  @Override
+  public void conv2d(View x, View w, View out, ConvGeometry g) {
+    if (ConvKernels.supports(x, w, out)) {
+      ConvKernels.forward(x, w, out, g);
+    } else {
+      GemmConvolution.forward(this, x, w, out, g);
+    }
+  }
+
+  @Override
+  public void conv2dBackwardInput(View gOut, View w, View gx, ConvGeometry g) {
+    if (ConvKernels.supports(gOut, w, gx)) {
+      ConvKernels.backwardInput(gOut, w, gx, g);
+    } else {
+      GemmConvolution.backwardInput(this, gOut, w, gx, g);
+    }
+  }
+
+  @Override
+  public void conv2dBackwardWeight(View x, View gOut, View gw, ConvGeometry g) {
+    if (ConvKernels.supports(x, gOut, gw)) {
+      ConvKernels.backwardWeight(x, gOut, gw, g);
+    } else {
+      GemmConvolution.backwardWeight(this, x, gOut, gw, g);
+    }
+  }
+
+  @Override
+  public void maxPool2d(View x, View out, View argmax, PoolGeometry p) {
+    PoolKernels.maxPool(x, out, argmax, p);
+  }
+
+  @Override
+  public void avgPool2d(View x, View out, PoolGeometry p) {
+    PoolKernels.avgPool(x, out, p);
+  }
+
+  @Override
+  public void avgPool2dBackward(View gOut, View gx, PoolGeometry p) {
+    PoolKernels.avgPoolBackward(gOut, gx, p);
   }
 
   @Override

@@ -3,7 +3,10 @@ package dev.quiver.runtime.backend.cuda;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Device;
 import dev.quiver.runtime.backend.Backend;
+import dev.quiver.runtime.backend.ConvGeometry;
 import dev.quiver.runtime.backend.ElementwiseProgram;
+import dev.quiver.runtime.backend.GemmConvolution;
+import dev.quiver.runtime.backend.PoolGeometry;
 import dev.quiver.runtime.backend.ReduceOp;
 import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.backend.cpu.CpuBackend;
@@ -388,6 +391,49 @@ public final class CudaBackend implements Backend {
             .i32(axis)
             .ptr(dev.errorWord()));
     dev.indexLaunchQueued();
+  }
+
+  // ---------------------------------------------------------------- convolution and pooling
+  // The convolutions are GemmConvolution: these im2col/col2im kernels plus cuBLAS.
+
+  @Override
+  public void conv2d(View x, View w, View out, ConvGeometry g) {
+    GemmConvolution.forward(this, x, w, out, g);
+  }
+
+  @Override
+  public void conv2dBackwardInput(View gOut, View w, View gx, ConvGeometry g) {
+    GemmConvolution.backwardInput(this, gOut, w, gx, g);
+  }
+
+  @Override
+  public void conv2dBackwardWeight(View x, View gOut, View gw, ConvGeometry g) {
+    GemmConvolution.backwardWeight(this, x, gOut, gw, g);
+  }
+
+  @Override
+  public void im2col(View x, View cols, ConvGeometry g) {
+    CudaConvolution.im2col(dev, x, cols, g);
+  }
+
+  @Override
+  public void col2im(View cols, View x, ConvGeometry g) {
+    CudaConvolution.col2im(dev, cols, x, g);
+  }
+
+  @Override
+  public void maxPool2d(View x, View out, View argmax, PoolGeometry p) {
+    CudaConvolution.maxPool(dev, x, out, argmax, p);
+  }
+
+  @Override
+  public void avgPool2d(View x, View out, PoolGeometry p) {
+    CudaConvolution.avgPool(dev, x, out, p);
+  }
+
+  @Override
+  public void avgPool2dBackward(View gOut, View gx, PoolGeometry p) {
+    CudaConvolution.avgPoolBackward(dev, gOut, gx, p);
   }
 
   // ---------------------------------------------------------------- matmul

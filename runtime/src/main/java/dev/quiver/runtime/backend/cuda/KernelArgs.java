@@ -64,6 +64,15 @@ final class KernelArgs {
     return this;
   }
 
+  /** A struct of ints by value (a convolution's or a pooling's geometry). */
+  KernelArgs ints(int... values) {
+    MemorySegment s = slot(4L * values.length, 4);
+    for (int i = 0; i < values.length; i++) {
+      s.setAtIndex(ValueLayout.JAVA_INT, i, values[i]);
+    }
+    return this;
+  }
+
   /**
    * A struct of floats by value (a fused program's constants), {@code count} slots of which {@code
    * values} fill the first.

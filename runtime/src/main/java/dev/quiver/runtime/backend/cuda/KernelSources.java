@@ -17,7 +17,7 @@ import java.util.List;
  */
 public final class KernelSources {
   /** The modules, each compiled on first use of one of its kernels. */
-  public static final List<String> MODULES = List.of("elementwise", "reduce", "index");
+  public static final List<String> MODULES = List.of("elementwise", "reduce", "index", "conv");
 
   private KernelSources() {}
 
