@@ -3,9 +3,12 @@ package dev.quiver.agent;
 import dev.quiver.display.Display;
 import dev.quiver.display.MimeBundle;
 import dev.quiver.display.Renderers;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +29,9 @@ import jdk.jshell.execution.Util;
  *   <li>the value of the last snippet, kept as an object so the kernel can ask for its rich
  *       rendering ({@link #RENDER}) instead of the {@code toString} JShell transmits;
  *   <li>a clean interrupt flag at the start of each snippet, since the kernel's interrupt first
- *       calls {@link Thread#interrupt()} on the snippet's thread.
+ *       calls {@link Thread#interrupt()} on the snippet's thread, and a stop at print and display
+ *       calls ({@link CellStop}), whose bytes go to the socket on a thread of their own ({@link
+ *       OutputPump}).
  * </ul>
  *
  * This class runs in the user's JVM, so it uses only the JDK, Jackson and the display contract.
@@ -52,6 +57,14 @@ public final class Agent extends RemoteExecutionControl {
 
   private volatile Object lastValue;
 
+  // The cell JVM's out, err and display streams (see OutputPump).
+  private static final OutputPump PUMP = new OutputPump();
+  private static volatile OutputStream stdout, stderr;
+
+  private static PrintStream printStream(OutputStream stream) {
+    return new PrintStream(stream, true, StandardCharsets.UTF_8);
+  }
+
   // Set by the kernel through JDI, with the closer thread interrupted to act on it: the socket
   // or stream a snippet is blocked on in native code, where neither Thread.interrupt nor an
   // asynchronous exception reaches it (ServerSocket.accept, a blocking socket read).
@@ -67,14 +80,29 @@ public final class Agent extends RemoteExecutionControl {
   public static void main(String[] args) throws Exception {
     var socket = new Socket((String) null, Integer.parseInt(args[0]));
     socket.setTcpNoDelay(true); // small request/response writes: no Nagle delays
-    InputStream in = socket.getInputStream();
-    OutputStream out = socket.getOutputStream();
+    InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+    // JShell's multiplexer writes a packet of at most 127 bytes at a time and flushes after each
+    // write: buffered, a write is one system call instead of one per packet.
+    OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
     Map<String, Consumer<OutputStream>> outputs = new HashMap<>();
-    outputs.put("out", st -> System.setOut(new PrintStream(st, true, StandardCharsets.UTF_8)));
-    outputs.put("err", st -> System.setErr(new PrintStream(st, true, StandardCharsets.UTF_8)));
-    outputs.put("display", st -> Display.setSink(new StreamSink(st)));
+    outputs.put(
+        "out",
+        st -> {
+          stdout = PUMP.stream(st, false);
+          System.setOut(printStream(stdout));
+        });
+    outputs.put(
+        "err",
+        st -> {
+          stderr = PUMP.stream(st, false);
+          System.setErr(printStream(stderr));
+        });
+    outputs.put("display", st -> Display.setSink(new StreamSink(PUMP.stream(st, true))));
     Map<String, Consumer<InputStream>> inputs = new HashMap<>();
     inputs.put("in", System::setIn);
+    // A cell that calls System.exit: what it printed just before still reaches the notebook.
+    Runtime.getRuntime()
+        .addShutdownHook(Thread.ofPlatform().unstarted(() -> PUMP.awaitWritten(500)));
     Thread.ofPlatform().daemon().name(CLOSER_THREAD).start(Agent::closeWhenAsked);
     // Frontends send SIGINT to the kernel's whole process group, which includes this JVM:
     // the kernel turns it into an interrupt, so here it must not end the process.
@@ -147,11 +175,90 @@ public final class Agent extends RemoteExecutionControl {
   // The kernel's stop() looks for this frame (class Agent, method invoke) through JDI.
   @Override
   protected String invoke(Method doitMethod) throws Exception {
-    Thread.interrupted(); // an interrupt meant for the previous cell must not hit this one
     lastValue = null;
     Object value = doitMethod.invoke(null);
     lastValue = value;
-    return packValue(value);
+    try {
+      return packValue(value);
+    } catch (CellStop.Stopped | ThreadDeath stop) {
+      throw stop;
+    } catch (Throwable t) {
+      // The value's toString threw: that is the user's exception, with its trace, not the
+      // kernel's (DirectExecutionControl reports an InvocationTargetException's cause as such).
+      lastValue = null;
+      throw new InvocationTargetException(t);
+    }
+  }
+
+  // CellStop's cell begins before inClientCode is set, so a stop the kernel asks for once it sees
+  // user code running is for this cell and not the one before.
+  @Override
+  protected void clientCodeEnter() {
+    // An interrupt meant for the previous cell must not hit this one; one for this cell comes
+    // only once inClientCode is set (the kernel looks for it), so it stays.
+    Thread.interrupted();
+    CellStop.begin();
+    super.clientCodeEnter();
+  }
+
+  // The cell's output is on the socket before its answer, which is sent after this.
+  @Override
+  protected void clientCodeLeave() throws InternalException {
+    try {
+      super.clientCodeLeave();
+    } finally {
+      CellStop.end();
+      PUMP.awaitWritten(30_000);
+    }
+  }
+
+  @Override
+  protected String throwConvertedInvocationException(Throwable cause)
+      throws RunException, InternalException {
+    if (stoppedHere(cause)) {
+      throw stopped();
+    }
+    try {
+      return super.throwConvertedInvocationException(cause);
+    } catch (StoppedException e) {
+      throw stopped();
+    }
+  }
+
+  @Override
+  protected String throwConvertedOtherException(Throwable ex)
+      throws RunException, InternalException {
+    if (stoppedHere(ex)) {
+      throw stopped();
+    }
+    try {
+      return super.throwConvertedOtherException(ex);
+    } catch (StoppedException e) {
+      throw stopped();
+    }
+  }
+
+  private static boolean stoppedHere(Throwable t) {
+    for (int depth = 0; t != null && depth < 20; depth++, t = t.getCause()) {
+      if (t instanceof CellStop.Stopped) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A stop may have landed inside System.out's encoder, leaving bytes of the interrupted line in
+  // it that the next cell would print: the cell JVM's streams start afresh.
+  private static StoppedException stopped() {
+    var out = stdout;
+    var err = stderr;
+    if (out != null) {
+      System.setOut(printStream(out));
+    }
+    if (err != null) {
+      System.setErr(printStream(err));
+    }
+    return new StoppedException();
   }
 
   /**

@@ -23,6 +23,12 @@ public interface Interpreter extends AutoCloseable {
      * interrupted.
      */
     String input(String prompt, boolean password);
+
+    /**
+     * The user interrupted the cell: what it sends from now on is counted, not shown, so that its
+     * reply comes at once however fast it prints (see {@code CellOutput}).
+     */
+    default void interrupted() {}
   }
 
   sealed interface Outcome {

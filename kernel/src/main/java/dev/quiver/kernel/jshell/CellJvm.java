@@ -43,12 +43,28 @@ final class CellJvm {
   private final AtomicReference<CompletableFuture<RemoteEngine.Started>> earlyCellJvm =
       new AtomicReference<>();
 
-  private volatile String deathReason;
-  private volatile JShell shell;
-  private volatile RemoteControl control;
+  /**
+   * One cell JVM and the JShell that drives it, from its start to its death. The callbacks of a JVM
+   * (its JDI exit event, its JShell's shutdown) reach only its own generation: the dead JVM's exit
+   * callback, which can come late, once set the reason on the next JVM too, and the restart then
+   * ran from two places (two cell JVMs, with the shell, quick cells and control of different ones).
+   */
+  private static final class Generation {
+    final AtomicReference<String> death = new AtomicReference<>();
+    volatile JShell shell;
+    volatile RemoteControl control;
+    volatile QuickCells quick; // null: every piece goes through JShell (see QuickCells)
+    volatile boolean reported; // its death was told to the user
+    volatile Generation previous; // the one it replaced, until that one's death is reported
+  }
+
+  private Generation gen; // the newest; guarded by this
+  private volatile Generation cellGen; // the one the running (or last) request awaited
+  // The generation a warm-up cell runs on, on the thread that starts it.
+  private final ThreadLocal<Generation> warming = new ThreadLocal<>();
+  private boolean closed; // guarded by this
   private volatile CompletableFuture<Void> ready;
   private volatile boolean cellWaiting; // a request waits for the start: warm up no further
-  private volatile QuickCells quick; // null: every piece goes through JShell (see QuickCells)
   private volatile AutoCloseable
       startupIndexHold; // JShell's indexer held from the start to the first cell's end
 
@@ -77,15 +93,25 @@ final class CellJvm {
   /** Starts JShell and the cell JVM in the background, once. */
   synchronized void start() {
     if (ready == null) {
-      ready =
-          CompletableFuture.runAsync(
-              this::startShell, r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
+      startGeneration(null);
     }
   }
 
-  private void startShell() {
+  // Guarded by this.
+  private void startGeneration(Generation previous) {
+    var g = new Generation();
+    g.previous = previous;
+    if (previous != null) {
+      previous.previous = null; // one back is all a notice needs
+    }
+    gen = g;
+    ready =
+        CompletableFuture.runAsync(
+            () -> startShell(g), r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
+  }
+
+  private void startShell(Generation g) {
     long t0 = System.nanoTime();
-    deathReason = null;
     var out =
         new PrintStream(
             new TextForwarder(t -> current.output().stream("stdout", t)),
@@ -112,7 +138,7 @@ final class CellJvm {
     var remoteOptions = cellJvmOptions();
     var engine =
         new RemoteEngine(
-            display, c -> control = c, why -> deathReason = why, earlyCellJvm.getAndSet(null));
+            display, c -> g.control = c, why -> died(g, why), earlyCellJvm.getAndSet(null));
     var js =
         JShell.builder()
             .out(out)
@@ -125,14 +151,9 @@ final class CellJvm {
     // Not a --class-path compiler option: that would hide what %classpath and %maven add later.
     // (The cell JVM has it on its own class path already; its loader asks that one first.)
     js.addToClasspath(config.classPath());
-    quick = attachQuickCells(js);
+    g.quick = attachQuickCells(js);
     // JShell closes itself when its engine ends (System.exit in a cell, a crash).
-    js.onShutdown(
-        closed -> {
-          if (deathReason == null) {
-            deathReason = "the cell JVM ended";
-          }
-        });
+    js.onShutdown(closed -> died(g, "the cell JVM ended"));
     // Meanwhile, on the other core: JShell's source analysis (which splits cells) made and
     // warmed, its class-path indexer held until the first cell is done (see holdIndexer).
     var analysis =
@@ -159,15 +180,20 @@ final class CellJvm {
     // waiting for a warm-up of other paths would only delay it.
     var before = js.snippets().map(Snippet::id).collect(java.util.stream.Collectors.toSet());
     int warmed = 0;
-    for (var cell : WARM_UP) {
-      if (cellWaiting) {
-        break;
+    warming.set(g);
+    try {
+      for (var cell : WARM_UP) {
+        if (cellWaiting) {
+          break;
+        }
+        warmUp.run(js, cell);
+        warmed++;
       }
-      warmUp.run(js, cell);
-      warmed++;
+    } finally {
+      warming.remove();
     }
     js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
-    shell = js;
+    g.shell = js;
     long now = System.nanoTime();
     // CPU time too: on a busy machine the wall times say more about the neighbours than about us.
     long cpu =
@@ -266,65 +292,150 @@ final class CellJvm {
     }
   }
 
-  /** The shell, once started (starting it if need be); throws when the cell JVM could not start. */
+  /**
+   * The shell, once started (starting it if need be); throws when the cell JVM could not start. The
+   * request that calls it runs on that shell: {@link #control}, {@link #died} and the others answer
+   * for its cell JVM until the next call.
+   */
   JShell await() {
     start();
     if (!ready.isDone()) {
       cellWaiting = true;
     }
-    ready.join();
-    return shell;
+    var r = ready;
+    r.join();
+    Generation g;
+    synchronized (this) {
+      g = gen;
+    }
+    cellGen = g;
+    return g.shell;
   }
 
   /**
-   * The cell JVM's execution control; null while none is connected (starting, or after its death).
+   * {@link #await} for a cell: when the cell JVM died while no cell ran (a crash, a thread calling
+   * System.exit), the cell's output says so first, once, and the cell runs in the fresh one.
+   */
+  JShell awaitCell() {
+    var js = await();
+    var notice = takeDeathNotice();
+    if (notice != null) {
+      current.output().stream("stderr", notice + "\n");
+    }
+    return js;
+  }
+
+  /**
+   * The execution control of the request's cell JVM; null while none is connected (starting, or
+   * after its death).
    */
   RemoteControl control() {
-    return control;
+    var g = requestGeneration();
+    return g == null ? null : g.control;
   }
 
-  /** The quick cells of this shell, or null (see {@link #attachQuickCells}). */
+  /** The quick cells of the request's shell, or null (see {@link #attachQuickCells}). */
   QuickCells quick() {
-    return quick;
+    var g = requestGeneration();
+    return g == null ? null : g.quick;
   }
 
-  /** Whether the cell JVM ended (System.exit in a cell, a crash) since it started. */
+  /** Whether the request's cell JVM ended (System.exit in a cell, a crash) since it started. */
   boolean died() {
-    return deathReason != null;
+    var g = requestGeneration();
+    return g != null && g.death.get() != null;
   }
 
-  /** Whether there is no cell JVM to run a cell in: it died, or none is connected. */
+  /** Whether there is no cell JVM to run the request in: it died, or none is connected. */
   boolean gone() {
-    return deathReason != null || control == null;
+    var g = requestGeneration();
+    return g == null || g.death.get() != null || g.control == null;
   }
 
-  /** Reports the cell JVM's end as the cell's outcome, and starts a fresh one in the background. */
+  // A cell JVM ended: the first reason counts, and a fresh one starts at once, once.
+  private void died(Generation g, String why) {
+    if (!g.death.compareAndSet(null, why)) {
+      return;
+    }
+    synchronized (this) {
+      if (closed || gen != g) {
+        return;
+      }
+      Log.info("the cell JVM ended (" + why + "); starting a fresh one");
+      startGeneration(g);
+    }
+    // Its process may still be exiting (the JDI exit event comes first): let it end on its own, so
+    // that its exit status (System.exit's) can be told, before it is killed.
+    Thread.ofPlatform()
+        .daemon()
+        .name("quiver-cell-jvm-reaper")
+        .start(
+            () -> {
+              var c = g.control;
+              if (c != null) {
+                try {
+                  c.process().waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                  // kill it now
+                }
+              }
+              closeShell(g);
+            });
+  }
+
+  /**
+   * Reports the death of the request's cell JVM as the cell's outcome (a fresh one has been started
+   * by then); its death is told once, here or by {@link #takeDeathNotice}.
+   */
   Outcome restartAfterDeath() {
-    var c = control;
+    var g = requestGeneration();
+    if (g != null) {
+      died(g, "the connection to it failed");
+      g.reported = true;
+    }
+    var message = deathMessage(g, "a fresh one has been started.");
+    return new Outcome.Error("JvmExited", message, List.of(message));
+  }
+
+  private Generation requestGeneration() {
+    var w = warming.get();
+    return w != null ? w : cellGen;
+  }
+
+  /**
+   * When the cell JVM died while no cell ran (a crash, a thread calling System.exit), what the next
+   * cell says first, once; else null.
+   */
+  private String takeDeathNotice() {
+    var g = cellGen;
+    var dead = g == null ? null : g.previous;
+    if (dead == null || dead.reported) {
+      return null;
+    }
+    dead.reported = true;
+    return deathMessage(dead, "this cell runs in a fresh one.");
+  }
+
+  private static String deathMessage(Generation g, String then) {
     String exit = "";
+    var c = g == null ? null : g.control;
     if (c != null) {
       try {
         c.process().waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
         exit = " with status " + c.process().exitValue();
       } catch (Exception ignored) {
-        // still going: close() kills it
+        // still going: closeShell killed it
       }
     }
-    var message =
-        "The JVM running the cells exited"
-            + exit
-            + " (System.exit or a crash). Its variables are gone; a fresh one has been started.";
-    closeShell();
-    ready =
-        CompletableFuture.runAsync(
-            this::startShell, r -> Thread.ofPlatform().name("quiver-jshell-start").start(r));
-    return new Outcome.Error("JvmExited", message, List.of(message));
+    return "The JVM running the cells exited"
+        + exit
+        + " (System.exit or a crash). Its variables are gone; "
+        + then;
   }
 
-  private void closeShell() {
+  private void closeShell(Generation g) {
     releaseStartupHold();
-    var js = shell;
-    shell = null;
+    var js = g.shell;
     if (js != null) {
       try {
         js.close();
@@ -332,26 +443,20 @@ final class CellJvm {
         // already dead
       }
     }
-    var c = control;
-    control = null;
+    var c = g.control;
     if (c != null) {
       c.process().destroyForcibly();
     }
   }
 
   void close() {
-    releaseStartupHold();
-    var js = shell;
-    if (js != null) {
-      try {
-        js.close();
-      } catch (RuntimeException ignored) {
-        // closing a dead shell
-      }
+    Generation g;
+    synchronized (this) {
+      closed = true;
+      g = gen;
     }
-    var c = control;
-    if (c != null) {
-      c.process().destroyForcibly();
+    if (g != null) {
+      closeShell(g);
     }
   }
 }

@@ -36,16 +36,35 @@ final class CurrentCell {
   private final StdinBridge stdin = new StdinBridge(this::askForLine);
   private volatile Output output = NO_OUTPUT;
   private volatile boolean interrupted;
+  private volatile long cell; // cells begun so far: the number of the current or last one
+  private volatile boolean running;
   private volatile Thread waitingForInput; // lets an interrupt end a wait for the user's input
 
   /**
-   * A cell starts: its output goes to {@code out}; an earlier interrupt and unread input are
-   * forgotten.
+   * A cell starts (before it waits for the cell JVM to start, so that an interrupt meanwhile is
+   * kept): its output goes to {@code out}; an earlier interrupt and unread input are forgotten.
    */
-  void begin(Output out) {
+  synchronized void begin(Output out) {
     output = out;
     interrupted = false;
     stdin.discard();
+    cell++;
+    running = true;
+  }
+
+  /** The cell is done (its outcome is known). */
+  synchronized void end() {
+    running = false;
+  }
+
+  /** The number of the cell running now, or of the last one. */
+  long cell() {
+    return cell;
+  }
+
+  /** Whether cell number {@code n} is still running. */
+  boolean running(long n) {
+    return running && cell == n;
   }
 
   Output output() {
@@ -61,6 +80,7 @@ final class CurrentCell {
    */
   void interrupt() {
     interrupted = true;
+    output.interrupted();
     var t = waitingForInput;
     if (t != null) {
       t.interrupt();

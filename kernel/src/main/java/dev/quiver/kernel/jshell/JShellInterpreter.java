@@ -148,17 +148,21 @@ public final class JShellInterpreter implements Interpreter {
 
   @Override
   public Outcome execute(String code, int executionCount, Output out) {
-    JShell js;
+    current.begin(out); // before the wait for the cell JVM: an interrupt meanwhile counts
     try {
-      js = jvm.await();
-    } catch (RuntimeException e) {
-      return CellErrors.cellJvmDidNotStart(e);
+      JShell js;
+      try {
+        js = jvm.awaitCell();
+      } catch (RuntimeException e) {
+        return CellErrors.cellJvmDidNotStart(e);
+      }
+      return run(js, code, executionCount, out);
+    } finally {
+      current.end();
     }
-    return run(js, code, executionCount, out);
   }
 
   private Outcome run(JShell js, String code, int executionCount, Output out) {
-    current.begin(out);
     var help = code.strip();
     if (help.endsWith("?") && !help.endsWith("??") && help.indexOf('\n') < 0 && help.length() > 1) {
       // "Math.max?" asks for help, as in IPython: the documentation goes to the pager.
@@ -428,19 +432,31 @@ public final class JShellInterpreter implements Interpreter {
 
   @Override
   public void interrupt() {
+    long cell = current.cell();
     current.interrupt();
-    var c = jvm.control();
-    if (c == null) {
-      return;
+    interrupter.execute(() -> stopCell(cell));
+  }
+
+  /**
+   * Stops cell number {@code cell}'s user code, trying again while the cell is still on its way to
+   * run some (the cell JVM starting, the next piece compiling): a stop that came too early was
+   * dropped before, and the loop ran on until a second interrupt.
+   */
+  private void stopCell(long cell) {
+    while (current.running(cell)) {
+      var c = jvm.control();
+      try {
+        if (c != null && c.tryStop()) {
+          return;
+        }
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        return; // the kernel is closing
+      } catch (Exception e) {
+        System.err.println("quiver kernel: interrupt failed: " + e);
+        return;
+      }
     }
-    interrupter.execute(
-        () -> {
-          try {
-            c.stop();
-          } catch (Exception e) {
-            System.err.println("quiver kernel: interrupt failed: " + e);
-          }
-        });
   }
 
   // ---------------------------------------------------------------------------------------

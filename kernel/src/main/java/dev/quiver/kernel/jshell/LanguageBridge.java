@@ -54,10 +54,20 @@ public final class LanguageBridge {
 
   /** Runs one cell of the language; {@code code} has blank lines for the lines before its body. */
   public Outcome execute(String code, int executionCount, Output out) {
+    var current = java.currentCell();
+    current.begin(out); // before the wait for the cell JVM: an interrupt meanwhile counts
+    try {
+      return run(code, executionCount, current);
+    } finally {
+      current.end();
+    }
+  }
+
+  private Outcome run(String code, int executionCount, CurrentCell current) {
     var jvm = java.cellJvm();
     JShell js;
     try {
-      js = jvm.await();
+      js = jvm.awaitCell();
     } catch (RuntimeException e) {
       return CellErrors.cellJvmDidNotStart(e);
     }
@@ -71,8 +81,9 @@ public final class LanguageBridge {
               + ".classpath is not set)";
       return new Outcome.Error("NotSupported", why, List.of(why));
     }
-    var current = java.currentCell();
-    current.begin(out);
+    if (current.interrupted()) {
+      return CellErrors.interrupted();
+    }
     if (loadedIn != js) {
       published.clear(); // a new cell JVM: the variables made from the host's values are gone
       js.addToClasspath(hostClassPath);

@@ -1,6 +1,7 @@
 package dev.quiver.kernel.jshell;
 
 import com.sun.jdi.BooleanValue;
+import com.sun.jdi.ClassNotLoadedException;
 import com.sun.jdi.Field;
 import com.sun.jdi.ObjectReference;
 import com.sun.jdi.ReferenceType;
@@ -8,6 +9,7 @@ import com.sun.jdi.StackFrame;
 import com.sun.jdi.ThreadReference;
 import com.sun.jdi.VirtualMachine;
 import dev.quiver.agent.Agent;
+import dev.quiver.agent.CellStop;
 import java.io.ObjectInput;
 import java.io.ObjectOutput;
 import java.util.Set;
@@ -33,6 +35,13 @@ import jdk.jshell.execution.RemoteExecutionControl;
 final class RemoteControl extends JdiExecutionControl {
 
   static final long POLITE_MS = 250;
+
+  /**
+   * How long a stop waits for the cell to leave the JDK's stream and lock code before it is sent
+   * there anyway.
+   */
+  static final long FORCE_MS = 300;
+
   private static final Set<String> AGENT_CLASSES =
       Set.of(Agent.class.getName(), RemoteExecutionControl.class.getName());
   private static final Set<String> USER_CODE_METHODS =
@@ -186,25 +195,42 @@ final class RemoteControl extends JdiExecutionControl {
 
   @Override
   public void stop() throws EngineTerminationException, InternalException {
+    tryStop();
+  }
+
+  /**
+   * Stops the user code running now (see the class comment); false when none runs (none started
+   * yet, or it ended), so that the caller can try again while its cell is still on its way.
+   */
+  boolean tryStop() throws EngineTerminationException, InternalException {
     synchronized (lock) {
       if (!userCodeRunning) {
-        return;
+        return false;
       }
     }
     try {
       var target = findUserCode();
       if (target == null) {
-        return;
+        return false;
       }
       target.thread().interrupt();
       if (waitUntilIdle(POLITE_MS)) {
-        return;
+        return true;
       }
-      forceStop();
-      if (waitUntilIdle(POLITE_MS)) {
-        return;
+      // The cell ignores the interrupt. A print or display call now ends it (CellStop), and
+      // the JDI stop is sent only where it cannot land inside the output path.
+      long deadline = System.nanoTime() + FORCE_MS * 1_000_000;
+      while (true) {
+        var sent = forceStop(System.nanoTime() < deadline);
+        if (waitUntilIdle(sent ? POLITE_MS : 5)) {
+          return true;
+        }
+        if (sent) {
+          break;
+        }
       }
       closeBlockingResource();
+      return true;
     } catch (com.sun.jdi.VMDisconnectedException e) {
       throw new EngineTerminationException("the cell JVM is gone");
     }
@@ -257,11 +283,19 @@ final class RemoteControl extends JdiExecutionControl {
     }
   }
 
-  // As JdiDefaultExecutionControl.stop: throw the agent's own stop exception into the thread.
-  private void forceStop() throws InternalException {
+  /**
+   * Asks the cell to stop at its next print or display call ({@link CellStop}) and, where the
+   * thread is not inside the output path, sends JDI's stop as JdiDefaultExecutionControl does.
+   * While {@code picky}, not inside the JDK's stream and lock code either (a stop there can leave a
+   * stream's encoder or a lock half updated): it answers false and the caller tries again a moment
+   * later.
+   *
+   * @return whether the JDI stop was sent (or there is nothing left to stop)
+   */
+  private boolean forceStop(boolean picky) throws InternalException {
     synchronized (lock) {
       if (!userCodeRunning) {
-        return;
+        return true;
       }
     }
     // The stop is sent while the whole VM is suspended, as JShell's own JDI engine does: the
@@ -272,7 +306,12 @@ final class RemoteControl extends JdiExecutionControl {
     try {
       var target = findUserCodeSuspended();
       if (target == null) {
-        return;
+        return true;
+      }
+      requestCellStop();
+      var place = StopPlaces.of(target.thread().frames());
+      if (place == StopPlaces.Place.OUTPUT || picky && place == StopPlaces.Place.JDK_STATE) {
+        return false;
       }
       var expectingStop = agentField("expectingStop");
       var stopException = agentField("stopException");
@@ -280,6 +319,7 @@ final class RemoteControl extends JdiExecutionControl {
       var stopInstance = (ObjectReference) target.agent().getValue(stopException);
       target.thread().stop(stopInstance);
       target.agent().setValue(expectingStop, vm.mirrorOf(false));
+      return true;
     } catch (com.sun.jdi.InvalidTypeException
         | com.sun.jdi.ClassNotLoadedException
         | com.sun.jdi.IncompatibleThreadStateException e) {
@@ -287,6 +327,17 @@ final class RemoteControl extends JdiExecutionControl {
     } finally {
       vm.resume();
     }
+  }
+
+  // CellStop.stopRequested = CellStop.cell: the running cell's next print or display call ends it.
+  // The VM is suspended.
+  private void requestCellStop() throws com.sun.jdi.InvalidTypeException, ClassNotLoadedException {
+    var types = vm.classesByName(CellStop.class.getName());
+    if (types.isEmpty()) {
+      return; // an agent without it
+    }
+    var type = (com.sun.jdi.ClassType) types.getFirst();
+    type.setValue(type.fieldByName("stopRequested"), type.getValue(type.fieldByName("cell")));
   }
 
   private UserCode findUserCodeSuspended() throws com.sun.jdi.IncompatibleThreadStateException {
