@@ -52,6 +52,18 @@ public final class Models {
       throw new IllegalStateException(
           "Models.save: the model is not built; call .input(n) or train it first");
     }
+    ObjectNode root = architectureNode(model);
+    try {
+      Files.createDirectories(dir);
+      JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ARCHITECTURE).toFile(), root);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Models.save: cannot write " + dir.resolve(ARCHITECTURE) + ": " + e.getMessage(), e);
+    }
+    saveWeights(model, dir.resolve(WEIGHTS));
+  }
+
+  private static ObjectNode architectureNode(Sequential model) {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", "quiver-model").put("version", VERSION).put("weights", WEIGHTS);
     ArrayNode input = root.putArray("input");
@@ -62,14 +74,35 @@ public final class Models {
     for (Module m : model.layers()) {
       layers.add(LayerJson.write(m));
     }
-    try {
-      Files.createDirectories(dir);
-      JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ARCHITECTURE).toFile(), root);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Models.save: cannot write " + dir.resolve(ARCHITECTURE) + ": " + e.getMessage(), e);
+    return root;
+  }
+
+  /**
+   * The architecture of a built model as the JSON text of {@code model.json}, without weights:
+   * distributed training sends it to the machines that hold replicas (see {@link
+   * #fromArchitecture}).
+   */
+  public static String architecture(Sequential model) {
+    if (!model.isBuilt()) {
+      throw new IllegalStateException(
+          "Models.architecture: the model is not built; call .input(n) or train it first");
     }
-    saveWeights(model, dir.resolve(WEIGHTS));
+    return architectureNode(model).toString();
+  }
+
+  /**
+   * A new built model of the architecture {@link #architecture} wrote, with freshly initialized
+   * weights; layers of your own classes are found among {@code ownLayers} as in {@link #load}.
+   */
+  @SafeVarargs
+  public static Sequential fromArchitecture(String json, Class<? extends Module>... ownLayers) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Models.fromArchitecture: not JSON: " + e.getMessage(), e);
+    }
+    return layersOf(root, "the architecture", new LayerTypes(List.of(ownLayers)));
   }
 
   /**
@@ -87,6 +120,15 @@ public final class Models {
     } catch (IOException e) {
       throw new UncheckedIOException("Models.load: cannot read " + file + ": " + e.getMessage(), e);
     }
+    Sequential model = layersOf(root, file, types);
+    loadWeights(model, dir.resolve(weightsFile(root.get("weights"), file)));
+    return model;
+  }
+
+  /**
+   * The built model the JSON names (its weights as initialized); {@code file} names it in errors.
+   */
+  private static Sequential layersOf(JsonNode root, Object file, LayerTypes types) {
     if (root == null
         || !"quiver-model".equals(root.path("format").asText())
         || !root.path("layers").isArray()) {
@@ -117,11 +159,10 @@ public final class Models {
       }
     }
     model.build(inputShape(root.get("input"), file));
-    loadWeights(model, dir.resolve(weightsFile(root.get("weights"), file)));
     return model;
   }
 
-  private static long[] inputShape(JsonNode input, Path file) {
+  private static long[] inputShape(JsonNode input, Object file) {
     if (input == null || !input.isArray() || input.isEmpty()) {
       throw new IllegalArgumentException(
           "Models.load: "

@@ -53,6 +53,7 @@ public final class KernelMain {
     // name.
     var interpreter =
         new MagicInterpreter(java)
+            .sparkClassPath(System.getProperty("quiver.spark.classpath"))
             .register(
                 new KotlinLanguage(java.bridgeTo("kotlin", config.kotlinClassPath())::execute));
     var historyFile =

@@ -65,7 +65,7 @@ class ArchitectureTest {
     }
     // Every module with main code must be there: a rule checked on nothing passes for nothing.
     for (String module :
-        List.of("display", "runtime", "dsl", "bench", "agent", "kernel", "kotlin")) {
+        List.of("display", "runtime", "dsl", "bench", "spark", "agent", "kernel", "kotlin")) {
       assertTrue(
           folders.contains(ROOT.resolve(module).resolve("target/classes")),
           module + "/target/classes is missing; build the whole reactor (./quiver test)");
@@ -202,6 +202,17 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAPackage("dev.quiver.kernel..")
+        .check(quiver);
+  }
+
+  @Test
+  void nothingDependsOnSparkButTheSparkModule() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("dev.quiver.spark..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("dev.quiver.spark..", "org.apache.spark..", "scala..")
         .check(quiver);
   }
 

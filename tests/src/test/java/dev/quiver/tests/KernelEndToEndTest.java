@@ -50,12 +50,15 @@ class KernelEndToEndTest {
     // ./quiver.
     var sep = File.pathSeparator;
     var kotlin = new ArrayList<String>();
+    var spark = new ArrayList<String>();
     var kernel = new ArrayList<String>();
     var user = new ArrayList<String>();
     for (var e : System.getProperty("java.class.path").split(sep)) {
       var path = Path.of(e).toAbsolutePath().normalize();
       if (path.startsWith(ROOT.resolve("kotlin"))) {
         kotlin.add(e);
+      } else if (path.startsWith(ROOT.resolve("spark"))) {
+        spark.add(e); // added by %spark, as under ./quiver
       } else {
         kernel.add(e);
         // (bench is there only for ArchitectureTest, which reads its classes)
@@ -68,8 +71,20 @@ class KernelEndToEndTest {
     if (Files.isReadable(kotlinDeps)) {
       kotlin.addAll(List.of(Files.readString(kotlinDeps).strip().split(sep)));
     }
+    // Spark's jars: the Spark module writes its class path at compile time for this (mvn test
+    // packages nothing, so target/classpath.txt may be missing or stale).
+    var sparkDeps = ROOT.resolve("spark/target/reactor-classpath.txt");
+    if (Files.isReadable(sparkDeps)) {
+      for (var e : Files.readString(sparkDeps).strip().split(sep)) {
+        if (!user.contains(e)) {
+          spark.add(e);
+        }
+      }
+    }
     var cp = String.join(sep, user);
-    var paths = new KernelClassPaths(String.join(sep, kernel), cp, String.join(sep, kotlin));
+    var paths =
+        new KernelClassPaths(
+            String.join(sep, kernel), cp, String.join(sep, kotlin), String.join(sep, spark));
     var argv =
         KernelArgv.of(
             KernelArgv.thisJava(),

@@ -9,8 +9,11 @@ import dev.quiver.runtime.Tensor;
  * <p>Where a stable formula needs logits, the loss says so through {@link #logitsFor}: a model that
  * ends in softmax (or sigmoid) is then evaluated up to its logits, and the loss applies the
  * log-sum-exp (or softplus) form. Called directly, {@link #compute} takes what the model outputs.
+ *
+ * <p>Losses are serializable, so that distributed training can send one to the machines that
+ * compute gradients; one of your own should hold only serializable configuration.
  */
-public interface Loss {
+public interface Loss extends java.io.Serializable {
   /**
    * The mean loss of a batch: {@code prediction} as the model outputs it, {@code target} as the
    * data holds it.

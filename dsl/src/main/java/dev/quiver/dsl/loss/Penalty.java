@@ -7,7 +7,7 @@ import java.util.List;
  * A regularization term added to the loss: lambda·sum|w| (L1, pushes weights to exactly zero) or
  * lambda·sum w^2 (L2, shrinks them). The trainer applies it to weight matrices, not biases.
  */
-public record Penalty(Kind kind, double lambda) {
+public record Penalty(Kind kind, double lambda) implements java.io.Serializable {
   public enum Kind {
     L1,
     L2

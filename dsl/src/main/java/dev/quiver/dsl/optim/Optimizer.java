@@ -3,6 +3,9 @@ package dev.quiver.dsl.optim;
 import dev.quiver.dsl.Param;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -26,13 +29,17 @@ import java.util.Map;
  * averages) lives in garbage-collected memory next to the parameters, never in a step's memory
  * scope.
  */
-public abstract class Optimizer {
+public abstract class Optimizer implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final double baseLr;
   private Schedule schedule;
   private double clipNorm = Double.NaN;
   private double clipValue = Double.NaN;
-  private final List<Tensor> params = new ArrayList<>();
-  private final Map<Tensor, Tensor[]> state = new IdentityHashMap<>();
+  // The attached parameters and their state are tensors of this process: a serialized optimizer
+  // (as distributed training sends one to other machines) carries its configuration only.
+  private transient List<Tensor> params = new ArrayList<>();
+  private transient Map<Tensor, Tensor[]> state = new IdentityHashMap<>();
   private long steps;
   private int epoch;
   private boolean fusedAllowed = true;
@@ -214,6 +221,50 @@ public abstract class Optimizer {
       s[i] = Param.persistentZeros(p.device(), p.dtype(), p.shape());
     }
     return s;
+  }
+
+  /**
+   * The rule's state for attached parameter {@code p} (Adam: its first and second moments; plain
+   * SGD: none), created as zeros when {@code p} has had no step yet. The tensors are the live
+   * state: writing into them changes the next step. Distributed training reads and writes them to
+   * average or restore the state of replicas.
+   */
+  public List<Tensor> state(Tensor p) {
+    if (!params.contains(p)) {
+      throw new IllegalArgumentException(
+          getClass().getSimpleName()
+              + ".state: the tensor of shape "
+              + p.shapeString()
+              + " is not one of the "
+              + params.size()
+              + " attached parameters");
+    }
+    return List.of(state.computeIfAbsent(p, k -> newState(k)));
+  }
+
+  /**
+   * Continues from {@code steps} updates and {@code epoch} epochs (Adam's bias corrections and the
+   * schedule depend on them), as when the rule's state was restored through {@link #state}.
+   */
+  public void resume(long steps, int epoch) {
+    if (steps < 0 || epoch < 0) {
+      throw new IllegalArgumentException(
+          getClass().getSimpleName()
+              + ".resume: steps and epoch must be non-negative, got "
+              + steps
+              + " and "
+              + epoch);
+    }
+    this.steps = steps;
+    this.epoch = epoch;
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    params = new ArrayList<>();
+    state = new IdentityHashMap<>();
+    steps = 0;
+    epoch = 0;
   }
 
   /** How many tensors of the parameter's shape this rule keeps per parameter. */

@@ -1,7 +1,7 @@
 package dev.quiver.dsl.optim;
 
 /** A learning rate as a function of the epoch (counted from 0). */
-public sealed interface Schedule {
+public sealed interface Schedule extends java.io.Serializable {
   double at(double baseLr, int epoch);
 
   /** lr·gamma^floor(epoch / every): drops by gamma every few epochs. */

@@ -243,6 +243,17 @@ public final class Trainer {
     }
   }
 
+  /**
+   * The training loss of one batch as {@code fit} computes it (on the logits where the model ends
+   * in a squashing that the loss absorbs), with the graph recorded: {@code backward()} on it gives
+   * the gradients a step of {@code fit} would. Distributed training computes its shards' gradients
+   * with it.
+   */
+  public static Tensor batchLoss(Model model, Loss loss, Tensor x, Tensor y) {
+    Step step = new Step(model, loss);
+    return step.loss(step.forward(x), y);
+  }
+
   /** Mean loss and metrics over {@code data}, in inference mode, without gradients. */
   public static Evaluation evaluate(
       Model model, Dataset data, Loss loss, List<Metric> metrics, int batchSize) {

@@ -34,6 +34,7 @@ public final class KernelArgv {
     argv.addAll(cache.flags());
     argv.add("-Dquiver.user.classpath=" + paths.user());
     argv.add("-Dquiver.kotlin.classpath=" + paths.kotlin());
+    argv.add("-Dquiver.spark.classpath=" + paths.spark());
     argv.addAll(extra);
     argv.addAll(List.of("-cp", paths.kernel(), KernelMain.class.getName(), "{connection_file}"));
     return argv;

@@ -16,8 +16,14 @@ import java.util.List;
  *     names a cell could import by mistake.
  * @param kotlin what the kernel adds to the cell JVM on the first {@code %%kotlin} cell: the Kotlin
  *     host and compiler, less what the cell JVM has already; empty when Kotlin is not built
+ * @param spark what the kernel adds to the cell JVM on the first {@code %spark}: Quiver's Spark
+ *     module and Apache Spark, less what the cell JVM has already; empty when it is not built
  */
-public record KernelClassPaths(String kernel, String user, String kotlin) {
+public record KernelClassPaths(String kernel, String user, String kotlin, String spark) {
+
+  public KernelClassPaths(String kernel, String user, String kotlin) {
+    this(kernel, user, kotlin, "");
+  }
 
   /** The class paths of a built checkout. */
   public static KernelClassPaths of(Checkout checkout, QuiverConfig config) {
@@ -31,7 +37,13 @@ public record KernelClassPaths(String kernel, String user, String kotlin) {
       kotlin.addAll(checkout.classPath("kotlin"));
       kotlin.removeAll(user);
     }
-    return new KernelClassPaths(join(checkout.classPath("kernel")), join(user), join(kotlin));
+    var spark = new LinkedHashSet<String>();
+    if (checkout.isBuilt("spark")) {
+      spark.addAll(checkout.classPath("spark"));
+      spark.removeAll(user);
+    }
+    return new KernelClassPaths(
+        join(checkout.classPath("kernel")), join(user), join(kotlin), join(spark));
   }
 
   /** Every jar or folder of the kernel's and the cell's class paths. */

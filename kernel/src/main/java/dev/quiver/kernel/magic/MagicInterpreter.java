@@ -3,6 +3,7 @@ package dev.quiver.kernel.magic;
 import dev.quiver.agent.TimeIt;
 import dev.quiver.display.MimeBundle;
 import dev.quiver.kernel.Interpreter;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,13 +31,30 @@ public final class MagicInterpreter implements Interpreter {
 
   static final List<String> BUILT_IN_CELL_MAGICS = List.of("html", "markdown", "latex", "time");
   static final List<String> LINE_MAGICS =
-      List.of("time", "timeit", "load", "classpath", "maven", "lsmagic");
+      List.of("time", "timeit", "load", "classpath", "maven", "spark", "lsmagic");
+
+  /** What {@code %spark} imports into the cells once it has loaded the jars. */
+  static final String SPARK_IMPORTS =
+      "import dev.quiver.spark.*; import org.apache.spark.sql.SparkSession;"
+          + " import org.apache.spark.sql.Row; import org.apache.spark.sql.RowFactory;"
+          + " import org.apache.spark.sql.types.DataTypes; import org.apache.spark.sql.types.StructType;";
 
   private final Interpreter java;
   private final Map<String, CellLanguageHandler> languages = new LinkedHashMap<>();
+  private String sparkClassPath;
+  private boolean sparkLoaded;
 
   public MagicInterpreter(Interpreter java) {
     this.java = java;
+  }
+
+  /**
+   * The class path {@code %spark} adds to the cell JVM (Quiver's Spark module and Apache Spark), or
+   * null when Spark is not built; returns this.
+   */
+  public MagicInterpreter sparkClassPath(String classPath) {
+    this.sparkClassPath = classPath;
+    return this;
   }
 
   /**
@@ -113,6 +131,7 @@ public final class MagicInterpreter implements Interpreter {
             case "load" -> load(arg);
             case "classpath" -> classpath(arg, out);
             case "maven" -> maven(arg, out);
+            case "spark" -> spark(executionCount, out);
             case "lsmagic" ->
                 new Outcome.Ok(
                     MimeBundle.text(
@@ -208,6 +227,39 @@ public final class MagicInterpreter implements Interpreter {
       }
     }
     out.stream("stdout", "added to the class path: " + String.join(", ", added) + "\n");
+    return new Outcome.Ok(null);
+  }
+
+  /**
+   * {@code %spark}: Quiver's Spark module and Apache Spark join the cell JVM (about 200 jars, so
+   * only on this first use, not at every kernel start), and the cells import {@code
+   * dev.quiver.spark.*} and the Spark types they use most. Again: nothing to do.
+   */
+  private Outcome spark(int executionCount, Output out) {
+    if (sparkLoaded) {
+      return new Outcome.Ok(null);
+    }
+    if (sparkClassPath == null || sparkClassPath.isBlank()) {
+      return error(
+          "NotAvailable",
+          "%spark: Quiver's Spark module is not built with this kernel (quiver.spark.classpath is"
+              + " not set); run ./quiver build, then ./quiver kernel install");
+    }
+    if (!java.addToClasspath(sparkClassPath)) {
+      return error("NotSupported", "this interpreter cannot change its class path");
+    }
+    var imported = java.execute(SPARK_IMPORTS, executionCount, out);
+    if (!(imported instanceof Outcome.Ok)) {
+      return imported;
+    }
+    sparkLoaded = true;
+    int jars = sparkClassPath.split(File.pathSeparator).length;
+    out.stream(
+        "stdout",
+        "Spark loaded ("
+            + jars
+            + " class path entries); imported dev.quiver.spark.*, SparkSession, Row, RowFactory,"
+            + " DataTypes, StructType\n");
     return new Outcome.Ok(null);
   }
 

@@ -29,7 +29,7 @@ class KernelspecTest {
 
   @Test
   void theArgvStartsJavaWithTheKernelsFlagsThenTheCacheThenTheClassPaths() {
-    var paths = new KernelClassPaths("/k.jar:/z.jar", "/k.jar:/r.jar", "/kt.jar");
+    var paths = new KernelClassPaths("/k.jar:/z.jar", "/k.jar:/r.jar", "/kt.jar", "/sp.jar");
     var argv =
         KernelArgv.of(
             Path.of("/jdk/bin/java"),
@@ -47,6 +47,7 @@ class KernelspecTest {
             "-Dquiver.cell.aot=/b/cell.aot",
             "-Dquiver.user.classpath=/k.jar:/r.jar",
             "-Dquiver.kotlin.classpath=/kt.jar",
+            "-Dquiver.spark.classpath=/sp.jar",
             "-Dquiver.history=/h",
             "-cp",
             "/k.jar:/z.jar",

@@ -19,6 +19,13 @@ class MagicInterpreterTest {
   /** Records what reaches it; answers with the code it ran. */
   private static final class Recording implements Interpreter {
     final List<String> ran = new ArrayList<>();
+    final List<String> classPath = new ArrayList<>();
+
+    @Override
+    public boolean addToClasspath(String path) {
+      classPath.add(path);
+      return true;
+    }
 
     @Override
     public Outcome execute(String code, int executionCount, Output out) {
@@ -97,6 +104,22 @@ class MagicInterpreterTest {
                       List.of("toy:" + cell.length()), cursor, cursor);
                 }
               });
+
+  @Test
+  void sparkLoadsItsJarsAndImportsOnFirstUseOnly() {
+    var unbuilt = magic.execute("%spark", 1, NOWHERE);
+    assertEquals(
+        "NotAvailable", assertInstanceOf(Interpreter.Outcome.Error.class, unbuilt).ename());
+    assertEquals(List.of(), java.classPath);
+
+    magic.sparkClassPath("/q/spark.jar:/m2/spark-core.jar");
+    magic.execute("%spark\nvar s = Spark.local();", 2, NOWHERE);
+    assertEquals(List.of("/q/spark.jar:/m2/spark-core.jar"), java.classPath);
+    assertEquals(List.of(MagicInterpreter.SPARK_IMPORTS, "var s = Spark.local();"), java.ran);
+    magic.execute("%spark\n1", 3, NOWHERE);
+    assertEquals(1, java.classPath.size(), "the jars are added once");
+    assertEquals("1", java.ran.getLast());
+  }
 
   @Test
   void aRegisteredLanguageGetsItsCellsWithTheNotebooksLineNumbers() {
