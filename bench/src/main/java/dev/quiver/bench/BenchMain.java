@@ -21,7 +21,7 @@ public final class BenchMain {
   public static void main(String[] args) {
     int status;
     try {
-      status = run(Options.parse(args));
+      status = run(Options.parse(args), args);
     } catch (Options.UsageException e) {
       if (e.getMessage() != null) {
         System.err.println("bench: " + e.getMessage());
@@ -38,12 +38,23 @@ public final class BenchMain {
     System.exit(status);
   }
 
-  static int run(Options o) throws Exception {
+  static int run(Options o, String[] args) throws Exception {
     // Check the peer first: a missing torch should fail in a second, not after a minute of timing.
     if (o.peer() != null) {
       Peer.findScript();
       checkPeer(o.peer());
     }
+    List<Row> rows = o.jvms() > 1 ? FreshJvms.run(o, args) : runHere(o);
+    if (o.json()) {
+      rows.forEach(r -> System.out.println(r.toJson()));
+    } else {
+      printTable(rows);
+    }
+    return 0;
+  }
+
+  /** The benchmark and its peer in this JVM. */
+  static List<Row> runHere(Options o) throws Exception {
     List<Row> rows =
         switch (o.bench()) {
           case "matmul" -> MatmulBench.run(o);
@@ -79,19 +90,20 @@ public final class BenchMain {
         default -> ElementwiseBench.addPeer(rows, o.peer(), p);
       }
       for (Row r : rows) {
-        r.put("peer_version", p.get("version")).put("peer_threads", p.get("threads"));
+        // The thread count is configuration, not a measurement: an int, so it gets no range.
+        Object threads =
+            p.get("threads") instanceof Number n ? (Object) n.intValue() : p.get("threads");
+        r.put("peer_version", p.get("version")).put("peer_threads", threads);
       }
     }
     for (Row r : rows) {
       r.put("java_threads", Parallel.threads())
           .put("cpus", Runtime.getRuntime().availableProcessors());
+      if (FreshJvms.inChild()) {
+        r.put(FreshJvms.MEASURED, r.measuredKeys());
+      }
     }
-    if (o.json()) {
-      rows.forEach(r -> System.out.println(r.toJson()));
-    } else {
-      printTable(rows);
-    }
-    return 0;
+    return rows;
   }
 
   /** Fails fast, with the install command, when /usr/bin/python3 cannot import the peer. */
@@ -121,11 +133,17 @@ public final class BenchMain {
     }
   }
 
+  /**
+   * One column per field; a figure with {@code _min} and {@code _max} shows as "median (min-max)".
+   */
   private static void printTable(List<Row> rows) {
     List<String> keys = new ArrayList<>();
     for (Row r : rows) {
       for (String k : r.fields.keySet()) {
-        if (!keys.contains(k)) {
+        boolean range =
+            (k.endsWith("_min") || k.endsWith("_max"))
+                && r.fields.containsKey(k.substring(0, k.length() - 4));
+        if (!keys.contains(k) && !range) {
           keys.add(k);
         }
       }
@@ -136,7 +154,14 @@ public final class BenchMain {
       String[] c = new String[keys.size()];
       for (int i = 0; i < c.length; i++) {
         Object v = r.get(keys.get(i));
-        c[i] = v == null ? "" : Row.human(v);
+        Object min = r.get(keys.get(i) + "_min");
+        Object max = r.get(keys.get(i) + "_max");
+        c[i] =
+            v == null
+                ? ""
+                : min == null
+                    ? Row.human(v)
+                    : Row.human(v) + " (" + Row.human(min) + "-" + Row.human(max) + ")";
       }
       cells.add(c);
     }

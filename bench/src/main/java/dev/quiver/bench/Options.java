@@ -8,7 +8,13 @@ import java.util.List;
  * Parsed command line of {@code BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device
  * cpu|cuda|cuda:N]}.
  */
-record Options(String bench, boolean json, String peer, long size, Device device, int repeats) {
+record Options(
+    String bench, boolean json, String peer, long size, Device device, int repeats, int jvms) {
+  /**
+   * Fresh JVMs per figure unless {@code --jvms} says otherwise: one JVM's figure is not a figure.
+   */
+  static final int DEFAULT_JVMS = 5;
+
   /** The benchmarks that run their Quiver side on {@code --device}. */
   static final List<String> ON_DEVICE = List.of("matmul", "iris-train", "mlp-train", "lstm-train");
 
@@ -18,7 +24,7 @@ record Options(String bench, boolean json, String peer, long size, Device device
 
   static String usage() {
     return """
-        usage: BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu|cuda|cuda:N] [--repeats R]
+        usage: BenchMain NAME [--json] [--vs numpy|torch] [--size N] [--device cpu|cuda|cuda:N] [--repeats R] [--jvms N]
           matmul       fp32 GFLOP/s of a.matmul(b), square N (default 1024; 8192 on cuda)
           smallop      nanoseconds per a.add(b) of two float32 tensors of N elements (default 1000)
           elementwise  GB/s of relu(a*b+c) on N floats (default 16M) vs a plain copy
@@ -27,7 +33,9 @@ record Options(String bench, boolean json, String peer, long size, Device device
           lstm-train   milliseconds per training step of a next-token LSTM (vocabulary 64, hidden 128, sequence 32, batch N, default 32, Adam), 1 and 2 layers
           --json       one JSON object per line instead of a table
           --device D   where Quiver's tensors live for matmul, iris-train, mlp-train and lstm-train (default cpu); the torch peer then runs on that GPU too
-          --vs PEER    also run the same work in /usr/bin/python3 with numpy or torch (2 threads), print the ratio""";
+          --vs PEER    also run the same work in /usr/bin/python3 with numpy or torch (2 threads), print the ratio
+          --jvms N     run the benchmark (and its peer) in N fresh JVMs, one after the other, and print each
+                       figure as the median with its min and max (default 5; 1: this JVM only)""";
   }
 
   static Options parse(String[] args) {
@@ -46,6 +54,7 @@ record Options(String bench, boolean json, String peer, long size, Device device
     long size = -1;
     Device device = Device.CPU;
     int repeats = 0;
+    int jvms = DEFAULT_JVMS;
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -81,7 +90,8 @@ record Options(String bench, boolean json, String peer, long size, Device device
             throw new UsageException("--device " + name + " cannot be used: " + e.getMessage());
           }
         }
-        case "--repeats" -> repeats = Integer.parseInt(value(args, ++i, a));
+        case "--repeats" -> repeats = positive(value(args, ++i, a), a);
+        case "--jvms" -> jvms = positive(value(args, ++i, a), a);
         default -> throw new UsageException("unknown option '" + a + "'");
       }
     }
@@ -105,7 +115,19 @@ record Options(String bench, boolean json, String peer, long size, Device device
             default -> 1L << 24;
           };
     }
-    return new Options(bench, json, peer, size, device, repeats);
+    return new Options(bench, json, peer, size, device, repeats, jvms);
+  }
+
+  private static int positive(String value, String option) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // the message below names the value
+    }
+    throw new UsageException(option + " needs a positive whole number, got '" + value + "'");
   }
 
   private static String value(String[] args, int i, String option) {

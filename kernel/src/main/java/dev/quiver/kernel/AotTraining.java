@@ -5,6 +5,7 @@ import dev.quiver.kernel.jshell.JShellInterpreter;
 import dev.quiver.kernel.magic.MagicInterpreter;
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The training run behind the kernel's ahead-of-time caches (JEP 483/515), which the kernel's
@@ -16,7 +17,7 @@ import java.util.List;
  * the cell JVM the agent and the runtime. A cache made from a run of real cells has those classes
  * loaded and linked already, with method profiles, so the kernel's first cell starts from there.
  * The cells below are ordinary notebook cells (declarations, expressions, output, display, errors,
- * completion), not the benchmark's: the cache must help every cell.
+ * completion, a model's training), not the benchmark's: the cache must help every cell.
  *
  * <p>It runs the interpreter in-process, with the same configuration as {@link KernelMain} (system
  * properties), and ends with {@link System#exit} so the JVMs write their caches.
@@ -40,7 +41,22 @@ public final class AotTraining {
           "int broken = \"not a number\";",
           "Integer.parseInt(\"x\")",
           "int square(int x) { return x * x * 1; }",
-          "square(8)");
+          "square(8)",
+          // A notebook's training cells: data, a model, a fit with its live view, evaluation, and a
+          // second model with another loss and optimizer, so the cell JVM's cache holds the
+          // training path loaded, linked and profiled, not only the shell's.
+          "var iris = Datasets.iris().split(0.8, 7).standardize();",
+          "var net = Sequential.of(Dense.of(12).relu(), Dense.of(3).softmax()).input(4).seed(7);",
+          "net.fit(iris.train(), Fit.epochs(40).batch(16).optimizer(Adam.lr(0.01))\n"
+              + "    .loss(Loss.crossEntropy()).metrics(Metric.accuracy()))",
+          "net.evaluate(iris.test())",
+          "var reg = Sequential.of(Dense.of(8).tanh(), Dense.of(1)).input(4).seed(3);\n"
+              + "reg.fit(Dataset.of(Tensor.randn(new long[] {256, 4}, 1), Tensor.randn(new long[] {256, 1}, 2)),\n"
+              + "    Fit.epochs(10).batch(32).optimizer(SGD.lr(0.05)).loss(Loss.mse()).quiet());\n"
+              + "reg.predict(Tensor.randn(new long[] {4, 4}, 3))");
+
+  private static final Set<String> FAIL_ON_PURPOSE =
+      Set.of("int broken = \"not a number\";", "Integer.parseInt(\"x\")");
 
   private AotTraining() {}
 
@@ -68,7 +84,19 @@ public final class AotTraining {
       int count = 0;
       for (int round = 0; round < 3; round++) {
         for (var cell : CELLS) {
-          interpreter.execute(cell, ++count, out);
+          var outcome = interpreter.execute(cell, ++count, out);
+          // Two cells fail on purpose (the error path is trained too); any other failure means
+          // the cache was trained on less than it should be: say which cell, and make no cache.
+          if (outcome instanceof Interpreter.Outcome.Error e && !FAIL_ON_PURPOSE.contains(cell)) {
+            System.err.println(
+                "quiver: AOT training: a cell failed: "
+                    + e.ename()
+                    + ": "
+                    + e.evalue()
+                    + "\n"
+                    + cell);
+            status = 1;
+          }
         }
         interpreter.complete("Math.ma", 7);
         interpreter.complete("xs.str", 6);

@@ -411,6 +411,18 @@ final class RemoteControl extends JdiExecutionControl {
     return type.fieldByName(name);
   }
 
+  /**
+   * How long a closing cell JVM may take to exit before it is killed. A JVM recording its AOT
+   * configuration (the kernel's AOT training, {@code -XX:AOTMode=record}) writes tens of megabytes
+   * on its way out, which took longer than 3 s on a loaded 2-core machine: killed, it left a
+   * truncated configuration and the kernel started without its cell cache.
+   */
+  private static long exitWaitMillis() {
+    return System.getProperty("quiver.jvm.flags", "").contains("-XX:AOTMode=record")
+        ? 120_000
+        : 3000;
+  }
+
   @Override
   public void close() {
     super.close();
@@ -418,7 +430,7 @@ final class RemoteControl extends JdiExecutionControl {
       try {
         // After System.exit the JVM is already on its way out: let it finish, so its
         // exit status is what the cell asked for and not our kill's.
-        if (!process.waitFor(3000, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        if (!process.waitFor(exitWaitMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
           process.destroyForcibly();
         }
       } catch (InterruptedException e) {

@@ -23,11 +23,23 @@ public final class HostStorage extends ManagedStorage {
     this.segment = MemorySegment.ofAddress(buffer.memoryAddress()).reinterpret(byteSize);
   }
 
+  /**
+   * A small GC-managed tensor: its block (the release action) holds the chunk the bytes live in,
+   * which is freed once no storage holds it.
+   */
+  private HostStorage(long byteSize, SmallChunks.Block block) {
+    super(byteSize, null, block, true);
+    this.segment = block.segment();
+  }
+
   private static HostStorage create(long byteSize, MemoryScope owner) {
     if (owner != null && owner.isClosed()) {
       owner = null;
     }
     if (owner == null) {
+      if (byteSize > 0 && byteSize <= SmallChunks.MAX_BLOCK) {
+        return new HostStorage(byteSize, SmallChunks.allocate(byteSize));
+      }
       Memory.beforeManagedAllocation(byteSize);
     }
     return new HostStorage(byteSize, owner, Memory.allocator().buffer(Math.max(byteSize, 1)));

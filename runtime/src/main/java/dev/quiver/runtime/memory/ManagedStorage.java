@@ -18,20 +18,31 @@ public abstract class ManagedStorage implements Storage {
   private final Release release;
   private volatile MemoryScope owner;
   private volatile Reclaimer.Cleanable cleanable;
+  private final boolean freedWithHolder;
 
   /**
    * {@code free} runs exactly once: on scope close, on {@link #release()}, or after the storage
    * became unreachable.
    */
   protected ManagedStorage(long byteSize, MemoryScope owner, Runnable free) {
+    this(byteSize, owner, free, false);
+  }
+
+  /**
+   * {@code freedWithHolder}: the memory belongs to an object this storage holds (a {@link
+   * SmallChunks.Chunk}) and is freed when that becomes unreachable, so the storage registers with
+   * no reclaimer; {@code free} then only marks it released.
+   */
+  ManagedStorage(long byteSize, MemoryScope owner, Runnable free, boolean freedWithHolder) {
     if (owner != null && owner.isClosed()) {
       owner = null;
     }
     this.byteSize = byteSize;
     this.release = new Release(free);
     this.owner = owner;
+    this.freedWithHolder = freedWithHolder;
     if (owner == null) {
-      this.cleanable = Reclaimer.register(this, release);
+      this.cleanable = freedWithHolder ? null : Reclaimer.register(this, release);
     } else {
       owner.adopt(this);
     }
@@ -93,7 +104,7 @@ public abstract class ManagedStorage implements Storage {
     }
     owner = target;
     if (target == null) {
-      cleanable = Reclaimer.register(this, release);
+      cleanable = freedWithHolder ? null : Reclaimer.register(this, release);
     } else {
       // The scope now holds it strongly and frees it on close; the cleaner registration stays, but
       // Release runs once, so whichever comes second does nothing.

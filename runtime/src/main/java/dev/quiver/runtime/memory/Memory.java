@@ -46,7 +46,7 @@ public final class Memory {
 
   /** Native bytes currently held by tensors and Arrow buffers of this process. */
   public static long bytesInUse() {
-    return ROOT.getAllocatedMemory();
+    return ROOT.getAllocatedMemory() - SmallChunks.unusedBytes();
   }
 
   /** The most native bytes ever held at once. */
@@ -61,6 +61,7 @@ public final class Memory {
   public static long collect() {
     long before;
     int stable = 0;
+    SmallChunks.retireFilling();
     do {
       before = bytesInUse();
       System.gc();

@@ -1,0 +1,72 @@
+package dev.quiver.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FreshJvmsTest {
+  private static Row child(double ns, double ratio) {
+    Row r =
+        new Row()
+            .put("bench", "smallop")
+            .put("size", 1000)
+            .put("ns_per_op", ns)
+            .put("ratio", ratio)
+            .put("note", "a \"quoted\" word\nand a line");
+    return r.put(FreshJvms.MEASURED, r.measuredKeys());
+  }
+
+  @Test
+  void aRowSurvivesItsJson() {
+    Row back = Row.parseJson(child(12.5, 0.25).toJson());
+    assertEquals("smallop", back.get("bench"));
+    assertEquals(1000.0, back.get("size"));
+    assertEquals(12.5, back.get("ns_per_op"));
+    assertEquals("a \"quoted\" word\nand a line", back.get("note"));
+    assertEquals("ns_per_op,ratio", back.get(FreshJvms.MEASURED));
+  }
+
+  @Test
+  void measuredFieldsBecomeMedianMinAndMaxOthersAreCopied() {
+    List<List<Row>> runs =
+        List.of(
+            List.of(Row.parseJson(child(30, 0.3).toJson())),
+            List.of(Row.parseJson(child(10, 0.1).toJson())),
+            List.of(Row.parseJson(child(20, 0.5).toJson())));
+    Row r = FreshJvms.aggregate(runs).getFirst();
+    assertEquals(20.0, r.get("ns_per_op"));
+    assertEquals(10.0, r.get("ns_per_op_min"));
+    assertEquals(30.0, r.get("ns_per_op_max"));
+    assertEquals(0.3, r.get("ratio"));
+    assertEquals(0.1, r.get("ratio_min"));
+    assertEquals(0.5, r.get("ratio_max"));
+    assertEquals(1000.0, r.get("size"));
+    assertNull(r.get("size_min"), "configuration gets no range");
+    assertNull(r.get(FreshJvms.MEASURED));
+    assertEquals(3, r.get("jvms"));
+  }
+
+  @Test
+  void runsThatDisagreeOnTheirRowsAreRefused() {
+    var e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                FreshJvms.aggregate(
+                    List.of(List.of(child(1, 1)), List.of(child(1, 1), child(2, 2)))));
+    assertEquals("the benchmark JVMs printed different numbers of rows: [1, 2]", e.getMessage());
+  }
+
+  @Test
+  void badJvmCountsAreRefusedWithTheValue() {
+    var e =
+        assertThrows(
+            Options.UsageException.class,
+            () -> Options.parse(new String[] {"smallop", "--jvms", "0"}));
+    assertEquals("--jvms needs a positive whole number, got '0'", e.getMessage());
+    assertEquals(5, Options.parse(new String[] {"smallop"}).jvms());
+  }
+}
