@@ -71,4 +71,41 @@ class DisplayTest {
     assertTrue(html.contains("<img src=\"data:image/svg+xml;base64,"), html);
     assertFalse(html.contains("<svg"), html);
   }
+
+  @Test
+  void theLiveViewIsDrawnOffTheTrainingThreadAndASlowFrontendOnlySkipsFrames() {
+    List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> texts = java.util.Collections.synchronizedList(new ArrayList<>());
+    Display.setSink(
+        new DisplaySink() {
+          public void display(MimeBundle b, String id) {
+            update(b, id);
+          }
+
+          public void update(MimeBundle b, String id) {
+            threads.add(Thread.currentThread().getName());
+            texts.add(b.text());
+            try {
+              Thread.sleep(300); // a frontend slower than the 250 ms throttle
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+
+          public void clear(boolean wait) {}
+        });
+    String trainer = Thread.currentThread().getName();
+    try {
+      var model = Sequential.of(Dense.of(8).relu(), Dense.of(2)).seed(1);
+      model.fit(
+          Datasets.xor(128, 0.1, 1),
+          Fit.epochs(150).batch(16).optimizer(Adam.lr(0.01)).loss(Loss.crossEntropy()));
+    } finally {
+      Display.resetSink();
+    }
+    assertFalse(threads.contains(trainer), "the training thread drew no frame: " + threads);
+    assertTrue(
+        texts.getLast().startsWith("epoch 150/150 [====================]"),
+        "the last frame is the final state, drawn before fit returned: " + texts.getLast());
+  }
 }
