@@ -38,11 +38,19 @@ public final class HostStorage extends ManagedStorage {
     }
     if (owner == null) {
       if (byteSize > 0 && byteSize <= SmallChunks.MAX_BLOCK) {
-        return new HostStorage(byteSize, SmallChunks.allocate(byteSize));
+        return new HostStorage(byteSize, SmallChunks.allocate(byteSize, HostStorage::chunkBuffer));
       }
       Memory.beforeManagedAllocation(byteSize);
     }
     return new HostStorage(byteSize, owner, Memory.allocator().buffer(Math.max(byteSize, 1)));
+  }
+
+  /**
+   * A new chunk for {@link SmallChunks}: GC-managed memory, so it may first ask for a collection.
+   */
+  private static ArrowBuf chunkBuffer(long bytes) {
+    Memory.beforeManagedAllocation(bytes);
+    return Memory.allocator().buffer(bytes);
   }
 
   /**

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import org.apache.arrow.memory.ArrowBuf;
 
 /**
@@ -37,7 +38,7 @@ final class SmallChunks {
 
   /**
    * Bytes of live chunks that no tensor uses: the rest of the chunks being filled and the blocks of
-   * tensors closed explicitly. {@link Memory#bytesInUse()} leaves them out, so it still counts what
+   * tensors closed explicitly. {@code Memory.bytesInUse()} leaves them out, so it still counts what
    * tensors hold.
    */
   private static final AtomicLong unused = new AtomicLong();
@@ -109,8 +110,12 @@ final class SmallChunks {
     }
   }
 
-  /** A block of at least {@code bytes} (at most {@link #MAX_BLOCK}), uninitialised. */
-  static Block allocate(long bytes) {
+  /**
+   * A block of at least {@code bytes} (at most {@link #MAX_BLOCK}), uninitialised; {@code
+   * newBuffer} allocates a chunk's memory when a new chunk is needed (the caller's allocator and
+   * its accounting: this class knows neither).
+   */
+  static Block allocate(long bytes, LongFunction<ArrowBuf> newBuffer) {
     int c = sizeClass(bytes);
     int blockSize = 64 << c;
     Chunk chunk;
@@ -118,7 +123,7 @@ final class SmallChunks {
     synchronized (filling) {
       chunk = filling[c];
       if (chunk == null) {
-        chunk = newChunk(blockSize);
+        chunk = newChunk(blockSize, newBuffer);
         filling[c] = chunk;
       }
       index = chunk.used++;
@@ -134,8 +139,8 @@ final class SmallChunks {
   }
 
   /**
-   * Lets the chunks being filled go, so that a chunk whose tensors all died can be freed: {@link
-   * Memory#collect()} calls it before collecting, or those chunks would look like a leak.
+   * Lets the chunks being filled go, so that a chunk whose tensors all died can be freed: {@code
+   * Memory.collect()} calls it before collecting, or those chunks would look like a leak.
    */
   static void retireFilling() {
     synchronized (filling) {
@@ -151,10 +156,9 @@ final class SmallChunks {
     return Math.max(0, 64 - Long.numberOfLeadingZeros(bytes - 1) - 6);
   }
 
-  private static Chunk newChunk(int blockSize) {
+  private static Chunk newChunk(int blockSize, LongFunction<ArrowBuf> newBuffer) {
     long bytes = (long) blockSize * BLOCKS_PER_CHUNK;
-    Memory.beforeManagedAllocation(bytes);
-    ArrowBuf buffer = Memory.allocator().buffer(bytes);
+    ArrowBuf buffer = newBuffer.apply(bytes);
     Counts counts = new Counts(blockSize);
     Chunk chunk = new Chunk(buffer.memoryAddress(), blockSize, counts);
     unused.addAndGet(bytes);
