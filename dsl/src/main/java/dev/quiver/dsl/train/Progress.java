@@ -63,7 +63,11 @@ final class Progress {
     this.epochs = epochs;
     this.batchesPerEpoch = batchesPerEpoch;
     this.history = history;
-    show(System.nanoTime(), null);
+    // Drawn here, not by the renderer: the empty bar has no curve to draw, and it must be on
+    // screen as the fit starts, never skipped because the first update came quickly.
+    long now = System.nanoTime();
+    lastShown = now;
+    Display.show(id, new View(0, 0, Map.of(), 0, null, Map.of()));
   }
 
   void update(int epoch, int batch, Map<String, Double> logs, boolean force) {
