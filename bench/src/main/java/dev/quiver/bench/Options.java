@@ -17,7 +17,14 @@ record Options(
 
   /** The benchmarks that run their Quiver side on {@code --device}. */
   static final List<String> ON_DEVICE =
-      List.of("matmul", "iris-train", "mlp-train", "lstm-train", "conv2d", "lenet-train", "fashion-cnn");
+      List.of(
+          "matmul",
+          "iris-train",
+          "mlp-train",
+          "lstm-train",
+          "conv2d",
+          "lenet-train",
+          "fashion-cnn");
 
   static final List<String> BENCHES =
       List.of(

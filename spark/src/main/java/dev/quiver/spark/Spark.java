@@ -1,5 +1,6 @@
 package dev.quiver.spark;
 
+import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -54,6 +55,7 @@ public final class Spark {
    */
   public static SparkSession.Builder builder(String masterUrl) {
     quietStartupWarnings();
+    stopSessionOnAnotherMaster(masterUrl);
     var b =
         SparkSession.builder()
             .master(masterUrl)
@@ -77,6 +79,25 @@ public final class Spark {
       String key = "org.slf4j.simpleLogger.log." + logger;
       if (System.getProperty(key) == null) {
         System.setProperty(key, "error");
+      }
+    }
+  }
+
+  /**
+   * A JVM holds one Spark context, and {@code getOrCreate} hands back the running one whatever
+   * master was asked for: {@code Spark.cluster(url)} after {@code Spark.local()} would silently
+   * train in local mode. Asking for another master stops the running session first, and says so.
+   */
+  private static void stopSessionOnAnotherMaster(String masterUrl) {
+    for (var running : List.of(SparkSession.getActiveSession(), SparkSession.getDefaultSession())) {
+      if (running.isDefined()) {
+        SparkSession session = running.get();
+        String master = session.sparkContext().master();
+        if (!session.sparkContext().isStopped() && !master.equals(masterUrl)) {
+          System.err.println(
+              "Spark: stopping the session on " + master + " to start one on " + masterUrl);
+          session.stop();
+        }
       }
     }
   }
