@@ -158,7 +158,14 @@ public final class Models {
         throw new IllegalArgumentException("Models.load: " + file + ": " + e.getMessage(), e);
       }
     }
-    model.build(inputShape(root.get("input"), file));
+    long[] input = inputShape(root.get("input"), file);
+    try {
+      model.build(input);
+    } catch (IllegalArgumentException e) {
+      // e.g. sizes too big to allocate, refused before allocating: say which file asked for them
+      throw new IllegalArgumentException(
+          "Models.load: " + file + ": building " + model.describe() + ": " + e.getMessage(), e);
+    }
     return model;
   }
 

@@ -28,11 +28,51 @@ public final class Shapes {
   }
 
   public static void checkShape(String op, long[] shape) {
+    long n = 1;
+    boolean overflow = false;
+    boolean empty = false;
     for (long d : shape) {
       if (d < 0) {
         throw new IllegalArgumentException(op + ": negative size in shape " + str(shape));
+      } else if (d == 0) {
+        empty = true;
+      } else if (n > Long.MAX_VALUE / d) {
+        overflow = true;
+      } else {
+        n *= d;
       }
     }
+    if (overflow && !empty) {
+      throw new IllegalArgumentException(
+          op + ": shape " + str(shape) + " has more elements than a long counts (2^63-1)");
+    }
+  }
+
+  /**
+   * The bytes a dense tensor of {@code shape} takes, checked: a shape too big for a long, or for
+   * the memory there is, fails here naming the shape, its elements and bytes, and what is available
+   * ({@link dev.quiver.runtime.memory.Memory#available()}), before anything is allocated.
+   */
+  public static long checkedBytes(String op, DType dtype, long[] shape, boolean host) {
+    checkShape(op, shape);
+    long n = numel(shape);
+    if (n > Long.MAX_VALUE / dtype.byteSize()) {
+      throw new IllegalArgumentException(
+          op
+              + ": shape "
+              + str(shape)
+              + " has "
+              + n
+              + " elements, more bytes of "
+              + dtype
+              + " than a long counts");
+    }
+    long bytes = n * dtype.byteSize();
+    if (host) {
+      dev.quiver.runtime.memory.Memory.require(
+          op + ": shape " + str(shape) + " (" + n + " elements of " + dtype + ")", bytes);
+    }
+    return bytes;
   }
 
   /** numpy broadcasting of two shapes; the error names the op and both shapes. */

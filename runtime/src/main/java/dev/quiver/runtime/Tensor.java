@@ -108,11 +108,15 @@ public final class Tensor
    * garbage collector).
    */
   public static Tensor empty(Device device, DType dtype, long[] shape, MemoryScope owner) {
-    Shapes.checkShape("empty", shape);
+    return allocate("empty", device, dtype, shape, owner);
+  }
+
+  /** Sizes checked before allocating, for the op the user called ({@link Shapes#checkedBytes}). */
+  private static Tensor allocate(
+      String op, Device device, DType dtype, long[] shape, MemoryScope owner) {
     long[] s = shape.clone();
-    long n = Shapes.numel(s);
-    Storage st = Backends.of(device).allocate(n * dtype.byteSize(), owner);
-    return new Tensor(View.contiguous(st, dtype, s));
+    long bytes = Shapes.checkedBytes(op, dtype, s, device.kind() == Device.Kind.CPU);
+    return new Tensor(View.contiguous(Backends.of(device).allocate(bytes, owner), dtype, s));
   }
 
   /**
@@ -152,7 +156,7 @@ public final class Tensor
 
   /** {@code value} everywhere, on {@code device}. */
   public static Tensor full(Device device, double value, DType dtype, long... shape) {
-    Tensor t = empty(device, dtype, shape);
+    Tensor t = allocate("full", device, dtype, shape, MemoryScope.current());
     t.backend().fill(t.view, value);
     return t;
   }
@@ -331,23 +335,25 @@ public final class Tensor
   /** Uniform in [0, 1), float32; the same seed gives the same values on every machine. */
   public static Tensor rand(long[] shape, long seed) {
     var r = new SplittableRandom(seed);
-    float[] data = new float[Math.toIntExact(Shapes.numel(shape))];
-    for (int i = 0; i < data.length; i++) {
+    Tensor t = allocate("rand", Device.CPU, DType.FLOAT32, shape, MemoryScope.current());
+    MemorySegment data = t.view.hostSegment();
+    for (long i = 0, n = t.numel(); i < n; i++) {
       // A double just below 1 rounds up to 1.0f; keep the promise of [0, 1).
       float v = (float) r.nextDouble();
-      data[i] = v < 1f ? v : Math.nextDown(1f);
+      data.setAtIndex(ValueLayout.JAVA_FLOAT, i, v < 1f ? v : Math.nextDown(1f));
     }
-    return of(data, shape);
+    return toDefaultDevice(t);
   }
 
   /** Standard normal, float32; the same seed gives the same values on every machine. */
   public static Tensor randn(long[] shape, long seed) {
     var r = new SplittableRandom(seed);
-    float[] data = new float[Math.toIntExact(Shapes.numel(shape))];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = (float) r.nextGaussian();
+    Tensor t = allocate("randn", Device.CPU, DType.FLOAT32, shape, MemoryScope.current());
+    MemorySegment data = t.view.hostSegment();
+    for (long i = 0, n = t.numel(); i < n; i++) {
+      data.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
     }
-    return of(data, shape);
+    return toDefaultDevice(t);
   }
 
   private static synchronized long nextSeed() {

@@ -126,10 +126,18 @@ class ErrorMessagesTest {
             IllegalArgumentException.class, () -> Tensor.zeros(3, 4).sum(new int[] {1, -1}, false)),
         "sum",
         "axis -1 given twice");
+    // The op the user called, the dim and the shape (not logSoftmax or max inside it).
+    assertEquals(
+        "softmax(5): dim 5 is out of range for a tensor of shape [3,4] (rank 2: dims -2 to 1)",
+        message(IllegalArgumentException.class, () -> Tensor.zeros(3, 4).softmax(5)));
+    assertEquals(
+        "logSoftmax(-3): dim -3 is out of range for a tensor of shape [3,4] (rank 2: dims -2 to"
+            + " 1)",
+        message(IllegalArgumentException.class, () -> Tensor.zeros(3, 4).logSoftmax(-3)));
     assertMentions(
-        message(IllegalArgumentException.class, () -> Tensor.zeros(3, 4).softmax(2)),
-        "max",
-        "axis 2");
+        message(IllegalArgumentException.class, () -> Tensor.zeros(2, 3, 4).softmax(3)),
+        "softmax(3)",
+        "shape [2,3,4]");
     assertMentions(
         message(IllegalArgumentException.class, () -> Tensor.zeros(3, 4).argmax(5)),
         "argmax",

@@ -6,6 +6,7 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,8 +28,20 @@ import org.apache.commons.csv.CSVRecord;
 public final class Csv {
   private Csv() {}
 
-  /** Reads {@code file}; {@code label} names the target column. */
+  /**
+   * Reads {@code file}; {@code label} names the target column. A UTF-8 byte order mark (as Excel
+   * writes) is skipped; duplicate column names and values that are not finite float32 numbers
+   * ({@code Infinity}, {@code 1e39}) are refused, naming the line and column.
+   */
   public static Dataset read(Path file, String label) {
+    if (!Files.exists(file)) {
+      throw new UncheckedIOException(
+          "Csv: " + file + " does not exist",
+          new NoSuchFileException(file.toString(), null, "does not exist"));
+    }
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException("Csv: " + file + " is a directory, not a CSV file");
+    }
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       return read(r, file.getFileName().toString(), label);
     } catch (IOException e) {
@@ -38,6 +51,7 @@ public final class Csv {
 
   /** Reads CSV text; {@code source} names it in errors. The reader is not closed. */
   public static Dataset read(Reader reader, String source, String label) {
+    reader = withoutByteOrderMark(reader, source);
     CSVFormat format =
         CSVFormat.DEFAULT
             .builder()
@@ -55,6 +69,21 @@ public final class Csv {
     } catch (IOException | UncheckedIOException e) {
       throw new IllegalArgumentException(
           "Csv: " + source + " is not valid CSV: " + e.getMessage(), e);
+    }
+    for (int c = 0; c < header.size(); c++) {
+      int first = header.indexOf(header.get(c));
+      if (first != c) {
+        throw new IllegalArgumentException(
+            "Csv: "
+                + source
+                + " line 1: columns "
+                + (first + 1)
+                + " and "
+                + (c + 1)
+                + " are both named '"
+                + header.get(c)
+                + "'; column names must be unique");
+      }
     }
     int labelCol = header.indexOf(label);
     if (labelCol < 0) {
@@ -103,10 +132,13 @@ public final class Csv {
         }
         if (c == labelCol) {
           labels[r] = v;
+          if (isNumber(v)) {
+            checkFinite(v, source, line, header.get(c));
+          }
           continue;
         }
         try {
-          x[r * f + k++] = Float.parseFloat(v);
+          x[r * f + k++] = checkFinite(v, source, line, header.get(c));
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException(
               "Csv: "
@@ -137,15 +169,58 @@ public final class Csv {
     return new Dataset(xs, Tensor.ofInts(y), features, List.copyOf(classes.keySet()));
   }
 
+  /** The value as a float32; a value that is not finite there is refused. */
+  private static float checkFinite(String v, String source, long line, String column) {
+    float value = Float.parseFloat(v);
+    if (!Float.isFinite(value)) {
+      throw new IllegalArgumentException(
+          "Csv: "
+              + source
+              + " line "
+              + line
+              + ", column '"
+              + column
+              + "': '"
+              + v
+              + "' is not a finite float32 number (it reads as "
+              + value
+              + "; float32 holds up to "
+              + Float.MAX_VALUE
+              + ")");
+    }
+    return value;
+  }
+
+  private static boolean isNumber(String v) {
+    try {
+      Float.parseFloat(v);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** Excel writes a byte order mark before the first column's name; it is no part of the name. */
+  private static Reader withoutByteOrderMark(Reader reader, String source) {
+    var in = new java.io.PushbackReader(reader, 1);
+    try {
+      int first = in.read();
+      if (first != -1 && first != '\uFEFF') {
+        in.unread(first);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Csv: cannot read " + source + ": " + e.getMessage(), e);
+    }
+    return in;
+  }
+
   private static boolean isMissing(String v) {
     return v.isEmpty() || v.equalsIgnoreCase("NA") || v.equalsIgnoreCase("NaN") || v.equals("?");
   }
 
   private static boolean allNumeric(String[] values) {
     for (String v : values) {
-      try {
-        Float.parseFloat(v);
-      } catch (NumberFormatException e) {
+      if (!isNumber(v)) {
         return false;
       }
     }

@@ -1,5 +1,7 @@
 package dev.quiver.dsl.layers;
 
+import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import java.util.SplittableRandom;
 
@@ -66,12 +68,20 @@ public sealed interface Init {
 
   private static Tensor fill(
       long[] shape, long seed, java.util.function.ToDoubleFunction<SplittableRandom> draw) {
-    long n = 1;
-    for (long s : shape) {
-      n *= s;
+    // Sizes from a model file are untrusted: checked against the memory there is before the array.
+    Shapes.checkedBytes("initialising weights of", DType.FLOAT32, shape, true);
+    long n = Shapes.numel(shape);
+    if (n > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          "initialising weights of shape "
+              + Shapes.str(shape)
+              + ": "
+              + n
+              + " elements; one weight tensor holds at most "
+              + (Integer.MAX_VALUE - 8));
     }
     var r = new SplittableRandom(seed);
-    float[] data = new float[Math.toIntExact(n)];
+    float[] data = new float[(int) n];
     for (int i = 0; i < data.length; i++) {
       data[i] = (float) draw.applyAsDouble(r);
     }

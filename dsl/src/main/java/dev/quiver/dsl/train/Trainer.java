@@ -61,6 +61,17 @@ public final class Trainer {
         throw new IllegalArgumentException(
             "fit: both validation data and a validation split were given; use one");
       }
+      long n = data.size();
+      long held = n - Math.round(n * (1 - f.validationSplit()));
+      if (held == 0 || held == n) {
+        throw new IllegalArgumentException(
+            String.format(
+                "fit: validationSplit(%s) of %d rows holds out %s; use more rows or %s split",
+                f.validationSplit(),
+                n,
+                held == 0 ? "no row for validation" : "every row, leaving none to train on",
+                held == 0 ? "a larger" : "a smaller"));
+      }
       Split s = data.split(1 - f.validationSplit(), f.seed());
       train = s.train();
       validation = s.test();
@@ -351,6 +362,23 @@ public final class Trainer {
   private static TrainingDiverged diverged(
       Model model, Tensor x, long step, int epoch, int batch, double value, History history) {
     String layer = model.firstNonFiniteLayer(x);
+    String input = firstNonFinite(x);
+    if (input != null) {
+      // The data, not the training, is at fault: say where, and no advice about learning rates.
+      history.stop("diverged at step " + step);
+      return new TrainingDiverged(
+          String.format(
+              "fit: the loss became %s at step %d (epoch %d, batch %d) because the batch's inputs"
+                  + " are not finite: %s. Clean the data (drop or fill those rows) before fitting.",
+              Double.isNaN(value) ? "NaN" : value > 0 ? "+Infinity" : "-Infinity",
+              step,
+              epoch + 1,
+              batch + 1,
+              input),
+          step,
+          layer,
+          history);
+    }
     String where =
         layer == null
             ? "every layer's output is finite, so the loss itself overflowed (check the targets and the loss)"
@@ -367,5 +395,21 @@ public final class Trainer {
             step);
     history.stop("diverged at step " + step);
     return new TrainingDiverged(msg, step, layer, history);
+  }
+
+  /** Where the batch's inputs first hold NaN or an infinity, or null when they are all finite. */
+  private static String firstNonFinite(Tensor x) {
+    if (!x.dtype().isFloating()) {
+      return null;
+    }
+    double[] v = x.toDoubleArray();
+    long row = x.dim() > 0 ? Math.max(1, v.length / Math.max(1, x.shape()[0])) : 1;
+    for (int i = 0; i < v.length; i++) {
+      if (!Double.isFinite(v[i])) {
+        return String.format(
+            "%s at row %d of the batch, value %d of that row", v[i], i / row, i % row);
+      }
+    }
+    return null;
   }
 }

@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -52,9 +54,17 @@ public final class TensorFile {
    * {@code permutation} in a column's metadata is honoured: the tensor is the permuted view.
    *
    * @throws TensorFileException if the file is not Arrow IPC or a column is not a tensor Quiver
-   *     reads; the message names the column and what was found
+   *     reads, is damaged or truncated, or is a directory; the message names the file, the column
+   *     and what was found
+   * @throws NoSuchFileException if there is no such file ("PATH: does not exist")
    */
   public static Map<String, Tensor> load(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new TensorFileException(file + " is a directory, not a tensor file");
+    }
+    if (!Files.exists(file)) {
+      throw new NoSuchFileException(file.toString(), null, "does not exist");
+    }
     try (var in = FileChannel.open(file, StandardOpenOption.READ)) {
       return TensorFileReader.read(in, file.toString());
     }

@@ -42,14 +42,28 @@ final class TensorFileReader {
    * channel is read from position 0 and left open.
    */
   static Map<String, Tensor> read(SeekableByteChannel in, String source) throws IOException {
+    try {
+      return readAll(in, source);
+    } catch (TensorFileException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // Whatever else Arrow throws for damaged bytes: still the one documented type, file named.
+      throw new TensorFileException(source + " cannot be read: " + e, e);
+    }
+  }
+
+  private static Map<String, Tensor> readAll(SeekableByteChannel in, String source)
+      throws IOException {
     try (BufferAllocator allocator =
             Memory.allocator().newChildAllocator("TensorFile.read", 0, Long.MAX_VALUE);
         var reader = new ArrowFileReader(new NonClosingSeekable(in), allocator)) {
       VectorSchemaRoot root;
       List<ArrowBlock> batches;
+      Map<String, String> sums;
       try {
         root = reader.getVectorSchemaRoot();
         batches = reader.getRecordBlocks();
+        sums = DataChecksum.read(reader.getMetaData(), source);
       } catch (RuntimeException e) {
         // InvalidArrowFileException for a missing magic number; garbage footers fail in the
         // flatbuffer decoder with whatever runtime exception the bytes happen to provoke.
@@ -63,9 +77,12 @@ final class TensorFileReader {
                 + batches.size()
                 + " record batches; a tensor file has exactly one, of one row");
       }
+      // Arrow leaks the batch's body buffer when a lying batch fails to load, so its sizes are
+      // checked against the file first: nothing is allocated for a batch that cannot be right.
+      RecordBatchCheck.check(in, batches.getFirst(), source);
       try {
         reader.loadRecordBatch(batches.getFirst());
-      } catch (RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         throw new TensorFileException(
             source + ": cannot load its record batch: " + e.getMessage(), e);
       }
@@ -76,7 +93,7 @@ final class TensorFileReader {
                 + root.getRowCount()
                 + " rows; a tensor file has one row, each column holding one tensor");
       }
-      return tensors(root, fields, source);
+      return tensors(root, fields, sums, source);
     }
   }
 
@@ -103,13 +120,25 @@ final class TensorFileReader {
   }
 
   private static Map<String, Tensor> tensors(
-      VectorSchemaRoot root, List<FixedShapeTensorField> fields, String source)
+      VectorSchemaRoot root,
+      List<FixedShapeTensorField> fields,
+      Map<String, String> sums,
+      String source)
       throws TensorFileException {
+    if (sums != null && !sums.keySet().equals(fieldNames(fields))) {
+      throw new TensorFileException(
+          source
+              + " has checksums for "
+              + sums.keySet()
+              + " but columns "
+              + fieldNames(fields)
+              + "; the file is damaged");
+    }
     var tensors = new LinkedHashMap<String, Tensor>();
     try {
       for (int i = 0; i < fields.size(); i++) {
         FixedShapeTensorField field = fields.get(i);
-        tensors.put(field.name(), copyOut(root.getVector(i), field, source));
+        tensors.put(field.name(), copyOut(root.getVector(i), field, sums, source));
       }
       return tensors;
     } catch (Throwable e) {
@@ -120,10 +149,17 @@ final class TensorFileReader {
     }
   }
 
+  private static java.util.Set<String> fieldNames(List<FixedShapeTensorField> fields) {
+    var names = new java.util.LinkedHashSet<String>();
+    fields.forEach(f -> names.add(f.name()));
+    return names;
+  }
+
   /** One bulk copy from the column's data buffer into a fresh tensor. */
   @SuppressWarnings(
       "restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
-  private static Tensor copyOut(FieldVector vector, FixedShapeTensorField field, String source)
+  private static Tensor copyOut(
+      FieldVector vector, FixedShapeTensorField field, Map<String, String> sums, String source)
       throws TensorFileException {
     String column = source + ": column '" + field.name() + "'";
     if (vector instanceof ExtensionTypeVector<?> ext) {
@@ -158,6 +194,18 @@ final class TensorFileReader {
     if (nulls > 0) {
       throw new TensorFileException(
           column + " has " + nulls + " null elements; tensors have no missing values");
+    }
+    if (sums != null) {
+      String sum = DataChecksum.of(src.memoryAddress(), bytes);
+      if (!sum.equals(sums.get(field.name()))) {
+        throw new TensorFileException(
+            column
+                + ": its values have checksum "
+                + sum
+                + " but the file says "
+                + sums.get(field.name())
+                + "; the file is damaged");
+      }
     }
     // Filled in host memory, then moved to the default device like every tensor made from data.
     Tensor t = Tensor.empty(Device.CPU, field.dtype(), field.shape());

@@ -88,10 +88,13 @@ final class TensorFileWriter {
     try (BufferAllocator allocator =
             Memory.allocator().newChildAllocator("TensorFile.write", 0, Long.MAX_VALUE);
         var root = VectorSchemaRoot.create(schema, allocator)) {
+      var sums = new java.util.LinkedHashMap<String, String>();
       for (int i = 0; i < columns.size(); i++) {
         Column column = columns.get(i);
         try {
-          fill((FixedSizeListVector) root.getVector(i), column.tensor());
+          sums.put(
+              column.field().name(),
+              fill((FixedSizeListVector) root.getVector(i), column.tensor()));
         } catch (IllegalStateException e) {
           // e.g. a tensor closed after it was handed to us: say which one
           throw new IllegalStateException(
@@ -100,7 +103,8 @@ final class TensorFileWriter {
       }
       root.setRowCount(1);
       // ArrowWriter.close() closes the channel it writes to; the caller owns that channel.
-      try (var writer = new ArrowFileWriter(root, null, new NonClosing(out))) {
+      try (var writer =
+          new ArrowFileWriter(root, null, new NonClosing(out), DataChecksum.footer(sums))) {
         writer.start();
         writer.writeBatch();
         writer.end();
@@ -108,10 +112,13 @@ final class TensorFileWriter {
     }
   }
 
-  /** Copies the tensor's row-major bytes into the list's single row in one bulk copy. */
+  /**
+   * Copies the tensor's row-major bytes into the list's single row in one bulk copy; returns their
+   * checksum.
+   */
   @SuppressWarnings(
       "restricted") // reinterpret: the size was checked against the ArrowBuf's capacity
-  private static void fill(FixedSizeListVector list, Tensor tensor) {
+  private static String fill(FixedSizeListVector list, Tensor tensor) {
     // Row-major in host memory: a view or a device tensor is copied (device tensors through their
     // backend).
     Tensor c = Movement.hostDense(tensor, tensor.dtype());
@@ -143,6 +150,7 @@ final class TensorFileWriter {
       data.setValueCount(n);
       list.setNotNull(0);
       list.setValueCount(1);
+      return DataChecksum.of(dst.memoryAddress(), bytes);
     } finally {
       if (c != tensor) {
         c.close(); // the host copy of a view or device tensor: free it now rather than at the

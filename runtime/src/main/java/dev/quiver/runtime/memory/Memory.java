@@ -49,6 +49,59 @@ public final class Memory {
     return ROOT.getAllocatedMemory() - SmallChunks.unusedBytes();
   }
 
+  /**
+   * Bytes a new tensor may still take in host memory: the machine's physical memory (or the
+   * container's limit) and {@code -Dquiver.memory.limit}, less what tensors hold already.
+   */
+  public static long available() {
+    long physical = physicalBytes();
+    return Math.max(0, Math.min(ROOT.getLimit(), physical) - bytesInUse());
+  }
+
+  /**
+   * Refuses, before allocating, a request of {@code bytes} that cannot be met: {@code what} (the op
+   * and shape asked for) is named with the bytes and what is available.
+   */
+  public static void require(String what, long bytes) {
+    long available = available();
+    if (bytes <= available) {
+      return;
+    }
+    long limit = ROOT.getLimit();
+    throw new IllegalArgumentException(
+        what
+            + " needs "
+            + bytes
+            + " bytes ("
+            + human(bytes)
+            + "), but "
+            + available
+            + " bytes ("
+            + human(available)
+            + ") are available: "
+            + human(physicalBytes())
+            + " of physical memory, "
+            + (limit == Long.MAX_VALUE ? "no -Dquiver.memory.limit, " : human(limit) + " limit, ")
+            + human(bytesInUse())
+            + " in use by tensors");
+  }
+
+  private static long physicalBytes() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun
+        ? sun.getTotalMemorySize()
+        : Long.MAX_VALUE;
+  }
+
+  private static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    int unit = (63 - Long.numberOfLeadingZeros(bytes)) / 10;
+    return String.format(
+        java.util.Locale.ROOT, "%.1f %sB", bytes / Math.pow(1024, unit), " KMGTPE".charAt(unit));
+  }
+
   /** The most native bytes ever held at once. */
   public static long peakBytes() {
     return ROOT.getPeakMemoryAllocation();

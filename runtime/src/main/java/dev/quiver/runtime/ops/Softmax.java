@@ -22,6 +22,7 @@ public final class Softmax {
   }
 
   public static Tensor softmax(Tensor x, int axis) {
+    checkDim("softmax", x, axis);
     if (isLastAxis(x, axis)) {
       // exp of the fused log-softmax: two ops instead of six.
       return logSoftmax(x, axis).exp();
@@ -31,6 +32,7 @@ public final class Softmax {
   }
 
   public static Tensor logSoftmax(Tensor x, int axis) {
+    checkDim("logSoftmax", x, axis);
     if (isLastAxis(x, axis)) {
       Tensor out = Tensor.empty(x.device(), x.dtype(), x.shape());
       if (Backends.of(x.device()).logSoftmaxLastAxis(x.view(), out.view())) {
@@ -40,6 +42,24 @@ public final class Softmax {
       }
     }
     return x.sub(logSumExp(x, axis, true));
+  }
+
+  /** The error names the op the user called, the dim they gave and the tensor's shape. */
+  private static void checkDim(String op, Tensor x, int axis) {
+    int rank = x.dim();
+    if (axis < -rank || axis >= rank || rank == 0) {
+      throw new IllegalArgumentException(
+          op
+              + "("
+              + axis
+              + "): dim "
+              + axis
+              + " is out of range for a tensor of shape "
+              + x.shapeString()
+              + (rank == 0
+                  ? " (a scalar has no dim to normalise over)"
+                  : " (rank " + rank + ": dims " + -rank + " to " + (rank - 1) + ")"));
+    }
   }
 
   private static boolean isLastAxis(Tensor x, int axis) {
