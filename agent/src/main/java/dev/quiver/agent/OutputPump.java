@@ -49,6 +49,9 @@ final class OutputPump {
     }
   }
 
+  /** How long a line may grow before a stop lands in it anyway (a print loop without line ends). */
+  private static final long LONG_LINE = 8192;
+
   private final Object lock = new Object();
   private final ArrayDeque<Chunk> queue = new ArrayDeque<>(); // guarded by lock
   private int queued; // bytes in the queue and being written; guarded by lock
@@ -65,6 +68,11 @@ final class OutputPump {
    */
   OutputStream stream(OutputStream wire, boolean whole) {
     return new OutputStream() {
+      // Bytes written since the last line ended: a stop lands only where a line begins, so the
+      // last line a stopped cell shows is whole (println writes its text and its line end
+      // separately); a line that never ends is stopped after LONG_LINE bytes all the same.
+      private long sinceLineEnd;
+
       @Override
       public void write(int b) throws IOException {
         write(new byte[] {(byte) b}, 0, 1);
@@ -72,7 +80,20 @@ final class OutputPump {
 
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
+        if (whole || sinceLineEnd == 0 || sinceLineEnd > LONG_LINE) {
+          CellStop.check();
+        }
         offer(wire, b, off, len, whole);
+        if (len > 0) {
+          int lastEnd = -1;
+          for (int i = off + len - 1; i >= off; i--) {
+            if (b[i] == '\n') {
+              lastEnd = i;
+              break;
+            }
+          }
+          sinceLineEnd = lastEnd < 0 ? sinceLineEnd + len : off + len - 1 - lastEnd;
+        }
       }
 
       // flush() does nothing: the pump writes as soon as it can, and a flush that waited for the
@@ -82,7 +103,6 @@ final class OutputPump {
 
   private void offer(OutputStream wire, byte[] b, int off, int len, boolean whole)
       throws IOException {
-    CellStop.check();
     synchronized (lock) {
       while (len > 0) {
         waitForRoom(!whole);
