@@ -101,7 +101,13 @@ public final class Trainer {
         f.verbose() ? new Progress(f.epochs(), train.batchCount(batchSize), history) : null;
     var shuffles = new SplittableRandom(f.seed());
     var augmentSeeds = new SplittableRandom(f.seed() ^ 0x9E3779B97F4A7C15L);
+    // Batches are cut on a background thread only when they are transformed (augmentation is what
+    // costs): handing each batch across threads cost about 1 ms on 2 cores, and an Iris step
+    // (40 us) took 1.3 ms through the prefetching loader.
     Loader loader = Loader.of(train, batchSize).transform(f.augment());
+    if (f.augment() == null) {
+      loader = loader.prefetch(0);
+    }
     for (Callback c : f.callbacks()) {
       c.onTrainBegin(model);
     }
