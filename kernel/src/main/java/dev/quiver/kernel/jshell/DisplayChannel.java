@@ -12,6 +12,9 @@ final class DisplayChannel extends OutputStream {
     void display(MimeBundle bundle, String id, boolean update);
 
     void clear(boolean wait);
+
+    /** A widget's comm message, or a widget callback's output (see {@link WidgetChannel}). */
+    void widgets(DisplayMessage message);
   }
 
   private final DisplayCodec.Reader reader;
@@ -39,6 +42,10 @@ final class DisplayChannel extends OutputStream {
         case DisplayMessage.Clear clear -> listener.clear(clear.waitForNext());
         case DisplayMessage.Show show ->
             listener.display(show.bundle(), show.displayId(), show.update());
+        case DisplayMessage.Comm c -> listener.widgets(c);
+        case DisplayMessage.Stream st -> listener.widgets(st);
+        case DisplayMessage.Done d -> listener.widgets(d);
+        case DisplayMessage.Parented p -> listener.widgets(p);
       }
     } catch (RuntimeException e) {
       System.err.println("quiver kernel: publishing a display message failed: " + e);
