@@ -71,6 +71,7 @@ class Widgets(unittest.TestCase):
         opened = self.opened(outputs, "IntSliderModel")
         self.assertEqual(opened["target_name"], "jupyter.widget")
         state = opened["data"]
+        self.assertEqual(state["state"]["value"], 3)   # also where ipywidgets 7's clients look
         self.assertEqual((state["value"], state["min"], state["max"]), (3, 0, 10))
         self.assertEqual((state["_view_name"], state["_view_module"], state["_model_module_version"]),
                          ("IntSliderView", "jupyter-js-widgets", "~2.1.4"))

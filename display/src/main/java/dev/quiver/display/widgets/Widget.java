@@ -165,7 +165,13 @@ public abstract class Widget implements Displayable {
         return true;
       }
       Widgets.register(this);
-      host.get().open(id, jsonState());
+      // ipywidgets 6's front end reads the state from the data itself; later clients (nbclient,
+      // which executes notebooks, and ipywidgets 7's front ends) read it from data.state.
+      var state = jsonState();
+      var data = new LinkedHashMap<String, Object>(state);
+      data.put("state", state);
+      data.put("buffer_paths", List.of());
+      host.get().open(id, data);
       open = true;
     }
     return true;

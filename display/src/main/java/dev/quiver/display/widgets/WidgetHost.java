@@ -18,7 +18,10 @@ public interface WidgetHost {
    */
   String PARENT = "\u0000quiver-parent";
 
-  /** Opens comm {@code commId} to the front end's {@code jupyter.widget} target. */
+  /**
+   * Opens comm {@code commId} to the front end's {@code jupyter.widget} target; {@code state} is
+   * the {@code comm_open} data.
+   */
   void open(String commId, Map<String, Object> state);
 
   /** Sends {@code data} on an open comm. */

@@ -75,6 +75,11 @@ class WidgetsTest {
     assertEquals("~2.1.4", boxState.get("_model_module_version"));
     assertEquals(
         List.of("IPY_MODEL_" + a.modelId(), "IPY_MODEL_" + b.modelId()), boxState.get("children"));
+    // The same state under "state" too, where nbclient and later front ends look for it.
+    var nested = new java.util.LinkedHashMap<>(boxState);
+    nested.remove("state");
+    nested.remove("buffer_paths");
+    assertEquals(nested, boxState.get("state"));
     assertEquals(Map.of("method", "display"), host.sent.get(3).data());
     assertEquals("IntSlider(a = 3, 0..10)  Button(go)", bundle.text());
     assertTrue(
