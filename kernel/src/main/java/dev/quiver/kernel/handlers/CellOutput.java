@@ -139,6 +139,13 @@ final class CellOutput implements Interpreter.Output {
   }
 
   @Override
+  public synchronized void cutAtSource(long bytes, long lines) {
+    cutByLimit |= !interrupted;
+    droppedBytes += bytes;
+    droppedLines += lines;
+  }
+
+  @Override
   public synchronized void display(MimeBundle bundle, String id, boolean update) {
     flush();
     long size = OutputLimit.size(bundle);
