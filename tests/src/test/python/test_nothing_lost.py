@@ -349,6 +349,10 @@ class Floods(unittest.TestCase):
         trace = "\n".join(content["traceback"])
         self.assertNotIn("$JShell$", trace)
         self.assertNotIn("REPL.", trace)
+        # The user's own exception class is named as they named it.
+        run(kc, 'class Oops extends RuntimeException { Oops(String m) { super(m); } }')
+        content, _ = run(kc, 'throw new Oops("bad input")')
+        self.assertEqual((content["ename"], content["evalue"]), ("Oops", "bad input"))
 
     def test_13_a_gigabyte_printed_is_cut_in_the_cell_jvm_and_ends_soon_with_the_notice(self):
         kc = self.kc
