@@ -395,6 +395,21 @@ class Floods(unittest.TestCase):
                          r"are not finite: NaN at row \d of the batch, value 1 of that row\. Clean the data")
         self.assertNotIn("learning rate", content["evalue"])
 
+    def test_15_long_lines_interrupted_before_and_after_the_limit_end_with_a_whole_line(self):
+        run(self.kc, 'String longLine = "w".repeat(999);')
+        for wait in (0.3, 3.0):
+            reply, took, outputs = self.interrupt('while (true) System.out.println(longLine);', wait=wait)
+            self.assertEqual(reply["content"]["ename"], "Interrupted")
+            printed = stream_text(outputs, "stdout")
+            self.assertTrue(printed.endswith("\n"), printed[-100:])
+            self.assertEqual(set(printed.split("\n")[:-1]), {"w" * 999} if printed else set())
+            self.assertLessEqual(len(printed), LIMIT)
+            said = stream_text(outputs, "stderr")
+            self.assertIsNotNone(notice_bytes(said), said)
+            print(f"lines of 1,000 bytes interrupted after {wait} s: reply in {took:.2f} s, "
+                  f"{len(printed) / 1e6:.2f} MB shown; {NOTICE.search(said).group(0)}")
+        self.assert_state_kept()
+
 
 class FirstCell(unittest.TestCase):
     def test_an_interrupt_while_the_first_cell_starts_lands(self):

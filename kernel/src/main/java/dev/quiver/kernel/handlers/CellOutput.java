@@ -91,6 +91,15 @@ final class CellOutput implements Interpreter.Output {
     long size = OutputLimit.utf8Length(text);
     if (size > budget) {
       int keep = OutputLimit.prefixWithin(text, budget);
+      if (text.lastIndexOf('\n', keep - 1) < 0 && pending.lastIndexOf("\n") >= 0) {
+        // The cut falls in a line begun before this text (the cell JVM's text arrives in pieces
+        // of a few hundred bytes): the line's start, not shown yet, goes too, so the last line
+        // shown is whole. (One line longer than what is held back is shown cut.)
+        int lineStart = pending.lastIndexOf("\n") + 1;
+        drop(pending.substring(lineStart));
+        pending.setLength(lineStart);
+        keep = 0;
+      }
       drop(text.substring(keep));
       text = text.substring(0, keep);
       size = OutputLimit.utf8Length(text);
