@@ -60,6 +60,7 @@ public final class Agent extends RemoteExecutionControl {
   // The cell JVM's out, err and display streams (see OutputPump).
   private static final OutputPump PUMP = new OutputPump();
   private static volatile OutputStream stdout, stderr;
+  private static volatile StreamSink displays;
 
   private static PrintStream printStream(OutputStream stream) {
     return new PrintStream(stream, true, StandardCharsets.UTF_8);
@@ -100,7 +101,12 @@ public final class Agent extends RemoteExecutionControl {
           stderr = PUMP.stream(st, false);
           System.setErr(printStream(stderr));
         });
-    outputs.put("display", st -> Display.setSink(new StreamSink(PUMP.stream(st, true))));
+    outputs.put(
+        "display",
+        st -> {
+          displays = new StreamSink(PUMP.stream(st, true), PUMP::cleared);
+          Display.setSink(displays);
+        });
     Map<String, Consumer<InputStream>> inputs = new HashMap<>();
     inputs.put("in", System::setIn);
     // A cell that calls System.exit: what it printed just before still reaches the notebook.
@@ -201,6 +207,7 @@ public final class Agent extends RemoteExecutionControl {
     // only once inClientCode is set (the kernel looks for it), so it stays.
     Thread.interrupted();
     CellStop.begin();
+    PUMP.pieceBegins();
     super.clientCodeEnter();
   }
 
@@ -211,6 +218,13 @@ public final class Agent extends RemoteExecutionControl {
       super.clientCodeLeave();
     } finally {
       CellStop.end();
+      System.out.flush();
+      System.err.flush();
+      // What was printed past the kernel's limit and not sent: the kernel's notice counts it.
+      var cut = PUMP.pieceEnds();
+      if (cut != null && displays != null) {
+        displays.send(cut);
+      }
       PUMP.awaitWritten(30_000);
     }
   }

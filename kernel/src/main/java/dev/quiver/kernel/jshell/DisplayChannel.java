@@ -12,6 +12,9 @@ final class DisplayChannel extends OutputStream {
     void display(MimeBundle bundle, String id, boolean update);
 
     void clear(boolean wait);
+
+    /** Text the cell JVM did not send (past the output limit), for the notice. */
+    void cut(long bytes, long lines);
   }
 
   private final DisplayCodec.Reader reader;
@@ -37,6 +40,7 @@ final class DisplayChannel extends OutputStream {
     try {
       switch (message) {
         case DisplayMessage.Clear clear -> listener.clear(clear.waitForNext());
+        case DisplayMessage.Cut cut -> listener.cut(cut.bytes(), cut.lines());
         case DisplayMessage.Show show ->
             listener.display(show.bundle(), show.displayId(), show.update());
       }
