@@ -47,13 +47,15 @@ public final class Recurrences {
     Tensor states = Tensor.empty(xw.device(), dt, 2, n, len, hidden);
     Tensor gates = Tensor.empty(xw.device(), dt, n, len, 4 * hidden);
     Tensor hh = Tensor.empty(xw.device(), dt, n, 4 * hidden);
-    View whhT = transposed(whh.contiguous().view());
+    // W_hhᵀ copied row-major once: the per-step products then pack it with vector loads.
+    Tensor whhT = Tensor.empty(xw.device(), dt, hidden, 4 * hidden);
+    be.copy(transposed(whh.view()), whhT.view());
     for (long k = 0; k < len; k++) {
       long t = reverse ? len - 1 - k : k;
       long prev = reverse ? t + 1 : t - 1;
       View hPrev = k == 0 ? h0c.view() : step(states.view(), 0, prev);
       View cPrev = k == 0 ? c0c.view() : step(states.view(), 1, prev);
-      be.matmul(hPrev, whhT, hh.view());
+      be.matmul(hPrev, whhT.view(), hh.view());
       boolean done =
           be.lstmCell(
               step(x.view(), t),
