@@ -95,6 +95,10 @@ final class ConvKernels {
   }
 
   static void forward(View x, View w, View out, ConvGeometry g) {
+    if (DirectConv.chosen(g)) {
+      DirectConv.forward(x, w, out, g);
+      return;
+    }
     MemorySegment xs = x.hostSegment();
     MemorySegment ws = w.hostSegment();
     MemorySegment ys = out.hostSegment();
@@ -161,6 +165,10 @@ final class ConvKernels {
   }
 
   static void backwardInput(View gOut, View w, View gx, ConvGeometry g) {
+    if (DirectConv.chosen(g)) {
+      DirectConv.backwardInput(gOut, w, gx, g);
+      return;
+    }
     MemorySegment dys = gOut.hostSegment();
     MemorySegment ws = w.hostSegment();
     MemorySegment dxs = gx.hostSegment();
@@ -230,6 +238,10 @@ final class ConvKernels {
   }
 
   static void backwardWeight(View x, View gOut, View gw, ConvGeometry g) {
+    if (DirectConv.chosen(g)) {
+      DirectConv.backwardWeight(x, gOut, gw, g);
+      return;
+    }
     MemorySegment xs = x.hostSegment();
     MemorySegment dys = gOut.hostSegment();
     long xo = x.offset();
