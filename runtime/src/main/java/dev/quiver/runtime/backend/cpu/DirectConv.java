@@ -152,6 +152,16 @@ final class DirectConv {
     int outFloats() {
       return blocks() * MR * stride();
     }
+
+    /** Where each tap {@code (c, ki, kj)}, in the weights' order, reads in the planes. */
+    int[] offsets() {
+      int[] o = new int[taps()];
+      for (int k = 0; k < o.length; k++) {
+        int t = k % (kh * kw);
+        o[k] = (k / (kh * kw)) * planeSize() + (t / kw) * wp + t % kw;
+      }
+      return o;
+    }
   }
 
   // ------------------------------------------------------------------------------------ forward
@@ -342,12 +352,13 @@ final class DirectConv {
   private static void blocks(
       String op, float[] xp, Plan plan, float[] wk, float[] out, int b0, int b1) {
     int stride = plan.stride();
+    int[] offsets = plan.offsets();
     for (int b = b0; b < b1; b++) {
       Parallel.checkInterrupt(op);
       int wBase = b * plan.taps() * MR;
       int oBase = b * MR * stride;
       for (int p = 0; p < stride; p += T) {
-        tile(xp, plan, wk, wBase, out, oBase + p, stride, p);
+        tile(xp, offsets, wk, wBase, out, oBase + p, stride, p);
       }
     }
   }
@@ -356,40 +367,32 @@ final class DirectConv {
    * One register tile: {@value #MR} channels × {@value #NV} vectors of positions from {@code p}.
    */
   private static void tile(
-      float[] xp, Plan plan, float[] wk, int wi, float[] out, int o, int stride, int p) {
+      float[] xp, int[] offsets, float[] wk, int wi, float[] out, int o, int stride, int p) {
     FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
     FloatVector a10 = a00, a11 = a00, a12 = a00;
     FloatVector a20 = a00, a21 = a00, a22 = a00;
     FloatVector a30 = a00, a31 = a00, a32 = a00;
-    int kh = plan.kh();
-    int kw = plan.kw();
-    int wp = plan.wp();
-    int size = plan.planeSize();
-    for (int c = 0, cb = p; c < plan.channels(); c++, cb += size) {
-      for (int ki = 0, rb = cb; ki < kh; ki++, rb += wp) {
-        for (int kj = 0; kj < kw; kj++, wi += MR) {
-          int at = rb + kj;
-          FloatVector x0 = FloatVector.fromArray(F, xp, at);
-          FloatVector x1 = FloatVector.fromArray(F, xp, at + L);
-          FloatVector x2 = FloatVector.fromArray(F, xp, at + 2 * L);
-          FloatVector v = FloatVector.broadcast(F, wk[wi]);
-          a00 = x0.fma(v, a00);
-          a01 = x1.fma(v, a01);
-          a02 = x2.fma(v, a02);
-          v = FloatVector.broadcast(F, wk[wi + 1]);
-          a10 = x0.fma(v, a10);
-          a11 = x1.fma(v, a11);
-          a12 = x2.fma(v, a12);
-          v = FloatVector.broadcast(F, wk[wi + 2]);
-          a20 = x0.fma(v, a20);
-          a21 = x1.fma(v, a21);
-          a22 = x2.fma(v, a22);
-          v = FloatVector.broadcast(F, wk[wi + 3]);
-          a30 = x0.fma(v, a30);
-          a31 = x1.fma(v, a31);
-          a32 = x2.fma(v, a32);
-        }
-      }
+    for (int k = 0; k < offsets.length; k++, wi += MR) {
+      int at = p + offsets[k];
+      FloatVector x0 = FloatVector.fromArray(F, xp, at);
+      FloatVector x1 = FloatVector.fromArray(F, xp, at + L);
+      FloatVector x2 = FloatVector.fromArray(F, xp, at + 2 * L);
+      FloatVector v = FloatVector.broadcast(F, wk[wi]);
+      a00 = x0.fma(v, a00);
+      a01 = x1.fma(v, a01);
+      a02 = x2.fma(v, a02);
+      v = FloatVector.broadcast(F, wk[wi + 1]);
+      a10 = x0.fma(v, a10);
+      a11 = x1.fma(v, a11);
+      a12 = x2.fma(v, a12);
+      v = FloatVector.broadcast(F, wk[wi + 2]);
+      a20 = x0.fma(v, a20);
+      a21 = x1.fma(v, a21);
+      a22 = x2.fma(v, a22);
+      v = FloatVector.broadcast(F, wk[wi + 3]);
+      a30 = x0.fma(v, a30);
+      a31 = x1.fma(v, a31);
+      a32 = x2.fma(v, a32);
     }
     a00.intoArray(out, o);
     a01.intoArray(out, o + L);
@@ -506,7 +509,7 @@ final class DirectConv {
       String op, float[] dyp, float[] xp, Plan plan, float[] dw, int b0, int b1) {
     int stride = plan.stride();
     int taps = plan.taps();
-    int kk = plan.kh() * plan.kw();
+    int[] offsets = plan.offsets();
     for (int s0 = 0; s0 < stride; s0 += SLICE) {
       int s1 = Math.min(stride, s0 + SLICE);
       for (int b = b0; b < b1; b++) {
@@ -515,19 +518,13 @@ final class DirectConv {
         int d = b * MR * stride;
         int k = 0;
         for (; k + 3 <= taps; k += 3) {
-          weightTile(dyp, d, stride, xp, plan, k, kk, s0, s1, dw, b * MR, rows, taps);
+          weightTile(dyp, d, stride, xp, offsets, k, s0, s1, dw, b * MR, rows, taps);
         }
         for (; k < taps; k++) {
-          weightTap(dyp, d, stride, xp, offset(plan, k, kk), s0, s1, dw, b * MR, rows, taps, k);
+          weightTap(dyp, d, stride, xp, offsets[k], s0, s1, dw, b * MR, rows, taps, k);
         }
       }
     }
-  }
-
-  private static int offset(Plan plan, int k, int kk) {
-    int c = k / kk;
-    int t = k % kk;
-    return c * plan.planeSize() + (t / plan.kw()) * plan.wp() + t % plan.kw();
   }
 
   /** {@value #MR} channels × taps {@code k, k+1, k+2} over positions {@code [s0, s1)}. */
@@ -536,18 +533,17 @@ final class DirectConv {
       int d,
       int stride,
       float[] xp,
-      Plan plan,
+      int[] offsets,
       int k,
-      int kk,
       int s0,
       int s1,
       float[] dw,
       int m,
       int rows,
       int taps) {
-    int o0 = offset(plan, k, kk);
-    int o1 = offset(plan, k + 1, kk);
-    int o2 = offset(plan, k + 2, kk);
+    int o0 = offsets[k];
+    int o1 = offsets[k + 1];
+    int o2 = offsets[k + 2];
     FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
     FloatVector a10 = a00, a11 = a00, a12 = a00;
     FloatVector a20 = a00, a21 = a00, a22 = a00;
