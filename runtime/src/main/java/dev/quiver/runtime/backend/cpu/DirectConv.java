@@ -63,6 +63,12 @@ final class DirectConv {
   private static final class Buffers {
     float[] plane = new float[0];
     float[] out = new float[0];
+    float[] stage = new float[0];
+
+    /** A sample as it is in memory: one bulk copy, then rows moved array to array. */
+    float[] stage(int n) {
+      return stage.length >= n ? stage : (stage = new float[n]);
+    }
 
     float[] plane(int n) {
       return plane.length >= n ? plane : (plane = new float[n]);
@@ -313,39 +319,31 @@ final class DirectConv {
   /** Sample {@code n} of {@code src} into zero-padded planes. */
   private static void pad(View src, int n, int h, int w, int top, int left, Plan plan, float[] xp) {
     Arrays.fill(xp, 0, plan.planeFloats(), 0f);
-    MemorySegment s = src.hostSegment();
-    long base = src.offset() + (long) n * plan.channels() * h * w;
+    int size = plan.channels() * h * w;
+    float[] st = BUFFERS.get().stage(size);
+    long base = src.offset() + (long) n * size;
+    MemorySegment.copy(src.hostSegment(), FLOAT, base * Float.BYTES, st, 0, size);
     int wp = plan.wp();
-    for (int c = 0; c < plan.channels(); c++) {
-      for (int r = 0; r < h; r++) {
-        MemorySegment.copy(
-            s,
-            FLOAT,
-            (base + ((long) c * h + r) * w) * Float.BYTES,
-            xp,
-            c * plan.planeSize() + (r + top) * wp + left,
-            w);
+    for (int c = 0, i = 0; c < plan.channels(); c++) {
+      for (int r = 0, o = c * plan.planeSize() + top * wp + left; r < h; r++, i += w, o += wp) {
+        System.arraycopy(st, i, xp, o, w);
       }
     }
   }
 
   /** The valid pixels of {@code out} into sample {@code n} of {@code dst}. */
   private static void unpad(float[] out, Plan plan, View dst, int n) {
-    MemorySegment d = dst.hostSegment();
     int oh = plan.oh();
     int ow = plan.ow();
-    long base = dst.offset() + (long) n * plan.outChannels() * oh * ow;
-    for (int m = 0; m < plan.outChannels(); m++) {
-      for (int r = 0; r < oh; r++) {
-        MemorySegment.copy(
-            out,
-            m * plan.stride() + r * plan.wp(),
-            d,
-            FLOAT,
-            (base + ((long) m * oh + r) * ow) * Float.BYTES,
-            ow);
+    int size = plan.outChannels() * oh * ow;
+    float[] st = BUFFERS.get().stage(size);
+    for (int m = 0, i = 0; m < plan.outChannels(); m++) {
+      for (int r = 0, o = m * plan.stride(); r < oh; r++, i += ow, o += plan.wp()) {
+        System.arraycopy(out, o, st, i, ow);
       }
     }
+    long base = dst.offset() + (long) n * size;
+    MemorySegment.copy(st, 0, dst.hostSegment(), FLOAT, base * Float.BYTES, size);
   }
 
   /** Blocks {@code [b0, b1)} of output channels, every tile of positions. */
@@ -485,19 +483,15 @@ final class DirectConv {
   /** Sample {@code n} of the output gradient with row stride {@code wp}, zeros elsewhere. */
   private static void spreadRows(View dy, int n, Plan plan, float[] dyp) {
     Arrays.fill(dyp, 0, plan.outFloats(), 0f);
-    MemorySegment s = dy.hostSegment();
     int oh = plan.oh();
     int ow = plan.ow();
-    long base = dy.offset() + (long) n * plan.outChannels() * oh * ow;
-    for (int m = 0; m < plan.outChannels(); m++) {
-      for (int r = 0; r < oh; r++) {
-        MemorySegment.copy(
-            s,
-            FLOAT,
-            (base + ((long) m * oh + r) * ow) * Float.BYTES,
-            dyp,
-            m * plan.stride() + r * plan.wp(),
-            ow);
+    int size = plan.outChannels() * oh * ow;
+    float[] st = BUFFERS.get().stage(size);
+    long base = dy.offset() + (long) n * size;
+    MemorySegment.copy(dy.hostSegment(), FLOAT, base * Float.BYTES, st, 0, size);
+    for (int m = 0, i = 0; m < plan.outChannels(); m++) {
+      for (int r = 0, o = m * plan.stride(); r < oh; r++, i += ow, o += plan.wp()) {
+        System.arraycopy(st, i, dyp, o, ow);
       }
     }
   }
