@@ -16,6 +16,9 @@ import java.util.Arrays;
  * core instead. The weight gradient sums over the samples in one partial sum per worker, added up
  * at the end.
  *
+ * <p>Stride-1 ungrouped convolutions go to {@link DirectConv} instead (no column matrix; faster on
+ * every shape measured).
+ *
  * <p>float32 and dense operands only (see {@link #supports}); other types go through the generic
  * composition of im2col ({@link #im2col}, any type) and matmul.
  */
