@@ -40,7 +40,12 @@ final class StreamSink implements DisplaySink {
     afterClear.run();
   }
 
+  /** Sends a frame; a widget callback's goes to the front-end message it answers. */
   void send(DisplayMessage message) {
+    var parent = WidgetLink.parentOfThisThread();
+    if (parent != null && !(message instanceof DisplayMessage.Parented)) {
+      message = new DisplayMessage.Parented(parent, message);
+    }
     var frame = DisplayCodec.frame(message);
     // Text printed before this call must reach the notebook before it.
     System.out.flush();

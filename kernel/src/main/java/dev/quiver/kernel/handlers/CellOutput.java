@@ -200,6 +200,25 @@ final class CellOutput implements Interpreter.Output {
     return allowStdin ? transport.input(parent, prompt, password) : null;
   }
 
+  /**
+   * Publishes a message of the cell's own (a widget's {@code comm_open}) after the text printed
+   * before it, as a child of the cell's request.
+   */
+  synchronized void publish(String type, ObjectNode content) {
+    flush();
+    transport.publish(parent, type, content);
+  }
+
+  /** The cell's request. */
+  Message request() {
+    return parent;
+  }
+
+  /** Whether the cell still runs (its outcome is not known yet). */
+  synchronized boolean running() {
+    return !finished;
+  }
+
   @Override
   public boolean interruptedBeforeStart() {
     return interruptedBeforeStart.getAsBoolean();

@@ -46,6 +46,7 @@ final class CellJvm {
 
   private final JShellInterpreter.Config config;
   private final CurrentCell current;
+  private final WidgetChannel widgets;
   private final WarmUp warmUp;
   private final AtomicReference<CompletableFuture<RemoteEngine.Started>> earlyCellJvm =
       new AtomicReference<>();
@@ -75,9 +76,11 @@ final class CellJvm {
   private volatile AutoCloseable
       startupIndexHold; // JShell's indexer held from the start to the first cell's end
 
-  CellJvm(JShellInterpreter.Config config, CurrentCell current, WarmUp warmUp) {
+  CellJvm(
+      JShellInterpreter.Config config, CurrentCell current, WidgetChannel widgets, WarmUp warmUp) {
     this.config = config;
     this.current = current;
+    this.widgets = widgets;
     this.warmUp = warmUp;
   }
 
@@ -146,11 +149,20 @@ final class CellJvm {
               public void cut(long bytes, long lines) {
                 current.output().cutAtSource(bytes, lines);
               }
+
+              @Override
+              public void widgets(dev.quiver.agent.DisplayMessage message) {
+                widgets.fromCellJvm(null, message);
+              }
             });
     var remoteOptions = cellJvmOptions();
     var engine =
         new RemoteEngine(
-            display, c -> g.control = c, why -> died(g, why), earlyCellJvm.getAndSet(null));
+            display,
+            c -> g.control = c,
+            widgets::attach,
+            why -> died(g, why),
+            earlyCellJvm.getAndSet(null));
     var js =
         JShell.builder()
             .out(out)
