@@ -72,6 +72,9 @@ def execute(path, kernel, timeout):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name=kernel, timeout=timeout, startup_timeout=120,
                             allow_errors=False, record_timing=False,
+                            # No widget state in the committed notebooks: nbconvert's HTML would
+                            # then load a widget manager from a CDN, and the site is self-contained.
+                            store_widget_state=False,
                             resources={"metadata": {"path": os.path.dirname(path)}})
     start = time.time()
     error = None

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 import uuid
 
@@ -18,6 +19,7 @@ KERNEL = os.environ.get("QUIVER_TEST_KERNEL", "quiver-java")
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
+WIDGETS_JS = "/usr/share/jupyter/nbextensions/jupyter-js-widgets/extension.js"
 
 
 def free_port():
@@ -29,8 +31,11 @@ def free_port():
 def http(method, url, body=None, timeout=60):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return json.loads(r.read() or b"{}")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:   # WebDriver says why in the body
+        raise AssertionError(f"{method} {url}: HTTP {e.code}: {e.read()[:2000]!r}") from None
 
 
 def wait_http(url, timeout=60):
@@ -203,6 +208,58 @@ class Browser(unittest.TestCase):
                                  " return i && i.complete && i.naturalWidth > 0 ? i.naturalWidth : null;",
                                  "the loss curve", timeout=10)
             print(f"the fit's curve is an image {shown} px wide")
+        finally:
+            self.close_sessions()
+
+    @unittest.skipUnless(os.path.exists(WIDGETS_JS) or os.environ.get("CI") == "true",
+                         "Debian's jupyter-nbextension-jupyter-js-widgets is not installed")
+    def test_widgets_slider_moves_and_button_clicks(self):
+        """ipywidgets' front end (Debian's jupyter-js-widgets nbextension) draws the kernel's
+        widgets; a slider moved with the keyboard re-runs interact's function, and a button's
+        click runs its callback, whose output lands in the button's cell."""
+        cell = lambda src: {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
+        nb = {"cells": [
+            cell('var n = new IntSlider("n", 0, 10, 3);\n'
+                 'interact(() -> "n squared is " + n.value() * n.value(), n);'),
+            cell('var hello = new Button("hello");\n'
+                 'hello.onClick(() -> System.out.println("clicked, n is " + n.value()));\n'
+                 'show(hello);')],
+              "metadata": {"kernelspec": {"name": KERNEL, "display_name": "Java (Quiver)", "language": "java"}},
+              "nbformat": 4, "nbformat_minor": 4}
+        self.write_notebook("widgets.ipynb", nb)
+        try:
+            self.open_notebook("widgets.ipynb")
+            self.shift_enter_on(0)
+            first = "document.querySelectorAll('.code_cell')[0]"
+            self.wait_js(f"var c = {first}; return c.querySelector('.widget-area .widget-hslider .ui-slider-handle')"
+                         " && c.querySelector('.output_wrapper').innerText.indexOf('n squared is 9') >= 0;",
+                         "the slider drawn and interact's first output")
+            readout = self.js(f"return {first}.querySelector('.widget-readout').innerText;")
+            self.assertEqual(readout.strip(), "3")
+            # The user moves the slider: focus its handle and press the right arrow twice.
+            handle = http("POST", f"{self.s}/elements", {"using": "css selector",
+                                                          "value": ".widget-area .ui-slider-handle"})["value"][0]
+            element = next(iter(handle.values()))
+            self.js(f"{first}.querySelector('.ui-slider-handle').focus(); return true;")
+            for _ in range(2):
+                http("POST", f"{self.s}/element/{element}/value", {"text": "\ue014"})   # ArrowRight
+                time.sleep(0.3)
+            text = self.wait_js(f"var o = {first}.querySelector('.output_wrapper').innerText;"
+                                " return o.indexOf('n squared is 25') >= 0 ? o : null;",
+                                "interact's output redrawn for n = 5", timeout=30)
+            self.assertNotIn("n squared is 9", text, "the first output was replaced, not kept")
+            print("after two presses of the right arrow:", text.strip().splitlines()[-1])
+            self.shift_enter_on(1)
+            second = "document.querySelectorAll('.code_cell')[1]"
+            # (The widget area's own first button is its close button: the widget's is in the subarea.)
+            self.wait_js(f"return !!{second}.querySelector('.widget-subarea button');", "the button drawn")
+            button = http("POST", f"{self.s}/elements", {"using": "css selector",
+                                                          "value": ".widget-subarea button"})["value"][0]
+            http("POST", f"{self.s}/element/{next(iter(button.values()))}/click", {})
+            said = self.wait_js(f"var o = {second}.querySelector('.output_wrapper').innerText;"
+                                " return o.indexOf('clicked, n is 5') >= 0 ? o : null;",
+                                "the click's output in the button's cell", timeout=30)
+            print("the button's cell shows:", said.strip().splitlines()[-1])
         finally:
             self.close_sessions()
 

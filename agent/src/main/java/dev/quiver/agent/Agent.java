@@ -65,6 +65,37 @@ public final class Agent extends RemoteExecutionControl {
     return new PrintStream(stream, true, StandardCharsets.UTF_8);
   }
 
+  // The display sink once JShell's display stream is set up; widget callbacks' output goes there.
+  private static volatile StreamSink sink;
+
+  private static void toSink(DisplayMessage m) {
+    var s = sink;
+    if (s != null) {
+      s.send(m);
+    }
+  }
+
+  // System.out or err: the cell's stream, except for what a widget callback prints.
+  private static PrintStream cellStream(OutputStream stream, String name) {
+    return printStream(WidgetLink.routed(stream, name, Agent::toSink));
+  }
+
+  // The thread running a cell's code now, or null (JShell runs them on one thread): for a
+  // widget's Stop button. Guarded by CELLS.
+  private static Thread cellThread;
+
+  private static final WidgetLink.CellThreads CELLS =
+      new WidgetLink.CellThreads() {
+        @Override
+        public synchronized boolean interrupt() {
+          if (cellThread == null) {
+            return false;
+          }
+          cellThread.interrupt();
+          return true;
+        }
+      };
+
   // Set by the kernel through JDI, with the closer thread interrupted to act on it: the socket
   // or stream a snippet is blocked on in native code, where neither Thread.interrupt nor an
   // asynchronous exception reaches it (ServerSocket.accept, a blocking socket read).
@@ -92,15 +123,21 @@ public final class Agent extends RemoteExecutionControl {
         "out",
         st -> {
           stdout = PUMP.stream(st, false);
-          System.setOut(printStream(stdout));
+          System.setOut(cellStream(stdout, "stdout"));
         });
     outputs.put(
         "err",
         st -> {
           stderr = PUMP.stream(st, false);
-          System.setErr(printStream(stderr));
+          System.setErr(cellStream(stderr, "stderr"));
         });
-    outputs.put("display", st -> Display.setSink(new StreamSink(PUMP.stream(st, true))));
+    outputs.put(
+        "display",
+        st -> {
+          sink = new StreamSink(PUMP.stream(st, true), PUMP::cleared);
+          Display.setSink(sink);
+        });
+    connectWidgets(Integer.parseInt(args[0]));
     Map<String, Consumer<InputStream>> inputs = new HashMap<>();
     inputs.put("in", System::setIn);
     // A cell that calls System.exit: what it printed just before still reaches the notebook.
@@ -132,6 +169,21 @@ public final class Agent extends RemoteExecutionControl {
                 Runtime.getRuntime().halt(0);
               });
       System.exit(0);
+    }
+  }
+
+  // The second connection to the kernel: the front end's widget messages (see WidgetLink). The
+  // kernel accepts it right after JShell's. Without it, cells run as before and widgets show as
+  // their text.
+  private static void connectWidgets(int port) {
+    try {
+      var socket = new Socket((String) null, port);
+      socket.setTcpNoDelay(true);
+      var link = new WidgetLink(Agent::toSink, CELLS);
+      link.serve(new BufferedInputStream(socket.getInputStream(), 1 << 14));
+      dev.quiver.display.widgets.Widgets.setHost(link);
+    } catch (java.io.IOException e) {
+      System.err.println("quiver agent: no widget connection to the kernel: " + e);
     }
   }
 
@@ -201,6 +253,10 @@ public final class Agent extends RemoteExecutionControl {
     // only once inClientCode is set (the kernel looks for it), so it stays.
     Thread.interrupted();
     CellStop.begin();
+    PUMP.pieceBegins();
+    synchronized (CELLS) {
+      cellThread = Thread.currentThread();
+    }
     super.clientCodeEnter();
   }
 
@@ -211,6 +267,16 @@ public final class Agent extends RemoteExecutionControl {
       super.clientCodeLeave();
     } finally {
       CellStop.end();
+      System.out.flush();
+      System.err.flush();
+      // What was printed past the kernel's limit and not sent: the kernel's notice counts it.
+      var cut = PUMP.pieceEnds();
+      if (cut != null && sink != null) {
+        sink.send(cut);
+      }
+      synchronized (CELLS) {
+        cellThread = null;
+      }
       PUMP.awaitWritten(30_000);
     }
   }
@@ -256,10 +322,10 @@ public final class Agent extends RemoteExecutionControl {
     var out = stdout;
     var err = stderr;
     if (out != null) {
-      System.setOut(printStream(out));
+      System.setOut(cellStream(out, "stdout"));
     }
     if (err != null) {
-      System.setErr(printStream(err));
+      System.setErr(cellStream(err, "stderr"));
     }
     return new StoppedException();
   }

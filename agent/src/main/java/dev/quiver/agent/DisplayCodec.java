@@ -21,9 +21,9 @@ import java.util.function.Consumer;
  *       adds its fields to {@link #toJson} and publishes it. The agent answers the kernel's request
  *       for a value's rendering with the same object as text.
  *   <li>A {@link DisplayMessage} on the agent's {@code display} stream is that object plus {@code
- *       "op"} ({@code display}, {@code update} or {@code clear}), {@code "id"} and {@code "wait"},
- *       behind its length (4 bytes, big-endian) so the kernel can find where one ends in the byte
- *       stream ({@link Reader}).
+ *       "op"} ({@code display}, {@code update}, {@code clear}, or {@code cut} with {@code "bytes"}
+ *       and {@code "lines"}), {@code "id"} and {@code "wait"}, behind its length (4 bytes,
+ *       big-endian) so the kernel can find where one ends in the byte stream ({@link Reader}).
  * </ul>
  *
  * Data values are text (image/png as base64, application/json as JSON text; see MimeBundle); a data
@@ -39,7 +39,21 @@ public final class DisplayCodec {
   public static ObjectNode toJson(MimeBundle bundle) {
     var node = JSON.createObjectNode();
     var data = node.putObject("data");
-    bundle.data().forEach(data::put);
+    bundle
+        .data()
+        .forEach(
+            (mime, text) -> {
+              // JSON types are JSON in Jupyter's messages and notebooks, not a string of it.
+              if (mime.equals("application/json") || mime.endsWith("+json")) {
+                try {
+                  data.set(mime, JSON.readTree(text));
+                  return;
+                } catch (JsonProcessingException e) {
+                  // not JSON after all: sent as the text it is
+                }
+              }
+              data.put(mime, text);
+            });
     node.set("metadata", JSON.valueToTree(bundle.metadata()));
     return node;
   }
@@ -84,30 +98,60 @@ public final class DisplayCodec {
 
   /** One display message as a frame: its length (4 bytes, big-endian), then its JSON. */
   public static byte[] frame(DisplayMessage message) {
-    var node =
-        switch (message) {
-          case DisplayMessage.Show show -> {
-            var n = JSON.createObjectNode();
-            n.put("op", show.update() ? "update" : "display");
-            n.setAll(toJson(show.bundle()));
-            if (show.displayId() != null) {
-              n.put("id", show.displayId());
-            }
-            n.put("wait", false);
-            yield n;
-          }
-          case DisplayMessage.Clear clear -> {
-            var n = JSON.createObjectNode();
-            n.put("op", "clear");
-            n.put("wait", clear.waitForNext());
-            yield n;
-          }
-        };
+    return lengthPrefixed(frameJson(message));
+  }
+
+  private static ObjectNode frameJson(DisplayMessage message) {
+    return switch (message) {
+      case DisplayMessage.Show show -> {
+        var n = JSON.createObjectNode();
+        n.put("op", show.update() ? "update" : "display");
+        n.setAll(toJson(show.bundle()));
+        if (show.displayId() != null) {
+          n.put("id", show.displayId());
+        }
+        n.put("wait", false);
+        yield n;
+      }
+      case DisplayMessage.Clear clear -> {
+        var n = JSON.createObjectNode();
+        n.put("op", "clear");
+        n.put("wait", clear.waitForNext());
+        yield n;
+      }
+      case DisplayMessage.Comm comm -> {
+        var n = JSON.createObjectNode();
+        n.put("op", "comm_" + comm.op());
+        n.put("comm_id", comm.commId());
+        n.set("data", JSON.valueToTree(comm.data()));
+        yield n;
+      }
+      case DisplayMessage.Stream stream -> {
+        var n = JSON.createObjectNode();
+        n.put("op", "stream");
+        n.put("name", stream.name());
+        n.put("text", stream.text());
+        yield n;
+      }
+      case DisplayMessage.Cut cut -> {
+        var n = JSON.createObjectNode();
+        n.put("op", "cut");
+        n.put("bytes", cut.bytes());
+        n.put("lines", cut.lines());
+        yield n;
+      }
+      case DisplayMessage.Done done -> JSON.createObjectNode().put("op", "done");
+      case DisplayMessage.Parented p -> frameJson(p.message()).put("parent", p.parent());
+    };
+  }
+
+  /** {@code node} as JSON behind its length (4 bytes, big-endian). */
+  public static byte[] lengthPrefixed(JsonNode node) {
     byte[] json;
     try {
       json = JSON.writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write a display message as JSON: " + message, e);
+      throw new IllegalStateException("cannot write a frame as JSON: " + node, e);
     }
     var frame = new byte[4 + json.length];
     frame[0] = (byte) (json.length >>> 24);
@@ -127,9 +171,22 @@ public final class DisplayCodec {
       throw new IllegalArgumentException(
           "a display frame of " + length + " bytes is not JSON: " + e.getMessage(), e);
     }
+    var message = decodeOne(m);
+    return m.hasNonNull("parent")
+        ? new DisplayMessage.Parented(m.get("parent").asText(), message)
+        : message;
+  }
+
+  private static DisplayMessage decodeOne(JsonNode m) {
     var op = m.path("op").asText();
     return switch (op) {
+      case "comm_open", "comm_msg", "comm_close" ->
+          new DisplayMessage.Comm(
+              op.substring(5), m.path("comm_id").asText(), JSON.convertValue(m.path("data"), MAP));
+      case "stream" -> new DisplayMessage.Stream(m.path("name").asText(), m.path("text").asText());
+      case "done" -> new DisplayMessage.Done();
       case "clear" -> new DisplayMessage.Clear(m.path("wait").asBoolean());
+      case "cut" -> new DisplayMessage.Cut(m.path("bytes").asLong(), m.path("lines").asLong());
       case "display", "update" ->
           new DisplayMessage.Show(
               fromJson(m), m.hasNonNull("id") ? m.get("id").asText() : null, op.equals("update"));

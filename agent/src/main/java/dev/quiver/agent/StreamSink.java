@@ -13,9 +13,15 @@ import java.io.UncheckedIOException;
 final class StreamSink implements DisplaySink {
 
   private final OutputStream out;
+  private final Runnable afterClear;
 
-  StreamSink(OutputStream out) {
+  /**
+   * @param afterClear run once a clear's frame is queued (the pump's count of text sent starts
+   *     afresh then, as the kernel's does)
+   */
+  StreamSink(OutputStream out, Runnable afterClear) {
     this.out = out;
+    this.afterClear = afterClear;
   }
 
   @Override
@@ -31,9 +37,15 @@ final class StreamSink implements DisplaySink {
   @Override
   public void clear(boolean wait) {
     send(new DisplayMessage.Clear(wait));
+    afterClear.run();
   }
 
-  private void send(DisplayMessage message) {
+  /** Sends a frame; a widget callback's goes to the front-end message it answers. */
+  void send(DisplayMessage message) {
+    var parent = WidgetLink.parentOfThisThread();
+    if (parent != null && !(message instanceof DisplayMessage.Parented)) {
+      message = new DisplayMessage.Parented(parent, message);
+    }
     var frame = DisplayCodec.frame(message);
     // Text printed before this call must reach the notebook before it.
     System.out.flush();

@@ -137,6 +137,7 @@ class DisplayCodecTest {
             new DisplayMessage.Clear(true),
             new DisplayMessage.Show(MimeBundle.text("done"), "progress", true),
             new DisplayMessage.Show(MimeBundle.text("no id"), null, false),
+            new DisplayMessage.Cut(990_000_000_000L, 990_000_000L),
             new DisplayMessage.Clear(false));
     for (var m : sent) {
       stream.write(DisplayCodec.frame(m));
@@ -220,5 +221,62 @@ class DisplayCodecTest {
         assertThrows(
             RuntimeException.class,
             () -> new DisplayMessage.Show(MimeBundle.text("x"), null, true)));
+  }
+
+  @Test
+  void widgetFramesSurviveInOrderWithTheirParents() throws Exception {
+    var state = new LinkedHashMap<String, Object>();
+    state.put("_model_name", "IntSliderModel");
+    state.put("value", 3);
+    state.put("children", List.of("IPY_MODEL_a", "IPY_MODEL_b"));
+    var sent =
+        List.<DisplayMessage>of(
+            new DisplayMessage.Comm("open", "c1", state),
+            new DisplayMessage.Parented(
+                "m7", new DisplayMessage.Comm("msg", "c1", Map.of("method", "display"))),
+            new DisplayMessage.Parented("m7", new DisplayMessage.Stream("stdout", "moved\n")),
+            new DisplayMessage.Parented(
+                "m7", new DisplayMessage.Show(MimeBundle.text("x"), "d1", true)),
+            new DisplayMessage.Parented("m7", new DisplayMessage.Done()),
+            new DisplayMessage.Comm("close", "c1", null));
+    var stream = new ByteArrayOutputStream();
+    for (var m : sent) {
+      stream.write(DisplayCodec.frame(m));
+    }
+    var got = readAll(stream.toByteArray(), 127);
+    assertEquals(sent.size(), got.size());
+    assertEquals(sent.get(0), got.get(0));
+    assertEquals(sent.get(1), got.get(1));
+    assertEquals(sent.get(2), got.get(2));
+    assertEquals(sent.get(4), got.get(4));
+    assertEquals(new DisplayMessage.Comm("close", "c1", Map.of()), got.get(5));
+    var show = assertInstanceOf(DisplayMessage.Parented.class, got.get(3));
+    assertEquals("m7", show.parent());
+    assertEquals("x", ((DisplayMessage.Show) show.message()).bundle().text());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new DisplayMessage.Parented(
+                "a", new DisplayMessage.Parented("b", new DisplayMessage.Done())));
+  }
+
+  @Test
+  void jsonTypesAreJsonInTheMessageNotAStringOfIt() {
+    var bundle =
+        MimeBundle.text("IntSlider(n = 3, 0..10)")
+            .with("application/vnd.jupyter.widget-view+json", "{\"model_id\": \"abc\"}")
+            .with("application/json", "not json {");
+    var json = DisplayCodec.toJson(bundle);
+    assertEquals(
+        "abc",
+        json.path("data")
+            .path("application/vnd.jupyter.widget-view+json")
+            .path("model_id")
+            .asText());
+    assertEquals("not json {", json.path("data").path("application/json").asText());
+    var back = DisplayCodec.fromJson(json);
+    assertEquals(
+        "{\"model_id\":\"abc\"}",
+        back.get("application/vnd.jupyter.widget-view+json").orElseThrow());
   }
 }

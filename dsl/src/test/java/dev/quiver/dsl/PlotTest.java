@@ -133,4 +133,49 @@ class PlotTest {
     assertEquals(1000, total, 1e-9);
     assertThrows(IllegalArgumentException.class, () -> Plot.histogram("w", values, 0));
   }
+
+  @Test
+  void barsOnePerLabelWithAReferenceLine() throws Exception {
+    var p =
+        Plot.bars(
+                "accuracy",
+                "sparsity",
+                "test accuracy",
+                List.of("0%", "50%", "90%"),
+                new double[] {0.97, 0.9, 0.4})
+            .reference("chance (1/3)", 1.0 / 3);
+    var plot = p.chart().getXYPlot();
+    var data = plot.getDataset();
+    assertEquals(3, data.getItemCount(0));
+    assertEquals(0.9, data.getYValue(0, 1), 1e-12);
+    assertEquals("50%", ((org.jfree.chart.axis.SymbolAxis) plot.getDomainAxis()).valueToString(1));
+    assertEquals(1, plot.getRangeMarkers(org.jfree.chart.ui.Layer.FOREGROUND).size());
+    assertEquals(0.0, plot.getRangeAxis().getLowerBound(), 1e-12);
+    var png = ImageIO.read(new ByteArrayInputStream(p.png()));
+    assertEquals(p.toMimeBundle().metadata().isEmpty(), false);
+    assertTrue(png.getWidth() >= 320);
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Plot.bars("t", "x", "y", List.of("a"), new double[] {1, 2}));
+    assertEquals("Plot.bars: 1 labels for 2 values", e.getMessage());
+  }
+
+  @Test
+  void histogramFractionsSumToOne() {
+    Tensor.manualSeed(4);
+    var p = Plot.histogram("errors", Tensor.rand(500), 10).fractions().reference("uniform", 0.1);
+    var data = p.chart().getXYPlot().getDataset();
+    double total = 0;
+    for (int i = 0; i < 10; i++) {
+      total += data.getYValue(0, i);
+    }
+    assertEquals(1.0, total, 1e-9);
+    assertEquals("fraction", p.chart().getXYPlot().getRangeAxis().getLabel());
+    var e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> Plot.bars("b", "x", "y", List.of("a"), new double[] {1}).fractions());
+    assertEquals("Plot.fractions: only a histogram has bins; \"b\" is not one", e.getMessage());
+  }
 }

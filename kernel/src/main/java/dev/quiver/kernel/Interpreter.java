@@ -1,5 +1,7 @@
 package dev.quiver.kernel;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.display.MimeBundle;
 import java.util.List;
 
@@ -31,12 +33,49 @@ public interface Interpreter extends AutoCloseable {
     default void interrupted() {}
 
     /**
+     * Printed text the cell JVM counted and did not send, because it was past the output limit (see
+     * {@code OutputPump} in the agent): {@code bytes} bytes holding {@code lines} line ends, for
+     * the notice of what was cut.
+     */
+    default void cutAtSource(long bytes, long lines) {}
+
+    /**
      * Whether the user interrupted this cell before it started: the interrupt came while the kernel
      * had not yet read the request (see {@code EarlyInterrupts}). Asked once, as the cell starts.
      */
     default boolean interruptedBeforeStart() {
       return false;
     }
+  }
+
+  /**
+   * Where the language's comms go (widgets the cell JVM opened) and the output of code that runs on
+   * behalf of a front-end message rather than a cell (a widget's callback); request handling sets
+   * it once ({@link #connect}). Callable from any thread.
+   */
+  interface Comms {
+    /**
+     * Publishes on IOPub as a child of the front-end message {@code parentId}; null: of the running
+     * (or last) cell, after its output so far.
+     */
+    void publish(String parentId, String type, ObjectNode content);
+
+    /** The code run for front-end message {@code parentId} is done: its "idle" status. */
+    void done(String parentId);
+  }
+
+  /** Connects the language's comms; the default has none. */
+  default void connect(Comms comms) {}
+
+  /**
+   * A front-end {@code comm_msg} (or, {@code closed}, {@code comm_close}) for a comm the language
+   * opened; true when it was handed on, and {@link Comms#done} will follow for {@code msgId}.
+   *
+   * @param itsCellRuns whether the cell that opened the comm still runs (a Stop button stops it)
+   */
+  default boolean commMessage(
+      String commId, JsonNode data, String msgId, boolean closed, boolean itsCellRuns) {
+    return false;
   }
 
   sealed interface Outcome {

@@ -185,6 +185,12 @@ class KernelEndToEndTest {
     python("test_client.py", 300);
   }
 
+  @Test
+  void widgetsThroughJupyterClient() throws Exception {
+    need("python3-jupyter-client", "jupyter_client", null);
+    python("test_widgets.py", 300);
+  }
+
   /** The README's Java blocks, each pasted into one cell. */
   @Test
   void readmeBlocksRunPastedAsCells() throws Exception {

@@ -149,6 +149,46 @@ final class Charts {
     return new XYPlot(data, x, new NumberAxis("count"), renderer);
   }
 
+  /** One bar per label at x = 0, 1, ..., each with its value written above it. */
+  static XYPlot bars(String xLabel, String yLabel, List<String> labels, double[] values) {
+    if (labels.size() != values.length) {
+      throw new IllegalArgumentException(
+          "Plot.bars: " + labels.size() + " labels for " + values.length + " values");
+    }
+    if (values.length == 0) {
+      throw new IllegalArgumentException("Plot.bars: no values");
+    }
+    var series = new XYSeries("values", false, true);
+    for (int i = 0; i < values.length; i++) {
+      if (!Double.isFinite(values[i])) {
+        throw new IllegalArgumentException(
+            "Plot.bars: value " + i + " (\"" + labels.get(i) + "\") is " + values[i]);
+      }
+      series.add(i, values[i]);
+    }
+    var data = new org.jfree.data.xy.XYSeriesCollection(series);
+    data.setIntervalWidth(0.7);
+    var renderer = new XYBarRenderer(0.0);
+    renderer.setBarPainter(new StandardXYBarPainter());
+    renderer.setShadowVisible(false);
+    renderer.setSeriesPaint(0, Plot.PALETTE[0]);
+    renderer.setDefaultSeriesVisibleInLegend(false);
+    var format = new java.text.DecimalFormat("0.###");
+    renderer.setDefaultItemLabelGenerator(
+        new org.jfree.chart.labels.StandardXYItemLabelGenerator("{2}", format, format));
+    renderer.setDefaultItemLabelsVisible(true);
+    renderer.setDefaultPositiveItemLabelPosition(
+        new org.jfree.chart.labels.ItemLabelPosition(
+            org.jfree.chart.labels.ItemLabelAnchor.OUTSIDE12,
+            org.jfree.chart.ui.TextAnchor.BOTTOM_CENTER));
+    var x = new org.jfree.chart.axis.SymbolAxis(xLabel, labels.toArray(String[]::new));
+    x.setGridBandsVisible(false);
+    var y = new NumberAxis(yLabel);
+    y.setAutoRangeIncludesZero(true);
+    y.setUpperMargin(0.12); // room for the values above the bars
+    return new XYPlot(data, x, y, renderer);
+  }
+
   private static void checkLabels(String what, List<String> labels, int n) {
     if (labels != null && labels.size() != n) {
       throw new IllegalArgumentException(

@@ -151,6 +151,63 @@ public final class Plot implements Displayable {
     return p;
   }
 
+  /**
+   * Bars, one per label in order (accuracy per setting, a count per class), each value written
+   * above its bar; the y axis starts at zero.
+   */
+  public static Plot bars(
+      String title, String xLabel, String yLabel, List<String> labels, double[] values) {
+    var p = new Plot(title, Charts.bars(xLabel, yLabel, labels, values));
+    p.chart.removeLegend();
+    p.width = Math.max(360, Math.min(900, 120 + 64 * values.length));
+    return p;
+  }
+
+  /**
+   * Shows a histogram's bars as the fraction of the values in each bin (they sum to 1) instead of
+   * counts.
+   */
+  public Plot fractions() {
+    if (!(plot.getDataset() instanceof org.jfree.data.statistics.HistogramDataset h)) {
+      throw new IllegalStateException(
+          "Plot.fractions: only a histogram has bins; \"" + title + "\" is not one");
+    }
+    h.setType(org.jfree.data.statistics.HistogramType.RELATIVE_FREQUENCY);
+    plot.getRangeAxis().setLabel("fraction");
+    return this;
+  }
+
+  /**
+   * A dashed horizontal line at {@code y}, labelled (a chance level, a uniform share); the y axis
+   * stretches to show it.
+   */
+  public Plot reference(String label, double y) {
+    if (!Double.isFinite(y)) {
+      throw new IllegalArgumentException("Plot.reference: \"" + label + "\" at y = " + y);
+    }
+    var marker =
+        new org.jfree.chart.plot.ValueMarker(
+            y,
+            PALETTE[3],
+            new BasicStroke(
+                1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+    marker.setLabel(label);
+    marker.setLabelPaint(PALETTE[3]);
+    marker.setLabelFont(new java.awt.Font("SansSerif", java.awt.Font.PLAIN, 11));
+    marker.setLabelAnchor(org.jfree.chart.ui.RectangleAnchor.TOP_RIGHT);
+    marker.setLabelTextAnchor(org.jfree.chart.ui.TextAnchor.BOTTOM_RIGHT);
+    plot.addRangeMarker(marker);
+    if (plot.getRangeAxis() instanceof NumberAxis axis) {
+      var range = axis.getRange();
+      if (y > range.getUpperBound() || y < range.getLowerBound()) {
+        axis.setRange(
+            Math.min(range.getLowerBound(), y),
+            Math.max(range.getUpperBound(), y + 0.05 * Math.max(Math.abs(y), 1e-9)));
+      }
+    }
+    return this;
+  }
+
   /** Names the axes (a heatmap's: columns, then rows). */
   public Plot labels(String xLabel, String yLabel) {
     plot.getDomainAxis().setLabel(xLabel);

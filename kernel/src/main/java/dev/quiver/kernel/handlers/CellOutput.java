@@ -91,6 +91,15 @@ final class CellOutput implements Interpreter.Output {
     long size = OutputLimit.utf8Length(text);
     if (size > budget) {
       int keep = OutputLimit.prefixWithin(text, budget);
+      if (text.lastIndexOf('\n', keep - 1) < 0 && pending.lastIndexOf("\n") >= 0) {
+        // The cut falls in a line begun before this text (the cell JVM's text arrives in pieces
+        // of a few hundred bytes): the line's start, not shown yet, goes too, so the last line
+        // shown is whole. (One line longer than what is held back is shown cut.)
+        int lineStart = pending.lastIndexOf("\n") + 1;
+        drop(pending.substring(lineStart));
+        pending.setLength(lineStart);
+        keep = 0;
+      }
       drop(text.substring(keep));
       text = text.substring(0, keep);
       size = OutputLimit.utf8Length(text);
@@ -139,6 +148,13 @@ final class CellOutput implements Interpreter.Output {
   }
 
   @Override
+  public synchronized void cutAtSource(long bytes, long lines) {
+    cutByLimit |= !interrupted;
+    droppedBytes += bytes;
+    droppedLines += lines;
+  }
+
+  @Override
   public synchronized void display(MimeBundle bundle, String id, boolean update) {
     flush();
     long size = OutputLimit.size(bundle);
@@ -182,6 +198,25 @@ final class CellOutput implements Interpreter.Output {
       flush(); // the prompt's context first
     }
     return allowStdin ? transport.input(parent, prompt, password) : null;
+  }
+
+  /**
+   * Publishes a message of the cell's own (a widget's {@code comm_open}) after the text printed
+   * before it, as a child of the cell's request.
+   */
+  synchronized void publish(String type, ObjectNode content) {
+    flush();
+    transport.publish(parent, type, content);
+  }
+
+  /** The cell's request. */
+  Message request() {
+    return parent;
+  }
+
+  /** Whether the cell still runs (its outcome is not known yet). */
+  synchronized boolean running() {
+    return !finished;
   }
 
   @Override

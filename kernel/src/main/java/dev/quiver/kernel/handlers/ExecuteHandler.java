@@ -7,7 +7,8 @@ import dev.quiver.kernel.wire.Message;
 
 /**
  * {@code execute_request}: counts the cell, records it in the history, publishes its input, runs it
- * and publishes its result or error. Shell thread only.
+ * and publishes its result or error. One cell at a time, on the cell thread (see {@link
+ * KernelCore}).
  */
 final class ExecuteHandler implements RequestHandler {
 
@@ -19,8 +20,15 @@ final class ExecuteHandler implements RequestHandler {
 
   private final EarlyInterrupts early;
 
+  private final Comms comms;
+
   ExecuteHandler(
-      Interpreter interpreter, History history, Transport transport, EarlyInterrupts early) {
+      Interpreter interpreter,
+      History history,
+      Transport transport,
+      EarlyInterrupts early,
+      Comms comms) {
+    this.comms = comms;
     this.early = early;
     this.interpreter = interpreter;
     this.history = history;
@@ -46,6 +54,7 @@ final class ExecuteHandler implements RequestHandler {
       transport.publish(m, "execute_input", input);
     }
     var output = new CellOutput(transport, m, allowStdin, silent, () -> early.starting(m));
+    comms.cell(output);
     Interpreter.Outcome outcome;
     try {
       outcome = interpreter.execute(code, count, output);

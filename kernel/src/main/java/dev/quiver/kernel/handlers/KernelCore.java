@@ -4,9 +4,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.kernel.Interpreter;
 import dev.quiver.kernel.Log;
 import dev.quiver.kernel.wire.Message;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Request handling, as xeus's {@code xkernel_core}: one {@link RequestHandler} per message type,
@@ -15,7 +20,10 @@ import java.util.Set;
  * {@link Interpreter}).
  *
  * <p>The shell thread and the control thread call {@link #handle} at the same time; execute
- * requests come only from the shell thread.
+ * requests come only from the shell thread. A cell runs on a thread of its own ({@value
+ * #CELL_THREAD}) while the shell thread goes on reading the shell socket: comm messages (a widget's
+ * button, a slider) are handled at once, so code in the cell JVM hears them while the cell runs;
+ * other requests wait for the cell, in order, as before.
  */
 public final class KernelCore {
 
@@ -26,12 +34,20 @@ public final class KernelCore {
   private final ExecuteHandler execute;
   private final Map<String, RequestHandler> handlers = new HashMap<>();
   private final EarlyInterrupts early = new EarlyInterrupts();
+  private final Comms comms;
+  static final String CELL_THREAD = "quiver-cell";
+  private final ExecutorService cells =
+      Executors.newSingleThreadExecutor(
+          r -> Thread.ofPlatform().daemon().name(CELL_THREAD).stackSize(16 << 20).unstarted(r));
+  // Shell requests that came while a cell ran, waiting for it (shell thread only).
+  private final ArrayDeque<Message> deferred = new ArrayDeque<>();
 
   public KernelCore(Interpreter interpreter, History history, Transport transport) {
     this.interpreter = interpreter;
     this.transport = transport;
-    this.execute = new ExecuteHandler(interpreter, history, transport, early);
-    var comms = new Comms(transport);
+    this.comms = new Comms(transport, interpreter);
+    this.execute = new ExecuteHandler(interpreter, history, transport, early, comms);
+    interpreter.connect(comms);
     handlers.put("kernel_info_request", new KernelInfoHandler(interpreter));
     handlers.put("execute_request", execute);
     handlers.put("is_complete_request", new IsCompleteHandler(interpreter));
@@ -40,7 +56,7 @@ public final class KernelCore {
     handlers.put("history_request", new HistoryHandler(history));
     handlers.put("comm_info_request", comms::info);
     handlers.put("comm_open", comms::open);
-    handlers.put("comm_msg", comms::message);
+    handlers.put("comm_msg", (m, o) -> null); // see dispatch
     handlers.put("comm_close", comms::close);
     handlers.put("interrupt_request", new InterruptHandler(interpreter, early));
     handlers.put("shutdown_request", new ShutdownHandler(interpreter, transport));
@@ -66,6 +82,16 @@ public final class KernelCore {
    * answered with an error reply; it affects no other request.
    */
   public void handle(Origin origin, Message m) {
+    handleOne(origin, m);
+    if (origin.channel().equals("shell")) {
+      Message next;
+      while ((next = deferred.poll()) != null) {
+        handleOne(origin, next);
+      }
+    }
+  }
+
+  private void handleOne(Origin origin, Message m) {
     try {
       dispatch(origin, m);
     } catch (RuntimeException e) {
@@ -85,8 +111,15 @@ public final class KernelCore {
     var type = m.type();
     if (COMM_MESSAGES.contains(type)) { // comm messages have no reply
       publishStatus(m, "busy");
-      handlers.get(type).handle(m, origin);
-      publishStatus(m, "idle");
+      boolean idleLater = false;
+      if (type.equals("comm_msg")) {
+        idleLater = comms.message(m); // the language says when it is done with it
+      } else {
+        handlers.get(type).handle(m, origin);
+      }
+      if (!idleLater) {
+        publishStatus(m, "idle");
+      }
       return;
     }
     if (!type.endsWith("_request")) {
@@ -101,6 +134,8 @@ public final class KernelCore {
       reply = Replies.error("UnknownRequest", "this kernel does not handle " + type);
     } else if (handler == execute && !origin.channel().equals("shell")) {
       reply = Replies.error("NotOnControl", "execute_request belongs on shell");
+    } else if (handler == execute) {
+      reply = runCell(m, origin);
     } else {
       reply = handler.handle(m, origin);
     }
@@ -121,7 +156,7 @@ public final class KernelCore {
    */
   private void abortWaitingExecutes(Origin origin) {
     Message m;
-    while ((m = origin.nextWaiting()) != null) {
+    while ((m = nextWaiting(origin)) != null) {
       if (m.type().equals("execute_request")) {
         publishStatus(m, "busy");
         origin.reply(m, "execute_reply", execute.aborted());
@@ -129,6 +164,49 @@ public final class KernelCore {
       } else {
         handle(origin, m);
       }
+    }
+  }
+
+  private Message nextWaiting(Origin origin) {
+    var m = deferred.poll();
+    return m != null ? m : origin.nextWaiting();
+  }
+
+  /**
+   * Runs the cell on {@value #CELL_THREAD}; meanwhile comm messages are handled and other requests
+   * deferred until it is done.
+   */
+  private ObjectNode runCell(Message m, Origin origin) {
+    var done = new CompletableFuture<ObjectNode>();
+    cells.execute(
+        () -> {
+          try {
+            done.complete(execute.handle(m, origin));
+          } catch (Throwable t) {
+            done.completeExceptionally(t);
+          }
+        });
+    while (!done.isDone()) {
+      var next = origin.nextUntil(done);
+      if (next == null) {
+        continue;
+      }
+      if (COMM_MESSAGES.contains(next.type()) || next.type().equals("comm_info_request")) {
+        handleOne(origin, next);
+      } else {
+        deferred.add(next);
+      }
+    }
+    try {
+      return done.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
     }
   }
 

@@ -17,4 +17,14 @@ public interface Origin {
    * none.
    */
   Message nextWaiting();
+
+  /**
+   * Waits for the next request on this socket, or for {@code done} to complete, whichever comes
+   * first; the request, or null once {@code done} is complete. The default waits for {@code done}
+   * only.
+   */
+  default Message nextUntil(java.util.concurrent.CompletableFuture<?> done) {
+    done.exceptionally(e -> null).join();
+    return null;
+  }
 }

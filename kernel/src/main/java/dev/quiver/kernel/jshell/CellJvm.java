@@ -35,10 +35,18 @@ final class CellJvm {
 
   static final String FOLDED_IMPORTS_LEAD = "import java.lang.*;";
 
+  /**
+   * Cells compile with their local variables' names, so that a NullPointerException's message names
+   * the user's variable ({@code "t" is null}) rather than a slot ({@code "<local0>"}). Quick cells
+   * compile with the same option (JShell's compiler contexts are pooled by their options).
+   */
+  static final String DEBUG_INFO = "-g";
+
   private static volatile boolean quickCellsReported;
 
   private final JShellInterpreter.Config config;
   private final CurrentCell current;
+  private final WidgetChannel widgets;
   private final WarmUp warmUp;
   private final AtomicReference<CompletableFuture<RemoteEngine.Started>> earlyCellJvm =
       new AtomicReference<>();
@@ -68,9 +76,11 @@ final class CellJvm {
   private volatile AutoCloseable
       startupIndexHold; // JShell's indexer held from the start to the first cell's end
 
-  CellJvm(JShellInterpreter.Config config, CurrentCell current, WarmUp warmUp) {
+  CellJvm(
+      JShellInterpreter.Config config, CurrentCell current, WidgetChannel widgets, WarmUp warmUp) {
     this.config = config;
     this.current = current;
+    this.widgets = widgets;
     this.warmUp = warmUp;
   }
 
@@ -134,11 +144,25 @@ final class CellJvm {
               public void clear(boolean wait) {
                 current.output().clear(wait);
               }
+
+              @Override
+              public void cut(long bytes, long lines) {
+                current.output().cutAtSource(bytes, lines);
+              }
+
+              @Override
+              public void widgets(dev.quiver.agent.DisplayMessage message) {
+                widgets.fromCellJvm(null, message);
+              }
             });
     var remoteOptions = cellJvmOptions();
     var engine =
         new RemoteEngine(
-            display, c -> g.control = c, why -> died(g, why), earlyCellJvm.getAndSet(null));
+            display,
+            c -> g.control = c,
+            widgets::attach,
+            why -> died(g, why),
+            earlyCellJvm.getAndSet(null));
     var js =
         JShell.builder()
             .out(out)
@@ -146,6 +170,7 @@ final class CellJvm {
             .in(current.stdin())
             .executionEngine(engine, Map.of())
             .remoteVMOptions(remoteOptions.toArray(String[]::new))
+            .compilerOptions(DEBUG_INFO)
             .build();
     // The cell JVM is starting in the background now (RemoteEngine): the imports compile meanwhile.
     // Not a --class-path compiler option: that would hide what %classpath and %maven add later.

@@ -12,6 +12,12 @@ final class DisplayChannel extends OutputStream {
     void display(MimeBundle bundle, String id, boolean update);
 
     void clear(boolean wait);
+
+    /** Text the cell JVM did not send (past the output limit), for the notice. */
+    void cut(long bytes, long lines);
+
+    /** A widget's comm message, or a widget callback's output (see {@link WidgetChannel}). */
+    void widgets(DisplayMessage message);
   }
 
   private final DisplayCodec.Reader reader;
@@ -37,8 +43,13 @@ final class DisplayChannel extends OutputStream {
     try {
       switch (message) {
         case DisplayMessage.Clear clear -> listener.clear(clear.waitForNext());
+        case DisplayMessage.Cut cut -> listener.cut(cut.bytes(), cut.lines());
         case DisplayMessage.Show show ->
             listener.display(show.bundle(), show.displayId(), show.update());
+        case DisplayMessage.Comm c -> listener.widgets(c);
+        case DisplayMessage.Stream st -> listener.widgets(st);
+        case DisplayMessage.Done d -> listener.widgets(d);
+        case DisplayMessage.Parented p -> listener.widgets(p);
       }
     } catch (RuntimeException e) {
       System.err.println("quiver kernel: publishing a display message failed: " + e);

@@ -79,13 +79,16 @@ public final class JShellInterpreter implements Interpreter {
       Executors.newSingleThreadExecutor(
           r -> Thread.ofPlatform().daemon().name("quiver-interrupt").unstarted(r));
   private final CurrentCell current = new CurrentCell();
+  private final WidgetChannel widgets = new WidgetChannel();
   private final CellErrors errors = new CellErrors();
   private final CellJvm jvm;
   private final AtomicInteger quickIds = new AtomicInteger();
 
   public JShellInterpreter(Config config) {
     this.config = config;
-    this.jvm = new CellJvm(config, current, (js, cell) -> run(js, cell, 0, CurrentCell.NO_OUTPUT));
+    this.jvm =
+        new CellJvm(
+            config, current, widgets, (js, cell) -> run(js, cell, 0, CurrentCell.NO_OUTPUT));
   }
 
   /**
@@ -115,6 +118,21 @@ public final class JShellInterpreter implements Interpreter {
   @Override
   public KernelInfo kernelInfo() {
     return KERNEL_INFO;
+  }
+
+  @Override
+  public void connect(Comms comms) {
+    widgets.connect(comms);
+  }
+
+  @Override
+  public boolean commMessage(
+      String commId,
+      com.fasterxml.jackson.databind.JsonNode data,
+      String msgId,
+      boolean closed,
+      boolean itsCellRuns) {
+    return widgets.send(commId, data, msgId, closed, itsCellRuns);
   }
 
   /**
@@ -243,7 +261,7 @@ public final class JShellInterpreter implements Interpreter {
         }
         if (e.exception() != null) {
           return errors.runtimeError(
-              Thrown.of(e.exception(), s -> CellErrors.unresolvedMessage(js, s)));
+              Thrown.of(e.exception(), s -> CellErrors.unresolvedMessage(js, s)), e.snippet().id());
         }
         if (e.status() == Snippet.Status.RECOVERABLE_DEFINED
             || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
@@ -332,7 +350,8 @@ public final class JShellInterpreter implements Interpreter {
                     return snippet != null
                         ? CellErrors.unresolvedMessage(js, snippet)
                         : "the cell calls something not defined yet";
-                  })));
+                  }),
+              id));
     } catch (ExecutionControl.ExecutionControlException e) {
       if (jvm.died()) {
         return new QuickRun.Failed(jvm.restartAfterDeath());

@@ -34,6 +34,7 @@ final class RemoteEngine implements ExecutionControlProvider {
 
   private final OutputStream display;
   private final Consumer<RemoteControl> created;
+  private final Consumer<OutputStream> widgets;
   private final Consumer<String> died;
   private final CompletableFuture<Started> early; // a JVM started before JShell asked, or null
   private volatile CompletableFuture<ExecutionControl> launched;
@@ -44,10 +45,12 @@ final class RemoteEngine implements ExecutionControlProvider {
   RemoteEngine(
       OutputStream display,
       Consumer<RemoteControl> created,
+      Consumer<OutputStream> widgets,
       Consumer<String> died,
       CompletableFuture<Started> early) {
     this.display = display;
     this.created = created;
+    this.widgets = widgets;
     this.died = died;
     this.early = early;
   }
@@ -73,7 +76,8 @@ final class RemoteEngine implements ExecutionControlProvider {
             () -> {
               ServerSocket listener = null;
               try {
-                listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                // Two connections: JShell's, then the agent's widget socket (WidgetChannel).
+                listener = new ServerSocket(0, 2, InetAddress.getLoopbackAddress());
                 listener.setSoTimeout(TIMEOUT_MS);
                 // What the cell JVM printed but the kernel has not read yet waits in this buffer:
                 // small, so that an interrupted cell's output still on its way is little (Linux
@@ -193,6 +197,7 @@ final class RemoteEngine implements ExecutionControlProvider {
       // Commands and results are small writes answered at once: without this, Nagle's
       // algorithm and delayed ACKs add tens of milliseconds to every round trip.
       socket.setTcpNoDelay(true);
+      acceptWidgets(listener);
       OutputStream toAgent =
           socket.getOutputStream(); // before the input: the object streams' headers
       Map<String, OutputStream> outputs = new HashMap<>();
@@ -214,6 +219,19 @@ final class RemoteEngine implements ExecutionControlProvider {
             created.accept(control);
             return control;
           });
+    }
+  }
+
+  // The agent connects its widget socket right after JShell's (Agent.connectWidgets). Without it
+  // cells run as before; widgets then show as their text.
+  private void acceptWidgets(ServerSocket listener) {
+    try {
+      listener.setSoTimeout(10_000);
+      var socket = listener.accept();
+      socket.setTcpNoDelay(true);
+      widgets.accept(new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 14));
+    } catch (java.io.IOException e) {
+      dev.quiver.kernel.Log.info("widgets: the cell JVM did not connect its widget socket: " + e);
     }
   }
 

@@ -373,6 +373,21 @@ public final class MagicInterpreter implements Interpreter {
   }
 
   @Override
+  public void connect(Comms comms) {
+    java.connect(comms);
+  }
+
+  @Override
+  public boolean commMessage(
+      String commId,
+      com.fasterxml.jackson.databind.JsonNode data,
+      String msgId,
+      boolean closed,
+      boolean itsCellRuns) {
+    return java.commMessage(commId, data, msgId, closed, itsCellRuns);
+  }
+
+  @Override
   public void interrupt() {
     java.interrupt();
   }

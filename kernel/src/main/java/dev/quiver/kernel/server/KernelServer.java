@@ -165,6 +165,48 @@ public final class KernelServer implements Transport {
       Channels.send(socket, codec, codec.reply(request, type, content));
     }
 
+    // Wakes nextUntil's poll when the cell it waits for is done (created on first use).
+    private java.nio.channels.Pipe wake;
+    private ZMQ.Poller poller;
+
+    @Override
+    public Message nextUntil(java.util.concurrent.CompletableFuture<?> done) {
+      try {
+        if (poller == null) {
+          wake = java.nio.channels.Pipe.open();
+          wake.source().configureBlocking(false);
+          poller = context.createPoller(2);
+          poller.register(socket, ZMQ.Poller.POLLIN);
+          poller.register(wake.source(), ZMQ.Poller.POLLIN);
+        }
+        var sink = wake.sink();
+        done.whenComplete(
+            (r, e) -> {
+              try {
+                synchronized (sink) {
+                  sink.write(java.nio.ByteBuffer.wrap(new byte[] {1}));
+                }
+              } catch (java.io.IOException ignored) {
+                // the kernel is closing
+              }
+            });
+        var drain = java.nio.ByteBuffer.allocate(64);
+        while (!done.isDone()) {
+          var m = nextWaiting();
+          if (m != null) {
+            return m;
+          }
+          poller.poll(-1);
+          while (wake.source().read(drain.clear()) > 0) {
+            // emptied: a wake-up is a byte
+          }
+        }
+        return null; // what came meanwhile waits in the socket for the serve loop
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
     @Override
     public Message nextWaiting() {
       List<byte[]> frames;
