@@ -7,6 +7,8 @@ warm_p50_ms / warm_p95_ms: execute_request -> execute_reply of `1 + 1`, 100 cell
 warm_new_p50_ms / warm_new_p95_ms: the same for 100 cells that differ (`1 + 1`, `2 + 1`, ...), so
   none can reuse a class the kernel compiled for an earlier cell (quick cells keep the class of a
   cell run again: warm_p50_ms measures that, this one the compile every new cell needs).
+warm_decl_p50_ms / warm_decl_p95_ms: the same for a cell of two declarations, 100 times:
+  `int a = 1; int f(int x) { return x + a; }` (JShell's pipeline: each run redefines both).
 """
 import json
 import os
@@ -18,6 +20,7 @@ from jupyter_client import KernelManager
 
 KERNEL = os.environ.get("QUIVER_BENCH_KERNEL", "quiver-java")
 KERNELS = 5
+DECLARATIONS = "int a = 1; int f(int x) { return x + a; }"
 
 
 def execute(kc, code):
@@ -66,9 +69,18 @@ def warm(kc):
         t0 = time.perf_counter()
         execute(kc, f"{i + 2} + 1")
         new.append((time.perf_counter() - t0) * 1000)
+    for _ in range(10):
+        execute(kc, DECLARATIONS)          # warm-up
+    decl = []
+    for _ in range(100):
+        t0 = time.perf_counter()
+        execute(kc, DECLARATIONS)
+        decl.append((time.perf_counter() - t0) * 1000)
     same.sort()
     new.sort()
-    return {"warm_p50_ms": same[49], "warm_p95_ms": same[94], "warm_new_p50_ms": new[49], "warm_new_p95_ms": new[94]}
+    decl.sort()
+    return {"warm_p50_ms": same[49], "warm_p95_ms": same[94], "warm_new_p50_ms": new[49], "warm_new_p95_ms": new[94],
+            "warm_decl_p50_ms": decl[49], "warm_decl_p95_ms": decl[94]}
 
 
 def main():
@@ -102,6 +114,8 @@ def main():
         print(f"warm `1 + 1` p95:                {r('warm_p95_ms')}")
         print(f"warm new cells p50:              {r('warm_new_p50_ms')} (100 different cells, each compiled)")
         print(f"warm new cells p95:              {r('warm_new_p95_ms')}")
+        print(f"warm declarations p50:           {r('warm_decl_p50_ms')} (`{DECLARATIONS}`, 100 cells; target <= 10)")
+        print(f"warm declarations p95:           {r('warm_decl_p95_ms')}")
 
 
 if __name__ == "__main__":

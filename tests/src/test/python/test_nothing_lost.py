@@ -3,7 +3,9 @@ second with every variable kept; output floods (50 MB of lines, one 50 MB string
 displays, a huge result) are cut with a notice that says how much, in few messages, and the kernel
 keeps answering; an interrupt sent while the first cell is still starting lands; a cell JVM that dies
 is reported once and replaced by one; a replayed message is refused; a toString that throws is the
-user's exception. Prints the figures it measures (interrupt latencies, flood sizes and times)."""
+user's exception; a stack overflow's trace is a few lines that point at the cells, a
+NullPointerException names the user's variable, and a cell printing 1 GB is cut in the cell JVM and
+ends in seconds. Prints the figures it measures (interrupt latencies, flood sizes and times)."""
 import re
 import statistics
 import time
@@ -297,6 +299,116 @@ class Floods(unittest.TestCase):
         time.sleep(1)
         self.assertEqual(len(children(self.pid)), 1, f"{children(self.pid)}")
         run(kc, 'String kept = "before"; int keptNumber = 7; long i = 0;')
+
+    def test_11_a_stack_overflow_is_short_points_at_the_cells_and_keeps_every_variable(self):
+        kc = self.kc
+        jvm = self.one_cell_jvm()
+        defined, _ = run(kc, 'int f(int n) { return f(n + 1) + 1; }')
+        content, _ = run(kc, 'int depth = 0;\nf(0)', timeout=120)
+        self.assertEqual(content["status"], "error", content)
+        self.assertEqual(content["ename"], "java.lang.StackOverflowError")
+        trace = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in content["traceback"]]
+        print("a stack overflow's traceback:\n" + "\n".join(trace))
+        self.assertLessEqual(len(trace), 8, trace)
+        self.assertEqual(trace[1], f"\tat f (cell [{defined['execution_count']}], line 1)")
+        self.assertRegex(trace[2], r"^\t\[the line above repeated 1,023 more times\]$")
+        self.assertIn("the JVM keeps only the innermost 1,024 frames", trace[3])
+        # The cell that made the first call, at the line of its statement.
+        self.assertEqual(trace[4], f"\tat cell [{content['execution_count']}], line 2")
+        for line in trace:
+            self.assertNotIn("JShell", line)
+            self.assertNotIn("jdk.jshell", line)
+            self.assertNotIn("dev.quiver.agent", line)
+        # Mutual recursion: the cycle of two frames is shown once.
+        content, _ = run(kc, 'int g(int n) { return h(n) + 1; }\nint h(int n) { return g(n) + 1; }')
+        content, _ = run(kc, 'g(1)', timeout=120)
+        trace = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in content["traceback"]]
+        self.assertIn("\t[the 2 lines above repeated 511 more times]", trace, trace)
+        self.assertLessEqual(len(trace), 8, trace)
+        self.assert_state_kept()
+        self.assertEqual(value(kc, 'depth'), "0")
+        self.assertEqual(self.one_cell_jvm(), jvm, "the cell JVM was replaced")
+
+    def test_12_a_null_pointer_names_the_users_variable(self):
+        kc = self.kc
+        run(kc, 'String s = null;')
+        content, _ = run(kc, 's.length()')
+        self.assertEqual(content["ename"], "java.lang.NullPointerException")
+        self.assertEqual(content["evalue"], 'Cannot invoke "String.length()" because "s" is null')
+        # A local variable, a field of the user's class, and a method's result.
+        run(kc, 'class Box { String label; }\n'
+                'int labelLength(Box b) { return b.label.length(); }\n'
+                'String nothing() { return null; }')
+        content, _ = run(kc, '{ Box box = null; box.label = "x"; }')
+        self.assertEqual(content["evalue"], 'Cannot assign field "label" because "box" is null')
+        content, _ = run(kc, 'labelLength(new Box())')
+        self.assertEqual(content["evalue"], 'Cannot invoke "String.length()" because "b.label" is null')
+        content, _ = run(kc, 'nothing().trim()')
+        self.assertEqual(content["evalue"],
+                         'Cannot invoke "String.trim()" because the return value of "nothing()" is null')
+        trace = "\n".join(content["traceback"])
+        self.assertNotIn("$JShell$", trace)
+        self.assertNotIn("REPL.", trace)
+        # The user's own exception class is named as they named it.
+        run(kc, 'class Oops extends RuntimeException { Oops(String m) { super(m); } }')
+        content, _ = run(kc, 'throw new Oops("bad input")')
+        self.assertEqual((content["ename"], content["evalue"]), ("Oops", "bad input"))
+
+    def test_13_a_gigabyte_printed_is_cut_in_the_cell_jvm_and_ends_soon_with_the_notice(self):
+        kc = self.kc
+        drain(kc)
+        code = ('String gigaLine = "g".repeat(999);\n'
+                'for (int k = 0; k < 1_000_000; k++) System.out.println(gigaLine);')
+        t0 = time.time()
+        msg_id = kc.execute(code)
+        outputs = collect(kc, msg_id, timeout=300)
+        took = time.time() - t0
+        reply = reply_of(kc, msg_id, timeout=30)
+        self.assertEqual(reply["content"]["status"], "ok", reply["content"])
+        shown = stream_text(outputs, "stdout")
+        said = stream_text(outputs, "stderr")
+        self.assertEqual(shown, ("g" * 999 + "\n") * 10_000)
+        self.assertIn("[quiver: output cut: 990.0 MB (990,000 lines) of this cell's output not shown: "
+                      "a cell shows at most 10.0 MB", said)
+        print(f"1 GB printed (1,000,000 lines): {took:.2f} s to idle, {len(outputs)} messages; "
+              f"{NOTICE.search(said).group(0)}")
+        # Generous: before, the kernel read and counted all of it (about a minute on this machine).
+        self.assertLess(took, 30, f"1 GB printed took {took:.1f} s")
+        self.assert_state_kept()
+
+    def test_14_errors_in_the_api_speak_of_what_the_user_wrote(self):
+        kc = self.kc
+        content, _ = run(kc, 'Tensor.ones(3, 4).softmax(5)')
+        self.assertEqual(content["evalue"],
+                         "softmax(5): dim 5 is out of range for a tensor of shape [3,4] (rank 2: dims -2 to 1)")
+        content, _ = run(kc, 'var two = Dataset.of(Tensor.of(new float[] {1, 2, 3, 4}, 2, 2), Tensor.of(1f, 2f));\n'
+                             'Sequential.of(Dense.of(1)).input(2).fit(two, Fit.epochs(1).optimizer(SGD.lr(0.1))'
+                             '.loss(Loss.mse()).validationSplit(0.1).quiet());', timeout=120)
+        self.assertEqual(content["evalue"], "fit: validationSplit(0.1) of 2 rows holds out no row for "
+                                            "validation; use more rows or a larger split")
+        content, _ = run(kc, 'var dirty = Dataset.of(Tensor.of(new float[] {1, 2, 3, 4, 5, Float.NaN, 7, 8}, 4, 2),'
+                             ' Tensor.of(1f, 2f, 3f, 4f));\n'
+                             'Sequential.of(Dense.of(1)).seed(1).input(2).fit(dirty, Fit.epochs(1).batch(4)'
+                             '.optimizer(SGD.lr(0.01)).loss(Loss.mse()).quiet());', timeout=120)
+        self.assertRegex(content["evalue"],
+                         r"^fit: the loss became NaN at step 0 \(epoch 1, batch 1\) because the batch's inputs "
+                         r"are not finite: NaN at row \d of the batch, value 1 of that row\. Clean the data")
+        self.assertNotIn("learning rate", content["evalue"])
+
+    def test_15_long_lines_interrupted_before_and_after_the_limit_end_with_a_whole_line(self):
+        run(self.kc, 'String longLine = "w".repeat(999);')
+        for wait in (0.3, 3.0):
+            reply, took, outputs = self.interrupt('while (true) System.out.println(longLine);', wait=wait)
+            self.assertEqual(reply["content"]["ename"], "Interrupted")
+            printed = stream_text(outputs, "stdout")
+            self.assertTrue(printed.endswith("\n"), printed[-100:])
+            self.assertEqual(set(printed.split("\n")[:-1]), {"w" * 999} if printed else set())
+            self.assertLessEqual(len(printed), LIMIT)
+            said = stream_text(outputs, "stderr")
+            self.assertIsNotNone(notice_bytes(said), said)
+            print(f"lines of 1,000 bytes interrupted after {wait} s: reply in {took:.2f} s, "
+                  f"{len(printed) / 1e6:.2f} MB shown; {NOTICE.search(said).group(0)}")
+        self.assert_state_kept()
 
 
 class FirstCell(unittest.TestCase):

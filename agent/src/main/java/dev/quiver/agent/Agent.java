@@ -134,7 +134,7 @@ public final class Agent extends RemoteExecutionControl {
     outputs.put(
         "display",
         st -> {
-          sink = new StreamSink(PUMP.stream(st, true));
+          sink = new StreamSink(PUMP.stream(st, true), PUMP::cleared);
           Display.setSink(sink);
         });
     connectWidgets(Integer.parseInt(args[0]));
@@ -253,6 +253,7 @@ public final class Agent extends RemoteExecutionControl {
     // only once inClientCode is set (the kernel looks for it), so it stays.
     Thread.interrupted();
     CellStop.begin();
+    PUMP.pieceBegins();
     synchronized (CELLS) {
       cellThread = Thread.currentThread();
     }
@@ -266,6 +267,13 @@ public final class Agent extends RemoteExecutionControl {
       super.clientCodeLeave();
     } finally {
       CellStop.end();
+      System.out.flush();
+      System.err.flush();
+      // What was printed past the kernel's limit and not sent: the kernel's notice counts it.
+      var cut = PUMP.pieceEnds();
+      if (cut != null && sink != null) {
+        sink.send(cut);
+      }
       synchronized (CELLS) {
         cellThread = null;
       }

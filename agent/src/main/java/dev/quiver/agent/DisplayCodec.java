@@ -21,9 +21,9 @@ import java.util.function.Consumer;
  *       adds its fields to {@link #toJson} and publishes it. The agent answers the kernel's request
  *       for a value's rendering with the same object as text.
  *   <li>A {@link DisplayMessage} on the agent's {@code display} stream is that object plus {@code
- *       "op"} ({@code display}, {@code update} or {@code clear}), {@code "id"} and {@code "wait"},
- *       behind its length (4 bytes, big-endian) so the kernel can find where one ends in the byte
- *       stream ({@link Reader}).
+ *       "op"} ({@code display}, {@code update}, {@code clear}, or {@code cut} with {@code "bytes"}
+ *       and {@code "lines"}), {@code "id"} and {@code "wait"}, behind its length (4 bytes,
+ *       big-endian) so the kernel can find where one ends in the byte stream ({@link Reader}).
  * </ul>
  *
  * Data values are text (image/png as base64, application/json as JSON text; see MimeBundle); a data
@@ -133,6 +133,13 @@ public final class DisplayCodec {
         n.put("text", stream.text());
         yield n;
       }
+      case DisplayMessage.Cut cut -> {
+        var n = JSON.createObjectNode();
+        n.put("op", "cut");
+        n.put("bytes", cut.bytes());
+        n.put("lines", cut.lines());
+        yield n;
+      }
       case DisplayMessage.Done done -> JSON.createObjectNode().put("op", "done");
       case DisplayMessage.Parented p -> frameJson(p.message()).put("parent", p.parent());
     };
@@ -179,6 +186,7 @@ public final class DisplayCodec {
       case "stream" -> new DisplayMessage.Stream(m.path("name").asText(), m.path("text").asText());
       case "done" -> new DisplayMessage.Done();
       case "clear" -> new DisplayMessage.Clear(m.path("wait").asBoolean());
+      case "cut" -> new DisplayMessage.Cut(m.path("bytes").asLong(), m.path("lines").asLong());
       case "display", "update" ->
           new DisplayMessage.Show(
               fromJson(m), m.hasNonNull("id") ? m.get("id").asText() : null, op.equals("update"));

@@ -34,6 +34,23 @@ public sealed interface DisplayMessage {
   record Clear(boolean waitForNext) implements DisplayMessage {}
 
   /**
+   * Printed text the cell JVM counted and did not send: the part of one piece's {@code out} and
+   * {@code err} past the kernel's output limit (see {@code OutputPump}), which the kernel would not
+   * have shown. Sent when the piece ends; the kernel adds it to its notice of what was cut.
+   *
+   * @param bytes the bytes not sent
+   * @param lines the line ends among them
+   */
+  record Cut(long bytes, long lines) implements DisplayMessage {
+    public Cut {
+      if (bytes < 0 || lines < 0 || lines > bytes) {
+        throw new IllegalArgumentException(
+            "DisplayMessage.Cut: " + bytes + " bytes and " + lines + " lines cannot be");
+      }
+    }
+  }
+
+  /**
    * A widget's comm ({@code dev.quiver.display.widgets}): {@code op} is {@code open} (to the {@code
    * jupyter.widget} target, {@code data} its state), {@code msg} or {@code close}; the kernel
    * publishes it as {@code comm_open}, {@code comm_msg} or {@code comm_close}.

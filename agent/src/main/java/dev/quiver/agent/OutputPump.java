@@ -20,12 +20,24 @@ import java.util.Arrays;
  *
  * <p>Consecutive writes to one stream are merged into chunks of up to {@value #CHUNK} bytes, so a
  * loop that prints a line at a time reaches the kernel in a few large writes.
+ *
+ * <p>Text past the kernel's output limit is counted here, not sent: the kernel shows at most {@code
+ * -Dquiver.output.limit} bytes of a cell's output since it began or was last cleared (it passes its
+ * limit to this JVM as {@value #LIMIT_PROPERTY}), so of what a piece of a cell prints to {@code
+ * out} and {@code err} in that span, nothing after the first limit + 1 bytes can be shown (the one
+ * byte more tells the kernel the limit was passed, so it cuts at a line end and says so). The rest
+ * is counted, never a character cut in two, and when the piece ends the count goes to the kernel
+ * ({@link DisplayMessage.Cut}) for its notice. A cell printing 1 GB then costs its own printing,
+ * not the socket's and the kernel's reading of it.
  */
 final class OutputPump {
 
   static final String THREAD = "quiver-output";
   static final int CAPACITY = 256 << 10; // bytes queued before a writer waits
   static final int CHUNK = 64 << 10;
+
+  /** The system property with the kernel's output limit in bytes; none: nothing is cut here. */
+  static final String LIMIT_PROPERTY = "quiver.output.limit";
 
   private static final class Chunk {
     final OutputStream wire;
@@ -57,8 +69,71 @@ final class OutputPump {
   private int queued; // bytes in the queue and being written; guarded by lock
   private IOException failure; // the socket failed: the kernel is gone; guarded by lock
 
+  // Text past the limit (see the class comment); guarded by lock.
+  private final long limit;
+  private boolean counting; // a piece of a cell runs
+  private long sent; // bytes of out and err sent since the piece began or the output was cleared
+  private long cutBytes;
+  private long cutLines;
+
+  /** What a text stream last did with a byte: a character's later bytes go where its first went. */
+  private static final class Text {
+    boolean lastCut;
+  }
+
   OutputPump() {
+    this(limitFromProperty());
+  }
+
+  /**
+   * @param limit the kernel's output limit in bytes (Long.MAX_VALUE: cut nothing)
+   */
+  OutputPump(long limit) {
+    this.limit = limit;
     Thread.ofPlatform().daemon().name(THREAD).start(this::pump);
+  }
+
+  private static long limitFromProperty() {
+    try {
+      return Long.parseLong(System.getProperty(LIMIT_PROPERTY, "").strip());
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** A piece of a cell begins: the count of text sent starts afresh. */
+  void pieceBegins() {
+    synchronized (lock) {
+      counting = true;
+      sent = 0;
+    }
+  }
+
+  /**
+   * The cell's output was cleared (the display frame that says so is queued): the kernel shows its
+   * output afresh, so the count of text sent starts afresh too.
+   */
+  void cleared() {
+    synchronized (lock) {
+      sent = 0;
+    }
+  }
+
+  /**
+   * The piece ended: text from other threads is sent again until the next piece begins. Returns
+   * what was cut since the last call, or null when nothing was.
+   */
+  DisplayMessage.Cut pieceEnds() {
+    synchronized (lock) {
+      counting = false;
+      if (cutBytes == 0) {
+        return null;
+      }
+      var cut = new DisplayMessage.Cut(cutBytes, cutLines);
+      cutBytes = 0;
+      cutLines = 0;
+      return cut;
+    }
   }
 
   /**
@@ -67,6 +142,7 @@ final class OutputPump {
    * @param whole each write is a unit (a display frame): a stop may come before it, never in it
    */
   OutputStream stream(OutputStream wire, boolean whole) {
+    var text = whole ? null : new Text();
     return new OutputStream() {
       // Bytes written since the last line ended: a stop lands only where a line begins, so the
       // last line a stopped cell shows is whole (println writes its text and its line end
@@ -83,7 +159,7 @@ final class OutputPump {
         if (whole || sinceLineEnd == 0 || sinceLineEnd > LONG_LINE) {
           CellStop.check();
         }
-        offer(wire, b, off, len, whole);
+        offer(wire, text, b, off, len);
         if (len > 0) {
           int lastEnd = -1;
           for (int i = off + len - 1; i >= off; i--) {
@@ -101,9 +177,14 @@ final class OutputPump {
     };
   }
 
-  private void offer(OutputStream wire, byte[] b, int off, int len, boolean whole)
-      throws IOException {
+  private void offer(OutputStream wire, Text text, byte[] b, int off, int len) throws IOException {
+    boolean whole = text == null;
     synchronized (lock) {
+      if (!whole && len > 0) {
+        long kept = withinLimit(text, b, off, len);
+        off = (int) (kept >>> 32);
+        len = (int) kept;
+      }
       while (len > 0) {
         waitForRoom(!whole);
         var last = queue.peekLast();
@@ -116,6 +197,45 @@ final class OutputPump {
         off += n;
         len -= n;
         lock.notifyAll();
+      }
+    }
+  }
+
+  // Guarded by lock. Of text b[off, off + len), the part to send within the limit, as (offset <<
+  // 32 | length); the rest is counted as cut. A character is never cut in two: bytes that continue
+  // one go where its first byte went.
+  private long withinLimit(Text text, byte[] b, int off, int len) {
+    int start = 0;
+    if (text.lastCut) {
+      while (start < len && continuation(b[off + start])) {
+        start++;
+      }
+    }
+    long room =
+        !counting || limit - sent >= len - start ? Long.MAX_VALUE : Math.max(0, limit - sent + 1);
+    int keep = (int) Math.min(len - start, room);
+    while (start + keep < len && continuation(b[off + start + keep])) {
+      keep++;
+    }
+    if (counting) {
+      sent += keep;
+    }
+    count(b, off, start);
+    count(b, off + start + keep, len - start - keep);
+    text.lastCut = !(keep > 0 && start + keep == len);
+    return (long) (off + start) << 32 | keep;
+  }
+
+  private static boolean continuation(byte b) {
+    return (b & 0xC0) == 0x80;
+  }
+
+  // Guarded by lock.
+  private void count(byte[] b, int off, int len) {
+    cutBytes += len;
+    for (int i = off, end = off + len; i < end; i++) {
+      if (b[i] == '\n') {
+        cutLines++;
       }
     }
   }

@@ -13,9 +13,15 @@ import java.io.UncheckedIOException;
 final class StreamSink implements DisplaySink {
 
   private final OutputStream out;
+  private final Runnable afterClear;
 
-  StreamSink(OutputStream out) {
+  /**
+   * @param afterClear run once a clear's frame is queued (the pump's count of text sent starts
+   *     afresh then, as the kernel's does)
+   */
+  StreamSink(OutputStream out, Runnable afterClear) {
     this.out = out;
+    this.afterClear = afterClear;
   }
 
   @Override
@@ -31,6 +37,7 @@ final class StreamSink implements DisplaySink {
   @Override
   public void clear(boolean wait) {
     send(new DisplayMessage.Clear(wait));
+    afterClear.run();
   }
 
   /** Sends a frame; a widget callback's goes to the front-end message it answers. */

@@ -137,6 +137,7 @@ class DisplayCodecTest {
             new DisplayMessage.Clear(true),
             new DisplayMessage.Show(MimeBundle.text("done"), "progress", true),
             new DisplayMessage.Show(MimeBundle.text("no id"), null, false),
+            new DisplayMessage.Cut(990_000_000_000L, 990_000_000L),
             new DisplayMessage.Clear(false));
     for (var m : sent) {
       stream.write(DisplayCodec.frame(m));

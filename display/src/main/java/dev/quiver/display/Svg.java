@@ -30,6 +30,7 @@ public record Svg(String svg) implements Displayable {
   private static final Pattern WIDTH = Pattern.compile("\\swidth\\s*=\\s*[\"']([^\"']*)[\"']");
   private static final Pattern HEIGHT = Pattern.compile("\\sheight\\s*=\\s*[\"']([^\"']*)[\"']");
   private static final Pattern XMLNS = Pattern.compile("\\sxmlns\\s*=");
+  private static final Pattern LENGTH = Pattern.compile("\\d+(\\.\\d+)?(px)?");
 
   /**
    * Checks there is an {@code <svg} element, because a frontend shows nothing for anything else.
@@ -95,7 +96,7 @@ public record Svg(String svg) implements Displayable {
 
   // Pixel sizes only ("300", "300px"): an <img> reads "100%" or "10em" differently from an <svg>.
   private static boolean isLength(String s) {
-    return s.matches("\\d+(\\.\\d+)?(px)?");
+    return LENGTH.matcher(s).matches();
   }
 
   private static long pixels(String length) {

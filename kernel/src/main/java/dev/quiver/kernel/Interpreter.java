@@ -33,6 +33,13 @@ public interface Interpreter extends AutoCloseable {
     default void interrupted() {}
 
     /**
+     * Printed text the cell JVM counted and did not send, because it was past the output limit (see
+     * {@code OutputPump} in the agent): {@code bytes} bytes holding {@code lines} line ends, for
+     * the notice of what was cut.
+     */
+    default void cutAtSource(long bytes, long lines) {}
+
+    /**
      * Whether the user interrupted this cell before it started: the interrupt came while the kernel
      * had not yet read the request (see {@code EarlyInterrupts}). Asked once, as the cell starts.
      */

@@ -3,6 +3,7 @@ package dev.quiver.kernel;
 import dev.quiver.kernel.config.QuiverConfig;
 import dev.quiver.kernel.handlers.History;
 import dev.quiver.kernel.handlers.KernelCore;
+import dev.quiver.kernel.handlers.OutputLimit;
 import dev.quiver.kernel.install.KernelInstall;
 import dev.quiver.kernel.jshell.JShellInterpreter;
 import dev.quiver.kernel.magic.KotlinLanguage;
@@ -84,6 +85,8 @@ public final class KernelMain {
                 ? config.jvmFlags()
                 : QuiverConfig.flags(flagLine));
     flags.addAll(config.cellJvmFlags());
+    // The cell JVM counts printed text past the output limit instead of sending it.
+    flags.add("-D" + OutputLimit.PROPERTY + "=" + OutputLimit.bytes());
     // The cell JVM's ahead-of-time cache (KernelInstall trains it, and a build removes the old
     // one): its classes loaded and linked already. A missing one is skipped (its message is
     // silenced: it would only go to the kernel's log).

@@ -131,19 +131,19 @@ public final class Tensor
   }
 
   public static Tensor zeros(long... shape) {
-    return full(0, DType.FLOAT32, shape);
+    return filled("zeros", Devices.getDefault(), 0, DType.FLOAT32, shape);
   }
 
   public static Tensor zeros(DType dtype, long... shape) {
-    return full(0, dtype, shape);
+    return filled("zeros", Devices.getDefault(), 0, dtype, shape);
   }
 
   public static Tensor ones(long... shape) {
-    return full(1, DType.FLOAT32, shape);
+    return filled("ones", Devices.getDefault(), 1, DType.FLOAT32, shape);
   }
 
   public static Tensor ones(DType dtype, long... shape) {
-    return full(1, dtype, shape);
+    return filled("ones", Devices.getDefault(), 1, dtype, shape);
   }
 
   public static Tensor full(double value, long... shape) {
@@ -156,19 +156,24 @@ public final class Tensor
 
   /** {@code value} everywhere, on {@code device}. */
   public static Tensor full(Device device, double value, DType dtype, long... shape) {
-    Tensor t = allocate("full", device, dtype, shape, MemoryScope.current());
+    return filled("full", device, value, dtype, shape);
+  }
+
+  // A size error names the factory the user called (op).
+  private static Tensor filled(String op, Device device, double value, DType dtype, long[] shape) {
+    Tensor t = allocate(op, device, dtype, shape, MemoryScope.current());
     t.backend().fill(t.view, value);
     return t;
   }
 
   /** Zeros on {@code device}. */
   public static Tensor zeros(Device device, DType dtype, long... shape) {
-    return full(device, 0, dtype, shape);
+    return filled("zeros", device, 0, dtype, shape);
   }
 
   /** Ones on {@code device}. */
   public static Tensor ones(Device device, DType dtype, long... shape) {
-    return full(device, 1, dtype, shape);
+    return filled("ones", device, 1, dtype, shape);
   }
 
   /** Zeros of t's shape and type, on t's device. */

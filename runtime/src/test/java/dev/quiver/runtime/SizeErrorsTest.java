@@ -42,7 +42,9 @@ class SizeErrorsTest {
   @Test
   @Tag("cpu-only")
   void hostTensorsOfEveryFactory() {
-    refused(() -> Tensor.zeros(1L << 20, 1L << 20), "full: shape [1048576,1048576]", "needs");
+    refused(() -> Tensor.zeros(1L << 20, 1L << 20), "zeros: shape [1048576,1048576]", "needs");
+    refused(() -> Tensor.ones(DType.FLOAT64, 1L << 20, 1L << 20), "ones: shape [1048576,1048576]");
+    refused(() -> Tensor.full(2, 1L << 20, 1L << 20), "full: shape [1048576,1048576]");
     refused(() -> Tensor.empty(DType.FLOAT64, 1L << 40), "empty: shape [1099511627776]", "float64");
   }
 
@@ -60,7 +62,7 @@ class SizeErrorsTest {
   void shapesWhoseCountsOverflowALong() {
     refused(
         () -> Tensor.zeros(1L << 40, 1L << 40),
-        "shape [1099511627776,1099511627776] has more elements than a long counts");
+        "zeros: shape [1099511627776,1099511627776] has more elements than a long counts");
     refused(
         () -> Tensor.empty(DType.FLOAT32, 1L << 31, 1L << 31),
         "shape [2147483648,2147483648] has 4611686018427387904 elements, more bytes of");

@@ -52,15 +52,38 @@ import org.apache.spark.sql.SparkSession;
 public final class DataParallel {
   private final SparkSession spark;
   private final int localSteps; // 0: synchronous
+  private final boolean barrier; // synchronous, by all-gather in one barrier job per epoch
 
-  private DataParallel(SparkSession spark, int localSteps) {
+  private DataParallel(SparkSession spark, int localSteps, boolean barrier) {
     this.spark = spark;
     this.localSteps = localSteps;
+    this.barrier = barrier;
   }
 
-  /** Synchronous data parallelism: one averaged gradient step per global batch. */
+  /**
+   * Synchronous data parallelism: one averaged gradient step per global batch, one Spark job per
+   * step (tree aggregation of the gradients, the driver's optimizer).
+   */
   public static DataParallel sync(SparkSession spark) {
-    return new DataParallel(spark, 0);
+    return new DataParallel(spark, 0, false);
+  }
+
+  /**
+   * Synchronous data parallelism in barrier mode: the same steps as {@link #sync} (the same weights
+   * up to the order of float additions), but one Spark job per epoch whose tasks run together and
+   * all-gather their gradients at every step; each replica then takes the same optimizer step. No
+   * job is scheduled and no weights are broadcast per step; in exchange, progress shows once per
+   * epoch, every partition needs a free task slot at once (Spark refuses the job otherwise), and a
+   * failed task re-runs the whole epoch from its start.
+   *
+   * <p>Not offered to users: measured against {@link #sync} it loses at every model size, because
+   * Spark 4.2's {@code BarrierTaskContext.allGather} waits for its reply in steps of one second
+   * ({@code Thread.sleep(1000)} while the reply is not there), so every step costs about a second
+   * (docs/distributed.md). Kept for the benchmark ({@code ./quiver bench spark ... barrier}) and
+   * its equivalence test, to measure again when Spark changes.
+   */
+  static DataParallel barrier(SparkSession spark) {
+    return new DataParallel(spark, 0, true);
   }
 
   /**
@@ -70,7 +93,7 @@ public final class DataParallel {
     if (k < 1) {
       throw new IllegalArgumentException("DataParallel.localSgd: k must be >= 1, got " + k);
     }
-    return new DataParallel(spark, k);
+    return new DataParallel(spark, k, false);
   }
 
   /** Steps between synchronizations (1 for synchronous training). */
@@ -91,15 +114,36 @@ public final class DataParallel {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<Shard> shards = data.shards();
     int partitions = shards.getNumPartitions();
-    List<Integer> sizes = shards.map(s -> s.rows).collect();
+    String run = "quiver-" + UUID.randomUUID();
+    sc.setJobGroup(
+        run,
+        "Quiver "
+            + (localSteps > 0 ? "local SGD" : barrier ? "synchronous (barrier)" : "synchronous")
+            + " training",
+        true);
+    List<Integer> sizes;
+    try {
+      sizes = shards.map(s -> s.rows).collect(); // the first job: it also caches the shards
+    } catch (Exception e) { // an interrupt before the first step returns, as one during training
+      if (!interrupted(e)) {
+        sc.clearJobGroup();
+        throw e;
+      }
+      sc.cancelJobGroup(run);
+      sc.clearJobGroup();
+      Thread.currentThread().interrupt();
+      TrainingRun tr = TrainingRun.start(model, f, 1);
+      tr.stop("interrupted while the data was read, before the first step; weights kept");
+      return tr.finish();
+    }
     int largest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
     if (largest == 0) {
+      sc.clearJobGroup();
       throw new IllegalArgumentException("DataParallel.fit: " + data + " has no rows");
     }
     int perPartition =
         (int) Math.max(1, Math.ceilDiv(Math.min(f.batchSize(), Integer.MAX_VALUE / 2), partitions));
     int stepsPerEpoch = Math.ceilDiv(largest, perPartition);
-    String run = "quiver-" + UUID.randomUUID();
     Optimizer opt = f.optimizer().on(model.parameters());
     Plan plan =
         new Plan(
@@ -107,22 +151,22 @@ public final class DataParallel {
             Models.architecture(seq),
             f.loss(),
             f.penalty(),
-            localSteps > 0 ? f.optimizer() : null,
+            localSteps > 0 || barrier ? f.optimizer() : null,
             perPartition,
             f.shuffle(),
             f.seed());
     var timing = new StepTiming();
     lastTiming = timing;
-    TrainingRun tr = TrainingRun.start(model, f, Math.ceilDiv(stepsPerEpoch, syncEvery()));
-    sc.setJobGroup(
-        run, "Quiver " + (localSteps > 0 ? "local SGD" : "synchronous") + " training", true);
+    TrainingRun tr =
+        TrainingRun.start(model, f, barrier ? 1 : Math.ceilDiv(stepsPerEpoch, syncEvery()));
     try {
       epochs:
       for (int epoch = 0; epoch < f.epochs(); epoch++) {
         double lossSum = 0;
         long rows = 0;
         int round = 0;
-        for (int k = 0; k < stepsPerEpoch; k += syncEvery(), round++) {
+        int stride = barrier ? stepsPerEpoch : syncEvery(); // a barrier job runs the whole epoch
+        for (int k = 0; k < stepsPerEpoch; k += stride, round++) {
           if (Thread.currentThread().isInterrupted()) {
             tr.stop(
                 "interrupted in epoch "
@@ -136,9 +180,11 @@ public final class DataParallel {
           long t0 = System.nanoTime();
           try {
             s =
-                localSteps > 0
-                    ? round(sc, shards, plan, opt, model, epoch, k)
-                    : step(sc, shards, plan, model, epoch, k);
+                barrier
+                    ? barrierEpoch(sc, shards, plan, opt, model, epoch, stepsPerEpoch)
+                    : localSteps > 0
+                        ? round(sc, shards, plan, opt, model, epoch, k)
+                        : step(sc, shards, plan, model, epoch, k);
           } catch (Exception e) { // Spark's own exceptions are checked ones, undeclared
             if (interrupted(e)) {
               sc.cancelJobGroup(run);
@@ -167,12 +213,15 @@ public final class DataParallel {
           if (s.rows == 0) {
             continue;
           }
-          if (localSteps > 0) {
+          if (barrier) {
+            applyReplica(model, opt, s);
+          } else if (localSteps > 0) {
             applyAverage(model, opt, s);
           } else {
             applyGradient(model, opt, s);
           }
-          timing.add(t1 - t0, s.computeNanos, System.nanoTime() - t1, s.steps);
+          timing.add(
+              t1 - t0, s.computeNanos, System.nanoTime() - t1, s.steps, barrier ? s.steps : 1);
           lossSum += s.lossSum;
           rows += s.rows;
           var running = new LinkedHashMap<String, Double>();
@@ -269,6 +318,58 @@ public final class DataParallel {
     }
     bc.destroy(false);
     return sum;
+  }
+
+  /**
+   * One barrier job for a whole epoch (see {@link Work#barrierEpoch}): partition 0's weights and
+   * optimizer state after the epoch, with the epoch's rows and loss; compute is the longest
+   * partition's.
+   */
+  private static Sum barrierEpoch(
+      JavaSparkContext sc,
+      JavaRDD<Shard> shards,
+      Plan plan,
+      Optimizer opt,
+      Model model,
+      int epoch,
+      int steps) {
+    List<Tensor> params = model.parameters();
+    var start =
+        new Work.Start(
+            Flat.of(params), Flat.of(OptimizerState.slots(opt, params)), opt.steps(), opt.epoch());
+    Broadcast<Work.Start> bc = sc.broadcast(start);
+    List<Sum> parts;
+    try {
+      parts = Barrier.run(shards, plan, bc, epoch, steps);
+    } catch (Exception e) {
+      sc.cancelJobGroup(plan.run()); // the job's tasks may still run: leave their broadcast be
+      throw e;
+    }
+    bc.destroy(false);
+    Sum first = null;
+    long compute = 0;
+    for (Sum p : parts) {
+      compute = Math.max(compute, p.computeNanos);
+      if (p.values != null) {
+        first = p;
+      }
+    }
+    if (first == null) {
+      throw new IllegalStateException(
+          "barrier epoch " + (epoch + 1) + ": partition 0 sent no weights");
+    }
+    first.computeNanos = compute;
+    return first;
+  }
+
+  /** Weights and optimizer state = the replicas' (all equal); the step count continues. */
+  private static void applyReplica(Model model, Optimizer opt, Sum s) {
+    List<Tensor> params = model.parameters();
+    int at = Flat.load(params, s.values, 0);
+    try (var ignored = Autograd.noGrad()) {
+      Flat.load(OptimizerState.slots(opt, params), s.values, at);
+    }
+    opt.resume(opt.steps() + s.steps, opt.epoch());
   }
 
   /** Gradient = sum / rows on every parameter, then the driver's optimizer steps. */

@@ -28,12 +28,14 @@ public final class SparkBench {
   private SparkBench() {}
 
   public static void main(String[] args) {
-    if (args.length == 2 && args[0].equals("scaling")) {
-      scaling(Integer.parseInt(args[1]));
-    } else if (args.length == 1 && args[0].equals("sync")) {
-      sync();
+    boolean barrier = args.length > 0 && args[args.length - 1].equals("barrier");
+    int n = barrier ? args.length - 1 : args.length;
+    if (n == 2 && args[0].equals("scaling")) {
+      scaling(Integer.parseInt(args[1]), barrier);
+    } else if (n == 1 && args[0].equals("sync")) {
+      sync(barrier);
     } else {
-      System.err.println("usage: ./quiver bench spark scaling N | sync");
+      System.err.println("usage: ./quiver bench spark scaling N [barrier] | sync [barrier]");
       System.exit(2);
     }
     System.exit(0);
@@ -48,14 +50,18 @@ public final class SparkBench {
     return Dataset.of(Tensor.randn(new long[] {rows, features}, seed), Tensor.ofInts(y));
   }
 
-  static void scaling(int threads) {
+  static DataParallel mode(org.apache.spark.sql.SparkSession spark, boolean barrier) {
+    return barrier ? DataParallel.barrier(spark) : DataParallel.sync(spark);
+  }
+
+  static void scaling(int threads, boolean barrier) {
     var spark = Spark.local(threads);
     int batch = 128;
     var local = random(batch * 10, 784, 10, 1);
     var data = SparkData.of(spark, local, threads);
     Fit fit = fit(2, batch);
     Model model = mlp();
-    var dp = DataParallel.sync(spark);
+    var dp = mode(spark, barrier);
     dp.fit(model, data, fit); // warm-up: JIT, the cached shards
     dp.fit(model, data, fit(3, batch));
     StepTiming t = dp.timing();
@@ -67,9 +73,10 @@ public final class SparkBench {
     System.out.println(
         String.format(
             Locale.ROOT,
-            "{\"bench\":\"spark-scaling\",\"master\":\"local[%d]\",\"partitions\":%d,\"batch\":%d,"
+            "{\"bench\":\"spark-scaling\",\"mode\":\"%s\",\"master\":\"local[%d]\",\"partitions\":%d,\"batch\":%d,"
                 + "\"steps_per_s\":%.2f,\"step_ms\":%.2f,\"compute_ms\":%.2f,\"sync_ms\":%.2f,"
                 + "\"single_process_steps_per_s\":%.2f}",
+            barrier ? "barrier" : "tree",
             threads,
             threads,
             batch,
@@ -95,22 +102,23 @@ public final class SparkBench {
         .seed(1);
   }
 
-  static void sync() {
+  static void sync(boolean barrier) {
     var spark = Spark.local(2);
     for (long params : new long[] {10_000, 100_000, 1_000_000, 10_000_000}) {
       int hidden = (int) Math.round((params - 10) / 111.0); // 100·h + h + 10·h + 10
       Model model = Sequential.of(Dense.of(hidden).relu(), Dense.of(10)).input(100).seed(1);
       var data = SparkData.of(spark, random(2 * 8, 100, 10, 2), 2);
       Fit fit = fit(1, 2);
-      var dp = DataParallel.sync(spark);
+      var dp = mode(spark, barrier);
       dp.fit(model, data, fit); // warm-up
       dp.fit(model, data, fit(2, 2));
       StepTiming t = dp.timing();
       System.out.println(
           String.format(
               Locale.ROOT,
-              "{\"bench\":\"spark-sync\",\"master\":\"local[2]\",\"parameters\":%d,"
+              "{\"bench\":\"spark-sync\",\"mode\":\"%s\",\"master\":\"local[2]\",\"parameters\":%d,"
                   + "\"step_ms\":%.2f,\"compute_ms\":%.2f,\"sync_ms\":%.2f}",
+              barrier ? "barrier" : "tree",
               model.countParams(),
               t.stepMillis(),
               t.computeMillis(),

@@ -15,8 +15,9 @@ public final class StepTiming {
   private long computeNanos;
   private long updateNanos;
 
-  synchronized void add(long job, long compute, long update, int localSteps) {
-    syncs++;
+  /** One job of {@code localSteps} optimizer steps, synchronized {@code syncCount} times. */
+  synchronized void add(long job, long compute, long update, int localSteps, int syncCount) {
+    syncs += syncCount;
     steps += localSteps;
     jobNanos += job;
     computeNanos += Math.min(compute, job);

@@ -5,7 +5,10 @@ import dev.quiver.dsl.optim.Optimizer;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.memory.MemoryScope;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.util.Base64;
 import java.util.List;
+import org.apache.spark.BarrierTaskContext;
 
 /** What a task does with its partition's {@link Shard}: runs on the executors. */
 final class Work {
@@ -116,5 +119,119 @@ final class Work {
     }
     sum.computeNanos = System.nanoTime() - t0;
     return sum;
+  }
+
+  /**
+   * One epoch of barrier-mode synchronous training on this shard: every replica starts from {@code
+   * start}, and at each step computes the gradient of its rows, all-gathers every partition's
+   * gradient (Spark's {@link BarrierTaskContext#allGather}, through the driver), adds them up in
+   * partition order and takes the plan's optimizer step on the global batch's mean gradient. Every
+   * replica adds the same numbers in the same order, so all of them hold the same weights and
+   * optimizer state after each step. Partition 0 returns them; every partition returns its rows,
+   * loss and timings.
+   */
+  static Sum barrierEpoch(Plan plan, Shard shard, Start start, int epoch, int steps) {
+    BarrierTaskContext ctx = BarrierTaskContext.get();
+    Sum out = Sum.empty();
+    Replica r = Replica.take(plan);
+    try {
+      r.load(start.weights());
+      r.model.train();
+      Optimizer opt = r.optimizer(plan);
+      List<Tensor> slots = OptimizerState.slots(opt, r.params);
+      Flat.load(slots, start.state(), 0);
+      opt.resume(start.steps(), start.epoch());
+      int n = start.weights().length;
+      for (int k = 0; k < steps; k++) {
+        try (var scope = MemoryScope.open()) {
+          long t0 = System.nanoTime();
+          Batch b =
+              shard == null
+                  ? null
+                  : shard.batch(epoch, k, plan.batch(), plan.shuffle(), plan.seed());
+          opt.zeroGrad();
+          float[] g = null;
+          double loss = 0;
+          if (b != null) {
+            Tensor l = r.loss(plan, b);
+            loss = l.item() * b.size();
+            l.backward();
+            g = new float[n];
+            int at = 0;
+            for (Tensor p : r.params) {
+              int m = (int) p.numel();
+              if (p.grad() != null) {
+                float[] pg = p.grad().toFloatArray();
+                for (int i = 0; i < m; i++) {
+                  g[at + i] = pg[i] * b.size();
+                }
+              }
+              at += m;
+            }
+          }
+          long t1 = System.nanoTime();
+          String[] all = ctx.allGather(encode(b == null ? 0 : b.size(), loss, g));
+          long t2 = System.nanoTime();
+          float[] sum = new float[n];
+          long rows = 0;
+          for (String a : all) { // in partition order: the same sum on every replica
+            ByteBuffer in = ByteBuffer.wrap(Base64.getDecoder().decode(a));
+            rows += in.getLong();
+            out.lossSum += in.getDouble();
+            int len = in.getInt();
+            if (len != 0 && len != n) {
+              throw new IllegalStateException(
+                  "barrier step " + k + ": a partition sent " + len + " values, expected " + n);
+            }
+            for (int i = 0; i < len; i++) {
+              sum[i] += in.getFloat();
+            }
+          }
+          if (rows == 0) {
+            continue;
+          }
+          float inv = 1f / rows;
+          int at = 0;
+          for (Tensor p : r.params) {
+            int m = (int) p.numel();
+            float[] pg = new float[m];
+            for (int i = 0; i < m; i++) {
+              pg[i] = sum[at + i] * inv;
+            }
+            p.setGrad(Tensor.of(pg, p.shape()).to(p.device()));
+            at += m;
+          }
+          opt.step();
+          for (Tensor p : r.params) {
+            p.setGrad(null); // made in this step's scope, released with it
+          }
+          out.rows += rows;
+          out.steps++;
+          out.computeNanos += (t1 - t0) + (System.nanoTime() - t2);
+        }
+      }
+      if (ctx.partitionId() == 0) {
+        float[] w = Flat.of(r.params);
+        float[] s = Flat.of(slots);
+        float[] both = new float[w.length + s.length];
+        System.arraycopy(w, 0, both, 0, w.length);
+        System.arraycopy(s, 0, both, w.length, s.length);
+        out.values = both;
+      }
+    } finally {
+      Replica.give(plan, r);
+    }
+    return out;
+  }
+
+  /** A partition's gradient as all-gather carries it: rows, loss sum, then the values (or none). */
+  private static String encode(long rows, double loss, float[] g) {
+    int len = g == null ? 0 : g.length;
+    ByteBuffer buf = ByteBuffer.allocate(8 + 8 + 4 + 4 * len);
+    buf.putLong(rows).putDouble(loss).putInt(len);
+    for (int i = 0; i < len; i++) {
+      buf.putFloat(g[i]);
+    }
+    return Base64.getEncoder().encodeToString(buf.array());
   }
 }

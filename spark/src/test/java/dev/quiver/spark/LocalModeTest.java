@@ -150,8 +150,22 @@ class LocalModeTest {
    */
   @Test
   void twoPartitionsOfBatchBEqualOneProcessOfBatch2B() {
+    twoPartitionsEqualOneProcess(DataParallel.sync(spark), 20, 1);
+  }
+
+  /**
+   * Barrier mode takes the same steps as tree aggregation: over 2 epochs (2 barrier jobs), so
+   * Adam's moments and step count also cross from one job to the next. Few steps: each all-gather
+   * takes about a second (see {@link DataParallel#barrier}).
+   */
+  @Test
+  void barrierModeEqualsOneProcessOfBatch2BAcrossEpochs() {
+    twoPartitionsEqualOneProcess(DataParallel.barrier(spark), 4, 2);
+  }
+
+  private void twoPartitionsEqualOneProcess(DataParallel dp, int steps, int epochs) {
     int b = 4;
-    int perPartition = 20 * b; // one epoch of 20 steps
+    int perPartition = steps * b; // one epoch of `steps` steps
     List<Row> p0 = rows(perPartition, 1);
     List<Row> p1 = rows(perPartition, 2);
     var all = new ArrayList<>(p0);
@@ -163,12 +177,12 @@ class LocalModeTest {
     assertEquals(2, data.partitions());
 
     var interleaved = new ArrayList<Row>();
-    for (int k = 0; k < 20; k++) {
+    for (int k = 0; k < steps; k++) {
       interleaved.addAll(p0.subList(k * b, (k + 1) * b));
       interleaved.addAll(p1.subList(k * b, (k + 1) * b));
     }
     Fit fit =
-        Fit.epochs(1)
+        Fit.epochs(epochs)
             .batch(2 * b)
             .optimizer(Adam.lr(0.01))
             .loss(Loss.crossEntropy())
@@ -178,15 +192,17 @@ class LocalModeTest {
     Model single = model();
     History hs = single.fit(Dataset.of(x(interleaved), y(interleaved)), fit);
     Model distributed = model();
-    var dp = DataParallel.sync(spark);
     long t0 = System.nanoTime();
     History hd = dp.fit(distributed, data, fit);
-    System.out.println("sync fit: " + (System.nanoTime() - t0) / 1e9 + " s; " + dp.timing());
+    System.out.println("distributed fit: " + (System.nanoTime() - t0) / 1e9 + " s; " + dp.timing());
 
-    assertEquals(20, hs.steps());
-    assertEquals(20, hd.steps());
+    assertEquals(steps * epochs, hs.steps());
+    assertEquals(steps * epochs, hd.steps());
+    assertEquals(steps * epochs, dp.timing().synchronizations());
     assertSameWeights(single, distributed, 1e-5);
-    assertEquals(hs.loss()[0], hd.loss()[0], 1e-5);
+    for (int e = 0; e < epochs; e++) {
+      assertEquals(hs.loss()[e], hd.loss()[e], 1e-5, "epoch " + (e + 1) + "'s loss");
+    }
     // and training moved the weights: the comparison is not of two untouched models
     Model untouched = model();
     untouched.build(FEATURES);

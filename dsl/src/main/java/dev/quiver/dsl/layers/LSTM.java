@@ -3,6 +3,7 @@ package dev.quiver.dsl.layers;
 import dev.quiver.dsl.LayerConfig;
 import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.Tensor;
+import dev.quiver.runtime.ops.Recurrences;
 
 /**
  * Long short-term memory (Hochreiter and Schmidhuber, 1997), as torch's {@code nn.LSTM}: at each
@@ -44,6 +45,8 @@ public final class LSTM extends Recurrent<LSTM> implements Saveable<LSTM.Config>
     }
   }
 
+  private boolean composed;
+
   private LSTM(long hidden) {
     super("LSTM", hidden);
   }
@@ -66,6 +69,34 @@ public final class LSTM extends Recurrent<LSTM> implements Saveable<LSTM.Config>
   @Override
   protected boolean hasCellState() {
     return true;
+  }
+
+  /**
+   * Computes each step from tensor ops (thirteen per step, each with its autodiff node) instead of
+   * the fused LSTM op ({@link Recurrences#lstm}): slower, and the reference the fused op is tested
+   * against. Not saved with the model.
+   */
+  public LSTM composed() {
+    composed = true;
+    return this;
+  }
+
+  @Override
+  protected Output fused(Tensor xw, Tensor whh, State s, Tensor mask, boolean reverse) {
+    if (composed) {
+      return null;
+    }
+    if (xw.size(1) == 0) {
+      return null;
+    }
+    Tensor states = Recurrences.lstm(xw, whh, s.h(), s.c(), mask, reverse);
+    if (states == null) {
+      return null; // no fused kernel on this device: compose
+    }
+    Tensor hs = states.select(0, 0); // [batch, seq, hidden]
+    long last = reverse ? 0 : xw.size(1) - 1;
+    var end = new State(hs.select(1, last), states.select(0, 1).select(1, last));
+    return new Output(mask == null ? hs : hs.mul(mask.unsqueeze(2)), end);
   }
 
   @Override

@@ -90,6 +90,15 @@ public abstract class Recurrent<S extends Recurrent<S>> extends Module {
    */
   protected abstract State cell(Tensor xw, State prev, Tensor whhT, Tensor bhh);
 
+  /**
+   * The whole direction in one fused op, when the cell has one and the device's backend a kernel
+   * for it: {@code xw} [batch, seq, G·hidden] as {@link #cell}'s for every step, {@code whh}
+   * [G·hidden, hidden]. Null (the default) composes the steps from {@link #cell}.
+   */
+  protected Output fused(Tensor xw, Tensor whh, State s, Tensor mask, boolean reverse) {
+    return null;
+  }
+
   @SuppressWarnings("unchecked") // S is this layer's own type, by the contract of the parameter
   private S self() {
     return (S) this;
@@ -381,6 +390,10 @@ public abstract class Recurrent<S extends Recurrent<S>> extends Module {
       xw = xw.add(foldsRecurrentBias() ? bih.add(bhh) : bih);
     }
     xw = xw.reshape(n, len, gates() * hidden);
+    Output whole = fused(xw, weights.get("weight_hh" + sfx).value(), s, mask, reverse);
+    if (whole != null) {
+      return whole;
+    }
     Tensor stepBias = bias && !foldsRecurrentBias() ? bhh : null;
     Tensor[] outs = new Tensor[Math.toIntExact(len)];
     for (long k = 0; k < len; k++) {

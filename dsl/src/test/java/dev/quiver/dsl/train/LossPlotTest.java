@@ -51,4 +51,24 @@ class LossPlotTest {
       assertTrue(svg.contains("stroke=\"" + LossPlot.COLORS[i] + "\""), svg);
     }
   }
+
+  @Test
+  void coordinatesAreWrittenAsTheFormatterWritesThem() {
+    var random = new java.util.Random(7);
+    for (int i = 0; i < 10_000; i++) {
+      double v = random.nextDouble() * (i % 2 == 0 ? 500 : -500);
+      String formatted = String.format(java.util.Locale.ROOT, "%.1f", v);
+      String fast = LossPlot.fixed1(new StringBuilder(), v).toString();
+      // The same text, but for a value halfway between two tenths, which may round either way.
+      assertTrue(
+          fast.equals(formatted) || Math.abs(Double.parseDouble(fast) - v) <= 0.05 + 1e-9,
+          v + ": " + fast + " vs " + formatted);
+    }
+    assertEquals("0.0", LossPlot.fixed1(new StringBuilder(), -0.01).toString()); // not "-0.0"
+    assertEquals("12.3", LossPlot.fixed1(new StringBuilder(), 12.34).toString());
+    assertEquals("-7.0", LossPlot.fixed1(new StringBuilder(), -6.96).toString());
+    assertEquals(
+        String.format(java.util.Locale.ROOT, "%.1f", 1e20),
+        LossPlot.fixed1(new StringBuilder(), 1e20).toString());
+  }
 }

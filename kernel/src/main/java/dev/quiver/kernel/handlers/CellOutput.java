@@ -91,6 +91,15 @@ final class CellOutput implements Interpreter.Output {
     long size = OutputLimit.utf8Length(text);
     if (size > budget) {
       int keep = OutputLimit.prefixWithin(text, budget);
+      if (text.lastIndexOf('\n', keep - 1) < 0 && pending.lastIndexOf("\n") >= 0) {
+        // The cut falls in a line begun before this text (the cell JVM's text arrives in pieces
+        // of a few hundred bytes): the line's start, not shown yet, goes too, so the last line
+        // shown is whole. (One line longer than what is held back is shown cut.)
+        int lineStart = pending.lastIndexOf("\n") + 1;
+        drop(pending.substring(lineStart));
+        pending.setLength(lineStart);
+        keep = 0;
+      }
       drop(text.substring(keep));
       text = text.substring(0, keep);
       size = OutputLimit.utf8Length(text);
@@ -136,6 +145,13 @@ final class CellOutput implements Interpreter.Output {
     cutByLimit |= !interrupted;
     droppedBytes += OutputLimit.utf8Length(text);
     droppedLines += text.chars().filter(ch -> ch == '\n').count();
+  }
+
+  @Override
+  public synchronized void cutAtSource(long bytes, long lines) {
+    cutByLimit |= !interrupted;
+    droppedBytes += bytes;
+    droppedLines += lines;
   }
 
   @Override

@@ -7,16 +7,22 @@ import dev.quiver.display.MimeBundle;
  * is started with {@code -Dquiver.output.limit=BYTES} (a suffix k, m or g multiplies by 1 000s).
  * Sizes are in decimal units, as a user counts them: 1 MB is 1 000 000 bytes.
  */
-final class OutputLimit {
+public final class OutputLimit {
 
   static final long DEFAULT = 10_000_000;
-  static final String PROPERTY = "quiver.output.limit";
+
+  /**
+   * The system property that sets the limit, on the kernel JVM; the kernel passes the limit in
+   * bytes to the cell JVM under the same name, where printed text past it is counted and not sent.
+   */
+  public static final String PROPERTY = "quiver.output.limit";
+
   static final String HOW_TO_CHANGE = " (the kernel's -D" + PROPERTY + "=BYTES sets it)";
 
   private OutputLimit() {}
 
   /** The limit in bytes, from {@value #PROPERTY}; a value that does not parse is refused. */
-  static long bytes() {
+  public static long bytes() {
     var value = System.getProperty(PROPERTY);
     return value == null || value.isBlank() ? DEFAULT : parse(value);
   }

@@ -92,9 +92,13 @@ public final class AotCaches {
             "-cp",
             paths.kernel(),
             AotTraining.class.getName()));
+    // Made with the cell JVM's own flags (those it recorded with, and runs with): with other
+    // --add-opens than the recording's, the JVM made the cache without its module graph
+    // ("Mismatched values for property jdk.module.addopens ... disabling full module graph").
     var create = new ArrayList<String>();
     create.add(java.toString());
     create.addAll(config.jvmFlags());
+    create.addAll(config.cellJvmFlags());
     create.addAll(
         List.of(
             "-XX:AOTMode=create",

@@ -104,21 +104,56 @@ final class CellErrors {
   }
 
   Outcome runtimeError(Thrown thrown) {
+    return runtimeError(thrown, null);
+  }
+
+  /**
+   * An exception thrown by the cell's piece {@code pieceId} (a snippet id or a quick piece's; null
+   * when not known): its frames in the user's terms (see {@link TraceText}); a trace the JVM cut (a
+   * stack overflow keeps only the innermost frames) ends with a line saying so and the piece's own
+   * place, so the user still sees which line of the cell started it.
+   */
+  Outcome runtimeError(Thrown thrown, String pieceId) {
     var lines = new ArrayList<String>();
     boolean firstLine = true;
     for (var t = thrown; t != null; t = t.cause()) {
+      var message = TraceText.userNames(t.message());
       lines.add(
           (firstLine ? "\u001b[31m" : "Caused by: \u001b[31m")
-              + t.className()
-              + (t.message() == null ? "" : ": " + t.message())
+              + TraceText.userNames(t.className())
+              + (message == null ? "" : ": " + message)
               + "\u001b[0m");
+      var frames = new ArrayList<String>();
+      boolean reachesCell = false;
       for (var frame : t.frames()) {
-        lines.add("\tat " + describe(frame));
+        reachesCell |= cellLevel(frame);
+        if (!TraceText.internal(frame)) {
+          frames.add("\tat " + describe(frame));
+        }
+      }
+      lines.addAll(TraceText.fold(frames));
+      if (firstLine && !reachesCell && t.frames().length >= TraceText.JVM_TRACE_DEPTH) {
+        lines.add(
+            "\t[the JVM keeps only the innermost "
+                + String.format(Locale.ROOT, "%,d", TraceText.JVM_TRACE_DEPTH)
+                + " frames of a trace: the calls between these and the cell are not shown]");
+        if (pieceId != null) {
+          lines.add("\tat " + describe(new StackTraceElement("", "", "#" + pieceId, 1)));
+        }
       }
       firstLine = false;
     }
+    var message = TraceText.userNames(thrown.message());
     return new Outcome.Error(
-        thrown.className(), thrown.message() == null ? "" : thrown.message(), lines);
+        TraceText.userNames(thrown.className()), message == null ? "" : message, lines);
+  }
+
+  // A frame of the cell's own code (a piece's top level), below which only the machinery runs.
+  private static boolean cellLevel(StackTraceElement f) {
+    var file = f.getFileName();
+    return file != null
+        && file.startsWith("#")
+        && (f.getMethodName().isEmpty() || f.getMethodName().equals("do_it$"));
   }
 
   // JShell names a snippet's frames after its id ("#12"); say which cell and line that is. A

@@ -35,6 +35,13 @@ final class CellJvm {
 
   static final String FOLDED_IMPORTS_LEAD = "import java.lang.*;";
 
+  /**
+   * Cells compile with their local variables' names, so that a NullPointerException's message names
+   * the user's variable ({@code "t" is null}) rather than a slot ({@code "<local0>"}). Quick cells
+   * compile with the same option (JShell's compiler contexts are pooled by their options).
+   */
+  static final String DEBUG_INFO = "-g";
+
   private static volatile boolean quickCellsReported;
 
   private final JShellInterpreter.Config config;
@@ -139,6 +146,11 @@ final class CellJvm {
               }
 
               @Override
+              public void cut(long bytes, long lines) {
+                current.output().cutAtSource(bytes, lines);
+              }
+
+              @Override
               public void widgets(dev.quiver.agent.DisplayMessage message) {
                 widgets.fromCellJvm(null, message);
               }
@@ -158,6 +170,7 @@ final class CellJvm {
             .in(current.stdin())
             .executionEngine(engine, Map.of())
             .remoteVMOptions(remoteOptions.toArray(String[]::new))
+            .compilerOptions(DEBUG_INFO)
             .build();
     // The cell JVM is starting in the background now (RemoteEngine): the imports compile meanwhile.
     // Not a --class-path compiler option: that would hide what %classpath and %maven add later.

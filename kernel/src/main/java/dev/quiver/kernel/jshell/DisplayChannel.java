@@ -13,6 +13,9 @@ final class DisplayChannel extends OutputStream {
 
     void clear(boolean wait);
 
+    /** Text the cell JVM did not send (past the output limit), for the notice. */
+    void cut(long bytes, long lines);
+
     /** A widget's comm message, or a widget callback's output (see {@link WidgetChannel}). */
     void widgets(DisplayMessage message);
   }
@@ -40,6 +43,7 @@ final class DisplayChannel extends OutputStream {
     try {
       switch (message) {
         case DisplayMessage.Clear clear -> listener.clear(clear.waitForNext());
+        case DisplayMessage.Cut cut -> listener.cut(cut.bytes(), cut.lines());
         case DisplayMessage.Show show ->
             listener.display(show.bundle(), show.displayId(), show.update());
         case DisplayMessage.Comm c -> listener.widgets(c);

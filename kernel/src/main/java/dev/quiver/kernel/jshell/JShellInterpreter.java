@@ -261,7 +261,7 @@ public final class JShellInterpreter implements Interpreter {
         }
         if (e.exception() != null) {
           return errors.runtimeError(
-              Thrown.of(e.exception(), s -> CellErrors.unresolvedMessage(js, s)));
+              Thrown.of(e.exception(), s -> CellErrors.unresolvedMessage(js, s)), e.snippet().id());
         }
         if (e.status() == Snippet.Status.RECOVERABLE_DEFINED
             || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
@@ -350,7 +350,8 @@ public final class JShellInterpreter implements Interpreter {
                     return snippet != null
                         ? CellErrors.unresolvedMessage(js, snippet)
                         : "the cell calls something not defined yet";
-                  })));
+                  }),
+              id));
     } catch (ExecutionControl.ExecutionControlException e) {
       if (jvm.died()) {
         return new QuickRun.Failed(jvm.restartAfterDeath());

@@ -64,7 +64,7 @@ final class QuickCells {
   static final String CLASS_PREFIX = "$Quiver$";
   private static final boolean DEBUG = Boolean.getBoolean("quiver.quickCells.debug");
   private static final List<String> OPTIONS =
-      List.of("-Xlint:unchecked,-strictfp", "-proc:none", "-parameters");
+      List.of("-Xlint:unchecked,-strictfp", "-proc:none", "-parameters", CellJvm.DEBUG_INFO);
   static final String CELL_CALL = CellCall.class.getName();
 
   /**
@@ -398,8 +398,8 @@ final class QuickCells {
     while (last >= 0 && !raw[last].getClassName().equals(compiled.className())) {
       last--;
     }
-    if (last < 0) {
-      return raw;
+    if (last < 0) { // the JVM cut the trace (a stack overflow) above the piece: name what is there
+      last = raw.length - 1;
     }
     var frames = new ArrayList<StackTraceElement>();
     boolean inLambda = false; // CellCall.of(() -> call): the lambda's frame already names the line

@@ -93,6 +93,8 @@ final class WidgetChannel {
       }
       case DisplayMessage.Done done -> c.done(parent);
       case DisplayMessage.Parented p -> fromCellJvm(p.parent(), p.message());
+      case DisplayMessage.Cut
+              cut -> {} // a cell's output cut at its limit: the cell's notice says so
     }
   }
 }

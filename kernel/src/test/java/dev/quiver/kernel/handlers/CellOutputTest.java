@@ -102,6 +102,26 @@ class CellOutputTest {
   }
 
   @Test
+  void aCutInALongLineThatArrivesInPiecesLeavesTheLastLineShownWhole() {
+    var t = new Recording();
+    var out = new CellOutput(t, PARENT, false, false, 10_000_000);
+    out.interrupted();
+    // Lines of 700 bytes (the 64 KB shown after an interrupt end in the 92nd) in the pieces of
+    // 127 bytes that JShell's socket delivers.
+    var lines = ("z".repeat(699) + "\n").repeat(200);
+    for (int at = 0; at < lines.length(); at += 127) {
+      out.stream("stdout", lines.substring(at, Math.min(lines.length(), at + 127)));
+    }
+    out.finish();
+    var shown = t.text("stdout");
+    assertEquals(("z".repeat(699) + "\n").repeat(91), shown);
+    assertEquals(
+        "[quiver: output cut: 76.3 KB (109 lines) of this cell's output not shown: the cell was"
+            + " interrupted while it printed]\n",
+        t.text("stderr"));
+  }
+
+  @Test
   void displaysCountAndAHugeResultIsCutToItsText() {
     var t = new Recording();
     var out = new CellOutput(t, PARENT, false, false, 1000);

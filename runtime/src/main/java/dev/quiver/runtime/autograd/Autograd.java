@@ -5,8 +5,10 @@ import dev.quiver.runtime.memory.MemoryScope;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reverse-mode automatic differentiation: ops {@link #record} how to go backward, and {@link
@@ -120,6 +122,10 @@ public final class Autograd {
     }
     List<Tensor> order = topologicalOrder(root);
     IdentityHashMap<Tensor, Tensor> grads = new IdentityHashMap<>();
+    // Gradients this loop allocated and nobody else has seen: safe to add into in place. A
+    // gradient leaves the set when it is handed to a backward (which may return it, or views of
+    // it, for several inputs).
+    Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     grads.put(root, seed);
     try (NoGrad ignored = noGrad()) {
       for (int i = order.size() - 1; i >= 0; i--) {
@@ -128,9 +134,28 @@ public final class Autograd {
         if (g == null) {
           continue;
         }
+        owned.remove(g);
         GradNode node = t.gradNode();
         if (node == null) {
           accumulateIntoLeaf(t, g);
+          continue;
+        }
+        if (node.backward() instanceof SliceBackward slice
+            && node.inputs().length == 1
+            && node.inputs()[0].isGradRequired()) {
+          Tensor in = node.inputs()[0];
+          Tensor existing = grads.get(in);
+          if (existing != null && owned.contains(existing)) {
+            slice.addInto(existing, g);
+          } else {
+            Tensor full = slice.apply(g)[0];
+            if (existing != null) {
+              full.addInPlace(existing);
+            }
+            grads.put(in, full);
+            owned.add(full);
+          }
+          t.setGradNode(FREED);
           continue;
         }
         Tensor[] inputGrads = node.backward().apply(g);
@@ -152,7 +177,16 @@ public final class Autograd {
                     + ", input has "
                     + in.shapeString());
           }
-          grads.merge(in, gk, Tensor::add);
+          Tensor existing = grads.get(in);
+          if (existing == null) {
+            grads.put(in, gk);
+          } else if (owned.contains(existing)) {
+            existing.addInPlace(gk);
+          } else {
+            Tensor sum = existing.add(gk);
+            grads.put(in, sum);
+            owned.add(sum);
+          }
         }
         // Free the graph behind us: intermediate values become garbage as soon as possible.
         t.setGradNode(FREED);

@@ -122,6 +122,32 @@ public interface Backend {
   }
 
   /**
+   * The elementwise part of one LSTM step (torch's gate order i, f, g, o), in one pass: with z = xw
+   * + hh [batch, 4·hidden], gates = (σ(z_i), σ(z_f), tanh(z_g), σ(z_o)), c' = f·cPrev + i·g, h' =
+   * o·tanh(c'), and with a mask m [batch] (null: every row is a real step) c = cPrev + m·(c' -
+   * cPrev), h = hPrev + m·(h' - hPrev). Operands are matrices with a unit column stride and any row
+   * stride. Returns false, before writing anything, when this backend has no kernel for them; the
+   * recurrent layer then composes the step from primitives (the reference the kernel is tested
+   * against).
+   */
+  default boolean lstmCell(
+      View xw, View hh, View hPrev, View cPrev, View mask, View gates, View h, View c) {
+    return false;
+  }
+
+  /**
+   * The gradient of {@link #lstmCell} in one pass. gH and gC reach the step's h and c from outside
+   * the recurrence, dh and dc from the next step; writes dz [batch, 4·hidden] (the gradient of xw
+   * and of hh), overwrites dc with cPrev's gradient and dh with the part of hPrev's gradient that
+   * bypasses the cell ((1 - m)·(gH + dh); the caller adds dz·W_hh). Returns false, before writing
+   * anything, when this backend has no kernel for these operands.
+   */
+  default boolean lstmCellBackward(
+      View gates, View cPrev, View mask, View gH, View gC, View dh, View dc, View dz) {
+    return false;
+  }
+
+  /**
    * Updates {@code param} (and {@code state}, as {@code step} says) in place from {@code grad} in
    * one pass. Returns false when this backend has no kernel for these operands (their type, layout,
    * device); the optimizer then composes the step from elementwise ops. Operands have the same

@@ -4,6 +4,7 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.autograd.SliceBackward;
 import dev.quiver.runtime.backend.Backends;
 import dev.quiver.runtime.backend.View;
 import java.util.Arrays;
@@ -138,10 +139,18 @@ public final class Movement {
     return Autograd.record(
         out,
         "slice",
-        g -> {
-          Tensor full = Tensor.zeros(g.device(), g.dtype(), x.shape());
-          full.slice(ax, s, e, step).copyFrom(g);
-          return new Tensor[] {full};
+        new SliceBackward() {
+          @Override
+          public Tensor[] apply(Tensor g) {
+            Tensor full = Tensor.zeros(g.device(), g.dtype(), x.shape());
+            full.slice(ax, s, e, step).copyFrom(g);
+            return new Tensor[] {full};
+          }
+
+          @Override
+          public void addInto(Tensor full, Tensor g) {
+            full.slice(ax, s, e, step).addInPlace(g);
+          }
         },
         x);
   }

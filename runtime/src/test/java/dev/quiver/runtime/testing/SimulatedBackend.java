@@ -191,6 +191,20 @@ public final class SimulatedBackend implements Backend {
   }
 
   @Override
+  public boolean lstmCell(
+      View xw, View hh, View hPrev, View cPrev, View mask, View gates, View h, View c) {
+    return cpu.lstmCell(
+        h(xw), h(hh), h(hPrev), h(cPrev), mask == null ? null : h(mask), h(gates), h(h), h(c));
+  }
+
+  @Override
+  public boolean lstmCellBackward(
+      View gates, View cPrev, View mask, View gH, View gC, View dh, View dc, View dz) {
+    return cpu.lstmCellBackward(
+        h(gates), h(cPrev), mask == null ? null : h(mask), h(gH), h(gC), h(dh), h(dc), h(dz));
+  }
+
+  @Override
   public boolean fused(ElementwiseProgram program, View[] inputs, View out) {
     return cpu.fused(program, h(inputs), h(out));
   }

@@ -16,6 +16,9 @@ import java.util.Arrays;
  * core instead. The weight gradient sums over the samples in one partial sum per worker, added up
  * at the end.
  *
+ * <p>Stride-1 ungrouped convolutions go to {@link DirectConv} instead (no column matrix; faster on
+ * every shape measured).
+ *
  * <p>float32 and dense operands only (see {@link #supports}); other types go through the generic
  * composition of im2col ({@link #im2col}, any type) and matmul.
  */
@@ -95,6 +98,10 @@ final class ConvKernels {
   }
 
   static void forward(View x, View w, View out, ConvGeometry g) {
+    if (DirectConv.chosen(g)) {
+      DirectConv.forward(x, w, out, g);
+      return;
+    }
     MemorySegment xs = x.hostSegment();
     MemorySegment ws = w.hostSegment();
     MemorySegment ys = out.hostSegment();
@@ -161,6 +168,10 @@ final class ConvKernels {
   }
 
   static void backwardInput(View gOut, View w, View gx, ConvGeometry g) {
+    if (DirectConv.chosen(g)) {
+      DirectConv.backwardInput(gOut, w, gx, g);
+      return;
+    }
     MemorySegment dys = gOut.hostSegment();
     MemorySegment ws = w.hostSegment();
     MemorySegment dxs = gx.hostSegment();
@@ -230,6 +241,10 @@ final class ConvKernels {
   }
 
   static void backwardWeight(View x, View gOut, View gw, ConvGeometry g) {
+    if (DirectConv.chosen(g)) {
+      DirectConv.backwardWeight(x, gOut, gw, g);
+      return;
+    }
     MemorySegment xs = x.hostSegment();
     MemorySegment dys = gOut.hostSegment();
     long xo = x.offset();

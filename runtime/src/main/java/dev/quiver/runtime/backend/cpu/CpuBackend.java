@@ -382,6 +382,18 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public boolean lstmCell(
+      View xw, View hh, View hPrev, View cPrev, View mask, View gates, View h, View c) {
+    return RecurrentKernels.forward(xw, hh, hPrev, cPrev, mask, gates, h, c);
+  }
+
+  @Override
+  public boolean lstmCellBackward(
+      View gates, View cPrev, View mask, View gH, View gC, View dh, View dc, View dz) {
+    return RecurrentKernels.backward(gates, cPrev, mask, gH, gC, dh, dc, dz);
+  }
+
+  @Override
   public boolean optimizerStep(OptimizerStep step, View param, View grad, View[] state) {
     return OptimizerKernels.run(step, param, grad, state);
   }
