@@ -37,10 +37,8 @@ final class Comms implements Interpreter.Comms {
    */
   static final String WIDGETS_VERSION = "~2.1.4";
 
-  /**
-   * Where widget data asks for the id of the request whose output is produced (WidgetHost.PARENT).
-   */
-  static final String PARENT_PLACEHOLDER = "\u0000quiver-parent";
+  /** Where widget data asks for the id of the request whose output is produced. */
+  static final String PARENT_PLACEHOLDER = dev.quiver.display.widgets.WidgetHost.PARENT;
 
   private final Transport transport;
   private final Interpreter interpreter;
