@@ -289,6 +289,13 @@ public final class DataParallel {
     return sum;
   }
 
+  /** The driver's weights and optimizer state, which replicas that step on their own start from. */
+  private static Work.Start startOf(Model model, Optimizer opt) {
+    List<Tensor> params = model.parameters();
+    return new Work.Start(
+        Flat.of(params), Flat.of(OptimizerState.slots(opt, params)), opt.steps(), opt.epoch());
+  }
+
   /** One round of local SGD: the row-weighted sum of the replicas' weights and optimizer state. */
   private Sum round(
       JavaSparkContext sc,
@@ -298,11 +305,7 @@ public final class DataParallel {
       Model model,
       int epoch,
       int k) {
-    List<Tensor> params = model.parameters();
-    var start =
-        new Work.Start(
-            Flat.of(params), Flat.of(OptimizerState.slots(opt, params)), opt.steps(), opt.epoch());
-    Broadcast<Work.Start> bc = sc.broadcast(start);
+    Broadcast<Work.Start> bc = sc.broadcast(startOf(model, opt));
     int steps = localSteps;
     Sum sum;
     try {
@@ -333,11 +336,7 @@ public final class DataParallel {
       Model model,
       int epoch,
       int steps) {
-    List<Tensor> params = model.parameters();
-    var start =
-        new Work.Start(
-            Flat.of(params), Flat.of(OptimizerState.slots(opt, params)), opt.steps(), opt.epoch());
-    Broadcast<Work.Start> bc = sc.broadcast(start);
+    Broadcast<Work.Start> bc = sc.broadcast(startOf(model, opt));
     List<Sum> parts;
     try {
       parts = Barrier.run(shards, plan, bc, epoch, steps);

@@ -34,19 +34,7 @@ final class Work {
       Tensor loss = r.loss(plan, b);
       double value = loss.item();
       loss.backward();
-      float[] g = new float[weights.length];
-      int at = 0;
-      for (Tensor p : r.params) {
-        int n = (int) p.numel();
-        if (p.grad() != null) {
-          float[] pg = p.grad().toFloatArray();
-          for (int i = 0; i < n; i++) {
-            g[at + i] = pg[i] * b.size();
-          }
-        }
-        at += n;
-      }
-      sum.values = g;
+      sum.values = gradientTimesRows(r, weights.length, b.size());
       sum.rows = b.size();
       sum.lossSum = value * b.size();
       sum.steps = 1;
@@ -55,6 +43,23 @@ final class Work {
     }
     sum.computeNanos = System.nanoTime() - start;
     return sum;
+  }
+
+  /** The replica's gradients end to end ({@code n} values), each multiplied by {@code rows}. */
+  private static float[] gradientTimesRows(Replica r, int n, long rows) {
+    float[] g = new float[n];
+    int at = 0;
+    for (Tensor p : r.params) {
+      int m = (int) p.numel();
+      if (p.grad() != null) {
+        float[] pg = p.grad().toFloatArray();
+        for (int i = 0; i < m; i++) {
+          g[at + i] = pg[i] * rows;
+        }
+      }
+      at += m;
+    }
+    return g;
   }
 
   /**
@@ -156,18 +161,7 @@ final class Work {
             Tensor l = r.loss(plan, b);
             loss = l.item() * b.size();
             l.backward();
-            g = new float[n];
-            int at = 0;
-            for (Tensor p : r.params) {
-              int m = (int) p.numel();
-              if (p.grad() != null) {
-                float[] pg = p.grad().toFloatArray();
-                for (int i = 0; i < m; i++) {
-                  g[at + i] = pg[i] * b.size();
-                }
-              }
-              at += m;
-            }
+            g = gradientTimesRows(r, n, b.size());
           }
           long t1 = System.nanoTime();
           String[] all = ctx.allGather(encode(b == null ? 0 : b.size(), loss, g));
