@@ -186,13 +186,6 @@ final class ElementwiseKernels {
   /**
    * float32 binary over a run where each input is either contiguous or a single broadcast value.
    * The {@code aScalar}/{@code bScalar} tests are loop-invariant, which the JIT unswitches.
-   *
-   * <p>Why one method per operation: with all of them in one method, C2 compiled it for the
-   * operations and broadcast forms it had seen so far, and compiled all of it again (with every
-   * vector loop inlined) each time another one came along: six times during a first Iris fit, made
-   * not entrant by an uncommon trap each time. Each method now has a profile of its own, and its
-   * scalar tail applies its operation directly rather than through {@link BinaryOp#apply}'s switch.
-   * A run shorter than one vector (most of a small model's) skips the vector code.
    */
   private static void binaryF32(
       BinaryOp op,
@@ -205,193 +198,51 @@ final class ElementwiseKernels {
       MemorySegment y,
       long yo,
       long n) {
+    long bound = n - n % L;
+    long i = 0;
+    FloatVector ca = aScalar ? FloatVector.broadcast(F, a.getAtIndex(FLOAT, ao)) : null;
+    FloatVector cb = bScalar ? FloatVector.broadcast(F, b.getAtIndex(FLOAT, bo)) : null;
     switch (op) {
-      case ADD -> addF32(a, ao, aScalar, b, bo, bScalar, y, yo, n);
-      case SUB -> subF32(a, ao, aScalar, b, bo, bScalar, y, yo, n);
-      case MUL -> mulF32(a, ao, aScalar, b, bo, bScalar, y, yo, n);
-      case DIV -> divF32(a, ao, aScalar, b, bo, bScalar, y, yo, n);
-      case MAX -> maxF32(a, ao, aScalar, b, bo, bScalar, y, yo, n);
-      case MIN -> minF32(a, ao, aScalar, b, bo, bScalar, y, yo, n);
-      default -> otherF32(op, a, ao, aScalar, b, bo, bScalar, y, yo, n);
-    }
-  }
-
-  private static FloatVector operand(
-      MemorySegment s, long o, boolean scalar, FloatVector c, long i) {
-    return scalar ? c : load(s, o + i);
-  }
-
-  private static FloatVector broadcastIf(boolean scalar, MemorySegment s, long o) {
-    return scalar ? FloatVector.broadcast(F, s.getAtIndex(FLOAT, o)) : null;
-  }
-
-  private static float at(MemorySegment s, long o, boolean scalar, long i) {
-    return s.getAtIndex(FLOAT, scalar ? o : o + i);
-  }
-
-  private static void addF32(
-      MemorySegment a,
-      long ao,
-      boolean aScalar,
-      MemorySegment b,
-      long bo,
-      boolean bScalar,
-      MemorySegment y,
-      long yo,
-      long n) {
-    long i = 0;
-    if (n >= L) {
-      FloatVector ca = broadcastIf(aScalar, a, ao), cb = broadcastIf(bScalar, b, bo);
-      for (long bound = n - n % L; i < bound; i += L) {
-        store(operand(a, ao, aScalar, ca, i).add(operand(b, bo, bScalar, cb, i)), y, yo + i);
+      case ADD -> {
+        for (; i < bound; i += L) {
+          store((aScalar ? ca : load(a, ao + i)).add(bScalar ? cb : load(b, bo + i)), y, yo + i);
+        }
       }
-    }
-    for (; i < n; i++) {
-      float va = at(a, ao, aScalar, i), vb = at(b, bo, bScalar, i);
-      y.setAtIndex(FLOAT, yo + i, va + vb);
-    }
-  }
-
-  private static void subF32(
-      MemorySegment a,
-      long ao,
-      boolean aScalar,
-      MemorySegment b,
-      long bo,
-      boolean bScalar,
-      MemorySegment y,
-      long yo,
-      long n) {
-    long i = 0;
-    if (n >= L) {
-      FloatVector ca = broadcastIf(aScalar, a, ao), cb = broadcastIf(bScalar, b, bo);
-      for (long bound = n - n % L; i < bound; i += L) {
-        store(operand(a, ao, aScalar, ca, i).sub(operand(b, bo, bScalar, cb, i)), y, yo + i);
+      case SUB -> {
+        for (; i < bound; i += L) {
+          store((aScalar ? ca : load(a, ao + i)).sub(bScalar ? cb : load(b, bo + i)), y, yo + i);
+        }
       }
-    }
-    for (; i < n; i++) {
-      float va = at(a, ao, aScalar, i), vb = at(b, bo, bScalar, i);
-      y.setAtIndex(FLOAT, yo + i, va - vb);
-    }
-  }
-
-  private static void mulF32(
-      MemorySegment a,
-      long ao,
-      boolean aScalar,
-      MemorySegment b,
-      long bo,
-      boolean bScalar,
-      MemorySegment y,
-      long yo,
-      long n) {
-    long i = 0;
-    if (n >= L) {
-      FloatVector ca = broadcastIf(aScalar, a, ao), cb = broadcastIf(bScalar, b, bo);
-      for (long bound = n - n % L; i < bound; i += L) {
-        store(operand(a, ao, aScalar, ca, i).mul(operand(b, bo, bScalar, cb, i)), y, yo + i);
+      case MUL -> {
+        for (; i < bound; i += L) {
+          store((aScalar ? ca : load(a, ao + i)).mul(bScalar ? cb : load(b, bo + i)), y, yo + i);
+        }
       }
-    }
-    for (; i < n; i++) {
-      float va = at(a, ao, aScalar, i), vb = at(b, bo, bScalar, i);
-      y.setAtIndex(FLOAT, yo + i, va * vb);
-    }
-  }
-
-  private static void divF32(
-      MemorySegment a,
-      long ao,
-      boolean aScalar,
-      MemorySegment b,
-      long bo,
-      boolean bScalar,
-      MemorySegment y,
-      long yo,
-      long n) {
-    long i = 0;
-    if (n >= L) {
-      FloatVector ca = broadcastIf(aScalar, a, ao), cb = broadcastIf(bScalar, b, bo);
-      for (long bound = n - n % L; i < bound; i += L) {
-        store(operand(a, ao, aScalar, ca, i).div(operand(b, bo, bScalar, cb, i)), y, yo + i);
+      case DIV -> {
+        for (; i < bound; i += L) {
+          store((aScalar ? ca : load(a, ao + i)).div(bScalar ? cb : load(b, bo + i)), y, yo + i);
+        }
       }
-    }
-    for (; i < n; i++) {
-      float va = at(a, ao, aScalar, i), vb = at(b, bo, bScalar, i);
-      y.setAtIndex(FLOAT, yo + i, va / vb);
-    }
-  }
-
-  private static void maxF32(
-      MemorySegment a,
-      long ao,
-      boolean aScalar,
-      MemorySegment b,
-      long bo,
-      boolean bScalar,
-      MemorySegment y,
-      long yo,
-      long n) {
-    long i = 0;
-    if (n >= L) {
-      FloatVector ca = broadcastIf(aScalar, a, ao), cb = broadcastIf(bScalar, b, bo);
-      for (long bound = n - n % L; i < bound; i += L) {
-        store(operand(a, ao, aScalar, ca, i).max(operand(b, bo, bScalar, cb, i)), y, yo + i);
+      case MAX -> {
+        for (; i < bound; i += L) {
+          store((aScalar ? ca : load(a, ao + i)).max(bScalar ? cb : load(b, bo + i)), y, yo + i);
+        }
       }
-    }
-    for (; i < n; i++) {
-      float va = at(a, ao, aScalar, i), vb = at(b, bo, bScalar, i);
-      y.setAtIndex(FLOAT, yo + i, Math.max(va, vb));
-    }
-  }
-
-  private static void minF32(
-      MemorySegment a,
-      long ao,
-      boolean aScalar,
-      MemorySegment b,
-      long bo,
-      boolean bScalar,
-      MemorySegment y,
-      long yo,
-      long n) {
-    long i = 0;
-    if (n >= L) {
-      FloatVector ca = broadcastIf(aScalar, a, ao), cb = broadcastIf(bScalar, b, bo);
-      for (long bound = n - n % L; i < bound; i += L) {
-        store(operand(a, ao, aScalar, ca, i).min(operand(b, bo, bScalar, cb, i)), y, yo + i);
+      case MIN -> {
+        for (; i < bound; i += L) {
+          store((aScalar ? ca : load(a, ao + i)).min(bScalar ? cb : load(b, bo + i)), y, yo + i);
+        }
       }
-    }
-    for (; i < n; i++) {
-      float va = at(a, ao, aScalar, i), vb = at(b, bo, bScalar, i);
-      y.setAtIndex(FLOAT, yo + i, Math.min(va, vb));
-    }
-  }
-
-  /** POW and the comparisons: rarer in training, so they share a method. */
-  private static void otherF32(
-      BinaryOp op,
-      MemorySegment a,
-      long ao,
-      boolean aScalar,
-      MemorySegment b,
-      long bo,
-      boolean bScalar,
-      MemorySegment y,
-      long yo,
-      long n) {
-    long i = 0;
-    if (n >= L) {
-      FloatVector ca = broadcastIf(aScalar, a, ao), cb = broadcastIf(bScalar, b, bo);
-      long bound = n - n % L;
-      if (op == BinaryOp.POW) {
+      case POW -> {
         for (; i < bound; i += L) {
           store(
-              operand(a, ao, aScalar, ca, i)
-                  .lanewise(VectorOperators.POW, operand(b, bo, bScalar, cb, i)),
+              (aScalar ? ca : load(a, ao + i))
+                  .lanewise(VectorOperators.POW, bScalar ? cb : load(b, bo + i)),
               y,
               yo + i);
         }
-      } else {
+      }
+      case EQ, NE, LT, LE, GT, GE -> {
         FloatVector one = FloatVector.broadcast(F, 1f);
         FloatVector zero = FloatVector.zero(F);
         var cmp =
@@ -404,13 +255,15 @@ final class ElementwiseKernels {
               default -> VectorOperators.GE;
             };
         for (; i < bound; i += L) {
-          var m = operand(a, ao, aScalar, ca, i).compare(cmp, operand(b, bo, bScalar, cb, i));
+          var m = (aScalar ? ca : load(a, ao + i)).compare(cmp, bScalar ? cb : load(b, bo + i));
           store(zero.blend(one, m), y, yo + i);
         }
       }
     }
     for (; i < n; i++) {
-      y.setAtIndex(FLOAT, yo + i, (float) op.apply(at(a, ao, aScalar, i), at(b, bo, bScalar, i)));
+      float va = a.getAtIndex(FLOAT, aScalar ? ao : ao + i);
+      float vb = b.getAtIndex(FLOAT, bScalar ? bo : bo + i);
+      y.setAtIndex(FLOAT, yo + i, (float) op.apply(va, vb));
     }
   }
 
