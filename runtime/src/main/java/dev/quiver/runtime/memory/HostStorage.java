@@ -28,7 +28,7 @@ public final class HostStorage extends ManagedStorage {
    * which is freed once no storage holds it.
    */
   private HostStorage(long byteSize, SmallChunks.Block block) {
-    super(byteSize, null, block, true);
+    super(byteSize, block);
     this.segment = block.segment();
   }
 

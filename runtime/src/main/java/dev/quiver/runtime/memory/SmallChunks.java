@@ -1,7 +1,6 @@
 package dev.quiver.runtime.memory;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
@@ -19,6 +18,11 @@ import org.apache.arrow.memory.ArrowBuf;
  * temporaries die young as plain objects, and the Arrow allocation and the reference are paid once
  * per {@value #BLOCKS_PER_CHUNK} tensors.
  *
+ * <p>Taking a block is one atomic increment on the chunk being filled: no lock and no shared
+ * counter per tensor (a tensor of a loop of small ops is made in about a microsecond, and a lock,
+ * three atomic updates and two extra objects per block were a measurable part of it). The bytes no
+ * tensor uses are counted when asked ({@link #unusedBytes()}), not per block.
+ *
  * <p>The trade-off: a chunk lives as long as its longest-lived tensor. Blocks are at most {@value
  * #MAX_BLOCK} bytes and a chunk holds {@value #BLOCKS_PER_CHUNK}, so one long-lived tensor keeps at
  * most {@value #BLOCKS_PER_CHUNK} times its size (64 KB at most); tensors in a scope, where
@@ -33,62 +37,72 @@ final class SmallChunks {
   /** Block sizes: powers of two from one cache line (64 bytes) to {@link #MAX_BLOCK}. */
   private static final int CLASSES = Long.numberOfTrailingZeros(MAX_BLOCK) - 6 + 1;
 
-  /** The chunk each size class is filling: held here only until it is full or retired. */
+  /**
+   * The chunk each size class is filling: held here only until it is full or retired. Written under
+   * its own lock, read without one (a stale chunk is a full one, and its taker comes back here).
+   */
   private static final Chunk[] filling = new Chunk[CLASSES];
 
   /**
-   * Bytes of live chunks that no tensor uses: the rest of the chunks being filled and the blocks of
-   * tensors closed explicitly. {@code Memory.bytesInUse()} leaves them out, so it still counts what
-   * tensors hold.
+   * Bytes of live chunks that no tensor uses and that are not in a chunk being filled: blocks of
+   * tensors closed explicitly, and what a retired chunk had left. {@code Memory.bytesInUse()}
+   * leaves them out ({@link #unusedBytes()}), so it still counts what tensors hold.
    */
   private static final AtomicLong unused = new AtomicLong();
 
   private SmallChunks() {}
 
+  /** Bytes of live chunks that no tensor holds, the rest of the chunks being filled included. */
   static long unusedBytes() {
-    return unused.get();
+    long bytes = unused.get();
+    for (Chunk c : filling.clone()) {
+      if (c != null) {
+        bytes += (long) (BLOCKS_PER_CHUNK - Math.min(c.next.get(), BLOCKS_PER_CHUNK)) * c.blockSize;
+      }
+    }
+    return bytes;
   }
 
   /** One Arrow buffer of {@link #BLOCKS_PER_CHUNK} blocks of one size; its tensors hold it. */
   static final class Chunk {
-    final long address;
+    final MemorySegment memory;
     final int blockSize;
-    private int used;
+
+    /** The next block to hand out; {@link #BLOCKS_PER_CHUNK} or more: full (or retired). */
+    final AtomicInteger next = new AtomicInteger();
 
     /** Shared with the chunk's release action, which must not refer to the chunk itself. */
-    private final Counts counts;
+    final AtomicInteger counted;
 
-    private Chunk(long address, int blockSize, Counts counts) {
-      this.address = address;
+    private Chunk(MemorySegment memory, int blockSize, AtomicInteger counted) {
+      this.memory = memory;
       this.blockSize = blockSize;
-      this.counts = counts;
+      this.counted = counted;
+    }
+
+    /** Blocks not handed out, counting as unused from now on: the chunk takes no more. */
+    void retire() {
+      int taken = Math.min(next.getAndSet(BLOCKS_PER_CHUNK), BLOCKS_PER_CHUNK);
+      countUnused(this.counted, BLOCKS_PER_CHUNK - taken, blockSize);
     }
   }
 
-  /** Blocks handed out and blocks given back early, for the accounting when the chunk is freed. */
-  private static final class Counts {
-    final int blockSize;
-    final AtomicInteger allocated = new AtomicInteger();
-    final AtomicInteger released = new AtomicInteger();
-
-    Counts(int blockSize) {
-      this.blockSize = blockSize;
-    }
-
-    /** Everything of the chunk not held by a live tensor, when the chunk itself is freed. */
-    long unusedAtFree() {
-      return (long) (BLOCKS_PER_CHUNK - allocated.get() + released.get()) * blockSize;
+  /** {@code blocks} more of a chunk's blocks count in {@link #unused} (its {@code counted}). */
+  private static void countUnused(AtomicInteger counted, int blocks, int blockSize) {
+    if (blocks > 0) {
+      counted.addAndGet(blocks);
+      unused.addAndGet((long) blocks * blockSize);
     }
   }
 
   /**
-   * A block's hold on its chunk: the storage's release action. Releasing a tensor explicitly (its
+   * A block's hold on its chunk, and the storage's release: releasing a tensor explicitly (its
    * scope closed, {@code close()}) drops the hold, so a closed tensor that is still reachable does
    * not pin its chunk, and counts the block as unused.
    */
-  static final class Block implements Runnable {
+  static final class Block extends ManagedStorage.Release {
     private final MemorySegment segment;
-    private volatile Chunk chunk;
+    private Chunk chunk;
 
     private Block(Chunk chunk, MemorySegment segment) {
       this.chunk = chunk;
@@ -100,13 +114,11 @@ final class SmallChunks {
     }
 
     @Override
-    public void run() {
+    void free() {
+      // Runs once (Release's flag), so the plain field needs no more care.
       Chunk c = chunk;
-      if (c != null) {
-        chunk = null;
-        c.counts.released.incrementAndGet();
-        unused.addAndGet(c.blockSize);
-      }
+      chunk = null;
+      countUnused(c.counted, 1, c.blockSize);
     }
   }
 
@@ -117,25 +129,21 @@ final class SmallChunks {
    */
   static Block allocate(long bytes, LongFunction<ArrowBuf> newBuffer) {
     int c = sizeClass(bytes);
-    int blockSize = 64 << c;
-    Chunk chunk;
-    int index;
-    synchronized (filling) {
-      chunk = filling[c];
-      if (chunk == null) {
-        chunk = newChunk(blockSize, newBuffer);
-        filling[c] = chunk;
+    while (true) {
+      Chunk chunk = filling[c];
+      if (chunk != null) {
+        int index = chunk.next.getAndIncrement();
+        if (index < BLOCKS_PER_CHUNK) {
+          return new Block(chunk, chunk.memory.asSlice((long) index * chunk.blockSize, bytes));
+        }
       }
-      index = chunk.used++;
-      if (chunk.used == BLOCKS_PER_CHUNK) {
-        filling[c] = null; // full: from now on only its tensors keep it
+      synchronized (filling) {
+        if (filling[c] == chunk) {
+          // Full (or none yet): from now on only its tensors keep it.
+          filling[c] = newChunk(64 << c, newBuffer);
+        }
       }
     }
-    chunk.counts.allocated.incrementAndGet();
-    unused.addAndGet(-blockSize);
-    return new Block(
-        chunk,
-        MemorySegment.ofAddress(chunk.address + (long) index * blockSize).reinterpret(bytes));
   }
 
   /**
@@ -144,7 +152,12 @@ final class SmallChunks {
    */
   static void retireFilling() {
     synchronized (filling) {
-      Arrays.fill(filling, null);
+      for (int c = 0; c < CLASSES; c++) {
+        if (filling[c] != null) {
+          filling[c].retire();
+          filling[c] = null;
+        }
+      }
     }
   }
 
@@ -159,15 +172,16 @@ final class SmallChunks {
   private static Chunk newChunk(int blockSize, LongFunction<ArrowBuf> newBuffer) {
     long bytes = (long) blockSize * BLOCKS_PER_CHUNK;
     ArrowBuf buffer = newBuffer.apply(bytes);
-    Counts counts = new Counts(blockSize);
-    Chunk chunk = new Chunk(buffer.memoryAddress(), blockSize, counts);
-    unused.addAndGet(bytes);
+    AtomicInteger counted = new AtomicInteger();
+    Chunk chunk =
+        new Chunk(
+            MemorySegment.ofAddress(buffer.memoryAddress()).reinterpret(bytes), blockSize, counted);
     // The release frees the buffer and settles the accounting; it must not refer to the chunk, or
     // the chunk could never become unreachable.
     Reclaimer.register(
         chunk,
         () -> {
-          unused.addAndGet(-counts.unusedAtFree());
+          unused.addAndGet(-(long) counted.get() * blockSize);
           buffer.close();
         });
     return chunk;

@@ -51,6 +51,50 @@ class SmallChunksTest {
   }
 
   @Test
+  void threadsTakingBlocksAtOnceGetDistinctBlocksAndTheCountReturnsToItsBase() throws Exception {
+    long base = Memory.collect();
+    int threads = 4;
+    int perThread = 5 * SmallChunks.BLOCKS_PER_CHUNK + 3;
+    List<List<Tensor>> made = new ArrayList<>();
+    List<Thread> ts = new ArrayList<>();
+    var start = new java.util.concurrent.CountDownLatch(1);
+    for (int t = 0; t < threads; t++) {
+      List<Tensor> mine = new ArrayList<>();
+      made.add(mine);
+      int id = t;
+      ts.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      start.await();
+                    } catch (InterruptedException e) {
+                      throw new IllegalStateException(e);
+                    }
+                    for (int i = 0; i < perThread; i++) {
+                      mine.add(Tensor.full(id * 1000 + i, 100)); // 400 bytes: the 512-byte class
+                    }
+                  }));
+    }
+    start.countDown();
+    for (Thread t : ts) {
+      t.join();
+    }
+    assertEquals(
+        base + (long) threads * perThread * 512,
+        Memory.bytesInUse(),
+        "every tensor counts one 512-byte block");
+    for (int t = 0; t < threads; t++) {
+      for (int i = 0; i < perThread; i++) {
+        assertEquals(100.0 * (t * 1000 + i), made.get(t).get(i).sum().item(), 0, t + "/" + i);
+      }
+    }
+    made.clear();
+    ts.clear();
+    assertEquals(base, Memory.collect());
+  }
+
+  @Test
   void sizeClassesArePowersOfTwoFromOneCacheLine() {
     assertEquals(0, SmallChunks.sizeClass(1));
     assertEquals(0, SmallChunks.sizeClass(64));
