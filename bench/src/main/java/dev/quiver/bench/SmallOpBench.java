@@ -24,6 +24,24 @@ import java.util.Map;
  */
 final class SmallOpBench {
   static final int BATCH = 1000;
+
+  /**
+   * Calls of a 1000-op body per sample: 300 000 ops, about 0.1-0.5 s, so that each sample spans
+   * several young collections (and the GC-managed row's occasional full one) instead of landing
+   * between them by chance, which made one JVM's median differ from the next one's.
+   */
+  static final int INNER = 300;
+
+  /** Calls per warm-up round: 50 000 ops. */
+  static final int WARM_INNER = 50;
+
+  /**
+   * Warm-up: until the best round has not improved for eight rounds (at least 3 s, at most 20 s). A
+   * fixed 2 s measured some JVMs before C2 had compiled the op's path on a loaded machine.
+   */
+  static final double MIN_WARMUP_SECONDS = 3.0;
+
+  static final double MAX_WARMUP_SECONDS = 20.0;
   static volatile Tensor sink;
 
   private SmallOpBench() {}
@@ -32,9 +50,9 @@ final class SmallOpBench {
     long n = o.size();
     Tensor a = Tensor.randn(new long[] {n}, 1);
     Tensor b = Tensor.randn(new long[] {n}, 2);
-    int repeats = o.repeats() > 0 ? o.repeats() : 11;
+    int repeats = o.repeats() > 0 ? o.repeats() : 9;
     double gc =
-        Timing.secondsPerCall(
+        Timing.settledSecondsPerCall(
                 () -> {
                   Tensor last = null;
                   for (int i = 0; i < BATCH; i++) {
@@ -42,13 +60,15 @@ final class SmallOpBench {
                   }
                   sink = last;
                 },
-                100,
+                WARM_INNER,
+                INNER,
                 repeats,
-                2.0)
+                MIN_WARMUP_SECONDS,
+                MAX_WARMUP_SECONDS)
             / BATCH;
     double gcCpu = Timing.lastCpuSeconds / BATCH;
     double scoped =
-        Timing.secondsPerCall(
+        Timing.settledSecondsPerCall(
                 () -> {
                   try (var scope = MemoryScope.open()) {
                     Tensor last = null;
@@ -58,9 +78,11 @@ final class SmallOpBench {
                     sink = last;
                   }
                 },
-                100,
+                WARM_INNER,
+                INNER,
                 repeats,
-                2.0)
+                MIN_WARMUP_SECONDS,
+                MAX_WARMUP_SECONDS)
             / BATCH;
     double scopedCpu = Timing.lastCpuSeconds / BATCH;
     sink = null;

@@ -46,6 +46,17 @@ final class Timing {
    */
   static double settledSecondsPerCall(
       Body body, int inner, int repeats, double minSeconds, double maxSeconds) throws Exception {
+    return settledSecondsPerCall(body, inner, inner, repeats, minSeconds, maxSeconds);
+  }
+
+  /**
+   * As {@link #settledSecondsPerCall(Body, int, int, double, double)}, with warm-up rounds of
+   * {@code warmInner} calls and samples of {@code inner}: short rounds tell sooner that the JIT has
+   * settled, long samples average over the collections a sample spans.
+   */
+  static double settledSecondsPerCall(
+      Body body, int warmInner, int inner, int repeats, double minSeconds, double maxSeconds)
+      throws Exception {
     long start = System.nanoTime();
     long end = start + (long) (maxSeconds * 1e9);
     long min = start + (long) (minSeconds * 1e9);
@@ -53,7 +64,7 @@ final class Timing {
     int stale = 0;
     while ((stale < 8 || System.nanoTime() < min) && System.nanoTime() < end) {
       long t0 = System.nanoTime();
-      for (int i = 0; i < inner; i++) {
+      for (int i = 0; i < warmInner; i++) {
         body.run();
       }
       double round = (System.nanoTime() - t0) / 1e9;
