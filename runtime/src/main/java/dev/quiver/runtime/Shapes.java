@@ -70,7 +70,7 @@ public final class Shapes {
     long bytes = n * dtype.byteSize();
     // The message is written only for a request that may be refused: written for every tensor,
     // it was about 8% of a first Iris fit's training thread (string concatenation of the shape).
-    if (host && bytes > dev.quiver.runtime.memory.Memory.available()) {
+    if (host && !dev.quiver.runtime.memory.Memory.fits(bytes)) {
       dev.quiver.runtime.memory.Memory.require(
           op + ": shape " + str(shape) + " (" + n + " elements of " + dtype + ")", bytes);
     }

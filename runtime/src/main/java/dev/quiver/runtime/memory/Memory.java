@@ -59,6 +59,16 @@ public final class Memory {
   }
 
   /**
+   * Whether {@code bytes} more fit: {@code bytes <= available()}, answered without counting the
+   * small chunks' unused bytes when the request fits even counting them as used (nearly always).
+   * Every new tensor's size check asks.
+   */
+  public static boolean fits(long bytes) {
+    return bytes <= Math.min(ROOT.getLimit(), physicalBytes()) - ROOT.getAllocatedMemory()
+        || bytes <= available();
+  }
+
+  /**
    * Refuses, before allocating, a request of {@code bytes} that cannot be met: {@code what} (the op
    * and shape asked for) is named with the bytes and what is available.
    */

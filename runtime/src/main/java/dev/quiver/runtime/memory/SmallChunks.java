@@ -55,7 +55,8 @@ final class SmallChunks {
   /** Bytes of live chunks that no tensor holds, the rest of the chunks being filled included. */
   static long unusedBytes() {
     long bytes = unused.get();
-    for (Chunk c : filling.clone()) {
+    for (int i = 0; i < CLASSES; i++) {
+      Chunk c = filling[i];
       if (c != null) {
         bytes += (long) (BLOCKS_PER_CHUNK - Math.min(c.next.get(), BLOCKS_PER_CHUNK)) * c.blockSize;
       }
