@@ -149,13 +149,14 @@ final class RecurrentSequences {
   }
 
   /**
-   * Splits rows [0, n) into blocks of a multiple of the GEMM tile's rows, about two per thread (a
-   * thread that the OS deschedules then holds up a quarter of the work, not half), and runs them
-   * over the pool; on the calling thread alone when the pool may not touch the memory.
+   * Splits rows [0, n) into blocks of the GEMM tile's rows, at least four per thread, and runs them
+   * over the pool; on the calling thread alone when the pool may not touch the memory. Small blocks
+   * because a block, once a thread has claimed it, runs the whole sequence on that thread: on a
+   * loaded machine a descheduled thread holds its block up, and the others, done with theirs, wait.
    */
   private static void forRows(long n, boolean threads, Rows body) {
     int t = threads ? Parallel.threads() : 1;
-    long per = Math.max(Sgemm.MR, Sgemm.roundUp((int) Math.ceilDiv(n, 2L * t), Sgemm.MR));
+    long per = Math.max(Sgemm.MR, Sgemm.roundUp((int) Math.ceilDiv(n, 4L * t), Sgemm.MR));
     long blocks = Math.ceilDiv(n, per);
     if (blocks <= 1 || !threads) {
       body.run(0, n);
