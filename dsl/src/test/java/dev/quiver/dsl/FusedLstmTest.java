@@ -9,9 +9,11 @@ import dev.quiver.dsl.layers.LSTM;
 import dev.quiver.dsl.layers.Masks;
 import dev.quiver.dsl.layers.Recurrent;
 import dev.quiver.runtime.DType;
+import dev.quiver.runtime.Device;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.GradCheck;
 import dev.quiver.runtime.ops.Recurrences;
+import dev.quiver.runtime.testing.SimulatedDevice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -87,6 +89,61 @@ class FusedLstmTest {
         x,
         () -> Tensor.randn(new long[] {2, 3, 5}, 10),
         mask);
+  }
+
+  @Test
+  void fusedAndComposedAgreeWhenRowsAreSplitOverThreads() {
+    // 13 rows: the CPU kernel runs blocks of rows on different threads, the last block short;
+    // 70 units: 4·70 = 280 is more than one slice of the product's inner dimension backward, and
+    // 260 units forward.
+    Tensor x = Tensor.randn(new long[] {13, 5, 6}, 12);
+    Tensor mask = Masks.fromLengths(Tensor.ofInts(5, 1, 3, 5, 2, 4, 5, 5, 1, 2, 3, 4, 5), 5);
+    assertSame(
+        () -> LSTM.of(70).bidirectional().seed(13),
+        x,
+        () -> Tensor.randn(new long[] {2, 13, 70}, 14),
+        mask);
+    assertSame(() -> LSTM.of(260).seed(15), x, null, null);
+  }
+
+  /** Every result of the op on {@code device} and every gradient, on fixed operands. */
+  private static List<float[]> op(Device device, Tensor mask, boolean reverse) {
+    Tensor xw = Tensor.randn(new long[] {9, 6, 28}, 21).to(device).requiresGrad();
+    Tensor whh = Tensor.randn(new long[] {28, 7}, 22).mul(0.4).to(device).requiresGrad();
+    Tensor h0 = Tensor.randn(new long[] {9, 7}, 23).to(device).requiresGrad();
+    Tensor c0 = Tensor.randn(new long[] {9, 7}, 24).to(device).requiresGrad();
+    Tensor m = mask == null ? null : mask.to(device);
+    Tensor s = Recurrences.lstm(xw, whh, h0, c0, m, reverse);
+    s.mul(Tensor.randn(s.shape(), 25).to(device)).sum().backward();
+    return List.of(
+        s.toFloatArray(),
+        xw.grad().toFloatArray(),
+        whh.grad().toFloatArray(),
+        h0.grad().toFloatArray(),
+        c0.grad().toFloatArray());
+  }
+
+  @Test
+  void theWholeSequenceKernelAgreesWithTheStepByStepPath() {
+    // The simulated device has the per-step kernel (Backend.lstmCell) but not the whole-sequence
+    // one, so the op runs there step by step, on the same CPU arithmetic.
+    SimulatedDevice.install();
+    Device sim = SimulatedDevice.DEVICE;
+    Tensor mask = Masks.fromLengths(Tensor.ofInts(6, 2, 4, 1, 6, 5, 3, 6, 6), 6);
+    for (boolean reverse : new boolean[] {false, true}) {
+      for (Tensor m : new Tensor[] {null, mask}) {
+        List<float[]> whole = op(Device.CPU, m, reverse);
+        List<float[]> steps = op(sim, m, reverse);
+        for (int i = 0; i < whole.size(); i++) {
+          float[] a = steps.get(i);
+          float[] b = whole.get(i);
+          for (int k = 0; k < a.length; k++) {
+            assertEquals(
+                a[k], b[k], 1e-5f * Math.max(1, Math.abs(a[k])), "result " + i + " at " + k);
+          }
+        }
+      }
+    }
   }
 
   @Test

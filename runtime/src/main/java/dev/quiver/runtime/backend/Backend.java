@@ -148,6 +148,41 @@ public interface Backend {
   }
 
   /**
+   * A whole LSTM direction in one call: {@code xw} [batch, seq, 4·hidden] is every step's input
+   * projection with its biases, {@code whh} is W_hh [4·hidden, hidden] (any strides), {@code h0}
+   * and {@code c0} [batch, hidden], {@code mask} [batch, seq] or null, {@code reverse} runs from
+   * the last step to the first; writes every step's gates [batch, seq, 4·hidden] (as {@link
+   * #lstmCell}) and {@code states} [2, batch, seq, hidden] (h, then c, after every step). Returns
+   * false, before writing anything, when this backend has none for these operands: the caller then
+   * runs the steps one by one with {@link #matmul} and {@link #lstmCell}.
+   */
+  default boolean lstmSequence(
+      View xw, View whh, View h0, View c0, View mask, boolean reverse, View gates, View states) {
+    return false;
+  }
+
+  /**
+   * The gradient of {@link #lstmSequence}: {@code gStates} [2, batch, seq, hidden] reaches every
+   * step's h and c from outside the recurrence; writes {@code gx} [batch, seq, 4·hidden] (the
+   * gradient of xw, which is also each step's gradient of h·W_hhᵀ), and {@code dh}, {@code dc}
+   * [batch, hidden], the gradients of h0 and c0. W_hh's gradient is left to the caller (one product
+   * over all steps). Returns false, before writing anything, when this backend has none.
+   */
+  default boolean lstmSequenceBackward(
+      View gates,
+      View states,
+      View whh,
+      View c0,
+      View mask,
+      boolean reverse,
+      View gStates,
+      View gx,
+      View dh,
+      View dc) {
+    return false;
+  }
+
+  /**
    * Updates {@code param} (and {@code state}, as {@code step} says) in place from {@code grad} in
    * one pass. Returns false when this backend has no kernel for these operands (their type, layout,
    * device); the optimizer then composes the step from elementwise ops. Operands have the same

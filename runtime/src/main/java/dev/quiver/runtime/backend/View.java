@@ -93,6 +93,11 @@ public final class View {
     return shape[axis];
   }
 
+  /** The stride of one axis, in elements, without copying the strides (for per-row loops). */
+  public long stride(int axis) {
+    return strides[axis];
+  }
+
   public long numel() {
     return Shapes.numel(shape);
   }

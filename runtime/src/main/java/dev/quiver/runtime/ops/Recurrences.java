@@ -46,29 +46,12 @@ public final class Recurrences {
     Tensor c0c = c0.contiguous();
     Tensor states = Tensor.empty(xw.device(), dt, 2, n, len, hidden);
     Tensor gates = Tensor.empty(xw.device(), dt, n, len, 4 * hidden);
-    Tensor hh = Tensor.empty(xw.device(), dt, n, 4 * hidden);
-    // W_hhᵀ copied row-major once: the per-step products then pack it with vector loads.
-    Tensor whhT = Tensor.empty(xw.device(), dt, hidden, 4 * hidden);
-    be.copy(transposed(whh.view()), whhT.view());
-    for (long k = 0; k < len; k++) {
-      long t = reverse ? len - 1 - k : k;
-      long prev = reverse ? t + 1 : t - 1;
-      View hPrev = k == 0 ? h0c.view() : step(states.view(), 0, prev);
-      View cPrev = k == 0 ? c0c.view() : step(states.view(), 1, prev);
-      be.matmul(hPrev, whhT.view(), hh.view());
-      boolean done =
-          be.lstmCell(
-              step(x.view(), t),
-              hh.view(),
-              hPrev,
-              cPrev,
-              m == null ? null : column(m.view(), t),
-              step(gates.view(), t),
-              step(states.view(), 0, t),
-              step(states.view(), 1, t));
-      if (!done) {
-        return null; // the first step already: nothing is written before a backend says no
-      }
+    View mv = m == null ? null : m.view();
+    boolean whole =
+        be.lstmSequence(
+            x.view(), whh.view(), h0c.view(), c0c.view(), mv, reverse, gates.view(), states.view());
+    if (!whole && !steps(be, x, whh, h0c, c0c, m, reverse, gates, states)) {
+      return null;
     }
     if (!Autograd.needsGrad(xw, whh, h0, c0)) {
       return states;
@@ -81,6 +64,48 @@ public final class Recurrences {
         whh,
         h0,
         c0);
+  }
+
+  /** The forward step by step: one product and one {@link Backend#lstmCell} per step. */
+  private static boolean steps(
+      Backend be,
+      Tensor x,
+      Tensor whh,
+      Tensor h0,
+      Tensor c0,
+      Tensor m,
+      boolean reverse,
+      Tensor gates,
+      Tensor states) {
+    long n = x.size(0);
+    long len = x.size(1);
+    long hidden = whh.size(1);
+    DType dt = x.dtype();
+    Tensor hh = Tensor.empty(x.device(), dt, n, 4 * hidden);
+    // W_hhᵀ copied row-major once: the per-step products then pack it with vector loads.
+    Tensor whhT = Tensor.empty(x.device(), dt, hidden, 4 * hidden);
+    be.copy(transposed(whh.view()), whhT.view());
+    for (long k = 0; k < len; k++) {
+      long t = reverse ? len - 1 - k : k;
+      long prev = reverse ? t + 1 : t - 1;
+      View hPrev = k == 0 ? h0.view() : step(states.view(), 0, prev);
+      View cPrev = k == 0 ? c0.view() : step(states.view(), 1, prev);
+      be.matmul(hPrev, whhT.view(), hh.view());
+      boolean done =
+          be.lstmCell(
+              step(x.view(), t),
+              hh.view(),
+              hPrev,
+              cPrev,
+              m == null ? null : column(m.view(), t),
+              step(gates.view(), t),
+              step(states.view(), 0, t),
+              step(states.view(), 1, t));
+      if (!done) {
+        return false; // the first step already: nothing is written before a backend says no
+      }
+    }
+    return true;
   }
 
   private static Tensor[] backward(
@@ -100,38 +125,23 @@ public final class Recurrences {
     DType dt = g.dtype();
     Tensor gc = g.contiguous();
     Tensor gx = Tensor.empty(g.device(), dt, n, len, 4 * hidden);
-    Tensor dh = Tensor.zeros(g.device(), dt, n, hidden);
-    Tensor dc = Tensor.zeros(g.device(), dt, n, hidden);
-    Tensor around = m == null ? null : Tensor.empty(g.device(), dt, n, hidden);
-    View w = whh.contiguous().view();
-    for (long k = len - 1; k >= 0; k--) {
-      long t = reverse ? len - 1 - k : k;
-      long prev = reverse ? t + 1 : t - 1;
-      View cPrev = k == 0 ? c0.view() : step(states.view(), 1, prev);
-      View dz = step(gx.view(), t);
-      boolean done =
-          be.lstmCellBackward(
-              step(gates.view(), t),
-              cPrev,
-              m == null ? null : column(m.view(), t),
-              step(gc.view(), 0, t),
-              step(gc.view(), 1, t),
-              dh.view(),
-              dc.view(),
-              dz);
-      if (!done) {
-        throw new IllegalStateException(
-            "lstm backward: the "
-                + g.device()
-                + " backend ran the forward kernel but not this one");
-      }
-      if (around == null) {
-        be.matmul(dz, w, dh.view()); // without a mask nothing bypasses the cell
-      } else {
-        be.copy(dh.view(), around.view());
-        be.matmul(dz, w, dh.view());
-        be.binary(BinaryOp.ADD, dh.view(), around.view(), dh.view());
-      }
+    Tensor dh = Tensor.empty(g.device(), dt, n, hidden);
+    Tensor dc = Tensor.empty(g.device(), dt, n, hidden);
+    View mv = m == null ? null : m.view();
+    boolean whole =
+        be.lstmSequenceBackward(
+            gates.view(),
+            states.view(),
+            whh.view(),
+            c0.view(),
+            mv,
+            reverse,
+            gc.view(),
+            gx.view(),
+            dh.view(),
+            dc.view());
+    if (!whole) {
+      stepsBack(be, gates, states, whh, c0, m, reverse, gc, gx, dh, dc);
     }
     // dW_hh = Σ_t dz_tᵀ·h_{t-1}: every step in one product, [4H, batch·seq] x [batch·seq, H].
     Tensor hPrev = Tensor.empty(g.device(), dt, n, len, hidden);
@@ -154,6 +164,57 @@ public final class Recurrences {
     View hpAll = hp.withLayout(new long[] {n * len, hidden}, new long[] {hidden, 1}, hp.offset());
     be.matmul(gxAll, hpAll, gw.view());
     return new Tensor[] {gx, gw, dh, dc};
+  }
+
+  /** The backward step by step: one {@link Backend#lstmCellBackward} and one product per step. */
+  private static void stepsBack(
+      Backend be,
+      Tensor gates,
+      Tensor states,
+      Tensor whh,
+      Tensor c0,
+      Tensor m,
+      boolean reverse,
+      Tensor gc,
+      Tensor gx,
+      Tensor dh,
+      Tensor dc) {
+    long n = gx.size(0);
+    long len = gx.size(1);
+    long hidden = dh.size(1);
+    be.fill(dh.view(), 0);
+    be.fill(dc.view(), 0);
+    Tensor around = m == null ? null : Tensor.empty(gx.device(), gx.dtype(), n, hidden);
+    View w = whh.contiguous().view();
+    for (long k = len - 1; k >= 0; k--) {
+      long t = reverse ? len - 1 - k : k;
+      long prev = reverse ? t + 1 : t - 1;
+      View cPrev = k == 0 ? c0.view() : step(states.view(), 1, prev);
+      View dz = step(gx.view(), t);
+      boolean done =
+          be.lstmCellBackward(
+              step(gates.view(), t),
+              cPrev,
+              m == null ? null : column(m.view(), t),
+              step(gc.view(), 0, t),
+              step(gc.view(), 1, t),
+              dh.view(),
+              dc.view(),
+              dz);
+      if (!done) {
+        throw new IllegalStateException(
+            "lstm backward: the "
+                + gx.device()
+                + " backend ran the forward kernel but not this one");
+      }
+      if (around == null) {
+        be.matmul(dz, w, dh.view()); // without a mask nothing bypasses the cell
+      } else {
+        be.copy(dh.view(), around.view());
+        be.matmul(dz, w, dh.view());
+        be.binary(BinaryOp.ADD, dh.view(), around.view(), dh.view());
+      }
+    }
   }
 
   /** Step t of a dense [batch, seq, k] view: [batch, k], rows seq·k apart. */

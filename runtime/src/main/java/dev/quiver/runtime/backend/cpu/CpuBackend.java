@@ -394,6 +394,28 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public boolean lstmSequence(
+      View xw, View whh, View h0, View c0, View mask, boolean reverse, View gates, View states) {
+    return RecurrentSequences.lstmForward(xw, whh, h0, c0, mask, reverse, gates, states);
+  }
+
+  @Override
+  public boolean lstmSequenceBackward(
+      View gates,
+      View states,
+      View whh,
+      View c0,
+      View mask,
+      boolean reverse,
+      View gStates,
+      View gx,
+      View dh,
+      View dc) {
+    return RecurrentSequences.lstmBackward(
+        gates, states, whh, c0, mask, reverse, gStates, gx, dh, dc);
+  }
+
+  @Override
   public boolean optimizerStep(OptimizerStep step, View param, View grad, View[] state) {
     return OptimizerKernels.run(step, param, grad, state);
   }

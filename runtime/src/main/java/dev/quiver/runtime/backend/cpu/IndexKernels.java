@@ -4,9 +4,17 @@ import dev.quiver.runtime.DType;
 import dev.quiver.runtime.backend.View;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /** gather and its adjoint scatter-add, walking the index tensor's shape. */
 final class IndexKernels {
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final int L = F.length();
+  private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+  private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
   private IndexKernels() {}
 
   static void gather(View x, int axis, View index, View out) {
@@ -58,7 +66,46 @@ final class IndexKernels {
   }
 
   static void scatterAdd(View out, int axis, View index, View src) {
+    if (axis == 0 && out.dtype() == DType.FLOAT32 && picksWholeRows(out, index, src)) {
+      addRows(out, index, src);
+      return;
+    }
     walk(out, axis, index, src, true);
+  }
+
+  /**
+   * The adjoint of {@link #copyRows} (an embedding's backward): row r of src is added to row
+   * index[r] of out, a vector at a time; rows that pick the same target add up in order.
+   */
+  private static void addRows(View out, View index, View src) {
+    long rows = src.shape()[0];
+    long width = rows == 0 ? 0 : src.numel() / rows;
+    long available = out.shape()[0];
+    MemorySegment om = out.hostSegment();
+    MemorySegment im = index.hostSegment();
+    MemorySegment sm = src.hostSegment();
+    long stride = index.strides()[0];
+    long bound = width - width % L;
+    for (long r = 0; r < rows; r++) {
+      long target = im.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, index.offset() + r * stride);
+      if (target < 0 || target >= available) {
+        throw new IndexOutOfBoundsException(
+            "scatterAdd: index " + target + " is out of range for axis 0 of size " + available);
+      }
+      long o = (out.offset() + target * width) * Float.BYTES;
+      long i = (src.offset() + r * width) * Float.BYTES;
+      long j = 0;
+      for (; j < bound; j += L) {
+        long b = j * Float.BYTES;
+        FloatVector.fromMemorySegment(F, om, o + b, NATIVE)
+            .add(FloatVector.fromMemorySegment(F, sm, i + b, NATIVE))
+            .intoMemorySegment(om, o + b, NATIVE);
+      }
+      for (; j < width; j++) {
+        long b = j * Float.BYTES;
+        om.set(FLOAT, o + b, om.get(FLOAT, o + b) + sm.get(FLOAT, i + b));
+      }
+    }
   }
 
   /**

@@ -40,14 +40,14 @@ final class RecurrentKernels {
   }
 
   private static long row(View v, long r) {
-    return v.offset() + r * v.strides()[0];
+    return v.offset() + r * v.stride(0);
   }
 
   private static double maskAt(View mask, long r) {
     return mask == null
         ? 1
         : ElementwiseKernels.read(
-            mask.hostSegment(), mask.dtype(), mask.offset() + r * mask.strides()[0]);
+            mask.hostSegment(), mask.dtype(), mask.offset() + r * mask.stride(0));
   }
 
   /**
@@ -64,6 +64,7 @@ final class RecurrentKernels {
     int hidden = Math.toIntExact(h.shape()[1]);
     boolean f32 = h.dtype() == DType.FLOAT32;
     int bound = f32 ? hidden - hidden % L : 0;
+    MemorySegment[] s = segments(xw, hh, hPrev, cPrev, gates, h, c);
     for (long r = 0; r < rows; r++) {
       double m = maskAt(mask, r);
       long xo = row(xw, r);
@@ -74,8 +75,7 @@ final class RecurrentKernels {
       long ho = row(h, r);
       long co = row(c, r);
       if (f32) {
-        forwardF32(
-            xw, xo, hh, zo, hPrev, hpo, cPrev, cpo, gates, go, h, ho, c, co, m, hidden, bound);
+        forwardF32(s, xo, zo, hpo, cpo, go, ho, co, (float) m, hidden, bound);
       }
       forwardScalar(
           xw, xo, hh, zo, hPrev, hpo, cPrev, cpo, gates, go, h, ho, c, co, m, hidden, bound);
@@ -95,47 +95,79 @@ final class RecurrentKernels {
     return one.div(one.add(z.neg().lanewise(VectorOperators.EXP)));
   }
 
-  @SuppressWarnings("ParameterNumber")
+  /**
+   * The vector part of one row: each gate's activation in its own loop, then the state update.
+   * Small methods on purpose: in one method the inlined vector operations passed C2's node budget
+   * (NodeCountInliningCutoff), the last loads and stores were left as calls, and every vector
+   * crossing them was boxed, gigabytes of garbage per second. No vector crosses a method here.
+   */
+  /** The segments of views, in order, fetched once per call rather than once per row. */
+  private static MemorySegment[] segments(View... views) {
+    MemorySegment[] s = new MemorySegment[views.length];
+    for (int i = 0; i < views.length; i++) {
+      s[i] = views[i].hostSegment();
+    }
+    return s;
+  }
+
+  /** s: the segments of xw, hh, hPrev, cPrev, gates, h, c; then each one's row offset. */
   private static void forwardF32(
-      View xw,
+      MemorySegment[] s,
       long xo,
-      View hh,
       long zo,
-      View hPrev,
       long hpo,
-      View cPrev,
       long cpo,
-      View gates,
       long go,
-      View h,
       long ho,
-      View c,
       long co,
-      double m,
+      float m,
       int hidden,
       int bound) {
-    MemorySegment xs = xw.hostSegment();
-    MemorySegment zs = hh.hostSegment();
-    MemorySegment hps = hPrev.hostSegment();
-    MemorySegment cps = cPrev.hostSegment();
-    MemorySegment gs = gates.hostSegment();
-    MemorySegment hs = h.hostSegment();
-    MemorySegment cs = c.hostSegment();
+    for (int q = 0; q < 4; q++) {
+      long at = (long) q * hidden;
+      activate(s[0], xo + at, s[1], zo + at, s[4], go + at, bound, q == 2);
+    }
+    update(s[4], go, hidden, s[3], cpo, s[2], hpo, s[6], co, s[5], ho, m, bound);
+  }
+
+  /** gates[j] = σ(x[j] + z[j]), or tanh, for j in [0, bound). */
+  private static void activate(
+      MemorySegment xs,
+      long xo,
+      MemorySegment zs,
+      long zo,
+      MemorySegment gs,
+      long go,
+      int bound,
+      boolean tanh) {
     FloatVector one = FloatVector.broadcast(F, 1f);
-    FloatVector vm = FloatVector.broadcast(F, (float) m);
-    long h1 = hidden;
-    long h2 = 2L * hidden;
-    long h3 = 3L * hidden;
     for (int j = 0; j < bound; j += L) {
-      FloatVector i = sigmoid(load(xs, xo + j).add(load(zs, zo + j)), one);
-      FloatVector f = sigmoid(load(xs, xo + h1 + j).add(load(zs, zo + h1 + j)), one);
-      FloatVector g =
-          load(xs, xo + h2 + j).add(load(zs, zo + h2 + j)).lanewise(VectorOperators.TANH);
-      FloatVector o = sigmoid(load(xs, xo + h3 + j).add(load(zs, zo + h3 + j)), one);
-      store(i, gs, go + j);
-      store(f, gs, go + h1 + j);
-      store(g, gs, go + h2 + j);
-      store(o, gs, go + h3 + j);
+      FloatVector z = load(xs, xo + j).add(load(zs, zo + j));
+      store(tanh ? z.lanewise(VectorOperators.TANH) : sigmoid(z, one), gs, go + j);
+    }
+  }
+
+  /** c' = f·cPrev + i·g, h' = o·tanh(c'), carried through the mask, for j in [0, bound). */
+  private static void update(
+      MemorySegment gs,
+      long go,
+      long hidden,
+      MemorySegment cps,
+      long cpo,
+      MemorySegment hps,
+      long hpo,
+      MemorySegment cs,
+      long co,
+      MemorySegment hs,
+      long ho,
+      float m,
+      int bound) {
+    FloatVector vm = FloatVector.broadcast(F, m);
+    for (int j = 0; j < bound; j += L) {
+      FloatVector i = load(gs, go + j);
+      FloatVector f = load(gs, go + hidden + j);
+      FloatVector g = load(gs, go + 2 * hidden + j);
+      FloatVector o = load(gs, go + 3 * hidden + j);
       FloatVector cp = load(cps, cpo + j);
       FloatVector cn = f.mul(cp).add(i.mul(g));
       FloatVector hn = o.mul(cn.lanewise(VectorOperators.TANH));
@@ -210,61 +242,83 @@ final class RecurrentKernels {
     int hidden = Math.toIntExact(dh.shape()[1]);
     boolean f32 = dh.dtype() == DType.FLOAT32;
     int bound = f32 ? hidden - hidden % L : 0;
+    MemorySegment[] s = segments(gates, cPrev, gH, gC, dh, dc, dz);
+    View[] views = {gates, cPrev, gH, gC, dh, dc, dz};
+    long[] o = new long[views.length];
     for (long r = 0; r < rows; r++) {
       double m = maskAt(mask, r);
-      long[] o = {
-        row(gates, r), row(cPrev, r), row(gH, r), row(gC, r), row(dh, r), row(dc, r), row(dz, r)
-      };
+      for (int i = 0; i < o.length; i++) {
+        o[i] = row(views[i], r);
+      }
       if (f32) {
-        backwardF32(gates, cPrev, gH, gC, dh, dc, dz, o, m, hidden, bound);
+        backHead(s, o, hidden, (float) m, bound);
+        backGates(s[0], o[0], hidden, s[1], o[1], s[6], o[6], bound);
       }
       backwardScalar(gates, cPrev, gH, gC, dh, dc, dz, o, m, hidden, bound);
     }
     return true;
   }
 
-  private static void backwardF32(
-      View gates,
-      View cPrev,
-      View gH,
-      View gC,
-      View dh,
-      View dc,
-      View dz,
-      long[] o,
-      double m,
-      int hidden,
-      int bound) {
-    MemorySegment gs = gates.hostSegment();
-    MemorySegment cps = cPrev.hostSegment();
-    MemorySegment ghs = gH.hostSegment();
-    MemorySegment gcs = gC.hostSegment();
-    MemorySegment dhs = dh.hostSegment();
-    MemorySegment dcs = dc.hostSegment();
-    MemorySegment dzs = dz.hostSegment();
+  /**
+   * The vector part of one row's gradient, in two small loops for the reason given at {@link
+   * #forwardF32}: this one finds the gradient reaching the new cell state (kept for {@link
+   * #backGates} in dz's g slot), dz for the output gate, and the new dh and dc. s: the segments of
+   * gates, cPrev, gH, gC, dh, dc, dz; o: each one's row offset.
+   */
+  private static void backHead(MemorySegment[] s, long[] o, long hidden, float m, int bound) {
+    MemorySegment gs = s[0];
+    MemorySegment cps = s[1];
+    MemorySegment ghs = s[2];
+    MemorySegment gcs = s[3];
+    MemorySegment dhs = s[4];
+    MemorySegment dcs = s[5];
+    MemorySegment dzs = s[6];
+    long go = o[0];
+    long cpo = o[1];
+    long gho = o[2];
+    long gco = o[3];
+    long dho = o[4];
+    long dco = o[5];
+    long dzo = o[6];
     FloatVector one = FloatVector.broadcast(F, 1f);
-    FloatVector vm = FloatVector.broadcast(F, (float) m);
-    FloatVector skip = FloatVector.broadcast(F, (float) (1 - m));
-    long h1 = hidden;
-    long h2 = 2L * hidden;
-    long h3 = 3L * hidden;
+    FloatVector vm = FloatVector.broadcast(F, m);
+    FloatVector skip = FloatVector.broadcast(F, 1 - m);
     for (int j = 0; j < bound; j += L) {
-      FloatVector i = load(gs, o[0] + j);
-      FloatVector f = load(gs, o[0] + h1 + j);
-      FloatVector g = load(gs, o[0] + h2 + j);
-      FloatVector og = load(gs, o[0] + h3 + j);
-      FloatVector cp = load(cps, o[1] + j);
-      FloatVector tc = f.mul(cp).add(i.mul(g)).lanewise(VectorOperators.TANH);
-      FloatVector dhT = load(ghs, o[2] + j).add(load(dhs, o[4] + j));
-      FloatVector dcT = load(gcs, o[3] + j).add(load(dcs, o[5] + j));
+      FloatVector i = load(gs, go + j);
+      FloatVector f = load(gs, go + hidden + j);
+      FloatVector g = load(gs, go + 2 * hidden + j);
+      FloatVector og = load(gs, go + 3 * hidden + j);
+      FloatVector tc = f.mul(load(cps, cpo + j)).add(i.mul(g)).lanewise(VectorOperators.TANH);
+      FloatVector dhT = load(ghs, gho + j).add(load(dhs, dho + j));
+      FloatVector dcT = load(gcs, gco + j).add(load(dcs, dco + j));
       FloatVector dhn = dhT.mul(vm);
       FloatVector dcn = dcT.mul(vm).add(dhn.mul(og).mul(one.sub(tc.mul(tc))));
-      store(dcn.mul(g).mul(i).mul(one.sub(i)), dzs, o[6] + j);
-      store(dcn.mul(cp).mul(f).mul(one.sub(f)), dzs, o[6] + h1 + j);
-      store(dcn.mul(i).mul(one.sub(g.mul(g))), dzs, o[6] + h2 + j);
-      store(dhn.mul(tc).mul(og).mul(one.sub(og)), dzs, o[6] + h3 + j);
-      store(dcn.mul(f).add(dcT.mul(skip)), dcs, o[5] + j);
-      store(dhT.mul(skip), dhs, o[4] + j);
+      store(dcn, dzs, dzo + 2 * hidden + j);
+      store(dhn.mul(tc).mul(og).mul(one.sub(og)), dzs, dzo + 3 * hidden + j);
+      store(dcn.mul(f).add(dcT.mul(skip)), dcs, dco + j);
+      store(dhT.mul(skip), dhs, dho + j);
+    }
+  }
+
+  /** dz for gates i, f, g from the gradient of the new cell state left in dz's g slot. */
+  private static void backGates(
+      MemorySegment gs,
+      long go,
+      long hidden,
+      MemorySegment cps,
+      long cpo,
+      MemorySegment dzs,
+      long dzo,
+      int bound) {
+    FloatVector one = FloatVector.broadcast(F, 1f);
+    for (int j = 0; j < bound; j += L) {
+      FloatVector i = load(gs, go + j);
+      FloatVector f = load(gs, go + hidden + j);
+      FloatVector g = load(gs, go + 2 * hidden + j);
+      FloatVector dcn = load(dzs, dzo + 2 * hidden + j);
+      store(dcn.mul(g).mul(i).mul(one.sub(i)), dzs, dzo + j);
+      store(dcn.mul(load(cps, cpo + j)).mul(f).mul(one.sub(f)), dzs, dzo + hidden + j);
+      store(dcn.mul(i).mul(one.sub(g.mul(g))), dzs, dzo + 2 * hidden + j);
     }
   }
 

@@ -39,10 +39,10 @@ public final class Sgemm {
   /**
    * Inner-dimension slice: a B micro-panel ({@code KC × NR} floats, 16 KiB on AVX2) stays in L1.
    */
-  private static final int KC = 256;
+  static final int KC = 256;
 
   /** Largest row block: an A block ({@code MC × KC}, 144 KiB) stays in L2. A multiple of MR. */
-  private static final int MC = 144;
+  static final int MC = 144;
 
   /** Largest column block: the packed B slice ({@code KC × NC}, 2 MiB) stays in L3. */
   private static final int NC = 2048;
@@ -69,7 +69,7 @@ public final class Sgemm {
   private Sgemm() {}
 
   /** Per-thread packing buffers, grown on demand and kept for the next call. */
-  private static final class Buffers {
+  static final class Buffers {
     float[] a = new float[0];
     float[] b = new float[0];
 
@@ -96,7 +96,7 @@ public final class Sgemm {
     }
   }
 
-  private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+  static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
   /**
    * C = A·B (or C += A·B when accumulate). A is m×k, B is k×n, addressed by element offset and
@@ -669,7 +669,7 @@ public final class Sgemm {
    * Multiplies a packed {@code mc × kc} A block by a packed {@code kc × nc} B slice into C, one
    * register tile at a time; each B micro-panel is reused for the whole A block.
    */
-  private static void macroKernel(
+  static void macroKernel(
       int kc,
       int mc,
       int nc,
@@ -935,7 +935,7 @@ public final class Sgemm {
     return (a + b - 1) / b;
   }
 
-  private static int roundUp(int a, int multiple) {
+  static int roundUp(int a, int multiple) {
     return ceilDiv(a, multiple) * multiple;
   }
 }

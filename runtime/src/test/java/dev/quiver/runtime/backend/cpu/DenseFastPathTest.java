@@ -105,4 +105,29 @@ class DenseFastPathTest {
     Tensor i = Tensor.ofInts(1, 2, 3);
     assertArrayEquals(new int[] {2, 4, 6}, i.add(i).toIntArray());
   }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 7, 37, 128})
+  void rowScatterAddAgreesWithTheGeneralWalk(int width) {
+    // An embedding's backward: index rows of a table, some picked twice, some never.
+    Tensor index = Tensor.ofInts(4, 0, 4, 2, 4, 1);
+    Tensor broadcast = index.reshape(6, 1).expand(6, width);
+    Tensor g = Tensor.randn(new long[] {6, width}, 3);
+    Tensor start = Tensor.randn(new long[] {5, width}, 4);
+    Tensor rows = Tensor.of(start.toFloatArray(), 5, width);
+    Tensor walked = Tensor.of(start.toFloatArray(), 5, width);
+    CPU.scatterAdd(rows.view(), 0, broadcast.view(), g.view());
+    // The same values transposed in memory: not whole rows, so the general walk.
+    CPU.scatterAdd(walked.view(), 0, broadcast.view(), colMajor(g).view());
+    float[] want = start.toFloatArray();
+    float[] gs = g.toFloatArray();
+    int[] ix = index.toIntArray();
+    for (int r = 0; r < ix.length; r++) {
+      for (int j = 0; j < width; j++) {
+        want[ix[r] * width + j] += gs[r * width + j];
+      }
+    }
+    assertArrayEquals(want, rows.toFloatArray());
+    assertArrayEquals(want, walked.toFloatArray());
+  }
 }
