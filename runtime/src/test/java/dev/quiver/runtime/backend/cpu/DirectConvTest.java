@@ -185,8 +185,10 @@ class DirectConvTest {
 
   @Test
   void aBatchSpreadOverTheWorkersAndManyChannelBlocks() {
-    // More channels than one register tile, rows longer than a slice of the weight gradient.
+    // More channels than one register tile; a sample's positions longer than one slice of the
+    // weight gradient (2 048 floats): here three slices, the last one partial.
     checkAgainstDefinition(new Case(5, 7, 37, 41, 13, 3, 3, 1, 1, 1, 1), 7);
+    checkAgainstDefinition(new Case(2, 3, 83, 61, 6, 3, 3, 1, 1, 1, 1), 10);
     checkAgainstDefinition(new Case(1, 9, 23, 19, 6, 3, 3, 1, 1, 1, 1), 8);
     checkAgainstDefinition(new Case(3, 2, 9, 8, 5, 4, 4, 1, 2, 1, 2), 9);
   }
