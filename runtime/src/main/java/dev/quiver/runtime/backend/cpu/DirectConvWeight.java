@@ -23,13 +23,14 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <ul>
  *   <li><b>Channels in vectors</b>, when the output channels fill whole tiles of {@value #MV}
- *       vectors (64 channels on AVX-512 and AVX2 alike): a sample's output gradient is transposed
- *       to {@code [position][channel]}, and a register tile of {@value #MV} vectors of channels ×
- *       {@value #KT} taps takes, per position, {@value #MV} loads and one broadcast of the input
- *       per tap: the forward tile with the roles of positions and channels swapped. The sums stay
- *       in vectors over a slice of rows and are added to a {@code [tap][channel]} partial sum per
- *       worker: no lane reductions. It took about half the CPU time of the other kernel on the
- *       bench's layer with AVX-512 and the same with AVX2 (docs/benchmarks.md).
+ *       vectors (64 channels on AVX-512; see {@link #channelsInVectors}): a sample's output
+ *       gradient is transposed to {@code [position][channel]}, and a register tile of {@value #MV}
+ *       vectors of channels × {@value #KT} taps takes, per position, {@value #MV} loads and one
+ *       broadcast of the input per tap: the forward tile with the roles of positions and channels
+ *       swapped. The sums stay in vectors over a slice of rows and are added to a {@code
+ *       [tap][channel]} partial sum per worker: no lane reductions. On the bench's layer with
+ *       AVX-512 it took about two thirds of the CPU time of the other kernel in place (less than
+ *       half alone).
  *   <li><b>Positions in vectors</b>, any channel count: the output gradient laid out with the
  *       planes' row stride (zeros in the unused positions), a tile of {@value DirectConv#MR} output
  *       channels × three taps, reduced across lanes once per slice of positions.
@@ -78,9 +79,19 @@ final class DirectConvWeight {
     float[] result(float[] sum);
   }
 
-  /** True when the channels-in-vectors kernel computes this weight gradient. */
+  /**
+   * True when the channels-in-vectors kernel computes this weight gradient: the output channels
+   * fill whole tiles, and vectors of 16 floats or more. With 8 floats (AVX2: sixteen vector
+   * registers, and the tile needs seventeen) it measured slower than positions in vectors on the
+   * bench's layer (docs/benchmarks.md), so it is not chosen there. The system property {@code
+   * quiver.conv.weight} set to {@code channels} forces it wherever the channels fill whole tiles
+   * (the tests do, to check it at every vector length), {@code positions} turns it off.
+   */
   static boolean channelsInVectors(ConvGeometry g) {
-    return g.outChannels() % (MV * L) == 0;
+    String choice = System.getProperty("quiver.conv.weight", "");
+    return g.outChannels() % (MV * L) == 0
+        && !choice.equals("positions")
+        && (L >= 16 || choice.equals("channels"));
   }
 
   static void backward(View x, View dy, View dw, ConvGeometry g) {

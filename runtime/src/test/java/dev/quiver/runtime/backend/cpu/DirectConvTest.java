@@ -26,19 +26,28 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DirectConvTest {
 
   private String saved;
+  private String savedWeight;
 
   @BeforeEach
   void forceDirect() {
     saved = System.getProperty("quiver.conv.kernel");
+    savedWeight = System.getProperty("quiver.conv.weight");
     System.setProperty("quiver.conv.kernel", "direct");
+    // The channels-in-vectors weight kernel at every vector length, not only where it is chosen.
+    System.setProperty("quiver.conv.weight", "channels");
   }
 
   @AfterEach
   void restore() {
-    if (saved == null) {
-      System.clearProperty("quiver.conv.kernel");
+    restore("quiver.conv.kernel", saved);
+    restore("quiver.conv.weight", savedWeight);
+  }
+
+  private static void restore(String key, String value) {
+    if (value == null) {
+      System.clearProperty(key);
     } else {
-      System.setProperty("quiver.conv.kernel", saved);
+      System.setProperty(key, value);
     }
   }
 
