@@ -242,7 +242,7 @@ final class ConvKernels {
 
   static void backwardWeight(View x, View gOut, View gw, ConvGeometry g) {
     if (DirectConv.chosen(g)) {
-      DirectConv.backwardWeight(x, gOut, gw, g);
+      DirectConvWeight.backward(x, gOut, gw, g);
       return;
     }
     MemorySegment xs = x.hostSegment();

@@ -7,7 +7,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,21 +24,18 @@ import jdk.incubator.vector.VectorSpecies;
  * registers of AVX2 as well as the 32 of AVX-512, whatever the vector length.
  *
  * <p>The input gradient is the same kernel: the output gradient padded by {@code k - 1 - pad} and
- * correlated with the weights flipped and transposed. The weight gradient sums, over positions, the
- * output gradient (laid out with the same row stride, zeros in the unused positions) times the
- * shifted planes: a tile of {@value #MR} output channels × three taps, reduced across lanes once
- * per slice of positions.
+ * correlated with the weights flipped and transposed. The weight gradient, over the same padded
+ * planes, is {@link DirectConvWeight}.
  *
- * <p>Samples are spread over the worker pool, each worker with its own buffers (weight gradients in
- * one partial sum per worker); a single sample spreads its blocks of output channels instead.
- * Interruptible between samples and blocks.
+ * <p>Samples are spread over the worker pool, each worker with its own buffers; a single sample
+ * spreads its blocks of output channels instead. Interruptible between samples and blocks.
  */
 final class DirectConv {
   private DirectConv() {}
 
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-  private static final int L = F.length();
-  private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+  static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  static final int L = F.length();
+  static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
   /** Output channels per register tile. */
   static final int MR = 4;
@@ -49,9 +45,6 @@ final class DirectConv {
 
   private static final int T = NV * L;
 
-  /** Positions per slice of the weight gradient (a multiple of the vector length). */
-  private static final int SLICE = 64 * L;
-
   private static final LongAdder CALLS = new LongAdder();
 
   /** Calls of the three kernels so far (tests check that the direct path ran). */
@@ -59,8 +52,12 @@ final class DirectConv {
     return CALLS.sum();
   }
 
+  static void counted() {
+    CALLS.increment();
+  }
+
   /** Per-thread buffers, grown on demand and kept. */
-  private static final class Buffers {
+  static final class Buffers {
     float[] plane = new float[0];
     float[] out = new float[0];
     float[] stage = new float[0];
@@ -79,7 +76,7 @@ final class DirectConv {
     }
   }
 
-  private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+  static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
   /**
    * Whether the direct kernels compute a convolution: whenever they apply, unless the system
@@ -117,7 +114,7 @@ final class DirectConv {
    * The shape of one valid correlation: {@code channels} padded planes {@code hp × wp} in, {@code
    * outChannels} planes of {@code (hp - kh + 1)} rows of stride {@code wp} out.
    */
-  private record Plan(int channels, int hp, int wp, int kh, int kw, int outChannels) {
+  record Plan(int channels, int hp, int wp, int kh, int kw, int outChannels) {
     int oh() {
       return hp - kh + 1;
     }
@@ -166,7 +163,7 @@ final class DirectConv {
   // ------------------------------------------------------------------------------------ forward
 
   /** The padded input planes of a convolution and its weights. */
-  private static Plan inputPlan(ConvGeometry g) {
+  static Plan inputPlan(ConvGeometry g) {
     int pb = g.outH() - 1 + g.kernelH() - g.inH() - g.padTop();
     int pr = g.outW() - 1 + g.kernelW() - g.inW() - g.padLeft();
     int hp = g.inH() + g.padTop() + pb;
@@ -287,7 +284,7 @@ final class DirectConv {
     }
   }
 
-  private static boolean accessible(View... views) {
+  static boolean accessible(View... views) {
     for (View v : views) {
       if (!Parallel.workersCanAccess(v.hostSegment())) {
         return false;
@@ -296,19 +293,27 @@ final class DirectConv {
     return true;
   }
 
-  /** Sample {@code n} of {@code src} into zero-padded planes. */
-  private static void pad(View src, int n, int h, int w, int top, int left, Plan plan, float[] xp) {
-    Arrays.fill(xp, 0, plan.planeFloats(), 0f);
+  /**
+   * Sample {@code n} of {@code src} into zero-padded planes. Only the padding is zeroed (the buffer
+   * is shared by convolutions of other shapes, so it is zeroed every time): the rows above and
+   * below, and between two rows the right padding of one and the left of the next, one run.
+   */
+  static void pad(View src, int n, int h, int w, int top, int left, Plan plan, float[] xp) {
     int size = plan.channels() * h * w;
     float[] st = BUFFERS.get().stage(size);
     long base = src.offset() + (long) n * size;
     MemorySegment.copy(src.hostSegment(), FLOAT, base * Float.BYTES, st, 0, size);
     int wp = plan.wp();
+    int ps = plan.planeSize();
     for (int c = 0, i = 0; c < plan.channels(); c++) {
-      for (int r = 0, o = c * plan.planeSize() + top * wp + left; r < h; r++, i += w, o += wp) {
+      int o = c * ps + top * wp + left;
+      Arrays.fill(xp, c * ps, o, 0f);
+      for (int r = 0; r < h; r++, i += w, o += wp) {
         System.arraycopy(st, i, xp, o, w);
+        Arrays.fill(xp, o + w, r < h - 1 ? o + wp : (c + 1) * ps, 0f);
       }
     }
+    Arrays.fill(xp, plan.channels() * ps, plan.planeFloats(), 0f);
   }
 
   /** The valid pixels of {@code out} into sample {@code n} of {@code dst}. */
@@ -389,195 +394,7 @@ final class DirectConv {
     a32.intoArray(out, o + 2 * L);
   }
 
-  // ------------------------------------------------------------------------------ weight gradient
-
-  static void backwardWeight(View x, View dy, View dw, ConvGeometry g) {
-    CALLS.increment();
-    Plan plan = inputPlan(g);
-    String op = "conv2d backward";
-    int size = plan.outChannels() * plan.taps();
-    boolean spread = g.batch() > 1 && Parallel.threads() > 1 && accessible(x, dy, dw);
-    int parts = spread ? Math.min(Parallel.threads(), g.batch()) : 1;
-    float[][] partial = new float[parts][size];
-    if (spread) {
-      Parallel.parallelFor(
-          op,
-          0,
-          parts,
-          1,
-          (from, to) -> {
-            for (long part = from; part < to; part++) {
-              int n0 = (int) (part * g.batch() / parts);
-              int n1 = (int) ((part + 1) * g.batch() / parts);
-              Buffers buf = BUFFERS.get();
-              float[] xp = buf.plane(plan.planeFloats());
-              float[] dyp = buf.out(plan.outFloats());
-              for (int n = n0; n < n1; n++) {
-                Parallel.checkInterrupt(op);
-                pad(x, n, g.inH(), g.inW(), g.padTop(), g.padLeft(), plan, xp);
-                spreadRows(dy, n, plan, dyp);
-                weightBlocks(op, dyp, xp, plan, partial[(int) part], 0, plan.blocks());
-              }
-            }
-          });
-    } else {
-      Buffers buf = BUFFERS.get();
-      float[] xp = buf.plane(plan.planeFloats());
-      float[] dyp = buf.out(plan.outFloats());
-      boolean inside = Parallel.threads() > 1 && accessible(x, dy, dw);
-      for (int n = 0; n < g.batch(); n++) {
-        Parallel.checkInterrupt(op);
-        pad(x, n, g.inH(), g.inW(), g.padTop(), g.padLeft(), plan, xp);
-        spreadRows(dy, n, plan, dyp);
-        if (inside) {
-          Parallel.parallelFor(
-              op,
-              0,
-              plan.blocks(),
-              1,
-              (b0, b1) -> weightBlocks(op, dyp, xp, plan, partial[0], (int) b0, (int) b1));
-        } else {
-          weightBlocks(op, dyp, xp, plan, partial[0], 0, plan.blocks());
-        }
-      }
-    }
-    float[] sum = partial[0];
-    for (int q = 1; q < parts; q++) {
-      float[] r = partial[q];
-      for (int i = 0; i < size; i++) {
-        sum[i] += r[i];
-      }
-    }
-    MemorySegment.copy(sum, 0, dw.hostSegment(), FLOAT, dw.offset() * Float.BYTES, size);
-  }
-
-  /** Sample {@code n} of the output gradient with row stride {@code wp}, zeros elsewhere. */
-  private static void spreadRows(View dy, int n, Plan plan, float[] dyp) {
-    Arrays.fill(dyp, 0, plan.outFloats(), 0f);
-    int oh = plan.oh();
-    int ow = plan.ow();
-    int size = plan.outChannels() * oh * ow;
-    float[] st = BUFFERS.get().stage(size);
-    long base = dy.offset() + (long) n * size;
-    MemorySegment.copy(dy.hostSegment(), FLOAT, base * Float.BYTES, st, 0, size);
-    for (int m = 0, i = 0; m < plan.outChannels(); m++) {
-      for (int r = 0, o = m * plan.stride(); r < oh; r++, i += ow, o += plan.wp()) {
-        System.arraycopy(st, i, dyp, o, ow);
-      }
-    }
-  }
-
-  /**
-   * Adds blocks {@code [b0, b1)} of output channels' weight gradients of one sample to {@code dw}.
-   */
-  private static void weightBlocks(
-      String op, float[] dyp, float[] xp, Plan plan, float[] dw, int b0, int b1) {
-    int stride = plan.stride();
-    int taps = plan.taps();
-    int[] offsets = plan.offsets();
-    for (int s0 = 0; s0 < stride; s0 += SLICE) {
-      int s1 = Math.min(stride, s0 + SLICE);
-      for (int b = b0; b < b1; b++) {
-        Parallel.checkInterrupt(op);
-        int rows = Math.min(MR, plan.outChannels() - b * MR);
-        int d = b * MR * stride;
-        int k = 0;
-        for (; k + 3 <= taps; k += 3) {
-          weightTile(dyp, d, stride, xp, offsets, k, s0, s1, dw, b * MR, rows, taps);
-        }
-        for (; k < taps; k++) {
-          weightTap(dyp, d, stride, xp, offsets[k], s0, s1, dw, b * MR, rows, taps, k);
-        }
-      }
-    }
-  }
-
-  /** {@value #MR} channels × taps {@code k, k+1, k+2} over positions {@code [s0, s1)}. */
-  private static void weightTile(
-      float[] dyp,
-      int d,
-      int stride,
-      float[] xp,
-      int[] offsets,
-      int k,
-      int s0,
-      int s1,
-      float[] dw,
-      int m,
-      int rows,
-      int taps) {
-    int o0 = offsets[k];
-    int o1 = offsets[k + 1];
-    int o2 = offsets[k + 2];
-    FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
-    FloatVector a10 = a00, a11 = a00, a12 = a00;
-    FloatVector a20 = a00, a21 = a00, a22 = a00;
-    FloatVector a30 = a00, a31 = a00, a32 = a00;
-    for (int p = s0; p < s1; p += L) {
-      FloatVector x0 = FloatVector.fromArray(F, xp, o0 + p);
-      FloatVector x1 = FloatVector.fromArray(F, xp, o1 + p);
-      FloatVector x2 = FloatVector.fromArray(F, xp, o2 + p);
-      FloatVector v = FloatVector.fromArray(F, dyp, d + p);
-      a00 = x0.fma(v, a00);
-      a01 = x1.fma(v, a01);
-      a02 = x2.fma(v, a02);
-      v = FloatVector.fromArray(F, dyp, d + stride + p);
-      a10 = x0.fma(v, a10);
-      a11 = x1.fma(v, a11);
-      a12 = x2.fma(v, a12);
-      v = FloatVector.fromArray(F, dyp, d + 2 * stride + p);
-      a20 = x0.fma(v, a20);
-      a21 = x1.fma(v, a21);
-      a22 = x2.fma(v, a22);
-      v = FloatVector.fromArray(F, dyp, d + 3 * stride + p);
-      a30 = x0.fma(v, a30);
-      a31 = x1.fma(v, a31);
-      a32 = x2.fma(v, a32);
-    }
-    int i = m * taps + k;
-    add(dw, i, a00, a01, a02);
-    if (rows > 1) {
-      add(dw, i + taps, a10, a11, a12);
-    }
-    if (rows > 2) {
-      add(dw, i + 2 * taps, a20, a21, a22);
-    }
-    if (rows > 3) {
-      add(dw, i + 3 * taps, a30, a31, a32);
-    }
-  }
-
-  private static void add(float[] dw, int i, FloatVector a, FloatVector b, FloatVector c) {
-    dw[i] += a.reduceLanes(VectorOperators.ADD);
-    dw[i + 1] += b.reduceLanes(VectorOperators.ADD);
-    dw[i + 2] += c.reduceLanes(VectorOperators.ADD);
-  }
-
-  /** One tap, for the taps left over after the tiles of three. */
-  private static void weightTap(
-      float[] dyp,
-      int d,
-      int stride,
-      float[] xp,
-      int o,
-      int s0,
-      int s1,
-      float[] dw,
-      int m,
-      int rows,
-      int taps,
-      int k) {
-    for (int r = 0; r < rows; r++) {
-      FloatVector a = FloatVector.zero(F);
-      int dr = d + r * stride;
-      for (int p = s0; p < s1; p += L) {
-        a = FloatVector.fromArray(F, xp, o + p).fma(FloatVector.fromArray(F, dyp, dr + p), a);
-      }
-      dw[(m + r) * taps + k] += a.reduceLanes(VectorOperators.ADD);
-    }
-  }
-
-  private static int roundUp(int n, int multiple) {
+  static int roundUp(int n, int multiple) {
     return (n + multiple - 1) / multiple * multiple;
   }
 }
