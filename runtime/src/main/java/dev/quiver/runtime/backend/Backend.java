@@ -126,22 +126,13 @@ public interface Backend {
   }
 
   /**
-   * The gradient of {@link #batchNorm} for upstream dy (x's shape): dx (null: not wanted), dweight
-   * and dbias {@code [c]} (null: not wanted), overwritten. With {@code stats} the mean and variance
-   * are the batch's and depend on x; else they are constants. Returns false, before writing
-   * anything, when this backend has no kernel for these operands.
+   * The gradient of {@link #batchNorm} for upstream dy (x's shape) into {@code grads}: dx, dweight
+   * and dbias ({@code [c]}), each overwritten, or null when not wanted. With {@code stats} the mean
+   * and variance are the batch's and depend on x; else they are constants. Returns false, before
+   * writing anything, when this backend has no kernel for these operands.
    */
   default boolean batchNormBackward(
-      View x,
-      View dy,
-      View mean,
-      View var,
-      View weight,
-      View dx,
-      View dweight,
-      View dbias,
-      double eps,
-      boolean stats) {
+      View x, View dy, View mean, View var, View weight, View[] grads, double eps, boolean stats) {
     return false;
   }
 

@@ -132,15 +132,14 @@ public final class Normalization {
           boolean wantB = bias != null && bias.isGradRequired();
           Tensor dw = wantW ? Tensor.empty(x.device(), x.dtype(), c) : null;
           Tensor db = wantB ? Tensor.empty(x.device(), x.dtype(), c) : null;
+          View[] grads = {dx == null ? null : dense(dx, flat), view(dw), view(db)};
           if (!be.batchNormBackward(
               dense(xc, flat),
               dense(gc, flat),
               savedMean.view(),
               savedVar.view(),
               view(w),
-              dx == null ? null : dense(dx, flat),
-              view(dw),
-              view(db),
+              grads,
               eps,
               training)) {
             throw new IllegalStateException(

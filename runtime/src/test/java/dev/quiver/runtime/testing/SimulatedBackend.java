@@ -198,18 +198,9 @@ public final class SimulatedBackend implements Backend {
 
   @Override
   public boolean batchNormBackward(
-      View x,
-      View dy,
-      View mean,
-      View var,
-      View weight,
-      View dx,
-      View dweight,
-      View dbias,
-      double eps,
-      boolean stats) {
-    return cpu.batchNormBackward(
-        h(x), h(dy), h(mean), h(var), hn(weight), hn(dx), hn(dweight), hn(dbias), eps, stats);
+      View x, View dy, View mean, View var, View weight, View[] grads, double eps, boolean stats) {
+    View[] g = {hn(grads[0]), hn(grads[1]), hn(grads[2])};
+    return cpu.batchNormBackward(h(x), h(dy), h(mean), h(var), hn(weight), g, eps, stats);
   }
 
   private View hn(View v) {

@@ -386,20 +386,11 @@ public final class CpuBackend implements Backend {
 
   @Override
   public boolean batchNormBackward(
-      View x,
-      View dy,
-      View mean,
-      View var,
-      View weight,
-      View dx,
-      View dweight,
-      View dbias,
-      double eps,
-      boolean stats) {
-    if (!NormKernels.supports(x, dy, mean, var, weight, dx, dweight, dbias)) {
+      View x, View dy, View mean, View var, View weight, View[] grads, double eps, boolean stats) {
+    if (!NormKernels.supports(x, dy, mean, var, weight, grads[0], grads[1], grads[2])) {
       return false;
     }
-    NormKernels.backward(x, dy, mean, var, weight, dx, dweight, dbias, eps, stats);
+    NormKernels.backward(x, dy, mean, var, weight, grads[0], grads[1], grads[2], eps, stats);
     return true;
   }
 
