@@ -38,7 +38,9 @@ public final class Normalization {
     long c = s[1];
     long n = x.numel() / c;
     Tensor fused =
-        n == 0 ? null : fused(x, runningMean, runningVar, weight, bias, training, momentum, eps, n);
+        n == 0
+            ? null
+            : fused(x, runningMean, runningVar, weight, bias, new Spec(training, momentum, eps));
     return fused != null
         ? fused
         : composed(x, runningMean, runningVar, weight, bias, training, momentum, eps);
@@ -49,15 +51,8 @@ public final class Normalization {
    * elementwise ops and reductions, each with its own backward.
    */
   public static Tensor composed(
-      Tensor x,
-      Tensor runningMean,
-      Tensor runningVar,
-      Tensor weight,
-      Tensor bias,
-      boolean training,
-      double momentum,
-      double eps) {
-    check(x, runningMean, runningVar, weight, bias, training, eps);
+      Tensor x, Tensor rm, Tensor rv, Tensor w, Tensor b, boolean training, double m, double eps) {
+    check(x, rm, rv, w, b, training, eps);
     long c = x.size(1);
     int[] axes = statAxes(x.dim());
     long[] bcast = new long[x.dim()];
@@ -68,28 +63,24 @@ public final class Normalization {
     if (training) {
       mean = x.mean(axes, true);
       var = x.sub(mean).square().mean(axes, true);
-      updateRunning(runningMean, runningVar, mean, var, momentum, x.numel() / c);
+      updateRunning(rm, rv, mean, var, m, x.numel() / c);
     } else {
-      mean = runningMean.to(x.dtype()).reshape(bcast);
-      var = runningVar.to(x.dtype()).reshape(bcast);
+      mean = rm.to(x.dtype()).reshape(bcast);
+      var = rv.to(x.dtype()).reshape(bcast);
     }
     Tensor y = x.sub(mean).div(var.add(eps).sqrt());
-    if (weight != null) {
-      y = y.mul(weight.reshape(bcast));
+    if (w != null) {
+      y = y.mul(w.reshape(bcast));
     }
-    return bias == null ? y : y.add(bias.reshape(bcast));
+    return b == null ? y : y.add(b.reshape(bcast));
   }
 
   private static Tensor fused(
-      Tensor x,
-      Tensor runningMean,
-      Tensor runningVar,
-      Tensor weight,
-      Tensor bias,
-      boolean training,
-      double momentum,
-      double eps,
-      long n) {
+      Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, Spec spec) {
+    boolean training = spec.training();
+    double momentum = spec.momentum();
+    double eps = spec.eps();
+    long n = x.numel() / x.size(1);
     long c = x.size(1);
     long[] flat = {x.size(0), c, n / x.size(0)};
     Tensor xc = x.contiguous();
@@ -188,14 +179,11 @@ public final class Normalization {
     return axes;
   }
 
+  /** The settings, apart from the tensors. */
+  private record Spec(boolean training, double momentum, double eps) {}
+
   private static void check(
-      Tensor x,
-      Tensor runningMean,
-      Tensor runningVar,
-      Tensor weight,
-      Tensor bias,
-      boolean training,
-      double eps) {
+      Tensor x, Tensor rm, Tensor rv, Tensor w, Tensor b, boolean training, double eps) {
     if (x == null) {
       throw new NullPointerException("batchNorm: input is null");
     }
@@ -215,20 +203,20 @@ public final class Normalization {
           "batchNorm: training needs more than one value per channel, got input shape "
               + x.shapeString());
     }
-    if ((runningMean == null) != (runningVar == null)) {
+    if ((rm == null) != (rv == null)) {
       throw new IllegalArgumentException(
           "batchNorm: give both running statistics or neither (running mean "
-              + (runningMean == null ? "null" : runningMean.shapeString())
+              + (rm == null ? "null" : rm.shapeString())
               + ", running var "
-              + (runningVar == null ? "null" : runningVar.shapeString())
+              + (rv == null ? "null" : rv.shapeString())
               + ")");
     }
-    if (!training && runningMean == null) {
+    if (!training && rm == null) {
       throw new IllegalArgumentException(
           "batchNorm: evaluation (training false) needs the running mean and variance");
     }
     String[] names = {"running mean", "running var", "weight", "bias"};
-    Tensor[] ts = {runningMean, runningVar, weight, bias};
+    Tensor[] ts = {rm, rv, w, b};
     for (int i = 0; i < ts.length; i++) {
       Tensor t = ts[i];
       if (t == null) {

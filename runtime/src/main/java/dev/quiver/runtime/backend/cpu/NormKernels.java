@@ -77,10 +77,9 @@ final class NormKernels {
   /** See {@code Backend.batchNorm}. */
   static void forward(
       View x, View mean, View var, View weight, View bias, View y, double eps, boolean stats) {
-    long[] s = x.shape();
-    int n = (int) s[0];
-    int c = (int) s[1];
-    int len = (int) s[2];
+    int n = (int) x.shape()[0];
+    int c = (int) x.shape()[1];
+    int len = (int) x.shape()[2];
     boolean f32 = x.dtype() == DType.FLOAT32;
     MemorySegment xs = x.hostSegment();
     MemorySegment ys = y.hostSegment();
@@ -145,13 +144,13 @@ final class NormKernels {
       View dbias,
       double eps,
       boolean stats) {
-    long[] s = x.shape();
-    int n = (int) s[0];
-    int c = (int) s[1];
-    int len = (int) s[2];
+    long[] shape = x.shape();
     boolean f32 = x.dtype() == DType.FLOAT32;
-    MemorySegment xs = x.hostSegment();
+    int n = (int) shape[0];
+    int len = (int) shape[2];
+    int c = (int) shape[1];
     MemorySegment gs = dy.hostSegment();
+    MemorySegment xs = x.hostSegment();
     MemorySegment dxs = dx == null ? null : dx.hostSegment();
     forEachChannel(
         "batchNorm backward",
@@ -170,7 +169,9 @@ final class NormKernels {
               if (f32) {
                 sumsF32(xs, x.offset() + off, gs, dy.offset() + off, len, (float) mu, pair);
               } else {
-                sumsF64(xs, x.offset() + off, gs, dy.offset() + off, len, mu, pair);
+                pair[0] = 0;
+                pair[1] = 0;
+                addSums(false, xs, x.offset() + off, gs, dy.offset() + off, 0, len, mu, pair);
               }
               s1 += pair[0];
               s2 += pair[1];
@@ -289,28 +290,28 @@ final class NormKernels {
       a1 = a1.add(gv);
       a2 = gv.fma(load(x, xa + k).sub(m), a2);
     }
-    double s1 = a1.reduceLanes(VectorOperators.ADD);
-    double s2 = a2.reduceLanes(VectorOperators.ADD);
-    for (; k < len; k++) {
-      double gk = g.getAtIndex(FLOAT, ga + k);
-      s1 += gk;
-      s2 += gk * (x.getAtIndex(FLOAT, xa + k) - mu);
-    }
-    pair[0] = s1;
-    pair[1] = s2;
+    pair[0] = a1.reduceLanes(VectorOperators.ADD);
+    pair[1] = a2.reduceLanes(VectorOperators.ADD);
+    addSums(true, x, xa, g, ga, k, len, mu, pair);
   }
 
-  private static void sumsF64(
-      MemorySegment x, long xa, MemorySegment g, long ga, int len, double mu, double[] pair) {
-    double s1 = 0;
-    double s2 = 0;
-    for (int k = 0; k < len; k++) {
-      double gk = g.getAtIndex(DOUBLE, ga + k);
-      s1 += gk;
-      s2 += gk * (x.getAtIndex(DOUBLE, xa + k) - mu);
+  /** pair += (Σ dy, Σ dy·(x - mu)) over elements [from, len) of one run, float32 or float64. */
+  private static void addSums(
+      boolean f32,
+      MemorySegment x,
+      long xa,
+      MemorySegment g,
+      long ga,
+      int from,
+      int len,
+      double mu,
+      double[] pair) {
+    for (int k = from; k < len; k++) {
+      double gk = f32 ? g.getAtIndex(FLOAT, ga + k) : g.getAtIndex(DOUBLE, ga + k);
+      double xk = f32 ? x.getAtIndex(FLOAT, xa + k) : x.getAtIndex(DOUBLE, xa + k);
+      pair[0] += gk;
+      pair[1] += gk * (xk - mu);
     }
-    pair[0] = s1;
-    pair[1] = s2;
   }
 
   /** dx = a·dy + b·x + k over one run. */

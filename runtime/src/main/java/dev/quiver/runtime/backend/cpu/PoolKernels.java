@@ -109,13 +109,7 @@ final class PoolKernels {
             }
           }
           write(res, out, plane * opx, opx, buf);
-          MemorySegment.copy(
-              idx,
-              0,
-              im,
-              ValueLayout.JAVA_INT_UNALIGNED,
-              (argmax.offset() + plane * opx) * Integer.BYTES,
-              opx);
+          writeIndices(idx, im, argmax.offset() + plane * opx, opx);
         },
         x,
         out,
@@ -158,13 +152,7 @@ final class PoolKernels {
               ValueLayout.JAVA_FLOAT_UNALIGNED,
               (out.offset() + plane * opx) * 4L,
               opx);
-          MemorySegment.copy(
-              idx,
-              0,
-              im,
-              ValueLayout.JAVA_INT_UNALIGNED,
-              (argmax.offset() + plane * opx) * Integer.BYTES,
-              opx);
+          writeIndices(idx, im, argmax.offset() + plane * opx, opx);
         },
         x,
         out,
@@ -235,6 +223,10 @@ final class PoolKernels {
   private static long key(float f) {
     int bits = Float.floatToRawIntBits(f + 0f);
     return bits ^ ((bits >> 31) & 0x7fffffff);
+  }
+
+  private static void writeIndices(int[] idx, MemorySegment to, long at, int n) {
+    MemorySegment.copy(idx, 0, to, ValueLayout.JAVA_INT_UNALIGNED, at * Integer.BYTES, n);
   }
 
   private static boolean isTwoByTwo(PoolAxis a) {
