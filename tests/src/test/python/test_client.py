@@ -43,10 +43,12 @@ class OneKernel(unittest.TestCase):
         # Nothing is left running: the cell JVM goes back to idle.
         jvm = self.cell_jvm()
         c0 = cpu_seconds(jvm) + cpu_seconds(self.pid)
-        time.sleep(2)
+        # A loop left running would burn about 3 s of a core here; the JIT and the GC finishing
+        # after the cell take some too (0.5 s was exceeded on a loaded machine), hence 1 s.
+        time.sleep(3)
         used = cpu_seconds(jvm) + cpu_seconds(self.pid) - c0
-        self.assertLess(used, 0.5, f"after interrupting {code!r} the kernel still used {used:.2f} s CPU in 2 s")
-        print(f"interrupt of {code!r}: {elapsed * 1000:.0f} ms, then {used:.2f} s CPU in 2 s")
+        self.assertLess(used, 1.0, f"after interrupting {code!r} the kernel still used {used:.2f} s CPU in 3 s")
+        print(f"interrupt of {code!r}: {elapsed * 1000:.0f} ms, then {used:.2f} s CPU in 3 s")
 
     def test_01_interrupt_busy_loop(self):
         self.interrupt_case('String kept = "before"; int keptNumber = 7;', 'while (true) { }')
