@@ -322,8 +322,8 @@ def train_fashion(torch, np, n, device="cpu"):
     yt = torch.from_numpy(idx(os.path.join(base, "t10k-labels-idx1-ubyte.gz"), np).astype(np.int64))
     xs, ys, xt, yt = xs.unsqueeze(1).to(dev), ys.to(dev), xt.unsqueeze(1).to(dev), yt.to(dev)
     torch.manual_seed(0)
-    m = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-                      nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+    m = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.MaxPool2d(2), nn.ReLU(),
+                      nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.MaxPool2d(2), nn.ReLU(),
                       nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, 10)).to(dev)
     opt = torch.optim.Adam(m.parameters(), lr=0.002)
     loss_fn = nn.CrossEntropyLoss()

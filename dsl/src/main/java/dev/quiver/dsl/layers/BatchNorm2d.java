@@ -6,7 +6,7 @@ import dev.quiver.dsl.Param;
 import dev.quiver.dsl.Saveable;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
-import dev.quiver.runtime.autograd.Autograd;
+import dev.quiver.runtime.ops.Normalization;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,7 +21,6 @@ import java.util.Map;
  * does not depend on its batch.
  */
 public final class BatchNorm2d extends Module implements Saveable<BatchNorm2d.Config> {
-  private static final int[] AXES = {0, 2, 3};
   private final double eps;
   private final double momentum;
   private Param weight;
@@ -129,33 +128,14 @@ public final class BatchNorm2d extends Module implements Saveable<BatchNorm2d.Co
   @Override
   protected Tensor forward(Tensor x) {
     followDevice(x);
-    long c = x.size(1);
-    Tensor mean;
-    Tensor var;
-    if (isTraining()) {
-      long n = x.size(0) * x.size(2) * x.size(3);
-      if (n < 2) {
-        throw new IllegalArgumentException(
-            describe()
-                + ": training needs more than one value per channel, got batch shape "
-                + x.shapeString());
-      }
-      mean = x.mean(AXES, true);
-      var = x.sub(mean).square().mean(AXES, true);
-      try (var ignored = Autograd.noGrad()) {
-        runningMean
-            .mulInPlace(1 - momentum)
-            .addInPlace(mean.reshape(-1).detach().to(DType.FLOAT32).mul(momentum));
-        runningVar
-            .mulInPlace(1 - momentum)
-            .addInPlace(var.reshape(-1).detach().to(DType.FLOAT32).mul(momentum * n / (n - 1.0)));
-      }
-    } else {
-      mean = runningMean.to(x.dtype()).reshape(1, c, 1, 1);
-      var = runningVar.to(x.dtype()).reshape(1, c, 1, 1);
+    if (isTraining() && x.size(0) * x.size(2) * x.size(3) < 2) {
+      throw new IllegalArgumentException(
+          describe()
+              + ": training needs more than one value per channel, got batch shape "
+              + x.shapeString());
     }
-    Tensor scale = weight.value().reshape(1, c, 1, 1);
-    Tensor shift = bias.value().reshape(1, c, 1, 1);
-    return x.sub(mean).div(var.add(eps).sqrt()).mul(scale).add(shift);
+    // One op with its backward (two passes each way on the CPU), as torch's F.batch_norm.
+    return Normalization.batchNorm(
+        x, runningMean, runningVar, weight.value(), bias.value(), isTraining(), momentum, eps);
   }
 }

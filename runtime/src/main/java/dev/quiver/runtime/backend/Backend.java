@@ -113,6 +113,30 @@ public interface Backend {
   void avgPool2dBackward(View gOut, View gx, PoolGeometry p);
 
   /**
+   * Batch normalization of x {@code [n, c, s]} per channel (the n·s elements of channel ch): y = (x
+   * - mean) / sqrt(var + eps) · weight + bias. With {@code stats}, mean and var {@code [c]} are
+   * written with the batch's mean and biased variance; else they are read (running statistics).
+   * weight and bias may be null (1 and 0). All operands dense and of x's type. Returns false,
+   * before writing anything, when this backend has no kernel for them; the op is then composed from
+   * primitives (the reference the kernel is tested against).
+   */
+  default boolean batchNorm(
+      View x, View mean, View var, View weight, View bias, View y, double eps, boolean stats) {
+    return false;
+  }
+
+  /**
+   * The gradient of {@link #batchNorm} for upstream dy (x's shape) into {@code grads}: dx, dweight
+   * and dbias ({@code [c]}), each overwritten, or null when not wanted. With {@code stats} the mean
+   * and variance are the batch's and depend on x; else they are constants. Returns false, before
+   * writing anything, when this backend has no kernel for these operands.
+   */
+  default boolean batchNormBackward(
+      View x, View dy, View mean, View var, View weight, View[] grads, double eps, boolean stats) {
+    return false;
+  }
+
+  /**
    * log-softmax along the last axis in one pass, into {@code out} of x's shape. Returns false when
    * this backend has no fused kernel for x's type or layout; the op is then composed from
    * primitives, so a new backend works before it fuses anything.

@@ -46,7 +46,8 @@ public final class Elementwise {
       case SQRT -> g.div(out.mul(2)); // (√x)' = 1/(2√x)
       case TANH -> g.mul(out.square().rsub(1)); // tanh' = 1 - tanh²
       case SIGMOID -> g.mul(out.mul(out.rsub(1))); // σ' = σ(1 - σ)
-      case RELU -> g.mul(unary(UnaryOp.STEP, x)); // relu' = 1 where x > 0
+      // relu' = 1 where x > 0; fused: one pass over g and x, no mask tensor (float32)
+      case RELU -> Fused.of(g).mul(Fused.of(x).unary(UnaryOp.STEP)).eval();
       case ABS -> g.mul(unary(UnaryOp.SIGN, x));
       case SIN -> g.mul(x.cos());
       case COS -> g.mul(x.sin()).neg();

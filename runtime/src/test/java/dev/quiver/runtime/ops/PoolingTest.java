@@ -107,6 +107,47 @@ class PoolingTest {
     }
   }
 
+  /**
+   * The float32 max pooling (its own 2x2 loop among them) picks the same element as the float64
+   * path, which compares in double: ties go to the first in row-major order (zeros of both signs
+   * tie), infinities compare, the first NaN wins; the gradient goes where the maximum was. With
+   * overlapping windows a position collects several outputs' gradients.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 3})
+  void float32MaxPoolingPicksWhatFloat64Picks(int seed) {
+    var r = new SplittableRandom(seed);
+    double[] choices = {0.0, -0.0, 1, -1, 2, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+    for (long[] shape : new long[][] {{2, 3, 8, 6}, {1, 2, 7, 9}, {1, 1, 28, 28}}) {
+      double[] v = new double[(int) (shape[0] * shape[1] * shape[2] * shape[3])];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = r.nextInt(200) == 0 ? Double.NaN : choices[r.nextInt(choices.length)];
+      }
+      for (PoolOptions o :
+          new PoolOptions[] {
+            PoolOptions.kernel(2), PoolOptions.kernel(2).stride(1), PoolOptions.kernel(3).stride(2)
+          }) {
+        Tensor x64 = Tensor.of(v, shape).requiresGrad();
+        Tensor x32 = Tensor.of(v, shape).to(DType.FLOAT32).requiresGrad();
+        Tensor y64 = x64.maxPool2d(o);
+        Tensor y32 = x32.maxPool2d(o);
+        double[] a = y64.toDoubleArray();
+        double[] b = y32.toDoubleArray();
+        String what = java.util.Arrays.toString(shape) + " " + o;
+        for (int i = 0; i < a.length; i++) {
+          // Same element: same value, NaN and the sign of zero included.
+          assertEquals(
+              Double.doubleToLongBits(a[i]), Double.doubleToLongBits(b[i]), what + " output " + i);
+        }
+        Tensor g = ConvolutionTest.normal(5, DType.FLOAT64, y64.shape());
+        y64.mul(g).sum().backward();
+        y32.mul(g.to(DType.FLOAT32)).sum().backward();
+        ConvolutionTest.assertClose(
+            x64.grad().toDoubleArray(), x32.grad().toDoubleArray(), 1e-6, what + " gradient");
+      }
+    }
+  }
+
   /** Pooling by its definition: each window over the positions inside the padded input. */
   private static double[] reference(
       double[] x, int planes, int h, int w, PoolOptions o, boolean max, long oh, long ow) {

@@ -176,6 +176,11 @@ public final class SimulatedBackend implements Backend {
   }
 
   @Override
+  public void maxPool2dBackward(View gOut, View argmax, View gx, PoolGeometry p) {
+    cpu.maxPool2dBackward(h(gOut), h(argmax), h(gx), p);
+  }
+
+  @Override
   public void avgPool2d(View x, View out, PoolGeometry p) {
     cpu.avgPool2d(h(x), h(out), p);
   }
@@ -183,6 +188,23 @@ public final class SimulatedBackend implements Backend {
   @Override
   public void avgPool2dBackward(View gOut, View gx, PoolGeometry p) {
     cpu.avgPool2dBackward(h(gOut), h(gx), p);
+  }
+
+  @Override
+  public boolean batchNorm(
+      View x, View mean, View var, View weight, View bias, View y, double eps, boolean stats) {
+    return cpu.batchNorm(h(x), h(mean), h(var), hn(weight), hn(bias), h(y), eps, stats);
+  }
+
+  @Override
+  public boolean batchNormBackward(
+      View x, View dy, View mean, View var, View weight, View[] grads, double eps, boolean stats) {
+    View[] g = {hn(grads[0]), hn(grads[1]), hn(grads[2])};
+    return cpu.batchNormBackward(h(x), h(dy), h(mean), h(var), hn(weight), g, eps, stats);
+  }
+
+  private View hn(View v) {
+    return v == null ? null : h(v);
   }
 
   @Override

@@ -360,6 +360,11 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public void maxPool2dBackward(View gOut, View argmax, View gx, PoolGeometry p) {
+    PoolKernels.maxPoolBackward(gOut, argmax, gx, p);
+  }
+
+  @Override
   public void avgPool2d(View x, View out, PoolGeometry p) {
     PoolKernels.avgPool(x, out, p);
   }
@@ -367,6 +372,26 @@ public final class CpuBackend implements Backend {
   @Override
   public void avgPool2dBackward(View gOut, View gx, PoolGeometry p) {
     PoolKernels.avgPoolBackward(gOut, gx, p);
+  }
+
+  @Override
+  public boolean batchNorm(
+      View x, View mean, View var, View weight, View bias, View y, double eps, boolean stats) {
+    if (!NormKernels.supports(x, mean, var, weight, bias, y)) {
+      return false;
+    }
+    NormKernels.forward(x, mean, var, weight, bias, y, eps, stats);
+    return true;
+  }
+
+  @Override
+  public boolean batchNormBackward(
+      View x, View dy, View mean, View var, View weight, View[] grads, double eps, boolean stats) {
+    if (!NormKernels.supports(x, dy, mean, var, weight, grads[0], grads[1], grads[2])) {
+      return false;
+    }
+    NormKernels.backward(x, dy, mean, var, weight, grads[0], grads[1], grads[2], eps, stats);
+    return true;
   }
 
   @Override

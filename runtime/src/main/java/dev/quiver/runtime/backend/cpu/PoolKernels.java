@@ -69,6 +69,10 @@ final class PoolKernels {
   }
 
   static void maxPool(View x, View out, View argmax, PoolGeometry p) {
+    if (x.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32) {
+      maxPoolF32(x, out, argmax, p);
+      return;
+    }
     Windows wh = Windows.of(p.h(), false);
     Windows ww = Windows.of(p.w(), false);
     int inW = p.w().in();
@@ -105,17 +109,165 @@ final class PoolKernels {
             }
           }
           write(res, out, plane * opx, opx, buf);
-          MemorySegment.copy(
-              idx,
-              0,
-              im,
-              ValueLayout.JAVA_INT_UNALIGNED,
-              (argmax.offset() + plane * opx) * Integer.BYTES,
-              opx);
+          writeIndices(idx, im, argmax.offset() + plane * opx, opx);
         },
         x,
         out,
         argmax);
+  }
+
+  /**
+   * float32 max pooling without the conversion to double. Ties and NaN as the general path: the
+   * first largest in row-major order wins, and the first NaN. The windows of a 2x2 pooling with
+   * stride 2 and no padding (every window whole) take a branch-free loop of their own (the general
+   * loop's data-dependent branches mispredict about every other element); a plane with a NaN goes
+   * through the general loop.
+   */
+  private static void maxPoolF32(View x, View out, View argmax, PoolGeometry p) {
+    Windows wh = Windows.of(p.h(), false);
+    Windows ww = Windows.of(p.w(), false);
+    int ipx = p.inPixels();
+    int opx = p.outPixels();
+    boolean twoByTwo = isTwoByTwo(p.h()) && isTwoByTwo(p.w());
+    MemorySegment xs = x.hostSegment();
+    MemorySegment ys = out.hostSegment();
+    MemorySegment im = argmax.hostSegment();
+    forEachPlane(
+        "maxPool2d",
+        p,
+        (plane, buf) -> {
+          float[] in =
+              buf.floats.length >= ipx + opx ? buf.floats : (buf.floats = new float[ipx + opx]);
+          int[] idx = buf.ints.length >= opx ? buf.ints : (buf.ints = new int[opx]);
+          MemorySegment.copy(
+              xs, ValueLayout.JAVA_FLOAT_UNALIGNED, (x.offset() + plane * ipx) * 4L, in, 0, ipx);
+          int inW = p.w().in();
+          if (!twoByTwo || !maxPlane2x2(in, ipx, idx, wh.start.length, ww.start.length, inW)) {
+            maxPlane(in, ipx, idx, wh, ww, inW);
+          }
+          MemorySegment.copy(
+              in,
+              ipx,
+              ys,
+              ValueLayout.JAVA_FLOAT_UNALIGNED,
+              (out.offset() + plane * opx) * 4L,
+              opx);
+          writeIndices(idx, im, argmax.offset() + plane * opx, opx);
+        },
+        x,
+        out,
+        argmax);
+  }
+
+  /**
+   * Any windows: the plane is {@code in[0, ipx)}; each window's largest goes to {@code in[ipx + o]}
+   * and its position in the plane to {@code idx[o]}.
+   */
+  private static void maxPlane(float[] in, int ipx, int[] idx, Windows wh, Windows ww, int inW) {
+    int o = 0;
+    for (int r = 0; r < wh.start.length; r++) {
+      for (int c = 0; c < ww.start.length; c++, o++) {
+        float best = Float.NEGATIVE_INFINITY;
+        int at = wh.start[r] * inW + ww.start[c];
+        search:
+        for (int i = wh.start[r]; i < wh.end[r]; i++) {
+          for (int j = ww.start[c]; j < ww.end[c]; j++) {
+            float v = in[i * inW + j];
+            if (v > best || v != v) {
+              best = v;
+              at = i * inW + j;
+              if (v != v) {
+                break search;
+              }
+            }
+          }
+        }
+        in[ipx + o] = best;
+        idx[o] = at;
+      }
+    }
+  }
+
+  /**
+   * 2x2 windows with stride 2, as {@link #maxPlane}, without data-dependent branches: each value
+   * becomes a long that orders as the float does (its bits made monotone, -0 folded into +0 since
+   * they tie) with the window position below it, earlier positions larger so that the first of
+   * equals wins, and the window's maximum is the largest long. Returns false, with a result to be
+   * discarded, when the plane holds a NaN.
+   */
+  private static boolean maxPlane2x2(float[] in, int ipx, int[] idx, int oh, int ow, int inW) {
+    boolean nan = false;
+    int o = 0;
+    for (int r = 0; r < oh; r++) {
+      int row = 2 * r * inW;
+      for (int c = 0; c < ow; c++, o++) {
+        int at = row + 2 * c;
+        float a = in[at];
+        float b = in[at + 1];
+        float d = in[at + inW];
+        float e = in[at + inW + 1];
+        nan |= a != a | b != b | d != d | e != e;
+        long m =
+            Math.max(
+                Math.max(key(a) << 2 | 3, key(b) << 2 | 2), Math.max(key(d) << 2 | 1, key(e) << 2));
+        int q = 3 - (int) (m & 3);
+        at += (q >> 1) * inW + (q & 1);
+        in[ipx + o] = in[at];
+        idx[o] = at;
+      }
+    }
+    return !nan;
+  }
+
+  /** A signed int in the order of the floats (not NaN), -0 and +0 equal. */
+  private static long key(float f) {
+    int bits = Float.floatToRawIntBits(f + 0f);
+    return bits ^ ((bits >> 31) & 0x7fffffff);
+  }
+
+  private static void writeIndices(int[] idx, MemorySegment to, long at, int n) {
+    MemorySegment.copy(idx, 0, to, ValueLayout.JAVA_INT_UNALIGNED, at * Integer.BYTES, n);
+  }
+
+  private static boolean isTwoByTwo(PoolAxis a) {
+    return !a.adaptive()
+        && a.kernel() == 2
+        && a.stride() == 2
+        && a.pad() == 0
+        && 2 * a.out() <= a.in();
+  }
+
+  /**
+   * The gradient of max pooling, plane by plane: zeros, then each output's gradient added at the
+   * position its argmax names (positions are in the plane, so planes are independent).
+   */
+  static void maxPoolBackward(View gOut, View argmax, View gx, PoolGeometry p) {
+    int ipx = p.inPixels();
+    int opx = p.outPixels();
+    MemorySegment im = argmax.hostSegment();
+    forEachPlane(
+        "maxPool2d backward",
+        p,
+        (plane, buf) -> {
+          int[] idx = buf.ints.length >= opx ? buf.ints : (buf.ints = new int[opx]);
+          MemorySegment.copy(
+              im,
+              ValueLayout.JAVA_INT_UNALIGNED,
+              (argmax.offset() + plane * opx) * Integer.BYTES,
+              idx,
+              0,
+              opx);
+          double[] dy = read(gOut, plane * opx, opx, buf);
+          double[] dx = buf.out.length >= ipx ? buf.out : (buf.out = new double[ipx]);
+          Arrays.fill(dx, 0, ipx, 0);
+          for (int o = 0; o < opx; o++) {
+            dx[idx[o]] += dy[o];
+          }
+          write(dx, gx, plane * ipx, ipx, buf);
+        },
+        gOut,
+        argmax,
+        gx);
   }
 
   static void avgPool(View x, View out, PoolGeometry p) {
