@@ -7,6 +7,11 @@ from jupyter_client.manager import start_new_kernel
 
 KERNEL = os.environ.get("QUIVER_TEST_KERNEL", "quiver-java")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# How long an interrupt or a control request may take before a test calls it lost. The tests check
+# that the kernel answers at all while a cell runs, not how fast: on a loaded CI machine a prompt
+# answer can take seconds. How fast it is (about 0.05 s quiet) is measured by
+# measure_nothing_lost.py and reported in docs/benchmarks.md, never asserted by a test.
+PROMPT_S = float(os.environ.get("QUIVER_TEST_PROMPT_S", "5"))
 
 
 def start():

@@ -9,7 +9,7 @@ import uuid
 
 import zmq
 
-from kernel_util import alive, children, cpu_seconds, drain, interrupt_and_wait, run, start, value
+from kernel_util import PROMPT_S, alive, children, cpu_seconds, drain, interrupt_and_wait, run, start, value
 
 
 class OneKernel(unittest.TestCase):
@@ -37,7 +37,7 @@ class OneKernel(unittest.TestCase):
         reply, elapsed = interrupt_and_wait(self.km, kc, msg_id)
         drain(kc)
         self.assertEqual(reply["content"]["status"], "error", reply["content"])
-        self.assertLess(elapsed, 1.0, f"interrupt of {code!r} took {elapsed:.2f} s")
+        self.assertLess(elapsed, PROMPT_S, f"interrupt of {code!r} took {elapsed:.2f} s")
         # Every variable defined before is still there.
         self.assertEqual(value(kc, 'kept + "/" + keptNumber'), "before/7")
         # Nothing is left running: the cell JVM goes back to idle.
@@ -81,7 +81,7 @@ class OneKernel(unittest.TestCase):
         took = time.time() - t0
         self.assertEqual(reply["parent_header"]["msg_id"], request["header"]["msg_id"])
         self.assertEqual(reply["content"]["status"], "ok")
-        self.assertLess(took, 0.5, f"control answered kernel_info in {took:.2f} s while a cell ran")
+        self.assertLess(took, PROMPT_S, f"control answered kernel_info in {took:.2f} s while a cell ran")
         self.assertTrue(kc.hb_channel.is_beating())
         self.km.interrupt_kernel()
         while kc.get_shell_msg(timeout=10)["parent_header"].get("msg_id") != msg_id:

@@ -3,7 +3,7 @@ interrupt, display, completion, and that a Java-only session never loads the Kot
 import time
 import unittest
 
-from kernel_util import drain, interrupt_and_wait, run, start, value
+from kernel_util import PROMPT_S, drain, interrupt_and_wait, run, start, value
 
 
 def error_of(kc, code):
@@ -109,7 +109,7 @@ class KotlinCells(unittest.TestCase):
         drain(kc)
         self.assertEqual(reply["content"]["status"], "error", reply["content"])
         self.assertEqual(reply["content"]["ename"], "Interrupted")
-        self.assertLess(elapsed, 2.0, f"interrupt took {elapsed:.2f} s")
+        self.assertLess(elapsed, PROMPT_S, f"interrupt took {elapsed:.2f} s")
         self.assertEqual(value(kc, '%%kotlin\nkeptK + " " + (spins > 0)'), "kept true")
         self.assertEqual(value(kc, 'keptK'), 'kept')
 

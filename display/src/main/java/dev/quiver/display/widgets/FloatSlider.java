@@ -1,35 +1,24 @@
 package dev.quiver.display.widgets;
 
 /** A slider over numbers from {@code min} to {@code max} (ipywidgets' FloatSlider). */
-public final class FloatSlider extends ValueWidget<Double> {
+public final class FloatSlider extends Slider<Double, FloatSlider> {
 
   private final double min, max;
 
   /** A slider of 100 steps from {@code min} to {@code max}. */
   public FloatSlider(String description, double min, double max, double value) {
-    super("FloatSliderModel", "FloatSliderView", description);
     if (!(min < max) || !(value >= min && value <= max)) {
-      throw new IllegalArgumentException(
-          "FloatSlider \""
-              + description
-              + "\": needs min < max and min <= value <= max, got min "
-              + min
-              + ", value "
-              + value
-              + ", max "
-              + max);
+      throw badRange(
+          "FloatSlider", description, "min < max and min <= value <= max", min, value, max);
     }
+    super("FloatSlider", description, min, max, value, (max - min) / 100, ".3g");
     this.min = min;
     this.max = max;
-    set("min", min);
-    set("max", max);
-    set("step", (max - min) / 100);
-    set("value", value);
-    set("orientation", "horizontal");
-    set("readout", true);
-    set("readout_format", ".3g");
-    set("continuous_update", false);
-    set("_range", false);
+  }
+
+  @Override
+  FloatSlider self() {
+    return this;
   }
 
   /** The step between values. */
@@ -47,12 +36,6 @@ public final class FloatSlider extends ValueWidget<Double> {
     return this;
   }
 
-  /** true: the value changes while the user drags; false (the default): when the user lets go. */
-  public FloatSlider continuous(boolean continuous) {
-    set("continuous_update", continuous);
-    return this;
-  }
-
   @Override
   public Double value() {
     return ((Number) get("value")).doubleValue();
@@ -61,15 +44,7 @@ public final class FloatSlider extends ValueWidget<Double> {
   @Override
   public FloatSlider value(Double value) {
     if (value == null || !(value >= min && value <= max)) {
-      throw new IllegalArgumentException(
-          "FloatSlider \""
-              + description()
-              + "\": value "
-              + value
-              + " is outside "
-              + min
-              + ".."
-              + max);
+      throw outside(value, min, max);
     }
     set("value", value);
     return this;

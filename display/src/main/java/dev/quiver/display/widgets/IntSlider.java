@@ -1,34 +1,22 @@
 package dev.quiver.display.widgets;
 
 /** A slider over whole numbers from {@code min} to {@code max} (ipywidgets' IntSlider). */
-public final class IntSlider extends ValueWidget<Integer> {
+public final class IntSlider extends Slider<Integer, IntSlider> {
 
   private final int min, max;
 
   public IntSlider(String description, int min, int max, int value) {
-    super("IntSliderModel", "IntSliderView", description);
     if (min > max || value < min || value > max) {
-      throw new IllegalArgumentException(
-          "IntSlider \""
-              + description
-              + "\": needs min <= value <= max, got min "
-              + min
-              + ", value "
-              + value
-              + ", max "
-              + max);
+      throw badRange("IntSlider", description, "min <= value <= max", min, value, max);
     }
+    super("IntSlider", description, min, max, value, 1, "d");
     this.min = min;
     this.max = max;
-    set("min", min);
-    set("max", max);
-    set("step", 1);
-    set("value", value);
-    set("orientation", "horizontal");
-    set("readout", true);
-    set("readout_format", "d");
-    set("continuous_update", false);
-    set("_range", false);
+  }
+
+  @Override
+  IntSlider self() {
+    return this;
   }
 
   /** The step between values (1 by default). */
@@ -40,12 +28,6 @@ public final class IntSlider extends ValueWidget<Integer> {
     return this;
   }
 
-  /** true: the value changes while the user drags; false (the default): when the user lets go. */
-  public IntSlider continuous(boolean continuous) {
-    set("continuous_update", continuous);
-    return this;
-  }
-
   @Override
   public Integer value() {
     return ((Number) get("value")).intValue();
@@ -54,15 +36,7 @@ public final class IntSlider extends ValueWidget<Integer> {
   @Override
   public IntSlider value(Integer value) {
     if (value == null || value < min || value > max) {
-      throw new IllegalArgumentException(
-          "IntSlider \""
-              + description()
-              + "\": value "
-              + value
-              + " is outside "
-              + min
-              + ".."
-              + max);
+      throw outside(value, min, max);
     }
     set("value", value);
     return this;

@@ -9,6 +9,7 @@ import dev.quiver.dsl.metrics.Metric;
 import dev.quiver.dsl.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The options of {@code model.fit}: immutable, each method returns a changed copy.
@@ -76,20 +77,7 @@ public record Fit(
   }
 
   public Fit batch(int size) {
-    return new Fit(
-        epochs,
-        size,
-        optimizer,
-        loss,
-        metrics,
-        validation,
-        validationSplit,
-        seed,
-        shuffle,
-        penalty,
-        callbacks,
-        verbose,
-        augment);
+    return with(d -> d.batchSize = size);
   }
 
   /** Every step sees all rows: batch gradient descent, as in the textbook examples. */
@@ -98,177 +86,47 @@ public record Fit(
   }
 
   public Fit optimizer(Optimizer o) {
-    return new Fit(
-        epochs,
-        batchSize,
-        o,
-        loss,
-        metrics,
-        validation,
-        validationSplit,
-        seed,
-        shuffle,
-        penalty,
-        callbacks,
-        verbose,
-        augment);
+    return with(d -> d.optimizer = o);
   }
 
   public Fit loss(Loss l) {
-    return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        l,
-        metrics,
-        validation,
-        validationSplit,
-        seed,
-        shuffle,
-        penalty,
-        callbacks,
-        verbose,
-        augment);
+    return with(d -> d.loss = l);
   }
 
   public Fit metrics(Metric... m) {
-    return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        loss,
-        List.of(m),
-        validation,
-        validationSplit,
-        seed,
-        shuffle,
-        penalty,
-        callbacks,
-        verbose,
-        augment);
+    return with(d -> d.metrics = List.of(m));
   }
 
   public Fit validation(Dataset v) {
-    return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        loss,
-        metrics,
-        v,
-        validationSplit,
-        seed,
-        shuffle,
-        penalty,
-        callbacks,
-        verbose,
-        augment);
+    return with(d -> d.validation = v);
   }
 
   public Fit validationSplit(double fraction) {
-    return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        loss,
-        metrics,
-        validation,
-        fraction,
-        seed,
-        shuffle,
-        penalty,
-        callbacks,
-        verbose,
-        augment);
+    return with(d -> d.validationSplit = fraction);
   }
 
   public Fit seed(long s) {
-    return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        loss,
-        metrics,
-        validation,
-        validationSplit,
-        s,
-        shuffle,
-        penalty,
-        callbacks,
-        verbose,
-        augment);
+    return with(d -> d.seed = s);
   }
 
   /** Batches in the data set's order every epoch. */
   public Fit noShuffle() {
-    return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        loss,
-        metrics,
-        validation,
-        validationSplit,
-        seed,
-        false,
-        penalty,
-        callbacks,
-        verbose,
-        augment);
+    return with(d -> d.shuffle = false);
   }
 
   public Fit penalty(Penalty p) {
-    return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        loss,
-        metrics,
-        validation,
-        validationSplit,
-        seed,
-        shuffle,
-        p,
-        callbacks,
-        verbose,
-        augment);
+    return with(d -> d.penalty = p);
   }
 
   public Fit callbacks(Callback... c) {
     var all = new ArrayList<>(callbacks);
     all.addAll(List.of(c));
-    return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        loss,
-        metrics,
-        validation,
-        validationSplit,
-        seed,
-        shuffle,
-        penalty,
-        all,
-        verbose,
-        augment);
+    return with(d -> d.callbacks = all);
   }
 
   /** No progress output. */
   public Fit quiet() {
-    return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        loss,
-        metrics,
-        validation,
-        validationSplit,
-        seed,
-        shuffle,
-        penalty,
-        callbacks,
-        false,
-        augment);
+    return with(d -> d.verbose = false);
   }
 
   /**
@@ -277,19 +135,59 @@ public record Fit(
    * are not transformed.
    */
   public Fit augment(Transform t) {
+    return with(d -> d.augment = t);
+  }
+
+  /** A copy with {@code change} applied; the compact constructor checks the result. */
+  private Fit with(Consumer<Draft> change) {
+    var d = new Draft(this);
+    change.accept(d);
     return new Fit(
-        epochs,
-        batchSize,
-        optimizer,
-        loss,
-        metrics,
-        validation,
-        validationSplit,
-        seed,
-        shuffle,
-        penalty,
-        callbacks,
-        verbose,
-        t);
+        d.epochs,
+        d.batchSize,
+        d.optimizer,
+        d.loss,
+        d.metrics,
+        d.validation,
+        d.validationSplit,
+        d.seed,
+        d.shuffle,
+        d.penalty,
+        d.callbacks,
+        d.verbose,
+        d.augment);
+  }
+
+  /** The components of a Fit being changed: one place that lists them all for the copies. */
+  private static final class Draft {
+    int epochs;
+    int batchSize;
+    Optimizer optimizer;
+    Loss loss;
+    List<Metric> metrics;
+    Dataset validation;
+    double validationSplit;
+    long seed;
+    boolean shuffle;
+    Penalty penalty;
+    List<Callback> callbacks;
+    boolean verbose;
+    Transform augment;
+
+    Draft(Fit f) {
+      epochs = f.epochs;
+      batchSize = f.batchSize;
+      optimizer = f.optimizer;
+      loss = f.loss;
+      metrics = f.metrics;
+      validation = f.validation;
+      validationSplit = f.validationSplit;
+      seed = f.seed;
+      shuffle = f.shuffle;
+      penalty = f.penalty;
+      callbacks = f.callbacks;
+      verbose = f.verbose;
+      augment = f.augment;
+    }
   }
 }

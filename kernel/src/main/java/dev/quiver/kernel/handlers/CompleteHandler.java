@@ -19,9 +19,7 @@ final class CompleteHandler implements RequestHandler {
   @Override
   public ObjectNode handle(Message m, Origin origin) {
     var code = m.content().path("code").asText("");
-    int cursor =
-        CodePoints.toUtf16(
-            code, m.content().path("cursor_pos").asInt(code.codePointCount(0, code.length())));
+    int cursor = CodePoints.cursor(m.content(), code);
     var result = interpreter.complete(code, cursor);
     var r = Replies.ok();
     var matches = r.putArray("matches");

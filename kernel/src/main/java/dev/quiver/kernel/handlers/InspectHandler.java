@@ -17,9 +17,7 @@ final class InspectHandler implements RequestHandler {
   @Override
   public ObjectNode handle(Message m, Origin origin) {
     var code = m.content().path("code").asText("");
-    int cursor =
-        CodePoints.toUtf16(
-            code, m.content().path("cursor_pos").asInt(code.codePointCount(0, code.length())));
+    int cursor = CodePoints.cursor(m.content(), code);
     var result = interpreter.inspect(code, cursor, m.content().path("detail_level").asInt(0));
     var r = Replies.ok();
     r.put("found", result.found());

@@ -162,19 +162,10 @@ public final class Cublas {
       int ldb,
       long c,
       int ldc) {
-    MemorySegment s = Native.scratch();
-    s.set(JAVA_FLOAT, 0, 1f);
-    s.set(JAVA_FLOAT, 8, 0f);
-    try {
-      check(
-          (int) sgemm.invokeExact(handle, ta, tb, m, n, k, s, a, lda, b, ldb, s.asSlice(8), c, ldc),
-          "cublasSgemm_v2",
-          dims(ta, tb, m, n, k, lda, ldb, ldc));
-    } catch (Throwable t) {
-      throw Native.rethrow(t);
-    }
+    gemm(sgemm, "cublasSgemm_v2", false, handle, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
   }
 
+  /** The same in float64. */
   public void dgemm(
       MemorySegment handle,
       int ta,
@@ -188,17 +179,7 @@ public final class Cublas {
       int ldb,
       long c,
       int ldc) {
-    MemorySegment s = Native.scratch();
-    s.set(JAVA_DOUBLE, 0, 1d);
-    s.set(JAVA_DOUBLE, 8, 0d);
-    try {
-      check(
-          (int) dgemm.invokeExact(handle, ta, tb, m, n, k, s, a, lda, b, ldb, s.asSlice(8), c, ldc),
-          "cublasDgemm_v2",
-          dims(ta, tb, m, n, k, lda, ldb, ldc));
-    } catch (Throwable t) {
-      throw Native.rethrow(t);
-    }
+    gemm(dgemm, "cublasDgemm_v2", true, handle, ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
   }
 
   /**
@@ -222,38 +203,11 @@ public final class Cublas {
       int ldc,
       long strideC,
       int batches) {
-    MemorySegment s = Native.scratch();
-    s.set(JAVA_FLOAT, 0, 1f);
-    s.set(JAVA_FLOAT, 8, 0f);
-    try {
-      check(
-          (int)
-              sgemmStridedBatched.invokeExact(
-                  handle,
-                  ta,
-                  tb,
-                  m,
-                  n,
-                  k,
-                  s,
-                  a,
-                  lda,
-                  strideA,
-                  b,
-                  ldb,
-                  strideB,
-                  s.asSlice(8),
-                  c,
-                  ldc,
-                  strideC,
-                  batches),
-          "cublasSgemmStridedBatched",
-          dims(ta, tb, m, n, k, lda, ldb, ldc) + ", batches=" + batches);
-    } catch (Throwable t) {
-      throw Native.rethrow(t);
-    }
+    var g = new Batched(ta, tb, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC);
+    gemmStridedBatched(sgemmStridedBatched, "cublasSgemmStridedBatched", false, handle, g, batches);
   }
 
+  /** The same in float64. */
   public void dgemmStridedBatched(
       MemorySegment handle,
       int ta,
@@ -271,33 +225,99 @@ public final class Cublas {
       int ldc,
       long strideC,
       int batches) {
+    var g = new Batched(ta, tb, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC);
+    gemmStridedBatched(dgemmStridedBatched, "cublasDgemmStridedBatched", true, handle, g, batches);
+  }
+
+  /**
+   * alpha = 1 at offset 0 and beta = 0 at offset 8 of the thread's scratch, in the precision of the
+   * call: cuBLAS reads them through host pointers.
+   */
+  private static MemorySegment alphaOneBetaZero(boolean f64) {
     MemorySegment s = Native.scratch();
-    s.set(JAVA_DOUBLE, 0, 1d);
-    s.set(JAVA_DOUBLE, 8, 0d);
+    if (f64) {
+      s.set(JAVA_DOUBLE, 0, 1d);
+      s.set(JAVA_DOUBLE, 8, 0d);
+    } else {
+      s.set(JAVA_FLOAT, 0, 1f);
+      s.set(JAVA_FLOAT, 8, 0f);
+    }
+    return s;
+  }
+
+  // The S and D entry points have the same C signature but for the element type behind the
+  // pointers, so one invokeExact call shape serves both.
+  private void gemm(
+      MethodHandle h,
+      String call,
+      boolean f64,
+      MemorySegment handle,
+      int ta,
+      int tb,
+      int m,
+      int n,
+      int k,
+      long a,
+      int lda,
+      long b,
+      int ldb,
+      long c,
+      int ldc) {
+    MemorySegment s = alphaOneBetaZero(f64);
+    try {
+      check(
+          (int) h.invokeExact(handle, ta, tb, m, n, k, s, a, lda, b, ldb, s.asSlice(8), c, ldc),
+          call,
+          dims(ta, tb, m, n, k, lda, ldb, ldc));
+    } catch (Throwable t) {
+      throw Native.rethrow(t);
+    }
+  }
+
+  /** The shape and operands of a strided batched product. */
+  private record Batched(
+      int ta,
+      int tb,
+      int m,
+      int n,
+      int k,
+      long a,
+      int lda,
+      long strideA,
+      long b,
+      int ldb,
+      long strideB,
+      long c,
+      int ldc,
+      long strideC) {}
+
+  private void gemmStridedBatched(
+      MethodHandle h, String call, boolean f64, MemorySegment handle, Batched g, int batches) {
+    MemorySegment s = alphaOneBetaZero(f64);
     try {
       check(
           (int)
-              dgemmStridedBatched.invokeExact(
+              h.invokeExact(
                   handle,
-                  ta,
-                  tb,
-                  m,
-                  n,
-                  k,
+                  g.ta,
+                  g.tb,
+                  g.m,
+                  g.n,
+                  g.k,
                   s,
-                  a,
-                  lda,
-                  strideA,
-                  b,
-                  ldb,
-                  strideB,
+                  g.a,
+                  g.lda,
+                  g.strideA,
+                  g.b,
+                  g.ldb,
+                  g.strideB,
                   s.asSlice(8),
-                  c,
-                  ldc,
-                  strideC,
+                  g.c,
+                  g.ldc,
+                  g.strideC,
                   batches),
-          "cublasDgemmStridedBatched",
-          dims(ta, tb, m, n, k, lda, ldb, ldc) + ", batches=" + batches);
+          call,
+          dims(g.ta, g.tb, g.m, g.n, g.k, g.lda, g.ldb, g.ldc) + ", batches=" + batches);
     } catch (Throwable t) {
       throw Native.rethrow(t);
     }
