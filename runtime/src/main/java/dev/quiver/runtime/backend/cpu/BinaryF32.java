@@ -1,10 +1,10 @@
 package dev.quiver.runtime.backend.cpu;
 
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.FLOAT;
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.L;
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.load;
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.splat;
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.store;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.FLOAT;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.L;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.load;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.splat;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.store;
 
 import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 import java.lang.foreign.MemorySegment;
@@ -280,8 +280,8 @@ final class BinaryF32 {
       MemorySegment y,
       long yo,
       long end) {
-    FloatVector one = FloatVector.broadcast(ElementwiseKernels.F, 1f);
-    FloatVector zero = FloatVector.zero(ElementwiseKernels.F);
+    FloatVector one = FloatVector.broadcast(F32Vectors.F, 1f);
+    FloatVector zero = FloatVector.zero(F32Vectors.F);
     long i = 0;
     if (aS) {
       FloatVector c = splat(a, ao);

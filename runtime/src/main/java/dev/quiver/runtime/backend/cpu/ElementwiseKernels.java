@@ -5,7 +5,6 @@ import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -22,10 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * code, and compiles each operation once.
  */
 final class ElementwiseKernels {
-  static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-  static final int L = F.length();
-  private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-  static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+  private static final VectorSpecies<Float> F = F32Vectors.F;
+  private static final int L = F32Vectors.L;
+  private static final ValueLayout.OfFloat FLOAT = F32Vectors.FLOAT;
 
   private ElementwiseKernels() {}
 
@@ -68,19 +66,6 @@ final class ElementwiseKernels {
     for (long i = 0; i < n; i++) {
       write(y, yt, yo + i * ys, op.apply(read(x, xt, xo + i * xs)));
     }
-  }
-
-  static FloatVector load(MemorySegment s, long elem) {
-    return FloatVector.fromMemorySegment(F, s, elem << 2, NATIVE);
-  }
-
-  static void store(FloatVector v, MemorySegment s, long elem) {
-    v.intoMemorySegment(s, elem << 2, NATIVE);
-  }
-
-  /** Every lane the float32 at {@code elem}. */
-  static FloatVector splat(MemorySegment s, long elem) {
-    return FloatVector.broadcast(F, s.getAtIndex(FLOAT, elem));
   }
 
   // ------------------------------------------------------------------ binary
@@ -147,7 +132,7 @@ final class ElementwiseKernels {
       long bound = n - n % L;
       long i = 0;
       for (; i < bound; i += L) {
-        store(v, y, yo + i);
+        F32Vectors.store(v, y, yo + i);
       }
       for (; i < n; i++) {
         y.setAtIndex(FLOAT, yo + i, (float) value);

@@ -1,10 +1,10 @@
 package dev.quiver.runtime.backend.cpu;
 
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.F;
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.FLOAT;
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.L;
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.load;
-import static dev.quiver.runtime.backend.cpu.ElementwiseKernels.store;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.F;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.FLOAT;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.L;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.load;
+import static dev.quiver.runtime.backend.cpu.F32Vectors.store;
 
 import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import java.lang.foreign.MemorySegment;
