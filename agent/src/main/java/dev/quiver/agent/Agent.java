@@ -151,6 +151,7 @@ public final class Agent extends RemoteExecutionControl {
     } catch (RuntimeException | LinkageError ignored) {
       // no signals on this platform
     }
+    startWarmUp();
     try {
       Util.forwardExecutionControlAndIO(new Agent(), in, out, outputs, inputs);
     } finally {
@@ -170,6 +171,37 @@ public final class Agent extends RemoteExecutionControl {
               });
       System.exit(0);
     }
+  }
+
+  /** The system property naming the background warm-up's class (a public static {@code run()}). */
+  static final String WARM_UP = "quiver.cell.warmUp";
+
+  /**
+   * Starts the cell JVM's background warm-up ({@code -Dquiver.cell.warmUp=CLASS}, the DSL's {@code
+   * TrainingWarmUp} in the kernel's cell flags) on a daemon thread when {@code QUIVER_WARMUP=1}
+   * (off by default until a quiet felt bench shows it pays: docs/kernel.md). Its class comes from
+   * the system class loader, the one JShell's cells load the DSL from, so the code it warms is the
+   * code the cells run. It must neither print nor fail: whatever it throws is dropped.
+   */
+  private static void startWarmUp() {
+    var name = System.getProperty(WARM_UP);
+    if (name == null || name.isBlank() || !"1".equals(System.getenv("QUIVER_WARMUP"))) {
+      return;
+    }
+    Thread.ofPlatform()
+        .daemon()
+        .priority(Thread.MIN_PRIORITY)
+        .name("quiver-warm-up")
+        .start(
+            () -> {
+              try {
+                Class.forName(name, true, ClassLoader.getSystemClassLoader())
+                    .getMethod("run")
+                    .invoke(null);
+              } catch (ReflectiveOperationException | RuntimeException | LinkageError ignored) {
+                // no warm-up: cells run as they would without it
+              }
+            });
   }
 
   // The second connection to the kernel: the front end's widget messages (see WidgetLink). The

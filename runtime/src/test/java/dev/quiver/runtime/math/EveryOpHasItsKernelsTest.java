@@ -112,6 +112,41 @@ class EveryOpHasItsKernelsTest {
     }
   }
 
+  /**
+   * The float32 kernels' broadcast forms: a single value against a run (left and right), and a
+   * single value on both sides, each long enough for the vector loops and a scalar tail, at an
+   * offset. Every operation, every form, every pair of samples.
+   */
+  @Test
+  void everyBinaryOpMatchesItsScalarDefinitionWithABroadcastOperand() {
+    double[] run = new double[N];
+    for (int i = 0; i < N; i++) {
+      run[i] = sample(i + 3);
+    }
+    View runView = host(DType.FLOAT32, run);
+    for (BinaryOp op : BinaryOp.values()) {
+      for (double s : SAMPLES) {
+        View scalar =
+            host(DType.FLOAT32, new double[] {9, s}).withLayout(new long[] {N}, new long[] {0}, 1);
+        for (int form = 0; form < 3; form++) {
+          View a = form == 1 ? runView : scalar;
+          View b = form == 0 ? runView : scalar;
+          View out = empty(DType.FLOAT32, N);
+          CPU.binary(op, a, b, out);
+          for (int i = 0; i < N; i++) {
+            double x = CPU.get(a, i);
+            double y = CPU.get(b, i);
+            assertMatches(
+                op + "(" + x + ", " + y + ") in float32, broadcast form " + form,
+                DType.FLOAT32,
+                (float) op.apply(x, y),
+                CPU.get(out, i));
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void everyOpHasACaseInTheCudaKernels() {
     String prelude = KernelSources.prelude();
