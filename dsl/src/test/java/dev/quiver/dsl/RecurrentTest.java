@@ -29,7 +29,7 @@ class RecurrentTest {
   }
 
   /** Backpropagation through time, from autodiff, against finite differences: every weight. */
-  private static void assertGradients(Recurrent<?> layer, Tensor x) {
+  static void assertGradients(Recurrent<?> layer, Tensor x) {
     layer.build(x.size(1), x.size(2)).to(DType.FLOAT64);
     var params = List.copyOf(layer.namedParams().values());
     Tensor[] inputs = new Tensor[params.size() + 1];
