@@ -147,6 +147,156 @@ class EveryOpHasItsKernelsTest {
     }
   }
 
+  /**
+   * Row lengths: short of any vector (staged rows), and a vector or two with a tail, 8 or 16 wide.
+   */
+  private static final int[] ROW_LENGTHS = {3, 7, 10, 19, 37};
+
+  /**
+   * A float32 matrix operand of {@code rows × n} in one of four forms: 0 every element (rows padded
+   * by 2, so not one block, at offset 1), 1 a broadcast row, 2 a broadcast column (one value per
+   * row), 3 one value; element (r, j) is {@code sample(seed + r·n + j)} as the form repeats it.
+   */
+  private static View operand(int form, int rows, int n, int seed) {
+    int stride = n + 2;
+    double[] v = new double[1 + rows * stride];
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < n; j++) {
+        int k =
+            switch (form) {
+              case 0 -> r * n + j;
+              case 1 -> j;
+              case 2 -> r;
+              default -> 0;
+            };
+        v[1 + r * stride + j] = sample(seed + k);
+      }
+    }
+    long[] strides =
+        switch (form) {
+          case 0 -> new long[] {stride, 1};
+          case 1 -> new long[] {0, 1};
+          case 2 -> new long[] {stride, 0};
+          default -> new long[] {0, 0};
+        };
+    return host(DType.FLOAT32, v).withLayout(new long[] {rows, n}, strides, 1);
+  }
+
+  /**
+   * The float32 kernels that take a matrix's rows in one call (a matrix and a bias row, a column):
+   * every operation, every pair of operand forms, rows shorter than a vector and longer, one row
+   * and several, into a dense result and into one with padded rows.
+   */
+  @Test
+  void everyBinaryOpMatchesItsScalarDefinitionRowByRow() {
+    for (BinaryOp op : BinaryOp.values()) {
+      for (int n : ROW_LENGTHS) {
+        for (int rows : new int[] {1, 5}) {
+          for (int forms = 0; forms < 16; forms++) {
+            View a = operand(forms / 4, rows, n, 0);
+            View b = operand(forms % 4, rows, n, 5);
+            for (boolean padded : new boolean[] {false, true}) {
+              int stride = padded ? n + 3 : n;
+              View out =
+                  empty(DType.FLOAT32, 2 + rows * stride)
+                      .withLayout(new long[] {rows, n}, new long[] {stride, 1}, padded ? 2 : 0);
+              CPU.binary(op, a, b, out);
+              for (int i = 0; i < rows * n; i++) {
+                double x = CPU.get(a, i);
+                double y = CPU.get(b, i);
+                assertMatches(
+                    op
+                        + "("
+                        + x
+                        + ", "
+                        + y
+                        + ") at "
+                        + i
+                        + " of "
+                        + rows
+                        + "x"
+                        + n
+                        + ", forms "
+                        + forms / 4
+                        + "/"
+                        + forms % 4
+                        + (padded ? ", padded result" : ""),
+                    DType.FLOAT32,
+                    (float) op.apply(x, y),
+                    CPU.get(out, i));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The same in place: a matrix plus a bias row, written over the matrix. */
+  @Test
+  void aBroadcastRowAddsInPlaceRowByRow() {
+    for (int n : ROW_LENGTHS) {
+      View a = operand(0, 5, n, 0);
+      View b = operand(1, 5, n, 5);
+      double[] want = new double[5 * n];
+      for (int i = 0; i < want.length; i++) {
+        want[i] = (float) (CPU.get(a, i) + CPU.get(b, i));
+      }
+      CPU.binary(BinaryOp.ADD, a, b, a);
+      for (int i = 0; i < want.length; i++) {
+        assertMatches("in-place add at " + i + " of 5x" + n, DType.FLOAT32, want[i], CPU.get(a, i));
+      }
+    }
+  }
+
+  /**
+   * Sums, maxima and minima of a matrix's columns (a bias gradient) and rows, in one call: every
+   * value the same as adding the rows one by one in order, with NaN winning max and min.
+   */
+  @Test
+  void everyReductionOfAMatrixMatchesRowByRow() {
+    for (ReduceOp op : ReduceOp.values()) {
+      for (int n : ROW_LENGTHS) {
+        for (int rows : new int[] {2, 5}) {
+          for (int form : new int[] {0, 1}) {
+            View x = operand(form, rows, n, 2);
+            if (op != ReduceOp.SUM) {
+              CPU.set(x, rows * n - 2, Double.NaN);
+            }
+            View columns =
+                empty(DType.FLOAT32, n).withLayout(new long[] {1, n}, new long[] {n, 1}, 0);
+            View rowsOut =
+                empty(DType.FLOAT32, rows).withLayout(new long[] {rows, 1}, new long[] {1, 1}, 0);
+            CPU.reduce(op, x, columns);
+            CPU.reduce(op, x, rowsOut);
+            for (int j = 0; j < n; j++) {
+              float acc = (float) op.identity();
+              for (int r = 0; r < rows; r++) {
+                acc = (float) op.combine(acc, CPU.get(x, r * n + j));
+              }
+              assertMatches(
+                  op + " of column " + j + " of " + rows + "x" + n + ", form " + form,
+                  DType.FLOAT32,
+                  acc,
+                  CPU.get(columns, j));
+            }
+            for (int r = 0; r < rows; r++) {
+              double acc = op.identity();
+              for (int j = 0; j < n; j++) {
+                acc = op.combine(acc, CPU.get(x, r * n + j));
+              }
+              assertMatches(
+                  op + " of row " + r + " of " + rows + "x" + n + ", form " + form,
+                  DType.FLOAT32,
+                  (float) acc,
+                  CPU.get(rowsOut, r));
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void everyOpHasACaseInTheCudaKernels() {
     String prelude = KernelSources.prelude();

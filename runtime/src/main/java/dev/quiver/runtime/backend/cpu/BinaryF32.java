@@ -30,6 +30,7 @@ import jdk.incubator.vector.VectorOperators;
 final class BinaryF32 {
   private BinaryF32() {}
 
+  /** One run of {@code n} elements. */
   static void run(
       BinaryOp op,
       MemorySegment a,
@@ -41,15 +42,128 @@ final class BinaryF32 {
       MemorySegment y,
       long yo,
       long n) {
-    switch (op) {
-      case ADD -> add(a, ao, aS, b, bo, bS, y, yo, n);
-      case SUB -> sub(a, ao, aS, b, bo, bS, y, yo, n);
-      case MUL -> mul(a, ao, aS, b, bo, bS, y, yo, n);
-      case DIV -> div(a, ao, aS, b, bo, bS, y, yo, n);
-      case MAX -> max(a, ao, aS, b, bo, bS, y, yo, n);
-      case MIN -> min(a, ao, aS, b, bo, bS, y, yo, n);
-      default -> other(op, a, ao, aS, b, bo, bS, y, yo, n);
+    run(op, a, ao, aS, 0, b, bo, bS, 0, y, yo, 0, 1, n);
+  }
+
+  /**
+   * {@code rows} runs of {@code n} elements, row {@code r} of each operand at its offset plus
+   * {@code r} times its row stride ({@code ar}, {@code br}, {@code yr}; 0 for an operand that is
+   * the same in every row, such as a bias). A matrix plus a bias row is one call, not one per row:
+   * Iris's rows are 3 to 10 floats, and the call per row cost more than the row.
+   */
+  static void run(
+      BinaryOp op,
+      MemorySegment a,
+      long ao,
+      boolean aS,
+      long ar,
+      MemorySegment b,
+      long bo,
+      boolean bS,
+      long br,
+      MemorySegment y,
+      long yo,
+      long yr,
+      long rows,
+      long n) {
+    if (rows > 1 && n < L && rows * n <= F32Vectors.STAGE_MAX) {
+      shortRows(op, a, ao, aS, ar, b, bo, bS, br, y, yo, yr, (int) rows, (int) n);
+      return;
     }
+    switch (op) {
+      case ADD -> add(a, ao, aS, ar, b, bo, bS, br, y, yo, yr, rows, n);
+      case SUB -> sub(a, ao, aS, ar, b, bo, bS, br, y, yo, yr, rows, n);
+      case MUL -> mul(a, ao, aS, ar, b, bo, bS, br, y, yo, yr, rows, n);
+      case DIV -> div(a, ao, aS, ar, b, bo, bS, br, y, yo, yr, rows, n);
+      case MAX -> max(a, ao, aS, ar, b, bo, bS, br, y, yo, yr, rows, n);
+      case MIN -> min(a, ao, aS, ar, b, bo, bS, br, y, yo, yr, rows, n);
+      default -> {
+        for (long r = 0; r < rows; r++) {
+          other(op, a, ao + r * ar, aS, b, bo + r * br, bS, y, yo + r * yr, n);
+        }
+      }
+    }
+  }
+
+  /**
+   * Rows shorter than a vector (Iris's 3 to 10 floats on 16-float vectors), staged: each operand
+   * copied in bulk into a per-thread array, a plain loop, the result copied out in bulk. Row by row
+   * they would take only the scalar tail, every float through the segment's checked accessor, at a
+   * few nanoseconds each. Operand {@code A}'s element (r, j) is at {@code r·aR + j·aJ} in its
+   * array: a full operand has (n, 1), a broadcast row (0, 1), a value per row (1, 0), one value (0,
+   * 0). The arithmetic is the scalar tail's, so results are the same to the bit.
+   */
+  private static void shortRows(
+      BinaryOp op,
+      MemorySegment a,
+      long ao,
+      boolean aS,
+      long ar,
+      MemorySegment b,
+      long bo,
+      boolean bS,
+      long br,
+      MemorySegment y,
+      long yo,
+      long yr,
+      int rows,
+      int n) {
+    F32Vectors.Stage st = F32Vectors.stage();
+    float[] as = st.a;
+    float[] bs = st.b;
+    float[] ys = st.y;
+    int aR = stage(a, ao, aS, ar, rows, n, as);
+    int bR = stage(b, bo, bS, br, rows, n, bs);
+    int aJ = aS ? 0 : 1;
+    int bJ = bS ? 0 : 1;
+    int yi = 0;
+    for (int r = 0; r < rows; r++) {
+      int ai = r * aR;
+      int bi = r * bR;
+      switch (op) {
+        case ADD -> {
+          for (int j = 0; j < n; j++) ys[yi++] = as[ai + j * aJ] + bs[bi + j * bJ];
+        }
+        case SUB -> {
+          for (int j = 0; j < n; j++) ys[yi++] = as[ai + j * aJ] - bs[bi + j * bJ];
+        }
+        case MUL -> {
+          for (int j = 0; j < n; j++) ys[yi++] = as[ai + j * aJ] * bs[bi + j * bJ];
+        }
+        case DIV -> {
+          for (int j = 0; j < n; j++) ys[yi++] = as[ai + j * aJ] / bs[bi + j * bJ];
+        }
+        case MAX -> {
+          for (int j = 0; j < n; j++) ys[yi++] = Math.max(as[ai + j * aJ], bs[bi + j * bJ]);
+        }
+        case MIN -> {
+          for (int j = 0; j < n; j++) ys[yi++] = Math.min(as[ai + j * aJ], bs[bi + j * bJ]);
+        }
+        default -> {
+          for (int j = 0; j < n; j++) {
+            ys[yi++] = (float) op.apply(as[ai + j * aJ], bs[bi + j * bJ]);
+          }
+        }
+      }
+    }
+    F32Vectors.scatterRows(ys, rows, n, y, yo, yr);
+  }
+
+  /** Stages one operand of {@link #shortRows}; returns its row step in the array. */
+  private static int stage(
+      MemorySegment s, long o, boolean scalar, long rowStride, int rows, int n, float[] dst) {
+    if (!scalar) {
+      F32Vectors.gatherRows(s, o, rowStride, rows, n, dst);
+      return rowStride == 0 ? 0 : n;
+    }
+    if (rowStride == 0) {
+      dst[0] = s.getAtIndex(FLOAT, o);
+      return 0;
+    }
+    for (int r = 0; r < rows; r++) {
+      dst[r] = s.getAtIndex(FLOAT, o + r * rowStride);
+    }
+    return 1;
   }
 
   /** Where the vector loops stop: 0 (none) for a short run or two broadcast inputs. */
@@ -65,144 +179,180 @@ final class BinaryF32 {
       MemorySegment a,
       long ao,
       boolean aS,
+      long ar,
       MemorySegment b,
       long bo,
       boolean bS,
+      long br,
       MemorySegment y,
       long yo,
+      long yr,
+      long rows,
       long n) {
-    long i = 0;
     long end = bound(n, aS, bS);
-    if (end > 0 && aS) {
-      FloatVector c = splat(a, ao);
-      for (; i < end; i += L) store(c.add(load(b, bo + i)), y, yo + i);
-    } else if (end > 0 && bS) {
-      FloatVector c = splat(b, bo);
-      for (; i < end; i += L) store(load(a, ao + i).add(c), y, yo + i);
-    } else {
-      for (; i < end; i += L) store(load(a, ao + i).add(load(b, bo + i)), y, yo + i);
+    for (long r = 0; r < rows; r++, ao += ar, bo += br, yo += yr) {
+      long i = 0;
+      if (end > 0 && aS) {
+        FloatVector c = splat(a, ao);
+        for (; i < end; i += L) store(c.add(load(b, bo + i)), y, yo + i);
+      } else if (end > 0 && bS) {
+        FloatVector c = splat(b, bo);
+        for (; i < end; i += L) store(load(a, ao + i).add(c), y, yo + i);
+      } else {
+        for (; i < end; i += L) store(load(a, ao + i).add(load(b, bo + i)), y, yo + i);
+      }
+      for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, at(a, ao, aS, i) + at(b, bo, bS, i));
     }
-    for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, at(a, ao, aS, i) + at(b, bo, bS, i));
   }
 
   private static void sub(
       MemorySegment a,
       long ao,
       boolean aS,
+      long ar,
       MemorySegment b,
       long bo,
       boolean bS,
+      long br,
       MemorySegment y,
       long yo,
+      long yr,
+      long rows,
       long n) {
-    long i = 0;
     long end = bound(n, aS, bS);
-    if (end > 0 && aS) {
-      FloatVector c = splat(a, ao);
-      for (; i < end; i += L) store(c.sub(load(b, bo + i)), y, yo + i);
-    } else if (end > 0 && bS) {
-      FloatVector c = splat(b, bo);
-      for (; i < end; i += L) store(load(a, ao + i).sub(c), y, yo + i);
-    } else {
-      for (; i < end; i += L) store(load(a, ao + i).sub(load(b, bo + i)), y, yo + i);
+    for (long r = 0; r < rows; r++, ao += ar, bo += br, yo += yr) {
+      long i = 0;
+      if (end > 0 && aS) {
+        FloatVector c = splat(a, ao);
+        for (; i < end; i += L) store(c.sub(load(b, bo + i)), y, yo + i);
+      } else if (end > 0 && bS) {
+        FloatVector c = splat(b, bo);
+        for (; i < end; i += L) store(load(a, ao + i).sub(c), y, yo + i);
+      } else {
+        for (; i < end; i += L) store(load(a, ao + i).sub(load(b, bo + i)), y, yo + i);
+      }
+      for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, at(a, ao, aS, i) - at(b, bo, bS, i));
     }
-    for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, at(a, ao, aS, i) - at(b, bo, bS, i));
   }
 
   private static void mul(
       MemorySegment a,
       long ao,
       boolean aS,
+      long ar,
       MemorySegment b,
       long bo,
       boolean bS,
+      long br,
       MemorySegment y,
       long yo,
+      long yr,
+      long rows,
       long n) {
-    long i = 0;
     long end = bound(n, aS, bS);
-    if (end > 0 && aS) {
-      FloatVector c = splat(a, ao);
-      for (; i < end; i += L) store(c.mul(load(b, bo + i)), y, yo + i);
-    } else if (end > 0 && bS) {
-      FloatVector c = splat(b, bo);
-      for (; i < end; i += L) store(load(a, ao + i).mul(c), y, yo + i);
-    } else {
-      for (; i < end; i += L) store(load(a, ao + i).mul(load(b, bo + i)), y, yo + i);
+    for (long r = 0; r < rows; r++, ao += ar, bo += br, yo += yr) {
+      long i = 0;
+      if (end > 0 && aS) {
+        FloatVector c = splat(a, ao);
+        for (; i < end; i += L) store(c.mul(load(b, bo + i)), y, yo + i);
+      } else if (end > 0 && bS) {
+        FloatVector c = splat(b, bo);
+        for (; i < end; i += L) store(load(a, ao + i).mul(c), y, yo + i);
+      } else {
+        for (; i < end; i += L) store(load(a, ao + i).mul(load(b, bo + i)), y, yo + i);
+      }
+      for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, at(a, ao, aS, i) * at(b, bo, bS, i));
     }
-    for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, at(a, ao, aS, i) * at(b, bo, bS, i));
   }
 
   private static void div(
       MemorySegment a,
       long ao,
       boolean aS,
+      long ar,
       MemorySegment b,
       long bo,
       boolean bS,
+      long br,
       MemorySegment y,
       long yo,
+      long yr,
+      long rows,
       long n) {
-    long i = 0;
     long end = bound(n, aS, bS);
-    if (end > 0 && aS) {
-      FloatVector c = splat(a, ao);
-      for (; i < end; i += L) store(c.div(load(b, bo + i)), y, yo + i);
-    } else if (end > 0 && bS) {
-      FloatVector c = splat(b, bo);
-      for (; i < end; i += L) store(load(a, ao + i).div(c), y, yo + i);
-    } else {
-      for (; i < end; i += L) store(load(a, ao + i).div(load(b, bo + i)), y, yo + i);
+    for (long r = 0; r < rows; r++, ao += ar, bo += br, yo += yr) {
+      long i = 0;
+      if (end > 0 && aS) {
+        FloatVector c = splat(a, ao);
+        for (; i < end; i += L) store(c.div(load(b, bo + i)), y, yo + i);
+      } else if (end > 0 && bS) {
+        FloatVector c = splat(b, bo);
+        for (; i < end; i += L) store(load(a, ao + i).div(c), y, yo + i);
+      } else {
+        for (; i < end; i += L) store(load(a, ao + i).div(load(b, bo + i)), y, yo + i);
+      }
+      for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, at(a, ao, aS, i) / at(b, bo, bS, i));
     }
-    for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, at(a, ao, aS, i) / at(b, bo, bS, i));
   }
 
   private static void max(
       MemorySegment a,
       long ao,
       boolean aS,
+      long ar,
       MemorySegment b,
       long bo,
       boolean bS,
+      long br,
       MemorySegment y,
       long yo,
+      long yr,
+      long rows,
       long n) {
-    long i = 0;
     long end = bound(n, aS, bS);
-    if (end > 0 && aS) {
-      FloatVector c = splat(a, ao);
-      for (; i < end; i += L) store(c.max(load(b, bo + i)), y, yo + i);
-    } else if (end > 0 && bS) {
-      FloatVector c = splat(b, bo);
-      for (; i < end; i += L) store(load(a, ao + i).max(c), y, yo + i);
-    } else {
-      for (; i < end; i += L) store(load(a, ao + i).max(load(b, bo + i)), y, yo + i);
+    for (long r = 0; r < rows; r++, ao += ar, bo += br, yo += yr) {
+      long i = 0;
+      if (end > 0 && aS) {
+        FloatVector c = splat(a, ao);
+        for (; i < end; i += L) store(c.max(load(b, bo + i)), y, yo + i);
+      } else if (end > 0 && bS) {
+        FloatVector c = splat(b, bo);
+        for (; i < end; i += L) store(load(a, ao + i).max(c), y, yo + i);
+      } else {
+        for (; i < end; i += L) store(load(a, ao + i).max(load(b, bo + i)), y, yo + i);
+      }
+      for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, Math.max(at(a, ao, aS, i), at(b, bo, bS, i)));
     }
-    for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, Math.max(at(a, ao, aS, i), at(b, bo, bS, i)));
   }
 
   private static void min(
       MemorySegment a,
       long ao,
       boolean aS,
+      long ar,
       MemorySegment b,
       long bo,
       boolean bS,
+      long br,
       MemorySegment y,
       long yo,
+      long yr,
+      long rows,
       long n) {
-    long i = 0;
     long end = bound(n, aS, bS);
-    if (end > 0 && aS) {
-      FloatVector c = splat(a, ao);
-      for (; i < end; i += L) store(c.min(load(b, bo + i)), y, yo + i);
-    } else if (end > 0 && bS) {
-      FloatVector c = splat(b, bo);
-      for (; i < end; i += L) store(load(a, ao + i).min(c), y, yo + i);
-    } else {
-      for (; i < end; i += L) store(load(a, ao + i).min(load(b, bo + i)), y, yo + i);
+    for (long r = 0; r < rows; r++, ao += ar, bo += br, yo += yr) {
+      long i = 0;
+      if (end > 0 && aS) {
+        FloatVector c = splat(a, ao);
+        for (; i < end; i += L) store(c.min(load(b, bo + i)), y, yo + i);
+      } else if (end > 0 && bS) {
+        FloatVector c = splat(b, bo);
+        for (; i < end; i += L) store(load(a, ao + i).min(c), y, yo + i);
+      } else {
+        for (; i < end; i += L) store(load(a, ao + i).min(load(b, bo + i)), y, yo + i);
+      }
+      for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, Math.min(at(a, ao, aS, i), at(b, bo, bS, i)));
     }
-    for (; i < n; i++) y.setAtIndex(FLOAT, yo + i, Math.min(at(a, ao, aS, i), at(b, bo, bS, i)));
   }
 
   /**

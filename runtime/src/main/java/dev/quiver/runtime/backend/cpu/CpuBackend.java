@@ -44,6 +44,23 @@ public final class CpuBackend implements Backend {
     return out.isContiguous() && a.isContiguous();
   }
 
+  /**
+   * True for a float32 matrix with unit column stride, rows of more than one element, small enough
+   * for one thread: the form {@link BinaryF32} and {@link ReduceKernels} take in one call.
+   */
+  private static boolean matrixRows(View v, DType t) {
+    return t == DType.FLOAT32
+        && v.dim() == 2
+        && v.size(1) > 1
+        && v.stride(1) == 1
+        && v.size(0) * v.size(1) < StridedLoop.PARALLEL_THRESHOLD;
+  }
+
+  /** A float32 operand of a {@link #matrixRows} result: its columns contiguous or broadcast. */
+  private static boolean unitOrZero(View v, DType t) {
+    return t == DType.FLOAT32 && v.dim() == 2 && (v.stride(1) == 1 || v.stride(1) == 0);
+  }
+
   /** A flat run of n elements, split over the worker pool when large enough to pay for it. */
   private static void flat(String op, long n, Parallel.RangeBody body) {
     if (n < StridedLoop.PARALLEL_THRESHOLD || Parallel.threads() == 1) {
@@ -180,6 +197,25 @@ public final class CpuBackend implements Backend {
       }
       return;
     }
+    if (matrixRows(out, yt) && unitOrZero(a, at) && unitOrZero(b, bt)) {
+      // A matrix and a bias row or column, planned without a loop object: every row in one call.
+      BinaryF32.run(
+          op,
+          am,
+          a.offset(),
+          a.stride(1) == 0,
+          a.stride(0),
+          bm,
+          b.offset(),
+          b.stride(1) == 0,
+          b.stride(0),
+          ym,
+          out.offset(),
+          out.stride(0),
+          out.size(0),
+          out.size(1));
+      return;
+    }
     StridedLoop loop =
         StridedLoop.of(
             out.shape(),
@@ -188,6 +224,32 @@ public final class CpuBackend implements Backend {
     long as = loop.innerStride(0);
     long bs = loop.innerStride(1);
     long ys = loop.innerStride(2);
+    if (loop.isRows()
+        && at == DType.FLOAT32
+        && bt == DType.FLOAT32
+        && yt == DType.FLOAT32
+        && ys == 1
+        && (as == 1 || as == 0)
+        && (bs == 1 || bs == 0)
+        && loop.totalElements() < StridedLoop.PARALLEL_THRESHOLD) {
+      // A matrix and a broadcast row or column (a bias): every row in one call.
+      BinaryF32.run(
+          op,
+          am,
+          loop.offset(0),
+          as == 0,
+          loop.rowStride(0),
+          bm,
+          loop.offset(1),
+          bs == 0,
+          loop.rowStride(1),
+          ym,
+          loop.offset(2),
+          loop.rowStride(2),
+          loop.rows(),
+          loop.innerLength());
+      return;
+    }
     loop.runParallel(
         name,
         (o, n) ->
@@ -241,6 +303,22 @@ public final class CpuBackend implements Backend {
   @Override
   public void reduce(ReduceOp op, View x, View out) {
     fill(out, op.identity());
+    if (matrixRows(x, x.dtype())
+        && out.dtype() == DType.FLOAT32
+        && ReduceKernels.accumulateRowsF32(
+            op,
+            x.hostSegment(),
+            x.offset(),
+            x.stride(0),
+            out.hostSegment(),
+            out.offset(),
+            out.size(1) == 1 ? 0 : out.stride(1),
+            out.size(0) == 1 ? 0 : out.stride(0),
+            x.size(0),
+            x.size(1))) {
+      // A column sum (a bias gradient) or row sums, planned without a loop object.
+      return;
+    }
     long[] xShape = x.shape();
     long[] outStrides = out.strides();
     long[] outShape = out.shape();
@@ -257,6 +335,24 @@ public final class CpuBackend implements Backend {
             xShape, new long[][] {x.strides(), outStrides}, new long[] {x.offset(), out.offset()});
     long xs = loop.innerStride(0);
     long ys = loop.innerStride(1);
+    if (loop.isRows()
+        && x.dtype() == DType.FLOAT32
+        && out.dtype() == DType.FLOAT32
+        && xs == 1
+        && loop.totalElements() < StridedLoop.PARALLEL_THRESHOLD
+        && ReduceKernels.accumulateRowsF32(
+            op,
+            xm,
+            loop.offset(0),
+            loop.rowStride(0),
+            ym,
+            loop.offset(1),
+            ys,
+            loop.rowStride(1),
+            loop.rows(),
+            loop.innerLength())) {
+      return;
+    }
     // Several runs may accumulate into the same output element, so this loop stays on one thread.
     loop.runSequential(
         (o, n) ->

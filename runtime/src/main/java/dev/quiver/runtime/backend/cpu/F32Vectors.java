@@ -17,7 +17,54 @@ final class F32Vectors {
   static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
   private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
+  /**
+   * Up to this many floats, short rows (shorter than a vector) are staged through the per-thread
+   * arrays of {@link #stage}: a bulk copy in, a plain loop, a bulk copy out cost less than reading
+   * and writing each float through the segment's checked accessors.
+   */
+  static final int STAGE_MAX = 4096;
+
+  /** Per-thread staging arrays of {@link #STAGE_MAX} floats for short rows. */
+  static final class Stage {
+    final float[] a = new float[STAGE_MAX];
+    final float[] b = new float[STAGE_MAX];
+    final float[] y = new float[STAGE_MAX];
+  }
+
+  private static final ThreadLocal<Stage> STAGE = ThreadLocal.withInitial(Stage::new);
+
   private F32Vectors() {}
+
+  static Stage stage() {
+    return STAGE.get();
+  }
+
+  /**
+   * Copies {@code rows} runs of {@code n} floats, run {@code r} at element {@code o + r·rowStride},
+   * into {@code dst} as consecutive rows; a row stride of 0 copies one row (a broadcast row).
+   */
+  static void gatherRows(MemorySegment s, long o, long rowStride, long rows, int n, float[] dst) {
+    if (rowStride == 0) {
+      MemorySegment.copy(s, FLOAT, o << 2, dst, 0, n);
+    } else if (rowStride == n) {
+      MemorySegment.copy(s, FLOAT, o << 2, dst, 0, (int) rows * n);
+    } else {
+      for (int r = 0; r < rows; r++) {
+        MemorySegment.copy(s, FLOAT, (o + r * rowStride) << 2, dst, r * n, n);
+      }
+    }
+  }
+
+  /** The inverse of {@link #gatherRows} for a result ({@code rowStride} is never 0). */
+  static void scatterRows(float[] src, long rows, int n, MemorySegment s, long o, long rowStride) {
+    if (rowStride == n) {
+      MemorySegment.copy(src, 0, s, FLOAT, o << 2, (int) rows * n);
+    } else {
+      for (int r = 0; r < rows; r++) {
+        MemorySegment.copy(src, r * n, s, FLOAT, (o + r * rowStride) << 2, n);
+      }
+    }
+  }
 
   static FloatVector load(MemorySegment s, long elem) {
     return FloatVector.fromMemorySegment(F, s, elem << 2, NATIVE);

@@ -71,6 +71,83 @@ final class ReduceKernels {
     }
   }
 
+  /**
+   * {@link #accumulateRun} over {@code rows} float32 runs of {@code n} contiguous elements, row
+   * {@code r} of x at {@code xo + r·xr} and of y at {@code yo + r·yr}, in one call: a column sum (a
+   * bias gradient: {@code ys} 1, {@code yr} 0) adds each column down the rows in vector lanes, a
+   * row sum ({@code ys} 0) folds each row. Each output element takes the same values in the same
+   * order as row by row, so results are the same to the bit. False when another kernel must run.
+   */
+  static boolean accumulateRowsF32(
+      ReduceOp op,
+      MemorySegment x,
+      long xo,
+      long xr,
+      MemorySegment y,
+      long yo,
+      long ys,
+      long yr,
+      long rows,
+      long n) {
+    if (ys == 1 && yr == 0) {
+      columnsF32(op, x, xo, xr, y, yo, rows, n);
+      return true;
+    }
+    if (ys == 0) {
+      for (long r = 0; r < rows; r++) {
+        long yi = yo + r * yr;
+        y.setAtIndex(FLOAT, yi, foldF32(op, x, xo + r * xr, n, y.getAtIndex(FLOAT, yi)));
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** y[i] = op(y[i], x[0, i], x[1, i], ...), in row order, for i < n. */
+  private static void columnsF32(
+      ReduceOp op, MemorySegment x, long xo, long xr, MemorySegment y, long yo, long rows, long n) {
+    if (n < L && rows * n <= F32Vectors.STAGE_MAX) {
+      // Short rows (a small layer's bias gradient): x staged in bulk, summed in a plain loop.
+      int cols = (int) n;
+      float[] xs = F32Vectors.stage().a;
+      F32Vectors.gatherRows(x, xo, xr, rows, cols, xs);
+      int step = xr == 0 ? 0 : cols; // a broadcast x is staged as its one row
+      for (int j = 0; j < cols; j++) {
+        float acc = y.getAtIndex(FLOAT, yo + j);
+        if (op == ReduceOp.SUM) {
+          // A float sum is the double sum rounded to float: the same as combine's.
+          for (int r = 0, xi = j; r < rows; r++, xi += step) {
+            acc += xs[xi];
+          }
+        } else {
+          for (int r = 0, xi = j; r < rows; r++, xi += step) {
+            acc = (float) op.combine(acc, xs[xi]);
+          }
+        }
+        y.setAtIndex(FLOAT, yo + j, acc);
+      }
+      return;
+    }
+    long i = 0;
+    if (op == ReduceOp.SUM) {
+      long bound = n - n % L;
+      for (; i < bound; i += L) {
+        FloatVector acc = load(y, yo + i);
+        for (long r = 0; r < rows; r++) {
+          acc = acc.add(load(x, xo + r * xr + i));
+        }
+        acc.intoMemorySegment(y, (yo + i) << 2, NATIVE);
+      }
+    }
+    for (; i < n; i++) {
+      float acc = y.getAtIndex(FLOAT, yo + i);
+      for (long r = 0; r < rows; r++) {
+        acc = (float) op.combine(acc, x.getAtIndex(FLOAT, xo + r * xr + i));
+      }
+      y.setAtIndex(FLOAT, yo + i, acc);
+    }
+  }
+
   private static float foldF32(ReduceOp op, MemorySegment x, long xo, long n, float acc) {
     long bound = n - n % L;
     long i = 0;

@@ -23,6 +23,10 @@ final class SoftmaxKernels {
   /** out[r, :] = x[r, :] - logsumexp(x[r, :]) for {@code rows} dense rows of length n. */
   static void logSoftmaxRows(
       MemorySegment x, long xo, MemorySegment y, long yo, long rows, long n) {
+    if (n < L && rows * n <= F32Vectors.STAGE_MAX) {
+      shortRows(x, xo, y, yo, (int) rows, (int) n);
+      return;
+    }
     long bound = n - n % L;
     for (long r = 0; r < rows; r++) {
       long xr = xo + r * n;
@@ -63,5 +67,37 @@ final class SoftmaxKernels {
         y.setAtIndex(FLOAT, yr + i, x.getAtIndex(FLOAT, xr + i) - lse);
       }
     }
+  }
+
+  /**
+   * Rows shorter than a vector (a 3-class classifier's), staged through an array: the same
+   * arithmetic as the scalar parts of the loop above (the vector sum of an empty row is 0), so the
+   * same results to the bit, without a vector set up and reduced per row for nothing.
+   */
+  private static void shortRows(
+      MemorySegment x, long xo, MemorySegment y, long yo, int rows, int n) {
+    F32Vectors.Stage st = F32Vectors.stage();
+    float[] xs = st.a;
+    float[] ys = st.y;
+    MemorySegment.copy(x, FLOAT, xo << 2, xs, 0, rows * n);
+    for (int r = 0, o = 0; r < rows; r++, o += n) {
+      float max = Float.NEGATIVE_INFINITY;
+      boolean nan = false;
+      for (int i = o; i < o + n; i++) {
+        float v = xs[i];
+        nan |= v != v;
+        max = Math.max(max, v);
+      }
+      float shift = nan ? Float.NaN : (max == Float.NEGATIVE_INFINITY ? 0f : max);
+      double sum = 0;
+      for (int i = o; i < o + n; i++) {
+        sum += Math.exp(xs[i] - shift);
+      }
+      float lse = (float) (shift + Math.log(sum));
+      for (int i = o; i < o + n; i++) {
+        ys[i] = xs[i] - lse;
+      }
+    }
+    MemorySegment.copy(ys, 0, y, FLOAT, yo << 2, rows * n);
   }
 }

@@ -106,6 +106,30 @@ final class StridedLoop {
     return inner[k];
   }
 
+  /**
+   * True when the loop is at most two axes after coalescing: {@link #rows()} runs, each operand's
+   * row {@code r} at {@link #offset} plus {@code r} times its {@link #rowStride}. Kernels then take
+   * all the rows in one call (a matrix plus a bias row, a column sum) instead of one call per row.
+   */
+  boolean isRows() {
+    return dims.length <= 2;
+  }
+
+  /** The number of runs (the outer axis' length; 1 for a one-axis loop). */
+  long rows() {
+    return outerCount();
+  }
+
+  /** Operand {@code k}'s step from one row to the next ({@link #isRows} loops; 0 for one row). */
+  long rowStride(int k) {
+    return dims.length == 2 ? strides[k][0] : 0;
+  }
+
+  /** Operand {@code k}'s first element. */
+  long offset(int k) {
+    return offsets[k];
+  }
+
   long innerLength() {
     return dims[dims.length - 1];
   }
