@@ -51,12 +51,33 @@ final class FusedKernel {
     segs[k] = out.hostSegment();
     strides[k] = out.strides();
     offsets[k] = out.offset();
+    long numel = out.numel();
+    if (numel < StridedLoop.PARALLEL_THRESHOLD && allContiguous(inputs, out)) {
+      // Every operand dense in the same order (operands come broadcast to out's shape): one run,
+      // without planning a loop (the small-op fast path, as the unfused ops have).
+      long[] unit = new long[k + 1];
+      java.util.Arrays.fill(unit, 1);
+      runBlocks(p, segs, unit, offsets, numel);
+      return true;
+    }
     StridedLoop loop = StridedLoop.of(out.shape(), strides, offsets);
     long[] inner = new long[k + 1];
     for (int i = 0; i <= k; i++) {
       inner[i] = loop.innerStride(i);
     }
     loop.runParallel("fused", (off, n) -> runBlocks(p, segs, inner, off, n));
+    return true;
+  }
+
+  private static boolean allContiguous(View[] inputs, View out) {
+    if (!out.isContiguous()) {
+      return false;
+    }
+    for (View v : inputs) {
+      if (!v.isContiguous()) {
+        return false;
+      }
+    }
     return true;
   }
 
