@@ -8,7 +8,6 @@ import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.backend.Devices;
 import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -519,30 +518,7 @@ public abstract class Module implements Displayable {
   }
 
   private List<Field> fields() {
-    var out = new ArrayList<Field>();
-    var chain = new ArrayList<Class<?>>();
-    for (Class<?> c = getClass(); c != null && c != Module.class; c = c.getSuperclass()) {
-      chain.addFirst(c);
-    }
-    for (Class<?> c : chain) {
-      for (Field f : c.getDeclaredFields()) {
-        if (Modifier.isStatic(f.getModifiers()) || f.isSynthetic()) {
-          continue;
-        }
-        Class<?> t = f.getType();
-        if (Param.class.isAssignableFrom(t)
-            || Tensor.class.isAssignableFrom(t)
-            || Module.class.isAssignableFrom(t)
-            || Collection.class.isAssignableFrom(t)
-            || Map.class.isAssignableFrom(t)
-            || Module[].class.isAssignableFrom(t)
-            || t == Object.class) {
-          f.setAccessible(true);
-          out.add(f);
-        }
-      }
-    }
-    return out;
+    return ModuleFields.of(getClass());
   }
 
   private Object read(Field f) {
