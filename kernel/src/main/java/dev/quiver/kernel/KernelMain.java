@@ -49,6 +49,9 @@ public final class KernelMain {
     // connection file and the history and binds the sockets; JShell itself (the default
     // imports' compile, all this JVM's CPU) starts once kernel_info can be answered.
     java.startCellJvmEarly();
+    if (Boolean.getBoolean("quiver.jshell.early")) {
+      java.start();
+    }
     var info = ConnectionInfo.read(Path.of(args[0]));
     // %%kotlin: the Kotlin host (quiver-kotlin) runs the cells in the cell JVM, found there by
     // name.
