@@ -299,6 +299,21 @@ class QuickCellsTest {
     assertEquals("[a]", alike("names2").result());
   }
 
+  /** A trace through a method run again names the cell that ran it last, as JShell's would. */
+  @Test
+  void aMethodRunAgainBelongsToItsNewCell() {
+    var method = "int tenOver(int x) { return 10 / x; }";
+    for (var kernel : List.of(quick, plain)) {
+      run(kernel, method, 3);
+      run(kernel, method, 4);
+    }
+    var q = run(quick, "tenOver(0)", 5);
+    assertEquals(run(plain, "tenOver(0)", 5), q);
+    assertTrue(
+        q.traceback().stream().anyMatch(l -> l.contains("tenOver (cell [4], line 1)")),
+        q.traceback()::toString);
+  }
+
   @Test
   void compileErrorsAreJShellsOwn() {
     var e = same("1 + undefinedName", false);
