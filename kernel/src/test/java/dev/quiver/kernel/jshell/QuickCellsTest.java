@@ -261,7 +261,7 @@ class QuickCellsTest {
     assertEquals("11", alike("plusBase(10)").result());
     // Its initializer sees the value before, as JShell's does; a throwing one keeps it.
     again("int bumped = 3;", 0);
-    again("int bumped = bumped + 1;", 0);
+    again("int bumped = bumped + 1;", 1); // another initializer for the same variable
     again("int bumped = bumped + 1;", 1);
     assertEquals("5", alike("bumped").result());
     again(
@@ -269,13 +269,22 @@ class QuickCellsTest {
         0);
     again("int held = failing(0);", 0);
     again("held = 9;", 0);
-    var thrown = again("int held =\n    failing(4);", 0);
+    var thrown = again("int held =\n    failing(4);", 1);
     assertEquals("java.lang.IllegalStateException: no 4", thrown.error());
     thrown = again("int held =\n    failing(4);", 1);
     assertTrue(
         thrown.traceback().stream().anyMatch(l -> l.contains("cell [7], line 2")),
         thrown.traceback()::toString);
     assertEquals("9", alike("held").result());
+    // Another initializer, the same type and name: the same variable, a new value; another type
+    // is a new variable (JShell's), and the method using it is recompiled by JShell.
+    again("double rate = 0.5; double scaledRate(int x) { return x * rate; }", 0);
+    again("double  rate =\n  0.25;", 1);
+    assertEquals("0.5", alike("scaledRate(2)").result());
+    again("float rate = 0.125f;", 0);
+    assertEquals("0.25", alike("scaledRate(2)").result());
+    again("float rate = 0.375f;", 1);
+    assertEquals("0.75", alike("scaledRate(2)").result());
     // What it uses, redefined: the method in place is JShell's recompiled one.
     again("int scale = 2; int scaled(int x) { return scale * x; }", 0);
     again("long scale = 3;", 0);
