@@ -24,10 +24,14 @@ ipykernel with torch, the two alternating (Quiver, torch, Quiver, ...) for --run
                  loop three times) the figure shows what this difference gives for nothing.
 
 A cell's time runs from sending execute_request to the kernel's idle status for it, which is when
-a notebook marks the cell done. Every figure is the median over the sessions with min and max;
+a notebook marks the cell done. By default each cell is sent as soon as the one before is done, as
+fast as a client can; --think S waits S seconds before each cell, as a user reading the last output
+and typing the next cell would (both sides alike; launch_to_result then leaves the waits out, so it
+is the kernel's own time to the result). Quiver's cell JVM warms up the training path while the
+kernel is idle (docs/kernel.md), so the first fit depends on that pause. Every figure is the median over the sessions with min and max;
 ratio is Quiver's median over torch's (below 1: Quiver is faster).
 
-usage: felt_bench.py [--json] [--vs torch] [--runs N]
+usage: felt_bench.py [--json] [--vs torch] [--runs N] [--think S]
 """
 import json
 import os
@@ -183,8 +187,9 @@ def run_cell(kc, code):
     return elapsed
 
 
-def session(kernel, cells):
-    """One fresh kernel: the start, then each cell; seconds per name."""
+def session(kernel, cells, think=0.0):
+    """One fresh kernel: the start, then each cell (think seconds after the one before); seconds per
+    name."""
     km = KernelManager(kernel_name=kernel)
     t0 = time.perf_counter()
     # ipykernel's debugger prints a warning about frozen modules on stderr at every start.
@@ -194,10 +199,14 @@ def session(kernel, cells):
     try:
         kc.wait_for_ready(timeout=120)
         times = {"start": time.perf_counter() - t0}
+        thought = 0.0
         for name, code in cells:
+            if think:
+                time.sleep(think)
+                thought += think
             times[name] = run_cell(kc, code)
             if name == "iris_evaluate":
-                times["launch_to_result"] = time.perf_counter() - t0
+                times["launch_to_result"] = time.perf_counter() - t0 - thought
         times["live_view_cost"] = (
             (times["iris_fit_again"] + times["iris_fit_live_after"]) / 2 - times["iris_fit_quiet"])
         return times
@@ -216,20 +225,23 @@ def main():
     as_json = "--json" in args
     peer = args[args.index("--vs") + 1] if "--vs" in args else None
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 5
+    think = float(args[args.index("--think") + 1]) if "--think" in args else 0.0
     if peer not in (None, "torch"):
         sys.exit(f"bench felt: --vs {peer}: the only peer is torch (in ipykernel)")
     if runs < 1:
         sys.exit(f"bench felt: --runs must be at least 1, got {runs}")
+    if think < 0:
+        sys.exit(f"bench felt: --think must be 0 or more seconds, got {think}")
     sides = [("quiver", QUIVER, QUIVER_CELLS)] + ([("torch", PEER_KERNEL, TORCH_CELLS)] if peer else [])
     samples = {side: {name: [] for name in CELL_NAMES} for side, _, _ in sides}
     for run in range(runs):
         for side, kernel, cells in sides:          # alternating, so drift hits both alike
-            for name, seconds in session(kernel, cells).items():
+            for name, seconds in session(kernel, cells, think).items():
                 samples[side][name].append(seconds)
             print(f"bench felt: {side} session {run + 1} of {runs} done", file=sys.stderr, flush=True)
     rows = []
     for name in CELL_NAMES:
-        row = {"bench": "felt", "cell": name, "runs": runs}
+        row = {"bench": "felt", "cell": name, "runs": runs, "think_s": think}
         for side, _, _ in sides:
             row.update({f"{side}_{k}": v for k, v in summary(samples[side][name]).items()})
         if name == "live_view_cost":
@@ -257,7 +269,8 @@ def main():
             line += "   (share of the quiet fit: " + ", ".join(
                 f"{side} {row[side + '_share_of_quiet']:.0%}" for side, _, _ in sides) + ")"
         print(line)
-    print(f"median of {runs} fresh kernels per side, alternating; a cell runs from execute_request to idle")
+    print(f"median of {runs} fresh kernels per side, alternating; a cell runs from execute_request to idle"
+          + (f"; {think:g} s of thinking before each cell, left out of launch_to_result" if think else ""))
 
 
 def _cell(row, side):
