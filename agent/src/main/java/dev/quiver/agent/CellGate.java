@@ -18,7 +18,7 @@ import java.nio.file.Path;
 final class CellGate {
 
   /** How often the kernel's CPU time is sampled while the warm-up runs or waits, in ms. */
-  static final int SAMPLE_MS = 50;
+  static final int SAMPLE_MS = 25;
 
   // The kernel counts as busy when it used more than this share of a core over the last sample.
   private static final double BUSY_SHARE = 0.2;
