@@ -16,6 +16,11 @@ ipykernel with torch, the two alternating (Quiver, torch, Quiver, ...) for --run
   mlp_fit        3 epochs of 100 steps, batch 128, Adam 0.001
   launch_to_result  launch to the Iris evaluation's reply (start + iris_setup + iris_fit +
                  iris_evaluate, measured as one span)
+  iris_fit_cpu   the CPU time (user + system, all threads) the kernel's processes spent during
+                 iris_fit: Quiver's kernel JVM and cell JVM, ipykernel's Python; from /proc, so
+                 Linux only. It is what a loaded machine disturbs least: what the fit costs, where
+                 its wall time also says how long it waited for a core
+  to_result_cpu  the same from launch to the Iris evaluation's reply
   live_view_cost what the live view adds to a warm fit, per session: the mean of the two live
                  fits around the quiet one (iris_fit_again, iris_fit_live_after) minus the quiet
                  one. Each fit is faster than the one before it while the JIT warms up, so a live
@@ -144,7 +149,9 @@ for epoch in range(3):
 """),
 ]
 
-CELL_NAMES = ["start"] + [name for name, _ in QUIVER_CELLS] + ["launch_to_result", "live_view_cost"]
+CELL_NAMES = (["start"] + [name for name, _ in QUIVER_CELLS]
+              + ["launch_to_result", "iris_fit_cpu", "to_result_cpu", "live_view_cost"])
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 TIMEOUT_S = 300
 
 
@@ -187,6 +194,25 @@ def run_cell(kc, code):
     return elapsed
 
 
+def tree_cpu(pid):
+    """CPU seconds (user + system) of a process and its descendants, or None without /proc."""
+    if not os.path.isdir(f"/proc/{pid}"):
+        return None
+    ticks, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass                                   # it ended meanwhile
+    return ticks / CLK_TCK
+
+
 def session(kernel, cells, think=0.0):
     """One fresh kernel: the start, then each cell (think seconds after the one before); seconds per
     name."""
@@ -199,14 +225,21 @@ def session(kernel, cells, think=0.0):
     try:
         kc.wait_for_ready(timeout=120)
         times = {"start": time.perf_counter() - t0}
+        pid = km.provisioner.process.pid
         thought = 0.0
         for name, code in cells:
             if think:
                 time.sleep(think)
                 thought += think
+            cpu0 = tree_cpu(pid)
             times[name] = run_cell(kc, code)
+            cpu1 = tree_cpu(pid)
+            if name == "iris_fit" and cpu0 is not None and cpu1 is not None:
+                times["iris_fit_cpu"] = cpu1 - cpu0
             if name == "iris_evaluate":
                 times["launch_to_result"] = time.perf_counter() - t0 - thought
+                if cpu1 is not None:
+                    times["to_result_cpu"] = cpu1
         times["live_view_cost"] = (
             (times["iris_fit_again"] + times["iris_fit_live_after"]) / 2 - times["iris_fit_quiet"])
         return times
@@ -241,6 +274,8 @@ def main():
             print(f"bench felt: {side} session {run + 1} of {runs} done", file=sys.stderr, flush=True)
     rows = []
     for name in CELL_NAMES:
+        if any(not samples[side][name] for side, _, _ in sides):
+            continue                               # the CPU rows, where there is no /proc
         row = {"bench": "felt", "cell": name, "runs": runs, "think_s": think}
         for side, _, _ in sides:
             row.update({f"{side}_{k}": v for k, v in summary(samples[side][name]).items()})
