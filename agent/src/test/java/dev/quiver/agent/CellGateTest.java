@@ -71,9 +71,16 @@ class CellGateTest {
     var idle = CompletableFuture.runAsync(gate::awaitIdle);
     Thread.sleep(400);
     assertFalse(idle.isDone(), "the gate let the warm-up run while the kernel worked");
+    long stopped = System.nanoTime();
     kernelWorks.set(false);
     kernel.join();
-    idle.get(5, TimeUnit.SECONDS); // an idle interval or two later
+    idle.get(5, TimeUnit.SECONDS);
+    // Not in the kernel's first short pause: only once it has been quiet for QUIET_MS (less the
+    // last write's 10 ms and a sample's slack).
+    long waitedMs = (System.nanoTime() - stopped) / 1_000_000;
+    assertTrue(
+        waitedMs >= CellGate.QUIET_MS - 40,
+        "the gate opened " + waitedMs + " ms after the kernel stopped working");
   }
 
   @Test
