@@ -46,9 +46,18 @@ public abstract class ManagedStorage implements Storage {
    * with a release action of its own.
    */
   ManagedStorage(long byteSize, Release release) {
+    this(byteSize, release, null);
+  }
+
+  /**
+   * A storage whose memory belongs to {@code release}, which frees it: a small chunk's block
+   * ({@code owner} null) or a {@link ScopeSlab} (the scope that owns the slab, which is not told:
+   * the slab is its list).
+   */
+  ManagedStorage(long byteSize, Release release, MemoryScope owner) {
     this.byteSize = byteSize;
     this.release = release;
-    this.owner = null;
+    this.owner = owner;
     this.freedWithHolder = true;
     this.cleanable = null;
   }
