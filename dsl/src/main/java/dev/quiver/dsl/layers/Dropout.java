@@ -21,10 +21,25 @@ public final class Dropout extends Module implements Saveable<Dropout.Config> {
   }
 
   private Dropout(double p) {
+    this.p = checkedRate("Dropout", p);
+  }
+
+  /** {@code p} when it is a rate a dropout layer can use, [0, 1); else an error naming it. */
+  static double checkedRate(String layer, double p) {
     if (!(p >= 0 && p < 1)) {
-      throw new IllegalArgumentException("Dropout: rate must be in [0, 1), got " + p);
+      throw new IllegalArgumentException(layer + ": rate must be in [0, 1), got " + p);
     }
-    this.p = p;
+    return p;
+  }
+
+  /**
+   * {@code x} with the positions of a random keep-mask of {@code maskShape} (broadcast over x)
+   * zeroed with probability p and the rest scaled by 1/(1-p): what every dropout layer does in
+   * training, differing only in the mask's shape.
+   */
+  static Tensor drop(Tensor x, long[] maskShape, double p, long seed) {
+    Tensor keep = Tensor.rand(maskShape, seed).to(x.device()).ge(p).to(x.dtype());
+    return x.mul(keep).mul(1 / (1 - p));
   }
 
   public static Dropout of(double rate) {
@@ -55,7 +70,6 @@ public final class Dropout extends Module implements Saveable<Dropout.Config> {
     if (!isTraining() || p == 0) {
       return x;
     }
-    Tensor keep = Tensor.rand(x.shape(), nextSeed()).to(x.device()).ge(p).to(x.dtype());
-    return x.mul(keep).mul(1 / (1 - p));
+    return drop(x, x.shape(), p, nextSeed());
   }
 }

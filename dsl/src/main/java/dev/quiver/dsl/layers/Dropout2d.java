@@ -24,10 +24,7 @@ public final class Dropout2d extends Module implements Saveable<Dropout2d.Config
   }
 
   private Dropout2d(double p) {
-    if (!(p >= 0 && p < 1)) {
-      throw new IllegalArgumentException("Dropout2d: rate must be in [0, 1), got " + p);
-    }
-    this.p = p;
+    this.p = Dropout.checkedRate("Dropout2d", p);
   }
 
   public static Dropout2d of(double rate) {
@@ -59,8 +56,6 @@ public final class Dropout2d extends Module implements Saveable<Dropout2d.Config
     if (!isTraining() || p == 0) {
       return x;
     }
-    long[] maskShape = {x.size(0), x.size(1), 1, 1};
-    Tensor keep = Tensor.rand(maskShape, nextSeed()).to(x.device()).ge(p).to(x.dtype());
-    return x.mul(keep).mul(1 / (1 - p));
+    return Dropout.drop(x, new long[] {x.size(0), x.size(1), 1, 1}, p, nextSeed());
   }
 }
