@@ -74,10 +74,10 @@ class ScopeSlabTest {
 
   @Test
   void aKeptTensorIsCopiedOutAndSurvivesWithItsViews() {
-    long base = Memory.collect();
     Tensor kept;
     Tensor view;
     Tensor dropped;
+    long base = Memory.collect();
     try (var scope = MemoryScope.open()) {
       Tensor x = Tensor.arange(1000);
       view = x.reshape(10, 100); // shares x's storage
@@ -119,9 +119,9 @@ class ScopeSlabTest {
 
   @Test
   void aTensorMovedIntoAnotherScopeOrToTheCollectorIsACopyOwnedThere() {
-    long base = Memory.collect();
     Tensor escaped;
     Tensor movedOut;
+    long base = Memory.collect();
     try (var outer = MemoryScope.open()) {
       try (var inner = MemoryScope.open()) {
         movedOut = Tensor.full(3, 1000);
