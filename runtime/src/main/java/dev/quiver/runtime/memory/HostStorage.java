@@ -48,7 +48,7 @@ public final class HostStorage extends ManagedStorage {
   private HostStorage(long byteSize, ScopeSlab slab, MemoryScope owner) {
     super(byteSize, slab, owner);
     this.slab = slab;
-    this.segment = slab.allocate(byteSize);
+    this.segment = slab.allocate(byteSize, HostStorage::slabChunk);
   }
 
   private static HostStorage create(long byteSize, MemoryScope owner) {
@@ -76,6 +76,11 @@ public final class HostStorage extends ManagedStorage {
    */
   private static ArrowBuf chunkBuffer(long bytes) {
     Memory.beforeManagedAllocation(bytes);
+    return Memory.allocator().buffer(bytes);
+  }
+
+  /** A new chunk for a {@link ScopeSlab}: scoped memory, so no collection is asked for. */
+  private static ArrowBuf slabChunk(long bytes) {
     return Memory.allocator().buffer(bytes);
   }
 

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import org.apache.arrow.memory.ArrowBuf;
 
 /**
@@ -22,7 +23,7 @@ import org.apache.arrow.memory.ArrowBuf;
  * bytes until the scope closes but no longer counts as in use; a storage handed to another owner
  * ({@link HostStorage#moveTo}) is copied out first, since its block dies with the scope.
  */
-final class ScopeSlab extends ManagedStorage.Release {
+final class ScopeSlab extends Release {
   /** The largest tensor a slab holds, in bytes; larger ones get a buffer of their own. */
   static final long MAX_BLOCK = 16 << 10;
 
@@ -74,12 +75,13 @@ final class ScopeSlab extends ManagedStorage.Release {
 
   /**
    * A block of {@code bytes} (1 to {@link #MAX_BLOCK}), uninitialised. The scope's thread only, and
-   * only while the scope is open.
+   * only while the scope is open. {@code newChunk} allocates a chunk's memory when the pool has
+   * none (the caller's allocator and its accounting: this class knows neither).
    */
-  MemorySegment allocate(long bytes) {
+  MemorySegment allocate(long bytes, LongFunction<ArrowBuf> newChunk) {
     long r = rounded(bytes);
     if (current == null || top + r > CHUNK) {
-      current = takeChunk();
+      current = takeChunk(newChunk);
       chunks.add(current);
       top = 0;
     }
@@ -146,14 +148,14 @@ final class ScopeSlab extends ManagedStorage.Release {
     // The flag is set by close() only; run() is never called on a slab.
   }
 
-  private static Chunk takeChunk() {
+  private static Chunk takeChunk(LongFunction<ArrowBuf> newChunk) {
     synchronized (POOL) {
       Chunk c = POOL.poll();
       if (c != null) {
         return c;
       }
     }
-    ArrowBuf buffer = Memory.allocator().buffer(CHUNK);
+    ArrowBuf buffer = newChunk.apply(CHUNK);
     FREE.addAndGet(CHUNK);
     return new Chunk(buffer, MemorySegment.ofAddress(buffer.memoryAddress()).reinterpret(CHUNK));
   }
