@@ -16,6 +16,11 @@ ipykernel with torch, the two alternating (Quiver, torch, Quiver, ...) for --run
   mlp_fit        3 epochs of 100 steps, batch 128, Adam 0.001
   launch_to_result  launch to the Iris evaluation's reply (start + iris_setup + iris_fit +
                  iris_evaluate, measured as one span)
+  iris_fit_cpu   the CPU time (user + system, all threads) the kernel's processes spent during
+                 iris_fit: Quiver's kernel JVM and cell JVM, ipykernel's Python; from /proc, so
+                 Linux only. It is what a loaded machine disturbs least: what the fit costs, where
+                 its wall time also says how long it waited for a core
+  to_result_cpu  the same from launch to the Iris evaluation's reply
   live_view_cost what the live view adds to a warm fit, per session: the mean of the two live
                  fits around the quiet one (iris_fit_again, iris_fit_live_after) minus the quiet
                  one. Each fit is faster than the one before it while the JIT warms up, so a live
@@ -24,10 +29,14 @@ ipykernel with torch, the two alternating (Quiver, torch, Quiver, ...) for --run
                  loop three times) the figure shows what this difference gives for nothing.
 
 A cell's time runs from sending execute_request to the kernel's idle status for it, which is when
-a notebook marks the cell done. Every figure is the median over the sessions with min and max;
+a notebook marks the cell done. By default each cell is sent as soon as the one before is done, as
+fast as a client can; --think S waits S seconds before each cell, as a user reading the last output
+and typing the next cell would (both sides alike; launch_to_result then leaves the waits out, so it
+is the kernel's own time to the result). Quiver's cell JVM warms up the training path while the
+kernel is idle (docs/kernel.md), so the first fit depends on that pause. Every figure is the median over the sessions with min and max;
 ratio is Quiver's median over torch's (below 1: Quiver is faster).
 
-usage: felt_bench.py [--json] [--vs torch] [--runs N]
+usage: felt_bench.py [--json] [--vs torch] [--runs N] [--think S]
 """
 import json
 import os
@@ -140,7 +149,9 @@ for epoch in range(3):
 """),
 ]
 
-CELL_NAMES = ["start"] + [name for name, _ in QUIVER_CELLS] + ["launch_to_result", "live_view_cost"]
+CELL_NAMES = (["start"] + [name for name, _ in QUIVER_CELLS]
+              + ["launch_to_result", "iris_fit_cpu", "to_result_cpu", "live_view_cost"])
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 TIMEOUT_S = 300
 
 
@@ -183,8 +194,28 @@ def run_cell(kc, code):
     return elapsed
 
 
-def session(kernel, cells):
-    """One fresh kernel: the start, then each cell; seconds per name."""
+def tree_cpu(pid):
+    """CPU seconds (user + system) of a process and its descendants, or None without /proc."""
+    if not os.path.isdir(f"/proc/{pid}"):
+        return None
+    ticks, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass                                   # it ended meanwhile
+    return ticks / CLK_TCK
+
+
+def session(kernel, cells, think=0.0):
+    """One fresh kernel: the start, then each cell (think seconds after the one before); seconds per
+    name."""
     km = KernelManager(kernel_name=kernel)
     t0 = time.perf_counter()
     # ipykernel's debugger prints a warning about frozen modules on stderr at every start.
@@ -194,10 +225,21 @@ def session(kernel, cells):
     try:
         kc.wait_for_ready(timeout=120)
         times = {"start": time.perf_counter() - t0}
+        pid = km.provisioner.process.pid
+        thought = 0.0
         for name, code in cells:
+            if think:
+                time.sleep(think)
+                thought += think
+            cpu0 = tree_cpu(pid)
             times[name] = run_cell(kc, code)
+            cpu1 = tree_cpu(pid)
+            if name == "iris_fit" and cpu0 is not None and cpu1 is not None:
+                times["iris_fit_cpu"] = cpu1 - cpu0
             if name == "iris_evaluate":
-                times["launch_to_result"] = time.perf_counter() - t0
+                times["launch_to_result"] = time.perf_counter() - t0 - thought
+                if cpu1 is not None:
+                    times["to_result_cpu"] = cpu1
         times["live_view_cost"] = (
             (times["iris_fit_again"] + times["iris_fit_live_after"]) / 2 - times["iris_fit_quiet"])
         return times
@@ -216,20 +258,25 @@ def main():
     as_json = "--json" in args
     peer = args[args.index("--vs") + 1] if "--vs" in args else None
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 5
+    think = float(args[args.index("--think") + 1]) if "--think" in args else 0.0
     if peer not in (None, "torch"):
         sys.exit(f"bench felt: --vs {peer}: the only peer is torch (in ipykernel)")
     if runs < 1:
         sys.exit(f"bench felt: --runs must be at least 1, got {runs}")
+    if think < 0:
+        sys.exit(f"bench felt: --think must be 0 or more seconds, got {think}")
     sides = [("quiver", QUIVER, QUIVER_CELLS)] + ([("torch", PEER_KERNEL, TORCH_CELLS)] if peer else [])
     samples = {side: {name: [] for name in CELL_NAMES} for side, _, _ in sides}
     for run in range(runs):
         for side, kernel, cells in sides:          # alternating, so drift hits both alike
-            for name, seconds in session(kernel, cells).items():
+            for name, seconds in session(kernel, cells, think).items():
                 samples[side][name].append(seconds)
             print(f"bench felt: {side} session {run + 1} of {runs} done", file=sys.stderr, flush=True)
     rows = []
     for name in CELL_NAMES:
-        row = {"bench": "felt", "cell": name, "runs": runs}
+        if any(not samples[side][name] for side, _, _ in sides):
+            continue                               # the CPU rows, where there is no /proc
+        row = {"bench": "felt", "cell": name, "runs": runs, "think_s": think}
         for side, _, _ in sides:
             row.update({f"{side}_{k}": v for k, v in summary(samples[side][name]).items()})
         if name == "live_view_cost":
@@ -257,7 +304,8 @@ def main():
             line += "   (share of the quiet fit: " + ", ".join(
                 f"{side} {row[side + '_share_of_quiet']:.0%}" for side, _, _ in sides) + ")"
         print(line)
-    print(f"median of {runs} fresh kernels per side, alternating; a cell runs from execute_request to idle")
+    print(f"median of {runs} fresh kernels per side, alternating; a cell runs from execute_request to idle"
+          + (f"; {think:g} s of thinking before each cell, left out of launch_to_result" if think else ""))
 
 
 def _cell(row, side):

@@ -8,7 +8,10 @@ warm_new_p50_ms / warm_new_p95_ms: the same for 100 cells that differ (`1 + 1`, 
   none can reuse a class the kernel compiled for an earlier cell (quick cells keep the class of a
   cell run again: warm_p50_ms measures that, this one the compile every new cell needs).
 warm_decl_p50_ms / warm_decl_p95_ms: the same for a cell of two declarations, 100 times:
-  `int a = 1; int f(int x) { return x + a; }` (JShell's pipeline: each run redefines both).
+  `int a = 1; int f(int x) { return x + a; }` (run again unchanged: the method is kept and the
+  variable's initializer runs as a quick cell, see the kernel's Redeclarations).
+warm_decl_edit_p50_ms / warm_decl_edit_p95_ms: the same cell edited each time (`int a = 2; int f(int x)
+  { return x + a + 2; }`, then 3, ...): each run redefines both through JShell's pipeline.
 """
 import json
 import os
@@ -21,6 +24,7 @@ from jupyter_client import KernelManager
 KERNEL = os.environ.get("QUIVER_BENCH_KERNEL", "quiver-java")
 KERNELS = 5
 DECLARATIONS = "int a = 1; int f(int x) { return x + a; }"
+DECLARATIONS_EDITED = "int a = {i}; int f(int x) {{ return x + a + {i}; }}"
 
 
 def execute(kc, code):
@@ -78,9 +82,16 @@ def warm(kc):
         decl.append((time.perf_counter() - t0) * 1000)
     same.sort()
     new.sort()
+    edit = []
+    for i in range(100):
+        t0 = time.perf_counter()
+        execute(kc, DECLARATIONS_EDITED.format(i=i + 2))
+        edit.append((time.perf_counter() - t0) * 1000)
     decl.sort()
+    edit.sort()
     return {"warm_p50_ms": same[49], "warm_p95_ms": same[94], "warm_new_p50_ms": new[49], "warm_new_p95_ms": new[94],
-            "warm_decl_p50_ms": decl[49], "warm_decl_p95_ms": decl[94]}
+            "warm_decl_p50_ms": decl[49], "warm_decl_p95_ms": decl[94],
+            "warm_decl_edit_p50_ms": edit[49], "warm_decl_edit_p95_ms": edit[94]}
 
 
 def main():
@@ -116,6 +127,8 @@ def main():
         print(f"warm new cells p95:              {r('warm_new_p95_ms')}")
         print(f"warm declarations p50:           {r('warm_decl_p50_ms')} (`{DECLARATIONS}`, 100 cells; target <= 10)")
         print(f"warm declarations p95:           {r('warm_decl_p95_ms')}")
+        print(f"warm edited declarations p50:    {r('warm_decl_edit_p50_ms')} (the same cell edited each time: JShell's pipeline)")
+        print(f"warm edited declarations p95:    {r('warm_decl_edit_p95_ms')}")
 
 
 if __name__ == "__main__":

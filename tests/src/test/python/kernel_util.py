@@ -14,8 +14,35 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 PROMPT_S = float(os.environ.get("QUIVER_TEST_PROMPT_S", "5"))
 
 
-def start():
-    return start_new_kernel(kernel_name=KERNEL, startup_timeout=120)
+def start(env=None):
+    """A fresh kernel and its client; env: variables added to the kernel's environment."""
+    kwargs = {"env": {**os.environ, **env}} if env else {}
+    return start_new_kernel(kernel_name=KERNEL, startup_timeout=120, **kwargs)
+
+
+# A cell that answers, after 300 ms of running, what the cell JVM's training warm-up (the thread
+# "quiver-warm-up", docs/kernel.md) is doing: its state and its top frames, or "none" once it ended.
+WARM_UP_PROBE = """((java.util.function.Supplier<String>) () -> {
+    try { Thread.sleep(300); } catch (InterruptedException e) { }
+    return Thread.getAllStackTraces().entrySet().stream()
+        .filter(e -> e.getKey().getName().equals("quiver-warm-up"))
+        .map(e -> e.getKey().getState() + " " + java.util.Arrays.stream(e.getValue()).limit(8)
+            .map(f -> f.getClassName().replaceAll(".*[.]", "") + "." + f.getMethodName()).toList())
+        .findFirst().orElse("none");
+}).get()"""
+
+
+def await_warm_up(kc, timeout=120):
+    """Waits, idle, until the cell JVM's training warm-up has ended (it runs only while the kernel is
+    idle), so that what a test measures next is not the warm-up's CPU; returns the probes' answers."""
+    answers = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        answers.append(value(kc, WARM_UP_PROBE))
+        if answers[-1] == "none":
+            return answers
+        time.sleep(1)
+    raise AssertionError(f"the warm-up did not end within {timeout} s: {answers[-3:]}")
 
 
 def run(kc, code, timeout=60, allow_stdin=False, stdin_hook=None):

@@ -9,7 +9,8 @@ import uuid
 
 import zmq
 
-from kernel_util import PROMPT_S, alive, children, cpu_seconds, drain, interrupt_and_wait, run, start, value
+from kernel_util import (PROMPT_S, alive, await_warm_up, children, cpu_seconds, drain, interrupt_and_wait, run,
+                         start, value, WARM_UP_PROBE)
 
 
 class OneKernel(unittest.TestCase):
@@ -18,6 +19,7 @@ class OneKernel(unittest.TestCase):
         cls.km, cls.kc = start()
         cls.pid = cls.km.provisioner.process.pid
         value(cls.kc, '1 + 1')
+        await_warm_up(cls.kc)    # its CPU would count in the interrupt tests' "nothing left running"
 
     @classmethod
     def tearDownClass(cls):
@@ -331,6 +333,32 @@ class OneKernel(unittest.TestCase):
         self.assertEqual(value(self.kc, '1 + 1'), "2")
         time.sleep(0.5)
         self.assertFalse(alive(old))
+
+
+class WarmUp(unittest.TestCase):
+    """The cell JVM's training warm-up (docs/kernel.md): it waits while a cell runs, runs while the
+    kernel is idle until it ends, and QUIVER_WARMUP=0 turns it off."""
+
+    def test_waits_while_a_cell_runs_then_ends(self):
+        km, kc = start()
+        try:
+            answers = await_warm_up(kc)
+            self.assertGreater(len(answers), 1, f"no warm-up in a fresh kernel: {answers}")
+            for answer in answers[:-1]:
+                # Seen from a cell, it is always waiting for the kernel to be idle.
+                self.assertTrue(answer.startswith("WAITING") and "CellGate.awaitIdle" in answer, answer)
+            self.assertEqual(value(kc, '2 + 2'), "4")
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+
+    def test_quiver_warmup_0_turns_it_off(self):
+        km, kc = start(env={"QUIVER_WARMUP": "0"})
+        try:
+            self.assertEqual(value(kc, WARM_UP_PROBE), "none")
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
 
 
 class Lifecycle(unittest.TestCase):

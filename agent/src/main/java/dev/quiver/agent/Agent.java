@@ -178,31 +178,35 @@ public final class Agent extends RemoteExecutionControl {
 
   /**
    * Starts the cell JVM's background warm-up ({@code -Dquiver.cell.warmUp=CLASS}, the DSL's {@code
-   * TrainingWarmUp} in the kernel's cell flags) on a daemon thread when {@code QUIVER_WARMUP=1}
-   * (off by default until a quiet felt bench shows it pays: docs/kernel.md). Its class comes from
+   * TrainingWarmUp} in the kernel's cell flags) on a daemon thread, unless {@code QUIVER_WARMUP=0}
+   * in the kernel's environment. It runs only while no cell does: its class's {@code run(Runnable)}
+   * calls {@link CellGate#awaitNoCell} between its steps (see docs/kernel.md). Its class comes from
    * the system class loader, the one JShell's cells load the DSL from, so the code it warms is the
    * code the cells run. It must neither print nor fail: whatever it throws is dropped.
    */
   private static void startWarmUp() {
     var name = System.getProperty(WARM_UP);
-    if (name == null || name.isBlank() || !"1".equals(System.getenv("QUIVER_WARMUP"))) {
+    if (name == null || name.isBlank() || "0".equals(System.getenv("QUIVER_WARMUP"))) {
       return;
     }
+    Runnable awaitIdle = CELL_GATE::awaitIdle;
     Thread.ofPlatform()
         .daemon()
-        .priority(Thread.MIN_PRIORITY)
         .name("quiver-warm-up")
         .start(
             () -> {
               try {
                 Class.forName(name, true, ClassLoader.getSystemClassLoader())
-                    .getMethod("run")
-                    .invoke(null);
+                    .getMethod("run", Runnable.class)
+                    .invoke(null, awaitIdle);
               } catch (ReflectiveOperationException | RuntimeException | LinkageError ignored) {
                 // no warm-up: cells run as they would without it
               }
             });
   }
+
+  // Whether a cell's code runs now or the kernel works: the warm-up waits while either does.
+  static final CellGate CELL_GATE = CellGate.forThisJvm();
 
   // The second connection to the kernel: the front end's widget messages (see WidgetLink). The
   // kernel accepts it right after JShell's. Without it, cells run as before and widgets show as
@@ -281,6 +285,7 @@ public final class Agent extends RemoteExecutionControl {
   // user code running is for this cell and not the one before.
   @Override
   protected void clientCodeEnter() {
+    CELL_GATE.enter(); // first: clientCodeLeave, which leaves it, runs even if the rest throws
     // An interrupt meant for the previous cell must not hit this one; one for this cell comes
     // only once inClientCode is set (the kernel looks for it), so it stays.
     Thread.interrupted();
@@ -298,18 +303,22 @@ public final class Agent extends RemoteExecutionControl {
     try {
       super.clientCodeLeave();
     } finally {
-      CellStop.end();
-      System.out.flush();
-      System.err.flush();
-      // What was printed past the kernel's limit and not sent: the kernel's notice counts it.
-      var cut = PUMP.pieceEnds();
-      if (cut != null && sink != null) {
-        sink.send(cut);
+      try {
+        CellStop.end();
+        System.out.flush();
+        System.err.flush();
+        // What was printed past the kernel's limit and not sent: the kernel's notice counts it.
+        var cut = PUMP.pieceEnds();
+        if (cut != null && sink != null) {
+          sink.send(cut);
+        }
+        synchronized (CELLS) {
+          cellThread = null;
+        }
+        PUMP.awaitWritten(30_000);
+      } finally {
+        CELL_GATE.leave();
       }
-      synchronized (CELLS) {
-        cellThread = null;
-      }
-      PUMP.awaitWritten(30_000);
     }
   }
 

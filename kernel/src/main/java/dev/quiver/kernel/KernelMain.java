@@ -49,6 +49,15 @@ public final class KernelMain {
     // connection file and the history and binds the sockets; JShell itself (the default
     // imports' compile, all this JVM's CPU) starts once kernel_info can be answered.
     java.startCellJvmEarly();
+    // JShell too (the default imports' compile, the critical path of the first cell), on a thread
+    // of its own, while this one reads the connection file and binds the sockets: a first cell
+    // waited about 0.5 s less (kernel.md, "Start-up and latency"). QUIVER_JSHELL_EARLY=0 in the
+    // kernel's environment (or -Dquiver.jshell.early=false) starts it once the sockets are bound,
+    // as before.
+    if (!"false".equals(System.getProperty("quiver.jshell.early"))
+        && !"0".equals(System.getenv("QUIVER_JSHELL_EARLY"))) {
+      java.start();
+    }
     var info = ConnectionInfo.read(Path.of(args[0]));
     // %%kotlin: the Kotlin host (quiver-kotlin) runs the cells in the cell JVM, found there by
     // name.

@@ -182,7 +182,7 @@ class KernelEndToEndTest {
   @Test
   void throughJupyterClient() throws Exception {
     need("python3-jupyter-client", "jupyter_client", null);
-    python("test_client.py", 300);
+    python("test_client.py", 420);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.quiver.dsl.train;
 
+import dev.quiver.dsl.Model;
 import dev.quiver.dsl.Sequential;
 import dev.quiver.dsl.data.Dataset;
 import dev.quiver.dsl.layers.Dense;
@@ -7,17 +8,14 @@ import dev.quiver.dsl.loss.Loss;
 import dev.quiver.dsl.metrics.Metric;
 import dev.quiver.dsl.optim.Adam;
 import dev.quiver.runtime.Tensor;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Warms the training path of a fresh cell JVM in the background: the kernel's cell JVM runs {@link
- * #run} on a daemon thread of its own right after it starts ({@code -Dquiver.cell.warmUp} in the
- * cell JVM's flags; only with {@code QUIVER_WARMUP=1} in the kernel's environment for now), so that
- * the JIT has compiled much of what a first {@code fit} runs before the user's first fit does.
+ * #run(Runnable)} on a daemon thread of its own ({@code -Dquiver.cell.warmUp} in the cell JVM's
+ * flags; {@code QUIVER_WARMUP=0} in the kernel's environment turns it off), while the kernel is
+ * idle (the user reads or types), so that the JIT has compiled much of what a first {@code fit}
+ * runs before the user's first fit does.
  *
  * <p>Why: a notebook's first fit is mostly the JIT's work (C1 and C2 compiling the layers,
  * autograd, the optimizer and the kernels), which JDK 25's AOT cache cannot store; see
@@ -26,10 +24,10 @@ import java.nio.file.Path;
  * <p>What it touches: nothing a user can see. A throwaway model of the README's Iris shape is
  * trained quietly on made-up data, every random draw from its own seed (never the global generator
  * of {@code Tensor.manualSeed}), with no display, no output, no names or variables in the user's
- * shell. Its thread runs at the lowest scheduling priority (nice 19 on Linux), so the user's cells
- * take the CPU before it whenever they want it; the JIT's compiler threads, which it keeps busy,
- * run at normal priority, and what they compile is the code the user's fit then runs. Its tensors
- * are the GC's: {@code Memory.peakBytes()} may count its few kilobytes.
+ * shell. It gives way to the user's cells: it runs only while the kernel neither compiles nor runs
+ * one, and checks every two steps. The JIT's compiler threads may finish compiling what it asked
+ * for while a cell starts; that is the code the user's fit then runs. Its tensors are the GC's:
+ * {@code Memory.peakBytes()} may count its few kilobytes.
  */
 public final class TrainingWarmUp {
   /**
@@ -37,18 +35,33 @@ public final class TrainingWarmUp {
    */
   static final int ROUNDS = 3;
 
+  // Each round is 800 steps, as a 100-epoch fit of the README's Iris cell (120 rows, batch 16).
+  private static final int ROWS = 24, EPOCHS = 400;
+
   private TrainingWarmUp() {}
 
   /** Trains the throwaway model {@link #ROUNDS} times; never throws (a warm-up is optional). */
   public static void run() {
-    run(ROUNDS);
+    run(ROUNDS, () -> {});
   }
 
-  static void run(int rounds) {
+  /**
+   * Trains the throwaway model {@link #ROUNDS} times, calling {@code awaitIdle} before each round
+   * and after each epoch (the cell JVM's agent passes one that waits while the kernel compiles or
+   * runs a cell), so that a user's cell shares the CPU with it for no longer than one epoch of the
+   * warm-up (2 steps of the 4-10-8-3 model); never throws (a warm-up is optional).
+   */
+  public static void run(Runnable awaitIdle) {
+    run(ROUNDS, awaitIdle);
+  }
+
+  static void run(int rounds, Runnable awaitIdle) {
     try {
-      lowerPriority();
-      var x = Tensor.randn(new long[] {120, 4}, 0x5eed);
-      int[] labels = new int[120];
+      awaitIdle.run();
+      // 24 rows: epochs of two batches, 16 and 8 rows (the README's 120 Iris rows end on 8), so
+      // that it checks for a running cell every two steps.
+      var x = Tensor.randn(new long[] {ROWS, 4}, 0x5eed);
+      int[] labels = new int[ROWS];
       for (int i = 0; i < labels.length; i++) {
         labels[i] = i % 3;
       }
@@ -57,42 +70,30 @@ public final class TrainingWarmUp {
           Sequential.of(Dense.of(10).relu(), Dense.of(8).relu(), Dense.of(3).softmax())
               .input(4)
               .seed(0x5eed);
+      var pauses =
+          new Callback() {
+            @Override
+            public boolean onEpochEnd(int epoch, Map<String, Double> logs, Model m) {
+              awaitIdle.run();
+              return Thread.currentThread().isInterrupted();
+            }
+          };
       for (int round = 0; round < rounds && !Thread.currentThread().isInterrupted(); round++) {
+        awaitIdle.run();
         model.fit(
             data,
-            Fit.epochs(100)
+            Fit.epochs(EPOCHS)
                 .batch(16)
                 .optimizer(Adam.lr(0.01))
                 .loss(Loss.crossEntropy())
                 .metrics(Metric.accuracy())
+                .callbacks(pauses)
                 .quiet());
+        awaitIdle.run();
         model.evaluate(data);
       }
     } catch (RuntimeException | LinkageError e) {
       // Nothing to report: without the warm-up the user's first fit is only slower.
-    }
-  }
-
-  /**
-   * nice 19 for the calling thread (Linux: {@code setpriority} on its thread id). Java's thread
-   * priorities do nothing on Linux, so this is the way to let every other thread go first.
-   */
-  private static void lowerPriority() {
-    try {
-      var self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString(); // "pid/task/tid"
-      int tid = Integer.parseInt(self.substring(self.lastIndexOf('/') + 1));
-      var linker = Linker.nativeLinker();
-      var setpriority =
-          linker.downcallHandle(
-              linker.defaultLookup().find("setpriority").orElseThrow(),
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT));
-      int ignored = (int) setpriority.invokeExact(0 /* PRIO_PROCESS */, tid, 19);
-    } catch (Throwable e) {
-      // Not Linux, or no native access: the thread keeps its priority.
     }
   }
 }

@@ -17,8 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The cell JVM's background warm-up leaves nothing a user could see: the global generator of {@code
  * Tensor.manualSeed} draws the same numbers after it as without it, and it neither prints nor
- * displays anything. It runs on a thread of its own, as in the cell JVM (it lowers that thread's
- * priority).
+ * displays anything. It runs on a thread of its own, as in the cell JVM.
  */
 class TrainingWarmUpTest {
 
@@ -50,7 +49,8 @@ class TrainingWarmUpTest {
               shown.add("clear");
             }
           });
-      var warmUp = Thread.ofPlatform().name("quiver-warm-up").start(() -> TrainingWarmUp.run(1));
+      var warmUp =
+          Thread.ofPlatform().name("quiver-warm-up").start(() -> TrainingWarmUp.run(1, () -> {}));
       warmUp.join();
     } finally {
       Display.resetSink();

@@ -171,6 +171,7 @@ final class CellJvm {
             .executionEngine(engine, Map.of())
             .remoteVMOptions(remoteOptions.toArray(String[]::new))
             .compilerOptions(DEBUG_INFO)
+            .fileManager(IndexKeepingFileManager::new)
             .build();
     // The cell JVM is starting in the background now (RemoteEngine): the imports compile meanwhile.
     // Not a --class-path compiler option: that would hide what %classpath and %maven add later.

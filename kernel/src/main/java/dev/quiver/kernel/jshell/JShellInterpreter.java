@@ -83,6 +83,7 @@ public final class JShellInterpreter implements Interpreter {
   private final CellErrors errors = new CellErrors();
   private final CellJvm jvm;
   private final AtomicInteger quickIds = new AtomicInteger();
+  private final AtomicInteger redeclarations = new AtomicInteger();
 
   public JShellInterpreter(Config config) {
     this.config = config;
@@ -226,6 +227,17 @@ public final class JShellInterpreter implements Interpreter {
         return CellErrors.interrupted();
       }
       var q = jvm.quick();
+      var again = q == null ? null : Redeclarations.of(js, piece.source());
+      if (again != null) {
+        var ran = runAgain(js, q, again, piece, code, executionCount);
+        if (ran instanceof QuickRun.Failed(var failure)) {
+          return failure;
+        }
+        if (ran != null) {
+          shown = null; // a declaration shows nothing
+          continue;
+        }
+      }
       var compiled = q == null ? null : q.compile(piece.source());
       if (compiled != null) {
         var ran = runQuick(js, q, compiled, piece, code, executionCount);
@@ -302,6 +314,36 @@ public final class JShellInterpreter implements Interpreter {
     record Done(String valueString) implements QuickRun {}
 
     record Failed(Outcome outcome) implements QuickRun {}
+  }
+
+  /**
+   * A declaration run again unchanged (see {@link Redeclarations}); null when its assignment does
+   * not compile as a quick cell (JShell evaluates the piece then).
+   */
+  private QuickRun runAgain(
+      JShell js,
+      QuickCells q,
+      Redeclarations.Plan again,
+      Pieces.Piece piece,
+      String code,
+      int executionCount) {
+    QuickRun ran = new QuickRun.Done(null);
+    if (again instanceof Redeclarations.Assign assign) {
+      var compiled = q.compile(assign.piece());
+      if (compiled == null) {
+        return null;
+      }
+      ran = runQuick(js, q, compiled, piece, code, executionCount);
+    }
+    // Its frames in later traces name this cell, as a new declaration's would.
+    errors.place(again.snippet().id(), executionCount, piece.line(code));
+    redeclarations.incrementAndGet();
+    return ran;
+  }
+
+  /** How many declarations ran again unchanged without JShell's pipeline (for tests). */
+  int redeclarationsRun() {
+    return redeclarations.get();
   }
 
   // Loads a quick piece's class into the cell JVM and runs it through JShell's execution engine.

@@ -1,6 +1,9 @@
 package dev.quiver.kernel.jshell;
 
+import com.sun.source.tree.ClassTree;
+import com.sun.source.tree.VariableTree;
 import com.sun.source.util.JavacTask;
+import com.sun.source.util.Trees;
 import com.sun.tools.javac.api.JavacTaskPool;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -104,6 +107,63 @@ final class JavaSyntax {
       }
     }
     return -1;
+  }
+
+  /**
+   * A declaration of one variable with an initializer and no modifiers or annotations, {@code Type
+   * name = initializer;}: its name and where its initializer is in {@code snippet}; null for
+   * anything else (several variables, {@code var}, a field's modifiers, a method, a parse error).
+   */
+  record Variable(String name, int initStart, int initEnd) {}
+
+  static synchronized Variable variable(String snippet) {
+    if (JAVAC == null || POOL == null) {
+      return null;
+    }
+    var lead = "class Q$ {\n";
+    var unit = source(0, lead + snippet + "\n}\n");
+    var diagnostics = new DiagnosticCollector<JavaFileObject>();
+    try {
+      return POOL.getTask(
+          null,
+          FILES,
+          diagnostics,
+          OPTIONS,
+          null,
+          List.of(unit),
+          task -> {
+            try {
+              var units = ((JavacTask) task).parse();
+              if (diagnostics.getDiagnostics().stream()
+                  .anyMatch(d -> d.getKind() == Diagnostic.Kind.ERROR)) {
+                return null;
+              }
+              var cu = units.iterator().next();
+              if (cu.getTypeDecls().size() != 1
+                  || !(cu.getTypeDecls().getFirst() instanceof ClassTree type)
+                  || type.getMembers().size() != 1
+                  || !(type.getMembers().getFirst() instanceof VariableTree v)
+                  || v.getInitializer() == null
+                  || !v.getModifiers().getFlags().isEmpty()
+                  || !v.getModifiers().getAnnotations().isEmpty()
+                  || v.getType() == null
+                  || v.getType().toString().equals("var")) {
+                return null;
+              }
+              var positions = Trees.instance((JavacTask) task).getSourcePositions();
+              long start = positions.getStartPosition(cu, v.getInitializer()) - lead.length();
+              long end = positions.getEndPosition(cu, v.getInitializer()) - lead.length();
+              if (start <= 0 || end <= start || end > snippet.length()) {
+                return null;
+              }
+              return new Variable(v.getName().toString(), (int) start, (int) end);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private static JavaFileObject source(int n, String text) {

@@ -239,6 +239,90 @@ class QuickCellsTest {
     assertNotNull(e.error(), "long has no length(): JShell reports it");
   }
 
+  // Runs the cell in both kernels; returns what the quick one did, after checking it matches and
+  // that `again` of its declarations skipped JShell's pipeline.
+  private static Seen again(String code, int again) {
+    int before = quick.redeclarationsRun();
+    var seen = alike(code);
+    assertEquals(
+        again,
+        quick.redeclarationsRun() - before,
+        () -> code + ": declarations run again without JShell's pipeline");
+    return seen;
+  }
+
+  @Test
+  void aDeclarationRunAgainUnchangedIsTheSameDeclaration() {
+    var cell = "int base = 1; int plusBase(int x) { return x + base; }";
+    again(cell, 0);
+    again("base = 5;", 0);
+    assertEquals("5", alike("base").result());
+    again(cell, 2); // base is 1 again, plusBase kept
+    assertEquals("11", alike("plusBase(10)").result());
+    // Its initializer sees the value before, as JShell's does; a throwing one keeps it.
+    again("int bumped = 3;", 0);
+    again("int bumped = bumped + 1;", 1); // another initializer for the same variable
+    again("int bumped = bumped + 1;", 1);
+    assertEquals("5", alike("bumped").result());
+    again(
+        "int failing(int x) { if (x > 0) throw new IllegalStateException(\"no \" + x); return x; }",
+        0);
+    again("int held = failing(0);", 0);
+    again("held = 9;", 0);
+    var thrown = again("int held =\n    failing(4);", 1);
+    assertEquals("java.lang.IllegalStateException: no 4", thrown.error());
+    thrown = again("int held =\n    failing(4);", 1);
+    assertTrue(
+        thrown.traceback().stream().anyMatch(l -> l.contains("cell [7], line 2")),
+        thrown.traceback()::toString);
+    assertEquals("9", alike("held").result());
+    // Another initializer, the same type and name: the same variable, a new value; another type
+    // is a new variable (JShell's), and the method using it is recompiled by JShell.
+    again("double rate = 0.5; double scaledRate(int x) { return x * rate; }", 0);
+    again("double  rate =\n  0.25;", 1);
+    assertEquals("0.5", alike("scaledRate(2)").result());
+    again("float rate = 0.125f;", 0);
+    assertEquals("0.25", alike("scaledRate(2)").result());
+    again("float rate = 0.375f;", 1);
+    assertEquals("0.75", alike("scaledRate(2)").result());
+    // What it uses, redefined: the method in place is JShell's recompiled one.
+    again("int scale = 2; int scaled(int x) { return scale * x; }", 0);
+    again("long scale = 3;", 0);
+    again("int scaled(int x) { return scale * x; }", 0); // long * int does not fit int: not valid
+    again("int scaled(int x) { return (int) (scale * x); }", 0);
+    again("int scaled(int x) { return (int) (scale * x); }", 1);
+    assertEquals("21", alike("scaled(7)").result());
+    // Not run again this way: a type, `var`, modifiers, several variables, an array initializer.
+    again("record Pair(int a, int b) { }", 0);
+    again("record Pair(int a, int b) { }", 0);
+    again("var inferred = 1.5;", 0);
+    again("var inferred = 1.5;", 0);
+    again("final int fixed = 1;", 0);
+    again("final int fixed = 1;", 0);
+    again("int[] squares = {1, 4, 9};", 0);
+    again("int[] squares = {1, 4, 9};", 0);
+    assertEquals("[1, 4, 9]", alike("Arrays.toString(squares)").result());
+    again("List<String> names2 = new ArrayList<>(List.of(\"a\"));", 0);
+    again("names2.add(\"b\");", 0);
+    again("List<String> names2 = new ArrayList<>(List.of(\"a\"));", 1);
+    assertEquals("[a]", alike("names2").result());
+  }
+
+  /** A trace through a method run again names the cell that ran it last, as JShell's would. */
+  @Test
+  void aMethodRunAgainBelongsToItsNewCell() {
+    var method = "int tenOver(int x) { return 10 / x; }";
+    for (var kernel : List.of(quick, plain)) {
+      run(kernel, method, 3);
+      run(kernel, method, 4);
+    }
+    var q = run(quick, "tenOver(0)", 5);
+    assertEquals(run(plain, "tenOver(0)", 5), q);
+    assertTrue(
+        q.traceback().stream().anyMatch(l -> l.contains("tenOver (cell [4], line 1)")),
+        q.traceback()::toString);
+  }
+
   @Test
   void compileErrorsAreJShellsOwn() {
     var e = same("1 + undefinedName", false);

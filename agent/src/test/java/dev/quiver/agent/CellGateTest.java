@@ -1,0 +1,97 @@
+package dev.quiver.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The warm-up's gate: it waits while a cell runs and while the kernel's process works, read from a
+ * {@code /proc/PID/stat} file (here a stand-in whose CPU times the test sets).
+ */
+class CellGateTest {
+
+  @TempDir Path dir;
+
+  // A /proc/PID/stat line whose utime and stime (fields 14 and 15) are ticks / 2 each.
+  private static String stat(long ticks) {
+    return "4242 (java kernel) S 1 4242 4242 0 -1 4194560 100 0 0 0 "
+        + (ticks / 2)
+        + " "
+        + (ticks - ticks / 2)
+        + " 0 0 20 0 30 0 100 0 0\n";
+  }
+
+  // As /proc does: a reader sees the old line or the new one, never an empty file.
+  private void write(Path file, String text) throws java.io.IOException {
+    var next = dir.resolve("stat.next");
+    Files.writeString(next, text);
+    Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  @Test
+  void readsTheCpuTimeOfAProcess() throws Exception {
+    var file = dir.resolve("stat");
+    Files.writeString(file, stat(1234));
+    assertEquals(1234, CellGate.cpuTicks(file));
+    assertEquals(-1, CellGate.cpuTicks(dir.resolve("gone")));
+    assertTrue(
+        CellGate.cpuTicks(Path.of("/proc/self/stat")) >= 0 || !Files.exists(Path.of("/proc")));
+  }
+
+  @Test
+  void waitsWhileTheKernelWorksAndReturnsOnceItIsIdle() throws Exception {
+    var file = dir.resolve("stat");
+    Files.writeString(file, stat(0));
+    var gate = new CellGate(file);
+    var kernelWorks = new java.util.concurrent.atomic.AtomicBoolean(true);
+    // The kernel works: 5 ticks (50 ms) of CPU every 10 ms, so that any sampling interval in which
+    // this thread writes at all sees it busy, however loaded the machine is.
+    var kernel =
+        Thread.ofPlatform()
+            .daemon()
+            .start(
+                () -> {
+                  long ticks = 0;
+                  while (kernelWorks.get()) {
+                    try {
+                      write(file, stat(ticks += 5));
+                      Thread.sleep(10);
+                    } catch (Exception e) {
+                      return;
+                    }
+                  }
+                });
+    var idle = CompletableFuture.runAsync(gate::awaitIdle);
+    Thread.sleep(400);
+    assertFalse(idle.isDone(), "the gate let the warm-up run while the kernel worked");
+    long stopped = System.nanoTime();
+    kernelWorks.set(false);
+    kernel.join();
+    idle.get(5, TimeUnit.SECONDS);
+    // Not in the kernel's first short pause: only once it has been quiet for QUIET_MS (less the
+    // last write's 10 ms and a sample's slack).
+    long waitedMs = (System.nanoTime() - stopped) / 1_000_000;
+    assertTrue(
+        waitedMs >= CellGate.QUIET_MS - 40,
+        "the gate opened " + waitedMs + " ms after the kernel stopped working");
+  }
+
+  @Test
+  void waitsWhileACellRuns() throws Exception {
+    var gate = new CellGate(null); // no /proc: only cells count
+    gate.awaitIdle(); // nothing runs: at once
+    gate.enter();
+    var idle = CompletableFuture.runAsync(gate::awaitIdle);
+    Thread.sleep(200);
+    assertFalse(idle.isDone(), "the gate let the warm-up run while a cell ran");
+    gate.leave();
+    idle.get(5, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,85 @@
+package dev.quiver.kernel.jshell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+import jdk.jshell.JShell;
+import jdk.jshell.Snippet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IndexKeepingFileManagerTest {
+
+  @Test
+  void theSameMultiReleaseValueAgainDoesNotReachTheFileManagerAndAnythingElseDoes() {
+    var handled = new ArrayList<String>();
+    var counting =
+        (StandardJavaFileManager)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {StandardJavaFileManager.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("handleOption")) {
+                    var rest = (java.util.Iterator<?>) args[1];
+                    handled.add(args[0] + (rest.hasNext() ? " " + rest.next() : ""));
+                    return true;
+                  }
+                  return null;
+                });
+    var manager = new IndexKeepingFileManager(counting);
+    for (int i = 0; i < 3; i++) {
+      assertTrue(manager.handleOption("--multi-release", List.of("25").iterator()));
+    }
+    manager.handleOption("-classpath", List.of("a.jar").iterator());
+    manager.handleOption("--multi-release", List.of("25").iterator());
+    manager.handleOption("--multi-release", List.of("24").iterator());
+    assertEquals(List.of("--multi-release 25", "-classpath a.jar", "--multi-release 24"), handled);
+  }
+
+  /** A class path added after compiles have run (as %classpath does) is seen by the next one. */
+  @Test
+  void aClassPathAddedLaterIsSeen(@TempDir Path dir) throws Exception {
+    var source = dir.resolve("src/later/Hello.java");
+    Files.createDirectories(source.getParent());
+    Files.writeString(
+        source,
+        "package later; public class Hello { public static String hi() { return \"hi\"; } }",
+        StandardCharsets.UTF_8);
+    var classes = dir.resolve("classes");
+    var javac = ToolProvider.getSystemJavaCompiler();
+    try (var files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
+      assertTrue(
+          javac
+              .getTask(
+                  null,
+                  files,
+                  null,
+                  List.of("-d", classes.toString()),
+                  null,
+                  files.getJavaFileObjects(source))
+              .call());
+    }
+    try (var js =
+        JShell.builder()
+            .executionEngine("local")
+            .fileManager(IndexKeepingFileManager::new)
+            .build()) {
+      assertEquals("2", js.eval("1 + 1").getFirst().value());
+      assertEquals(Snippet.Status.VALID, js.eval("int three() { return 3; }").getFirst().status());
+      assertEquals("3", js.eval("three()").getFirst().value());
+      var before = js.eval("later.Hello.hi()").getFirst();
+      assertEquals(Snippet.Status.REJECTED, before.status(), "not on the class path yet");
+      js.addToClasspath(classes.toString());
+      assertEquals("\"hi\"", js.eval("later.Hello.hi()").getFirst().value());
+    }
+  }
+}
