@@ -1,7 +1,5 @@
 package dev.quiver.runtime.memory;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-
 /**
  * Storage whose memory lives outside the Java heap (host memory from Arrow, a GPU's memory), freed
  * one of two ways: by the {@link MemoryScope} that owned it when that scope closes, or by the
@@ -46,9 +44,18 @@ public abstract class ManagedStorage implements Storage {
    * with a release action of its own.
    */
   ManagedStorage(long byteSize, Release release) {
+    this(byteSize, release, null);
+  }
+
+  /**
+   * A storage whose memory belongs to {@code release}, which frees it: a small chunk's block
+   * ({@code owner} null) or a {@link ScopeSlab} (the scope that owns the slab, which is not told:
+   * the slab is its list).
+   */
+  ManagedStorage(long byteSize, Release release, MemoryScope owner) {
     this.byteSize = byteSize;
     this.release = release;
-    this.owner = null;
+    this.owner = owner;
     this.freedWithHolder = true;
     this.cleanable = null;
   }
@@ -115,35 +122,6 @@ public abstract class ManagedStorage implements Storage {
       // Release runs once, so whichever comes second does nothing.
       cleanable = null;
       target.adopt(this);
-    }
-  }
-
-  /**
-   * Runs the free action once, whoever asks first (scope, explicit release, reclaimer); true once
-   * it ran. It is its own flag, one object less per storage.
-   */
-  static class Release extends AtomicBoolean implements Runnable {
-    private final Runnable free;
-
-    Release(Runnable free) {
-      this.free = free;
-    }
-
-    /** For a subclass that overrides {@link #free()}. */
-    Release() {
-      this.free = null;
-    }
-
-    @Override
-    public final void run() {
-      if (compareAndSet(false, true)) {
-        free();
-      }
-    }
-
-    /** The free action; runs at most once. */
-    void free() {
-      free.run();
     }
   }
 }

@@ -46,7 +46,7 @@ public final class Memory {
 
   /** Native bytes currently held by tensors and Arrow buffers of this process. */
   public static long bytesInUse() {
-    return ROOT.getAllocatedMemory() - SmallChunks.unusedBytes();
+    return ROOT.getAllocatedMemory() - SmallChunks.unusedBytes() - ScopeSlab.freeBytes();
   }
 
   /**
@@ -137,6 +137,7 @@ public final class Memory {
     long before;
     int stable = 0;
     SmallChunks.retireFilling();
+    ScopeSlab.trimPool();
     do {
       before = bytesInUse();
       System.gc();

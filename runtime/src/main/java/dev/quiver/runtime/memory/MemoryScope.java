@@ -41,6 +41,9 @@ public final class MemoryScope implements AutoCloseable {
 
   private volatile boolean closed;
 
+  /** Where this scope's small tensors live; made by the first one ({@link #slab()}). */
+  private ScopeSlab slab;
+
   private MemoryScope(MemoryScope parent) {
     this.parent = parent;
     this.thread = Thread.currentThread();
@@ -75,7 +78,7 @@ public final class MemoryScope implements AutoCloseable {
 
   /** Number of storages this scope will free on close. */
   public synchronized int size() {
-    int n = 0;
+    int n = slab == null ? 0 : slab.liveBlocks();
     if (owned != null) {
       for (Releasable s : owned) {
         if (!s.isReleased()) {
@@ -84,6 +87,26 @@ public final class MemoryScope implements AutoCloseable {
       }
     }
     return n;
+  }
+
+  /**
+   * The slab for this scope's small tensors, or {@code null} when the caller is not the scope's
+   * thread (a slab is filled by one thread) or the scope is closed.
+   */
+  ScopeSlab slab() {
+    if (Thread.currentThread() != thread || closed) {
+      return null;
+    }
+    ScopeSlab s = slab;
+    if (s == null) {
+      synchronized (this) {
+        if (closed) {
+          return null;
+        }
+        slab = s = new ScopeSlab();
+      }
+    }
+    return s;
   }
 
   synchronized void adopt(Releasable storage) {
@@ -111,6 +134,7 @@ public final class MemoryScope implements AutoCloseable {
   @Override
   public void close() {
     ArrayList<Releasable> toFree;
+    ScopeSlab toClose;
     synchronized (this) {
       if (closed) {
         return;
@@ -118,6 +142,10 @@ public final class MemoryScope implements AutoCloseable {
       closed = true;
       toFree = owned;
       owned = null;
+      toClose = slab;
+    }
+    if (toClose != null) {
+      toClose.close();
     }
     for (Releasable s : toFree) {
       s.release();

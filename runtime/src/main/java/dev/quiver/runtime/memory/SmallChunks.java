@@ -101,7 +101,7 @@ final class SmallChunks {
    * scope closed, {@code close()}) drops the hold, so a closed tensor that is still reachable does
    * not pin its chunk, and counts the block as unused.
    */
-  static final class Block extends ManagedStorage.Release {
+  static final class Block extends Release {
     private final MemorySegment segment;
     private Chunk chunk;
 
