@@ -49,13 +49,14 @@ public final class KernelMain {
     // connection file and the history and binds the sockets; JShell itself (the default
     // imports' compile, all this JVM's CPU) starts once kernel_info can be answered.
     java.startCellJvmEarly();
-    // JShell too (the default imports' compile, the critical path of the first cell), on a thread
-    // of its own, while this one reads the connection file and binds the sockets: a first cell
-    // waited about 0.5 s less (kernel.md, "Start-up and latency"). QUIVER_JSHELL_EARLY=0 in the
-    // kernel's environment (or -Dquiver.jshell.early=false) starts it once the sockets are bound,
-    // as before.
-    if (!"false".equals(System.getProperty("quiver.jshell.early"))
-        && !"0".equals(System.getenv("QUIVER_JSHELL_EARLY"))) {
+    // JShell too (the default imports' compile, the critical path of the first cell) can start on
+    // a thread of its own while this one reads the connection file and binds the sockets:
+    // QUIVER_JSHELL_EARLY=1 in the kernel's environment (or -Dquiver.jshell.early=true). A first
+    // `1 + 1` then waits about 0.4 s less, but on two cores the kernel is ready 0.3-0.5 s later
+    // and, with the notebook's first real cells (bench felt), launch to the Iris result took
+    // 0.2-0.5 s longer in the quiet run of 2026-12-07 (docs/benchmarks.md), so it is off.
+    if ("true".equals(System.getProperty("quiver.jshell.early"))
+        || "1".equals(System.getenv("QUIVER_JSHELL_EARLY"))) {
       java.start();
     }
     var info = ConnectionInfo.read(Path.of(args[0]));
