@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quiver.runtime.DType;
 import dev.quiver.runtime.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The single-pass optimizer steps: where the backend runs one (the CPU), the result is exactly the
@@ -19,18 +21,25 @@ class OptimizerStepsTest {
   private static final int N = 37; // not a multiple of any vector width
 
   private static float[] values(long seed, boolean positive) {
-    float[] v = Tensor.randn(new long[] {N}, seed).toFloatArray();
+    return values(N, seed, positive);
+  }
+
+  private static float[] values(int n, long seed, boolean positive) {
+    float[] v = Tensor.randn(new long[] {n}, seed).toFloatArray();
     if (positive) {
-      for (int i = 0; i < N; i++) {
+      for (int i = 0; i < n; i++) {
         v[i] = Math.abs(v[i]);
       }
     }
     return v;
   }
 
-  @Test
-  void adamIsTheRuleElementByElement() {
-    float[] p = values(1, false), g = values(2, false), m = values(3, false), v = values(4, true);
+  // 37: a small parameter, staged through arrays; 5000: a large one, element by element in place.
+  @ParameterizedTest
+  @ValueSource(ints = {37, 5000})
+  void adamIsTheRuleElementByElement(int n) {
+    float[] p = values(n, 1, false), g = values(n, 2, false), m = values(n, 3, false);
+    float[] v = values(n, 4, true);
     Tensor pt = Tensor.of(p), gt = Tensor.of(g), mt = Tensor.of(m), vt = Tensor.of(v);
     double stepSize = 0.01 * Math.sqrt(1 - 0.999 * 0.999) / (1 - 0.9 * 0.9), epsHat = 1e-8;
 
@@ -41,13 +50,14 @@ class OptimizerStepsTest {
       assertArrayEquals(p, pt.toFloatArray(), "a declined step changes nothing");
       return;
     }
-    for (int i = 0; i < N; i++) {
-      float mi = (float) (0.9 * m[i] + 0.1 * (double) g[i]);
+    float[] mr = mt.toFloatArray(), vr = vt.toFloatArray(), pr = pt.toFloatArray();
+    for (int i = 0; i < n; i++) {
+      float mi = (float) (0.9 * m[i] + (1 - 0.9) * (double) g[i]);
       float vi = (float) (0.999 * v[i] + (1 - 0.999) * (double) g[i] * g[i]);
       float pi = (float) (p[i] - stepSize * mi / (Math.sqrt(vi) + epsHat));
-      assertEquals(mi, mt.toFloatArray()[i], "m[" + i + "]");
-      assertEquals(vi, vt.toFloatArray()[i], "v[" + i + "]");
-      assertEquals(pi, pt.toFloatArray()[i], "p[" + i + "]");
+      assertEquals(mi, mr[i], "m[" + i + "]");
+      assertEquals(vi, vr[i], "v[" + i + "]");
+      assertEquals(pi, pr[i], "p[" + i + "]");
     }
   }
 

@@ -29,6 +29,7 @@ final class F32Vectors {
     final float[] a = new float[STAGE_MAX];
     final float[] b = new float[STAGE_MAX];
     final float[] y = new float[STAGE_MAX];
+    final float[] c = new float[STAGE_MAX];
   }
 
   private static final ThreadLocal<Stage> STAGE = ThreadLocal.withInitial(Stage::new);

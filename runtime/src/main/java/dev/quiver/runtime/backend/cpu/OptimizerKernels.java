@@ -70,6 +70,10 @@ final class OptimizerKernels {
     long vo = v.offset();
     double b1 = a.beta1();
     double b2 = a.beta2();
+    if (n <= F32Vectors.STAGE_MAX) {
+      adamStaged(a, p, po, g, go, ms, mo, vs, vo, (int) n);
+      return;
+    }
     for (long i = 0; i < n; i++) {
       double gi = get(g, go + i);
       float mi = (float) (b1 * get(ms, mo + i) + (1 - b1) * gi);
@@ -78,6 +82,49 @@ final class OptimizerKernels {
       set(vs, vo + i, vi);
       set(p, po + i, (float) (get(p, po + i) - a.stepSize() * mi / (Math.sqrt(vi) + a.epsHat())));
     }
+  }
+
+  /**
+   * A small parameter (a bias, a tiny layer's weights) through the per-thread staging arrays: four
+   * bulk copies in, a plain array loop, three out. In a fresh JVM's first steps this costs a
+   * fraction of the per-element segment accesses, before the JIT has compiled them; the arithmetic
+   * is {@link #adam}'s, so the result is the same to the bit.
+   */
+  private static void adamStaged(
+      OptimizerStep.Adam a,
+      MemorySegment p,
+      long po,
+      MemorySegment g,
+      long go,
+      MemorySegment ms,
+      long mo,
+      MemorySegment vs,
+      long vo,
+      int n) {
+    F32Vectors.Stage st = F32Vectors.stage();
+    float[] pa = st.y;
+    float[] ga = st.a;
+    float[] ma = st.b;
+    float[] va = st.c;
+    MemorySegment.copy(p, F, po << 2, pa, 0, n);
+    MemorySegment.copy(g, F, go << 2, ga, 0, n);
+    MemorySegment.copy(ms, F, mo << 2, ma, 0, n);
+    MemorySegment.copy(vs, F, vo << 2, va, 0, n);
+    double b1 = a.beta1();
+    double b2 = a.beta2();
+    double stepSize = a.stepSize();
+    double epsHat = a.epsHat();
+    for (int i = 0; i < n; i++) {
+      double gi = ga[i];
+      float mi = (float) (b1 * ma[i] + (1 - b1) * gi);
+      float vi = (float) (b2 * va[i] + (1 - b2) * gi * gi);
+      ma[i] = mi;
+      va[i] = vi;
+      pa[i] = (float) (pa[i] - stepSize * mi / (Math.sqrt(vi) + epsHat));
+    }
+    MemorySegment.copy(pa, 0, p, F, po << 2, n);
+    MemorySegment.copy(ma, 0, ms, F, mo << 2, n);
+    MemorySegment.copy(va, 0, vs, F, vo << 2, n);
   }
 
   private static void sgd(OptimizerStep.Sgd s, View param, View grad, View velocity, long n) {

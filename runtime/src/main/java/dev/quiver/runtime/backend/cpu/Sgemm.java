@@ -270,7 +270,9 @@ public final class Sgemm {
       return;
     }
     long work = (long) m * n * k;
-    if (work <= DIRECT_MAX_WORK) {
+    if (TinyGemm.takes(work)) {
+      TinyGemm.run(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate);
+    } else if (work <= DIRECT_MAX_WORK) {
       direct(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, accumulate);
     } else {
       boolean parallel = mayThread && work >= PARALLEL_MIN_WORK && Parallel.threads() > 1;
@@ -285,7 +287,7 @@ public final class Sgemm {
    * Reading elements one by one through the segment would cost a bounds and liveness check each,
    * several times the FMA itself.
    */
-  private static void direct(
+  static void direct(
       int m,
       int n,
       int k,
@@ -359,7 +361,7 @@ public final class Sgemm {
    * Copies the strided {@code rows × cols} view at element {@code base} into {@code dst}, row-major
    * with row stride {@code ld}.
    */
-  private static void gather(
+  static void gather(
       MemorySegment src,
       long base,
       long rs,
