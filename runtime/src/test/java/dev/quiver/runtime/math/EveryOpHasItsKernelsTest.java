@@ -26,8 +26,12 @@ class EveryOpHasItsKernelsTest {
     -7.5, -3, -2, -1, -0.75, -0.5, -0.0, 0.0, 0.125, 0.5, 0.75, 1, 1.5, 2, 3, 4.25, 9, 20
   };
 
-  /** More elements than any vector length, so both the vector loop and its scalar tail run. */
-  private static final int N = 3 * SAMPLES.length + 5;
+  /**
+   * Run lengths: one of at most F32Vectors.TINY (256) floats, which the CPU stages and runs as a
+   * plain loop, and one longer, for the vector loops and their scalar tail (not a multiple of 8 or
+   * 16).
+   */
+  private static final int[] RUNS = {3 * SAMPLES.length + 5, 16 * SAMPLES.length + 5};
 
   private static final Backend CPU = Backends.cpu();
 
@@ -69,19 +73,26 @@ class EveryOpHasItsKernelsTest {
   @Test
   void everyUnaryOpOnTheCpuMatchesItsScalarDefinition() {
     for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
-      double[] x = new double[N];
-      for (int i = 0; i < N; i++) {
-        x[i] = sample(i);
+      for (int n : RUNS) {
+        unaryOps(dtype, n);
       }
-      View in = host(dtype, x);
-      for (UnaryOp op : UnaryOp.values()) {
-        View out = empty(dtype, N);
-        CPU.unary(op, in, out);
-        for (int i = 0; i < N; i++) {
-          double stored = CPU.get(in, i);
-          double want = dtype == DType.FLOAT32 ? (float) op.apply(stored) : op.apply(stored);
-          assertMatches(op + "(" + stored + ") in " + dtype, dtype, want, CPU.get(out, i));
-        }
+    }
+  }
+
+  private static void unaryOps(DType dtype, int n) {
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = sample(i);
+    }
+    View in = host(dtype, x);
+    for (UnaryOp op : UnaryOp.values()) {
+      View out = empty(dtype, n);
+      CPU.unary(op, in, out);
+      for (int i = 0; i < n; i++) {
+        double stored = CPU.get(in, i);
+        double want = dtype == DType.FLOAT32 ? (float) op.apply(stored) : op.apply(stored);
+        assertMatches(
+            op + "(" + stored + ") in " + dtype + ", " + n + " long", dtype, want, CPU.get(out, i));
       }
     }
   }
@@ -119,21 +130,27 @@ class EveryOpHasItsKernelsTest {
    */
   @Test
   void everyBinaryOpMatchesItsScalarDefinitionWithABroadcastOperand() {
-    double[] run = new double[N];
-    for (int i = 0; i < N; i++) {
+    for (int n : RUNS) {
+      broadcastOperand(n);
+    }
+  }
+
+  private static void broadcastOperand(int n) {
+    double[] run = new double[n];
+    for (int i = 0; i < n; i++) {
       run[i] = sample(i + 3);
     }
     View runView = host(DType.FLOAT32, run);
     for (BinaryOp op : BinaryOp.values()) {
       for (double s : SAMPLES) {
         View scalar =
-            host(DType.FLOAT32, new double[] {9, s}).withLayout(new long[] {N}, new long[] {0}, 1);
+            host(DType.FLOAT32, new double[] {9, s}).withLayout(new long[] {n}, new long[] {0}, 1);
         for (int form = 0; form < 3; form++) {
           View a = form == 1 ? runView : scalar;
           View b = form == 0 ? runView : scalar;
-          View out = empty(DType.FLOAT32, N);
+          View out = empty(DType.FLOAT32, n);
           CPU.binary(op, a, b, out);
-          for (int i = 0; i < N; i++) {
+          for (int i = 0; i < n; i++) {
             double x = CPU.get(a, i);
             double y = CPU.get(b, i);
             assertMatches(
@@ -148,9 +165,11 @@ class EveryOpHasItsKernelsTest {
   }
 
   /**
-   * Row lengths: short of any vector (staged rows), and a vector or two with a tail, 8 or 16 wide.
+   * Row lengths: short of any vector (staged rows), a vector or two with a tail, 8 or 16 wide
+   * (staged too while the matrix has at most 256 floats), and one long enough for the vector loops
+   * in every case.
    */
-  private static final int[] ROW_LENGTHS = {3, 7, 10, 19, 37};
+  private static final int[] ROW_LENGTHS = {3, 7, 10, 19, 37, 300};
 
   /**
    * A float32 matrix operand of {@code rows × n} in one of four forms: 0 every element (rows padded

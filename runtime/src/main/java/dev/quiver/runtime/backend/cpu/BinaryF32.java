@@ -66,7 +66,7 @@ final class BinaryF32 {
       long yr,
       long rows,
       long n) {
-    if (rows > 1 && n < L && rows * n <= F32Vectors.STAGE_MAX) {
+    if ((rows * n <= F32Vectors.TINY || rows > 1 && n < L) && rows * n <= F32Vectors.STAGE_MAX) {
       shortRows(op, a, ao, aS, ar, b, bo, bS, br, y, yo, yr, (int) rows, (int) n);
       return;
     }
@@ -86,12 +86,13 @@ final class BinaryF32 {
   }
 
   /**
-   * Rows shorter than a vector (Iris's 3 to 10 floats on 16-float vectors), staged: each operand
-   * copied in bulk into a per-thread array, a plain loop, the result copied out in bulk. Row by row
-   * they would take only the scalar tail, every float through the segment's checked accessor, at a
-   * few nanoseconds each. Operand {@code A}'s element (r, j) is at {@code r·aR + j·aJ} in its
-   * array: a full operand has (n, 1), a broadcast row (0, 1), a value per row (1, 0), one value (0,
-   * 0). The arithmetic is the scalar tail's, so results are the same to the bit.
+   * Rows shorter than a vector (Iris's 3 to 10 floats on 16-float vectors), and any operation over
+   * at most {@link F32Vectors#TINY} floats, staged: each operand copied in bulk into a per-thread
+   * array, a plain loop, the result copied out in bulk. Row by row they would take only the scalar
+   * tail, every float through the segment's checked accessor, at a few nanoseconds each. Operand
+   * {@code A}'s element (r, j) is at {@code r·aR + j·aJ} in its array: a full operand has (n, 1), a
+   * broadcast row (0, 1), a value per row (1, 0), one value (0, 0). The arithmetic is the scalar
+   * tail's, so results are the same to the bit.
    */
   private static void shortRows(
       BinaryOp op,

@@ -5,6 +5,7 @@ import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -127,6 +128,13 @@ final class ElementwiseKernels {
   }
 
   static void fillRun(MemorySegment y, DType yt, long yo, long ys, long n, double value) {
+    if (yt == DType.FLOAT32 && ys == 1 && n <= F32Vectors.TINY) {
+      // A few floats (F32Vectors.TINY says why): a plain fill of a staging array, one bulk copy.
+      float[] v = F32Vectors.stage().y;
+      Arrays.fill(v, 0, (int) n, (float) value);
+      MemorySegment.copy(v, 0, y, FLOAT, yo << 2, (int) n);
+      return;
+    }
     if (yt == DType.FLOAT32 && ys == 1) {
       FloatVector v = FloatVector.broadcast(F, (float) value);
       long bound = n - n % L;

@@ -24,6 +24,16 @@ final class F32Vectors {
    */
   static final int STAGE_MAX = 4096;
 
+  /**
+   * Up to this many floats, a whole operation (a small layer's activations, a bias, its gradient)
+   * is staged and runs as a plain loop, without the Vector API. Until C2 has compiled a vector
+   * kernel, each vector operation runs the API's generic Java fallback, many times slower than a
+   * plain loop in the interpreter or C1's code; a fresh kernel's first fit of a small model runs
+   * most of its steps before then. Compiled, a plain loop over so few floats costs about what the
+   * vector loop does: the call around it costs more than either.
+   */
+  static final int TINY = 256;
+
   /** Per-thread staging arrays of {@link #STAGE_MAX} floats for short rows. */
   static final class Stage {
     final float[] a = new float[STAGE_MAX];

@@ -149,6 +149,16 @@ final class ReduceKernels {
   }
 
   private static float foldF32(ReduceOp op, MemorySegment x, long xo, long n, float acc) {
+    if (n <= F32Vectors.TINY) {
+      // A few floats (F32Vectors.TINY says why): staged, folded in double as the scalar tail is.
+      float[] v = F32Vectors.stage().a;
+      MemorySegment.copy(x, FLOAT, xo << 2, v, 0, (int) n);
+      double r = acc;
+      for (int i = 0; i < n; i++) {
+        r = op.combine(r, v[i]);
+      }
+      return (float) r;
+    }
     long bound = n - n % L;
     long i = 0;
     float result;

@@ -23,6 +23,10 @@ final class UnaryF32 {
   private UnaryF32() {}
 
   static void run(UnaryOp op, MemorySegment x, long xo, MemorySegment y, long yo, long n) {
+    if (n <= F32Vectors.TINY) {
+      tiny(op, x, xo, y, yo, (int) n);
+      return;
+    }
     long end = n < L ? 0 : n - n % L;
     switch (op) {
       case RELU -> relu(x, xo, y, yo, n, end);
@@ -36,6 +40,36 @@ final class UnaryF32 {
       case NEG -> neg(x, xo, y, yo, n, end);
       default -> other(op, x, xo, y, yo, n, end);
     }
+  }
+
+  /**
+   * At most {@link F32Vectors#TINY} floats ({@link F32Vectors#TINY} says why): staged in bulk, a
+   * plain loop, copied out in bulk. The arithmetic is the scalar tails'.
+   */
+  private static void tiny(UnaryOp op, MemorySegment x, long xo, MemorySegment y, long yo, int n) {
+    float[] v = F32Vectors.stage().a;
+    MemorySegment.copy(x, FLOAT, xo << 2, v, 0, n);
+    switch (op) {
+      case RELU -> {
+        for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? v[i] : 0f;
+      }
+      case STEP -> {
+        for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? 1f : 0f;
+      }
+      case EXP -> {
+        for (int i = 0; i < n; i++) v[i] = (float) Math.exp(v[i]);
+      }
+      case SQUARE -> {
+        for (int i = 0; i < n; i++) v[i] = v[i] * v[i];
+      }
+      case NEG -> {
+        for (int i = 0; i < n; i++) v[i] = -v[i];
+      }
+      default -> {
+        for (int i = 0; i < n; i++) v[i] = (float) op.apply(v[i]);
+      }
+    }
+    MemorySegment.copy(v, 0, y, FLOAT, yo << 2, n);
   }
 
   private static float at(MemorySegment x, long xo, long i) {
