@@ -50,26 +50,34 @@ final class UnaryF32 {
     float[] v = F32Vectors.stage().a;
     MemorySegment.copy(x, FLOAT, xo << 2, v, 0, n);
     switch (op) {
-      case RELU -> {
-        for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? v[i] : 0f;
-      }
-      case STEP -> {
-        for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? 1f : 0f;
-      }
-      case EXP -> {
-        for (int i = 0; i < n; i++) v[i] = (float) Math.exp(v[i]);
-      }
-      case SQUARE -> {
-        for (int i = 0; i < n; i++) v[i] = v[i] * v[i];
-      }
-      case NEG -> {
-        for (int i = 0; i < n; i++) v[i] = -v[i];
-      }
-      default -> {
-        for (int i = 0; i < n; i++) v[i] = (float) op.apply(v[i]);
-      }
+      case RELU -> reluStaged(v, n);
+      case STEP -> stepStaged(v, n);
+      case EXP -> expStaged(v, n);
+      case SQUARE -> squareStaged(v, n);
+      default -> otherStaged(op, v, n);
     }
     MemorySegment.copy(v, 0, y, FLOAT, yo << 2, n);
+  }
+
+  // One method per operation, as BinaryF32's staged loops: C2 compiles each small, once.
+  private static void reluStaged(float[] v, int n) {
+    for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? v[i] : 0f;
+  }
+
+  private static void stepStaged(float[] v, int n) {
+    for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? 1f : 0f;
+  }
+
+  private static void expStaged(float[] v, int n) {
+    for (int i = 0; i < n; i++) v[i] = (float) Math.exp(v[i]);
+  }
+
+  private static void squareStaged(float[] v, int n) {
+    for (int i = 0; i < n; i++) v[i] = v[i] * v[i];
+  }
+
+  private static void otherStaged(UnaryOp op, float[] v, int n) {
+    for (int i = 0; i < n; i++) v[i] = (float) op.apply(v[i]);
   }
 
   private static float at(MemorySegment x, long xo, long i) {
