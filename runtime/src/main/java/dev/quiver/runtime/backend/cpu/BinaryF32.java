@@ -8,7 +8,6 @@ import static dev.quiver.runtime.backend.cpu.F32Vectors.store;
 
 import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -89,13 +88,14 @@ final class BinaryF32 {
   /**
    * Rows shorter than a vector (Iris's 3 to 10 floats on 16-float vectors), and any operation over
    * at most {@link F32Vectors#TINY} floats, staged: each operand copied in bulk into a per-thread
-   * array as a whole {@code rows × n} block (a broadcast row or value repeated), one flat loop, the
-   * result copied out in bulk. Row by row they would take only the scalar tail, every float through
-   * the segment's checked accessor, at a few nanoseconds each. Each common operation's loop is a
-   * method of its own, one line long: C2 compiles the few a model uses, small, once each (one
-   * method with a loop per operation and per broadcast form was C2's largest compile in a first
-   * fit, three times over as operations came along). The arithmetic is the scalar tail's, so
-   * results are the same to the bit.
+   * array, a plain loop, the result copied out in bulk. Row by row they would take only the scalar
+   * tail, every float through the segment's checked accessor, at a few nanoseconds each. Operand
+   * {@code A}'s element (r, j) is at {@code r·aR + j·aJ} in its array: a full operand has (n, 1), a
+   * broadcast row (0, 1), a value per row (1, 0), one value (0, 0). Each common operation's loop is
+   * a method of its own: C2 compiles the few a model uses, small, once each (one method with a loop
+   * per operation and per broadcast form was C2's largest compile in a first fit, three times over
+   * as operations came along). The arithmetic is the scalar tail's, so results are the same to the
+   * bit.
    */
   private static void shortRows(
       BinaryOp op,
@@ -116,69 +116,107 @@ final class BinaryF32 {
     float[] as = st.a;
     float[] bs = st.b;
     float[] ys = st.y;
-    stage(a, ao, aS, ar, rows, n, as);
-    stage(b, bo, bS, br, rows, n, bs);
-    int len = rows * n;
+    int aR = stage(a, ao, aS, ar, rows, n, as);
+    int bR = stage(b, bo, bS, br, rows, n, bs);
+    int aJ = aS ? 0 : 1;
+    int bJ = bS ? 0 : 1;
     switch (op) {
-      case ADD -> addStaged(as, bs, ys, len);
-      case SUB -> subStaged(as, bs, ys, len);
-      case MUL -> mulStaged(as, bs, ys, len);
-      case DIV -> divStaged(as, bs, ys, len);
-      case MAX -> maxStaged(as, bs, ys, len);
-      case MIN -> minStaged(as, bs, ys, len);
-      default -> otherStaged(op, as, bs, ys, len);
+      case ADD -> addStaged(as, aR, aJ, bs, bR, bJ, ys, rows, n);
+      case SUB -> subStaged(as, aR, aJ, bs, bR, bJ, ys, rows, n);
+      case MUL -> mulStaged(as, aR, aJ, bs, bR, bJ, ys, rows, n);
+      case DIV -> divStaged(as, aR, aJ, bs, bR, bJ, ys, rows, n);
+      case MAX -> maxStaged(as, aR, aJ, bs, bR, bJ, ys, rows, n);
+      case MIN -> minStaged(as, aR, aJ, bs, bR, bJ, ys, rows, n);
+      default -> otherStaged(op, as, aR, aJ, bs, bR, bJ, ys, rows, n);
     }
     F32Vectors.scatterRows(ys, rows, n, y, yo, yr);
   }
 
-  private static void addStaged(float[] a, float[] b, float[] y, int len) {
-    for (int i = 0; i < len; i++) y[i] = a[i] + b[i];
+  // Operand A's element (r, j) is at r·aR + j·aJ in its array, B's likewise (see shortRows).
+
+  private static void addStaged(
+      float[] a, int aR, int aJ, float[] b, int bR, int bJ, float[] y, int rows, int n) {
+    for (int r = 0, yi = 0; r < rows; r++) {
+      for (int j = 0, ai = r * aR, bi = r * bR; j < n; j++)
+        y[yi++] = a[ai + j * aJ] + b[bi + j * bJ];
+    }
   }
 
-  private static void subStaged(float[] a, float[] b, float[] y, int len) {
-    for (int i = 0; i < len; i++) y[i] = a[i] - b[i];
+  private static void subStaged(
+      float[] a, int aR, int aJ, float[] b, int bR, int bJ, float[] y, int rows, int n) {
+    for (int r = 0, yi = 0; r < rows; r++) {
+      for (int j = 0, ai = r * aR, bi = r * bR; j < n; j++)
+        y[yi++] = a[ai + j * aJ] - b[bi + j * bJ];
+    }
   }
 
-  private static void mulStaged(float[] a, float[] b, float[] y, int len) {
-    for (int i = 0; i < len; i++) y[i] = a[i] * b[i];
+  private static void mulStaged(
+      float[] a, int aR, int aJ, float[] b, int bR, int bJ, float[] y, int rows, int n) {
+    for (int r = 0, yi = 0; r < rows; r++) {
+      for (int j = 0, ai = r * aR, bi = r * bR; j < n; j++)
+        y[yi++] = a[ai + j * aJ] * b[bi + j * bJ];
+    }
   }
 
-  private static void divStaged(float[] a, float[] b, float[] y, int len) {
-    for (int i = 0; i < len; i++) y[i] = a[i] / b[i];
+  private static void divStaged(
+      float[] a, int aR, int aJ, float[] b, int bR, int bJ, float[] y, int rows, int n) {
+    for (int r = 0, yi = 0; r < rows; r++) {
+      for (int j = 0, ai = r * aR, bi = r * bR; j < n; j++)
+        y[yi++] = a[ai + j * aJ] / b[bi + j * bJ];
+    }
   }
 
-  private static void maxStaged(float[] a, float[] b, float[] y, int len) {
-    for (int i = 0; i < len; i++) y[i] = Math.max(a[i], b[i]);
+  private static void maxStaged(
+      float[] a, int aR, int aJ, float[] b, int bR, int bJ, float[] y, int rows, int n) {
+    for (int r = 0, yi = 0; r < rows; r++) {
+      for (int j = 0, ai = r * aR, bi = r * bR; j < n; j++) {
+        y[yi++] = Math.max(a[ai + j * aJ], b[bi + j * bJ]);
+      }
+    }
   }
 
-  private static void minStaged(float[] a, float[] b, float[] y, int len) {
-    for (int i = 0; i < len; i++) y[i] = Math.min(a[i], b[i]);
+  private static void minStaged(
+      float[] a, int aR, int aJ, float[] b, int bR, int bJ, float[] y, int rows, int n) {
+    for (int r = 0, yi = 0; r < rows; r++) {
+      for (int j = 0, ai = r * aR, bi = r * bR; j < n; j++) {
+        y[yi++] = Math.min(a[ai + j * aJ], b[bi + j * bJ]);
+      }
+    }
   }
 
-  private static void otherStaged(BinaryOp op, float[] a, float[] b, float[] y, int len) {
-    for (int i = 0; i < len; i++) y[i] = (float) op.apply(a[i], b[i]);
+  private static void otherStaged(
+      BinaryOp op,
+      float[] a,
+      int aR,
+      int aJ,
+      float[] b,
+      int bR,
+      int bJ,
+      float[] y,
+      int rows,
+      int n) {
+    for (int r = 0, yi = 0; r < rows; r++) {
+      for (int j = 0, ai = r * aR, bi = r * bR; j < n; j++) {
+        y[yi++] = (float) op.apply(a[ai + j * aJ], b[bi + j * bJ]);
+      }
+    }
   }
 
-  /**
-   * Stages one operand of {@link #shortRows} as a whole {@code rows × n} block: rows copied in
-   * bulk, a broadcast row copied into every row, a value per row or one value filled in.
-   */
-  private static void stage(
+  /** Stages one operand of {@link #shortRows}; returns its row step in the array. */
+  private static int stage(
       MemorySegment s, long o, boolean scalar, long rowStride, int rows, int n, float[] dst) {
     if (!scalar) {
       F32Vectors.gatherRows(s, o, rowStride, rows, n, dst);
-      if (rowStride == 0) {
-        for (int r = 1; r < rows; r++) {
-          System.arraycopy(dst, 0, dst, r * n, n);
-        }
-      }
-    } else if (rowStride == 0) {
-      Arrays.fill(dst, 0, rows * n, s.getAtIndex(FLOAT, o));
-    } else {
-      for (int r = 0; r < rows; r++) {
-        Arrays.fill(dst, r * n, (r + 1) * n, s.getAtIndex(FLOAT, o + r * rowStride));
-      }
+      return rowStride == 0 ? 0 : n;
     }
+    if (rowStride == 0) {
+      dst[0] = s.getAtIndex(FLOAT, o);
+      return 0;
+    }
+    for (int r = 0; r < rows; r++) {
+      dst[r] = s.getAtIndex(FLOAT, o + r * rowStride);
+    }
+    return 1;
   }
 
   /** Where the vector loops stop: 0 (none) for a short run or two broadcast inputs. */
