@@ -177,35 +177,9 @@ final class TinyGemm {
     c[o + 3] = v3;
   }
 
-  /**
-   * Row {@code c[co, co + n)} of C from row {@code a[ao, ao + k)} of A and B transposed ({@code
-   * bt}, {@code n × k}): four columns at a time, four independent multiply-add chains in registers
-   * sharing each element of A.
-   */
+  /** Row {@code c[co, co + n)} of C (the rows left over from {@link #fourRows}), one chain each. */
   private static void row(float[] a, int ao, int k, float[] bt, int n, float[] c, int co) {
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-      int b0 = j * k;
-      int b1 = b0 + k;
-      int b2 = b1 + k;
-      int b3 = b2 + k;
-      float c0 = 0f;
-      float c1 = 0f;
-      float c2 = 0f;
-      float c3 = 0f;
-      for (int p = 0; p < k; p++) {
-        float ap = a[ao + p];
-        c0 = Math.fma(ap, bt[b0 + p], c0);
-        c1 = Math.fma(ap, bt[b1 + p], c1);
-        c2 = Math.fma(ap, bt[b2 + p], c2);
-        c3 = Math.fma(ap, bt[b3 + p], c3);
-      }
-      c[co + j] = c0;
-      c[co + j + 1] = c1;
-      c[co + j + 2] = c2;
-      c[co + j + 3] = c3;
-    }
-    for (; j < n; j++) {
+    for (int j = 0; j < n; j++) {
       int b0 = j * k;
       float c0 = 0f;
       for (int p = 0; p < k; p++) {
