@@ -361,7 +361,7 @@ public final class Sgemm {
    * Copies the strided {@code rows × cols} view at element {@code base} into {@code dst}, row-major
    * with row stride {@code ld}.
    */
-  static void gather(
+  private static void gather(
       MemorySegment src,
       long base,
       long rs,

@@ -17,7 +17,7 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Once compiled, though, the vector loop is faster (a product about 0.3 µs less, 16- and 8-float
  * vectors), so after {@link #SCALAR_CALLS} tiny products, when a JVM has shown that it runs many (a
- * long training run, a benchmark), they go to {@link Sgemm}'s vector loop, whose compile is then
+ * long training run, a benchmark), they go to {@code Sgemm}'s vector loop, whose compile is then
  * paid once by a JVM that will run it long enough to gain. That is about 40 Iris fits of 100
  * epochs, or the first seconds of a steady-state benchmark's warm-up.
  *
@@ -27,8 +27,12 @@ import java.lang.foreign.ValueLayout;
  * {@code -Dquiver.tinyGemm.calls=N} moves the switch (for measuring).
  */
 final class TinyGemm {
-  /** Up to this many multiply-adds a product runs here. Iris's largest is {@code 16·10·8}. */
-  static final long MAX_WORK = Long.getLong("quiver.tinyGemm", 2048);
+  /**
+   * Up to this many multiply-adds a product runs here. Iris's largest is {@code 16·10·8}. At most
+   * {@link F32Vectors#STAGE_MAX}: A, B and C each fit the per-thread staging arrays.
+   */
+  static final long MAX_WORK =
+      Math.min(Long.getLong("quiver.tinyGemm", 2048), F32Vectors.STAGE_MAX);
 
   private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
@@ -52,7 +56,7 @@ final class TinyGemm {
     return true;
   }
 
-  /** C = A·B or C += A·B, as {@link Sgemm}'s direct loop (same arguments, same result). */
+  /** C = A·B or C += A·B, as Sgemm's direct loop (same arguments, same result). */
   static void run(
       int m,
       int n,
@@ -69,13 +73,13 @@ final class TinyGemm {
       long cOff,
       long ldc,
       boolean accumulate) {
-    Sgemm.Buffers buf = Sgemm.BUFFERS.get();
-    float[] as = buf.a(m * k);
-    float[] bt = buf.b(k * n);
-    Sgemm.gather(a, aOff, ars, acs, m, k, as, k, buf);
+    F32Vectors.Stage st = F32Vectors.stage();
+    float[] as = st.a;
+    float[] bt = st.b;
+    float[] cs = st.y;
+    load(a, aOff, ars, acs, m, k, as, st.c);
     // B transposed (n × k): each element of C is then a dot product of two contiguous rows.
-    Sgemm.gather(b, bOff, bcs, brs, n, k, bt, k, buf);
-    float[] cs = buf.row(m * n);
+    load(b, bOff, bcs, brs, n, k, bt, st.c);
     int r = 0;
     for (; r + 4 <= m; r += 4) {
       fourRows(as, r * k, k, bt, n, cs, r * n);
@@ -96,6 +100,35 @@ final class TinyGemm {
     } else {
       for (int i = 0; i < m; i++) {
         MemorySegment.copy(cs, i * n, c, FLOAT, (cOff + i * ldc) * Float.BYTES, n);
+      }
+    }
+  }
+
+  /**
+   * Copies the {@code rows × cols} view at element {@code base} (element strides {@code rs}, {@code
+   * cs}) into {@code dst}, row-major and dense. A tiny operand's elements lie in a short span of
+   * its segment whatever its layout (a batch's rows, a transposed weight), so the span is copied in
+   * one bulk copy into {@code span} and rearranged in a plain loop: one code path for every layout.
+   * A view spread wider than the staging array (a few columns of a wide matrix) is read element by
+   * element.
+   */
+  private static void load(
+      MemorySegment s, long base, long rs, long cs, int rows, int cols, float[] dst, float[] span) {
+    long extent = (rows - 1) * rs + (cols - 1) * cs + 1;
+    if (rs < 0 || cs < 0 || extent > span.length) {
+      for (int r = 0, d = 0; r < rows; r++) {
+        for (int j = 0; j < cols; j++) {
+          dst[d++] = s.getAtIndex(FLOAT, base + r * rs + j * cs);
+        }
+      }
+      return;
+    }
+    MemorySegment.copy(s, FLOAT, base * Float.BYTES, span, 0, (int) extent);
+    int r0 = (int) rs;
+    int c0 = (int) cs;
+    for (int r = 0, d = 0; r < rows; r++) {
+      for (int j = 0, at = r * r0; j < cols; j++, at += c0) {
+        dst[d++] = span[at];
       }
     }
   }

@@ -28,7 +28,7 @@ class TinyGemmTest {
             if ((long) m * n * k > TinyGemm.MAX_WORK) {
               continue;
             }
-            for (int layout = 0; layout < 4; layout++) {
+            for (int layout = 0; layout < 5; layout++) {
               boolean accumulate = layout == 3;
               check(arena, rnd, m, n, k, layout, accumulate);
               cases++;
@@ -42,12 +42,13 @@ class TinyGemmTest {
 
   /**
    * Layout 0: A and B row-major; 1: A transposed (column-major view); 2: B transposed, C with
-   * padded rows; 3: padded rows everywhere, C accumulated into.
+   * padded rows; 3: padded rows everywhere, C accumulated into; 4: A's rows far apart (a few
+   * columns of a wide matrix: wider than the staging array).
    */
   private static void check(
       Arena arena, SplittableRandom rnd, int m, int n, int k, int layout, boolean accumulate) {
     int pad = layout >= 2 ? 3 : 0;
-    long ars = layout == 1 ? 1 : k + pad;
+    long ars = layout == 1 ? 1 : layout == 4 ? 5000 : k + pad;
     long acs = layout == 1 ? m : 1;
     long brs = layout == 2 ? 1 : n + pad;
     long bcs = layout == 2 ? k : 1;
@@ -55,7 +56,7 @@ class TinyGemmTest {
     long aOff = 2;
     long bOff = 5;
     long cOff = 1;
-    MemorySegment a = random(arena, rnd, aOff + (long) (m + 1) * (k + 1) * 2);
+    MemorySegment a = random(arena, rnd, aOff + (m - 1) * ars + (k - 1) * acs + 1);
     MemorySegment b = random(arena, rnd, bOff + (long) (k + 1) * (n + 1) * 2);
     MemorySegment c1 = random(arena, rnd, cOff + m * ldc);
     MemorySegment c2 = arena.allocate(c1.byteSize());
