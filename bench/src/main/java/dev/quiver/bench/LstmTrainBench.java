@@ -63,7 +63,8 @@ final class LstmTrainBench {
           row.put("layers", layers)
               .put("batch", batch)
               .put("ms_per_step", perEpoch / STEPS * 1e3)
-              .put("cpu_ms_per_step", cpu / STEPS * 1e3));
+              .put("cpu_ms_per_step", cpu / STEPS * 1e3)
+              .put("warmup_s", Timing.lastWarmupSeconds));
     }
     return out;
   }
