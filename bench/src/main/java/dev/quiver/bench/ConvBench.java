@@ -63,7 +63,8 @@ final class ConvBench {
             .put("gflops", flops / seconds / 1e9)
             .put("ms_per_call", seconds * 1e3)
             .put("cpu_gflops", flops / Timing.lastCpuSeconds / 1e9)
-            .put("warmup_s", Timing.lastWarmupSeconds));
+            .put("warmup_s", Timing.lastWarmupSeconds)
+            .put("core_us", Timing.lastCoreMicros));
   }
 
   static Sequential lenet() {
@@ -96,7 +97,8 @@ final class ConvBench {
             .put("batch", batch)
             .put("ms_per_step", perEpoch / 10 * 1e3)
             .put("cpu_ms_per_step", Timing.lastCpuSeconds / 10 * 1e3)
-            .put("warmup_s", Timing.lastWarmupSeconds));
+            .put("warmup_s", Timing.lastWarmupSeconds)
+            .put("core_us", Timing.lastCoreMicros));
   }
 
   static Sequential fashionCnn() {

@@ -64,7 +64,8 @@ final class LstmTrainBench {
               .put("batch", batch)
               .put("ms_per_step", perEpoch / STEPS * 1e3)
               .put("cpu_ms_per_step", cpu / STEPS * 1e3)
-              .put("warmup_s", Timing.lastWarmupSeconds));
+              .put("warmup_s", Timing.lastWarmupSeconds)
+              .put("core_us", Timing.lastCoreMicros));
     }
     return out;
   }

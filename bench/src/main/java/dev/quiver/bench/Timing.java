@@ -26,7 +26,9 @@ final class Timing {
     inner = callsPerSample(body, inner);
     double[] samples = new double[repeats];
     double[] cpu = new double[repeats];
+    double[] core = new double[repeats];
     for (int r = 0; r < repeats; r++) {
+      core[r] = CoreSpeed.micros();
       long c0 = processCpuNanos();
       long t0 = System.nanoTime();
       for (int i = 0; i < inner; i++) {
@@ -36,17 +38,16 @@ final class Timing {
       cpu[r] = (processCpuNanos() - c0) / 1e9 / inner;
     }
     lastCpuSeconds = median(cpu);
+    lastCoreMicros = median(core);
     return median(samples);
   }
 
   /**
    * The shortest sample, in seconds. The build machine is a virtual machine whose core runs at two
-   * speeds, switching at random every few tenths of a second: a throughput-bound integer loop slows
-   * by the same 1.6x as a training step, at the same moments, while nothing in the JVM changes (no
-   * compilation, collection or wait; most likely another tenant on the same physical core; see
-   * docs/benchmarks.md). Samples of a few milliseconds taken back to back all fell into one of
-   * those periods, and the median of one JVM was then either speed: Iris 22 or 35 us a step in the
-   * same build. Samples this long, spread over a few seconds, give each JVM the typical speed.
+   * speeds, switching every few tenths of a second or after several seconds ({@link CoreSpeed}).
+   * Samples of a few milliseconds taken back to back all fell into one of those periods, and the
+   * median of one JVM was then either speed: Iris 22 or 35 us a step in the same build. Samples
+   * this long, spread over a few seconds, give each JVM the typical speed.
    */
   static final double MIN_SAMPLE_SECONDS = 0.25;
 
@@ -121,6 +122,9 @@ final class Timing {
     lastWarmupSeconds = (System.nanoTime() - start) / 1e9;
     return secondsPerCall(body, inner, repeats, 0);
   }
+
+  /** {@link CoreSpeed#micros()} between the samples of the last measurement, median. */
+  static double lastCoreMicros = Double.NaN;
 
   /**
    * Seconds the last {@link #settledSecondsPerCall} warmed up for (the JSON's {@code warmup_s}).
