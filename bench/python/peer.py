@@ -40,8 +40,8 @@ def median(xs):
 
 
 # The shortest sample, as the Java side's Timing.MIN_SAMPLE_SECONDS: the build machine's core runs
-# at two speeds, switching every few tenths of a second, so short samples back to back all caught
-# one of them (docs/benchmarks.md).
+# at two speeds, switching after tenths of a second or after seconds, so short samples back to back
+# all caught one of them (docs/benchmarks.md).
 MIN_SAMPLE_S = 0.25
 
 

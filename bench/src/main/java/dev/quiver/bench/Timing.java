@@ -19,6 +19,7 @@ final class Timing {
    */
   static double secondsPerCall(Body body, int inner, int repeats, double warmupSeconds)
       throws Exception {
+    CoreSpeed.micros(); // compiled now, not between the samples
     long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
     do {
       body.run();
@@ -90,6 +91,7 @@ final class Timing {
   static double settledSecondsPerCall(
       Body body, int warmInner, int inner, int repeats, double minSeconds, double maxSeconds)
       throws Exception {
+    CoreSpeed.micros(); // compiled during the warm-up, not between the samples
     long start = System.nanoTime();
     long end = start + (long) (maxSeconds * 1e9);
     long min = start + (long) (minSeconds * 1e9);
