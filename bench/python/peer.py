@@ -9,6 +9,7 @@ Prints one JSON object on stdout. Threads are limited to QUIVER_PEER_THREADS (de
 comparison is like for like. A missing peer prints {"error": ..., "install": ...} and exits 3.
 """
 import json
+import math
 import os
 import sys
 
@@ -38,11 +39,24 @@ def median(xs):
     return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
 
 
+# The shortest sample, as the Java side's Timing.MIN_SAMPLE_SECONDS: the build machine's core runs
+# at two speeds, switching after tenths of a second or after seconds, so short samples back to back
+# all caught one of them (docs/benchmarks.md).
+MIN_SAMPLE_S = 0.25
+
+
 def timed(fn, inner, repeats, warmup_s=1.0):
-    """Median seconds per call of fn over `repeats` batches of `inner` calls, after a warm-up."""
+    """Median seconds per call of fn over `repeats` batches of `inner` calls (or a multiple of inner
+    that makes a batch last MIN_SAMPLE_S), after a warm-up."""
     end = time.perf_counter() + warmup_s
     while time.perf_counter() < end:
         fn()
+    t0 = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    batch = time.perf_counter() - t0
+    if batch < MIN_SAMPLE_S:
+        inner *= math.ceil(MIN_SAMPLE_S / max(batch, 1e-6))
     samples, cpu = [], []
     for _ in range(repeats):
         c0 = time.process_time()

@@ -28,6 +28,19 @@ ipykernel with torch, the two alternating (Quiver, torch, Quiver, ...) for --run
                  fits on either side of it cancel that. On the torch side (no live view, the same
                  loop three times) the figure shows what this difference gives for nothing.
 
+The live view on a fit longer than 0.5 s (issue 16: it must cost under 10% of such a fit), after
+the cells above, in the same session:
+  mlp_fit_live, mlp_fit_quiet, mlp_fit_live_after   the MLP fit again (warm, about a second):
+                 with the live view, with .quiet(), with the live view (torch: the same loop)
+  mlp_live_view_cost      mean of the two live fits minus the quiet one, as live_view_cost
+  mlp_live_view_cpu_cost  the same in CPU time of the kernel's processes (from /proc): what a
+                 loaded machine disturbs least
+  mlp_live_view_threads_cpu  Quiver only: the CPU time of the threads that show the view (the
+                 kernel process, which relays each frame, and the cell JVM's renderer thread),
+                 live fits minus the quiet one: the view's own cost, free of the JIT's warm-up;
+                 mlp_live_view_jit_cpu the same for the cell JVM's JIT compiler threads (a live
+                 fit after a quiet one may recompile the training loop)
+
 A cell's time runs from sending execute_request to the kernel's idle status for it, which is when
 a notebook marks the cell done. By default each cell is sent as soon as the one before is done, as
 fast as a client can; --think S waits S seconds before each cell, as a user reading the last output
@@ -149,8 +162,36 @@ for epoch in range(3):
 """),
 ]
 
+# The live view on a fit longer than 0.5 s: the MLP fit three times, live, quiet, live.
+MLP_FIT = "mlp.fit(mlpData, Fit.epochs(3).batch(128).optimizer(Adam.lr(0.001)).loss(Loss.crossEntropy())"
+QUIVER_CELLS += [
+    ("mlp_fit_live", MLP_FIT + ");"),
+    ("mlp_fit_quiet", MLP_FIT + ".quiet());"),
+    ("mlp_fit_live_after", MLP_FIT + ");"),
+]
+TORCH_CELLS += [(name, dict(TORCH_CELLS)["mlp_fit"])
+                for name in ("mlp_fit_live", "mlp_fit_quiet", "mlp_fit_live_after")]
+# Cells whose CPU time is kept as NAME_cpu, and the live view's costs: name -> (live, quiet, live).
+CPU_CELLS = {"iris_fit", "mlp_fit_live", "mlp_fit_quiet", "mlp_fit_live_after"}
+# Quiver only: the CPU of the threads that draw and relay the live view (view_cpu) per MLP fit.
+VIEW_CPU_CELLS = {"mlp_fit_live", "mlp_fit_quiet", "mlp_fit_live_after"}
+# name -> (live fit, quiet fit, live fit, the quiet figure its share is of)
+LIVE_COSTS = {
+    "live_view_cost": ("iris_fit_again", "iris_fit_quiet", "iris_fit_live_after", "iris_fit_quiet"),
+    "mlp_live_view_cost": ("mlp_fit_live", "mlp_fit_quiet", "mlp_fit_live_after", "mlp_fit_quiet"),
+    "mlp_live_view_cpu_cost": ("mlp_fit_live_cpu", "mlp_fit_quiet_cpu", "mlp_fit_live_after_cpu",
+                               "mlp_fit_quiet_cpu"),
+    "mlp_live_view_threads_cpu": ("mlp_fit_live_view_cpu", "mlp_fit_quiet_view_cpu",
+                                  "mlp_fit_live_after_view_cpu", "mlp_fit_quiet_cpu"),
+    "mlp_live_view_jit_cpu": ("mlp_fit_live_jit_cpu", "mlp_fit_quiet_jit_cpu",
+                              "mlp_fit_live_after_jit_cpu", "mlp_fit_quiet_cpu"),
+}
+
 CELL_NAMES = (["start"] + [name for name, _ in QUIVER_CELLS]
-              + ["launch_to_result", "iris_fit_cpu", "to_result_cpu", "live_view_cost"])
+              + ["launch_to_result", "iris_fit_cpu", "to_result_cpu"]
+              + [name + "_cpu" for name in sorted(CPU_CELLS - {"iris_fit"})]
+              + [name + k for name in sorted(VIEW_CPU_CELLS) for k in ("_view_cpu", "_jit_cpu")]
+              + list(LIVE_COSTS))
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 TIMEOUT_S = 300
 
@@ -213,6 +254,35 @@ def tree_cpu(pid):
     return ticks / CLK_TCK
 
 
+def view_cpu(pid):
+    """CPU seconds (view, jit): of the threads that show Quiver's live view, the whole kernel
+    process (it relays every display frame to IOPub; idle otherwise) and the cell JVM's renderer
+    thread ("quiver-live-view", which draws each frame off the training thread); and of the cell
+    JVM's JIT compiler threads. From /proc's schedstat (nanoseconds); None without /proc. A quiet
+    fit's view figure is the kernel's idle noise."""
+    if not os.path.isdir(f"/proc/{pid}/task"):
+        return None
+    ns, jit, todo = 0, 0, [(pid, True)]
+    while todo:
+        p, whole = todo.pop()
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/comm") as f:
+                    comm = f.read()
+                if whole or comm.startswith("quiver-live") or comm.startswith(("C1 ", "C2 ")):
+                    with open(f"/proc/{p}/task/{t}/schedstat") as f:
+                        t_ns = int(f.read().split()[0])
+                    if whole or comm.startswith("quiver-live"):
+                        ns += t_ns
+                    else:
+                        jit += t_ns
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo += [(int(c), False) for c in f.read().split()]
+        except (OSError, ValueError):
+            pass                                   # it ended meanwhile
+    return ns / 1e9, jit / 1e9
+
+
 def session(kernel, cells, think=0.0):
     """One fresh kernel: the start, then each cell (think seconds after the one before); seconds per
     name."""
@@ -232,16 +302,22 @@ def session(kernel, cells, think=0.0):
                 time.sleep(think)
                 thought += think
             cpu0 = tree_cpu(pid)
+            view0 = view_cpu(pid) if kernel == QUIVER and name in VIEW_CPU_CELLS else None
             times[name] = run_cell(kc, code)
             cpu1 = tree_cpu(pid)
-            if name == "iris_fit" and cpu0 is not None and cpu1 is not None:
-                times["iris_fit_cpu"] = cpu1 - cpu0
+            view1 = view_cpu(pid) if view0 is not None else None
+            if view0 is not None and view1 is not None:
+                times[name + "_view_cpu"] = view1[0] - view0[0]
+                times[name + "_jit_cpu"] = view1[1] - view0[1]
+            if name in CPU_CELLS and cpu0 is not None and cpu1 is not None:
+                times[name + "_cpu"] = cpu1 - cpu0
             if name == "iris_evaluate":
                 times["launch_to_result"] = time.perf_counter() - t0 - thought
                 if cpu1 is not None:
                     times["to_result_cpu"] = cpu1
-        times["live_view_cost"] = (
-            (times["iris_fit_again"] + times["iris_fit_live_after"]) / 2 - times["iris_fit_quiet"])
+        for cost, (live, quiet, live_after, _) in LIVE_COSTS.items():
+            if quiet in times:
+                times[cost] = (times[live] + times[live_after]) / 2 - times[quiet]
         return times
     finally:
         kc.stop_channels()
@@ -274,17 +350,20 @@ def main():
             print(f"bench felt: {side} session {run + 1} of {runs} done", file=sys.stderr, flush=True)
     rows = []
     for name in CELL_NAMES:
-        if any(not samples[side][name] for side, _, _ in sides):
-            continue                               # the CPU rows, where there is no /proc
+        # The CPU rows, where there is no /proc, and Quiver's own rows (the live view's threads).
+        present = [side for side, _, _ in sides if samples[side][name]]
+        if not present:
+            continue
         row = {"bench": "felt", "cell": name, "runs": runs, "think_s": think}
-        for side, _, _ in sides:
+        for side in present:
             row.update({f"{side}_{k}": v for k, v in summary(samples[side][name]).items()})
-        if name == "live_view_cost":
+        if name in LIVE_COSTS:
             # Against the quiet fit of the same session, not against torch.
-            for side, _, _ in sides:
-                shares = [c / q for c, q in zip(samples[side][name], samples[side]["iris_fit_quiet"])]
+            quiet = LIVE_COSTS[name][3]
+            for side in present:
+                shares = [c / q for c, q in zip(samples[side][name], samples[side][quiet])]
                 row[f"{side}_share_of_quiet"] = round(statistics.median(shares), 3)
-        elif peer:
+        elif len(present) == 2:
             row["ratio"] = round(row["quiver_ms"] / row["torch_ms"], 3)
         rows.append(row)
     if as_json:
@@ -298,11 +377,12 @@ def main():
     for row in rows:
         line = f"{row['cell']:<17} {_cell(row, 'quiver'):>24}"
         if peer:
-            line += f" {_cell(row, 'torch'):>24}"
+            line += f" {_cell(row, 'torch') if 'torch_ms' in row else '':>24}"
             line += f" {row['ratio']:>6.2f}" if "ratio" in row else ""
-        if row["cell"] == "live_view_cost":
+        if row["cell"] in LIVE_COSTS:
             line += "   (share of the quiet fit: " + ", ".join(
-                f"{side} {row[side + '_share_of_quiet']:.0%}" for side, _, _ in sides) + ")"
+                f"{side} {row[side + '_share_of_quiet']:.0%}" for side, _, _ in sides
+                if side + "_share_of_quiet" in row) + ")"
         print(line)
     print(f"median of {runs} fresh kernels per side, alternating; a cell runs from execute_request to idle"
           + (f"; {think:g} s of thinking before each cell, left out of launch_to_result" if think else ""))

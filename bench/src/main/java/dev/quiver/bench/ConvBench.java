@@ -54,14 +54,17 @@ final class ConvBench {
             x.grad().get(0, 0, 0, 0);
           }
         };
-    double seconds = Timing.secondsPerCall(step, 1, o.repeats() > 0 ? o.repeats() : 5, 3.0);
+    double seconds =
+        Timing.settledSecondsPerCall(step, 1, o.repeats() > 0 ? o.repeats() : 5, 3.0, 20.0);
     double flops = 3 * 2.0 * n * 64 * 64 * 9 * 56 * 56;
     return List.of(
         row("conv2d", o)
             .put("batch", n)
             .put("gflops", flops / seconds / 1e9)
             .put("ms_per_call", seconds * 1e3)
-            .put("cpu_gflops", flops / Timing.lastCpuSeconds / 1e9));
+            .put("cpu_gflops", flops / Timing.lastCpuSeconds / 1e9)
+            .put("warmup_s", Timing.lastWarmupSeconds)
+            .put("core_us", Timing.lastCoreMicros));
   }
 
   static Sequential lenet() {
@@ -93,7 +96,9 @@ final class ConvBench {
         row("lenet-train", o)
             .put("batch", batch)
             .put("ms_per_step", perEpoch / 10 * 1e3)
-            .put("cpu_ms_per_step", Timing.lastCpuSeconds / 10 * 1e3));
+            .put("cpu_ms_per_step", Timing.lastCpuSeconds / 10 * 1e3)
+            .put("warmup_s", Timing.lastWarmupSeconds)
+            .put("core_us", Timing.lastCoreMicros));
   }
 
   static Sequential fashionCnn() {

@@ -63,7 +63,9 @@ final class LstmTrainBench {
           row.put("layers", layers)
               .put("batch", batch)
               .put("ms_per_step", perEpoch / STEPS * 1e3)
-              .put("cpu_ms_per_step", cpu / STEPS * 1e3));
+              .put("cpu_ms_per_step", cpu / STEPS * 1e3)
+              .put("warmup_s", Timing.lastWarmupSeconds)
+              .put("core_us", Timing.lastCoreMicros));
     }
     return out;
   }

@@ -67,6 +67,7 @@ final class SmallOpBench {
                 MAX_WARMUP_SECONDS)
             / BATCH;
     double gcCpu = Timing.lastCpuSeconds / BATCH;
+    double gcCore = Timing.lastCoreMicros;
     double scoped =
         Timing.settledSecondsPerCall(
                 () -> {
@@ -85,6 +86,7 @@ final class SmallOpBench {
                 MAX_WARMUP_SECONDS)
             / BATCH;
     double scopedCpu = Timing.lastCpuSeconds / BATCH;
+    double scopedCore = Timing.lastCoreMicros;
     sink = null;
     List<Row> rows = new ArrayList<>();
     // The scope row first: it is the headline (a loop of ops, as in training); see the class
@@ -96,7 +98,8 @@ final class SmallOpBench {
             .put("op", "add")
             .put("memory", "scope")
             .put("ns_per_op", scoped * 1e9)
-            .put("cpu_ns_per_op", scopedCpu * 1e9));
+            .put("cpu_ns_per_op", scopedCpu * 1e9)
+            .put("core_us", scopedCore));
     rows.add(
         new Row()
             .put("bench", "smallop")
@@ -104,7 +107,8 @@ final class SmallOpBench {
             .put("op", "add")
             .put("memory", "gc")
             .put("ns_per_op", gc * 1e9)
-            .put("cpu_ns_per_op", gcCpu * 1e9));
+            .put("cpu_ns_per_op", gcCpu * 1e9)
+            .put("core_us", gcCore));
     return rows;
   }
 

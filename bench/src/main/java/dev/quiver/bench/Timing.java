@@ -19,13 +19,17 @@ final class Timing {
    */
   static double secondsPerCall(Body body, int inner, int repeats, double warmupSeconds)
       throws Exception {
+    CoreSpeed.micros(); // compiled now, not between the samples
     long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
     do {
       body.run();
     } while (System.nanoTime() < warmEnd);
+    inner = callsPerSample(body, inner);
     double[] samples = new double[repeats];
     double[] cpu = new double[repeats];
+    double[] core = new double[repeats];
     for (int r = 0; r < repeats; r++) {
+      core[r] = CoreSpeed.micros();
       long c0 = processCpuNanos();
       long t0 = System.nanoTime();
       for (int i = 0; i < inner; i++) {
@@ -35,14 +39,44 @@ final class Timing {
       cpu[r] = (processCpuNanos() - c0) / 1e9 / inner;
     }
     lastCpuSeconds = median(cpu);
+    lastCoreMicros = median(core);
     return median(samples);
   }
 
   /**
+   * The shortest sample, in seconds. The build machine is a virtual machine whose core runs at two
+   * speeds, switching every few tenths of a second or after several seconds ({@link CoreSpeed}).
+   * Samples of a few milliseconds taken back to back all fell into one of those periods, and the
+   * median of one JVM was then either speed: Iris 22 or 35 us a step in the same build. Samples
+   * this long, spread over a few seconds, give each JVM the typical speed.
+   */
+  static final double MIN_SAMPLE_SECONDS = 0.25;
+
+  /**
+   * {@code inner}, or the multiple of it that makes one sample last {@link #MIN_SAMPLE_SECONDS}:
+   * times one batch of {@code inner} calls (which then counts as warm-up).
+   */
+  static int callsPerSample(Body body, int inner) throws Exception {
+    long t0 = System.nanoTime();
+    for (int i = 0; i < inner; i++) {
+      body.run();
+    }
+    double batch = (System.nanoTime() - t0) / 1e9;
+    return batch >= MIN_SAMPLE_SECONDS
+        ? inner
+        : (int)
+            Math.min(
+                Integer.MAX_VALUE, (long) inner * (long) Math.ceil(MIN_SAMPLE_SECONDS / batch));
+  }
+
+  /**
    * Warms up until the JIT has settled: runs rounds of {@code inner} calls until the best round
-   * time has not improved by more than 3% for eight rounds (at most {@code maxSeconds}), then
-   * measures as {@link #secondsPerCall}. A training step touches a lot of code; on two busy cores
-   * its compilation takes several seconds, and a fixed short warm-up measured it half compiled.
+   * time has not improved by more than 3% for eight rounds and the JIT compiled for less than
+   * {@value #QUIET_JIT_MS} ms in the last second (at least {@code minSeconds}, at most {@code
+   * maxSeconds}), then measures as {@link #secondsPerCall}. A training step touches a lot of code;
+   * on two busy cores its compilation takes several seconds, and a fixed short warm-up measured it
+   * half compiled. The round times alone did not tell: C2 went on compiling the training path 8-12
+   * s into a JVM while the best round had long stopped improving.
    */
   static double settledSecondsPerCall(
       Body body, int inner, int repeats, double minSeconds, double maxSeconds) throws Exception {
@@ -57,12 +91,17 @@ final class Timing {
   static double settledSecondsPerCall(
       Body body, int warmInner, int inner, int repeats, double minSeconds, double maxSeconds)
       throws Exception {
+    CoreSpeed.micros(); // compiled during the warm-up, not between the samples
     long start = System.nanoTime();
     long end = start + (long) (maxSeconds * 1e9);
     long min = start + (long) (minSeconds * 1e9);
     double best = Double.MAX_VALUE;
     int stale = 0;
-    while ((stale < 8 || System.nanoTime() < min) && System.nanoTime() < end) {
+    var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    long markTime = start;
+    long markCompileMs = jit.getTotalCompilationTime();
+    boolean jitQuiet = false;
+    while ((stale < 8 || !jitQuiet || System.nanoTime() < min) && System.nanoTime() < end) {
       long t0 = System.nanoTime();
       for (int i = 0; i < warmInner; i++) {
         body.run();
@@ -74,9 +113,28 @@ final class Timing {
       } else {
         stale++;
       }
+      long now = System.nanoTime();
+      if (now - markTime >= 1_000_000_000L) {
+        long compileMs = jit.getTotalCompilationTime();
+        jitQuiet = compileMs - markCompileMs < QUIET_JIT_MS;
+        markTime = now;
+        markCompileMs = compileMs;
+      }
     }
+    lastWarmupSeconds = (System.nanoTime() - start) / 1e9;
     return secondsPerCall(body, inner, repeats, 0);
   }
+
+  /** {@link CoreSpeed#micros()} between the samples of the last measurement, median. */
+  static double lastCoreMicros = Double.NaN;
+
+  /**
+   * Seconds the last {@link #settledSecondsPerCall} warmed up for (the JSON's {@code warmup_s}).
+   */
+  static double lastWarmupSeconds = Double.NaN;
+
+  /** Compilation time per second below which the JIT counts as done with the benchmark. */
+  static final long QUIET_JIT_MS = 20;
 
   /**
    * CPU seconds per call of the last measurement, all threads of the process (GC and the memory

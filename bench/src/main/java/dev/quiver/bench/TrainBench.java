@@ -66,6 +66,8 @@ final class TrainBench {
         Timing.settledSecondsPerCall(
             () -> model.fit(iris.train(), fit), 50, o.repeats() > 0 ? o.repeats() : 9, 10.0, 40.0);
     double cpuPerEpoch = Timing.lastCpuSeconds;
+    double warmup = Timing.lastWarmupSeconds;
+    double core = Timing.lastCoreMicros;
     var fresh = model4x10x8x3(42).to(o.device());
     fresh.fit(
         iris.train(),
@@ -82,6 +84,8 @@ final class TrainBench {
             .put("batch", batch)
             .put("us_per_step", perEpoch / steps * 1e6)
             .put("cpu_us_per_step", cpuPerEpoch / steps * 1e6)
+            .put("warmup_s", warmup)
+            .put("core_us", core)
             .put("test_accuracy", acc)
             .put("first_fit_100_epochs_ms", coldSeconds * 1e3));
     return rows;
@@ -113,7 +117,9 @@ final class TrainBench {
         row("mlp-train", o)
             .put("batch", batch)
             .put("ms_per_step", perEpoch / 10 * 1e3)
-            .put("cpu_ms_per_step", cpuPerEpoch / 10 * 1e3));
+            .put("cpu_ms_per_step", cpuPerEpoch / 10 * 1e3)
+            .put("warmup_s", Timing.lastWarmupSeconds)
+            .put("core_us", Timing.lastCoreMicros));
     return out;
   }
 

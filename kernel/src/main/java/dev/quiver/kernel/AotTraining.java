@@ -58,6 +58,18 @@ public final class AotTraining {
   private static final Set<String> FAIL_ON_PURPOSE =
       Set.of("int broken = \"not a number\";", "Integer.parseInt(\"x\")");
 
+  // Sent over ZeroMQ first (AotWireSession): a kernel's start and its first cells as Jupyter
+  // drives them.
+  static final List<String> WIRE_CELLS =
+      List.of(
+          "1 + 1",
+          "System.out.println(\"hello\");",
+          "int twice(int x) { return 2 * x; }",
+          "twice(21)",
+          "var shown = Tensor.ones(2, 2);\nshown",
+          "show(new Markdown(\"**shown**\"));",
+          "Integer.parseInt(\"x\")");
+
   private AotTraining() {}
 
   public static void main(String[] args) throws IOException {
@@ -80,6 +92,10 @@ public final class AotTraining {
         };
     int status = 0;
     try {
+      if (!AotWireSession.run(interpreter, WIRE_CELLS)) {
+        // The cache is still made from the cells below, without the transport's classes.
+        System.err.println("quiver: AOT training: a request over ZeroMQ got no reply");
+      }
       interpreter.start();
       int count = 0;
       for (int round = 0; round < 3; round++) {

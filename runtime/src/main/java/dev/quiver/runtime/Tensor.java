@@ -116,7 +116,7 @@ public final class Tensor
       String op, Device device, DType dtype, long[] shape, MemoryScope owner) {
     long[] s = shape.clone();
     long bytes = Shapes.checkedBytes(op, dtype, s, device.kind() == Device.Kind.CPU);
-    return new Tensor(View.contiguous(Backends.of(device).allocate(bytes, owner), dtype, s));
+    return new Tensor(View.contiguous(Backends.of(device).allocate(bytes, dtype, owner), dtype, s));
   }
 
   /**
@@ -126,7 +126,8 @@ public final class Tensor
    */
   public static Tensor emptyLike(Tensor like, DType dtype) {
     View v = like.view;
-    Storage st = like.backend().allocate(v.numel() * dtype.byteSize(), MemoryScope.current());
+    Storage st =
+        like.backend().allocate(v.numel() * dtype.byteSize(), dtype, MemoryScope.current());
     return new Tensor(v.denseLike(st, dtype));
   }
 

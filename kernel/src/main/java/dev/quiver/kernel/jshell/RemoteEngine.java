@@ -99,6 +99,7 @@ final class RemoteEngine implements ExecutionControlProvider {
                         null,
                         TIMEOUT_MS,
                         Map.of());
+                quietClassEvents(jdi.vm());
                 drain(jdi.process().getInputStream(), "cell JVM stdout");
                 drain(jdi.process().getErrorStream(), "cell JVM stderr");
                 started.complete(
@@ -115,6 +116,30 @@ final class RemoteEngine implements ExecutionControlProvider {
               }
             });
     return started;
+  }
+
+  /**
+   * Turns off the class events JDI asks for on its own. JDI enables a ClassPrepare and a
+   * ClassUnload request on every VM it connects to, to keep a cache of the target's types up to
+   * date: the cell JVM's debug agent then sends an event for every class it loads (the 3 000 of its
+   * start, each lambda and hidden class after) and tags every class for the unload events, and this
+   * JVM reads and parses each. JShell and {@link RemoteControl} only ask JDI for classes by name,
+   * which without the cache JDI asks the cell JVM for each time. Off with {@code
+   * -Dquiver.jdi.classEvents=true} (or when this JDK's JDI has no such internals).
+   */
+  static void quietClassEvents(VirtualMachine vm) {
+    if (Boolean.getBoolean("quiver.jdi.classEvents")) {
+      return;
+    }
+    try {
+      var field = vm.getClass().getDeclaredField("internalEventRequestManager");
+      field.setAccessible(true);
+      var requests = (com.sun.jdi.request.EventRequestManager) field.get(vm);
+      requests.deleteEventRequests(requests.classPrepareRequests());
+      requests.deleteEventRequests(requests.classUnloadRequests());
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      dev.quiver.kernel.Log.info("JDI's class events stay on: " + e);
+    }
   }
 
   @Override

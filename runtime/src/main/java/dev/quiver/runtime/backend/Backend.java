@@ -26,6 +26,14 @@ public interface Backend {
    */
   Storage allocate(long bytes, MemoryScope owner);
 
+  /**
+   * Memory for {@code bytes} of {@code dtype} elements, owned by {@code owner}: a backend may place
+   * it by element type (the CPU's small GC-managed tensors on the Java heap).
+   */
+  default Storage allocate(long bytes, DType dtype, MemoryScope owner) {
+    return allocate(bytes, owner);
+  }
+
   void fill(View out, double value);
 
   /**

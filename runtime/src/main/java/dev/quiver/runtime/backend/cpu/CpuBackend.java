@@ -89,6 +89,11 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public Storage allocate(long bytes, DType dtype, MemoryScope owner) {
+    return HostStorage.allocate(bytes, dtype.layout().carrier(), owner);
+  }
+
+  @Override
   public void fill(View out, double value) {
     MemorySegment y = out.hostSegment();
     DType yt = out.dtype();

@@ -6,7 +6,10 @@ import java.lang.foreign.MemorySegment;
  * Page-locked host buffers for large copies between host tensors and the device. Copies from
  * ordinary (pageable) memory are staged by the driver one chunk at a time anyway; here two pinned
  * halves alternate so that copying chunk i between the tensor and a half overlaps the DMA of chunk
- * i-1 from the other half. Small copies go direct: the staging would cost more than it saves.
+ * i-1 from the other half. Small copies go direct: the staging would cost more than it saves;
+ * except from and to a tensor on the Java heap (a small one, with {@code
+ * -Dquiver.memory.heap=true}), whose bytes the driver cannot be given: those always go through a
+ * pinned half.
  */
 final class PinnedStaging {
   /** Copies below this go direct. */
@@ -34,7 +37,7 @@ final class PinnedStaging {
   synchronized void toDevice(MemorySegment src, long dst, long bytes) {
     device.makeCurrent();
     var d = device.driver();
-    if (bytes < THRESHOLD) {
+    if (bytes < THRESHOLD && src.isNative()) {
       d.copyHostToDevice(dst, src, bytes, device.stream());
       return;
     }
@@ -66,7 +69,7 @@ final class PinnedStaging {
   synchronized void toHost(long src, MemorySegment dst, long bytes) {
     device.makeCurrent();
     var d = device.driver();
-    if (bytes < THRESHOLD) {
+    if (bytes < THRESHOLD && dst.isNative()) {
       d.copyDeviceToHost(dst, src, bytes, device.stream());
       device.synchronize("copying to the host");
       return;
