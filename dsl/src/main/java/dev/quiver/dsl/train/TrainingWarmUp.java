@@ -84,55 +84,55 @@ public final class TrainingWarmUp {
           };
       // 24 rows: epochs of two batches, 16 and 8 rows (the README's 120 Iris rows end on 8), so
       // that it checks for a running cell every two steps.
-      var x = Tensor.randn(new long[] {ROWS, 4}, 0x5eed);
-      int[] labels = new int[ROWS];
-      for (int i = 0; i < labels.length; i++) {
-        labels[i] = i % 3;
-      }
-      var data = Dataset.of(x, Tensor.ofInts(labels));
-      var model =
+      fitRounds(
           Sequential.of(Dense.of(10).relu(), Dense.of(8).relu(), Dense.of(3).softmax())
               .input(4)
-              .seed(0x5eed);
-      for (int round = 0; round < rounds && !Thread.currentThread().isInterrupted(); round++) {
-        awaitIdle.run();
-        model.fit(
-            data,
-            Fit.epochs(EPOCHS)
-                .batch(16)
-                .optimizer(Adam.lr(0.01))
-                .loss(Loss.crossEntropy())
-                .metrics(Metric.accuracy())
-                .callbacks(pauses)
-                .quiet());
-        awaitIdle.run();
-        model.evaluate(data);
-      }
-      fitWide(Math.min(rounds, WIDE_ROUNDS), awaitIdle, pauses);
-    } catch (RuntimeException | LinkageError e) {
-      // Nothing to report: without the warm-up the user's first fit is only slower.
-    }
-  }
-
-  private static void fitWide(int rounds, Runnable awaitIdle, Callback pauses) {
-    int[] labels = new int[WIDE_ROWS];
-    for (int i = 0; i < labels.length; i++) {
-      labels[i] = i % 10;
-    }
-    var data =
-        Dataset.of(
-            Tensor.randn(new long[] {WIDE_ROWS, WIDE_FEATURES}, 0x5eed), Tensor.ofInts(labels));
-    var model = Sequential.of(Dense.of(128).relu(), Dense.of(10)).input(WIDE_FEATURES).seed(0x5eed);
-    for (int round = 0; round < rounds && !Thread.currentThread().isInterrupted(); round++) {
-      awaitIdle.run();
-      model.fit(
-          data,
+              .seed(0x5eed),
+          madeUpRows(ROWS, 4, 3),
+          Fit.epochs(EPOCHS)
+              .batch(16)
+              .optimizer(Adam.lr(0.01))
+              .loss(Loss.crossEntropy())
+              .metrics(Metric.accuracy())
+              .callbacks(pauses)
+              .quiet(),
+          rounds,
+          awaitIdle);
+      fitRounds(
+          Sequential.of(Dense.of(128).relu(), Dense.of(10)).input(WIDE_FEATURES).seed(0x5eed),
+          madeUpRows(WIDE_ROWS, WIDE_FEATURES, 10),
           Fit.epochs(WIDE_EPOCHS)
               .batch(32)
               .optimizer(Adam.lr(0.001))
               .loss(Loss.crossEntropy())
               .callbacks(pauses)
-              .quiet());
+              .quiet(),
+          Math.min(rounds, WIDE_ROUNDS),
+          awaitIdle);
+    } catch (RuntimeException | LinkageError e) {
+      // Nothing to report: without the warm-up the user's first fit is only slower.
+    }
+  }
+
+  /** Rows of normal noise from the warm-up's own seed, labelled by turns with each class. */
+  private static Dataset madeUpRows(int rows, int features, int classes) {
+    int[] labels = new int[rows];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = i % classes;
+    }
+    return Dataset.of(Tensor.randn(new long[] {rows, features}, 0x5eed), Tensor.ofInts(labels));
+  }
+
+  /**
+   * Fits and evaluates {@code model} {@code rounds} times, waiting for an idle kernel before each.
+   */
+  private static void fitRounds(
+      Model model, Dataset data, Fit fit, int rounds, Runnable awaitIdle) {
+    for (int round = 0; round < rounds && !Thread.currentThread().isInterrupted(); round++) {
+      awaitIdle.run();
+      model.fit(data, fit);
+      awaitIdle.run();
+      model.evaluate(data);
     }
   }
 }
