@@ -1,5 +1,6 @@
 """Helpers for the Quiver kernel tests: start a kernel, run cells, watch processes."""
 import os
+import signal
 import time
 from queue import Empty
 
@@ -16,6 +17,12 @@ PROMPT_S = float(os.environ.get("QUIVER_TEST_PROMPT_S", "5"))
 
 def start(env=None):
     """A fresh kernel and its client; env: variables added to the kernel's environment."""
+    # A process started from a background shell (nohup, `cmd &` in a script) inherits SIGINT
+    # ignored, and so would the kernel: a JVM cannot handle a signal ignored at its start, and
+    # the SIGINT test would wait forever. A frontend a user runs handles SIGINT (Jupyter's server
+    # does), so its kernels start with the default; so do ours.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     kwargs = {"env": {**os.environ, **env}} if env else {}
     return start_new_kernel(kernel_name=KERNEL, startup_timeout=120, **kwargs)
 

@@ -128,7 +128,11 @@ public final class KernelMain {
   // SIGINT (interrupt_mode "signal" frontends, or Ctrl-C on a terminal) interrupts the cell.
   private static void installSigint(KernelCore core) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> core.interrupt());
+      var previous = sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> core.interrupt());
+      if (previous == sun.misc.SignalHandler.SIG_IGN) {
+        // Started with SIGINT ignored (from a background shell): the JVM keeps it ignored.
+        Log.info("SIGINT was ignored when the kernel started, so it will not interrupt cells");
+      }
     } catch (RuntimeException | LinkageError e) {
       Log.info("SIGINT will not interrupt cells: " + e);
     }
