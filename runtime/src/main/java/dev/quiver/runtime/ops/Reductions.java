@@ -113,10 +113,16 @@ public final class Reductions {
       return g;
     }
     int lead = gs.length - shape.length;
-    int[] axes =
-        java.util.stream.IntStream.range(0, gs.length)
-            .filter(i -> i < lead || (shape[i - lead] == 1 && gs[i] != 1))
-            .toArray();
+    // A plain loop, not a stream: every backward step of a broadcast runs this, and a stream's
+    // pipeline was one of the larger compiles (twice) of a fresh JVM's first fits.
+    int[] found = new int[gs.length];
+    int count = 0;
+    for (int i = 0; i < gs.length; i++) {
+      if (i < lead || (shape[i - lead] == 1 && gs[i] != 1)) {
+        found[count++] = i;
+      }
+    }
+    int[] axes = Arrays.copyOf(found, count);
     Tensor summed = axes.length == 0 ? g : reduce(ReduceOp.SUM, g, axes, true);
     return summed.reshape(shape);
   }

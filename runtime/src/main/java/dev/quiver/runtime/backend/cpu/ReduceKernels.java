@@ -107,27 +107,48 @@ final class ReduceKernels {
   private static void columnsF32(
       ReduceOp op, MemorySegment x, long xo, long xr, MemorySegment y, long yo, long rows, long n) {
     if (n < L && rows * n <= F32Vectors.STAGE_MAX) {
-      // Short rows (a small layer's bias gradient): x staged in bulk, summed in a plain loop.
-      int cols = (int) n;
-      float[] xs = F32Vectors.stage().a;
-      F32Vectors.gatherRows(x, xo, xr, rows, cols, xs);
-      int step = xr == 0 ? 0 : cols; // a broadcast x is staged as its one row
-      for (int j = 0; j < cols; j++) {
-        float acc = y.getAtIndex(FLOAT, yo + j);
-        if (op == ReduceOp.SUM) {
-          // A float sum is the double sum rounded to float: the same as combine's.
-          for (int r = 0, xi = j; r < rows; r++, xi += step) {
-            acc += xs[xi];
-          }
-        } else {
-          for (int r = 0, xi = j; r < rows; r++, xi += step) {
-            acc = (float) op.combine(acc, xs[xi]);
-          }
-        }
-        y.setAtIndex(FLOAT, yo + j, acc);
-      }
+      columnsStaged(op, x, xo, xr, y, yo, (int) rows, (int) n);
       return;
     }
+    columnsVector(op, x, xo, xr, y, yo, rows, n);
+  }
+
+  /**
+   * Short rows (a small layer's bias gradient): x staged in bulk, summed in a plain loop. This and
+   * {@link #columnsVector} are methods of their own so that a small model's fits and a larger
+   * model's compile each once (one method for both was compiled with one branch, then again).
+   */
+  private static void columnsStaged(
+      ReduceOp op,
+      MemorySegment x,
+      long xo,
+      long xr,
+      MemorySegment y,
+      long yo,
+      int rows,
+      int cols) {
+    float[] xs = F32Vectors.stage().a;
+    F32Vectors.gatherRows(x, xo, xr, rows, cols, xs);
+    int step = xr == 0 ? 0 : cols; // a broadcast x is staged as its one row
+    for (int j = 0; j < cols; j++) {
+      float acc = y.getAtIndex(FLOAT, yo + j);
+      if (op == ReduceOp.SUM) {
+        // A float sum is the double sum rounded to float: the same as combine's.
+        for (int r = 0, xi = j; r < rows; r++, xi += step) {
+          acc += xs[xi];
+        }
+      } else {
+        for (int r = 0, xi = j; r < rows; r++, xi += step) {
+          acc = (float) op.combine(acc, xs[xi]);
+        }
+      }
+      y.setAtIndex(FLOAT, yo + j, acc);
+    }
+  }
+
+  /** Column sums a vector of columns at a time (SUM), the rest column by column. */
+  private static void columnsVector(
+      ReduceOp op, MemorySegment x, long xo, long xr, MemorySegment y, long yo, long rows, long n) {
     long i = 0;
     if (op == ReduceOp.SUM) {
       long bound = n - n % L;

@@ -563,23 +563,7 @@ public final class Sgemm {
   static void packA(
       MemorySegment a, long base, long rs, long cs, int mc, int kc, float[] ap, Buffers buf) {
     if (rs == 1 && cs != 1) {
-      // Transposed A: each column of the block is contiguous.
-      float[] stage = buf.stage(mc * kc);
-      for (int p = 0; p < kc; p++) {
-        MemorySegment.copy(a, FLOAT, (base + p * cs) * Float.BYTES, stage, p * mc, mc);
-      }
-      for (int ir = 0; ir < mc; ir += MR) {
-        int mr = Math.min(MR, mc - ir);
-        int dst = (ir / MR) * kc * MR;
-        if (mr < MR) {
-          Arrays.fill(ap, dst, dst + kc * MR, 0f);
-        }
-        for (int p = 0, d = dst, s = ir; p < kc; p++, d += MR, s += mc) {
-          for (int r = 0; r < mr; r++) {
-            ap[d + r] = stage[s + r];
-          }
-        }
-      }
+      packAColumns(a, base, cs, mc, kc, ap, buf);
       return;
     }
     float[] stage = cs == 1 ? buf.stage(MR * kc) : null;
@@ -591,20 +575,55 @@ public final class Sgemm {
         Arrays.fill(ap, dst, dst + kc * MR, 0f);
       }
       if (stage != null) {
-        for (int r = 0; r < mr; r++) {
-          MemorySegment.copy(a, FLOAT, (panel + r * rs) * Float.BYTES, stage, r * kc, kc);
-        }
-        for (int r = 0; r < mr; r++) {
-          for (int p = 0, d = dst + r, s = r * kc; p < kc; p++, d += MR) {
-            ap[d] = stage[s + p];
-          }
-        }
+        packARows(a, panel, rs, kc, mr, ap, dst, stage);
       } else {
-        for (int p = 0; p < kc; p++) {
-          for (int r = 0; r < mr; r++) {
-            ap[dst + p * MR + r] = a.get(FLOAT, (panel + r * rs + p * cs) * Float.BYTES);
-          }
+        packAStrided(a, panel, rs, cs, kc, mr, ap, dst);
+      }
+    }
+  }
+
+  // packA's layouts as methods of their own, for packB's reason (the note above packBRows).
+
+  /** Transposed A: each column of the block is contiguous, copied in bulk, then interleaved. */
+  private static void packAColumns(
+      MemorySegment a, long base, long cs, int mc, int kc, float[] ap, Buffers buf) {
+    float[] stage = buf.stage(mc * kc);
+    for (int p = 0; p < kc; p++) {
+      MemorySegment.copy(a, FLOAT, (base + p * cs) * Float.BYTES, stage, p * mc, mc);
+    }
+    for (int ir = 0; ir < mc; ir += MR) {
+      int mr = Math.min(MR, mc - ir);
+      int dst = (ir / MR) * kc * MR;
+      if (mr < MR) {
+        Arrays.fill(ap, dst, dst + kc * MR, 0f);
+      }
+      for (int p = 0, d = dst, s = ir; p < kc; p++, d += MR, s += mc) {
+        for (int r = 0; r < mr; r++) {
+          ap[d + r] = stage[s + r];
         }
+      }
+    }
+  }
+
+  /** A panel of row-major A: its rows copied in bulk into {@code stage}, then interleaved. */
+  private static void packARows(
+      MemorySegment a, long panel, long rs, int kc, int mr, float[] ap, int dst, float[] stage) {
+    for (int r = 0; r < mr; r++) {
+      MemorySegment.copy(a, FLOAT, (panel + r * rs) * Float.BYTES, stage, r * kc, kc);
+    }
+    for (int r = 0; r < mr; r++) {
+      for (int p = 0, d = dst + r, s = r * kc; p < kc; p++, d += MR) {
+        ap[d] = stage[s + p];
+      }
+    }
+  }
+
+  /** A panel of any other layout, element by element. */
+  private static void packAStrided(
+      MemorySegment a, long panel, long rs, long cs, int kc, int mr, float[] ap, int dst) {
+    for (int p = 0; p < kc; p++) {
+      for (int r = 0; r < mr; r++) {
+        ap[dst + p * MR + r] = a.get(FLOAT, (panel + r * rs + p * cs) * Float.BYTES);
       }
     }
   }
@@ -634,35 +653,57 @@ public final class Sgemm {
       int dst = bpOff + q * kc * NR;
       long panel = base + jr * cs;
       if (nr == NR && cs == 1) {
-        for (int p = 0, d = dst; p < kc; p++, d += NR) {
-          long src = (panel + p * rs) * Float.BYTES;
-          FloatVector.fromMemorySegment(F, b, src, NATIVE).intoArray(bp, d);
-          FloatVector.fromMemorySegment(F, b, src + (long) L * Float.BYTES, NATIVE)
-              .intoArray(bp, d + L);
-        }
+        packBRows(b, panel, rs, kc, bp, dst);
         continue;
       }
       if (nr < NR) {
         Arrays.fill(bp, dst, dst + kc * NR, 0f);
       }
       if (rs == 1) {
-        float[] stage = buf.stage(NR * kc);
-        for (int j = 0; j < nr; j++) {
-          MemorySegment.copy(b, FLOAT, (panel + j * cs) * Float.BYTES, stage, j * kc, kc);
-        }
-        for (int j = 0; j < nr; j++) {
-          for (int p = 0, d = dst + j, s = j * kc; p < kc; p++, d += NR) {
-            bp[d] = stage[s + p];
-          }
-        }
+        packBColumns(b, panel, cs, kc, nr, bp, dst, buf);
       } else {
-        for (int p = 0; p < kc; p++) {
-          long src = panel + p * rs;
-          int d = dst + p * NR;
-          for (int j = 0; j < nr; j++) {
-            bp[d + j] = b.get(FLOAT, (src + j * cs) * Float.BYTES);
-          }
-        }
+        packBStrided(b, panel, rs, cs, kc, nr, bp, dst);
+      }
+    }
+  }
+
+  // packB's three layouts, each a method of its own: the JIT compiles each loop once, whichever
+  // layout comes first, instead of compiling (and, on a stack replacement, recompiling) one
+  // method whose other branches it had left out. A fresh JVM's first larger fit paid three C2
+  // compiles of the whole packB before this.
+
+  /** A full panel of row-major B: one row of NR floats a vector pair at a time. */
+  private static void packBRows(MemorySegment b, long panel, long rs, int kc, float[] bp, int dst) {
+    for (int p = 0, d = dst; p < kc; p++, d += NR) {
+      long src = (panel + p * rs) * Float.BYTES;
+      FloatVector.fromMemorySegment(F, b, src, NATIVE).intoArray(bp, d);
+      FloatVector.fromMemorySegment(F, b, src + (long) L * Float.BYTES, NATIVE)
+          .intoArray(bp, d + L);
+    }
+  }
+
+  /** Transposed B (contiguous columns): each column copied in bulk, then interleaved. */
+  private static void packBColumns(
+      MemorySegment b, long panel, long cs, int kc, int nr, float[] bp, int dst, Buffers buf) {
+    float[] stage = buf.stage(NR * kc);
+    for (int j = 0; j < nr; j++) {
+      MemorySegment.copy(b, FLOAT, (panel + j * cs) * Float.BYTES, stage, j * kc, kc);
+    }
+    for (int j = 0; j < nr; j++) {
+      for (int p = 0, d = dst + j, s = j * kc; p < kc; p++, d += NR) {
+        bp[d] = stage[s + p];
+      }
+    }
+  }
+
+  /** Any other layout (or a short row-major panel), element by element. */
+  private static void packBStrided(
+      MemorySegment b, long panel, long rs, long cs, int kc, int nr, float[] bp, int dst) {
+    for (int p = 0; p < kc; p++) {
+      long src = panel + p * rs;
+      int d = dst + p * NR;
+      for (int j = 0; j < nr; j++) {
+        bp[d + j] = b.get(FLOAT, (src + j * cs) * Float.BYTES);
       }
     }
   }

@@ -81,23 +81,33 @@ final class SoftmaxKernels {
     float[] ys = st.y;
     MemorySegment.copy(x, FLOAT, xo << 2, xs, 0, rows * n);
     for (int r = 0, o = 0; r < rows; r++, o += n) {
-      float max = Float.NEGATIVE_INFINITY;
-      boolean nan = false;
-      for (int i = o; i < o + n; i++) {
-        float v = xs[i];
-        nan |= v != v;
-        max = Math.max(max, v);
-      }
-      float shift = nan ? Float.NaN : (max == Float.NEGATIVE_INFINITY ? 0f : max);
-      double sum = 0;
-      for (int i = o; i < o + n; i++) {
-        sum += Math.exp(xs[i] - shift);
-      }
-      float lse = (float) (shift + Math.log(sum));
-      for (int i = o; i < o + n; i++) {
-        ys[i] = xs[i] - lse;
-      }
+      shortRow(xs, ys, o, n);
     }
     MemorySegment.copy(ys, 0, y, FLOAT, yo << 2, rows * n);
+  }
+
+  /**
+   * One short row of {@link #shortRows}, from {@code xs[o]} into {@code ys[o]}. A method of its own
+   * (called once a row) so that the JIT compiles it once, as a whole, where its three loops inside
+   * a batch's loop over rows were each compiled on their own stack replacement (three C2 compiles
+   * in a larger model's first fit).
+   */
+  private static void shortRow(float[] xs, float[] ys, int o, int n) {
+    float max = Float.NEGATIVE_INFINITY;
+    boolean nan = false;
+    for (int i = o; i < o + n; i++) {
+      float v = xs[i];
+      nan |= v != v;
+      max = Math.max(max, v);
+    }
+    float shift = nan ? Float.NaN : (max == Float.NEGATIVE_INFINITY ? 0f : max);
+    double sum = 0;
+    for (int i = o; i < o + n; i++) {
+      sum += Math.exp(xs[i] - shift);
+    }
+    float lse = (float) (shift + Math.log(sum));
+    for (int i = o; i < o + n; i++) {
+      ys[i] = xs[i] - lse;
+    }
   }
 }
