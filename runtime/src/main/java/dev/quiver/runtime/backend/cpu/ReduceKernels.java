@@ -119,18 +119,11 @@ final class ReduceKernels {
    * model's compile each once (one method for both was compiled with one branch, then again).
    */
   private static void columnsStaged(
-      ReduceOp op,
-      MemorySegment x,
-      long xo,
-      long xr,
-      MemorySegment y,
-      long yo,
-      int rows,
-      int cols) {
+      ReduceOp op, MemorySegment x, long xo, long xr, MemorySegment y, long yo, int rows, int n) {
     float[] xs = F32Vectors.stage().a;
-    F32Vectors.gatherRows(x, xo, xr, rows, cols, xs);
-    int step = xr == 0 ? 0 : cols; // a broadcast x is staged as its one row
-    for (int j = 0; j < cols; j++) {
+    F32Vectors.gatherRows(x, xo, xr, rows, n, xs);
+    int step = xr == 0 ? 0 : n; // a broadcast x is staged as its one row
+    for (int j = 0; j < n; j++) {
       float acc = y.getAtIndex(FLOAT, yo + j);
       if (op == ReduceOp.SUM) {
         // A float sum is the double sum rounded to float: the same as combine's.

@@ -575,7 +575,7 @@ public final class Sgemm {
         Arrays.fill(ap, dst, dst + kc * MR, 0f);
       }
       if (stage != null) {
-        packARows(a, panel, rs, kc, mr, ap, dst, stage);
+        packRuns(a, panel, rs, mr, kc, ap, dst, MR, stage); // rows of A, contiguous
       } else {
         packAStrided(a, panel, rs, cs, kc, mr, ap, dst);
       }
@@ -605,15 +605,28 @@ public final class Sgemm {
     }
   }
 
-  /** A panel of row-major A: its rows copied in bulk into {@code stage}, then interleaved. */
-  private static void packARows(
-      MemorySegment a, long panel, long rs, int kc, int mr, float[] ap, int dst, float[] stage) {
-    for (int r = 0; r < mr; r++) {
-      MemorySegment.copy(a, FLOAT, (panel + r * rs) * Float.BYTES, stage, r * kc, kc);
+  /**
+   * Packs {@code runs} contiguous runs of {@code kc} floats (the rows of a row-major A panel, the
+   * columns of a transposed B panel), run j starting at element {@code first + j·runStride}: each
+   * copied in bulk into {@code stage}, then written to {@code dst[dstOff + j + p·step]}, p < kc.
+   * One method for both operands, so the JIT compiles this loop once.
+   */
+  private static void packRuns(
+      MemorySegment src,
+      long first,
+      long runStride,
+      int runs,
+      int kc,
+      float[] dst,
+      int dstOff,
+      int step,
+      float[] stage) {
+    for (int j = 0; j < runs; j++) {
+      MemorySegment.copy(src, FLOAT, (first + j * runStride) * Float.BYTES, stage, j * kc, kc);
     }
-    for (int r = 0; r < mr; r++) {
-      for (int p = 0, d = dst + r, s = r * kc; p < kc; p++, d += MR) {
-        ap[d] = stage[s + p];
+    for (int j = 0; j < runs; j++) {
+      for (int p = 0, d = dstOff + j, s = j * kc; p < kc; p++, d += step) {
+        dst[d] = stage[s + p];
       }
     }
   }
@@ -660,17 +673,17 @@ public final class Sgemm {
         Arrays.fill(bp, dst, dst + kc * NR, 0f);
       }
       if (rs == 1) {
-        packBColumns(b, panel, cs, kc, nr, bp, dst, buf);
+        packRuns(b, panel, cs, nr, kc, bp, dst, NR, buf.stage(NR * kc)); // columns of B
       } else {
         packBStrided(b, panel, rs, cs, kc, nr, bp, dst);
       }
     }
   }
 
-  // packB's three layouts, each a method of its own: the JIT compiles each loop once, whichever
-  // layout comes first, instead of compiling (and, on a stack replacement, recompiling) one
-  // method whose other branches it had left out. A fresh JVM's first larger fit paid three C2
-  // compiles of the whole packB before this.
+  // packB's layouts, each a method of its own (packRuns shared with packA): the JIT compiles each
+  // loop once, whichever layout comes first, instead of compiling (and, on a stack replacement,
+  // recompiling) one method whose other branches it had left out. A fresh JVM's first larger fit
+  // paid three C2 compiles of the whole packB before this.
 
   /** A full panel of row-major B: one row of NR floats a vector pair at a time. */
   private static void packBRows(MemorySegment b, long panel, long rs, int kc, float[] bp, int dst) {
@@ -679,20 +692,6 @@ public final class Sgemm {
       FloatVector.fromMemorySegment(F, b, src, NATIVE).intoArray(bp, d);
       FloatVector.fromMemorySegment(F, b, src + (long) L * Float.BYTES, NATIVE)
           .intoArray(bp, d + L);
-    }
-  }
-
-  /** Transposed B (contiguous columns): each column copied in bulk, then interleaved. */
-  private static void packBColumns(
-      MemorySegment b, long panel, long cs, int kc, int nr, float[] bp, int dst, Buffers buf) {
-    float[] stage = buf.stage(NR * kc);
-    for (int j = 0; j < nr; j++) {
-      MemorySegment.copy(b, FLOAT, (panel + j * cs) * Float.BYTES, stage, j * kc, kc);
-    }
-    for (int j = 0; j < nr; j++) {
-      for (int p = 0, d = dst + j, s = j * kc; p < kc; p++, d += NR) {
-        bp[d] = stage[s + p];
-      }
     }
   }
 
