@@ -51,11 +51,18 @@ class HeapMemoryTest {
     }
   }
 
-  /** Values as the native path computes them: the operands in a scope (native), kept. */
-  private static Tensor nativeResult(Tensor a, Tensor b, BinaryOp op, UnaryOp u) {
+  /** A GC-managed copy in native memory: made in a scope (its slab), kept (copied out). */
+  private static Tensor nativeCopy(Tensor t) {
     try (var scope = MemoryScope.open()) {
-      Tensor na = a.mul(1);
-      Tensor nb = b == null ? null : b.mul(1);
+      return scope.keep(Tensor.of(t.toFloatArray(), t.shape()));
+    }
+  }
+
+  /** Values as the native path computes them: every operand and the result native. */
+  private static Tensor nativeResult(Tensor a, Tensor b, BinaryOp op, UnaryOp u) {
+    Tensor na = nativeCopy(a);
+    Tensor nb = b == null ? null : nativeCopy(b);
+    try (var scope = MemoryScope.open()) {
       assertNull(heap(na));
       return scope.keep(u != null ? Elementwise.unary(u, na) : Elementwise.binary(op, na, nb));
     }
@@ -70,15 +77,13 @@ class HeapMemoryTest {
       for (BinaryOp op : BinaryOp.values()) {
         Tensor x = op == BinaryOp.POW ? b : a;
         for (Tensor y : new Tensor[] {b, one}) {
-          assertNotNull(heap(x));
           Tensor onHeap = Elementwise.binary(op, x, y);
+          assertNotNull(heap(onHeap), op + ": a heap result");
           assertArrayEquals(
               nativeResult(x, y, op, null).toFloatArray(), onHeap.toFloatArray(), op + " " + n);
-          assertNotNull(heap(onHeap), op + " leaves its heap result on the heap");
-          try (var scope = MemoryScope.open()) {
-            Tensor mixed = scope.keep(Elementwise.binary(op, x, y.mul(1)));
-            assertArrayEquals(onHeap.toFloatArray(), mixed.toFloatArray(), op + " mixed " + n);
-          }
+          Tensor mixed = Elementwise.binary(op, x, nativeCopy(y));
+          assertNotNull(heap(mixed));
+          assertArrayEquals(onHeap.toFloatArray(), mixed.toFloatArray(), op + " mixed " + n);
         }
       }
       for (UnaryOp op : UnaryOp.values()) {
@@ -87,8 +92,22 @@ class HeapMemoryTest {
         assertArrayEquals(
             nativeResult(x, null, null, op).toFloatArray(), onHeap.toFloatArray(), op + " " + n);
       }
-      assertNotNull(heap(a), "elementwise ops leave their operands on the heap");
+      assertNotNull(heap(a), "ops with a heap result leave their operands on the heap");
+      assertNotNull(heap(b));
     }
+  }
+
+  @Test
+  void aHeapTensorUsedInAScopeMovesToNativeMemoryOnceWithItsValues() {
+    Tensor w = Tensor.randn(new long[] {100}, 3);
+    float[] before = w.toFloatArray();
+    Tensor sum;
+    try (var scope = MemoryScope.open()) {
+      sum = scope.keep(w.add(w));
+    }
+    assertNull(heap(w), "a scope's op made its operand native: the next ones are native too");
+    assertArrayEquals(before, w.toFloatArray());
+    assertEquals(2 * before[7], sum.get(7), 0);
   }
 
   @Test

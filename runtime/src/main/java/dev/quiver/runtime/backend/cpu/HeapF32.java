@@ -12,11 +12,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
- * Elementwise ops with an operand on the Java heap: a small GC-managed float32 tensor's {@code
- * float[]} ({@code -Dquiver.memory.heap=true}, see {@code HostStorage.heapFloats()}).
+ * Elementwise ops whose result is on the Java heap: a small GC-managed float32 tensor's {@code
+ * float[]} ({@code -Dquiver.memory.heap=true}, see {@code HostStorage.heapFloats()}), what a
+ * notebook's ops outside any scope make.
  *
  * <p>Why a path of their own: a heap segment must never reach {@code
  * FloatVector.fromMemorySegment}/{@code intoMemorySegment}. Their type profiles live in JDK methods
@@ -25,9 +25,10 @@ import jdk.incubator.vector.VectorOperators;
  * written as arrays here: the common arithmetic ({@code add}, {@code sub}, {@code mul}, {@code
  * div}, {@code max}, {@code min}) by {@code FloatVector.fromArray}/{@code intoArray} loops; every
  * other dense or one-value-broadcast op through a per-thread native scratch: heap operands copied
- * in, the native kernel, the result copied back, so its values are the native path's to the bit.
- * Other forms (a strided or row-broadcast operand) and other kernels take the native path, whose
- * {@code View.hostSegment()} moves a heap tensor to native memory for good.
+ * in, the native kernel, the result copied back, so its values are the native path's to the bit; a
+ * native operand is copied in bulk into a staging array or read where it is. Other forms (a strided
+ * or row-broadcast operand), native results and other kernels take the native path, whose {@code
+ * View.hostSegment()} moves a heap tensor to native memory for good.
  */
 final class HeapF32 {
   private HeapF32() {}
@@ -37,16 +38,18 @@ final class HeapF32 {
       ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(3L * F32Vectors.STAGE_MAX * 4, 64));
 
   /**
-   * {@code a op b} into {@code out} when an operand is on the heap and the op has a heap form here;
-   * false (nothing done) otherwise.
+   * {@code a op b} into {@code out} when {@code out} is on the heap and the op has a heap form
+   * here; false (nothing done) otherwise. A native result (a scope's tensor) takes the native path,
+   * which moves its heap operands to native memory: a tensor made outside a scope and used in one
+   * (data, a model's parameters) is long-lived, and from then on every op on it is native.
    */
   static boolean binary(BinaryOp op, View a, View b, View out) {
-    float[] ah = a.heapFloats();
-    float[] bh = b.heapFloats();
     float[] yh = out.heapFloats();
-    if (ah == null && bh == null && yh == null) {
+    if (yh == null) {
       return false;
     }
+    float[] ah = a.heapFloats();
+    float[] bh = b.heapFloats();
     long n = out.numel();
     int af = form(a, n);
     int bf = form(b, n);
@@ -57,27 +60,27 @@ final class HeapF32 {
       F32Vectors.Stage st = F32Vectors.stage();
       float[] x = ah != null ? ah : in(a, st.a, n);
       float[] z = bh != null ? bh : in(b, st.b, n);
-      float[] y = yh != null ? yh : st.y;
+      float[] y = yh;
       int xo = ah != null ? (int) a.offset() : 0;
       int zo = bh != null ? (int) b.offset() : 0;
-      int yo = yh != null ? (int) out.offset() : 0;
+      int yo = (int) out.offset();
       int m = (int) n;
-      // A constant operator per call, so that each loop C2 inlines here is an intrinsic.
+      // A method per operation, each with its operator constant (see BinaryF32): one shared loop
+      // taking the operator was compiled on its own, without the intrinsics, and never inlined.
       switch (op) {
-        case ADD -> dense(VectorOperators.ADD, op, x, xo, z, zo, y, yo, m);
-        case SUB -> dense(VectorOperators.SUB, op, x, xo, z, zo, y, yo, m);
-        case MUL -> dense(VectorOperators.MUL, op, x, xo, z, zo, y, yo, m);
-        case DIV -> dense(VectorOperators.DIV, op, x, xo, z, zo, y, yo, m);
-        case MAX -> dense(VectorOperators.MAX, op, x, xo, z, zo, y, yo, m);
-        default -> dense(VectorOperators.MIN, op, x, xo, z, zo, y, yo, m);
+        case ADD -> add(x, xo, z, zo, y, yo, m);
+        case SUB -> sub(x, xo, z, zo, y, yo, m);
+        case MUL -> mul(x, xo, z, zo, y, yo, m);
+        case DIV -> div(x, xo, z, zo, y, yo, m);
+        case MAX -> max(x, xo, z, zo, y, yo, m);
+        default -> min(x, xo, z, zo, y, yo, m);
       }
-      out(y, out, yh, n);
       return true;
     }
     MemorySegment s = SCRATCH.get();
     MemorySegment am = ah != null ? scratch(s, 0, ah, a, af, n) : a.hostSegment();
     MemorySegment bm = bh != null ? scratch(s, 1, bh, b, bf, n) : b.hostSegment();
-    MemorySegment ym = yh != null ? slot(s, 2) : out.hostSegment();
+    MemorySegment ym = slot(s, 2);
     BinaryF32.run(
         op,
         am,
@@ -87,27 +90,27 @@ final class HeapF32 {
         bh != null ? 0 : b.offset(),
         bf == ONE,
         ym,
-        yh != null ? 0 : out.offset(),
+        0,
         n);
     back(ym, yh, out, n);
     return true;
   }
 
-  /** {@code op(x)} into {@code out} when an operand is on the heap; false otherwise. */
+  /** {@code op(x)} into {@code out} when {@code out} is on the heap; false otherwise. */
   static boolean unary(UnaryOp op, View x, View out) {
-    float[] xh = x.heapFloats();
     float[] yh = out.heapFloats();
-    if (xh == null && yh == null) {
+    if (yh == null) {
       return false;
     }
+    float[] xh = x.heapFloats();
     long n = out.numel();
     if (form(x, n) != RUN || !out.isContiguous() || !floats(out, n)) {
       return false;
     }
     MemorySegment s = SCRATCH.get();
     MemorySegment xm = xh != null ? scratch(s, 0, xh, x, RUN, n) : x.hostSegment();
-    MemorySegment ym = yh != null ? slot(s, 2) : out.hostSegment();
-    UnaryF32.run(op, xm, xh != null ? 0 : x.offset(), ym, yh != null ? 0 : out.offset(), n);
+    MemorySegment ym = slot(s, 2);
+    UnaryF32.run(op, xm, xh != null ? 0 : x.offset(), ym, 0, n);
     back(ym, yh, out, n);
     return true;
   }
@@ -179,22 +182,13 @@ final class HeapF32 {
 
   /** A heap result computed in scratch: copied into its array. */
   private static void back(MemorySegment ym, float[] yh, View out, long n) {
-    if (yh != null) {
-      MemorySegment.copy(ym, FLOAT, 0, yh, (int) out.offset(), (int) n);
-    }
+    MemorySegment.copy(ym, FLOAT, 0, yh, (int) out.offset(), (int) n);
   }
 
   /** A native operand of the array loops: copied into a staging array. */
   private static float[] in(View v, float[] stage, long n) {
     MemorySegment.copy(v.hostSegment(), FLOAT, v.offset() << 2, stage, 0, (int) n);
     return stage;
-  }
-
-  /** A native result of the array loops: copied out of its staging array. */
-  private static void out(float[] y, View out, float[] yh, long n) {
-    if (yh == null) {
-      MemorySegment.copy(y, 0, out.hostSegment(), FLOAT, out.offset() << 2, (int) n);
-    }
   }
 
   private static boolean arithmetic(BinaryOp op) {
@@ -204,27 +198,51 @@ final class HeapF32 {
     };
   }
 
-  /**
-   * {@code n} floats of {@code a op b}: the native path's vector loop on arrays, and its scalar
-   * tail (computed in double and rounded, the same float for these six operations).
-   */
-  private static void dense(
-      VectorOperators.Binary v,
-      BinaryOp op,
-      float[] a,
-      int ao,
-      float[] b,
-      int bo,
-      float[] y,
-      int yo,
-      int n) {
-    int end = n - n % L;
+  private static FloatVector v(float[] a, int i) {
+    return FloatVector.fromArray(F, a, i);
+  }
+
+  // n floats of a op b: the native path's vector loop on arrays, then its scalar tail (computed in
+  // double and rounded: the same float for these six operations).
+
+  private static void add(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
     int i = 0;
-    for (; i < end; i += L) {
-      FloatVector.fromArray(F, a, ao + i)
-          .lanewise(v, FloatVector.fromArray(F, b, bo + i))
-          .intoArray(y, yo + i);
-    }
+    for (int end = n - n % L; i < end; i += L) v(a, ao + i).add(v(b, bo + i)).intoArray(y, yo + i);
+    tail(BinaryOp.ADD, a, ao, b, bo, y, yo, i, n);
+  }
+
+  private static void sub(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
+    int i = 0;
+    for (int end = n - n % L; i < end; i += L) v(a, ao + i).sub(v(b, bo + i)).intoArray(y, yo + i);
+    tail(BinaryOp.SUB, a, ao, b, bo, y, yo, i, n);
+  }
+
+  private static void mul(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
+    int i = 0;
+    for (int end = n - n % L; i < end; i += L) v(a, ao + i).mul(v(b, bo + i)).intoArray(y, yo + i);
+    tail(BinaryOp.MUL, a, ao, b, bo, y, yo, i, n);
+  }
+
+  private static void div(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
+    int i = 0;
+    for (int end = n - n % L; i < end; i += L) v(a, ao + i).div(v(b, bo + i)).intoArray(y, yo + i);
+    tail(BinaryOp.DIV, a, ao, b, bo, y, yo, i, n);
+  }
+
+  private static void max(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
+    int i = 0;
+    for (int end = n - n % L; i < end; i += L) v(a, ao + i).max(v(b, bo + i)).intoArray(y, yo + i);
+    tail(BinaryOp.MAX, a, ao, b, bo, y, yo, i, n);
+  }
+
+  private static void min(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
+    int i = 0;
+    for (int end = n - n % L; i < end; i += L) v(a, ao + i).min(v(b, bo + i)).intoArray(y, yo + i);
+    tail(BinaryOp.MIN, a, ao, b, bo, y, yo, i, n);
+  }
+
+  private static void tail(
+      BinaryOp op, float[] a, int ao, float[] b, int bo, float[] y, int yo, int i, int n) {
     for (; i < n; i++) {
       y[yo + i] = (float) op.apply(a[ao + i], b[bo + i]);
     }
