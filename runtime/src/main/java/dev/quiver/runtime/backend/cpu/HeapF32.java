@@ -65,16 +65,7 @@ final class HeapF32 {
       int zo = bh != null ? (int) b.offset() : 0;
       int yo = (int) out.offset();
       int m = (int) n;
-      // A method per operation, each with its operator constant (see BinaryF32): one shared loop
-      // taking the operator was compiled on its own, without the intrinsics, and never inlined.
-      switch (op) {
-        case ADD -> add(x, xo, z, zo, y, yo, m);
-        case SUB -> sub(x, xo, z, zo, y, yo, m);
-        case MUL -> mul(x, xo, z, zo, y, yo, m);
-        case DIV -> div(x, xo, z, zo, y, yo, m);
-        case MAX -> max(x, xo, z, zo, y, yo, m);
-        default -> min(x, xo, z, zo, y, yo, m);
-      }
+      dense(op, x, xo, z, zo, y, yo, m);
       return true;
     }
     MemorySegment s = SCRATCH.get();
@@ -202,47 +193,28 @@ final class HeapF32 {
     return FloatVector.fromArray(F, a, i);
   }
 
-  // n floats of a op b: the native path's vector loop on arrays, then its scalar tail (computed in
-  // double and rounded: the same float for these six operations).
-
-  private static void add(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
+  /**
+   * {@code n} floats of {@code a op b}: the native path's vector loop on arrays, then its scalar
+   * tail (computed in double and rounded: the same float for these six operations). The operation
+   * is chosen inside the loop, each case with its own constant operator and its own store: a loop
+   * taking the operator as a {@code VectorOperators.Binary} argument was compiled on its own,
+   * without the intrinsics (8 times slower), and never inlined.
+   */
+  private static void dense(
+      BinaryOp op, float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
     int i = 0;
-    for (int end = n - n % L; i < end; i += L) v(a, ao + i).add(v(b, bo + i)).intoArray(y, yo + i);
-    tail(BinaryOp.ADD, a, ao, b, bo, y, yo, i, n);
-  }
-
-  private static void sub(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
-    int i = 0;
-    for (int end = n - n % L; i < end; i += L) v(a, ao + i).sub(v(b, bo + i)).intoArray(y, yo + i);
-    tail(BinaryOp.SUB, a, ao, b, bo, y, yo, i, n);
-  }
-
-  private static void mul(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
-    int i = 0;
-    for (int end = n - n % L; i < end; i += L) v(a, ao + i).mul(v(b, bo + i)).intoArray(y, yo + i);
-    tail(BinaryOp.MUL, a, ao, b, bo, y, yo, i, n);
-  }
-
-  private static void div(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
-    int i = 0;
-    for (int end = n - n % L; i < end; i += L) v(a, ao + i).div(v(b, bo + i)).intoArray(y, yo + i);
-    tail(BinaryOp.DIV, a, ao, b, bo, y, yo, i, n);
-  }
-
-  private static void max(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
-    int i = 0;
-    for (int end = n - n % L; i < end; i += L) v(a, ao + i).max(v(b, bo + i)).intoArray(y, yo + i);
-    tail(BinaryOp.MAX, a, ao, b, bo, y, yo, i, n);
-  }
-
-  private static void min(float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
-    int i = 0;
-    for (int end = n - n % L; i < end; i += L) v(a, ao + i).min(v(b, bo + i)).intoArray(y, yo + i);
-    tail(BinaryOp.MIN, a, ao, b, bo, y, yo, i, n);
-  }
-
-  private static void tail(
-      BinaryOp op, float[] a, int ao, float[] b, int bo, float[] y, int yo, int i, int n) {
+    for (int end = n - n % L; i < end; i += L) {
+      FloatVector x = FloatVector.fromArray(F, a, ao + i);
+      FloatVector z = FloatVector.fromArray(F, b, bo + i);
+      switch (op) {
+        case ADD -> x.add(z).intoArray(y, yo + i);
+        case SUB -> x.sub(z).intoArray(y, yo + i);
+        case MUL -> x.mul(z).intoArray(y, yo + i);
+        case DIV -> x.div(z).intoArray(y, yo + i);
+        case MAX -> x.max(z).intoArray(y, yo + i);
+        default -> x.min(z).intoArray(y, yo + i);
+      }
+    }
     for (; i < n; i++) {
       y[yo + i] = (float) op.apply(a[ao + i], b[bo + i]);
     }
