@@ -84,6 +84,7 @@ public final class JShellInterpreter implements Interpreter {
   private final CellJvm jvm;
   private final AtomicInteger quickIds = new AtomicInteger();
   private final AtomicInteger redeclarations = new AtomicInteger();
+  private final MethodEdits edits = new MethodEdits(errors);
 
   public JShellInterpreter(Config config) {
     this.config = config;
@@ -215,6 +216,7 @@ public final class JShellInterpreter implements Interpreter {
     if (unparsed != null) {
       // A line that is not Java fails the cell before any line of it runs (JShell rejects it
       // without running anything; the lines before it were not evaluated).
+      edits.sync(js);
       for (var e : js.eval(unparsed.source())) {
         if (e.causeSnippet() == null && e.status() == Snippet.Status.REJECTED) {
           errors.place(e.snippet().id(), executionCount, unparsed.line(code));
@@ -227,6 +229,15 @@ public final class JShellInterpreter implements Interpreter {
         return CellErrors.interrupted();
       }
       var q = jvm.quick();
+      var edited =
+          edits.run(js, q, jvm.control(), piece, code, executionCount, jvm::restartAfterDeath);
+      if (edited != null) {
+        if (edited instanceof QuickRun.Failed(var failure)) {
+          return failure;
+        }
+        shown = null; // a declaration shows nothing
+        continue;
+      }
       var again = q == null ? null : Redeclarations.of(js, piece.source());
       if (again != null) {
         var ran = runAgain(js, q, again, piece, code, executionCount);
@@ -249,6 +260,7 @@ public final class JShellInterpreter implements Interpreter {
       }
       List<SnippetEvent> events;
       try {
+        edits.sync(js);
         events = js.eval(piece.source());
       } catch (IllegalStateException e) {
         return jvm.restartAfterDeath();
@@ -310,7 +322,7 @@ public final class JShellInterpreter implements Interpreter {
   }
 
   /** How a quick piece ended: its value string (null: nothing to show), or the cell's outcome. */
-  private sealed interface QuickRun {
+  sealed interface QuickRun {
     record Done(String valueString) implements QuickRun {}
 
     record Failed(Outcome outcome) implements QuickRun {}
@@ -339,6 +351,11 @@ public final class JShellInterpreter implements Interpreter {
     errors.place(again.snippet().id(), executionCount, piece.line(code));
     redeclarations.incrementAndGet();
     return ran;
+  }
+
+  /** Methods edited without JShell's pipeline (JShell must know them before it evaluates). */
+  MethodEdits methodEdits() {
+    return edits;
   }
 
   /** How many declarations ran again unchanged without JShell's pipeline (for tests). */
@@ -386,7 +403,7 @@ public final class JShellInterpreter implements Interpreter {
           errors.runtimeError(
               Thrown.of(
                   e,
-                  frames -> q.translate(frames, compiled, id),
+                  frames -> q.translate(edits.frames(frames), compiled, id),
                   re -> {
                     var snippet = q.snippetOfKey(re.id());
                     return snippet != null

@@ -1,8 +1,12 @@
 package dev.quiver.kernel.jshell;
 
 import com.sun.source.tree.ClassTree;
+import com.sun.source.tree.IdentifierTree;
+import com.sun.source.tree.MethodInvocationTree;
+import com.sun.source.tree.MethodTree;
 import com.sun.source.tree.VariableTree;
 import com.sun.source.util.JavacTask;
+import com.sun.source.util.TreeScanner;
 import com.sun.source.util.Trees;
 import com.sun.tools.javac.api.JavacTaskPool;
 import java.net.URI;
@@ -157,6 +161,77 @@ final class JavaSyntax {
                 return null;
               }
               return new Variable(v.getName().toString(), (int) start, (int) end);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * A method declared with no modifiers or annotations: its name, its header (the text before the
+   * body, whitespace runs as one space), and whether its body calls a method of its own name by
+   * that simple name (itself or an overload).
+   */
+  record Method(String name, String header, boolean callsItsName) {}
+
+  /** The method {@code snippet} declares, or null for anything else (or a parse error). */
+  static synchronized Method method(String snippet) {
+    if (JAVAC == null || POOL == null) {
+      return null;
+    }
+    var lead = "class Q$ {\n";
+    var unit = source(0, lead + snippet + "\n}\n");
+    var diagnostics = new DiagnosticCollector<JavaFileObject>();
+    try {
+      return POOL.getTask(
+          null,
+          FILES,
+          diagnostics,
+          OPTIONS,
+          null,
+          List.of(unit),
+          task -> {
+            try {
+              var units = ((JavacTask) task).parse();
+              if (diagnostics.getDiagnostics().stream()
+                  .anyMatch(d -> d.getKind() == Diagnostic.Kind.ERROR)) {
+                return null;
+              }
+              var cu = units.iterator().next();
+              if (cu.getTypeDecls().size() != 1
+                  || !(cu.getTypeDecls().getFirst() instanceof ClassTree type)
+                  || type.getMembers().size() != 1
+                  || !(type.getMembers().getFirst() instanceof MethodTree m)
+                  || m.getBody() == null
+                  || m.getReturnType() == null // a constructor
+                  || !m.getModifiers().getFlags().isEmpty()
+                  || !m.getModifiers().getAnnotations().isEmpty()) {
+                return null;
+              }
+              var positions = Trees.instance((JavacTask) task).getSourcePositions();
+              long start = positions.getStartPosition(cu, m) - lead.length();
+              long body = positions.getStartPosition(cu, m.getBody()) - lead.length();
+              if (start < 0 || body <= start || body > snippet.length()) {
+                return null;
+              }
+              var name = m.getName().toString();
+              boolean[] calls = {false};
+              new TreeScanner<Void, Void>() {
+                @Override
+                public Void visitMethodInvocation(MethodInvocationTree node, Void p) {
+                  if (node.getMethodSelect() instanceof IdentifierTree id
+                      && id.getName().contentEquals(name)) {
+                    calls[0] = true;
+                  }
+                  return super.visitMethodInvocation(node, p);
+                }
+              }.scan(m.getBody(), null);
+              var header =
+                  snippet.substring((int) start, (int) body).strip().replaceAll("\\s+", " ");
+              return new Method(name, header, calls[0]);
             } catch (java.io.IOException e) {
               throw new java.io.UncheckedIOException(e);
             }
