@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import jdk.jshell.ExpressionSnippet;
 import jdk.jshell.JShell;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
@@ -197,7 +196,7 @@ public final class JShellInterpreter implements Interpreter {
     try {
       return runPieces(js, code, executionCount, out, sca, values);
     } finally {
-      forgetValues(js, values);
+      SnippetValues.forget(js, values);
       CellJvm.resume(indexing);
       jvm.releaseStartupHold();
     }
@@ -299,7 +298,7 @@ public final class JShellInterpreter implements Interpreter {
                   + String.join(", ", missing)
                   + " is defined\n");
         }
-        shown = hasValue(e) ? e.value() : null;
+        shown = SnippetValues.shown(e) ? e.value() : null;
       }
       shown = showOwnLine(piece, shown, out);
     }
@@ -340,7 +339,9 @@ public final class JShellInterpreter implements Interpreter {
       String code,
       int executionCount) {
     QuickRun ran = new QuickRun.Done(null);
-    if (again instanceof Redeclarations.Assign assign) {
+    if (again instanceof Redeclarations.Assign assign
+        && !(assign.literal() != null
+            && edits.assign(js, jvm.control(), assign.snippet(), assign.literal()))) {
       var compiled = q.compile(assign.piece());
       if (compiled == null) {
         return null;
@@ -431,48 +432,6 @@ public final class JShellInterpreter implements Interpreter {
   /** How many pieces took the quick path so far (for tests). */
   int quickPiecesRun() {
     return quickIds.get();
-  }
-
-  /**
-   * Drops the {@code $1}, {@code $2}... variables JShell makes of a cell's expression values, once
-   * the cell is done. Why: JShell imports every live variable into every later snippet's
-   * compilation, and javac reads each one's class again each time, so a notebook's cells grew
-   * slower with each expression cell run before (about 20 ms more per cell after 300 of them); and
-   * each kept its value (a tensor, a chart) from the garbage collector for good. The notebook never
-   * shows these names: the value is the cell's output, and a variable the user declares is kept as
-   * always.
-   */
-  private static void forgetValues(JShell js, List<Snippet> values) {
-    for (var v : values) {
-      try {
-        if (js.status(v).isActive()) {
-          js.drop(v);
-        }
-      } catch (IllegalStateException | IllegalArgumentException ignored) {
-        // the shell is closed (the cell JVM ended): nothing left to drop
-      }
-    }
-  }
-
-  private static boolean hasValue(SnippetEvent e) {
-    if (e.value() == null || e.status() != Snippet.Status.VALID) {
-      return false;
-    }
-    return switch (e.snippet()) {
-      case ExpressionSnippet x -> !x.typeName().equals("void") && !isPrintChaining(x.typeName());
-      case VarSnippet v ->
-          v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
-              && !isPrintChaining(v.typeName());
-      default -> false;
-    };
-  }
-
-  /**
-   * {@code System.out.printf(...)} returns the stream so calls can chain; as a cell's last line
-   * that would show {@code java.io.PrintStream@1a2b}, which nobody wants to see.
-   */
-  private static boolean isPrintChaining(String typeName) {
-    return typeName.equals("PrintStream") || typeName.equals("java.io.PrintStream");
   }
 
   /**

@@ -127,12 +127,7 @@ final class MethodEdits {
     if (!ON || q == null || control == null) {
       return null;
     }
-    if (shell != js) { // a new cell JVM: a new shell, with none of the old one's methods
-      edits.clear();
-      headers.clear();
-      shell = js;
-      internals = Internals.of(js);
-    }
+    attach(js);
     var text = piece.source().strip();
     if (internals == null || !text.endsWith("}") || QuickCellBodies.body(text) != null) {
       return null;
@@ -242,6 +237,32 @@ final class MethodEdits {
     errors.place(live.id(), cell, line);
     compiled.incrementAndGet();
     return new JShellInterpreter.QuickRun.Done(null);
+  }
+
+  private void attach(JShell js) {
+    if (shell != js) { // a new cell JVM: a new shell, with none of the old one's methods
+      edits.clear();
+      headers.clear();
+      shell = js;
+      internals = Internals.of(js);
+    }
+  }
+
+  /**
+   * Gives a live variable a primitive value in one JDI command (its class's static field), as
+   * {@code name = value;} would; false when that could not be done (then it compiles).
+   */
+  boolean assign(JShell js, RemoteControl control, jdk.jshell.VarSnippet variable, Object value) {
+    attach(js);
+    if (internals == null || control == null) {
+      return false;
+    }
+    try {
+      var className = (String) internals.classFullName().invoke(variable);
+      return control.setStatic(className, variable.name(), value);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
   }
 
   // The header of a live method's declaration as JShell holds it.

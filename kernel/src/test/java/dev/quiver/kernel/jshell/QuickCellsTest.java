@@ -308,6 +308,36 @@ class QuickCellsTest {
     assertEquals("[a]", alike("names2").result());
   }
 
+  /** A variable given a literal takes the value javac would give it, or compiles. */
+  @Test
+  void literalsAreReadAsJavacReadsThem() {
+    assertEquals(1000, Redeclarations.literal("int", "1_000"));
+    assertEquals(-2147483648, Redeclarations.literal("int", "-2147483648"));
+    assertNull(Redeclarations.literal("int", "3000000000")); // too large: javac says so
+    assertNull(Redeclarations.literal("int", "010")); // octal
+    assertNull(Redeclarations.literal("int", "0x10"));
+    assertEquals(3000000000L, Redeclarations.literal("long", "3000000000L"));
+    assertEquals(5L, Redeclarations.literal("long", "5"));
+    assertEquals(0.001, Redeclarations.literal("double", "1e-3"));
+    assertEquals(5.0, Redeclarations.literal("double", "5"));
+    assertEquals(0.5, Redeclarations.literal("double", "0.5d"));
+    assertNull(Redeclarations.literal("double", "0123")); // octal int 83
+    assertNull(Redeclarations.literal("double", "3000000000")); // an int literal too large
+    assertNull(Redeclarations.literal("double", "0.1f")); // a float's value widened: compiles
+    assertEquals(0.1f, Redeclarations.literal("float", "0.1f"));
+    assertEquals(3f, Redeclarations.literal("float", "3"));
+    assertNull(Redeclarations.literal("float", "0.1")); // a double: javac rejects it
+    assertEquals(true, Redeclarations.literal("boolean", "true"));
+    assertNull(Redeclarations.literal("String", "\"s\""));
+    assertNull(Redeclarations.literal("int", "1 + 1"));
+    var before = quick.redeclarationsRun();
+    alike("double lr = 0.01; long steps = 10; boolean on = true;");
+    alike("double lr = 1e-3; long steps = 3000000000L; boolean on = false;");
+    assertEquals(before + 3, quick.redeclarationsRun());
+    assertEquals("0.001 3000000000 false", alike("lr + \" \" + steps + \" \" + on").result());
+    assertNotNull(alike("int small = 1;\nint small = 3000000000;").error());
+  }
+
   /** A trace through a method run again names the cell that ran it last, as JShell's would. */
   @Test
   void aMethodRunAgainBelongsToItsNewCell() {
