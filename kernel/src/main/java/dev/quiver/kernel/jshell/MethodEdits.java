@@ -190,6 +190,7 @@ final class MethodEdits {
     } catch (ReflectiveOperationException | RuntimeException e) {
       return null;
     }
+    imports = namedIn(imports, text);
     var simpleName = className.substring(className.lastIndexOf('.') + 1);
     // JShell's wrap of a method: its imports, the class, "public static" and the method's text.
     var lead = imports + "\nclass " + simpleName + " {\n    public static\n    ";
@@ -263,6 +264,37 @@ final class MethodEdits {
     } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
     }
+  }
+
+  private static final java.util.regex.Pattern IDENTIFIER =
+      java.util.regex.Pattern.compile(
+          "[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*");
+
+  /**
+   * The import lines the method can use: each on-demand import ({@code .*}) and each import of a
+   * name that occurs in its text. An import of a name the text never mentions cannot change what
+   * the text means, and each costs the compiler a class to read (one per live declaration: JShell
+   * imports every one into every snippet).
+   */
+  static String namedIn(String imports, String text) {
+    var names = new java.util.HashSet<String>();
+    var words = IDENTIFIER.matcher(text);
+    while (words.find()) {
+      names.add(words.group());
+    }
+    var kept = new StringBuilder();
+    for (var line : imports.split("\n", -1)) {
+      var s = line.strip();
+      if (s.startsWith("import ") && s.indexOf(';') == s.length() - 1 && !s.endsWith(".*;")) {
+        var name = s.substring(s.lastIndexOf('.') + 1, s.length() - 1).strip();
+        if (!names.contains(name)) {
+          kept.append('\n'); // the same lines, so positions keep their line numbers
+          continue;
+        }
+      }
+      kept.append(line).append('\n');
+    }
+    return kept.substring(0, kept.length() - 1);
   }
 
   // The header of a live method's declaration as JShell holds it.
