@@ -161,6 +161,30 @@ class OneKernel(unittest.TestCase):
         run(kc, 'int x2() { return x * 2; }')
         self.assertEqual(value(kc, 'x + s + list + counter.get() + g() + box.v + x2()'), "5a[1, 2]37910")
 
+    def test_20a_an_edited_method_is_seen_by_its_callers(self):
+        kc = self.kc
+        run(kc, 'int step = 3; int scaled(int v) { return v * step; }')
+        run(kc, 'int twiceScaled(int v) { return 2 * scaled(v); }')
+        self.assertEqual(value(kc, 'twiceScaled(1)'), "6")
+        content, _ = run(kc, 'int step = 4; int scaled(int v) { return v * step + 100; }')  # a new body
+        self.assertEqual(content["status"], "ok", content)
+        self.assertEqual(value(kc, 'twiceScaled(1)'), "208")
+        content, _ = run(kc, 'int scaled(int v) {\n  return v * step + "no";\n}')     # a compile error
+        self.assertEqual(content["ename"], "CompilationError")
+        self.assertIn("line 2, column 10", "\n".join(content["traceback"]))
+        self.assertEqual(value(kc, 'scaled(1)'), "104")                           # the body before
+        content, _ = run(kc, 'int scaled(int v) {\n  return v / (step - 4);\n}')
+        content, _ = run(kc, 'twiceScaled(1)')
+        self.assertEqual(content["ename"], "java.lang.ArithmeticException")
+        self.assertIn("scaled (cell [", "\n".join(content["traceback"]))
+        run(kc, 'long step = 5;')                       # JShell recompiles it: with the latest body
+        run(kc, 'int scaled(int v) { return (int) (v * step); }')
+        self.assertEqual(value(kc, 'twiceScaled(1)'), "10")
+        run(kc, 'long scaled(int v) { return v * step; }')                     # another signature
+        content, _ = run(kc, 'twiceScaled(1)')
+        self.assertEqual(content["status"], "error")
+        self.assertEqual(value(kc, 'scaled(2)'), "10")
+
     def test_21_compile_error_points_at_the_cell(self):
         content, outputs = run(self.kc, 'int ok = 1;\nint bad = ok + missing;')
         self.assertEqual(content["status"], "error")

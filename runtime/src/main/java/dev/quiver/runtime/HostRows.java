@@ -36,7 +36,7 @@ public final class HostRows {
     }
     Tensor src = t.isContiguous() ? t : t.contiguous();
     int per = n == 0 ? 0 : Math.toIntExact(src.numel() / n);
-    MemorySegment seg = src.view().hostSegment();
+    MemorySegment seg = src.view().hostMemory();
     long base = src.offset();
     return switch (src.dtype()) {
       case FLOAT32 -> {

@@ -231,7 +231,7 @@ public final class Tensor
   public static Tensor of(float[] data, long... shape) {
     Tensor t = emptyFor("of", DType.FLOAT32, data.length, shape);
     MemorySegment.copy(
-        data, 0, t.view.hostSegment(), DType.FLOAT32.layout().withByteAlignment(1), 0, data.length);
+        data, 0, t.view.hostMemory(), DType.FLOAT32.layout().withByteAlignment(1), 0, data.length);
     return toDefaultDevice(t);
   }
 
@@ -243,7 +243,7 @@ public final class Tensor
   public static Tensor of(double[] data, long... shape) {
     Tensor t = emptyFor("of", DType.FLOAT64, data.length, shape);
     MemorySegment.copy(
-        data, 0, t.view.hostSegment(), DType.FLOAT64.layout().withByteAlignment(1), 0, data.length);
+        data, 0, t.view.hostMemory(), DType.FLOAT64.layout().withByteAlignment(1), 0, data.length);
     return toDefaultDevice(t);
   }
 
@@ -255,7 +255,7 @@ public final class Tensor
   public static Tensor ofInts(int[] data, long... shape) {
     Tensor t = emptyFor("ofInts", DType.INT32, data.length, shape);
     MemorySegment.copy(
-        data, 0, t.view.hostSegment(), DType.INT32.layout().withByteAlignment(1), 0, data.length);
+        data, 0, t.view.hostMemory(), DType.INT32.layout().withByteAlignment(1), 0, data.length);
     return toDefaultDevice(t);
   }
 
@@ -342,7 +342,7 @@ public final class Tensor
   public static Tensor rand(long[] shape, long seed) {
     var r = new SplittableRandom(seed);
     Tensor t = allocate("rand", Device.CPU, DType.FLOAT32, shape, MemoryScope.current());
-    MemorySegment data = t.view.hostSegment();
+    MemorySegment data = t.view.hostMemory();
     for (long i = 0, n = t.numel(); i < n; i++) {
       // A double just below 1 rounds up to 1.0f; keep the promise of [0, 1).
       float v = (float) r.nextDouble();
@@ -355,7 +355,7 @@ public final class Tensor
   public static Tensor randn(long[] shape, long seed) {
     var r = new SplittableRandom(seed);
     Tensor t = allocate("randn", Device.CPU, DType.FLOAT32, shape, MemoryScope.current());
-    MemorySegment data = t.view.hostSegment();
+    MemorySegment data = t.view.hostMemory();
     for (long i = 0, n = t.numel(); i < n; i++) {
       data.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
     }
@@ -936,7 +936,7 @@ public final class Tensor
   public float[] toFloatArray() {
     Tensor h = Movement.hostDense(this, DType.FLOAT32);
     try {
-      return h.view.hostSegment().toArray(ValueLayout.JAVA_FLOAT);
+      return h.view.hostMemory().toArray(ValueLayout.JAVA_FLOAT);
     } finally {
       freeCopy(h);
     }
@@ -945,7 +945,7 @@ public final class Tensor
   public double[] toDoubleArray() {
     Tensor h = Movement.hostDense(this, DType.FLOAT64);
     try {
-      return h.view.hostSegment().toArray(ValueLayout.JAVA_DOUBLE);
+      return h.view.hostMemory().toArray(ValueLayout.JAVA_DOUBLE);
     } finally {
       freeCopy(h);
     }
@@ -954,7 +954,7 @@ public final class Tensor
   public int[] toIntArray() {
     Tensor h = Movement.hostDense(this, DType.INT32);
     try {
-      return h.view.hostSegment().toArray(ValueLayout.JAVA_INT);
+      return h.view.hostMemory().toArray(ValueLayout.JAVA_INT);
     } finally {
       freeCopy(h);
     }

@@ -85,6 +85,11 @@ public final class AotCaches {
     training.addAll(config.kernelJvmFlags());
     training.addAll(
         List.of(
+            // Classes only, no method profiles: with the training's profiles in its cache, the
+            // kernel JVM compiled what was hot in the training early, at every start (about 10%
+            // more of its CPU to the first Iris result, docs/kernel.md).
+            "-XX:+UnlockDiagnosticVMOptions",
+            "-XX:-AOTRecordTraining",
             "-XX:AOTCacheOutput=" + caches.kernelCache(),
             "-Dquiver.user.classpath=" + paths.user(),
             "-Dquiver.jvm.flags=" + QuiverConfig.line(cellFlags),

@@ -52,14 +52,27 @@ final class CellErrors {
         + String.join(", ", js.unresolvedDependencies(snippet).toList());
   }
 
+  /** A compile error at {@code position} of a piece's source. */
+  record Problem(long position, String message) {}
+
   Outcome compileError(JShell js, Snippet snippet, Pieces.Piece piece, String code, int cell) {
+    var problems = new ArrayList<Problem>();
+    for (Diag d : js.diagnostics(snippet).toList()) {
+      if (d.isError()) {
+        long pos = d.getStartPosition() >= 0 ? d.getStartPosition() : d.getPosition();
+        problems.add(new Problem(pos, d.getMessage(Locale.ROOT)));
+      }
+    }
+    return compileError(problems, snippet.source(), piece, code, cell);
+  }
+
+  /** The compile errors of {@code piece} (whose code is {@code source}), on the cell's lines. */
+  Outcome compileError(
+      List<Problem> problems, String source, Pieces.Piece piece, String code, int cell) {
     var lines = new ArrayList<String>();
     String first = null;
-    for (Diag d : js.diagnostics(snippet).toList()) {
-      if (!d.isError()) {
-        continue;
-      }
-      long pos = d.getStartPosition() >= 0 ? d.getStartPosition() : d.getPosition();
+    for (var d : problems) {
+      long pos = d.position();
       int cellPos = piece.start() + (int) Math.max(0, Math.min(pos, piece.source().length()));
       int line = 1;
       int lineStart = 0;
@@ -74,10 +87,7 @@ final class CellErrors {
       int column = cellPos - lineStart + 1;
       // javac's "location: class" names JShell's wrapper class, which means nothing to the user.
       var messageLines =
-          d.getMessage(Locale.ROOT)
-              .lines()
-              .filter(l -> !l.strip().startsWith("location: class"))
-              .toList();
+          d.message().lines().filter(l -> !l.strip().startsWith("location: class")).toList();
       var message = messageLines.isEmpty() ? "error" : messageLines.getFirst();
       if (first == null) {
         first = message;
@@ -97,7 +107,7 @@ final class CellErrors {
       lines.add("    " + " ".repeat(Math.max(0, Math.min(column - 1, text.length()))) + "^");
     }
     if (first == null) {
-      first = "the snippet was rejected: " + snippet.source().strip();
+      first = "the snippet was rejected: " + source.strip();
       lines.add(first);
     }
     return new Outcome.Error("CompilationError", first, lines);

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import jdk.jshell.ExpressionSnippet;
 import jdk.jshell.JShell;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
@@ -84,6 +83,7 @@ public final class JShellInterpreter implements Interpreter {
   private final CellJvm jvm;
   private final AtomicInteger quickIds = new AtomicInteger();
   private final AtomicInteger redeclarations = new AtomicInteger();
+  private final MethodEdits edits = new MethodEdits(errors);
 
   public JShellInterpreter(Config config) {
     this.config = config;
@@ -196,7 +196,7 @@ public final class JShellInterpreter implements Interpreter {
     try {
       return runPieces(js, code, executionCount, out, sca, values);
     } finally {
-      forgetValues(js, values);
+      SnippetValues.forget(js, values);
       CellJvm.resume(indexing);
       jvm.releaseStartupHold();
     }
@@ -215,6 +215,7 @@ public final class JShellInterpreter implements Interpreter {
     if (unparsed != null) {
       // A line that is not Java fails the cell before any line of it runs (JShell rejects it
       // without running anything; the lines before it were not evaluated).
+      edits.sync(js);
       for (var e : js.eval(unparsed.source())) {
         if (e.causeSnippet() == null && e.status() == Snippet.Status.REJECTED) {
           errors.place(e.snippet().id(), executionCount, unparsed.line(code));
@@ -227,6 +228,15 @@ public final class JShellInterpreter implements Interpreter {
         return CellErrors.interrupted();
       }
       var q = jvm.quick();
+      var edited =
+          edits.run(js, q, jvm.control(), piece, code, executionCount, jvm::restartAfterDeath);
+      if (edited != null) {
+        if (edited instanceof QuickRun.Failed(var failure)) {
+          return failure;
+        }
+        shown = null; // a declaration shows nothing
+        continue;
+      }
       var again = q == null ? null : Redeclarations.of(js, piece.source());
       if (again != null) {
         var ran = runAgain(js, q, again, piece, code, executionCount);
@@ -249,6 +259,7 @@ public final class JShellInterpreter implements Interpreter {
       }
       List<SnippetEvent> events;
       try {
+        edits.sync(js);
         events = js.eval(piece.source());
       } catch (IllegalStateException e) {
         return jvm.restartAfterDeath();
@@ -287,7 +298,7 @@ public final class JShellInterpreter implements Interpreter {
                   + String.join(", ", missing)
                   + " is defined\n");
         }
-        shown = hasValue(e) ? e.value() : null;
+        shown = SnippetValues.shown(e) ? e.value() : null;
       }
       shown = showOwnLine(piece, shown, out);
     }
@@ -310,7 +321,7 @@ public final class JShellInterpreter implements Interpreter {
   }
 
   /** How a quick piece ended: its value string (null: nothing to show), or the cell's outcome. */
-  private sealed interface QuickRun {
+  sealed interface QuickRun {
     record Done(String valueString) implements QuickRun {}
 
     record Failed(Outcome outcome) implements QuickRun {}
@@ -328,7 +339,9 @@ public final class JShellInterpreter implements Interpreter {
       String code,
       int executionCount) {
     QuickRun ran = new QuickRun.Done(null);
-    if (again instanceof Redeclarations.Assign assign) {
+    if (again instanceof Redeclarations.Assign assign
+        && !(assign.literal() != null
+            && edits.assign(js, jvm.control(), assign.snippet(), assign.literal()))) {
       var compiled = q.compile(assign.piece());
       if (compiled == null) {
         return null;
@@ -339,6 +352,11 @@ public final class JShellInterpreter implements Interpreter {
     errors.place(again.snippet().id(), executionCount, piece.line(code));
     redeclarations.incrementAndGet();
     return ran;
+  }
+
+  /** Methods edited without JShell's pipeline (JShell must know them before it evaluates). */
+  MethodEdits methodEdits() {
+    return edits;
   }
 
   /** How many declarations ran again unchanged without JShell's pipeline (for tests). */
@@ -386,7 +404,7 @@ public final class JShellInterpreter implements Interpreter {
           errors.runtimeError(
               Thrown.of(
                   e,
-                  frames -> q.translate(frames, compiled, id),
+                  frames -> q.translate(edits.frames(frames), compiled, id),
                   re -> {
                     var snippet = q.snippetOfKey(re.id());
                     return snippet != null
@@ -414,48 +432,6 @@ public final class JShellInterpreter implements Interpreter {
   /** How many pieces took the quick path so far (for tests). */
   int quickPiecesRun() {
     return quickIds.get();
-  }
-
-  /**
-   * Drops the {@code $1}, {@code $2}... variables JShell makes of a cell's expression values, once
-   * the cell is done. Why: JShell imports every live variable into every later snippet's
-   * compilation, and javac reads each one's class again each time, so a notebook's cells grew
-   * slower with each expression cell run before (about 20 ms more per cell after 300 of them); and
-   * each kept its value (a tensor, a chart) from the garbage collector for good. The notebook never
-   * shows these names: the value is the cell's output, and a variable the user declares is kept as
-   * always.
-   */
-  private static void forgetValues(JShell js, List<Snippet> values) {
-    for (var v : values) {
-      try {
-        if (js.status(v).isActive()) {
-          js.drop(v);
-        }
-      } catch (IllegalStateException | IllegalArgumentException ignored) {
-        // the shell is closed (the cell JVM ended): nothing left to drop
-      }
-    }
-  }
-
-  private static boolean hasValue(SnippetEvent e) {
-    if (e.value() == null || e.status() != Snippet.Status.VALID) {
-      return false;
-    }
-    return switch (e.snippet()) {
-      case ExpressionSnippet x -> !x.typeName().equals("void") && !isPrintChaining(x.typeName());
-      case VarSnippet v ->
-          v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
-              && !isPrintChaining(v.typeName());
-      default -> false;
-    };
-  }
-
-  /**
-   * {@code System.out.printf(...)} returns the stream so calls can chain; as a cell's last line
-   * that would show {@code java.io.PrintStream@1a2b}, which nobody wants to see.
-   */
-  private static boolean isPrintChaining(String typeName) {
-    return typeName.equals("PrintStream") || typeName.equals("java.io.PrintStream");
   }
 
   /**

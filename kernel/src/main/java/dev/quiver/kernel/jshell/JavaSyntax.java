@@ -1,8 +1,15 @@
 package dev.quiver.kernel.jshell;
 
 import com.sun.source.tree.ClassTree;
+import com.sun.source.tree.CompilationUnitTree;
+import com.sun.source.tree.IdentifierTree;
+import com.sun.source.tree.MethodInvocationTree;
+import com.sun.source.tree.MethodTree;
+import com.sun.source.tree.Tree;
 import com.sun.source.tree.VariableTree;
 import com.sun.source.util.JavacTask;
+import com.sun.source.util.SourcePositions;
+import com.sun.source.util.TreeScanner;
 import com.sun.source.util.Trees;
 import com.sun.tools.javac.api.JavacTaskPool;
 import java.net.URI;
@@ -116,7 +123,81 @@ final class JavaSyntax {
    */
   record Variable(String name, int initStart, int initEnd) {}
 
-  static synchronized Variable variable(String snippet) {
+  static Variable variable(String snippet) {
+    return member(snippet, JavaSyntax::variableIn);
+  }
+
+  private static Variable variableIn(
+      String snippet, CompilationUnitTree cu, Tree member, SourcePositions positions, int lead) {
+    if (!(member instanceof VariableTree v)
+        || v.getInitializer() == null
+        || !v.getModifiers().getFlags().isEmpty()
+        || !v.getModifiers().getAnnotations().isEmpty()
+        || v.getType() == null
+        || v.getType().toString().equals("var")) {
+      return null;
+    }
+    long start = positions.getStartPosition(cu, v.getInitializer()) - lead;
+    long end = positions.getEndPosition(cu, v.getInitializer()) - lead;
+    if (start <= 0 || end <= start || end > snippet.length()) {
+      return null;
+    }
+    return new Variable(v.getName().toString(), (int) start, (int) end);
+  }
+
+  /**
+   * The method {@code snippet} declares with no modifiers or annotations, or null for anything else
+   * (or a parse error).
+   */
+  static Method method(String snippet) {
+    return member(snippet, JavaSyntax::methodIn);
+  }
+
+  /**
+   * A method's name, its header (the text before the body, whitespace runs as one space), and
+   * whether its body calls a method of its own name by that simple name (itself or an overload).
+   */
+  record Method(String name, String header, boolean callsItsName) {}
+
+  private static Method methodIn(
+      String snippet, CompilationUnitTree cu, Tree member, SourcePositions positions, int lead) {
+    if (!(member instanceof MethodTree m)
+        || m.getBody() == null
+        || m.getReturnType() == null // a constructor
+        || !m.getModifiers().getFlags().isEmpty()
+        || !m.getModifiers().getAnnotations().isEmpty()) {
+      return null;
+    }
+    long start = positions.getStartPosition(cu, m) - lead;
+    long body = positions.getStartPosition(cu, m.getBody()) - lead;
+    if (start < 0 || body <= start || body > snippet.length()) {
+      return null;
+    }
+    var name = m.getName().toString();
+    boolean[] calls = {false};
+    new TreeScanner<Void, Void>() {
+      @Override
+      public Void visitMethodInvocation(MethodInvocationTree node, Void p) {
+        if (node.getMethodSelect() instanceof IdentifierTree id
+            && id.getName().contentEquals(name)) {
+          calls[0] = true;
+        }
+        return super.visitMethodInvocation(node, p);
+      }
+    }.scan(m.getBody(), null);
+    var header = snippet.substring((int) start, (int) body).strip().replaceAll("\\s+", " ");
+    return new Method(name, header, calls[0]);
+  }
+
+  /** Reads the one member a class body of {@code snippet} declares (null: not a fit). */
+  private interface MemberReader<T> {
+    T read(
+        String snippet, CompilationUnitTree cu, Tree member, SourcePositions positions, int lead);
+  }
+
+  // The snippet parsed as the only member of a class, read by the reader; null on a parse error
+  // or when the class body does not hold exactly one member.
+  private static synchronized <T> T member(String snippet, MemberReader<T> reader) {
     if (JAVAC == null || POOL == null) {
       return null;
     }
@@ -141,22 +222,12 @@ final class JavaSyntax {
               var cu = units.iterator().next();
               if (cu.getTypeDecls().size() != 1
                   || !(cu.getTypeDecls().getFirst() instanceof ClassTree type)
-                  || type.getMembers().size() != 1
-                  || !(type.getMembers().getFirst() instanceof VariableTree v)
-                  || v.getInitializer() == null
-                  || !v.getModifiers().getFlags().isEmpty()
-                  || !v.getModifiers().getAnnotations().isEmpty()
-                  || v.getType() == null
-                  || v.getType().toString().equals("var")) {
+                  || type.getMembers().size() != 1) {
                 return null;
               }
               var positions = Trees.instance((JavacTask) task).getSourcePositions();
-              long start = positions.getStartPosition(cu, v.getInitializer()) - lead.length();
-              long end = positions.getEndPosition(cu, v.getInitializer()) - lead.length();
-              if (start <= 0 || end <= start || end > snippet.length()) {
-                return null;
-              }
-              return new Variable(v.getName().toString(), (int) start, (int) end);
+              return reader.read(
+                  snippet, cu, type.getMembers().getFirst(), positions, lead.length());
             } catch (java.io.IOException e) {
               throw new java.io.UncheckedIOException(e);
             }

@@ -136,6 +136,7 @@ public final class LanguageBridge {
             + "})";
     List<SnippetEvent> events;
     try {
+      java.methodEdits().sync(js);
       events = js.eval(call);
     } catch (IllegalStateException e) {
       return jvm.restartAfterDeath();
@@ -191,6 +192,7 @@ public final class LanguageBridge {
       return;
     }
     var shared = Shared.class.getName();
+    java.methodEdits().sync(js);
     for (var line : values.split("\n")) {
       int tab = line.indexOf('\t');
       var name = line.substring(0, tab);

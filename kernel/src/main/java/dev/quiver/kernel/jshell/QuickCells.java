@@ -175,7 +175,12 @@ final class QuickCells {
   // "package REPL;" and the import lines JShell compiles every snippet with: its imports and one
   // "import static" per live declaration.
   private String header() throws ReflectiveOperationException {
-    return (String) importsExcept.invoke(maps, null, null);
+    return header(null);
+  }
+
+  /** The same, without the import lines of the declarations of these keys (JShell's Key). */
+  String header(Set<?> except) throws ReflectiveOperationException {
+    return (String) importsExcept.invoke(maps, except, null);
   }
 
   /**
@@ -216,6 +221,34 @@ final class QuickCells {
     }
     firstLine +=
         3 + body.leadLines(); // "class ...", "public static Object do_it$...", then the body's lead
+    var diagnostics = new DiagnosticCollector<JavaFileObject>();
+    var outputs = compileClass(className, source, diagnostics);
+    boolean ok = outputs != null;
+    if (!ok || outputs.isEmpty()) {
+      if (DEBUG) {
+        System.err.println(
+            "quiver kernel: quick cell not compiled ("
+                + (ok ? "no class file" : "errors")
+                + "), JShell takes it: "
+                + diagnostics.getDiagnostics()
+                + "\n"
+                + source);
+      }
+      return null;
+    }
+    return new Compiled(
+        "REPL." + className, outputs.toArray(ClassBytecodes[]::new), firstLine, key);
+  }
+
+  /**
+   * Compiles {@code source}, which declares the class {@code REPL.className}, in JShell's compiler
+   * context and file manager with the options of JShell's compile step: its class files (the class
+   * and its nested ones), taken out of JShell's file manager, or null when it does not compile
+   * ({@code diagnostics} says why). Class files JShell keeps there under the same names (a
+   * snippet's class compiled again) are put back as they were.
+   */
+  List<ClassBytecodes> compileClass(
+      String className, String source, DiagnosticCollector<JavaFileObject> diagnostics) {
     var file =
         new SimpleJavaFileObject(
             URI.create("quiver:///REPL/" + className + ".java"), JavaFileObject.Kind.SOURCE) {
@@ -224,7 +257,6 @@ final class QuickCells {
             return source;
           }
         };
-    var diagnostics = new DiagnosticCollector<JavaFileObject>();
     var outputs = new ArrayList<ClassBytecodes>();
     boolean ok;
     synchronized (
@@ -248,7 +280,9 @@ final class QuickCells {
               task -> {
                 var javac = (JavacTaskImpl) task;
                 var context = javac.getContext();
+                java.util.Map<Object, Object> kept = new java.util.HashMap<>();
                 try {
+                  kept.putAll(classFiles("REPL." + className, false));
                   javac.generate();
                   outputs.addAll(takeClassFiles("REPL." + className));
                   return diagnostics.getDiagnostics().stream()
@@ -259,6 +293,7 @@ final class QuickCells {
                   }
                   return false;
                 } finally {
+                  putBack(kept);
                   // As JShell does after each compile: forget the REPL package's classes, so the
                   // next compile reads the snippets' class files as they are then.
                   var symbols = Symtab.instance(context);
@@ -279,22 +314,7 @@ final class QuickCells {
                 }
               });
     }
-    if (!ok || outputs.isEmpty()) {
-      if (DEBUG) {
-        System.err.println(
-            "quiver kernel: quick cell not compiled (ok "
-                + ok
-                + ", "
-                + outputs.size()
-                + " outputs), JShell takes it: "
-                + diagnostics.getDiagnostics()
-                + "\n"
-                + source);
-      }
-      return null;
-    }
-    return new Compiled(
-        "REPL." + className, outputs.toArray(ClassBytecodes[]::new), firstLine, key);
+    return ok ? outputs : null;
   }
 
   /**
@@ -474,16 +494,40 @@ final class QuickCells {
    */
   private List<ClassBytecodes> takeClassFiles(String className)
       throws ReflectiveOperationException {
-    var written = (java.util.Map<?, ?>) classObjects.get(fileManager);
     var taken = new ArrayList<ClassBytecodes>();
+    for (var entry : classFiles(className, true).entrySet()) {
+      taken.add(
+          new ClassBytecodes((String) entry.getKey(), (byte[]) getBytes.invoke(entry.getValue())));
+    }
+    return taken;
+  }
+
+  // The file manager's class files of this class and its nested ones (removed there if take).
+  private java.util.Map<Object, Object> classFiles(String className, boolean take)
+      throws ReflectiveOperationException {
+    var written = (java.util.Map<?, ?>) classObjects.get(fileManager);
+    var found = new java.util.LinkedHashMap<Object, Object>();
     for (var it = written.entrySet().iterator(); it.hasNext(); ) {
       var entry = it.next();
       var name = (String) entry.getKey();
       if (name.equals(className) || name.startsWith(className + "$")) {
-        taken.add(new ClassBytecodes(name, (byte[]) getBytes.invoke(entry.getValue())));
-        it.remove();
+        found.put(name, entry.getValue());
+        if (take) {
+          it.remove();
+        }
       }
     }
-    return taken;
+    return found;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void putBack(java.util.Map<Object, Object> kept) {
+    if (!kept.isEmpty()) {
+      try {
+        ((java.util.Map<Object, Object>) classObjects.get(fileManager)).putAll(kept);
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 }

@@ -56,9 +56,11 @@ final class Redeclarations {
 
   /**
    * A variable of the live one's type and name: run {@code piece}, a quick-cell block that assigns
-   * the initializer, on the same lines of the piece as in the declaration.
+   * the initializer, on the same lines of the piece as in the declaration; or, where the
+   * initializer is a literal of a primitive type ({@code literal}: its value, boxed; else null),
+   * set the variable to that value.
    */
-  record Assign(VarSnippet snippet, String piece) implements Plan {}
+  record Assign(VarSnippet snippet, String piece, Object literal) implements Plan {}
 
   /** The plan for a piece of a cell, or null when JShell must evaluate it. */
   static Plan of(JShell js, String source) {
@@ -89,7 +91,70 @@ final class Redeclarations {
     }
     var init = text.substring(parts.initStart(), parts.initEnd());
     var lead = text.substring(0, parts.initStart()).chars().filter(c -> c == '\n').count();
-    return new Assign(live, "{" + "\n".repeat((int) lead) + live.name() + " = (" + init + "\n); }");
+    return new Assign(
+        live,
+        "{" + "\n".repeat((int) lead) + live.name() + " = (" + init + "\n); }",
+        literal(live.typeName(), init.strip()));
+  }
+
+  private static final java.util.regex.Pattern INT =
+      java.util.regex.Pattern.compile("-?(0|[1-9](_*[0-9])*)");
+  private static final java.util.regex.Pattern DECIMAL =
+      java.util.regex.Pattern.compile(
+          "-?(([0-9](_*[0-9])*)?\\.[0-9](_*[0-9])*([eE][+-]?[0-9]+)?|[0-9](_*[0-9])*[eE][+-]?[0-9]+)");
+
+  /**
+   * The value of {@code init} for a variable of primitive {@code type}, when it is a decimal
+   * literal Java gives that type as is ({@code 3} for an int, long, float or double; {@code 3L} for
+   * a long, {@code 0.5} for a double, {@code 0.5f} for a float; {@code true}): boxed, or null.
+   * Anything else (hex, octal, a cast, an expression, a value out of range) is null, and compiles.
+   */
+  static Object literal(String type, String init) {
+    var digits = init.replace("_", "");
+    try {
+      return switch (type) {
+        case "boolean" ->
+            init.equals("true") ? Boolean.TRUE : init.equals("false") ? Boolean.FALSE : null;
+        case "int" ->
+            INT.matcher(init).matches() ? Integer.valueOf(Integer.parseInt(digits)) : null;
+        case "long" -> {
+          var number =
+              init.endsWith("L") || init.endsWith("l")
+                  ? init.substring(0, init.length() - 1)
+                  : init;
+          yield INT.matcher(number).matches()
+              ? Long.valueOf(Long.parseLong(number.replace("_", "")))
+              : null;
+        }
+        case "double" -> {
+          var number =
+              init.endsWith("d") || init.endsWith("D")
+                  ? init.substring(0, init.length() - 1)
+                  : init;
+          if (INT.matcher(number).matches() && number.equals(init)) {
+            yield Double.valueOf(Integer.parseInt(digits));
+          }
+          yield DECIMAL.matcher(number).matches()
+              ? Double.valueOf(Double.parseDouble(number.replace("_", "")))
+              : null;
+        }
+        case "float" -> {
+          if (INT.matcher(init).matches()) {
+            yield Float.valueOf(Integer.parseInt(digits));
+          }
+          var number =
+              init.endsWith("f") || init.endsWith("F")
+                  ? init.substring(0, init.length() - 1)
+                  : null;
+          yield number != null && DECIMAL.matcher(number).matches()
+              ? Float.valueOf(Float.parseFloat(number.replace("_", "")))
+              : null;
+        }
+        default -> null;
+      };
+    } catch (NumberFormatException e) {
+      return null; // out of range: javac says so
+    }
   }
 
   // "Type name =", whitespace runs as one space: what declares the variable, without its value.

@@ -73,6 +73,38 @@ final class RemoteControl extends JdiExecutionControl {
     return runUserCode(() -> super.invoke(className, methodName));
   }
 
+  /**
+   * Sets static field {@code name} of class {@code className} (loaded) to a boxed primitive value,
+   * in one JDI command; false when the class, the field or the value's type does not fit.
+   */
+  boolean setStatic(String className, String name, Object value) {
+    try {
+      if (!(referenceType(vm, className) instanceof com.sun.jdi.ClassType type)) {
+        return false;
+      }
+      var field = type.fieldByName(name);
+      if (field == null || !field.isStatic()) {
+        return false;
+      }
+      com.sun.jdi.Value mirror =
+          switch (value) {
+            case Integer i -> vm.mirrorOf(i);
+            case Long l -> vm.mirrorOf(l);
+            case Double d -> vm.mirrorOf(d);
+            case Float f -> vm.mirrorOf(f);
+            case Boolean b -> vm.mirrorOf(b);
+            default -> null;
+          };
+      if (mirror == null || !field.typeName().equals(mirror.type().name())) {
+        return false;
+      }
+      type.setValue(field, mirror);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   /** A call into the cell JVM that runs user code and answers with the agent's packed value. */
   @FunctionalInterface
   private interface UserCall {

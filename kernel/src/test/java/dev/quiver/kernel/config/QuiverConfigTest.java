@@ -15,13 +15,15 @@ class QuiverConfigTest {
   @Test
   void theFlagsAreThePomsOnesThatSurefireGaveThisJvm() {
     // Surefire starts this JVM with ${quiver.jvm.flags} ${quiver.kernel.jvm.flags}; the resource
-    // has the same text.
+    // has the same text, and the JVMs that run users' code also ${quiver.memory.jvm.flags}.
     var mine = ManagementFactory.getRuntimeMXBean().getInputArguments();
     assertTrue(
         config.jvmFlags().contains("--add-modules=jdk.incubator.vector"),
         config.jvmFlags()::toString);
-    assertTrue(
-        mine.containsAll(config.jvmFlags()), () -> mine + " lacks some of " + config.jvmFlags());
+    var memory = List.of("-Dquiver.memory.heap=true", "-XX:MaxNewSize=32m");
+    assertTrue(config.jvmFlags().containsAll(memory), config.jvmFlags()::toString);
+    var common = config.jvmFlags().stream().filter(f -> !memory.contains(f)).toList();
+    assertTrue(mine.containsAll(common), () -> mine + " lacks some of " + common);
     var access = config.kernelJvmFlags().stream().filter(f -> f.startsWith("--add-")).toList();
     assertFalse(access.isEmpty());
     assertTrue(mine.containsAll(access), () -> mine + " lacks some of " + access);

@@ -264,4 +264,59 @@ class KernelCoreTest {
     assertEquals(Comms.ECHO_TARGET, comms.get("c1").get("target_name").asText());
     assertEquals(1, comms.size());
   }
+
+  private List<List<Object>> history(KernelCore core, String access, Object... fields) {
+    var m = request("history_request", null);
+    m.content().put("hist_access_type", access);
+    for (int i = 0; i < fields.length; i += 2) {
+      if (fields[i + 1] instanceof Integer n) {
+        m.content().put((String) fields[i], n);
+      } else {
+        m.content().put((String) fields[i], (String) fields[i + 1]);
+      }
+    }
+    sent.clear();
+    core.handle(new QueueOrigin("shell"), m);
+    var reply = sent.stream().filter(s -> s.type().equals("history_reply")).findFirst();
+    var rows = new ArrayList<List<Object>>();
+    for (var row : reply.orElseThrow().content().get("history")) {
+      rows.add(List.of(row.get(0).asInt(), row.get(1).asInt(), row.get(2).asText()));
+    }
+    return rows;
+  }
+
+  @Test
+  void historyRequestsSeeEarlierSessionsOfALongFileAndEachStartIsANewSession() throws Exception {
+    var file = dir.resolve("history.jsonl");
+    var lines = new StringBuilder();
+    for (int i = 1; i <= 3000; i++) {
+      lines.append("{\"session\":").append(1 + i / 1000).append(",\"line\":").append(i % 1000);
+      lines.append(",\"source\":\"x = ").append(i).append(";\\n\"}\n");
+    }
+    lines.append("{\"line\":7,\"source\":\"y\",\"session\":6}\n"); // another writer's key order
+    lines.append("\n");
+    lines.append("{\"session\":5,\"line\":8,\"source\":\"torn by a cr"); // no newline: a crash
+    lines.append("\n");
+    java.nio.file.Files.writeString(file, lines);
+    var first = core();
+    first.handle(new QueueOrigin("shell"), request("execute_request", "a"));
+    first.handle(new QueueOrigin("shell"), request("execute_request", "b"));
+    assertEquals(
+        List.of(List.of(6, 7, "y"), List.of(7, 1, "a"), List.of(7, 2, "b")),
+        history(first, "tail", "n", 3));
+    assertEquals(List.of(List.of(6, 7, "y")), history(first, "range", "session", -1));
+    assertEquals(
+        List.of(List.of(3, 998, "x = 2998;\n"), List.of(3, 999, "x = 2999;\n")),
+        history(first, "search", "pattern", "x = 29??;*", "n", 2));
+    // The next start is the next session; the one before it is in range -1, in order.
+    var second = core();
+    second.handle(new QueueOrigin("shell"), request("execute_request", "c"));
+    var other = core(); // a third kernel on the same file, started while the second runs
+    other.handle(new QueueOrigin("shell"), request("execute_request", "from the other kernel"));
+    assertEquals(
+        List.of(List.of(7, 1, "a"), List.of(7, 2, "b")), history(second, "range", "session", -1));
+    // What another kernel appended after this one started is not this kernel's history.
+    assertEquals(List.of(List.of(7, 2, "b"), List.of(8, 1, "c")), history(second, "tail", "n", 2));
+    assertEquals(List.of(List.of(9, 1, "from the other kernel")), history(other, "tail", "n", 1));
+  }
 }

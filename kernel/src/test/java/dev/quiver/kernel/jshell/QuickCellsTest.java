@@ -308,6 +308,36 @@ class QuickCellsTest {
     assertEquals("[a]", alike("names2").result());
   }
 
+  /** A variable given a literal takes the value javac would give it, or compiles. */
+  @Test
+  void literalsAreReadAsJavacReadsThem() {
+    assertEquals(1000, Redeclarations.literal("int", "1_000"));
+    assertEquals(-2147483648, Redeclarations.literal("int", "-2147483648"));
+    assertNull(Redeclarations.literal("int", "3000000000")); // too large: javac says so
+    assertNull(Redeclarations.literal("int", "010")); // octal
+    assertNull(Redeclarations.literal("int", "0x10"));
+    assertEquals(3000000000L, Redeclarations.literal("long", "3000000000L"));
+    assertEquals(5L, Redeclarations.literal("long", "5"));
+    assertEquals(0.001, Redeclarations.literal("double", "1e-3"));
+    assertEquals(5.0, Redeclarations.literal("double", "5"));
+    assertEquals(0.5, Redeclarations.literal("double", "0.5d"));
+    assertNull(Redeclarations.literal("double", "0123")); // octal int 83
+    assertNull(Redeclarations.literal("double", "3000000000")); // an int literal too large
+    assertNull(Redeclarations.literal("double", "0.1f")); // a float's value widened: compiles
+    assertEquals(0.1f, Redeclarations.literal("float", "0.1f"));
+    assertEquals(3f, Redeclarations.literal("float", "3"));
+    assertNull(Redeclarations.literal("float", "0.1")); // a double: javac rejects it
+    assertEquals(true, Redeclarations.literal("boolean", "true"));
+    assertNull(Redeclarations.literal("String", "\"s\""));
+    assertNull(Redeclarations.literal("int", "1 + 1"));
+    var before = quick.redeclarationsRun();
+    alike("double lr = 0.01; long steps = 10; boolean on = true;");
+    alike("double lr = 1e-3; long steps = 3000000000L; boolean on = false;");
+    assertEquals(before + 3, quick.redeclarationsRun());
+    assertEquals("0.001 3000000000 false", alike("lr + \" \" + steps + \" \" + on").result());
+    assertNotNull(alike("int small = 1;\nint small = 3000000000;").error());
+  }
+
   /** A trace through a method run again names the cell that ran it last, as JShell's would. */
   @Test
   void aMethodRunAgainBelongsToItsNewCell() {
@@ -321,6 +351,82 @@ class QuickCellsTest {
     assertTrue(
         q.traceback().stream().anyMatch(l -> l.contains("tenOver (cell [4], line 1)")),
         q.traceback()::toString);
+  }
+
+  // Runs the cell in both kernels as cell number count; returns what the quick one did, after
+  // checking it matches and that `edits` methods were compiled without JShell's pipeline.
+  private static Seen edited(String code, int count, int edits) {
+    int before = quick.methodEdits().compiledCount();
+    var q = run(quick, code, count);
+    assertEquals(
+        run(plain, code, count), q, () -> "quick and JShell's pipeline differ on: " + code);
+    assertEquals(
+        edits,
+        quick.methodEdits().compiledCount() - before,
+        () -> code + ": methods compiled without JShell's pipeline");
+    return q;
+  }
+
+  /**
+   * A method given a new body is redefined in one compile: callers and later cells see the new
+   * body, variables keep their values, traces name the cell and line of the new body, and what
+   * JShell recompiles later (the method as a dependent of a changed variable) is the latest body.
+   */
+  @Test
+  void anEditedMethodIsRedefinedInOneCompile() {
+    edited("int offset = 1; int shifted(int x) { return x + offset; }", 1, 0);
+    edited("int twice(int x) { return 2 * shifted(x); }", 2, 0);
+    edited("int shifted(int x) { return x + offset + 100; }", 3, 1);
+    assertEquals("204", edited("twice(1)", 4, 0).result());
+    edited("offset = 5;", 5, 0);
+    edited("int shifted(int x) {\n  return x + offset + 1000;\n}", 6, 1);
+    assertEquals("1006", edited("shifted(1)", 7, 0).result());
+    assertEquals("2012", edited("int doubled = twice(1);\ndoubled", 8, 0).result());
+    edited("int shifted(int x) {\n  int y = x + offset;\n  return y / (x - x);\n}", 9, 1);
+    var thrown = edited("twice(3)", 10, 0);
+    assertEquals("java.lang.ArithmeticException: / by zero", thrown.error());
+    assertTrue(
+        thrown.traceback().stream().anyMatch(l -> l.contains("shifted (cell [9], line 3)")),
+        thrown.traceback()::toString);
+    // The variable it uses, of another type: JShell recompiles the method as it is now.
+    edited("int shifted(int x) { return x * offset; }", 11, 1);
+    edited("long offset = 3;", 12, 0);
+    edited("int shifted(int x) { return (int) (x * offset); }", 13, 0); // JShell's: not valid
+    assertEquals("21", edited("shifted(7)", 14, 0).result());
+    edited("int shifted(int x) { return (int) (x * offset) + 1; }", 15, 1);
+    // Another signature goes to JShell, which says what happens to the callers.
+    edited("long shifted(int x) { return x + 10_000_000_000L; }", 16, 0);
+    assertNotNull(edited("twice(1)", 17, 0).error());
+    assertEquals("10000000001", edited("shifted(1)", 18, 0).result());
+    // A body that calls the method itself, one with a lambda (a new method in the class: JShell
+    // replaces the class), one that uses a name not defined yet (JShell's, to run once it is).
+    edited("int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }", 19, 0);
+    edited("int fact(int n) { return n <= 1 ? 1 : n + fact(n - 1); }", 20, 1);
+    assertEquals("15", edited("fact(5)", 21, 0).result());
+    edited("int fact(int n) { IntUnaryOperator f = k -> k * 2; return f.applyAsInt(n); }", 22, 0);
+    assertEquals("10", edited("fact(5)", 23, 0).result());
+    edited("int fact(int n) { return n + notYetDefined; }", 24, 0);
+    assertNotNull(edited("fact(5)", 25, 0).error());
+  }
+
+  /**
+   * An edited method with a compile error keeps its previous body in the quick kernel (JShell drops
+   * the method): the error reads the same.
+   */
+  @Test
+  void anEditedMethodThatDoesNotCompileKeepsItsBody() {
+    for (var kernel : List.of(quick, plain)) {
+      run(kernel, "int kept(int x) { return x + 1; }", 1);
+      run(kernel, "int kept(int x) { return x + 2; }", 2);
+    }
+    var q = run(quick, "int kept(int x) {\n  return x + \"s\";\n}", 3);
+    var p = run(plain, "int kept(int x) {\n  return x + \"s\";\n}", 3);
+    assertEquals(p, q);
+    assertTrue(
+        q.traceback().stream().anyMatch(l -> l.contains("cell [3] line 2, column 10")),
+        q.traceback()::toString);
+    assertEquals("3", run(quick, "kept(1)", 4).result());
+    assertNotNull(run(plain, "kept(1)", 4).error());
   }
 
   @Test

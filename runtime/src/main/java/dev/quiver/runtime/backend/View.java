@@ -156,12 +156,39 @@ public final class View {
     return at;
   }
 
-  /** The host memory behind this view (host storage only), checked for use after release. */
+  /**
+   * The host memory behind this view in native memory (host storage only), checked for use after
+   * release: what kernels read and write. A small tensor on the Java heap is moved off it first.
+   */
   public MemorySegment hostSegment() {
     if (storage instanceof HostStorage h) {
       return h.segment();
     }
-    throw new IllegalStateException(
+    throw notHost();
+  }
+
+  /**
+   * The host bytes where they are, native or a small tensor's array on the Java heap: for bulk
+   * copies and single elements, never for the Vector API's segment loads (see {@link
+   * HostStorage#heapFloats()}). {@link #hostSegment()} moves a heap tensor to native memory.
+   */
+  public MemorySegment hostMemory() {
+    if (storage instanceof HostStorage h) {
+      return h.memory();
+    }
+    throw notHost();
+  }
+
+  /**
+   * The {@code float[]} a small GC-managed float32 tensor lives in on the Java heap (element {@code
+   * i} of the storage at index {@code i}), or {@code null}: see {@link HostStorage#heapFloats()}.
+   */
+  public float[] heapFloats() {
+    return storage instanceof HostStorage h ? h.heapFloats() : null;
+  }
+
+  private IllegalStateException notHost() {
+    return new IllegalStateException(
         "tensor lives on " + device() + ", not in host memory; copy it with to(Device.CPU)");
   }
 

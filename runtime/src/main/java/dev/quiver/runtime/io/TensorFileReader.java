@@ -213,7 +213,7 @@ final class TensorFileReader {
       MemorySegment.copy(
           MemorySegment.ofAddress(src.memoryAddress()).reinterpret(bytes),
           0,
-          t.view().hostSegment(),
+          t.view().hostMemory(),
           0,
           bytes);
     }

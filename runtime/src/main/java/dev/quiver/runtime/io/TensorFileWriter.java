@@ -135,7 +135,7 @@ final class TensorFileWriter {
       }
       if (bytes > 0) {
         MemorySegment.copy(
-            c.view().hostSegment(),
+            c.view().hostMemory(),
             0,
             MemorySegment.ofAddress(dst.memoryAddress()).reinterpret(bytes),
             0,

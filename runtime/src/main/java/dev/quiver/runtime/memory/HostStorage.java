@@ -13,18 +13,31 @@ import org.apache.arrow.memory.ArrowBuf;
  */
 public final class HostStorage extends ManagedStorage {
   /**
-   * Small GC-managed tensors on the Java heap ({@code -Dquiver.memory.heap=true}): see {@link
-   * #allocate(long, Class, MemoryScope)}.
+   * Small GC-managed float32 tensors on the Java heap ({@code -Dquiver.memory.heap=true}): see
+   * {@link #allocate(long, Class, MemoryScope)}.
    */
   static final boolean HEAP = Boolean.getBoolean("quiver.memory.heap");
 
-  /** The largest tensor, in bytes, that {@link #HEAP} puts on the Java heap. */
-  static final long HEAP_MAX = Long.getLong("quiver.memory.heapMax", ScopeSlab.MAX_BLOCK);
+  /**
+   * The largest tensor, in bytes, that {@link #HEAP} puts on the Java heap: at most a small chunk's
+   * block, which is where it goes if a kernel needs it in native memory ({@link #segment()}).
+   */
+  static final long HEAP_MAX =
+      Math.min(Long.getLong("quiver.memory.heapMax", SmallChunks.MAX_BLOCK), SmallChunks.MAX_BLOCK);
 
   private static final Runnable NOTHING = () -> {};
 
-  /** Changes once at most: when a slab storage is copied out of its scope ({@link #moveTo}). */
+  /**
+   * Changes once at most: a slab storage copied out of its scope ({@link #moveTo}), or a heap one
+   * moved off the heap ({@link #segment()}).
+   */
   private volatile MemorySegment segment;
+
+  /** A tensor on the Java heap: its array; {@code null} for native memory and once moved off. */
+  private volatile float[] heap;
+
+  /** A heap tensor's block of native memory once it was moved off the heap: held, so kept. */
+  private SmallChunks.Block offHeap;
 
   /** The scope's slab this storage's block lies in, or {@code null}. */
   private final ScopeSlab slab;
@@ -55,49 +68,39 @@ public final class HostStorage extends ManagedStorage {
     this.segment = block.segment();
   }
 
-  /** A small GC-managed tensor on the Java heap: the collector frees the array. */
-  private HostStorage(long byteSize, MemorySegment heap) {
+  /** A small GC-managed float32 tensor on the Java heap: the collector frees the array. */
+  private HostStorage(long byteSize, float[] heap) {
     super(byteSize, new Release(NOTHING));
     this.slab = null;
-    this.segment = heap;
-  }
-
-  /** A tensor of a scope on the Java heap: the scope marks it released, the collector frees it. */
-  private HostStorage(long byteSize, MemorySegment heap, MemoryScope owner) {
-    super(byteSize, owner, NOTHING);
-    this.slab = null;
-    this.segment = heap;
+    this.heap = heap;
+    this.segment = MemorySegment.ofArray(heap);
   }
 
   /** A small tensor of a scope: a block of the scope's slab, freed when the scope closes. */
-  private HostStorage(long byteSize, ScopeSlab slab, int kind, MemoryScope owner) {
+  private HostStorage(long byteSize, ScopeSlab slab, MemoryScope owner) {
     super(byteSize, slab, owner);
     this.slab = slab;
-    this.segment = slab.allocate(byteSize, kind, HostStorage::slabChunk);
+    this.segment = slab.allocate(byteSize, HostStorage::slabChunk);
   }
 
   /**
-   * {@code carrier}: the element type ({@code null}: unknown), which places a small tensor on the
-   * Java heap when {@link #HEAP} is on.
+   * {@code carrier}: the element type ({@code null}: unknown); a small GC-managed float32 tensor
+   * goes on the Java heap when {@link #HEAP} is on.
    */
   private static HostStorage create(long byteSize, Class<?> carrier, MemoryScope owner) {
     if (owner != null && owner.isClosed()) {
       owner = null;
     }
-    int kind = HEAP && carrier != null ? heapKind(carrier) : ScopeSlab.NATIVE;
     if (owner != null) {
       if (byteSize > 0 && byteSize <= ScopeSlab.MAX_BLOCK) {
         ScopeSlab s = owner.slab();
         if (s != null) {
-          return new HostStorage(byteSize, s, kind, owner);
+          return new HostStorage(byteSize, s, owner);
         }
       }
-      if (kind != ScopeSlab.NATIVE && byteSize > 0 && byteSize <= HEAP_MAX) {
-        return new HostStorage(byteSize, heapSegment(byteSize, kind), owner);
-      }
     } else {
-      if (kind != ScopeSlab.NATIVE && byteSize > 0 && byteSize <= HEAP_MAX) {
-        return new HostStorage(byteSize, heapSegment(byteSize, kind));
+      if (HEAP && carrier == float.class && byteSize > 0 && byteSize <= HEAP_MAX) {
+        return new HostStorage(byteSize, new float[(int) ((byteSize + 3) >>> 2)]);
       }
       if (byteSize > 0 && byteSize <= SmallChunks.MAX_BLOCK) {
         return new HostStorage(byteSize, SmallChunks.allocate(byteSize, HostStorage::chunkBuffer));
@@ -120,16 +123,10 @@ public final class HostStorage extends ManagedStorage {
     return Memory.allocator().buffer(bytes);
   }
 
-  /**
-   * Memory of its own (never a slab's) owned by {@code owner}, for a slab storage's copy: of {@code
-   * kind} when that is a heap array's and the garbage collector owns it.
-   */
-  private static HostStorage createOutsideSlab(long byteSize, int kind, MemoryScope owner) {
+  /** Memory of its own (never a slab's, never the heap's) owned by {@code owner}. */
+  private static HostStorage createOutsideSlab(long byteSize, MemoryScope owner) {
     if (owner != null && owner.isClosed()) {
       owner = null;
-    }
-    if (owner == null && kind != ScopeSlab.NATIVE && byteSize <= HEAP_MAX) {
-      return new HostStorage(byteSize, heapSegment(byteSize, kind));
     }
     if (owner == null && byteSize <= SmallChunks.MAX_BLOCK) {
       return new HostStorage(byteSize, SmallChunks.allocate(byteSize, HostStorage::chunkBuffer));
@@ -143,44 +140,15 @@ public final class HostStorage extends ManagedStorage {
   /**
    * Memory for {@code byteSize} bytes of elements of type {@code carrier} ({@code float.class},
    * {@code double.class}, {@code int.class}) owned by {@code owner} ({@code null}: the garbage
-   * collector). With {@code -Dquiver.memory.heap=true}, a GC-managed tensor of at most {@link
-   * #HEAP_MAX} bytes is an array of that type on the Java heap (zeroed), so the collector sees its
-   * size and its memory is reused after the next young collection, as any Java object's: a loop of
-   * small GC-managed ops then writes into memory still in the cache. The array's element type is
-   * the tensor's, so that the Vector API's loads and stores on it are intrinsics.
+   * collector). With {@code -Dquiver.memory.heap=true}, a GC-managed float32 tensor of at most
+   * {@link #HEAP_MAX} bytes is a {@code float[]} on the Java heap (zeroed), so the collector sees
+   * its size and reuses its memory after the next young collection, as any Java object's: a loop of
+   * small GC-managed ops then writes into memory still in the cache. Kernels that take heap arrays
+   * read it through {@link #heapFloats()}; any other use of {@link #segment()} moves it to native
+   * memory first, for good.
    */
   public static HostStorage allocate(long byteSize, Class<?> carrier, MemoryScope owner) {
     return create(byteSize, carrier, owner);
-  }
-
-  private static int heapKind(Class<?> carrier) {
-    if (carrier == float.class) {
-      return ScopeSlab.FLOATS;
-    }
-    if (carrier == double.class) {
-      return ScopeSlab.DOUBLES;
-    }
-    return carrier == int.class ? ScopeSlab.INTS : ScopeSlab.NATIVE;
-  }
-
-  /** The kind of {@code segment}'s memory: native, or a heap array of one element type. */
-  private static int kindOf(MemorySegment segment) {
-    Object base = segment.heapBase().orElse(null);
-    if (base instanceof float[]) {
-      return ScopeSlab.FLOATS;
-    }
-    if (base instanceof double[]) {
-      return ScopeSlab.DOUBLES;
-    }
-    return base instanceof int[] ? ScopeSlab.INTS : ScopeSlab.NATIVE;
-  }
-
-  private static MemorySegment heapSegment(long bytes, int kind) {
-    return switch (kind) {
-      case ScopeSlab.DOUBLES -> MemorySegment.ofArray(new double[(int) ((bytes + 7) >>> 3)]);
-      case ScopeSlab.INTS -> MemorySegment.ofArray(new int[(int) ((bytes + 3) >>> 2)]);
-      default -> MemorySegment.ofArray(new float[(int) ((bytes + 3) >>> 2)]);
-    };
   }
 
   /**
@@ -197,12 +165,56 @@ public final class HostStorage extends ManagedStorage {
     return create(byteSize, null, owner);
   }
 
-  /** The bytes, for kernels. Throws if the storage was released, e.g. by closing its scope. */
+  /**
+   * The bytes in native memory, for kernels: a tensor on the Java heap is moved off it first (see
+   * {@link #heapFloats()}). Throws if the storage was released, e.g. by closing its scope.
+   */
   public MemorySegment segment() {
+    checkLive();
+    return heap == null ? segment : offHeap();
+  }
+
+  /**
+   * The bytes where they are, on the Java heap or not: for bulk copies and single elements, never
+   * for the Vector API's segment accesses (see {@link #heapFloats()}).
+   */
+  public MemorySegment memory() {
+    checkLive();
+    return segment;
+  }
+
+  /**
+   * The array of a float32 tensor on the Java heap (element {@code i} of the storage at index
+   * {@code i}), or {@code null} for native memory. A heap segment must never reach {@code
+   * FloatVector.fromMemorySegment}/{@code intoMemorySegment}: their type profiles in the JDK are
+   * shared by every caller, and once they have seen a heap segment C2 stops intrinsifying them for
+   * native memory too (training several times slower). Kernels read heap tensors as arrays.
+   */
+  public float[] heapFloats() {
+    float[] h = heap;
+    if (h != null) {
+      checkLive();
+    }
+    return h;
+  }
+
+  private void checkLive() {
     if (isReleased()) {
       throw new IllegalStateException(
           "this tensor's memory was released (its MemoryScope closed). "
               + "Keep tensors that must outlive a scope with scope.keep(tensor).");
+    }
+  }
+
+  /** Moves a heap tensor's bytes to a small chunk's block, once; the array is left to the GC. */
+  private synchronized MemorySegment offHeap() {
+    float[] h = heap;
+    if (h != null) {
+      SmallChunks.Block block = SmallChunks.allocate(byteSize(), HostStorage::chunkBuffer);
+      MemorySegment.copy(segment, 0, block.segment(), 0, byteSize());
+      offHeap = block;
+      segment = block.segment();
+      heap = null;
     }
     return segment;
   }
@@ -228,7 +240,7 @@ public final class HostStorage extends ManagedStorage {
         if (a != this) {
           a.release();
         }
-      } else if (slab.giveBack(byteSize(), segment.isNative(), null)) {
+      } else if (slab.giveBack(byteSize(), null)) {
         away = this;
       }
     }
@@ -266,13 +278,11 @@ public final class HostStorage extends ManagedStorage {
     }
     long bytes = byteSize();
     MemoryScope to = target;
-    int kind = kindOf(segment);
     HostStorage[] copy = new HostStorage[1];
     if (slab.giveBack(
         bytes,
-        kind == ScopeSlab.NATIVE,
         () -> {
-          copy[0] = createOutsideSlab(bytes, kind, to);
+          copy[0] = createOutsideSlab(bytes, to);
           MemorySegment.copy(segment, 0, copy[0].segment, 0, bytes);
         })) {
       segment = copy[0].segment;

@@ -44,7 +44,11 @@ public final class Memory {
     return ROOT;
   }
 
-  /** Native bytes currently held by tensors and Arrow buffers of this process. */
+  /**
+   * Native bytes currently held by tensors and Arrow buffers of this process. Small GC-managed
+   * tensors on the Java heap ({@code -Dquiver.memory.heap=true}, on in the cell JVM) are not
+   * counted: they are the Java heap's, like any array ({@code Runtime.totalMemory()}).
+   */
   public static long bytesInUse() {
     return ROOT.getAllocatedMemory() - SmallChunks.unusedBytes() - ScopeSlab.freeBytes();
   }

@@ -39,30 +39,12 @@ final class ScopeSlab extends Release {
    */
   private static final AtomicLong FREE = new AtomicLong();
 
-  /**
-   * Chunks no scope is using, the one given back last on top, one pool per kind ({@link #NATIVE}
-   * and, with {@code -Dquiver.memory.heap=true}, the Java heap's {@link #FLOATS}, {@link #DOUBLES},
-   * {@link #INTS}).
-   */
-  @SuppressWarnings("unchecked")
-  private static final ArrayDeque<Chunk>[] POOLS =
-      new ArrayDeque[] {
-        new ArrayDeque<>(), new ArrayDeque<>(), new ArrayDeque<>(), new ArrayDeque<>()
-      };
-
-  /** Kinds of chunk: native memory, or an array on the Java heap of one element type. */
-  static final int NATIVE = 0;
-
-  static final int FLOATS = 1;
-  static final int DOUBLES = 2;
-  static final int INTS = 3;
+  /** Chunks no scope is using, the one given back last on top. */
+  private static final ArrayDeque<Chunk> POOL = new ArrayDeque<>();
 
   private final ArrayList<Chunk> chunks = new ArrayList<>(4);
-
-  /** The chunk being filled of each kind, and its top. */
-  private final Chunk[] current = new Chunk[4];
-
-  private final long[] top = new long[4];
+  private Chunk current;
+  private long top;
 
   /** Rounded bytes and blocks handed out (the scope's thread only). */
   private long allocated;
@@ -78,11 +60,8 @@ final class ScopeSlab extends Release {
     super();
   }
 
-  /**
-   * {@link #CHUNK} bytes: an Arrow buffer seen as a segment ({@code buffer} not null), or an array
-   * of the Java heap.
-   */
-  private record Chunk(ArrowBuf buffer, MemorySegment memory, int kind) {}
+  /** One Arrow buffer of {@link #CHUNK} bytes, seen as a segment. */
+  private record Chunk(ArrowBuf buffer, MemorySegment memory) {}
 
   /** Bytes of slab memory no live tensor holds. */
   static long freeBytes() {
@@ -99,22 +78,18 @@ final class ScopeSlab extends Release {
    * only while the scope is open. {@code newChunk} allocates a chunk's memory when the pool has
    * none (the caller's allocator and its accounting: this class knows neither).
    */
-  MemorySegment allocate(long bytes, int kind, LongFunction<ArrowBuf> newChunk) {
+  MemorySegment allocate(long bytes, LongFunction<ArrowBuf> newChunk) {
     long r = rounded(bytes);
-    Chunk c = current[kind];
-    long at = top[kind];
-    if (c == null || at + r > CHUNK) {
-      current[kind] = c = takeChunk(kind, newChunk);
-      chunks.add(c);
-      at = 0;
+    if (current == null || top + r > CHUNK) {
+      current = takeChunk(newChunk);
+      chunks.add(current);
+      top = 0;
     }
-    MemorySegment block = c.memory.asSlice(at, bytes);
-    top[kind] = at + r;
+    MemorySegment block = current.memory.asSlice(top, bytes);
+    top += r;
+    allocated += r;
     count++;
-    if (kind == NATIVE) {
-      allocated += r;
-      FREE.addAndGet(-r);
-    }
+    FREE.addAndGet(-r);
     return block;
   }
 
@@ -128,19 +103,17 @@ final class ScopeSlab extends Release {
    * {@code copy} under the same lock, so that the scope cannot close and hand the chunk on while
    * the block is being read. False, and nothing ran, when the scope has closed already.
    */
-  synchronized boolean giveBack(long bytes, boolean isNative, Runnable copy) {
+  synchronized boolean giveBack(long bytes, Runnable copy) {
     if (get()) {
       return false;
     }
     if (copy != null) {
       copy.run();
     }
+    long r = rounded(bytes);
+    givenBack += r;
     givenBackCount++;
-    if (isNative) {
-      long r = rounded(bytes);
-      givenBack += r;
-      FREE.addAndGet(r);
-    }
+    FREE.addAndGet(r);
     return true;
   }
 
@@ -155,20 +128,19 @@ final class ScopeSlab extends Release {
       live = allocated - givenBack;
     }
     FREE.addAndGet(live);
-    synchronized (POOLS) {
+    synchronized (POOL) {
       for (int i = chunks.size() - 1; i >= 0; i--) {
         Chunk c = chunks.get(i);
-        ArrayDeque<Chunk> pool = POOLS[c.kind];
-        if (pool.size() < MAX_POOLED) {
-          pool.push(c);
-        } else if (c.buffer != null) {
+        if (POOL.size() < MAX_POOLED) {
+          POOL.push(c);
+        } else {
           FREE.addAndGet(-CHUNK);
           c.buffer.close();
         }
       }
     }
     chunks.clear();
-    java.util.Arrays.fill(current, null);
+    current = null;
   }
 
   @Override
@@ -176,37 +148,25 @@ final class ScopeSlab extends Release {
     // The flag is set by close() only; run() is never called on a slab.
   }
 
-  private static Chunk takeChunk(int kind, LongFunction<ArrowBuf> newChunk) {
-    synchronized (POOLS) {
-      Chunk c = POOLS[kind].poll();
+  private static Chunk takeChunk(LongFunction<ArrowBuf> newChunk) {
+    synchronized (POOL) {
+      Chunk c = POOL.poll();
       if (c != null) {
         return c;
       }
     }
-    return switch (kind) {
-      case FLOATS -> new Chunk(null, MemorySegment.ofArray(new float[(int) (CHUNK / 4)]), kind);
-      case DOUBLES -> new Chunk(null, MemorySegment.ofArray(new double[(int) (CHUNK / 8)]), kind);
-      case INTS -> new Chunk(null, MemorySegment.ofArray(new int[(int) (CHUNK / 4)]), kind);
-      default -> {
-        ArrowBuf buffer = newChunk.apply(CHUNK);
-        FREE.addAndGet(CHUNK);
-        yield new Chunk(
-            buffer, MemorySegment.ofAddress(buffer.memoryAddress()).reinterpret(CHUNK), NATIVE);
-      }
-    };
+    ArrowBuf buffer = newChunk.apply(CHUNK);
+    FREE.addAndGet(CHUNK);
+    return new Chunk(buffer, MemorySegment.ofAddress(buffer.memoryAddress()).reinterpret(CHUNK));
   }
 
   /** Frees the pooled chunks ({@link Memory#collect()}): their memory goes back to the system. */
   static void trimPool() {
-    synchronized (POOLS) {
-      for (ArrayDeque<Chunk> pool : POOLS) {
-        Chunk c;
-        while ((c = pool.poll()) != null) {
-          if (c.buffer != null) {
-            FREE.addAndGet(-CHUNK);
-            c.buffer.close();
-          }
-        }
+    synchronized (POOL) {
+      Chunk c;
+      while ((c = POOL.poll()) != null) {
+        FREE.addAndGet(-CHUNK);
+        c.buffer.close();
       }
     }
   }

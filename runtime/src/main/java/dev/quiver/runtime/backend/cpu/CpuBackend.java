@@ -95,6 +95,9 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void fill(View out, double value) {
+    if (HeapF32.fill(out, value)) {
+      return;
+    }
     MemorySegment y = out.hostSegment();
     DType yt = out.dtype();
     if (out.isContiguous()) {
@@ -114,6 +117,9 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void copy(View src, View out) {
+    if (HeapF32.copy(src, out)) {
+      return;
+    }
     MemorySegment x = src.hostSegment();
     MemorySegment y = out.hostSegment();
     DType xt = src.dtype();
@@ -141,6 +147,9 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void unary(UnaryOp op, View x, View out) {
+    if (HeapF32.unary(op, x, out)) {
+      return;
+    }
     MemorySegment xm = x.hostSegment();
     MemorySegment ym = out.hostSegment();
     DType xt = x.dtype();
@@ -176,6 +185,9 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void binary(BinaryOp op, View a, View b, View out) {
+    if (HeapF32.binary(op, a, b, out)) {
+      return;
+    }
     MemorySegment am = a.hostSegment();
     MemorySegment bm = b.hostSegment();
     MemorySegment ym = out.hostSegment();
@@ -558,11 +570,19 @@ public final class CpuBackend implements Backend {
 
   @Override
   public double get(View x, long flatIndex) {
-    return ElementwiseKernels.read(x.hostSegment(), x.dtype(), x.storageIndex(flatIndex));
+    float[] h = x.heapFloats(); // read as an array: see HeapF32
+    return h != null
+        ? h[(int) x.storageIndex(flatIndex)]
+        : ElementwiseKernels.read(x.hostSegment(), x.dtype(), x.storageIndex(flatIndex));
   }
 
   @Override
   public void set(View x, long flatIndex, double value) {
-    ElementwiseKernels.write(x.hostSegment(), x.dtype(), x.storageIndex(flatIndex), value);
+    float[] h = x.heapFloats();
+    if (h != null) {
+      h[(int) x.storageIndex(flatIndex)] = (float) value;
+    } else {
+      ElementwiseKernels.write(x.hostSegment(), x.dtype(), x.storageIndex(flatIndex), value);
+    }
   }
 }
