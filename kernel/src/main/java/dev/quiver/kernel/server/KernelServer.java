@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
 
 /**
  * The transport, as xeus's {@code xserver_zmq}: five sockets, each owned by one thread.
@@ -43,6 +44,11 @@ public final class KernelServer implements Transport {
   private final SeenSignatures seenSignatures = new SeenSignatures(); // shared by every channel
   private Publisher publisher;
   private StdinChannel stdin;
+  private ZMQ.Socket shellSocket;
+  private ZMQ.Socket controlSocket;
+  private ZMQ.Socket stdinChannelSocket;
+  private ZMQ.Socket iopubSocket;
+  private ZMQ.Socket heartbeatSocket;
 
   public KernelServer(ConnectionInfo info) {
     this.info = info;
@@ -53,11 +59,12 @@ public final class KernelServer implements Transport {
    * on this thread.
    */
   public void run(KernelCore core) {
-    var shell = bind(SocketType.ROUTER, info.shellPort());
-    var control = bind(SocketType.ROUTER, info.controlPort());
-    var stdinSocket = bind(SocketType.ROUTER, info.stdinPort());
-    var iopub = bind(SocketType.PUB, info.iopubPort());
-    var heartbeat = bind(SocketType.REP, info.hbPort());
+    bind();
+    var shell = shellSocket;
+    var control = controlSocket;
+    var stdinSocket = stdinChannelSocket;
+    var iopub = iopubSocket;
+    var heartbeat = heartbeatSocket;
 
     publisher = new Publisher(iopub, codec());
     stdin = new StdinChannel(stdinSocket, codec());
@@ -70,6 +77,24 @@ public final class KernelServer implements Transport {
         .start(() -> serve(control, "control", core));
     core.start();
     serve(shell, "shell", core);
+  }
+
+  /**
+   * Binds the five ports of the connection file now (once; {@link #run} binds them if this was not
+   * called). The kernel calls it before it starts the cell JVM: that JVM and the JDI connection to
+   * it take ephemeral ports, and the frontend chose the connection file's ports from the same range
+   * and closed them again, so a port bound later could already be taken ("Address already in use"
+   * killed one start in a few hundred in the benchmarks).
+   */
+  public synchronized void bind() {
+    if (shellSocket != null) {
+      return;
+    }
+    shellSocket = bind(SocketType.ROUTER, info.shellPort());
+    controlSocket = bind(SocketType.ROUTER, info.controlPort());
+    stdinChannelSocket = bind(SocketType.ROUTER, info.stdinPort());
+    iopubSocket = bind(SocketType.PUB, info.iopubPort());
+    heartbeatSocket = bind(SocketType.REP, info.hbPort());
   }
 
   private ZMQ.Socket bind(SocketType type, int port) {
@@ -86,7 +111,13 @@ public final class KernelServer implements Transport {
       socket.setSndHWM(IOPUB_QUEUE);
     }
     var endpoint = info.endpoint(port);
-    if (!socket.bind(endpoint)) {
+    boolean bound;
+    try {
+      bound = socket.bind(endpoint);
+    } catch (ZMQException e) {
+      throw new IllegalStateException("cannot bind " + endpoint + ": " + e.getMessage(), e);
+    }
+    if (!bound) {
       throw new IllegalStateException("cannot bind " + endpoint);
     }
     return socket;
