@@ -80,11 +80,11 @@ public final class KernelServer implements Transport {
   }
 
   /**
-   * Binds the five ports of the connection file now (once; {@link #run} binds them if this was not
-   * called). The kernel calls it before it starts the cell JVM: that JVM and the JDI connection to
-   * it take ephemeral ports, and the frontend chose the connection file's ports from the same range
-   * and closed them again, so a port bound later could already be taken ("Address already in use"
-   * killed one start in a few hundred in the benchmarks).
+   * Binds the five ports of the connection file now (once; {@link #run} calls it). A port that is
+   * taken fails with its endpoint named. Not called before the cell JVM starts: binding first would
+   * close a rare race (that JVM and its JDI connection take ephemeral ports, the range the frontend
+   * chose these ports from; "Address already in use" ended one benchmark start in a few hundred)
+   * but delayed the first cell by 50-85 ms (docs/kernel.md).
    */
   public synchronized void bind() {
     if (shellSocket != null) {
