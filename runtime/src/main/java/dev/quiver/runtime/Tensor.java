@@ -342,12 +342,13 @@ public final class Tensor
   public static Tensor rand(long[] shape, long seed) {
     var r = new SplittableRandom(seed);
     Tensor t = allocate("rand", Device.CPU, DType.FLOAT32, shape, MemoryScope.current());
-    MemorySegment data = t.view.hostMemory();
-    for (long i = 0, n = t.numel(); i < n; i++) {
-      // A double just below 1 rounds up to 1.0f; keep the promise of [0, 1).
-      float v = (float) r.nextDouble();
-      data.setAtIndex(ValueLayout.JAVA_FLOAT, i, v < 1f ? v : Math.nextDown(1f));
-    }
+    fillFloats(
+        t,
+        () -> {
+          // A double just below 1 rounds up to 1.0f; keep the promise of [0, 1).
+          float v = (float) r.nextDouble();
+          return v < 1f ? v : Math.nextDown(1f);
+        });
     return toDefaultDevice(t);
   }
 
@@ -355,11 +356,33 @@ public final class Tensor
   public static Tensor randn(long[] shape, long seed) {
     var r = new SplittableRandom(seed);
     Tensor t = allocate("randn", Device.CPU, DType.FLOAT32, shape, MemoryScope.current());
-    MemorySegment data = t.view.hostMemory();
-    for (long i = 0, n = t.numel(); i < n; i++) {
-      data.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
-    }
+    fillFloats(t, () -> (float) r.nextGaussian());
     return toDefaultDevice(t);
+  }
+
+  /** The next value of a generator, in the order the tensor's elements are filled. */
+  @FunctionalInterface
+  private interface FloatSource {
+    float next();
+  }
+
+  /**
+   * Fills a new float32 tensor from {@code source}, element by element in order, through a chunk of
+   * a {@code float[]} and one bulk copy per chunk. A store per element through the tensor's segment
+   * was a call site that saw both heap (small GC-managed tensors) and native segments, and a
+   * 10-million-element {@code randn} took 0.2 s longer for it (bench felt's MLP setup cell).
+   */
+  private static void fillFloats(Tensor t, FloatSource source) {
+    MemorySegment data = t.view.hostMemory();
+    long n = t.numel();
+    float[] chunk = new float[(int) Math.min(n, 4096)];
+    for (long start = 0; start < n; start += chunk.length) {
+      int len = (int) Math.min(chunk.length, n - start);
+      for (int i = 0; i < len; i++) {
+        chunk[i] = source.next();
+      }
+      MemorySegment.copy(chunk, 0, data, ValueLayout.JAVA_FLOAT, start * Float.BYTES, len);
+    }
   }
 
   private static synchronized long nextSeed() {

@@ -129,6 +129,25 @@ class TensorTest {
     }
 
     @Test
+    void randAndRandnDrawTheSeedsSequenceInElementOrderAcrossChunks() {
+      // 10 000 elements: more than one of the fill's 4 096-float chunks, on the Java heap or not.
+      var gaussian = new java.util.SplittableRandom(3);
+      var uniform = new java.util.SplittableRandom(3);
+      float[] n = Tensor.randn(new long[] {100, 100}, 3).toFloatArray();
+      float[] u = Tensor.rand(new long[] {100, 100}, 3).toFloatArray();
+      for (int i = 0; i < n.length; i++) {
+        assertEquals((float) gaussian.nextGaussian(), n[i], "randn element " + i);
+        float v = (float) uniform.nextDouble();
+        assertEquals(v < 1f ? v : Math.nextDown(1f), u[i], "rand element " + i);
+      }
+      float[] small = Tensor.randn(new long[] {3}, 3).toFloatArray();
+      var again = new java.util.SplittableRandom(3);
+      for (float x : small) {
+        assertEquals((float) again.nextGaussian(), x);
+      }
+    }
+
+    @Test
     void randStaysBelowOne() {
       // With seed 63433462 the first double is within half a float ulp of 1; rounded to float it
       // would be 1.0f.
