@@ -10,9 +10,9 @@ import java.nio.file.Path;
  * JVM's parent: it compiles each cell before this JVM runs it) is not working either. The warm-up
  * calls {@link #awaitIdle} between its steps, so it gives way to a cell within a step or two and
  * about {@value #SAMPLE_MS} ms of the kernel starting to work on it, and goes on only once the
- * kernel has been idle for {@value #QUIET_MS} ms: a client sending cells one after the other (a
- * test, a benchmark, "run all") leaves it shorter gaps than that, a user reading or typing longer
- * ones.
+ * kernel has been idle for {@value #QUIET_MS} ms, counted from the end of the last cell: a client
+ * sending cells one after the other (a test, a benchmark, "run all") leaves it shorter gaps than
+ * that, a user reading or typing longer ones.
  *
  * <p>Why the parent's CPU time: a cell reaches this JVM only after the kernel has compiled it
  * (hundreds of milliseconds for a first cell), and nothing tells this JVM that a cell is on its way
@@ -60,6 +60,12 @@ final class CellGate {
    */
   synchronized void leave() {
     if (running > 0 && --running == 0) {
+      // The kernel's quiet time starts over from now: a sample taken before the cell, compared
+      // with one after it, would find the kernel idle through a long cell (it waits while the cell
+      // runs here) and open the gate at once, so the warm-up ran into the kernel's compile of the
+      // next cell of a notebook run cell after cell, and its compiles into that cell's JIT queue.
+      sampledTicks = -1;
+      quietSince = -1;
       notifyAll();
     }
   }

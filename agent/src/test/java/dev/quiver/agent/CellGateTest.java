@@ -84,6 +84,31 @@ class CellGateTest {
   }
 
   @Test
+  void afterACellWaitsForTheKernelToStayIdleThoughItWasIdleWhileTheCellRan() throws Exception {
+    var file = dir.resolve("stat");
+    Files.writeString(file, stat(0));
+    var gate = new CellGate(file);
+    gate.awaitIdle(); // sampled once: the kernel idle before the cell, as between cells
+    Thread.sleep(CellGate.QUIET_MS + 50);
+    gate.awaitIdle();
+    // The kernel compiles a cell (10 ticks), then waits while the cell runs here for longer than
+    // the quiet interval: over the whole interval since the last sample it looks idle.
+    write(file, stat(10));
+    gate.enter();
+    var idle = CompletableFuture.runAsync(gate::awaitIdle);
+    Thread.sleep(CellGate.QUIET_MS * 3);
+    long left = System.nanoTime();
+    gate.leave();
+    idle.get(5, TimeUnit.SECONDS);
+    long waitedMs = (System.nanoTime() - left) / 1_000_000;
+    assertTrue(
+        waitedMs >= CellGate.QUIET_MS - 10,
+        "the gate opened "
+            + waitedMs
+            + " ms after the cell ended: the next cell's compile may be starting in that time");
+  }
+
+  @Test
   void waitsWhileACellRuns() throws Exception {
     var gate = new CellGate(null); // no /proc: only cells count
     gate.awaitIdle(); // nothing runs: at once
