@@ -1,7 +1,7 @@
 package dev.quiver.runtime;
 
+import dev.quiver.runtime.backend.Devices;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Rows of a tensor in host memory copied into a new tensor by plain memory copies, without any
@@ -35,34 +35,24 @@ public final class HostRows {
       }
     }
     Tensor src = t.isContiguous() ? t : t.contiguous();
-    int per = n == 0 ? 0 : Math.toIntExact(src.numel() / n);
-    MemorySegment seg = src.view().hostMemory();
-    long base = src.offset();
-    return switch (src.dtype()) {
-      case FLOAT32 -> {
-        float[] out = new float[rows.length * per];
-        for (int i = 0; i < rows.length; i++) {
-          MemorySegment.copy(
-              seg, ValueLayout.JAVA_FLOAT, (base + (long) rows[i] * per) * 4, out, i * per, per);
-        }
-        yield Tensor.of(out, shape);
-      }
-      case FLOAT64 -> {
-        double[] out = new double[rows.length * per];
-        for (int i = 0; i < rows.length; i++) {
-          MemorySegment.copy(
-              seg, ValueLayout.JAVA_DOUBLE, (base + (long) rows[i] * per) * 8, out, i * per, per);
-        }
-        yield Tensor.of(out, shape);
-      }
-      case INT32 -> {
-        int[] out = new int[rows.length * per];
-        for (int i = 0; i < rows.length; i++) {
-          MemorySegment.copy(
-              seg, ValueLayout.JAVA_INT, (base + (long) rows[i] * per) * 4, out, i * per, per);
-        }
-        yield Tensor.ofInts(out, shape);
-      }
-    };
+    long rowBytes = n == 0 ? 0 : src.numel() / n * src.dtype().byteSize();
+    // Each row one copy of its bytes, whatever the element type: a single copy in this method (C1
+    // inlines each MemorySegment.copy's tree of checks where it is called, and this runs in a
+    // notebook's first fit), and no array between the rows and the tensor.
+    Tensor out = Tensor.empty(Device.CPU, src.dtype(), shape);
+    MemorySegment from = src.view().hostMemory();
+    MemorySegment to = out.view().hostMemory();
+    long base = src.offset() * src.dtype().byteSize();
+    long at = out.offset() * out.dtype().byteSize();
+    for (int i = 0; i < rows.length; i++) {
+      MemorySegment.copy(from, base + rows[i] * rowBytes, to, at + i * rowBytes, rowBytes);
+    }
+    Device target = Devices.getDefault();
+    if (target.equals(Device.CPU)) {
+      return out;
+    }
+    Tensor moved = out.to(target); // as Tensor.of would: the default device's copy
+    out.close();
+    return moved;
   }
 }

@@ -132,7 +132,7 @@ final class ElementwiseKernels {
       // A few floats (F32Vectors.TINY says why): a plain fill of a staging array, one bulk copy.
       float[] v = F32Vectors.stage().y;
       Arrays.fill(v, 0, (int) n, (float) value);
-      MemorySegment.copy(v, 0, y, FLOAT, yo << 2, (int) n);
+      F32Vectors.write(v, 0, y, yo, (int) n);
       return;
     }
     if (yt == DType.FLOAT32 && ys == 1) {

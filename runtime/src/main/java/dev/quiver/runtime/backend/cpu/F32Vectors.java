@@ -52,29 +52,61 @@ final class F32Vectors {
 
   /**
    * Copies {@code rows} runs of {@code n} floats, run {@code r} at element {@code o + r·rowStride},
-   * into {@code dst} as consecutive rows; a row stride of 0 copies one row (a broadcast row).
+   * into {@code dst} from index {@code at} as consecutive rows; a row stride of 0 copies one row (a
+   * broadcast row).
+   *
+   * <p>This and {@link #scatterRows} are the staged kernels' only bulk copies between a segment and
+   * an array, each with a single call of {@code MemorySegment.copy}, and their bytecode stays over
+   * C1's inlining limit (35 bytes): C1 inlines that call's whole tree of force-inlined checks
+   * (15-25 KB of machine code) at every call site, and a fresh JVM's first fit used to compile some
+   * thirty such sites (an Adam block alone held seven: 120 KB), all of it C1's time in a notebook's
+   * first fit. Now C1 compiles the tree once here; C2 inlines these small methods at its hot call
+   * sites as it did the copies.
    */
-  static void gatherRows(MemorySegment s, long o, long rowStride, long rows, int n, float[] dst) {
-    if (rowStride == 0) {
-      MemorySegment.copy(s, FLOAT, o << 2, dst, 0, n);
-    } else if (rowStride == n) {
-      MemorySegment.copy(s, FLOAT, o << 2, dst, 0, (int) rows * n);
-    } else {
-      for (int r = 0; r < rows; r++) {
-        MemorySegment.copy(s, FLOAT, (o + r * rowStride) << 2, dst, r * n, n);
-      }
+  static void gatherRows(
+      MemorySegment s, long o, long rowStride, long rows, int n, float[] dst, int at) {
+    boolean oneRun = rowStride == n || rowStride == 0;
+    int runs = oneRun ? 1 : (int) rows;
+    int len = rowStride == n ? (int) rows * n : n;
+    for (int r = 0; r < runs; r++) {
+      MemorySegment.copy(s, FLOAT, (o + r * rowStride) << 2, dst, at + r * n, len);
     }
   }
 
-  /** The inverse of {@link #gatherRows} for a result ({@code rowStride} is never 0). */
-  static void scatterRows(float[] src, long rows, int n, MemorySegment s, long o, long rowStride) {
-    if (rowStride == n) {
-      MemorySegment.copy(src, 0, s, FLOAT, o << 2, (int) rows * n);
-    } else {
-      for (int r = 0; r < rows; r++) {
-        MemorySegment.copy(src, r * n, s, FLOAT, (o + r * rowStride) << 2, n);
-      }
+  /** {@link #gatherRows} into {@code dst} from index 0. */
+  static void gatherRows(MemorySegment s, long o, long rowStride, long rows, int n, float[] dst) {
+    gatherRows(s, o, rowStride, rows, n, dst, 0);
+  }
+
+  /**
+   * The inverse of {@link #gatherRows} for a result ({@code rowStride} is never 0): the rows from
+   * index {@code at} of {@code src}.
+   */
+  static void scatterRows(
+      float[] src, int at, long rows, int n, MemorySegment s, long o, long rowStride) {
+    boolean oneRun = rowStride == n;
+    int runs = oneRun ? 1 : (int) rows;
+    int len = oneRun ? (int) rows * n : n;
+    for (int r = 0; r < runs; r++) {
+      MemorySegment.copy(src, at + r * n, s, FLOAT, (o + r * rowStride) << 2, len);
     }
+  }
+
+  /** {@link #scatterRows} from index 0 of {@code src}. */
+  static void scatterRows(float[] src, long rows, int n, MemorySegment s, long o, long rowStride) {
+    scatterRows(src, 0, rows, n, s, o, rowStride);
+  }
+
+  /**
+   * {@code n} floats from element {@code o} of {@code s} into {@code dst} from index {@code at}.
+   */
+  static void read(MemorySegment s, long o, float[] dst, int at, int n) {
+    gatherRows(s, o, n, 1, n, dst, at);
+  }
+
+  /** {@code n} floats of {@code src} from index {@code at} to element {@code o} of {@code s}. */
+  static void write(float[] src, int at, MemorySegment s, long o, int n) {
+    scatterRows(src, at, 1, n, s, o, n);
   }
 
   static FloatVector load(MemorySegment s, long elem) {

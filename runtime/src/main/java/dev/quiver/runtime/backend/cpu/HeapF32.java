@@ -1,7 +1,6 @@
 package dev.quiver.runtime.backend.cpu;
 
 import static dev.quiver.runtime.backend.cpu.F32Vectors.F;
-import static dev.quiver.runtime.backend.cpu.F32Vectors.FLOAT;
 import static dev.quiver.runtime.backend.cpu.F32Vectors.L;
 
 import dev.quiver.runtime.DType;
@@ -167,18 +166,18 @@ final class HeapF32 {
   private static MemorySegment scratch(
       MemorySegment s, int k, float[] h, View v, int form, long n) {
     MemorySegment slot = slot(s, k);
-    MemorySegment.copy(h, (int) v.offset(), slot, FLOAT, 0, form == ONE ? 1 : (int) n);
+    F32Vectors.write(h, (int) v.offset(), slot, 0, form == ONE ? 1 : (int) n);
     return slot;
   }
 
   /** A heap result computed in scratch: copied into its array. */
   private static void back(MemorySegment ym, float[] yh, View out, long n) {
-    MemorySegment.copy(ym, FLOAT, 0, yh, (int) out.offset(), (int) n);
+    F32Vectors.read(ym, 0, yh, (int) out.offset(), (int) n);
   }
 
   /** A native operand of the array loops: copied into a staging array. */
   private static float[] in(View v, float[] stage, long n) {
-    MemorySegment.copy(v.hostSegment(), FLOAT, v.offset() << 2, stage, 0, (int) n);
+    F32Vectors.read(v.hostSegment(), v.offset(), stage, 0, (int) n);
     return stage;
   }
 

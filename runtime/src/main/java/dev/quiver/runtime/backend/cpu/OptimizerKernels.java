@@ -100,10 +100,10 @@ final class OptimizerKernels {
     float[] ga = st.a;
     float[] ma = st.b;
     float[] va = st.c;
-    MemorySegment.copy(p, F, po << 2, pa, 0, n);
-    MemorySegment.copy(g, F, go << 2, ga, 0, n);
-    MemorySegment.copy(ms, F, mo << 2, ma, 0, n);
-    MemorySegment.copy(vs, F, vo << 2, va, 0, n);
+    F32Vectors.read(p, po, pa, 0, n);
+    F32Vectors.read(g, go, ga, 0, n);
+    F32Vectors.read(ms, mo, ma, 0, n);
+    F32Vectors.read(vs, vo, va, 0, n);
     double b1 = a.beta1();
     double b2 = a.beta2();
     double stepSize = a.stepSize();
@@ -116,9 +116,9 @@ final class OptimizerKernels {
       va[i] = vi;
       pa[i] = (float) (pa[i] - stepSize * mi / (Math.sqrt(vi) + epsHat));
     }
-    MemorySegment.copy(pa, 0, p, F, po << 2, n);
-    MemorySegment.copy(ma, 0, ms, F, mo << 2, n);
-    MemorySegment.copy(va, 0, vs, F, vo << 2, n);
+    F32Vectors.write(pa, 0, p, po, n);
+    F32Vectors.write(ma, 0, ms, mo, n);
+    F32Vectors.write(va, 0, vs, vo, n);
   }
 
   private static void sgd(OptimizerStep.Sgd s, View param, View grad, View velocity, long n) {

@@ -166,7 +166,7 @@ final class ReduceKernels {
     if (n <= F32Vectors.TINY) {
       // A few floats (F32Vectors.TINY says why): staged, folded in double as the scalar tail is.
       float[] v = F32Vectors.stage().a;
-      MemorySegment.copy(x, FLOAT, xo << 2, v, 0, (int) n);
+      F32Vectors.read(x, xo, v, 0, (int) n);
       double r = acc;
       for (int i = 0; i < n; i++) {
         r = op.combine(r, v[i]);

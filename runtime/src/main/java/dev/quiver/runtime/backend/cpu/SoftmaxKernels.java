@@ -79,11 +79,11 @@ final class SoftmaxKernels {
     F32Vectors.Stage st = F32Vectors.stage();
     float[] xs = st.a;
     float[] ys = st.y;
-    MemorySegment.copy(x, FLOAT, xo << 2, xs, 0, rows * n);
+    F32Vectors.read(x, xo, xs, 0, rows * n);
     for (int r = 0, o = 0; r < rows; r++, o += n) {
       shortRow(xs, ys, o, n);
     }
-    MemorySegment.copy(ys, 0, y, FLOAT, yo << 2, rows * n);
+    F32Vectors.write(ys, 0, y, yo, rows * n);
   }
 
   /**

@@ -95,12 +95,8 @@ final class TinyGemm {
           c.set(FLOAT, at, c.get(FLOAT, at) + cs[i * n + j]);
         }
       }
-    } else if (ldc == n) {
-      MemorySegment.copy(cs, 0, c, FLOAT, cOff * Float.BYTES, m * n);
     } else {
-      for (int i = 0; i < m; i++) {
-        MemorySegment.copy(cs, i * n, c, FLOAT, (cOff + i * ldc) * Float.BYTES, n);
-      }
+      F32Vectors.scatterRows(cs, m, n, c, cOff, ldc);
     }
   }
 
@@ -123,7 +119,7 @@ final class TinyGemm {
       }
       return;
     }
-    MemorySegment.copy(s, FLOAT, base * Float.BYTES, span, 0, (int) extent);
+    F32Vectors.read(s, base, span, 0, (int) extent);
     int r0 = (int) rs;
     int c0 = (int) cs;
     for (int r = 0, d = 0; r < rows; r++) {

@@ -48,7 +48,7 @@ final class UnaryF32 {
    */
   private static void tiny(UnaryOp op, MemorySegment x, long xo, MemorySegment y, long yo, int n) {
     float[] v = F32Vectors.stage().a;
-    MemorySegment.copy(x, FLOAT, xo << 2, v, 0, n);
+    F32Vectors.read(x, xo, v, 0, n);
     switch (op) {
       case RELU -> reluStaged(v, n);
       case STEP -> stepStaged(v, n);
@@ -56,7 +56,7 @@ final class UnaryF32 {
       case SQUARE -> squareStaged(v, n);
       default -> otherStaged(op, v, n);
     }
-    MemorySegment.copy(v, 0, y, FLOAT, yo << 2, n);
+    F32Vectors.write(v, 0, y, yo, n);
   }
 
   // One method per operation, as BinaryF32's staged loops: C2 compiles each small, once.
