@@ -54,7 +54,15 @@ public final class DisplayCodec {
               }
               data.put(mime, text);
             });
-    node.set("metadata", JSON.valueToTree(bundle.metadata()));
+    if (bundle.metadata().isEmpty()) {
+      // Most bundles (a progress bar, a table, a plot) carry none. valueToTree goes through a
+      // parser over a token buffer, whose first use initializes java.math.BigDecimal (it squares
+      // up to 5^65536): 10-15 ms interpreted, and C2's compiles of BigInteger after it, in a
+      // notebook's first fit.
+      node.putObject("metadata");
+    } else {
+      node.set("metadata", JSON.valueToTree(bundle.metadata()));
+    }
     return node;
   }
 
