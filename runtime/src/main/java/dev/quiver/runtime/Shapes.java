@@ -131,7 +131,15 @@ public final class Shapes {
       }
       seen[r] = true;
     }
-    return java.util.stream.IntStream.range(0, rank).filter(i -> seen[i]).toArray();
+    // A plain loop, not an IntStream: every reduction of a training step comes here, and a
+    // stream pipeline runs interpreted for most of a notebook's first fit (and spins its lambda).
+    int[] sorted = new int[axes.length];
+    for (int i = 0, k = 0; i < rank; i++) {
+      if (seen[i]) {
+        sorted[k++] = i;
+      }
+    }
+    return sorted;
   }
 
   public static String str(long[] shape) {

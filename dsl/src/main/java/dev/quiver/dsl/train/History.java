@@ -59,7 +59,13 @@ public final class History implements Displayable {
       throw new IllegalArgumentException(
           "History: no entry '" + name + "'; have " + epochs.getFirst().keySet());
     }
-    return epochs.stream().mapToDouble(e -> e.get(name)).toArray();
+    // A loop, not a stream: the live view reads the curve while a notebook's first fit runs, with
+    // the stream machinery still interpreted.
+    double[] values = new double[epochs.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = epochs.get(i).get(name);
+    }
+    return values;
   }
 
   public double[] loss() {
