@@ -5,7 +5,6 @@ import dev.quiver.display.Displayable;
 import dev.quiver.display.MimeBundle;
 import dev.quiver.display.Svg;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -169,7 +168,7 @@ final class Progress {
               sb.append(' ').append(k).append(' ').append(LossPlot.value(v));
             }
           });
-      sb.append(String.format(Locale.ROOT, " %.1fs", seconds));
+      sb.append(String.format(LossPlot.NUMBERS, " %.1fs", seconds));
       if (note != null) {
         sb.append(" (").append(note).append(')');
       }
@@ -192,7 +191,7 @@ final class Progress {
       var h =
           new StringBuilder(
               String.format(
-                  Locale.ROOT,
+                  LossPlot.NUMBERS,
                   "<div class=\"quiver-fit\"><progress value=\"%.4f\" max=\"1\"></progress>"
                       + " <code>%s</code>",
                   fraction(),

@@ -22,6 +22,30 @@ class LossPlotTest {
   }
 
   @Test
+  void numbersReadAsTheRootLocaleWritesThemWhateverTheDefaultLocale() {
+    var was = java.util.Locale.getDefault();
+    java.util.Locale.setDefault(java.util.Locale.GERMANY); // writes 0,2558
+    try {
+      var random = new java.util.SplittableRandom(7);
+      for (int i = 0; i < 2000; i++) {
+        double v = Math.scalb(random.nextDouble() * 2 - 1, random.nextInt(-30, 30));
+        double a = Math.abs(v);
+        String value =
+            String.format(
+                java.util.Locale.ROOT, a == 0 || (a >= 1e-3 && a < 1e6) ? "%.4f" : "%.3e", v);
+        assertEquals(value, LossPlot.value(v));
+        // An axis label: three significant digits (whole numbers from 1 000), a '.' whatever
+        // the default locale says.
+        double back = Double.parseDouble(LossPlot.tick(v));
+        double tolerance = Math.max(a >= 1e3 && a < 1e5 ? 0.5 : 0, a * 5.01e-3);
+        assertEquals(v, back, tolerance, "tick of " + v + ": " + LossPlot.tick(v));
+      }
+    } finally {
+      java.util.Locale.setDefault(was);
+    }
+  }
+
+  @Test
   void theLeftMarginFitsTheLongestLabel() {
     var series = new LinkedHashMap<String, double[]>();
     series.put("loss", new double[] {1.27, 0.3, 0.01, 4.5e-5});
