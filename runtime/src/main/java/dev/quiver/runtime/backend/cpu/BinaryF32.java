@@ -209,14 +209,10 @@ final class BinaryF32 {
       F32Vectors.gatherRows(s, o, rowStride, rows, n, dst);
       return rowStride == 0 ? 0 : n;
     }
-    if (rowStride == 0) {
-      dst[0] = s.getAtIndex(FLOAT, o);
-      return 0;
-    }
-    for (int r = 0; r < rows; r++) {
-      dst[r] = s.getAtIndex(FLOAT, o + r * rowStride);
-    }
-    return 1;
+    // One value per row (or one for all rows: row stride 0), through the shared copy rather than
+    // a get per value (a tree of checks each in C1's code; see F32Vectors.gatherRows).
+    F32Vectors.gatherRows(s, o, rowStride, rows, 1, dst);
+    return rowStride == 0 ? 0 : 1;
   }
 
   /** Where the vector loops stop: 0 (none) for a short run or two broadcast inputs. */

@@ -129,26 +129,36 @@ final class ElementwiseKernels {
 
   static void fillRun(MemorySegment y, DType yt, long yo, long ys, long n, double value) {
     if (yt == DType.FLOAT32 && ys == 1 && n <= F32Vectors.TINY) {
-      // A few floats (F32Vectors.TINY says why): a plain fill of a staging array, one bulk copy.
-      float[] v = F32Vectors.stage().y;
-      Arrays.fill(v, 0, (int) n, (float) value);
-      F32Vectors.write(v, 0, y, yo, (int) n);
-      return;
-    }
-    if (yt == DType.FLOAT32 && ys == 1) {
-      FloatVector v = FloatVector.broadcast(F, (float) value);
-      long bound = n - n % L;
-      long i = 0;
-      for (; i < bound; i += L) {
-        F32Vectors.store(v, y, yo + i);
+      fillStaged(y, yo, (int) n, (float) value);
+    } else if (yt == DType.FLOAT32 && ys == 1) {
+      fillVector(y, yo, n, (float) value);
+    } else {
+      for (long i = 0; i < n; i++) {
+        write(y, yt, yo + i * ys, value);
       }
-      for (; i < n; i++) {
-        y.setAtIndex(FLOAT, yo + i, (float) value);
-      }
-      return;
     }
-    for (long i = 0; i < n; i++) {
-      write(y, yt, yo + i * ys, value);
+  }
+
+  /**
+   * A few floats (F32Vectors.TINY says why): a plain fill of a staging array, one bulk copy. Each
+   * path of fillRun is a method of its own: C1 compiles every branch of a method, and the vector
+   * loop's code is large and never runs in a small model's fit.
+   */
+  private static void fillStaged(MemorySegment y, long yo, int n, float value) {
+    float[] v = F32Vectors.stage().y;
+    Arrays.fill(v, 0, n, value);
+    F32Vectors.write(v, 0, y, yo, n);
+  }
+
+  private static void fillVector(MemorySegment y, long yo, long n, float value) {
+    FloatVector v = FloatVector.broadcast(F, value);
+    long bound = n - n % L;
+    long i = 0;
+    for (; i < bound; i += L) {
+      F32Vectors.store(v, y, yo + i);
+    }
+    for (; i < n; i++) {
+      y.setAtIndex(FLOAT, yo + i, value);
     }
   }
 
@@ -163,9 +173,24 @@ final class ElementwiseKernels {
       long ys,
       long n) {
     if (xt == yt && xs == 1 && ys == 1) {
-      MemorySegment.copy(x, xo * xt.byteSize(), y, yo * yt.byteSize(), n * xt.byteSize());
-      return;
+      long b = xt.byteSize();
+      F32Vectors.copyBytes(x, xo * b, 0, y, yo * b, 0, 1, n * b);
+    } else {
+      copyStrided(x, xt, xo, xs, y, yt, yo, ys, n);
     }
+  }
+
+  /** Element by element, any types (a method of its own: see fillStaged). */
+  private static void copyStrided(
+      MemorySegment x,
+      DType xt,
+      long xo,
+      long xs,
+      MemorySegment y,
+      DType yt,
+      long yo,
+      long ys,
+      long n) {
     if (xt == yt && xs == 0 && yt == DType.FLOAT32 && ys == 1) {
       fillRun(y, yt, yo, 1, n, x.getAtIndex(FLOAT, xo));
       return;

@@ -98,6 +98,26 @@ final class F32Vectors {
   }
 
   /**
+   * Copies {@code runs} runs of {@code runBytes} bytes, run {@code r} from byte {@code from +
+   * r·fromStride} of {@code src} to byte {@code to + r·toStride} of {@code dst}: the kernels'
+   * copies between segments, with one call of {@code MemorySegment.copy} (its segment-to-segment
+   * form inlines into C1's largest tree; see {@link #gatherRows}).
+   */
+  static void copyBytes(
+      MemorySegment src,
+      long from,
+      long fromStride,
+      MemorySegment dst,
+      long to,
+      long toStride,
+      long runs,
+      long runBytes) {
+    for (long r = 0; r < runs; r++) {
+      MemorySegment.copy(src, from + r * fromStride, dst, to + r * toStride, runBytes);
+    }
+  }
+
+  /**
    * {@code n} floats from element {@code o} of {@code s} into {@code dst} from index {@code at}.
    */
   static void read(MemorySegment s, long o, float[] dst, int at, int n) {

@@ -125,8 +125,15 @@ final class HeapF32 {
         || !out.isContiguous()) {
       return false;
     }
-    MemorySegment.copy(
-        src.hostMemory(), src.offset() << 2, out.hostMemory(), out.offset() << 2, out.numel() << 2);
+    F32Vectors.copyBytes(
+        src.hostMemory(),
+        src.offset() << 2,
+        0,
+        out.hostMemory(),
+        out.offset() << 2,
+        0,
+        1,
+        out.numel() << 2);
     return true;
   }
 

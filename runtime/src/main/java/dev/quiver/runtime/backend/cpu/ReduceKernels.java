@@ -120,11 +120,16 @@ final class ReduceKernels {
    */
   private static void columnsStaged(
       ReduceOp op, MemorySegment x, long xo, long xr, MemorySegment y, long yo, int rows, int n) {
-    float[] xs = F32Vectors.stage().a;
+    F32Vectors.Stage st = F32Vectors.stage();
+    float[] xs = st.a;
+    float[] ys = st.y;
     F32Vectors.gatherRows(x, xo, xr, rows, n, xs);
+    // y staged too, through the shared copies: a get and a set on the segment per column are two
+    // more trees of checks in C1's code of this method (see F32Vectors.gatherRows).
+    F32Vectors.read(y, yo, ys, 0, n);
     int step = xr == 0 ? 0 : n; // a broadcast x is staged as its one row
     for (int j = 0; j < n; j++) {
-      float acc = y.getAtIndex(FLOAT, yo + j);
+      float acc = ys[j];
       if (op == ReduceOp.SUM) {
         // A float sum is the double sum rounded to float: the same as combine's.
         for (int r = 0, xi = j; r < rows; r++, xi += step) {
@@ -135,8 +140,9 @@ final class ReduceKernels {
           acc = (float) op.combine(acc, xs[xi]);
         }
       }
-      y.setAtIndex(FLOAT, yo + j, acc);
+      ys[j] = acc;
     }
+    F32Vectors.write(ys, 0, y, yo, n);
   }
 
   /** Column sums a vector of columns at a time (SUM), the rest column by column. */
@@ -163,16 +169,27 @@ final class ReduceKernels {
   }
 
   private static float foldF32(ReduceOp op, MemorySegment x, long xo, long n, float acc) {
-    if (n <= F32Vectors.TINY) {
-      // A few floats (F32Vectors.TINY says why): staged, folded in double as the scalar tail is.
-      float[] v = F32Vectors.stage().a;
-      F32Vectors.read(x, xo, v, 0, (int) n);
-      double r = acc;
-      for (int i = 0; i < n; i++) {
-        r = op.combine(r, v[i]);
-      }
-      return (float) r;
+    return n <= F32Vectors.TINY
+        ? foldStaged(op, x, xo, (int) n, acc)
+        : foldVector(op, x, xo, n, acc);
+  }
+
+  /**
+   * A few floats (F32Vectors.TINY says why): staged, folded in double as the scalar tail is. A
+   * method of its own, as {@link #foldVector}: C1 compiles every branch of a method, and the vector
+   * loops' Vector API calls inline into large code that a small model's fit never runs.
+   */
+  private static float foldStaged(ReduceOp op, MemorySegment x, long xo, int n, float acc) {
+    float[] v = F32Vectors.stage().a;
+    F32Vectors.read(x, xo, v, 0, n);
+    double r = acc;
+    for (int i = 0; i < n; i++) {
+      r = op.combine(r, v[i]);
     }
+    return (float) r;
+  }
+
+  private static float foldVector(ReduceOp op, MemorySegment x, long xo, long n, float acc) {
     long bound = n - n % L;
     long i = 0;
     float result;

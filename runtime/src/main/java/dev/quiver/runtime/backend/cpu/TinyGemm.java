@@ -88,16 +88,15 @@ final class TinyGemm {
       row(as, r * k, k, bt, n, cs, r * n);
     }
     if (accumulate) {
-      for (int i = 0; i < m; i++) {
-        long cRow = (cOff + i * ldc) * Float.BYTES;
-        for (int j = 0; j < n; j++) {
-          long at = cRow + (long) j * Float.BYTES;
-          c.set(FLOAT, at, c.get(FLOAT, at) + cs[i * n + j]);
-        }
+      // C staged through the shared copies too (a get and a set per element were two more trees of
+      // checks in C1's code of this method; see F32Vectors.gatherRows); the same float additions.
+      float[] old = st.c;
+      F32Vectors.gatherRows(c, cOff, ldc, m, n, old);
+      for (int i = 0; i < m * n; i++) {
+        cs[i] += old[i];
       }
-    } else {
-      F32Vectors.scatterRows(cs, m, n, c, cOff, ldc);
     }
+    F32Vectors.scatterRows(cs, m, n, c, cOff, ldc);
   }
 
   /**
@@ -112,11 +111,7 @@ final class TinyGemm {
       MemorySegment s, long base, long rs, long cs, int rows, int cols, float[] dst, float[] span) {
     long extent = (rows - 1) * rs + (cols - 1) * cs + 1;
     if (rs < 0 || cs < 0 || extent > span.length) {
-      for (int r = 0, d = 0; r < rows; r++) {
-        for (int j = 0; j < cols; j++) {
-          dst[d++] = s.getAtIndex(FLOAT, base + r * rs + j * cs);
-        }
-      }
+      loadElements(s, base, rs, cs, rows, cols, dst);
       return;
     }
     F32Vectors.read(s, base, span, 0, (int) extent);
@@ -125,6 +120,19 @@ final class TinyGemm {
     for (int r = 0, d = 0; r < rows; r++) {
       for (int j = 0, at = r * r0; j < cols; j++, at += c0) {
         dst[d++] = span[at];
+      }
+    }
+  }
+
+  /**
+   * A view spread wider than the staging array, element by element: a method of its own, since C1
+   * compiles every branch of a method and the common case never comes here.
+   */
+  private static void loadElements(
+      MemorySegment s, long base, long rs, long cs, int rows, int cols, float[] dst) {
+    for (int r = 0, d = 0; r < rows; r++) {
+      for (int j = 0; j < cols; j++) {
+        dst[d++] = s.getAtIndex(FLOAT, base + r * rs + j * cs);
       }
     }
   }

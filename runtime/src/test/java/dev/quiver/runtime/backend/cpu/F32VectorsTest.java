@@ -71,12 +71,13 @@ class F32VectorsTest {
     for (MethodModel m : ClassFile.of().parse(bytes).methods()) {
       String name = m.methodName().stringValue();
       if ((name.equals("gatherRows") || name.equals("scatterRows"))
-          && m.methodTypeSymbol().parameterCount() == 7) {
+              && m.methodTypeSymbol().parameterCount() == 7
+          || name.equals("copyBytes")) {
         int size = m.findAttribute(Attributes.code()).orElseThrow().codeLength();
         assertTrue(size > 35, name + " is " + size + " bytes of bytecode: C1 would inline it");
         checked++;
       }
     }
-    assertTrue(checked == 2, "found " + checked + " of gatherRows and scatterRows");
+    assertTrue(checked == 3, "found " + checked + " of gatherRows, scatterRows and copyBytes");
   }
 }
