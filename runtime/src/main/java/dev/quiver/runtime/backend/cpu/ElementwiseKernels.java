@@ -175,22 +175,8 @@ final class ElementwiseKernels {
     if (xt == yt && xs == 1 && ys == 1) {
       long b = xt.byteSize();
       F32Vectors.copyBytes(x, xo * b, 0, y, yo * b, 0, 1, n * b);
-    } else {
-      copyStrided(x, xt, xo, xs, y, yt, yo, ys, n);
+      return;
     }
-  }
-
-  /** Element by element, any types (a method of its own: see fillStaged). */
-  private static void copyStrided(
-      MemorySegment x,
-      DType xt,
-      long xo,
-      long xs,
-      MemorySegment y,
-      DType yt,
-      long yo,
-      long ys,
-      long n) {
     if (xt == yt && xs == 0 && yt == DType.FLOAT32 && ys == 1) {
       fillRun(y, yt, yo, 1, n, x.getAtIndex(FLOAT, xo));
       return;
