@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  */
 public final class WidgetLink implements WidgetHost {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DisplayCodec.JSON;
   private static final com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>
       MAP = new com.fasterxml.jackson.core.type.TypeReference<>() {};
 
