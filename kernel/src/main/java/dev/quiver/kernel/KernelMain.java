@@ -10,6 +10,7 @@ import dev.quiver.kernel.magic.KotlinLanguage;
 import dev.quiver.kernel.magic.MagicInterpreter;
 import dev.quiver.kernel.server.KernelServer;
 import dev.quiver.kernel.wire.ConnectionInfo;
+import dev.quiver.kernel.wire.WireCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,13 +45,21 @@ public final class KernelMain {
       System.exit(2);
     }
     var config = config();
+    // Jackson's first ObjectMapper, the HMAC's provider, the random source: made on the other core
+    // while this thread binds the ports and starts the cell JVM.
+    Thread.ofPlatform().daemon().name("quiver-wire-warm-up").start(WireCodec::warmUp);
+    // The five ports first: the cell JVM and its JDI connection take ephemeral ports, the range
+    // the frontend chose the connection file's ports from (KernelServer.bind).
+    var info = ConnectionInfo.read(Path.of(args[0]));
+    var server = new KernelServer(info);
+    server.bind();
     var java = new JShellInterpreter(config);
-    // The cell JVM's process starts now, on the other core, while this thread reads the
-    // connection file and the history and binds the sockets; JShell itself (the default
-    // imports' compile, all this JVM's CPU) starts once kernel_info can be answered.
+    // The cell JVM's process starts now, on the other core, while this thread reads the history
+    // and answers kernel_info; JShell itself (the default imports' compile, all this JVM's CPU)
+    // starts once kernel_info can be answered.
     java.startCellJvmEarly();
     // JShell too (the default imports' compile, the critical path of the first cell) can start on
-    // a thread of its own while this one reads the connection file and binds the sockets:
+    // a thread of its own while this one reads the history and starts serving:
     // QUIVER_JSHELL_EARLY=1 in the kernel's environment (or -Dquiver.jshell.early=true). A first
     // `1 + 1` then waits about 0.4 s less, but on two cores the kernel is ready 0.3-0.5 s later
     // and, with the notebook's first real cells (bench felt), launch to the Iris result took
@@ -59,7 +68,6 @@ public final class KernelMain {
         || "1".equals(System.getenv("QUIVER_JSHELL_EARLY"))) {
       java.start();
     }
-    var info = ConnectionInfo.read(Path.of(args[0]));
     // %%kotlin: the Kotlin host (quiver-kotlin) runs the cells in the cell JVM, found there by
     // name.
     var interpreter =
@@ -79,7 +87,6 @@ public final class KernelMain {
                 .toString());
     exitWithParent(interpreter);
     Log.info("listening on " + info.ip() + " (shell " + info.shellPort() + ")");
-    var server = new KernelServer(info);
     var core = new KernelCore(interpreter, new History(Path.of(historyFile)), server);
     installSigint(core);
     server.run(core);
