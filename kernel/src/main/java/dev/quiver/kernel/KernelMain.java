@@ -45,12 +45,14 @@ public final class KernelMain {
       System.exit(2);
     }
     var config = config();
-    // Jackson's first ObjectMapper, the HMAC's provider, the random source: made on the other core
-    // while this thread binds the ports and starts the cell JVM.
-    Thread.ofPlatform().daemon().name("quiver-wire-warm-up").start(WireCodec::warmUp);
     // The five ports first: the cell JVM and its JDI connection take ephemeral ports, the range
     // the frontend chose the connection file's ports from (KernelServer.bind).
     var info = ConnectionInfo.read(Path.of(args[0]));
+    // Jackson's first ObjectMapper, the HMAC's provider, the random source: made on the other core
+    // while this thread binds the ports and starts the cell JVM. Not before the connection file is
+    // read: that shares classes with the ObjectMapper (their initialization is done once, by one
+    // thread, and the other waits for it).
+    Thread.ofPlatform().daemon().name("quiver-wire-warm-up").start(WireCodec::warmUp);
     var server = new KernelServer(info);
     server.bind();
     var java = new JShellInterpreter(config);
