@@ -48,11 +48,6 @@ public final class KernelMain {
     // The five ports first: the cell JVM and its JDI connection take ephemeral ports, the range
     // the frontend chose the connection file's ports from (KernelServer.bind).
     var info = ConnectionInfo.read(Path.of(args[0]));
-    // Jackson's first ObjectMapper, the HMAC's provider, the random source: made on the other core
-    // while this thread binds the ports and starts the cell JVM. Not before the connection file is
-    // read: that shares classes with the ObjectMapper (their initialization is done once, by one
-    // thread, and the other waits for it).
-    Thread.ofPlatform().daemon().name("quiver-wire-warm-up").start(WireCodec::warmUp);
     var server = new KernelServer(info);
     server.bind();
     var java = new JShellInterpreter(config);
@@ -60,6 +55,12 @@ public final class KernelMain {
     // and answers kernel_info; JShell itself (the default imports' compile, all this JVM's CPU)
     // starts once kernel_info can be answered.
     java.startCellJvmEarly();
+    // Jackson's first ObjectMapper, the HMAC's provider, the random source: made on another thread
+    // while this one goes on to kernel_info, and not before the cell JVM's start, which they would
+    // delay (on a busy machine a second runnable thread slows this one; and the connection file's
+    // parser shares classes with the ObjectMapper, initialized once, by one thread, the other
+    // waiting).
+    Thread.ofPlatform().daemon().name("quiver-wire-warm-up").start(WireCodec::warmUp);
     // JShell too (the default imports' compile, the critical path of the first cell) can start on
     // a thread of its own while this one reads the history and starts serving:
     // QUIVER_JSHELL_EARLY=1 in the kernel's environment (or -Dquiver.jshell.early=true). A first
