@@ -110,8 +110,9 @@ final class AotWireSession {
     }
   }
 
-  // Sends a request and waits for its reply; null when none came.
-  private static Message request(ZMQ.Socket socket, WireCodec codec, String type, ObjectNode c) {
+  // Sends a request and waits for its reply; null when none came (KernelStartPortsTest uses it
+  // too).
+  static Message request(ZMQ.Socket socket, WireCodec codec, String type, ObjectNode c) {
     var m =
         new Message(
             List.of(), codec.header(type), Message.object(), Message.object(), c, List.of());

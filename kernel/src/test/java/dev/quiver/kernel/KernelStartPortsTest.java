@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * A kernel started as a frontend starts one (a connection file naming five ports the frontend found
@@ -151,38 +150,8 @@ class KernelStartPortsTest {
       var shell = context.createSocket(SocketType.DEALER);
       shell.setReceiveTimeOut(60_000);
       shell.connect("tcp://127.0.0.1:" + ports[0]);
-      var codec = new WireCodec(key, "test-client");
-      var request =
-          new Message(
-              List.of(),
-              codec.header("kernel_info_request"),
-              Message.object(),
-              Message.object(),
-              Message.object(),
-              List.of());
-      var frames = codec.encode(request);
-      for (int i = 0; i < frames.size(); i++) {
-        shell.send(frames.get(i), i < frames.size() - 1 ? ZMQ.SNDMORE : 0);
-      }
-      while (true) {
-        var first = shell.recv(0);
-        if (first == null) {
-          return null;
-        }
-        var reply = new ArrayList<byte[]>();
-        reply.add(first);
-        while (shell.hasReceiveMore()) {
-          reply.add(shell.recv(0));
-        }
-        try {
-          var m = codec.decode(reply);
-          if (m.parentHeader().path("msg_id").asText().equals(request.id())) {
-            return m;
-          }
-        } catch (WireCodec.BadMessage e) {
-          return null;
-        }
-      }
+      return AotWireSession.request(
+          shell, new WireCodec(key, "test-client"), "kernel_info_request", Message.object());
     }
   }
 
