@@ -5,6 +5,7 @@ import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.IdentifierTree;
 import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.MethodTree;
+import com.sun.source.tree.NewArrayTree;
 import com.sun.source.tree.Tree;
 import com.sun.source.tree.VariableTree;
 import com.sun.source.util.JavacTask;
@@ -122,6 +123,51 @@ final class JavaSyntax {
    * anything else (several variables, {@code var}, a field's modifiers, a method, a parse error).
    */
   record Variable(String name, int initStart, int initEnd) {}
+
+  /**
+   * A declaration of one variable with an initializer, {@code Type name = initializer;} or {@code
+   * var name = initializer;}, without modifiers or annotations, whose initializer is not an array
+   * initializer ({@code {1, 2}}).
+   *
+   * @param type the type as written, or null for {@code var}
+   */
+  record Declared(String name, String type, String initializer) {}
+
+  private static final java.util.regex.Pattern VAR = java.util.regex.Pattern.compile("var\\s");
+
+  /** {@code snippet} as a {@link Declared}, or null for anything else. */
+  static Declared declared(String snippet) {
+    boolean isVar = VAR.matcher(snippet).lookingAt();
+    // As a field, "var" does not parse: a type name of the same length keeps the positions.
+    var text = isVar ? "$v$" + snippet.substring(3) : snippet;
+    return member(
+        text,
+        (s, cu, member, positions, lead) -> {
+          if (!(member instanceof VariableTree v)
+              || v.getInitializer() == null
+              || (v.getInitializer() instanceof NewArrayTree array && array.getType() == null)
+              || !v.getModifiers().getFlags().isEmpty()
+              || !v.getModifiers().getAnnotations().isEmpty()
+              || v.getType() == null) {
+            return null;
+          }
+          long typeStart = positions.getStartPosition(cu, v.getType()) - lead;
+          long typeEnd = positions.getEndPosition(cu, v.getType()) - lead;
+          long start = positions.getStartPosition(cu, v.getInitializer()) - lead;
+          long end = positions.getEndPosition(cu, v.getInitializer()) - lead;
+          if (typeStart < 0
+              || typeEnd <= typeStart
+              || start <= typeEnd
+              || end <= start
+              || end > s.length()) {
+            return null;
+          }
+          return new Declared(
+              v.getName().toString(),
+              isVar ? null : s.substring((int) typeStart, (int) typeEnd),
+              s.substring((int) start, (int) end));
+        });
+  }
 
   static Variable variable(String snippet) {
     return member(snippet, JavaSyntax::variableIn);
