@@ -198,8 +198,7 @@ public final class JShellInterpreter implements Interpreter {
       return runPieces(js, code, executionCount, out, sca, values);
     } finally {
       SnippetValues.forget(js, values);
-      CellJvm.resume(indexing);
-      jvm.releaseStartupHold();
+      jvm.resumeIndexingLater(indexing);
     }
   }
 
