@@ -133,13 +133,17 @@ final class JavaSyntax {
    */
   record Declared(String name, String type, String initializer) {}
 
-  private static final java.util.regex.Pattern VAR = java.util.regex.Pattern.compile("var\\s");
-
-  /** {@code snippet} as a {@link Declared}, or null for anything else. */
+  /**
+   * {@code snippet} as a {@link Declared} (leading comments allowed), or null for anything else.
+   */
   static Declared declared(String snippet) {
-    boolean isVar = VAR.matcher(snippet).lookingAt();
+    int at = codeStart(snippet);
+    boolean isVar =
+        snippet.startsWith("var", at)
+            && at + 3 < snippet.length()
+            && Character.isWhitespace(snippet.charAt(at + 3));
     // As a field, "var" does not parse: a type name of the same length keeps the positions.
-    var text = isVar ? "$v$" + snippet.substring(3) : snippet;
+    var text = isVar ? snippet.substring(0, at) + "$v$" + snippet.substring(at + 3) : snippet;
     return member(
         text,
         (s, cu, member, positions, lead) -> {
@@ -233,6 +237,25 @@ final class JavaSyntax {
     }.scan(m.getBody(), null);
     var header = snippet.substring((int) start, (int) body).strip().replaceAll("\\s+", " ");
     return new Method(name, header, calls[0]);
+  }
+
+  /** Where the code of {@code text} starts, after whitespace and comments. */
+  static int codeStart(String text) {
+    int i = 0;
+    while (i < text.length()) {
+      if (Character.isWhitespace(text.charAt(i))) {
+        i++;
+      } else if (text.startsWith("//", i)) {
+        int end = text.indexOf('\n', i);
+        i = end < 0 ? text.length() : end + 1;
+      } else if (text.startsWith("/*", i)) {
+        int end = text.indexOf("*/", i + 2);
+        i = end < 0 ? text.length() : end + 2;
+      } else {
+        break;
+      }
+    }
+    return i;
   }
 
   /** Reads the one member a class body of {@code snippet} declares (null: not a fit). */

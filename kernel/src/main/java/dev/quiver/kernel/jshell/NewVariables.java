@@ -81,10 +81,16 @@ final class NewVariables {
   /** The plan for {@code piece}, or null when JShell must evaluate it. */
   Planned plan(JShell js, QuickCells q, String piece) {
     var text = piece.strip();
-    if (!ON || q == null || !text.startsWith("var") || !text.endsWith(";")) {
+    if (!ON || q == null || !text.startsWith("var", JavaSyntax.codeStart(text))) {
       return null;
     }
-    var d = JavaSyntax.declared(text);
+    var parsed = JavaSyntax.declared(text);
+    if (parsed == null) {
+      // A line without ";" (as at the jshell prompt), perhaps with a comment after it.
+      text = text + "\n;";
+      parsed = JavaSyntax.declared(text);
+    }
+    var d = parsed;
     if (d == null || d.type() != null) {
       return null; // a declared type: JShell's own way (see above)
     }

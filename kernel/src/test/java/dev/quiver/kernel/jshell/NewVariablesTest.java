@@ -144,6 +144,10 @@ class NewVariablesTest {
     // Declared again: JShell's way, and what used it sees the new one.
     same("var answer = noisy(9);", 10, 0);
     assertEquals("10", same("plusOne()", 11, 0).result());
+    // With comments, and without ";" as at the jshell prompt (the README's cells).
+    same("// the data\nvar rows = noisy(3);    // three rows", 13, 1);
+    same("var cols = noisy(2) // two\nrows * cols", 14, 1);
+    assertEquals("6", same("rows * cols", 15, 0).result());
     // A declared type is JShell's too.
     same("List<String> typed = List.of(\"t\");", 12, 0);
   }
@@ -208,5 +212,8 @@ class NewVariablesTest {
     assertEquals("List<String>", JavaSyntax.declared("List<String> a = List.of();").type());
     assertNull(JavaSyntax.declared("int[] a = {1, 2};"));
     assertNull(JavaSyntax.declared("void f() { }"));
+    assertEquals("b", JavaSyntax.declared("// made here\n/* c */ var b = f(1);  // why").name());
+    assertNull(JavaSyntax.declared("var b = f(1)  // no semicolon"));
+    assertEquals("b", JavaSyntax.declared("var b = f(1)  // no semicolon\n;").name());
   }
 }
