@@ -103,7 +103,9 @@ final class NewVariables {
     }
     String header;
     try {
-      header = q.header(null);
+      // Only the import lines the initializer can use (see MethodEdits.namedIn): JShell imports
+      // every live declaration into every compile, and a notebook's cells pile them up.
+      header = MethodEdits.namedIn(q.header(null), text);
     } catch (ReflectiveOperationException e) {
       return null;
     }
