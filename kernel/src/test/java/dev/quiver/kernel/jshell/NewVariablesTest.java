@@ -1,15 +1,13 @@
 package dev.quiver.kernel.jshell;
 
+import static dev.quiver.kernel.jshell.QuickCellsTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.display.MimeBundle;
-import dev.quiver.kernel.Interpreter;
-import dev.quiver.kernel.Interpreter.Outcome;
+import dev.quiver.kernel.jshell.QuickCellsTest.Seen;
 import java.util.ArrayList;
-import java.util.List;
 import jdk.jshell.Snippet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,71 +26,14 @@ class NewVariablesTest {
 
   @BeforeAll
   static void start() {
-    quick = started(true);
-    plain = started(false);
-  }
-
-  private static JShellInterpreter started(boolean quickCells) {
-    var previous = System.getProperty("quiver.quickCells");
-    System.setProperty("quiver.quickCells", Boolean.toString(quickCells));
-    try {
-      var interpreter =
-          new JShellInterpreter(
-              new JShellInterpreter.Config(
-                  System.getProperty("java.class.path"),
-                  List.of("-Xshare:auto"),
-                  List.of("import java.util.*;", "import java.util.function.*;")));
-      interpreter.awaitReady();
-      return interpreter;
-    } finally {
-      if (previous == null) {
-        System.clearProperty("quiver.quickCells");
-      } else {
-        System.setProperty("quiver.quickCells", previous);
-      }
-    }
+    quick = QuickCellsTest.started(true);
+    plain = QuickCellsTest.started(false);
   }
 
   @AfterAll
   static void stop() {
     quick.close();
     plain.close();
-  }
-
-  record Seen(String stdout, String result, String error, List<String> traceback) {}
-
-  private static Seen run(JShellInterpreter interpreter, String code, int count) {
-    var out = new StringBuilder();
-    var outcome =
-        interpreter.execute(
-            code,
-            count,
-            new Interpreter.Output() {
-              @Override
-              public void stream(String name, String text) {
-                out.append(name).append(':').append(text);
-              }
-
-              @Override
-              public void display(MimeBundle bundle, String id, boolean update) {
-                out.append("[display ").append(bundle.text()).append("]");
-              }
-
-              @Override
-              public void clear(boolean wait) {}
-
-              @Override
-              public String input(String prompt, boolean password) {
-                return null;
-              }
-            });
-    return switch (outcome) {
-      case Outcome.Ok ok ->
-          new Seen(
-              out.toString(), ok.result() == null ? null : ok.result().text(), null, List.of());
-      case Outcome.Error e ->
-          new Seen(out.toString(), null, e.ename() + ": " + e.evalue(), e.traceback());
-    };
   }
 
   // Runs the cell in both kernels and checks they agree and how many variables took the path.
@@ -105,6 +46,7 @@ class NewVariablesTest {
     p =
         new Seen(
             p.stdout(),
+            p.stderr(),
             p.result(),
             p.error(),
             p.traceback().stream().filter(l -> !l.contains("do_it$Aux")).toList());
@@ -129,7 +71,7 @@ class NewVariablesTest {
   @Test
   void aNewVarHoldsItsValueAndIsJShellsVariable() {
     same("int noisy(int x) { System.out.println(\"made \" + x); return x; }", 1, 0);
-    assertEquals("stdout:made 41\n", same("var answer = noisy(41);", 2, 1).stdout());
+    assertEquals("made 41\n", same("var answer = noisy(41);", 2, 1).stdout());
     same("var words = new ArrayList<String>(List.of(\"a\", \"b\"));\nwords.add(\"c\");", 3, 1);
     assertEquals("[a, b, c]", same("words", 4, 0).result());
     assertEquals("java.util.ArrayList<String>", typeOf(quick, "words"));
