@@ -44,17 +44,22 @@ final class AotWireSession {
     // A history with a line in it: reading it is part of every start.
     Files.writeString(history, "{\"session\":1,\"line\":1,\"source\":\"1 + 1\"}\n");
     var key = UUID.randomUUID().toString();
-    var info =
-        new ConnectionInfo(
-            "tcp",
-            "127.0.0.1",
+    // Read from a connection file, as a kernel does: the parser's classes are in the cache too.
+    var connection = dir.resolve("connection.json");
+    Files.writeString(
+        connection,
+        String.format(
+            java.util.Locale.ROOT,
+            "{\"shell_port\": %d, \"iopub_port\": %d, \"stdin_port\": %d, \"control_port\": %d,"
+                + " \"hb_port\": %d, \"ip\": \"127.0.0.1\", \"key\": \"%s\", \"transport\":"
+                + " \"tcp\", \"signature_scheme\": \"hmac-sha256\", \"kernel_name\": \"quiver-java\"}",
             freePort(),
             freePort(),
             freePort(),
             freePort(),
             freePort(),
-            "hmac-sha256",
-            key);
+            key));
+    var info = ConnectionInfo.read(connection);
     var server = new KernelServer(info);
     var core = new KernelCore(interpreter, new History(history), server);
     Thread.ofPlatform().daemon().name("quiver-aot-shell").start(() -> server.run(core));
@@ -105,8 +110,9 @@ final class AotWireSession {
     }
   }
 
-  // Sends a request and waits for its reply; null when none came.
-  private static Message request(ZMQ.Socket socket, WireCodec codec, String type, ObjectNode c) {
+  // Sends a request and waits for its reply; null when none came (KernelStartPortsTest uses it
+  // too).
+  static Message request(ZMQ.Socket socket, WireCodec codec, String type, ObjectNode c) {
     var m =
         new Message(
             List.of(), codec.header(type), Message.object(), Message.object(), c, List.of());

@@ -10,6 +10,7 @@ import dev.quiver.kernel.magic.KotlinLanguage;
 import dev.quiver.kernel.magic.MagicInterpreter;
 import dev.quiver.kernel.server.KernelServer;
 import dev.quiver.kernel.wire.ConnectionInfo;
+import dev.quiver.kernel.wire.WireCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,13 +45,24 @@ public final class KernelMain {
       System.exit(2);
     }
     var config = config();
+    // The five ports first: the cell JVM and its JDI connection take ephemeral ports, the range
+    // the frontend chose the connection file's ports from (KernelServer.bind).
+    var info = ConnectionInfo.read(Path.of(args[0]));
+    var server = new KernelServer(info);
+    server.bind();
     var java = new JShellInterpreter(config);
-    // The cell JVM's process starts now, on the other core, while this thread reads the
-    // connection file and the history and binds the sockets; JShell itself (the default
-    // imports' compile, all this JVM's CPU) starts once kernel_info can be answered.
+    // The cell JVM's process starts now, on the other core, while this thread reads the history
+    // and answers kernel_info; JShell itself (the default imports' compile, all this JVM's CPU)
+    // starts once kernel_info can be answered.
     java.startCellJvmEarly();
+    // Jackson's first ObjectMapper, the HMAC's provider, the random source: made on another thread
+    // while this one goes on to kernel_info, and not before the cell JVM's start, which they would
+    // delay (on a busy machine a second runnable thread slows this one; and the connection file's
+    // parser shares classes with the ObjectMapper, initialized once, by one thread, the other
+    // waiting).
+    Thread.ofPlatform().daemon().name("quiver-wire-warm-up").start(WireCodec::warmUp);
     // JShell too (the default imports' compile, the critical path of the first cell) can start on
-    // a thread of its own while this one reads the connection file and binds the sockets:
+    // a thread of its own while this one reads the history and starts serving:
     // QUIVER_JSHELL_EARLY=1 in the kernel's environment (or -Dquiver.jshell.early=true). A first
     // `1 + 1` then waits about 0.4 s less, but on two cores the kernel is ready 0.3-0.5 s later
     // and, with the notebook's first real cells (bench felt), launch to the Iris result took
@@ -59,7 +71,6 @@ public final class KernelMain {
         || "1".equals(System.getenv("QUIVER_JSHELL_EARLY"))) {
       java.start();
     }
-    var info = ConnectionInfo.read(Path.of(args[0]));
     // %%kotlin: the Kotlin host (quiver-kotlin) runs the cells in the cell JVM, found there by
     // name.
     var interpreter =
@@ -79,7 +90,6 @@ public final class KernelMain {
                 .toString());
     exitWithParent(interpreter);
     Log.info("listening on " + info.ip() + " (shell " + info.shellPort() + ")");
-    var server = new KernelServer(info);
     var core = new KernelCore(interpreter, new History(Path.of(historyFile)), server);
     installSigint(core);
     server.run(core);

@@ -100,6 +100,7 @@ final class RemoteEngine implements ExecutionControlProvider {
                         TIMEOUT_MS,
                         Map.of());
                 quietClassEvents(jdi.vm());
+                resumeAtStart(jdi.vm());
                 drain(jdi.process().getInputStream(), "cell JVM stdout");
                 drain(jdi.process().getErrorStream(), "cell JVM stderr");
                 started.complete(
@@ -139,6 +140,27 @@ final class RemoteEngine implements ExecutionControlProvider {
       requests.deleteEventRequests(requests.classUnloadRequests());
     } catch (ReflectiveOperationException | RuntimeException e) {
       dev.quiver.kernel.Log.info("JDI's class events stay on: " + e);
+    }
+  }
+
+  /**
+   * Lets the cell JVM run on now. JDI's launch leaves it suspended at its start event, and JShell's
+   * event handler (started once JShell asks for the engine, after the kernel's sockets are bound
+   * and kernel_info answered) would resume it only then: the agent's start (its classes, its
+   * connections to {@code listener}, which queue in its backlog until accepted) then competed with
+   * the default imports' compile for the CPU. Taken here, the start event is not seen by that
+   * handler, which only looks for the JVM's death and resumes whatever else it reads.
+   */
+  static void resumeAtStart(VirtualMachine vm) throws InterruptedException {
+    var events = vm.eventQueue().remove(TIMEOUT_MS);
+    if (events == null) {
+      throw new IllegalStateException(
+          "the cell JVM sent no start event within " + TIMEOUT_MS + " ms");
+    }
+    boolean started = events.stream().anyMatch(e -> e instanceof com.sun.jdi.event.VMStartEvent);
+    events.resume();
+    if (!started) {
+      throw new IllegalStateException("the cell JVM's first event was not its start: " + events);
     }
   }
 

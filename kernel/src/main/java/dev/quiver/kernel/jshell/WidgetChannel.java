@@ -19,7 +19,11 @@ import java.io.OutputStream;
  */
 final class WidgetChannel {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // Made on first use: the kernel makes this channel before it starts the cell JVM, and a JVM's
+  // first ObjectMapper is slow to make (KernelMain makes one meanwhile on another thread).
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   private volatile Interpreter.Comms comms;
   private volatile OutputStream toCellJvm; // the newest cell JVM's; null: none yet, or it died
@@ -64,16 +68,16 @@ final class WidgetChannel {
     }
     switch (m) {
       case DisplayMessage.Comm comm -> {
-        var content = JSON.createObjectNode();
+        var content = Json.MAPPER.createObjectNode();
         content.put("comm_id", comm.commId());
         if (comm.op().equals("open")) {
           content.put("target_name", "jupyter.widget");
         }
-        content.set("data", JSON.valueToTree(comm.data()));
+        content.set("data", Json.MAPPER.valueToTree(comm.data()));
         c.publish(parent, "comm_" + comm.op(), content);
       }
       case DisplayMessage.Stream stream -> {
-        var content = JSON.createObjectNode();
+        var content = Json.MAPPER.createObjectNode();
         content.put("name", stream.name());
         content.put("text", stream.text());
         c.publish(parent, "stream", content);
@@ -87,7 +91,7 @@ final class WidgetChannel {
         c.publish(parent, show.update() ? "update_display_data" : "display_data", content);
       }
       case DisplayMessage.Clear clear -> {
-        var content = JSON.createObjectNode();
+        var content = Json.MAPPER.createObjectNode();
         content.put("wait", clear.waitForNext());
         c.publish(parent, "clear_output", content);
       }

@@ -36,7 +36,9 @@ import org.zeromq.ZMQException;
 public final class KernelServer implements Transport {
 
   private final ConnectionInfo info;
-  private final String session = UUID.randomUUID().toString();
+  // This kernel's session id, made when it starts serving (not before the ports are bound: see
+  // WireCodec.warmUp).
+  private volatile String session;
   private final ZContext context = new ZContext();
   // A flood of bad messages must not flood the log: the first 20, then one in 1000.
   private final AtomicLong dropped = new AtomicLong();
@@ -60,6 +62,7 @@ public final class KernelServer implements Transport {
    */
   public void run(KernelCore core) {
     bind();
+    session = UUID.randomUUID().toString();
     var shell = shellSocket;
     var control = controlSocket;
     var stdinSocket = stdinChannelSocket;
@@ -80,11 +83,11 @@ public final class KernelServer implements Transport {
   }
 
   /**
-   * Binds the five ports of the connection file now (once; {@link #run} calls it). A port that is
-   * taken fails with its endpoint named. Not called before the cell JVM starts: binding first would
-   * close a rare race (that JVM and its JDI connection take ephemeral ports, the range the frontend
-   * chose these ports from; "Address already in use" ended one benchmark start in a few hundred)
-   * but delayed the first cell by 50-85 ms (docs/kernel.md).
+   * Binds the five ports of the connection file now (once; {@link #run} calls it too). The kernel
+   * calls it first thing, before it starts the cell JVM: that JVM and the JDI connection to it take
+   * ephemeral ports, and the frontend chose the connection file's ports from the same range and
+   * closed them again, so a port bound later could already be taken ("Address already in use" ended
+   * one benchmark start in a few hundred). A port that is taken fails with its endpoint named.
    */
   public synchronized void bind() {
     if (shellSocket != null) {

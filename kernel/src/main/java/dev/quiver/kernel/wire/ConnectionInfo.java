@@ -1,9 +1,11 @@
 package dev.quiver.kernel.wire;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser.NumberType;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The connection file Jupyter writes for a kernel: where to bind and how to sign.
@@ -23,9 +25,34 @@ public record ConnectionInfo(
     String signatureScheme,
     String key) {
 
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /**
+   * Reads a connection file. With Jackson's streaming parser, not an {@code ObjectMapper}: this is
+   * the first thing a kernel does, before it can bind its ports and start the cell JVM, and the
+   * first {@code ObjectMapper} of a JVM costs tens of milliseconds of class initialization (its
+   * date formats, among others), which the kernel now does meanwhile on another thread.
+   */
   public static ConnectionInfo read(Path file) throws IOException {
-    JsonNode n = new ObjectMapper().readTree(file.toFile());
-    var scheme = text(n, "signature_scheme", "hmac-sha256");
+    var fields = new java.util.HashMap<String, Object>();
+    try (var parser = JSON.createParser(file.toFile())) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("connection file " + file + ": not a JSON object");
+      }
+      for (var t = parser.nextToken(); t == JsonToken.FIELD_NAME; t = parser.nextToken()) {
+        var name = parser.currentName();
+        var value = parser.nextToken();
+        if (value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == NumberType.INT) {
+          fields.put(name, parser.getIntValue());
+        } else if (value.isScalarValue() && value != JsonToken.VALUE_NULL) {
+          fields.put(name, parser.getText());
+        } else {
+          parser.skipChildren(); // an object or array: no field the kernel reads
+          fields.remove(name);
+        }
+      }
+    }
+    var scheme = text(fields, "signature_scheme", "hmac-sha256");
     if (!scheme.equals("hmac-sha256")) {
       throw new IOException(
           "connection file "
@@ -35,15 +62,15 @@ public record ConnectionInfo(
               + " is not supported; only hmac-sha256");
     }
     return new ConnectionInfo(
-        text(n, "transport", "tcp"),
-        text(n, "ip", "127.0.0.1"),
-        port(n, "shell_port", file),
-        port(n, "control_port", file),
-        port(n, "stdin_port", file),
-        port(n, "iopub_port", file),
-        port(n, "hb_port", file),
+        text(fields, "transport", "tcp"),
+        text(fields, "ip", "127.0.0.1"),
+        port(fields, "shell_port", file),
+        port(fields, "control_port", file),
+        port(fields, "stdin_port", file),
+        port(fields, "iopub_port", file),
+        port(fields, "hb_port", file),
         scheme,
-        text(n, "key", ""));
+        text(fields, "key", ""));
   }
 
   /**
@@ -55,17 +82,16 @@ public record ConnectionInfo(
         : transport + "://" + ip + ":" + port;
   }
 
-  private static String text(JsonNode n, String field, String fallback) {
-    var v = n.get(field);
-    return v == null || v.isNull() ? fallback : v.asText();
+  private static String text(Map<String, Object> fields, String field, String fallback) {
+    var v = fields.get(field);
+    return v == null ? fallback : v.toString();
   }
 
-  private static int port(JsonNode n, String field, Path file) throws IOException {
-    var v = n.get(field);
-    if (v == null || !v.canConvertToInt()) {
+  private static int port(Map<String, Object> fields, String field, Path file) throws IOException {
+    if (!(fields.get(field) instanceof Integer port)) {
       throw new IOException(
           "connection file " + file + ": " + field + " is missing or not a number");
     }
-    return v.asInt();
+    return port;
   }
 }

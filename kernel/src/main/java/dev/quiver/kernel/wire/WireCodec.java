@@ -61,6 +61,23 @@ public final class WireCodec {
     }
   }
 
+  /**
+   * Makes, once per JVM, what the first codec and the first message need and which is slow to make
+   * the first time: Jackson's {@code ObjectMapper} (tens of milliseconds of class initialization),
+   * the HMAC's provider (the JDK loads the providers before the one that has it), the random source
+   * of session and message ids. The kernel calls it on a thread of its own as it starts, so that
+   * this happens while its main thread binds the ports and starts the cell JVM.
+   */
+  public static void warmUp() {
+    JSON.createObjectNode();
+    try {
+      Mac.getInstance("HmacSHA256");
+    } catch (NoSuchAlgorithmException e) {
+      // the first codec says so
+    }
+    UUID.randomUUID();
+  }
+
   /** Why a frame list was refused; carries no secret, so it can be logged. */
   public static final class BadMessage extends Exception {
     public BadMessage(String why) {

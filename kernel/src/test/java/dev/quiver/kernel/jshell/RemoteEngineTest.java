@@ -25,7 +25,6 @@ class RemoteEngineTest {
       assertEquals(List.of(), internal.classPrepareRequests());
       assertEquals(List.of(), internal.classUnloadRequests());
       // What JShell and RemoteControl ask JDI for still works: a class by name, prepared.
-      vm.resume();
       ReferenceType agent = null;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (agent == null && System.nanoTime() < deadline) {
@@ -41,6 +40,25 @@ class RemoteEngineTest {
     } finally {
       started.process().destroyForcibly();
       started.listener().close();
+    }
+  }
+
+  @Test
+  void theCellJvmRunsItsAgentBeforeJShellAsksForIt() throws Exception {
+    var started =
+        RemoteEngine.start(List.of("--class-path", System.getProperty("java.class.path")))
+            .get(60, TimeUnit.SECONDS);
+    try (var listener = started.listener()) {
+      // No JShell, no event handler: nobody resumes the JVM after its start event but the start
+      // itself, and its agent connects JShell's socket and the widget socket meanwhile.
+      listener.setSoTimeout(60_000);
+      try (var jshell = listener.accept();
+          var widgets = listener.accept()) {
+        assertTrue(jshell.isConnected() && widgets.isConnected());
+      }
+      assertTrue(started.process().isAlive());
+    } finally {
+      started.process().destroyForcibly();
     }
   }
 
