@@ -185,6 +185,26 @@ class OneKernel(unittest.TestCase):
         self.assertEqual(content["status"], "error")
         self.assertEqual(value(kc, 'scaled(2)'), "10")
 
+    def test_20b_new_vars_are_variables_later_cells_see(self):
+        # felt's first cells: new `var`s whose initializer is type-checked once (NewVariables)
+        kc = self.kc
+        content, _ = run(kc, 'var rows = new ArrayList<String>(List.of("a"));\n'
+                             'var model = Sequential.of(Dense.of(3).relu(), Dense.of(2)).input(4).seed(1);')
+        self.assertEqual(content["status"], "ok", content)
+        self.assertEqual(value(kc, 'rows.add("b"); rows'), "[a, b]")      # typed: ArrayList<String>
+        self.assertEqual(value(kc, 'model.getClass().getSimpleName()'), "Sequential")
+        run(kc, 'int rowCount() { return rows.size(); }')                  # JShell compiles against it
+        self.assertEqual(value(kc, 'rowCount()'), "2")
+        self.assertEqual(value(kc, '%%kotlin\nrows.size + 1'), "3")       # other languages see it
+        content, _ = run(kc, 'var parsed = Integer.parseInt("4") +\n  Integer.parseInt("x");')
+        self.assertEqual(content["ename"], "java.lang.NumberFormatException")
+        self.assertRegex("\n".join(content["traceback"]), r"at cell \[\d+\], line 2")
+        self.assertEqual(value(kc, 'parsed'), "0")                        # declared, as JShell does
+        content, _ = run(kc, 'var rows = 7;')                              # declared again: JShell's
+        self.assertEqual(content["status"], "ok", content)
+        content, _ = run(kc, 'rowCount()')
+        self.assertEqual(content["status"], "error")                       # rows is an int now
+
     def test_21_compile_error_points_at_the_cell(self):
         content, outputs = run(self.kc, 'int ok = 1;\nint bad = ok + missing;')
         self.assertEqual(content["status"], "error")

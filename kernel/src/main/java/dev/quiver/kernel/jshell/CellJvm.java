@@ -260,6 +260,30 @@ final class CellJvm {
     }
   }
 
+  /**
+   * JShell's class-path indexer (for completion, about 0.4 s of CPU at a kernel's start) goes on
+   * once no cell has run for {@link #INDEX_AFTER_MS}: a notebook's first cells, sent one after the
+   * other, are left the core for themselves and the cell JVM (a later cell's own pause keeps it
+   * waiting meanwhile).
+   */
+  void resumeIndexingLater(AutoCloseable indexing) {
+    Runnable go =
+        () -> {
+          resume(indexing);
+          releaseStartupHold();
+        };
+    try {
+      later.schedule(go, INDEX_AFTER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      go.run(); // closing
+    }
+  }
+
+  private static final long INDEX_AFTER_MS = Long.getLong("quiver.indexAfterMs", 1000);
+  private final java.util.concurrent.ScheduledExecutorService later =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("quiver-index-later").unstarted(r));
+
   void releaseStartupHold() {
     var hold = startupIndexHold;
     startupIndexHold = null;
@@ -481,6 +505,7 @@ final class CellJvm {
       closed = true;
       g = gen;
     }
+    later.shutdownNow();
     if (g != null) {
       closeShell(g);
     }

@@ -84,6 +84,7 @@ public final class JShellInterpreter implements Interpreter {
   private final AtomicInteger quickIds = new AtomicInteger();
   private final AtomicInteger redeclarations = new AtomicInteger();
   private final MethodEdits edits = new MethodEdits(errors);
+  private final NewVariables variables = new NewVariables();
 
   public JShellInterpreter(Config config) {
     this.config = config;
@@ -197,8 +198,7 @@ public final class JShellInterpreter implements Interpreter {
       return runPieces(js, code, executionCount, out, sca, values);
     } finally {
       SnippetValues.forget(js, values);
-      CellJvm.resume(indexing);
-      jvm.releaseStartupHold();
+      jvm.resumeIndexingLater(indexing);
     }
   }
 
@@ -247,6 +247,22 @@ public final class JShellInterpreter implements Interpreter {
           shown = null; // a declaration shows nothing
           continue;
         }
+      }
+      var planned = variables.plan(js, q, piece.source());
+      if (planned != null) {
+        // Its initializer runs as a quick piece, then JShell declares it (with the default value
+        // if the initializer failed).
+        var ran = runQuick(js, q, planned.compiled(), piece, code, executionCount);
+        if (!jvm.died() && !jvm.gone()) {
+          edits.sync(js);
+          variables.declare(
+              js, planned, ran instanceof QuickRun.Done, errors, executionCount, piece.line(code));
+        }
+        if (ran instanceof QuickRun.Failed(var failure)) {
+          return failure;
+        }
+        shown = null; // a declaration shows nothing
+        continue;
       }
       var compiled = q == null ? null : q.compile(piece.source());
       if (compiled != null) {
@@ -352,6 +368,11 @@ public final class JShellInterpreter implements Interpreter {
     errors.place(again.snippet().id(), executionCount, piece.line(code));
     redeclarations.incrementAndGet();
     return ran;
+  }
+
+  /** New variables declared with their initializer's value in one compile (for tests). */
+  NewVariables newVariables() {
+    return variables;
   }
 
   /** Methods edited without JShell's pipeline (JShell must know them before it evaluates). */

@@ -5,6 +5,7 @@ import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.IdentifierTree;
 import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.MethodTree;
+import com.sun.source.tree.NewArrayTree;
 import com.sun.source.tree.Tree;
 import com.sun.source.tree.VariableTree;
 import com.sun.source.util.JavacTask;
@@ -123,6 +124,55 @@ final class JavaSyntax {
    */
   record Variable(String name, int initStart, int initEnd) {}
 
+  /**
+   * A declaration of one variable with an initializer, {@code Type name = initializer;} or {@code
+   * var name = initializer;}, without modifiers or annotations, whose initializer is not an array
+   * initializer ({@code {1, 2}}).
+   *
+   * @param type the type as written, or null for {@code var}
+   */
+  record Declared(String name, String type, String initializer) {}
+
+  /**
+   * {@code snippet} as a {@link Declared} (leading comments allowed), or null for anything else.
+   */
+  static Declared declared(String snippet) {
+    int at = codeStart(snippet);
+    boolean isVar =
+        snippet.startsWith("var", at)
+            && at + 3 < snippet.length()
+            && Character.isWhitespace(snippet.charAt(at + 3));
+    // As a field, "var" does not parse: a type name of the same length keeps the positions.
+    var text = isVar ? snippet.substring(0, at) + "$v$" + snippet.substring(at + 3) : snippet;
+    return member(
+        text,
+        (s, cu, member, positions, lead) -> {
+          if (!(member instanceof VariableTree v)
+              || v.getInitializer() == null
+              || (v.getInitializer() instanceof NewArrayTree array && array.getType() == null)
+              || !v.getModifiers().getFlags().isEmpty()
+              || !v.getModifiers().getAnnotations().isEmpty()
+              || v.getType() == null) {
+            return null;
+          }
+          long typeStart = positions.getStartPosition(cu, v.getType()) - lead;
+          long typeEnd = positions.getEndPosition(cu, v.getType()) - lead;
+          long start = positions.getStartPosition(cu, v.getInitializer()) - lead;
+          long end = positions.getEndPosition(cu, v.getInitializer()) - lead;
+          if (typeStart < 0
+              || typeEnd <= typeStart
+              || start <= typeEnd
+              || end <= start
+              || end > s.length()) {
+            return null;
+          }
+          return new Declared(
+              v.getName().toString(),
+              isVar ? null : s.substring((int) typeStart, (int) typeEnd),
+              s.substring((int) start, (int) end));
+        });
+  }
+
   static Variable variable(String snippet) {
     return member(snippet, JavaSyntax::variableIn);
   }
@@ -187,6 +237,25 @@ final class JavaSyntax {
     }.scan(m.getBody(), null);
     var header = snippet.substring((int) start, (int) body).strip().replaceAll("\\s+", " ");
     return new Method(name, header, calls[0]);
+  }
+
+  /** Where the code of {@code text} starts, after whitespace and comments. */
+  static int codeStart(String text) {
+    int i = 0;
+    while (i < text.length()) {
+      if (Character.isWhitespace(text.charAt(i))) {
+        i++;
+      } else if (text.startsWith("//", i)) {
+        int end = text.indexOf('\n', i);
+        i = end < 0 ? text.length() : end + 1;
+      } else if (text.startsWith("/*", i)) {
+        int end = text.indexOf("*/", i + 2);
+        i = end < 0 ? text.length() : end + 2;
+      } else {
+        break;
+      }
+    }
+    return i;
   }
 
   /** Reads the one member a class body of {@code snippet} declares (null: not a fit). */

@@ -1,5 +1,6 @@
 package dev.quiver.kernel.jshell;
 
+import com.sun.source.tree.CompilationUnitTree;
 import com.sun.tools.javac.api.JavacTaskImpl;
 import com.sun.tools.javac.api.JavacTaskPool;
 import com.sun.tools.javac.code.ClassFinder;
@@ -249,6 +250,21 @@ final class QuickCells {
    */
   List<ClassBytecodes> compileClass(
       String className, String source, DiagnosticCollector<JavaFileObject> diagnostics) {
+    return compileClass(className, source, diagnostics, null);
+  }
+
+  /**
+   * {@link #compileClass(String, String, DiagnosticCollector)}, where {@code analyzed} (if not
+   * null) sees the attributed trees before code is generated (false: no class files, null
+   * returned), and the class files, copied out, also stay in JShell's file manager, so that
+   * JShell's own compiles can use the class.
+   */
+  List<ClassBytecodes> compileClass(
+      String className,
+      String source,
+      DiagnosticCollector<JavaFileObject> diagnostics,
+      java.util.function.BiPredicate<JavacTaskImpl, Iterable<? extends CompilationUnitTree>>
+          analyzed) {
     var file =
         new SimpleJavaFileObject(
             URI.create("quiver:///REPL/" + className + ".java"), JavaFileObject.Kind.SOURCE) {
@@ -283,8 +299,17 @@ final class QuickCells {
                 java.util.Map<Object, Object> kept = new java.util.HashMap<>();
                 try {
                   kept.putAll(classFiles("REPL." + className, false));
+                  if (analyzed != null) {
+                    var units = javac.parse();
+                    javac.analyze();
+                    if (diagnostics.getDiagnostics().stream()
+                            .anyMatch(d -> d.getKind() == Diagnostic.Kind.ERROR)
+                        || !analyzed.test(javac, units)) {
+                      return false;
+                    }
+                  }
                   javac.generate();
-                  outputs.addAll(takeClassFiles("REPL." + className));
+                  outputs.addAll(takeClassFiles("REPL." + className, analyzed == null));
                   return diagnostics.getDiagnostics().stream()
                       .noneMatch(d -> d.getKind() == Diagnostic.Kind.ERROR);
                 } catch (RuntimeException | ReflectiveOperationException e) {
@@ -492,10 +517,10 @@ final class QuickCells {
    * manager: left there, they would be listed in the REPL package, and read, by every later
    * compile.
    */
-  private List<ClassBytecodes> takeClassFiles(String className)
+  private List<ClassBytecodes> takeClassFiles(String className, boolean take)
       throws ReflectiveOperationException {
     var taken = new ArrayList<ClassBytecodes>();
-    for (var entry : classFiles(className, true).entrySet()) {
+    for (var entry : classFiles(className, take).entrySet()) {
       taken.add(
           new ClassBytecodes((String) entry.getKey(), (byte[]) getBytes.invoke(entry.getValue())));
     }

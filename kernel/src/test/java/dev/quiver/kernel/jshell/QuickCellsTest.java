@@ -32,7 +32,7 @@ class QuickCellsTest {
     plain = started(false);
   }
 
-  private static JShellInterpreter started(boolean quickCells) {
+  static JShellInterpreter started(boolean quickCells) {
     var previous = System.getProperty("quiver.quickCells");
     System.setProperty("quiver.quickCells", Boolean.toString(quickCells));
     try {
@@ -63,7 +63,7 @@ class QuickCellsTest {
   /** What a cell did, as a frontend sees it. */
   record Seen(String stdout, String stderr, String result, String error, List<String> traceback) {}
 
-  private static Seen run(JShellInterpreter interpreter, String code, int count) {
+  static Seen run(JShellInterpreter interpreter, String code, int count) {
     var out = new StringBuilder();
     var err = new StringBuilder();
     var outcome =
