@@ -61,14 +61,16 @@ public final class KernelMain {
     // parser shares classes with the ObjectMapper, initialized once, by one thread, the other
     // waiting).
     Thread.ofPlatform().daemon().name("quiver-wire-warm-up").start(WireCodec::warmUp);
-    // JShell too (the default imports' compile, the critical path of the first cell) can start on
-    // a thread of its own while this one reads the history and starts serving:
-    // QUIVER_JSHELL_EARLY=1 in the kernel's environment (or -Dquiver.jshell.early=true). A first
-    // `1 + 1` then waits about 0.4 s less, but on two cores the kernel is ready 0.3-0.5 s later
-    // and, with the notebook's first real cells (bench felt), launch to the Iris result took
-    // 0.2-0.5 s longer in the quiet run of 2026-12-07 (docs/benchmarks.md), so it is off.
-    if ("true".equals(System.getProperty("quiver.jshell.early"))
-        || "1".equals(System.getenv("QUIVER_JSHELL_EARLY"))) {
+    // JShell too (the default imports' compile, the critical path of the first cell) starts now,
+    // on a thread of its own, while this one reads the history and starts serving. Off with
+    // QUIVER_JSHELL_EARLY=0 in the kernel's environment (or -Dquiver.jshell.early=false): JShell
+    // then starts once kernel_info can be answered. Measured quiet (2026-12-07, 18:21-18:56 UTC,
+    // docs/benchmarks.md), now that the path to ready is short (ports first, the wire's set-up on
+    // another thread): ready 322 and 344 ms against 301 and 428 without it, the first `1 + 1` 472
+    // and 500 ms against 509 and 645, launch to the Iris result 1974 ms against 2095. Earlier, with
+    // a longer path to ready, it cost more than it gave.
+    if (!"false".equals(System.getProperty("quiver.jshell.early"))
+        && !"0".equals(System.getenv("QUIVER_JSHELL_EARLY"))) {
       java.start();
     }
     // %%kotlin: the Kotlin host (quiver-kotlin) runs the cells in the cell JVM, found there by
