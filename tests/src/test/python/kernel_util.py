@@ -29,13 +29,21 @@ def start(env=None):
 
 # A cell that answers, after 300 ms of running, what the cell JVM's training warm-up (the thread
 # "quiver-warm-up", docs/kernel.md) is doing: its state and its top frames, or "none" once it ended.
+# The warm-up's thread as a cell sees it: "none", or its state and top frames once it has parked
+# (it finishes the step it is in first: at the least priority, on a loaded machine, that can take
+# a while), or as it is after 10 s.
 WARM_UP_PROBE = """((java.util.function.Supplier<String>) () -> {
-    try { Thread.sleep(300); } catch (InterruptedException e) { }
-    return Thread.getAllStackTraces().entrySet().stream()
-        .filter(e -> e.getKey().getName().equals("quiver-warm-up"))
-        .map(e -> e.getKey().getState() + " " + java.util.Arrays.stream(e.getValue()).limit(8)
-            .map(f -> f.getClassName().replaceAll(".*[.]", "") + "." + f.getMethodName()).toList())
-        .findFirst().orElse("none");
+    String seen = "none";
+    for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end; ) {
+        try { Thread.sleep(100); } catch (InterruptedException e) { }
+        seen = Thread.getAllStackTraces().entrySet().stream()
+            .filter(e -> e.getKey().getName().equals("quiver-warm-up"))
+            .map(e -> e.getKey().getState() + " " + java.util.Arrays.stream(e.getValue()).limit(8)
+                .map(f -> f.getClassName().replaceAll(".*[.]", "") + "." + f.getMethodName()).toList())
+            .findFirst().orElse("none");
+        if (seen.equals("none") || seen.contains("CellGate.awaitIdle")) break;
+    }
+    return seen;
 }).get()"""
 
 
