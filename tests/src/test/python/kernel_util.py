@@ -27,23 +27,22 @@ def start(env=None):
     return start_new_kernel(kernel_name=KERNEL, startup_timeout=120, **kwargs)
 
 
-# A cell that answers what the cell JVM's training warm-up (the thread "quiver-warm-up",
-# docs/kernel.md) is doing while a cell runs: its state and its top frames, or "none" once it ended.
-# The warm-up finishes the step it is in before it waits for the kernel to be idle, and on a loaded
-# machine a step can take longer than a moment: the probe looks again every 50 ms, for up to 5 s,
-# until the thread waits at the gate or has ended, and answers what it saw last.
+# A cell that answers, after 300 ms of running, what the cell JVM's training warm-up (the thread
+# "quiver-warm-up", docs/kernel.md) is doing: its state and its top frames, or "none" once it ended.
+# The warm-up's thread as a cell sees it: "none", or its state and top frames once it has parked
+# (it finishes the step it is in first: at the least priority, on a loaded machine, that can take
+# a while), or as it is after 10 s.
 WARM_UP_PROBE = """((java.util.function.Supplier<String>) () -> {
     String seen = "none";
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    do {
-        try { Thread.sleep(50); } catch (InterruptedException e) { }
+    for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end; ) {
+        try { Thread.sleep(100); } catch (InterruptedException e) { }
         seen = Thread.getAllStackTraces().entrySet().stream()
             .filter(e -> e.getKey().getName().equals("quiver-warm-up"))
             .map(e -> e.getKey().getState() + " " + java.util.Arrays.stream(e.getValue()).limit(8)
                 .map(f -> f.getClassName().replaceAll(".*[.]", "") + "." + f.getMethodName()).toList())
             .findFirst().orElse("none");
-    } while (!seen.equals("none") && !(seen.startsWith("WAITING") && seen.contains("CellGate.awaitIdle"))
-        && System.nanoTime() < deadline);
+        if (seen.equals("none") || seen.contains("CellGate.awaitIdle")) break;
+    }
     return seen;
 }).get()"""
 

@@ -176,6 +176,9 @@ public final class Agent extends RemoteExecutionControl {
   /** The system property naming the background warm-up's class (a public static {@code run()}). */
   static final String WARM_UP = "quiver.cell.warmUp";
 
+  /** The system property that, "false", keeps the warm-up's thread at the normal priority. */
+  static final String WARM_UP_NICE = "quiver.warmUp.nice";
+
   /**
    * Starts the cell JVM's background warm-up ({@code -Dquiver.cell.warmUp=CLASS}, the DSL's {@code
    * TrainingWarmUp} in the kernel's cell flags) on a daemon thread, unless {@code QUIVER_WARMUP=0}
@@ -195,6 +198,13 @@ public final class Agent extends RemoteExecutionControl {
         .name("quiver-warm-up")
         .start(
             () -> {
+              // At the least priority it may run while the kernel compiles the first cells, on the
+              // core the kernel leaves idle (docs/kernel.md); -Dquiver.warmUp.nice=false keeps the
+              // normal priority, and the warm-up then waits for the kernel to be idle, as before.
+              if (!"false".equals(System.getProperty(WARM_UP_NICE))
+                  && BackgroundPriority.lowerThisThread()) {
+                CELL_GATE.ignoreKernel();
+              }
               try {
                 Class.forName(name, true, ClassLoader.getSystemClassLoader())
                     .getMethod("run", Runnable.class)

@@ -17,6 +17,11 @@ import java.nio.file.Path;
  * <p>Why the parent's CPU time: a cell reaches this JVM only after the kernel has compiled it
  * (hundreds of milliseconds for a first cell), and nothing tells this JVM that a cell is on its way
  * before that. Where there is no {@code /proc} (not Linux), only cells running here count.
+ *
+ * <p>Where the warm-up's thread runs at the least priority ({@link BackgroundPriority}), the
+ * kernel's work no longer closes the gate ({@link #ignoreKernel}): the scheduler then gives the
+ * warm-up only a core the kernel leaves idle, which is how it gets to run at all while a notebook's
+ * first cells come one after the other (the kernel compiling them on about one core of two).
  */
 final class CellGate {
 
@@ -36,6 +41,7 @@ final class CellGate {
   private long sampledAt; // guarded by this
   private long sampledTicks = -1; // guarded by this
   private long quietSince = -1; // since when every sample found the kernel idle; guarded by this
+  private boolean watchKernel = true; // guarded by this
 
   CellGate(Path kernelStat) {
     this.kernelStat = kernelStat != null && Files.isReadable(kernelStat) ? kernelStat : null;
@@ -48,6 +54,14 @@ final class CellGate {
             .parent()
             .map(p -> Path.of("/proc", Long.toString(p.pid()), "stat"))
             .orElse(null));
+  }
+
+  /**
+   * From now on only cells running here close the gate, not the kernel's work: for a warm-up whose
+   * thread runs at the least priority, which takes only a core nothing else wants.
+   */
+  synchronized void ignoreKernel() {
+    watchKernel = false;
   }
 
   /** A cell's code begins (the agent's {@code clientCodeEnter}). */
@@ -96,7 +110,7 @@ final class CellGate {
   // Whether every sample of the kernel's CPU time over the last QUIET_MS found it idle; samples
   // again when the last sample is older than SAMPLE_MS. Guarded by this.
   private boolean kernelQuiet() {
-    if (kernelStat == null) {
+    if (kernelStat == null || !watchKernel) {
       return true;
     }
     long now = System.nanoTime();

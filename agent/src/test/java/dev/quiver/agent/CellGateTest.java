@@ -119,4 +119,64 @@ class CellGateTest {
     gate.leave();
     idle.get(5, TimeUnit.SECONDS);
   }
+
+  @Test
+  void ignoringTheKernelOnlyCellsRunningHereCloseTheGate() throws Exception {
+    var file = dir.resolve("stat");
+    Files.writeString(file, stat(0));
+    var gate = new CellGate(file);
+    var busy = CompletableFuture.runAsync(gate::awaitIdle);
+    // The kernel works (100 ticks between samples): the gate stays shut while it watches it.
+    for (int i = 1; i <= 10; i++) {
+      write(file, stat(100L * i));
+      Thread.sleep(CellGate.SAMPLE_MS);
+    }
+    assertFalse(busy.isDone(), "the gate let the warm-up run while the kernel worked");
+    gate.ignoreKernel(); // the warm-up's thread now runs at the least priority
+    write(file, stat(5000));
+    busy.get(5, TimeUnit.SECONDS);
+    gate.awaitIdle(); // the kernel still works: at once
+    gate.enter();
+    var idle = CompletableFuture.runAsync(gate::awaitIdle);
+    Thread.sleep(200);
+    assertFalse(idle.isDone(), "the gate let the warm-up run while a cell ran");
+    gate.leave();
+    idle.get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aLoweredThreadRunsAtTheLeastPriorityOnLinux() throws Exception {
+    var nice = new java.util.concurrent.atomic.AtomicReference<String>();
+    var lowered = new java.util.concurrent.atomic.AtomicBoolean();
+    var thread =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  lowered.set(BackgroundPriority.lowerThisThread());
+                  try {
+                    // Field 19 of /proc/thread-self/stat is the thread's nice value.
+                    var text = Files.readString(Path.of("/proc/thread-self/stat"));
+                    nice.set(text.substring(text.lastIndexOf(')') + 2).split(" ")[16]);
+                  } catch (java.io.IOException e) {
+                    nice.set(null);
+                  }
+                });
+    thread.join();
+    if (System.getProperty("os.name").startsWith("Linux")) {
+      assertTrue(lowered.get(), "setpriority failed on Linux");
+      assertEquals(Integer.toString(BackgroundPriority.NICE), nice.get());
+    } else {
+      assertFalse(lowered.get());
+    }
+    // The caller's own thread was not touched.
+    var own =
+        Files.exists(Path.of("/proc/thread-self/stat"))
+            ? Files.readString(Path.of("/proc/thread-self/stat"))
+            : null;
+    if (own != null) {
+      assertFalse(
+          own.substring(own.lastIndexOf(')') + 2).split(" ")[16].equals("19"),
+          "the test's own thread was lowered too");
+    }
+  }
 }
