@@ -27,9 +27,8 @@ def start(env=None):
     return start_new_kernel(kernel_name=KERNEL, startup_timeout=120, **kwargs)
 
 
-# A cell that answers, after 300 ms of running, what the cell JVM's training warm-up (the thread
-# "quiver-warm-up", docs/kernel.md) is doing: its state and its top frames, or "none" once it ended.
-# The warm-up's thread as a cell sees it: "none", or its state and top frames once it has parked
+# A cell that answers what the cell JVM's training warm-up (the thread "quiver-warm-up",
+# docs/kernel.md) is doing while a cell runs, as the cell sees it: "none", or its state and top frames once it has parked
 # (it finishes the step it is in first: at the least priority, on a loaded machine, that can take
 # a while), or as it is after 10 s.
 WARM_UP_PROBE = """((java.util.function.Supplier<String>) () -> {
