@@ -410,6 +410,87 @@ class QuickCellsTest {
   }
 
   /**
+   * An edited method whose class differs only in the body is redefined without the cell's reply
+   * waiting for the cell JVM; the next piece of the same cell, the next cell and JShell's own
+   * compiles still see the new body. A body that adds a lambda (a method more: the JVM refuses it
+   * in place) is not redefined that way.
+   */
+  @Test
+  void anEditedBodyIsRedefinedWithoutWaitingAndSeenByWhatComesNext() {
+    edited("int base = 10; int plus(int x) { return x + base; }", 1, 0);
+    int before = quick.methodEdits().redefinedInBackground();
+    assertEquals("13", edited("int plus(int x) { return x + base + 2; }\nplus(1)", 2, 1).result());
+    assertEquals(before + 1, quick.methodEdits().redefinedInBackground());
+    for (int i = 3; i < 8; i++) {
+      edited("int plus(int x) { return x * " + i + " + base; }", i, 1);
+      assertEquals(Integer.toString(i + 10), edited("plus(1)", 100 + i, 0).result());
+    }
+    assertEquals(before + 6, quick.methodEdits().redefinedInBackground());
+    // JShell recompiles it as a dependent of a changed variable: from the latest body.
+    edited("int plus(int x) { return x * 1000 + base; }", 8, 1);
+    edited("short base = 7;", 9, 0);
+    assertEquals("1007", edited("plus(1)", 10, 0).result());
+    // A lambda adds a method to the class: not redefined in the background (JShell's, as before).
+    int lambdas = quick.methodEdits().redefinedInBackground();
+    edited("int plus(int x) { IntUnaryOperator f = k -> k + 1; return f.applyAsInt(x); }", 11, 0);
+    assertEquals("2", edited("plus(1)", 12, 0).result());
+    assertEquals(lambdas, quick.methodEdits().redefinedInBackground());
+  }
+
+  /** What the JVM can redefine in place, as ClassShapes tells it from the class files. */
+  @Test
+  void onlyANewBodyCountsAsRedefinableInPlace() {
+    var one = classFile("class A { static int f(int x) { return x + 1; } }");
+    var body = classFile("class A { static int f(int x) { return x * 2 + 7; } }");
+    var lambda =
+        classFile(
+            "class A { static int f(int x) { java.util.function.IntUnaryOperator g = k -> k; return"
+                + " g.applyAsInt(x); } }");
+    var field = classFile("class A { static int y; static int f(int x) { return x + 1; } }");
+    var signature = classFile("class A { static long f(int x) { return x + 1; } }");
+    assertTrue(ClassShapes.onlyBodiesDiffer(one, body));
+    assertTrue(ClassShapes.onlyBodiesDiffer(one, one));
+    assertFalse(ClassShapes.onlyBodiesDiffer(one, lambda));
+    assertFalse(ClassShapes.onlyBodiesDiffer(one, field));
+    assertFalse(ClassShapes.onlyBodiesDiffer(one, signature));
+    assertFalse(ClassShapes.onlyBodiesDiffer(one, new byte[] {1, 2, 3}));
+  }
+
+  // The class file javac makes of one top-level class A.
+  private static byte[] classFile(String source) {
+    var javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    var out = new java.util.HashMap<String, java.io.ByteArrayOutputStream>();
+    var files =
+        new javax.tools.ForwardingJavaFileManager<javax.tools.JavaFileManager>(
+            javac.getStandardFileManager(null, null, null)) {
+          @Override
+          public javax.tools.JavaFileObject getJavaFileForOutput(
+              Location location,
+              String className,
+              javax.tools.JavaFileObject.Kind kind,
+              javax.tools.FileObject sibling) {
+            return new javax.tools.SimpleJavaFileObject(
+                java.net.URI.create("mem:///" + className + ".class"), kind) {
+              @Override
+              public java.io.OutputStream openOutputStream() {
+                return out.computeIfAbsent(className, n -> new java.io.ByteArrayOutputStream());
+              }
+            };
+          }
+        };
+    var unit =
+        new javax.tools.SimpleJavaFileObject(
+            java.net.URI.create("string:///A.java"), javax.tools.JavaFileObject.Kind.SOURCE) {
+          @Override
+          public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+            return source;
+          }
+        };
+    assertTrue(javac.getTask(null, files, null, null, null, List.of(unit)).call(), source);
+    return out.get("A").toByteArray();
+  }
+
+  /**
    * An edited method with a compile error keeps its previous body in the quick kernel (JShell drops
    * the method): the error reads the same.
    */
