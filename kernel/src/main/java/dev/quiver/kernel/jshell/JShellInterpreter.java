@@ -227,6 +227,8 @@ public final class JShellInterpreter implements Interpreter {
       if (current.interrupted()) {
         return CellErrors.interrupted();
       }
+      // A method edited just before may still be redefined in the cell JVM: this piece sees it.
+      edits.awaitRedefinition(js);
       var q = jvm.quick();
       var edited =
           edits.run(js, q, jvm.control(), piece, code, executionCount, jvm::restartAfterDeath);
@@ -393,8 +395,6 @@ public final class JShellInterpreter implements Interpreter {
       Pieces.Piece piece,
       String code,
       int executionCount) {
-    // A method edited just before may still be being redefined in the cell JVM: this code sees it.
-    edits.awaitRedefinition(js);
     var c = jvm.control();
     if (c == null || jvm.died()) {
       return new QuickRun.Failed(jvm.restartAfterDeath());
@@ -479,9 +479,7 @@ public final class JShellInterpreter implements Interpreter {
 
   @Override
   public boolean addToClasspath(String path) {
-    var js = jvm.await();
-    edits.awaitRedefinition(js); // the cell JVM's commands in the order the cells gave them
-    js.addToClasspath(path);
+    jvm.await().addToClasspath(path);
     var q = jvm.quick();
     if (q != null) {
       q.forgetLoaded();

@@ -164,6 +164,7 @@ final class MethodEdits {
       return null;
     }
     attach(js);
+    awaitRedefinition(js);
     var text = piece.source().strip();
     if (internals == null || !text.endsWith("}") || QuickCellBodies.body(text) != null) {
       return null;
@@ -257,9 +258,6 @@ final class MethodEdits {
       return null; // an anonymous or local class: JShell loads it
     }
     var bytecodes = classes.toArray(ClassBytecodes[]::new);
-    // The compile above overlapped the redefinition of the method edited before, if any: one at a
-    // time in the cell JVM, in order.
-    awaitRedefinition(js);
     var before = internals.loadedBytes(className);
     try {
       if (control instanceof RemoteControl remote
@@ -428,11 +426,9 @@ final class MethodEdits {
 
   /**
    * Waits for the redefinition of a method edited last, if the cell's reply did not wait for it:
-   * before code runs in the cell JVM (a quick piece), another class is redefined or JShell
-   * evaluates, so that all of them see the new body. What only the kernel does meanwhile (parsing
-   * the next cell, compiling it, setting a variable's field through JDI) need not wait. Should the
-   * cell JVM have refused it after all, the method goes to JShell, as a refused redefinition does
-   * (JShell then replaces its class).
+   * before anything else talks to the cell JVM or JShell evaluates, so that every later piece, cell
+   * and JShell compile sees the new body. Should the cell JVM have refused it after all, the method
+   * goes to JShell, as a refused redefinition does (JShell then replaces its class).
    */
   void awaitRedefinition(JShell js) {
     var p = pending;
