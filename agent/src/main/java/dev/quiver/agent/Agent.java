@@ -55,13 +55,6 @@ public final class Agent extends RemoteExecutionControl {
    */
   public static final String PUBLISHED = "quiver.published";
 
-  /**
-   * Extension command: classes the kernel redefines through JDI itself, without waiting for the
-   * redefinition (its edited methods). The argument is the {@code ClassBytecodes[]}; the agent
-   * keeps their bytes, as JShell's redefine command tells it after each redefinition.
-   */
-  public static final String REDEFINED = "quiver.redefined";
-
   private volatile Object lastValue;
 
   // The cell JVM's out, err and display streams (see OutputPump).
@@ -416,14 +409,6 @@ public final class Agent extends RemoteExecutionControl {
       throws RunException, EngineTerminationException, InternalException {
     if (PUBLISHED.equals(command)) {
       return Shared.takePublished();
-    }
-    if (REDEFINED.equals(command) && arg instanceof ClassBytecodes[] classes) {
-      try {
-        redefine(classes);
-      } catch (ClassInstallException | NotImplementedException e) {
-        throw new InternalException("could not note the redefined classes: " + e.getMessage());
-      }
-      return null;
     }
     if (LOAD_AND_RUN.equals(command)
         && arg instanceof Object[] a

@@ -227,8 +227,6 @@ public final class JShellInterpreter implements Interpreter {
       if (current.interrupted()) {
         return CellErrors.interrupted();
       }
-      // A method edited just before may still be redefined in the cell JVM: this piece sees it.
-      edits.awaitRedefinition(js);
       var q = jvm.quick();
       var edited =
           edits.run(js, q, jvm.control(), piece, code, executionCount, jvm::restartAfterDeath);

@@ -92,8 +92,7 @@ final class MethodEdits {
   }
 
   // JShell's internals this needs, looked up once per shell; null where they differ (another JDK).
-  private record Internals(
-      Method key, Method classFullName, Object tracker, Method markLoaded, Method classInfo) {
+  private record Internals(Method key, Method classFullName, Object tracker, Method markLoaded) {
     static Internals of(JShell js) {
       try {
         var key = Snippet.class.getDeclaredMethod("key");
@@ -105,48 +104,13 @@ final class MethodEdits {
         var tracker = trackerField.get(js);
         var markLoaded = tracker.getClass().getDeclaredMethod("markLoaded", ClassBytecodes[].class);
         markLoaded.setAccessible(true);
-        var classInfo = tracker.getClass().getDeclaredMethod("get", String.class);
-        classInfo.setAccessible(true);
-        return new Internals(key, classFullName, tracker, markLoaded, classInfo);
+        return new Internals(key, classFullName, tracker, markLoaded);
       } catch (ReflectiveOperationException | RuntimeException e) {
         System.err.println("quiver kernel: methods edited go through JShell: " + e);
         return null;
       }
     }
-
-    // The bytes of the class as the cell JVM has it (JShell's record); null if unknown.
-    byte[] loadedBytes(String className) {
-      try {
-        var info = classInfo.invoke(tracker, className);
-        var getter = info.getClass().getDeclaredMethod("getLoadedBytes");
-        getter.setAccessible(true);
-        return (byte[]) getter.invoke(info);
-      } catch (ReflectiveOperationException | RuntimeException e) {
-        return null;
-      }
-    }
-
-    void markLoaded(ClassBytecodes[] classes) throws ReflectiveOperationException {
-      markLoaded.invoke(tracker, (Object) classes);
-    }
   }
-
-  /**
-   * A method's redefinition the cell's reply did not wait for (see {@link #awaitRedefinition}).
-   *
-   * @param before the class's bytes the cell JVM had before
-   */
-  private record Pending(
-      java.util.concurrent.CompletableFuture<Void> done,
-      MethodSnippet snippet,
-      String className,
-      byte[] before,
-      String source,
-      int cell,
-      int line) {}
-
-  private Pending pending; // on the cell thread only, like the rest of this class
-  private final AtomicInteger inBackground = new AtomicInteger();
 
   /**
    * Runs {@code piece} if it is a live method given a new body (or the body it has): its outcome
@@ -164,7 +128,6 @@ final class MethodEdits {
       return null;
     }
     attach(js);
-    awaitRedefinition(js);
     var text = piece.source().strip();
     if (internals == null || !text.endsWith("}") || QuickCellBodies.body(text) != null) {
       return null;
@@ -258,28 +221,9 @@ final class MethodEdits {
       return null; // an anonymous or local class: JShell loads it
     }
     var bytecodes = classes.toArray(ClassBytecodes[]::new);
-    var before = internals.loadedBytes(className);
     try {
-      if (control instanceof RemoteControl remote
-          && before != null
-          && ClassShapes.onlyBodiesDiffer(before, bytecodes[0].bytecodes())) {
-        // Only the body changed, which the JVM always accepts: the reply need not wait for the
-        // redefinition (a safepoint operation over every class in the cell JVM, 4-5 ms); the next
-        // piece or cell waits for it before it talks to the cell JVM.
-        pending =
-            new Pending(
-                remote.redefineInBackground(bytecodes),
-                live,
-                className,
-                before,
-                piece.source(),
-                cell,
-                line);
-        inBackground.incrementAndGet();
-      } else {
-        control.redefine(bytecodes);
-      }
-      internals.markLoaded(bytecodes);
+      control.redefine(bytecodes);
+      internals.markLoaded().invoke(internals.tracker(), (Object) bytecodes);
     } catch (ExecutionControl.EngineTerminationException e) {
       return new JShellInterpreter.QuickRun.Failed(died.get());
     } catch (ExecutionControl.ExecutionControlException e) {
@@ -299,7 +243,6 @@ final class MethodEdits {
   private void attach(JShell js) {
     if (shell != js) { // a new cell JVM: a new shell, with none of the old one's methods
       edits.clear();
-      pending = null; // its cell JVM is gone
       headers.clear();
       shell = js;
       internals = Internals.of(js);
@@ -371,7 +314,6 @@ final class MethodEdits {
    * code.
    */
   void sync(JShell js) {
-    awaitRedefinition(js);
     if (edits.isEmpty() || js != shell) {
       return;
     }
@@ -422,56 +364,6 @@ final class MethodEdits {
       }
     }
     return out;
-  }
-
-  /**
-   * Waits for the redefinition of a method edited last, if the cell's reply did not wait for it:
-   * before anything else talks to the cell JVM or JShell evaluates, so that every later piece, cell
-   * and JShell compile sees the new body. Should the cell JVM have refused it after all, the method
-   * goes to JShell, as a refused redefinition does (JShell then replaces its class).
-   */
-  void awaitRedefinition(JShell js) {
-    var p = pending;
-    if (p == null) {
-      return;
-    }
-    pending = null;
-    Throwable failure;
-    try {
-      p.done().join();
-      return;
-    } catch (java.util.concurrent.CompletionException
-        | java.util.concurrent.CancellationException e) {
-      failure = e.getCause() != null ? e.getCause() : e;
-    }
-    if (js != shell || failure instanceof com.sun.jdi.VMDisconnectedException) {
-      return; // that cell JVM ended: the next cell says so and runs in a fresh one
-    }
-    System.err.println(
-        "quiver kernel: the cell JVM refused the redefinition of "
-            + p.className()
-            + ", JShell takes the method: "
-            + failure);
-    try {
-      internals.markLoaded(new ClassBytecodes[] {new ClassBytecodes(p.className(), p.before())});
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      // JShell compares the bytes again when it compiles the method: at worst it redefines again
-    }
-    edits.remove(p.snippet());
-    try {
-      for (var e : js.eval(p.source())) {
-        if (e.causeSnippet() == null && e.status().isDefined()) {
-          errors.place(e.snippet().id(), p.cell(), p.line());
-        }
-      }
-    } catch (IllegalStateException e) {
-      // the shell is closed (its cell JVM ended)
-    }
-  }
-
-  /** How many edited methods were redefined without the cell's reply waiting (for tests). */
-  int redefinedInBackground() {
-    return inBackground.get();
   }
 
   /** How many methods were compiled here so far (for tests). */

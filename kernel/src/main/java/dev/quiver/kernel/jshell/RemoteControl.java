@@ -67,35 +67,6 @@ final class RemoteControl extends JdiExecutionControl {
     return vm;
   }
 
-  // Redefinitions the kernel does not wait for (redefineInBackground), one at a time.
-  private static final java.util.concurrent.ExecutorService REDEFINER =
-      java.util.concurrent.Executors.newSingleThreadExecutor(
-          r -> Thread.ofPlatform().daemon().name("quiver-redefine").unstarted(r));
-
-  /**
-   * {@link #redefine}, returning as soon as the agent has the new bytes: JDI's redefinition goes on
-   * on another thread, and the future ends when the cell JVM has the new classes (exceptionally
-   * when it refused them or ended). Why: the redefinition is a safepoint operation in the cell JVM
-   * that visits every loaded class (4-5 ms there), which a cell's reply need not wait for when the
-   * caller knows it cannot be refused ({@link ClassShapes}); whoever talks to the cell JVM next
-   * waits for the future first ({@link MethodEdits#awaitRedefinition}).
-   */
-  java.util.concurrent.CompletableFuture<Void> redefineInBackground(ClassBytecodes[] classes)
-      throws RunException, EngineTerminationException, InternalException {
-    var definitions = new java.util.HashMap<ReferenceType, byte[]>();
-    for (var c : classes) {
-      var type =
-          referenceType(vm, c.name()); // on this thread: JShell's cache of types is not shared
-      if (type == null) {
-        throw new InternalException("the cell JVM has no class " + c.name());
-      }
-      definitions.put(type, c.bytecodes());
-    }
-    super.extensionCommand(Agent.REDEFINED, classes);
-    return java.util.concurrent.CompletableFuture.runAsync(
-        () -> vm.redefineClasses(definitions), REDEFINER);
-  }
-
   @Override
   public String invoke(String className, String methodName)
       throws RunException, EngineTerminationException, InternalException {
