@@ -271,20 +271,35 @@ final class MethodEdits {
           "[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*");
 
   /**
-   * The import lines the method can use: each on-demand import ({@code .*}) and each import of a
-   * name that occurs in its text. An import of a name the text never mentions cannot change what
-   * the text means, and each costs the compiler a class to read (one per live declaration: JShell
-   * imports every one into every snippet).
+   * The import lines the method can use: each import of a name that occurs in its text, each static
+   * on-demand import ({@code import static C.*;}) and, when the text names anything that could be a
+   * class (an identifier that does not start with a lower-case letter), each on-demand import of
+   * types ({@code import p.*;}). An import of a name the text never mentions cannot change what the
+   * text means, and each costs the compiler a class to read (one per live declaration: JShell
+   * imports every one into every snippet); a text of only lower-case names ({@code return x + a +
+   * 2;}) names no class by Java's naming convention, and the compiler then resolves none of the
+   * default imports' packages (a class named in lower case from such a package fails to compile
+   * here, and the caller hands the text to JShell, with every import).
    */
   static String namedIn(String imports, String text) {
     var names = new java.util.HashSet<String>();
     var words = IDENTIFIER.matcher(text);
+    boolean classNames = false;
     while (words.find()) {
-      names.add(words.group());
+      var word = words.group();
+      names.add(word);
+      classNames |= !Character.isLowerCase(word.charAt(0));
     }
     var kept = new StringBuilder();
     for (var line : imports.split("\n", -1)) {
       var s = line.strip();
+      if (!classNames
+          && s.startsWith("import ")
+          && !s.startsWith("import static ")
+          && s.endsWith(".*;")) {
+        kept.append('\n'); // the same lines, so positions keep their line numbers
+        continue;
+      }
       if (s.startsWith("import ") && s.indexOf(';') == s.length() - 1 && !s.endsWith(".*;")) {
         var name = s.substring(s.lastIndexOf('.') + 1, s.length() - 1).strip();
         if (!names.contains(name)) {

@@ -207,8 +207,11 @@ final class QuickCells {
       }
     }
     var className = CLASS_PREFIX + next.incrementAndGet();
+    // Only the import lines the piece can use (MethodEdits.namedIn, the same number of lines): a
+    // piece that does not compile with them goes to JShell, with every import. The key above keeps
+    // the whole header: what a loaded class means depends on every declaration.
     var source =
-        header
+        MethodEdits.namedIn(header, piece)
             + "\nclass "
             + className
             + " {\npublic static Object do_it$() throws Throwable {\n"

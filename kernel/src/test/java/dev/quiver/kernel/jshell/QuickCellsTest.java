@@ -410,6 +410,50 @@ class QuickCellsTest {
   }
 
   /**
+   * The import lines an edited method compiles with: the names its text mentions, static on-demand
+   * imports, and the on-demand imports of types only when the text names something that can be a
+   * class; the same number of lines, so positions keep their line numbers.
+   */
+  @Test
+  void anEditedMethodCompilesWithTheImportsItsTextCanUse() {
+    var header =
+        String.join(
+            "\n",
+            "package REPL;",
+            "import java.util.*;",
+            "import static dev.quiver.display.Display.*;",
+            "import static REPL.$JShell$3.a;",
+            "import static REPL.$JShell$4.unused;",
+            "import REPL.$JShell$5.Point;");
+    assertEquals(
+        String.join(
+            "\n",
+            "package REPL;",
+            "",
+            "import static dev.quiver.display.Display.*;",
+            "import static REPL.$JShell$3.a;",
+            "",
+            ""),
+        MethodEdits.namedIn(header, "int f(int x) { return x + a + 2; }"));
+    assertEquals(
+        String.join(
+            "\n",
+            "package REPL;",
+            "import java.util.*;",
+            "import static dev.quiver.display.Display.*;",
+            "",
+            "",
+            "import REPL.$JShell$5.Point;"),
+        MethodEdits.namedIn(header, "Point f(List<Point> ps) { return ps.get(0); }"));
+    // In a kernel: a body of lower-case names only, compiled without the on-demand imports.
+    edited("int lower(int x) { return x; }", 1, 0);
+    edited("int lower(int x) { return x * 3 + 1; }", 2, 1);
+    assertEquals("22", edited("lower(7)", 3, 0).result());
+    edited("int lower(int x) { return List.of(x, x).size() + x; }", 4, 1);
+    assertEquals("9", edited("lower(7)", 5, 0).result());
+  }
+
+  /**
    * An edited method with a compile error keeps its previous body in the quick kernel (JShell drops
    * the method): the error reads the same.
    */
