@@ -111,6 +111,15 @@ final class FreshJvms {
         if (key.equals(MEASURED)) {
           continue;
         }
+        if (e.getValue() instanceof List<?>) {
+          // Raw rounds: kept as they were, one list per JVM, so nothing is hidden by the median.
+          List<Object> perJvm = new ArrayList<>();
+          for (List<Row> run : runs) {
+            perJvm.add(run.get(i).get(key));
+          }
+          r.put(key, perJvm);
+          continue;
+        }
         if (!measured.contains(key)) {
           r.put(key, e.getValue());
           continue;
