@@ -45,6 +45,17 @@ def median(xs):
 ROUND_S = 0.1
 MEASURE_S = 3.0
 MAX_ROUNDS = 41
+# A run's figure is the lower decile of its rounds, as the Java side's (Timing.FIGURE_QUANTILE, which says why);
+# the median is kept beside it (_median) and every round (_rounds).
+FIGURE_QUANTILE = 0.1
+
+
+def quantile(xs, q):
+    s = sorted(xs)
+    at = q * (len(s) - 1)
+    lo = int(at)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (at - lo)
 
 
 # Paired with Quiver's rounds (QUIVER_PEER_PAIRED=1, set by the Java side's PairedPeer): before each warm-up and
@@ -61,9 +72,9 @@ def turn():
 
 
 def timed(fn, inner, repeats, warmup_s=1.0):
-    """Median seconds per call of fn over rounds of `inner` calls (or the multiple of inner that lasts
+    """Seconds per call of fn, the lower decile (FIGURE_QUANTILE) of rounds of `inner` calls (or the multiple of inner that lasts
     ROUND_S), at least `repeats` of them (more until they last MEASURE_S), after a warm-up. timed.samples
-    keeps every round's seconds per call, in order (the JSON's raw rounds)."""
+    keeps every round's seconds per call, in order (the JSON's raw rounds), timed.median their median."""
     turn()
     end = time.perf_counter() + warmup_s
     while time.perf_counter() < end:
@@ -86,12 +97,15 @@ def timed(fn, inner, repeats, warmup_s=1.0):
         cpu.append((time.process_time() - c0) / inner)
     timed.cpu = median(cpu)  # CPU seconds per call, all threads of the process
     timed.samples = samples
-    return median(samples)
+    timed.cpus = cpu
+    timed.median = median(samples)
+    return quantile(samples, FIGURE_QUANTILE)
 
 
-def rounds(scale):
-    """The last timed()'s rounds times `scale`, 4 significant digits: a figure's raw rounds in the JSON."""
-    return [float("%.4g" % (x * scale)) for x in timed.samples]
+def rounds(scale, cpu=False):
+    """The last timed()'s rounds (wall, or with cpu=True the process's CPU) times `scale`, 4 significant digits: a
+    figure's raw rounds in the JSON."""
+    return [float("%.4g" % (x * scale)) for x in (timed.cpus if cpu else timed.samples)]
 
 
 def main():
@@ -158,7 +172,9 @@ def main():
         t = timed(add, 100_000, 11)
         out["ns_per_op"] = t * 1e9
         out["cpu_ns_per_op"] = timed.cpu * 1e9
+        out["ns_per_op_median"] = timed.median * 1e9
         out["ns_per_op_rounds"] = rounds(1e9)
+        out["cpu_ns_per_op_rounds"] = rounds(1e9, cpu=True)
     elif bench == "elementwise":
         a, b, c, src, dst = arr(size), arr(size), arr(size), arr(size), arr(size)
         if peer == "torch":
@@ -252,13 +268,14 @@ def train_iris(torch, np, batch):
     m, opt = make()
     steps = (len(tr) + batch - 1) // batch
     t = timed(lambda: epoch(m, opt), 20, 9)
-    raw = rounds(1e6 / steps)
+    raw, raw_cpu, mid = rounds(1e6 / steps), rounds(1e6 / steps, cpu=True), timed.median / steps * 1e6
     m, opt = make()
     for _ in range(100):
         epoch(m, opt)
     with torch.no_grad():
         acc = (m(xt[te]).argmax(1) == yt[te]).float().mean().item()
-    return {"us_per_step": t / steps * 1e6, "test_accuracy": acc, "us_per_step_rounds": raw}
+    return {"us_per_step": t / steps * 1e6, "test_accuracy": acc, "us_per_step_median": mid, "us_per_step_rounds": raw,
+            "cpu_us_per_step_rounds": raw_cpu}
 
 
 def train_mlp(torch, batch, device="cpu"):
@@ -285,7 +302,9 @@ def train_mlp(torch, batch, device="cpu"):
             loss.item()
 
     t = timed(epoch, 3, 7)
-    return {"ms_per_step": t / 10 * 1e3, "ms_per_step_rounds": rounds(1e3 / 10)}
+    return {"ms_per_step": t / 10 * 1e3, "ms_per_step_median": timed.median / 10 * 1e3,
+            "ms_per_step_rounds": rounds(1e3 / 10),
+            "cpu_ms_per_step_rounds": rounds(1e3 / 10, cpu=True)}
 
 
 def conv2d(torch, np, batch, device="cpu"):
@@ -303,7 +322,7 @@ def conv2d(torch, np, batch, device="cpu"):
 
     t = timed(step, 1, 5, warmup_s=3.0)
     flops = 3 * 2.0 * batch * 64 * 64 * 9 * 56 * 56
-    return {"gflops": flops / t / 1e9, "ms_per_call": t * 1e3,
+    return {"gflops": flops / t / 1e9, "ms_per_call": t * 1e3, "gflops_median": flops / timed.median / 1e9,
             "gflops_rounds": [float("%.4g" % (flops / x / 1e9)) for x in timed.samples]}
 
 
@@ -336,7 +355,9 @@ def train_lenet(torch, np, batch, device="cpu"):
             loss.item()
 
     t = timed(epoch, 2, 7, warmup_s=3.0)
-    return {"ms_per_step": t / 10 * 1e3, "ms_per_step_rounds": rounds(1e3 / 10)}
+    return {"ms_per_step": t / 10 * 1e3, "ms_per_step_median": timed.median / 10 * 1e3,
+            "ms_per_step_rounds": rounds(1e3 / 10),
+            "cpu_ms_per_step_rounds": rounds(1e3 / 10, cpu=True)}
 
 
 def idx(path, np):

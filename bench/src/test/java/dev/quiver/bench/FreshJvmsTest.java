@@ -83,6 +83,15 @@ class FreshJvmsTest {
   }
 
   @Test
+  void aFigureIsTheLowerDecileOfItsRoundsInterpolated() {
+    double[] rounds = {50, 10, 30, 20, 40, 60, 70, 80, 90, 100, 110};
+    assertEquals(20.0, Timing.quantile(rounds, Timing.FIGURE_QUANTILE), 1e-12);
+    assertEquals(14.0, Timing.quantile(new double[] {30, 10, 20, 40, 50}, 0.1), 1e-12);
+    assertEquals(60.0, Timing.median(rounds));
+    assertEquals(7.0, Timing.quantile(new double[] {7}, 0.1));
+  }
+
+  @Test
   void runsThatDisagreeOnTheirRowsAreRefused() {
     var e =
         assertThrows(
