@@ -43,8 +43,8 @@ def median(xs):
 # until they last MEASURE_S in all. The build machine's core changes speed over seconds (docs/benchmarks.md), so
 # many short rounds spread out, alternating with Quiver's, give each run its typical speed.
 ROUND_S = 0.1
-MEASURE_S = 3.0
-MAX_ROUNDS = 41
+MEASURE_S = 5.0
+MAX_ROUNDS = 61
 # A run's figure is the lower decile of its rounds, as the Java side's (Timing.FIGURE_QUANTILE, which says why);
 # the median is kept beside it (_median) and every round (_rounds).
 FIGURE_QUANTILE = 0.1

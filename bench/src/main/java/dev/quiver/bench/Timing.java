@@ -65,8 +65,14 @@ final class Timing {
    */
   static final double ROUND_SECONDS = 0.1;
 
-  /** Quiver's rounds last at least this long in all (the peer's as long again between them). */
-  static final double MEASURE_SECONDS = 3.0;
+  /**
+   * Quiver's rounds last at least this long in all (the peer's as long again between them). Why 5
+   * s: in 3 JVMs of 200 Iris rounds each (load 5-6), every JVM moved between a fast plateau (18-20
+   * us) and a slow one (22-35) many times, in runs of up to 13 slow rounds; the decile of 30
+   * consecutive rounds anywhere in them ranged 1.15x, of 50 rounds 1.10x (their medians 1.52x and
+   * 1.44x). With 3 s, one JVM in five still caught no fast round at load 9 (docs/benchmarks.md).
+   */
+  static final double MEASURE_SECONDS = 5.0;
 
   /**
    * Which of the rounds is a JVM's figure: the lower decile (about the third fastest of 30). Why
@@ -83,7 +89,7 @@ final class Timing {
   static final double FIGURE_QUANTILE = 0.1;
 
   /** At most this many rounds, whatever {@link #MEASURE_SECONDS} asks. */
-  static final int MAX_ROUNDS = 41;
+  static final int MAX_ROUNDS = 61;
 
   /** Calls per round and rounds per measurement. */
   record Plan(int calls, int rounds) {}
