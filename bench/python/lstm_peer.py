@@ -47,11 +47,16 @@ def train_lstm(torch, batch, timed, device="cpu"):
             torch.set_num_threads(threads)
             ms = timed(epoch, 1, 5, warmup_s=2.0) / steps * 1e3
             cpu_ms = timed.cpu / steps * 1e3
+            raw = ([float("%.4g" % (x / steps * 1e3)) for x in timed.samples],
+                   [float("%.4g" % (x / steps * 1e3)) for x in timed.cpus], timed.median / steps * 1e3)
             out["layers%d_threads%d_ms_per_step" % (layers, threads)] = ms
             if best is None or ms < best[0]:
-                best = (ms, threads, cpu_ms)
+                best = (ms, threads, cpu_ms, raw)
         out["layers%d_ms_per_step" % layers] = best[0]
         out["layers%d_threads" % layers] = best[1]
         out["layers%d_cpu_ms_per_step" % layers] = best[2]
+        out["layers%d_ms_per_step_rounds" % layers] = best[3][0]
+        out["layers%d_cpu_ms_per_step_rounds" % layers] = best[3][1]
+        out["layers%d_ms_per_step_median" % layers] = best[3][2]
     torch.set_num_threads(2)
     return out

@@ -39,26 +39,56 @@ def median(xs):
     return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
 
 
-# The shortest sample, as the Java side's Timing.MIN_SAMPLE_SECONDS: the build machine's core runs
-# at two speeds, switching after tenths of a second or after seconds, so short samples back to back
-# all caught one of them (docs/benchmarks.md).
-MIN_SAMPLE_S = 0.25
+# Rounds as the Java side's Timing.plan: each at least ROUND_S, at least `repeats` of them, more (up to MAX_ROUNDS)
+# until they last MEASURE_S in all. The build machine's core changes speed over seconds (docs/benchmarks.md), so
+# many short rounds spread out, alternating with Quiver's, give each run its typical speed.
+ROUND_S = 0.1
+MEASURE_S = 5.0
+MAX_ROUNDS = 61
+# A run's figure is the lower decile of its rounds, as the Java side's (Timing.FIGURE_QUANTILE, which says why);
+# the median is kept beside it (_median) and every round (_rounds).
+FIGURE_QUANTILE = 0.1
+
+
+def quantile(xs, q):
+    s = sorted(xs)
+    at = q * (len(s) - 1)
+    lo = int(at)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (at - lo)
+
+
+# Paired with Quiver's rounds (QUIVER_PEER_PAIRED=1, set by the Java side's PairedPeer): before each warm-up and
+# each round the script hands the machine back and waits for its turn, so that Quiver's rounds and these alternate
+# and both see the same machine (its core changes speed over seconds: docs/benchmarks.md).
+PAIRED = os.environ.get("QUIVER_PEER_PAIRED") == "1"
+
+
+def turn():
+    if PAIRED:
+        print("turn", flush=True)
+        if sys.stdin.readline().strip() != "go":
+            sys.exit(4)  # the Java side went away
 
 
 def timed(fn, inner, repeats, warmup_s=1.0):
-    """Median seconds per call of fn over `repeats` batches of `inner` calls (or a multiple of inner
-    that makes a batch last MIN_SAMPLE_S), after a warm-up."""
+    """Seconds per call of fn, the lower decile (FIGURE_QUANTILE) of rounds of `inner` calls (or the multiple of inner that lasts
+    ROUND_S), at least `repeats` of them (more until they last MEASURE_S), after a warm-up. timed.samples
+    keeps every round's seconds per call, in order (the JSON's raw rounds), timed.median their median."""
+    turn()
     end = time.perf_counter() + warmup_s
     while time.perf_counter() < end:
         fn()
     t0 = time.perf_counter()
     for _ in range(inner):
         fn()
-    batch = time.perf_counter() - t0
-    if batch < MIN_SAMPLE_S:
-        inner *= math.ceil(MIN_SAMPLE_S / max(batch, 1e-6))
+    batch = max(time.perf_counter() - t0, 1e-9)
+    calls = inner if batch >= ROUND_S else inner * math.ceil(ROUND_S / batch)
+    repeats = max(repeats, min(MAX_ROUNDS, math.ceil(MEASURE_S / (batch / inner * calls))))
+    inner = calls
     samples, cpu = [], []
     for _ in range(repeats):
+        turn()
         c0 = time.process_time()
         t0 = time.perf_counter()
         for _ in range(inner):
@@ -66,7 +96,16 @@ def timed(fn, inner, repeats, warmup_s=1.0):
         samples.append((time.perf_counter() - t0) / inner)
         cpu.append((time.process_time() - c0) / inner)
     timed.cpu = median(cpu)  # CPU seconds per call, all threads of the process
-    return median(samples)
+    timed.samples = samples
+    timed.cpus = cpu
+    timed.median = median(samples)
+    return quantile(samples, FIGURE_QUANTILE)
+
+
+def rounds(scale, cpu=False):
+    """The last timed()'s rounds (wall, or with cpu=True the process's CPU) times `scale`, 4 significant digits: a
+    figure's raw rounds in the JSON."""
+    return [float("%.4g" % (x * scale)) for x in (timed.cpus if cpu else timed.samples)]
 
 
 def main():
@@ -133,6 +172,9 @@ def main():
         t = timed(add, 100_000, 11)
         out["ns_per_op"] = t * 1e9
         out["cpu_ns_per_op"] = timed.cpu * 1e9
+        out["ns_per_op_median"] = timed.median * 1e9
+        out["ns_per_op_rounds"] = rounds(1e9)
+        out["cpu_ns_per_op_rounds"] = rounds(1e9, cpu=True)
     elif bench == "elementwise":
         a, b, c, src, dst = arr(size), arr(size), arr(size), arr(size), arr(size)
         if peer == "torch":
@@ -226,12 +268,14 @@ def train_iris(torch, np, batch):
     m, opt = make()
     steps = (len(tr) + batch - 1) // batch
     t = timed(lambda: epoch(m, opt), 20, 9)
+    raw, raw_cpu, mid = rounds(1e6 / steps), rounds(1e6 / steps, cpu=True), timed.median / steps * 1e6
     m, opt = make()
     for _ in range(100):
         epoch(m, opt)
     with torch.no_grad():
         acc = (m(xt[te]).argmax(1) == yt[te]).float().mean().item()
-    return {"us_per_step": t / steps * 1e6, "test_accuracy": acc}
+    return {"us_per_step": t / steps * 1e6, "test_accuracy": acc, "us_per_step_median": mid, "us_per_step_rounds": raw,
+            "cpu_us_per_step_rounds": raw_cpu}
 
 
 def train_mlp(torch, batch, device="cpu"):
@@ -258,7 +302,9 @@ def train_mlp(torch, batch, device="cpu"):
             loss.item()
 
     t = timed(epoch, 3, 7)
-    return {"ms_per_step": t / 10 * 1e3}
+    return {"ms_per_step": t / 10 * 1e3, "ms_per_step_median": timed.median / 10 * 1e3,
+            "ms_per_step_rounds": rounds(1e3 / 10),
+            "cpu_ms_per_step_rounds": rounds(1e3 / 10, cpu=True)}
 
 
 def conv2d(torch, np, batch, device="cpu"):
@@ -276,7 +322,8 @@ def conv2d(torch, np, batch, device="cpu"):
 
     t = timed(step, 1, 5, warmup_s=3.0)
     flops = 3 * 2.0 * batch * 64 * 64 * 9 * 56 * 56
-    return {"gflops": flops / t / 1e9, "ms_per_call": t * 1e3}
+    return {"gflops": flops / t / 1e9, "ms_per_call": t * 1e3, "gflops_median": flops / timed.median / 1e9,
+            "gflops_rounds": [float("%.4g" % (flops / x / 1e9)) for x in timed.samples]}
 
 
 def lenet(torch):
@@ -308,7 +355,9 @@ def train_lenet(torch, np, batch, device="cpu"):
             loss.item()
 
     t = timed(epoch, 2, 7, warmup_s=3.0)
-    return {"ms_per_step": t / 10 * 1e3}
+    return {"ms_per_step": t / 10 * 1e3, "ms_per_step_median": timed.median / 10 * 1e3,
+            "ms_per_step_rounds": rounds(1e3 / 10),
+            "cpu_ms_per_step_rounds": rounds(1e3 / 10, cpu=True)}
 
 
 def idx(path, np):

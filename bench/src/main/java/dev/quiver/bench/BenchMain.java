@@ -53,8 +53,29 @@ public final class BenchMain {
     return 0;
   }
 
-  /** The benchmark and its peer in this JVM. */
+  /**
+   * The benchmark and its peer in this JVM: the peer's turns (its start, warm-ups and rounds)
+   * alternate with the benchmark's measured rounds ({@link PairedPeer}, {@link Timing#between}).
+   */
   static List<Row> runHere(Options o) throws Exception {
+    PairedPeer paired =
+        o.peer() == null ? null : new PairedPeer(o.bench(), o.size(), o.peer(), o.device());
+    Timing.between = paired == null ? null : paired::turn;
+    List<Row> rows;
+    Map<String, Object> p;
+    try {
+      rows = quiver(o);
+      p = paired == null ? null : paired.finish();
+    } finally {
+      Timing.between = null;
+      if (paired != null) {
+        paired.close();
+      }
+    }
+    return withPeer(o, rows, p);
+  }
+
+  private static List<Row> quiver(Options o) throws Exception {
     List<Row> rows =
         switch (o.bench()) {
           case "matmul" -> MatmulBench.run(o);
@@ -83,8 +104,12 @@ public final class BenchMain {
         }
       }
     }
-    if (o.peer() != null) {
-      Map<String, Object> p = Peer.run(o.bench(), o.size(), o.peer(), o.device());
+    return rows;
+  }
+
+  /** {@code rows} with the peer's figures {@code p} (null: no peer) and the run's configuration. */
+  private static List<Row> withPeer(Options o, List<Row> rows, Map<String, Object> p) {
+    if (p != null) {
       switch (o.bench()) {
         case "matmul" -> MatmulBench.addPeer(rows, o.peer(), p);
         case "smallop" -> SmallOpBench.addPeer(rows, o.peer(), p);
@@ -147,7 +172,8 @@ public final class BenchMain {
         boolean range =
             (k.endsWith("_min") || k.endsWith("_max"))
                 && r.fields.containsKey(k.substring(0, k.length() - 4));
-        if (!keys.contains(k) && !range) {
+        boolean raw = r.get(k) instanceof List<?>; // raw rounds: in the JSON only
+        if (!keys.contains(k) && !range && !raw) {
           keys.add(k);
         }
       }

@@ -61,10 +61,23 @@ final class ConvBench {
         row("conv2d", o)
             .put("batch", n)
             .put("gflops", flops / seconds / 1e9)
+            .put("gflops_median", flops / Timing.lastMedianSeconds / 1e9)
             .put("ms_per_call", seconds * 1e3)
             .put("cpu_gflops", flops / Timing.lastCpuSeconds / 1e9)
             .put("warmup_s", Timing.lastWarmupSeconds)
-            .put("core_us", Timing.lastCoreMicros));
+            .put("core_us", Timing.lastCoreMicros)
+            .put("gflops_rounds", Timing.rounds(gflopsOf(Timing.lastSamples, flops), 1))
+            .put("cpu_gflops_rounds", Timing.rounds(gflopsOf(Timing.lastCpus, flops), 1))
+            .put("core_us_rounds", Timing.rounds(Timing.lastCores, 1)));
+  }
+
+  /** GFLOP/s of each round from its seconds per call. */
+  private static double[] gflopsOf(double[] seconds, double flops) {
+    double[] out = new double[seconds.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = flops / seconds[i] / 1e9;
+    }
+    return out;
   }
 
   static Sequential lenet() {
@@ -96,9 +109,13 @@ final class ConvBench {
         row("lenet-train", o)
             .put("batch", batch)
             .put("ms_per_step", perEpoch / 10 * 1e3)
+            .put("ms_per_step_median", Timing.lastMedianSeconds / 10 * 1e3)
             .put("cpu_ms_per_step", Timing.lastCpuSeconds / 10 * 1e3)
             .put("warmup_s", Timing.lastWarmupSeconds)
-            .put("core_us", Timing.lastCoreMicros));
+            .put("core_us", Timing.lastCoreMicros)
+            .put("ms_per_step_rounds", Timing.rounds(Timing.lastSamples, 1e3 / 10))
+            .put("cpu_ms_per_step_rounds", Timing.rounds(Timing.lastCpus, 1e3 / 10))
+            .put("core_us_rounds", Timing.rounds(Timing.lastCores, 1)));
   }
 
   static Sequential fashionCnn() {
@@ -144,12 +161,19 @@ final class ConvBench {
       if (r.get("gflops") != null) {
         double theirs = (Double) p.get("gflops");
         // Throughput: higher is better, so ratio > 1 means Quiver is faster.
-        r.put(peer + "_gflops", theirs).put("ratio", (Double) r.get("gflops") / theirs);
+        r.put(peer + "_gflops", theirs)
+            .put("ratio", (Double) r.get("gflops") / theirs)
+            .put(peer + "_gflops_median", p.get("gflops_median"))
+            .put(peer + "_gflops_rounds", p.get("gflops_rounds"));
       } else {
         String key = r.get("ms_per_step") != null ? "ms_per_step" : "s_per_epoch";
         double theirs = (Double) p.get(key);
         // Time: lower is better, so ratio < 1 means Quiver is faster.
-        r.put(peer + "_" + key, theirs).put("ratio", (Double) r.get(key) / theirs);
+        r.put(peer + "_" + key, theirs)
+            .put("ratio", (Double) r.get(key) / theirs)
+            .put(peer + "_" + key + "_median", p.get(key + "_median"))
+            .put(peer + "_" + key + "_rounds", p.get(key + "_rounds"))
+            .put(peer + "_cpu_" + key + "_rounds", p.get("cpu_" + key + "_rounds"));
         if (p.get("test_accuracy") instanceof Double a) {
           r.put(peer + "_test_accuracy", a);
         }

@@ -14,8 +14,10 @@ import java.util.Set;
  *
  * <p>Why: the same build gives figures that differ from one JVM to the next (which methods the JIT
  * inlines where, what the profile saw first, where the GC placed the heap), so one JVM's figure is
- * a sample, not a result. Each child runs the whole benchmark, the peer included, so Quiver and its
- * peer alternate and machine drift hits both alike; a ratio is the median of the per-JVM ratios.
+ * a sample, not a result. Each child runs the whole benchmark, the peer included, Quiver's rounds
+ * and the peer's turn by turn ({@link PairedPeer}), so machine drift hits both alike; a child's
+ * figure is the lower decile of its rounds ({@link Timing#FIGURE_QUANTILE}), and a ratio is the
+ * median of the per-JVM ratios. Raw rounds (list values) are kept, one list per JVM.
  *
  * <p>A child marks its measured fields (the timings, the ratios: its {@code Double} values) in a
  * {@value #MEASURED} field; configuration such as the size or the thread count is copied as is.
@@ -109,6 +111,15 @@ final class FreshJvms {
       for (Map.Entry<String, Object> e : first.fields.entrySet()) {
         String key = e.getKey();
         if (key.equals(MEASURED)) {
+          continue;
+        }
+        if (e.getValue() instanceof List<?>) {
+          // Raw rounds: kept as they were, one list per JVM, so nothing is hidden by the median.
+          List<Object> perJvm = new ArrayList<>();
+          for (List<Row> run : runs) {
+            perJvm.add(run.get(i).get(key));
+          }
+          r.put(key, perJvm);
           continue;
         }
         if (!measured.contains(key)) {

@@ -63,9 +63,13 @@ final class LstmTrainBench {
           row.put("layers", layers)
               .put("batch", batch)
               .put("ms_per_step", perEpoch / STEPS * 1e3)
+              .put("ms_per_step_median", Timing.lastMedianSeconds / STEPS * 1e3)
               .put("cpu_ms_per_step", cpu / STEPS * 1e3)
               .put("warmup_s", Timing.lastWarmupSeconds)
-              .put("core_us", Timing.lastCoreMicros));
+              .put("core_us", Timing.lastCoreMicros)
+              .put("ms_per_step_rounds", Timing.rounds(Timing.lastSamples, 1e3 / STEPS))
+              .put("cpu_ms_per_step_rounds", Timing.rounds(Timing.lastCpus, 1e3 / STEPS))
+              .put("core_us_rounds", Timing.rounds(Timing.lastCores, 1)));
     }
     return out;
   }
@@ -86,7 +90,10 @@ final class LstmTrainBench {
           .put(peer + "_cpu_ms_per_step", theirCpu)
           .put(peer + "_threads", ((Number) p.get(key + "_threads")).intValue())
           .put("ratio", mine / theirs)
-          .put("cpu_ratio", (Double) r.get("cpu_ms_per_step") / theirCpu);
+          .put("cpu_ratio", (Double) r.get("cpu_ms_per_step") / theirCpu)
+          .put(peer + "_ms_per_step_median", p.get(key + "_ms_per_step_median"))
+          .put(peer + "_ms_per_step_rounds", p.get(key + "_ms_per_step_rounds"))
+          .put(peer + "_cpu_ms_per_step_rounds", p.get(key + "_cpu_ms_per_step_rounds"));
     }
   }
 }

@@ -54,6 +54,7 @@ record Options(
           --json       one JSON object per line instead of a table
           --device D   where Quiver's tensors live for matmul, iris-train, mlp-train and lstm-train (default cpu); the torch peer then runs on that GPU too
           --vs PEER    also run the same work in /usr/bin/python3 with numpy or torch (2 threads), print the ratio
+          --repeats R  at least R rounds per figure (each figure is the lower decile of its rounds; see Timing)
           --jvms N     run the benchmark (and its peer) in N fresh JVMs, one after the other, and print each
                        figure as the median with its min and max (default 5; 1: this JVM only)""";
   }

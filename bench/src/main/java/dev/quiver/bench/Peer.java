@@ -1,12 +1,11 @@
 package dev.quiver.bench;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,53 +25,6 @@ final class Peer {
     MissingPeerException(String message) {
       super(message);
     }
-  }
-
-  static Map<String, Object> run(String bench, long size, String peer)
-      throws IOException, InterruptedException {
-    return run(bench, size, peer, dev.quiver.runtime.Device.CPU);
-  }
-
-  /**
-   * As above, with the peer's tensors on {@code device} (torch only for cuda: it runs on the same
-   * GPU).
-   */
-  static Map<String, Object> run(
-      String bench, long size, String peer, dev.quiver.runtime.Device device)
-      throws IOException, InterruptedException {
-    if (!Files.isExecutable(Path.of(PYTHON))) {
-      throw new MissingPeerException(
-          PYTHON
-              + " was not found; install Debian's python and the peer: "
-              + "apt-get install -y python3 python3-"
-              + peer);
-    }
-    Path script = findScript();
-    var pb =
-        new ProcessBuilder(
-            PYTHON, script.toString(), bench, Long.toString(size), peer, device.toString());
-    String t = Integer.toString(THREADS);
-    pb.environment().put("QUIVER_PEER_THREADS", t);
-    pb.environment().put("OMP_NUM_THREADS", t);
-    pb.environment().put("OPENBLAS_NUM_THREADS", t);
-    pb.environment().put("MKL_NUM_THREADS", t);
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    if (!p.waitFor(15, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new IOException("the " + peer + " peer did not finish in 15 minutes");
-    }
-    String line = out.isEmpty() ? "" : out.substring(out.lastIndexOf('\n') + 1);
-    Map<String, Object> json = parseFlat(line);
-    if (json.containsKey("install")) {
-      throw new MissingPeerException(
-          json.get("error") + "\n  install it with: " + json.get("install"));
-    }
-    if (p.exitValue() != 0 || json.containsKey("error") || json.isEmpty()) {
-      throw new IOException("the " + peer + " peer failed (exit " + p.exitValue() + "): " + out);
-    }
-    return json;
   }
 
   /**
@@ -110,9 +62,12 @@ final class Peer {
 
   private static final Pattern FIELD =
       Pattern.compile(
-          "\"([^\"]+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|-?[0-9.eE+-]+|true|false|null|NaN|-?Infinity)");
+          "\"([^\"]+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|\\[[^\\]]*\\]|-?[0-9.eE+-]+|true|false|null|NaN|-?Infinity)");
 
-  /** Parses a flat JSON object of strings and numbers (all peer.py prints). */
+  /**
+   * Parses a flat JSON object of strings, numbers and arrays of numbers (a figure's raw rounds):
+   * all peer.py prints.
+   */
   static Map<String, Object> parseFlat(String line) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (!line.startsWith("{")) {
@@ -124,6 +79,14 @@ final class Peer {
       Object v;
       if (m.group(3) != null) {
         v = m.group(3).replace("\\\"", "\"").replace("\\\\", "\\");
+      } else if (raw.startsWith("[")) {
+        List<Double> list = new ArrayList<>();
+        for (String x : raw.substring(1, raw.length() - 1).split(",")) {
+          if (!x.isBlank()) {
+            list.add(Double.parseDouble(x.strip()));
+          }
+        }
+        v = list;
       } else if (raw.equals("true") || raw.equals("false")) {
         v = Boolean.parseBoolean(raw);
       } else if (raw.equals("null")) {

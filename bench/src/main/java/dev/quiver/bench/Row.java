@@ -1,6 +1,8 @@
 package dev.quiver.bench;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -32,6 +34,13 @@ final class Row {
     if (v == null) {
       return "null";
     }
+    if (v instanceof List<?> list) {
+      StringBuilder sb = new StringBuilder("[");
+      for (Object x : list) {
+        sb.append(sb.length() > 1 ? "," : "").append(jsonValue(x));
+      }
+      return sb.append(']').toString();
+    }
     if (v instanceof Double d) {
       return Double.isFinite(d)
           ? String.format(Locale.ROOT, "%.6g", d)
@@ -58,8 +67,8 @@ final class Row {
   }
 
   /**
-   * A row back from {@link #toJson}: a flat object of strings, numbers (as doubles), booleans and
-   * nulls, which is all a row holds.
+   * A row back from {@link #toJson}: an object of strings, numbers (as doubles), booleans, nulls
+   * and arrays of those (a figure's raw rounds), which is all a row holds.
    */
   static Row parseJson(String json) {
     Row r = new Row();
@@ -88,8 +97,27 @@ final class Row {
     if (c == '"') {
       return string(s, at);
     }
+    if (c == '[') {
+      at[0]++;
+      List<Object> list = new ArrayList<>();
+      if (peek(s, at) == ']') {
+        at[0]++;
+        return list;
+      }
+      while (true) {
+        list.add(value(s, at));
+        char next = peek(s, at);
+        at[0]++;
+        if (next == ']') {
+          return list;
+        }
+        if (next != ',') {
+          throw new IllegalArgumentException("bad JSON array at " + at[0] + ": " + s);
+        }
+      }
+    }
     int start = at[0];
-    while (at[0] < s.length() && ",}".indexOf(s.charAt(at[0])) < 0) {
+    while (at[0] < s.length() && ",}]".indexOf(s.charAt(at[0])) < 0) {
       at[0]++;
     }
     String token = s.substring(start, at[0]).strip();

@@ -68,6 +68,10 @@ final class SmallOpBench {
             / BATCH;
     double gcCpu = Timing.lastCpuSeconds / BATCH;
     double gcCore = Timing.lastCoreMicros;
+    double gcMedian = Timing.lastMedianSeconds / BATCH;
+    var gcRounds = Timing.rounds(Timing.lastSamples, 1e9 / BATCH);
+    var gcCpuRounds = Timing.rounds(Timing.lastCpus, 1e9 / BATCH);
+    var gcCores = Timing.rounds(Timing.lastCores, 1);
     double scoped =
         Timing.settledSecondsPerCall(
                 () -> {
@@ -98,8 +102,12 @@ final class SmallOpBench {
             .put("op", "add")
             .put("memory", "scope")
             .put("ns_per_op", scoped * 1e9)
+            .put("ns_per_op_median", Timing.lastMedianSeconds / BATCH * 1e9)
             .put("cpu_ns_per_op", scopedCpu * 1e9)
-            .put("core_us", scopedCore));
+            .put("core_us", scopedCore)
+            .put("ns_per_op_rounds", Timing.rounds(Timing.lastSamples, 1e9 / BATCH))
+            .put("cpu_ns_per_op_rounds", Timing.rounds(Timing.lastCpus, 1e9 / BATCH))
+            .put("core_us_rounds", Timing.rounds(Timing.lastCores, 1)));
     rows.add(
         new Row()
             .put("bench", "smallop")
@@ -107,8 +115,12 @@ final class SmallOpBench {
             .put("op", "add")
             .put("memory", "gc")
             .put("ns_per_op", gc * 1e9)
+            .put("ns_per_op_median", gcMedian * 1e9)
             .put("cpu_ns_per_op", gcCpu * 1e9)
-            .put("core_us", gcCore));
+            .put("core_us", gcCore)
+            .put("ns_per_op_rounds", gcRounds)
+            .put("cpu_ns_per_op_rounds", gcCpuRounds)
+            .put("core_us_rounds", gcCores));
     return rows;
   }
 
@@ -116,7 +128,11 @@ final class SmallOpBench {
     double theirs = (Double) p.get("ns_per_op");
     for (Row r : rows) {
       // Time per op: lower is better, so ratio < 1 means Quiver is faster.
-      r.put(peer + "_ns_per_op", theirs).put("ratio", (Double) r.get("ns_per_op") / theirs);
+      r.put(peer + "_ns_per_op", theirs)
+          .put("ratio", (Double) r.get("ns_per_op") / theirs)
+          .put(peer + "_ns_per_op_median", p.get("ns_per_op_median"))
+          .put(peer + "_ns_per_op_rounds", p.get("ns_per_op_rounds"))
+          .put(peer + "_cpu_ns_per_op_rounds", p.get("cpu_ns_per_op_rounds"));
       if (p.get("cpu_ns_per_op") instanceof Double c) {
         r.put(peer + "_cpu_ns_per_op", c).put("cpu_ratio", (Double) r.get("cpu_ns_per_op") / c);
       }

@@ -68,6 +68,10 @@ final class TrainBench {
     double cpuPerEpoch = Timing.lastCpuSeconds;
     double warmup = Timing.lastWarmupSeconds;
     double core = Timing.lastCoreMicros;
+    double median = Timing.lastMedianSeconds;
+    var rounds = Timing.rounds(Timing.lastSamples, 1e6 / steps);
+    var cpuRounds = Timing.rounds(Timing.lastCpus, 1e6 / steps);
+    var cores = Timing.rounds(Timing.lastCores, 1);
     var fresh = model4x10x8x3(42).to(o.device());
     fresh.fit(
         iris.train(),
@@ -83,11 +87,15 @@ final class TrainBench {
         row("iris-train", o)
             .put("batch", batch)
             .put("us_per_step", perEpoch / steps * 1e6)
+            .put("us_per_step_median", median / steps * 1e6)
             .put("cpu_us_per_step", cpuPerEpoch / steps * 1e6)
             .put("warmup_s", warmup)
             .put("core_us", core)
             .put("test_accuracy", acc)
-            .put("first_fit_100_epochs_ms", coldSeconds * 1e3));
+            .put("first_fit_100_epochs_ms", coldSeconds * 1e3)
+            .put("us_per_step_rounds", rounds)
+            .put("cpu_us_per_step_rounds", cpuRounds)
+            .put("core_us_rounds", cores));
     return rows;
   }
 
@@ -117,9 +125,13 @@ final class TrainBench {
         row("mlp-train", o)
             .put("batch", batch)
             .put("ms_per_step", perEpoch / 10 * 1e3)
+            .put("ms_per_step_median", Timing.lastMedianSeconds / 10 * 1e3)
             .put("cpu_ms_per_step", cpuPerEpoch / 10 * 1e3)
             .put("warmup_s", Timing.lastWarmupSeconds)
-            .put("core_us", Timing.lastCoreMicros));
+            .put("core_us", Timing.lastCoreMicros)
+            .put("ms_per_step_rounds", Timing.rounds(Timing.lastSamples, 1e3 / 10))
+            .put("cpu_ms_per_step_rounds", Timing.rounds(Timing.lastCpus, 1e3 / 10))
+            .put("core_us_rounds", Timing.rounds(Timing.lastCores, 1)));
     return out;
   }
 
@@ -128,7 +140,11 @@ final class TrainBench {
       String key = r.get("us_per_step") != null ? "us_per_step" : "ms_per_step";
       double theirs = (Double) p.get(key);
       // Time per step: lower is better, so ratio < 1 means Quiver is faster.
-      r.put(peer + "_" + key, theirs).put("ratio", (Double) r.get(key) / theirs);
+      r.put(peer + "_" + key, theirs)
+          .put("ratio", (Double) r.get(key) / theirs)
+          .put(peer + "_" + key + "_median", p.get(key + "_median"))
+          .put(peer + "_" + key + "_rounds", p.get(key + "_rounds"))
+          .put(peer + "_cpu_" + key + "_rounds", p.get("cpu_" + key + "_rounds"));
       if (p.get("test_accuracy") instanceof Double a) {
         r.put(peer + "_test_accuracy", a);
       }

@@ -50,6 +50,48 @@ class FreshJvmsTest {
   }
 
   @Test
+  void rawRoundsSurviveTheJsonAndAreKeptOneListPerJvm() {
+    Row a = child(10, 0.1).put("ns_per_op_rounds", List.of(9.5, 10.0, 12.25));
+    Row b = child(20, 0.2).put("ns_per_op_rounds", List.of(20.0));
+    Row back = Row.parseJson(a.toJson());
+    assertEquals(List.of(9.5, 10.0, 12.25), back.get("ns_per_op_rounds"));
+    assertEquals("ns_per_op,ratio", back.get(FreshJvms.MEASURED), "rounds are not a figure");
+    Row r =
+        FreshJvms.aggregate(List.of(List.of(back), List.of(Row.parseJson(b.toJson())))).getFirst();
+    assertEquals(List.of(List.of(9.5, 10.0, 12.25), List.of(20.0)), r.get("ns_per_op_rounds"));
+    assertEquals(
+        List.of(List.of(9.5, 10.0, 12.25), List.of(20.0)),
+        Row.parseJson(r.toJson()).get("ns_per_op_rounds"));
+    assertEquals(15.0, r.get("ns_per_op"));
+  }
+
+  @Test
+  void thePeersRawRoundsAreParsed() {
+    var p =
+        Peer.parseFlat(
+            "{\"us_per_step\": 500.5, \"us_per_step_rounds\": [500.5, 498, 1e3], \"x\": []}");
+    assertEquals(500.5, p.get("us_per_step"));
+    assertEquals(List.of(500.5, 498.0, 1000.0), p.get("us_per_step_rounds"));
+    assertEquals(List.of(), p.get("x"));
+  }
+
+  @Test
+  void roundsLastTheirMinimumAndRepeatsIsAFloor() throws Exception {
+    var plan = Timing.plan(() -> Thread.sleep(120), 1, 50);
+    assertEquals(1, plan.calls(), "a call longer than a round is a round");
+    assertEquals(50, plan.rounds(), "--repeats above the cap is kept");
+  }
+
+  @Test
+  void aFigureIsTheLowerDecileOfItsRoundsInterpolated() {
+    double[] rounds = {50, 10, 30, 20, 40, 60, 70, 80, 90, 100, 110};
+    assertEquals(20.0, Timing.quantile(rounds, Timing.FIGURE_QUANTILE), 1e-12);
+    assertEquals(14.0, Timing.quantile(new double[] {30, 10, 20, 40, 50}, 0.1), 1e-12);
+    assertEquals(60.0, Timing.median(rounds));
+    assertEquals(7.0, Timing.quantile(new double[] {7}, 0.1));
+  }
+
+  @Test
   void runsThatDisagreeOnTheirRowsAreRefused() {
     var e =
         assertThrows(
