@@ -176,7 +176,10 @@ public final class Agent extends RemoteExecutionControl {
   /** The system property naming the background warm-up's class (a public static {@code run()}). */
   static final String WARM_UP = "quiver.cell.warmUp";
 
-  /** The system property that, "false", keeps the warm-up's thread at the normal priority. */
+  /**
+   * The system property that, "true", lowers the warm-up's thread to the least priority and lets it
+   * run while the kernel works (off by default: docs/kernel.md).
+   */
   static final String WARM_UP_NICE = "quiver.warmUp.nice";
 
   /**
@@ -198,10 +201,11 @@ public final class Agent extends RemoteExecutionControl {
         .name("quiver-warm-up")
         .start(
             () -> {
-              // At the least priority it may run while the kernel compiles the first cells, on the
-              // core the kernel leaves idle (docs/kernel.md); -Dquiver.warmUp.nice=false keeps the
-              // normal priority, and the warm-up then waits for the kernel to be idle, as before.
-              if (!"false".equals(System.getProperty(WARM_UP_NICE))
+              // -Dquiver.warmUp.nice=true: at the least priority it may run while the kernel
+              // compiles the first cells, on the core the kernel leaves idle. Off by default: on a
+              // quiet machine it made the first fit faster and nearly everything around it slower,
+              // its JIT compiles competing at normal priority (docs/kernel.md).
+              if ("true".equals(System.getProperty(WARM_UP_NICE))
                   && BackgroundPriority.lowerThisThread()) {
                 CELL_GATE.ignoreKernel();
               }
