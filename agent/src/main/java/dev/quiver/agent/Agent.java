@@ -151,6 +151,7 @@ public final class Agent extends RemoteExecutionControl {
     } catch (RuntimeException | LinkageError ignored) {
       // no signals on this platform
     }
+    CompilerPriority.lowerC2();
     startWarmUp();
     try {
       Util.forwardExecutionControlAndIO(new Agent(), in, out, outputs, inputs);

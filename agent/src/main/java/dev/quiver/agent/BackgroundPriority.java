@@ -3,6 +3,7 @@ package dev.quiver.agent;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 
 /**
  * Lowers the calling thread's scheduling priority to the least (nice 19) on Linux, so that it runs
@@ -26,28 +27,51 @@ final class BackgroundPriority {
    * Whether the calling thread now runs at the least priority; false where that is not possible.
    */
   static boolean lowerThisThread() {
-    if (!System.getProperty("os.name", "").startsWith("Linux")) {
-      return false;
-    }
     try {
-      var linker = Linker.nativeLinker();
-      var libc = linker.defaultLookup();
-      var gettid =
-          linker.downcallHandle(
-              libc.find("gettid").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-      var setpriority =
-          linker.downcallHandle(
-              libc.find("setpriority").orElseThrow(),
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT));
-      int tid = (int) gettid.invokeExact();
-      int prioProcess = 0;
-      return (int) setpriority.invokeExact(prioProcess, tid, NICE) == 0;
+      return isLinux() && setPriority((int) Native.GETTID.invokeExact(), NICE);
     } catch (Throwable e) {
       return false; // no native access, no such symbol: the thread keeps its priority
     }
+  }
+
+  /**
+   * Sets the nice value of the thread with Linux thread id {@code tid} (one of this process's, from
+   * {@code /proc/self/task}); false where that failed. Only lowering is sure to work: raising it
+   * back needs privileges.
+   */
+  static boolean setPriority(int tid, int nice) {
+    if (!isLinux()) {
+      return false;
+    }
+    try {
+      int prioProcess = 0;
+      return (int) Native.SETPRIORITY.invokeExact(prioProcess, tid, nice) == 0;
+    } catch (Throwable e) {
+      return false; // no native access, no such symbol: the thread keeps its priority
+    }
+  }
+
+  private static boolean isLinux() {
+    return System.getProperty("os.name", "").startsWith("Linux");
+  }
+
+  // Looked up on first use (most JVMs never call these); a failed lookup throws from the holder's
+  // initialization, which the callers turn into false.
+  private static final class Native {
+    static final MethodHandle GETTID =
+        downcall("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    static final MethodHandle SETPRIORITY =
+        downcall(
+            "setpriority",
+            FunctionDescriptor.of(
+                ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT));
+  }
+
+  private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+    var linker = Linker.nativeLinker();
+    return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor);
   }
 }

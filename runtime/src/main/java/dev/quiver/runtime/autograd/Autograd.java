@@ -166,7 +166,7 @@ public final class Autograd {
             continue;
           }
           Tensor gk = inputGrads[k];
-          if (!Arrays.equals(gk.shape(), in.shape())) {
+          if (!gk.sameShape(in)) {
             throw new IllegalStateException(
                 "backward of "
                     + node.op()

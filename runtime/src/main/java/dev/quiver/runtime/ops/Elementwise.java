@@ -5,6 +5,7 @@ import dev.quiver.runtime.Shapes;
 import dev.quiver.runtime.Tensor;
 import dev.quiver.runtime.autograd.Autograd;
 import dev.quiver.runtime.backend.Backends;
+import dev.quiver.runtime.backend.ElementwiseProgram;
 import dev.quiver.runtime.backend.View;
 import dev.quiver.runtime.math.ElementwiseMath.BinaryOp;
 import dev.quiver.runtime.math.ElementwiseMath.UnaryOp;
@@ -17,6 +18,17 @@ public final class Elementwise {
 
   private static final String[] UNARY_NAMES = names(UnaryOp.values());
   private static final String[] BINARY_NAMES = names(BinaryOp.values());
+  // Built once: a training step adds in place several times, and in a fresh JVM's first fit
+  // (interpreted) a name built per call is a measurable share of the op.
+  private static final String[] IN_PLACE_NAMES = inPlaceNames();
+
+  private static String[] inPlaceNames() {
+    String[] n = names(BinaryOp.values());
+    for (int i = 0; i < n.length; i++) {
+      n[i] += "InPlace";
+    }
+    return n;
+  }
 
   private static String[] names(Enum<?>[] ops) {
     String[] n = new String[ops.length];
@@ -47,7 +59,7 @@ public final class Elementwise {
       case TANH -> g.mul(out.square().rsub(1)); // tanh' = 1 - tanh²
       case SIGMOID -> g.mul(out.mul(out.rsub(1))); // σ' = σ(1 - σ)
       // relu' = 1 where x > 0; fused: one pass over g and x, no mask tensor (float32)
-      case RELU -> Fused.of(g).mul(Fused.of(x).unary(UnaryOp.STEP)).eval();
+      case RELU -> reluGrad(g, x);
       case ABS -> g.mul(unary(UnaryOp.SIGN, x));
       case SIN -> g.mul(x.cos());
       case COS -> g.mul(x.sin()).neg();
@@ -56,6 +68,50 @@ public final class Elementwise {
       case SIGN, STEP -> null; // piecewise constant: no gradient
     };
   }
+
+  /**
+   * relu's backward, g · step(x), in one pass over g and x with no mask tensor: {@code
+   * Fused.of(g).mul(Fused.of(x).unary(STEP)).eval()}, the same program that expression compiles to,
+   * built once. Every training step of a relu model runs it per layer, and in a fresh JVM's first
+   * fit (interpreted code) building and compiling the expression each time cost more than the pass.
+   * Anything else (other types, shapes that broadcast, a backend without fused programs) takes the
+   * expression.
+   */
+  static Tensor reluGrad(Tensor g, Tensor x) {
+    if (g.dtype() == DType.FLOAT32
+        && x.dtype() == DType.FLOAT32
+        && g.device().equals(x.device())
+        && Arrays.equals(g.shape(), x.shape())
+        && !Autograd.needsGrad(g, x)) {
+      Tensor out = Tensor.empty(x.device(), DType.FLOAT32, x.shape());
+      if (Backends.of(out.device()).fused(RELU_GRAD, new View[] {g.view(), x.view()}, out.view())) {
+        return out;
+      }
+      out.close();
+    }
+    return Fused.of(g).mul(Fused.of(x).unary(UnaryOp.STEP)).eval();
+  }
+
+  // out = input0 · step(input1): what Fused.compile makes of g.mul(x.unary(STEP)).
+  private static final ElementwiseProgram RELU_GRAD =
+      new ElementwiseProgram(
+          new byte[] {ElementwiseProgram.UNARY, ElementwiseProgram.BINARY},
+          new byte[] {(byte) UnaryOp.STEP.ordinal(), (byte) BinaryOp.MUL.ordinal()},
+          new int[] {
+            ElementwiseProgram.operand(ElementwiseProgram.REG, 0),
+            ElementwiseProgram.operand(ElementwiseProgram.OUT, 0)
+          },
+          new int[] {
+            ElementwiseProgram.operand(ElementwiseProgram.INPUT, 1),
+            ElementwiseProgram.operand(ElementwiseProgram.INPUT, 0)
+          },
+          new int[] {
+            ElementwiseProgram.operand(ElementwiseProgram.INPUT, 1),
+            ElementwiseProgram.operand(ElementwiseProgram.REG, 0)
+          },
+          new float[0],
+          1,
+          2);
 
   private static boolean keepsIntegers(UnaryOp op) {
     return switch (op) {
@@ -181,7 +237,7 @@ public final class Elementwise {
 
   /** this op= o, written into {@code target}; o is broadcast to target's shape. */
   public static Tensor inPlace(BinaryOp op, Tensor target, Tensor o) {
-    String name = name(op) + "InPlace";
+    String name = IN_PLACE_NAMES[op.ordinal()];
     checkWritable(name, target);
     checkCompatible(name, target, o);
     long[] shape = target.shape();

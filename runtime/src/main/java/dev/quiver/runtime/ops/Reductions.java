@@ -15,8 +15,20 @@ import java.util.Arrays;
 public final class Reductions {
   private Reductions() {}
 
+  // Built once, not per call (a fresh JVM's first fit runs this interpreted, several times a step).
+  private static final String[] NAMES = names();
+
+  private static String[] names() {
+    ReduceOp[] ops = ReduceOp.values();
+    String[] n = new String[ops.length];
+    for (int i = 0; i < ops.length; i++) {
+      n[i] = Elementwise.name(ops[i]);
+    }
+    return n;
+  }
+
   public static Tensor reduce(ReduceOp op, Tensor x, int[] axesIn, boolean keepDim) {
-    String name = Elementwise.name(op);
+    String name = NAMES[op.ordinal()];
     int[] axes = Shapes.axes(name, axesIn, x.dim());
     long[] keepShape = x.shape();
     for (int a : axes) {

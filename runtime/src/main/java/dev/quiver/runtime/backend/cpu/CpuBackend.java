@@ -102,9 +102,16 @@ public final class CpuBackend implements Backend {
     DType yt = out.dtype();
     if (out.isContiguous()) {
       long yo = out.offset();
+      long n = out.numel();
+      if (n < StridedLoop.PARALLEL_THRESHOLD || Parallel.threads() == 1) {
+        // What flat would run on this thread, without a lambda per call: a training step fills
+        // several small tensors (gradients' zeros, reductions' starts).
+        ElementwiseKernels.fillRun(y, yt, yo, 1, n, value);
+        return;
+      }
       flat(
           "fill",
-          out.numel(),
+          n,
           (from, to) -> ElementwiseKernels.fillRun(y, yt, yo + from, 1, to - from, value));
       return;
     }

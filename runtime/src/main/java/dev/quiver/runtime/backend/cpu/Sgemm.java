@@ -937,15 +937,22 @@ public final class Sgemm {
     if (batch == 0 || rows == 0 || cols == 0) {
       return;
     }
-    long lo = offset, hi = offset;
-    for (long[] extent :
-        new long[][] {{batch, batchStride}, {rows, rowStride}, {cols, colStride}}) {
-      long reach = Math.multiplyExact(extent[0] - 1, extent[1]);
-      if (reach < 0) {
-        lo = Math.addExact(lo, reach);
-      } else {
-        hi = Math.addExact(hi, reach);
-      }
+    // Each axis's reach, one after another (no arrays: this runs for every operand of every
+    // product, interpreted in a fresh JVM's first fit).
+    long batchReach = Math.multiplyExact(batch - 1, batchStride);
+    long lo = batchReach < 0 ? Math.addExact(offset, batchReach) : offset;
+    long hi = batchReach < 0 ? offset : Math.addExact(offset, batchReach);
+    long rowReach = Math.multiplyExact(rows - 1, rowStride);
+    if (rowReach < 0) {
+      lo = Math.addExact(lo, rowReach);
+    } else {
+      hi = Math.addExact(hi, rowReach);
+    }
+    long colReach = Math.multiplyExact(cols - 1, colStride);
+    if (colReach < 0) {
+      lo = Math.addExact(lo, colReach);
+    } else {
+      hi = Math.addExact(hi, colReach);
     }
     long capacity = seg.byteSize() / elementBytes;
     if (lo < 0 || hi >= capacity) {
