@@ -135,7 +135,8 @@ public final class Memory {
 
   /**
    * Frees what the garbage collector knows to be unreachable, then returns {@link #bytesInUse()}.
-   * For tests and notebooks that want to see the baseline without waiting for the next collection.
+   * For tests and notebooks that want to see the baseline without waiting for the next collection;
+   * also gives the large blocks held for reuse back to the C library.
    */
   public static long collect() {
     long before;
@@ -148,6 +149,7 @@ public final class Memory {
       Reclaimer.drainAll(20);
       stable = bytesInUse() == before ? stable + 1 : 0;
     } while (stable < 3);
+    NativeAllocationManager.releaseLargeBlocks();
     return bytesInUse();
   }
 

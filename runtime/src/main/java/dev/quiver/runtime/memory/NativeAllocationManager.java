@@ -59,6 +59,8 @@ public final class NativeAllocationManager extends AllocationManager {
 
   private static final BlockCache CACHE = new BlockCache();
 
+  private static final LargeBlocks LARGE = new LargeBlocks();
+
   private final long address;
   private final long size;
   private final long rounded;
@@ -67,7 +69,7 @@ public final class NativeAllocationManager extends AllocationManager {
     super(accountingAllocator);
     // aligned_alloc wants a size that is a multiple of the alignment; never ask for zero bytes.
     long rounded = Math.max(ALIGNMENT, (requestedSize + ALIGNMENT - 1) & -ALIGNMENT);
-    long cached = CACHE.take(rounded);
+    long cached = rounded <= BlockCache.MAX_BLOCK ? CACHE.take(rounded) : LARGE.take(rounded);
     this.address = cached != 0 ? cached : allocate(rounded, accountingAllocator);
     this.size = requestedSize;
     this.rounded = rounded;
@@ -115,6 +117,78 @@ public final class NativeAllocationManager extends AllocationManager {
     }
   }
 
+  /**
+   * Freed blocks above {@link BlockCache#MAX_BLOCK}, by exact size, handed out again before asking
+   * the C library, up to {@link #MAX_CACHED} bytes in all. Why: a training step allocates the same
+   * large buffers in its scope every step (an LSTM's gates and states, megabytes each) and frees
+   * them when the scope closes. Given back to glibc, whether the next step's buffers came back on
+   * pages still mapped or on fresh ones depended on the heap's layout, which differs from JVM to
+   * JVM and drifts within one (a secondary arena's heap deleted and mapped again): in a slow JVM
+   * the kernels took 5-10 thousand page faults a second on their first writes, and the same LSTM
+   * step took 2-3 times the CPU of the JVM beside it, for the JVM's whole life (docs/benchmarks.md,
+   * "Stable figures"). Reused here, a step's buffers are the same pages every step. Blocks above
+   * {@link #MAX_BLOCK} still go back to the C library at once; {@link Memory#collect()} empties the
+   * cache.
+   */
+  static final class LargeBlocks {
+    static final long MAX_BLOCK = Long.getLong("quiver.memory.largeBlockMax", 64L << 20);
+    static final long MAX_CACHED = Long.getLong("quiver.memory.largeCache", 256L << 20);
+    private final java.util.HashMap<Long, java.util.ArrayDeque<Long>> bySize =
+        new java.util.HashMap<>();
+    private long cachedBytes;
+
+    synchronized long take(long rounded) {
+      var stack = bySize.get(rounded);
+      if (stack == null || stack.isEmpty()) {
+        return 0;
+      }
+      cachedBytes -= rounded;
+      return stack.pop();
+    }
+
+    synchronized boolean put(long address, long rounded) {
+      if (rounded > MAX_BLOCK || cachedBytes + rounded > MAX_CACHED) {
+        return false;
+      }
+      bySize.computeIfAbsent(rounded, k -> new java.util.ArrayDeque<>()).push(address);
+      cachedBytes += rounded;
+      return true;
+    }
+
+    /** Empties the cache; the caller frees the returned addresses. */
+    synchronized long[] drain() {
+      long[] out =
+          bySize.values().stream().flatMap(d -> d.stream()).mapToLong(Long::longValue).toArray();
+      bySize.clear();
+      cachedBytes = 0;
+      return out;
+    }
+
+    synchronized long cachedBytes() {
+      return cachedBytes;
+    }
+  }
+
+  /** Bytes of large blocks held for reuse ({@link LargeBlocks}), not counted as in use. */
+  static long largeCachedBytes() {
+    return LARGE.cachedBytes();
+  }
+
+  /** Gives the cached large blocks back to the C library ({@link Memory#collect()}). */
+  static void releaseLargeBlocks() {
+    for (long address : LARGE.drain()) {
+      free(address);
+    }
+  }
+
+  private static void free(long address) {
+    try {
+      FREE.invokeExact(MemorySegment.ofAddress(address));
+    } catch (Throwable t) {
+      throw new IllegalStateException("free failed", t);
+    }
+  }
+
   private static long allocate(long bytes, BufferAllocator accounting) {
     MemorySegment p;
     try {
@@ -147,13 +221,11 @@ public final class NativeAllocationManager extends AllocationManager {
 
   @Override
   protected void release0() {
-    if (CACHE.put(address, rounded)) {
+    if (rounded <= BlockCache.MAX_BLOCK
+        ? CACHE.put(address, rounded)
+        : LARGE.put(address, rounded)) {
       return;
     }
-    try {
-      FREE.invokeExact(MemorySegment.ofAddress(address));
-    } catch (Throwable t) {
-      throw new IllegalStateException("free failed", t);
-    }
+    free(address);
   }
 }

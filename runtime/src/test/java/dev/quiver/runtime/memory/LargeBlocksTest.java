@@ -1,0 +1,62 @@
+package dev.quiver.runtime.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.arrow.memory.ArrowBuf;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Large native blocks freed by one training step are handed to the next one (the same pages, no
+ * fresh page faults), within a bound, and {@link Memory#collect()} gives them back.
+ */
+@Tag("cpu-only")
+class LargeBlocksTest {
+  private static final long MB = 1L << 20;
+
+  @Test
+  void aFreedLargeBlockIsTheNextOneOfItsSize() {
+    Memory.collect();
+    long bytes = 3 * MB + 4096; // above the small-block cache, a size no other test uses
+    long first;
+    try (ArrowBuf b = Memory.allocator().buffer(bytes)) {
+      first = b.memoryAddress();
+    }
+    assertEquals(bytes, NativeAllocationManager.largeCachedBytes(), "held for reuse, not freed");
+    long inUse = Memory.bytesInUse();
+    try (ArrowBuf b = Memory.allocator().buffer(bytes)) {
+      assertEquals(first, b.memoryAddress(), "the same block again");
+      assertEquals(0, NativeAllocationManager.largeCachedBytes());
+      assertEquals(inUse + bytes, Memory.bytesInUse(), "counted as in use while a buffer has it");
+    }
+    assertEquals(inUse, Memory.bytesInUse(), "a cached block is not in use");
+    Memory.collect();
+    assertEquals(0, NativeAllocationManager.largeCachedBytes(), "collect gives it back");
+  }
+
+  @Test
+  void blocksAboveTheLargestAndPastTheBudgetGoBackAtOnce() {
+    Memory.collect();
+    long huge = NativeAllocationManager.LargeBlocks.MAX_BLOCK + 64;
+    // Never written: only address space, whatever its size.
+    Memory.allocator().buffer(huge).close();
+    assertEquals(0, NativeAllocationManager.largeCachedBytes(), "too large to keep");
+
+    long block = NativeAllocationManager.LargeBlocks.MAX_BLOCK;
+    int n = (int) (NativeAllocationManager.LargeBlocks.MAX_CACHED / block) + 2;
+    ArrowBuf[] bufs = new ArrowBuf[n];
+    for (int i = 0; i < n; i++) {
+      bufs[i] = Memory.allocator().buffer(block);
+    }
+    for (ArrowBuf b : bufs) {
+      b.close();
+    }
+    long cached = NativeAllocationManager.largeCachedBytes();
+    assertTrue(
+        cached <= NativeAllocationManager.LargeBlocks.MAX_CACHED && cached >= block,
+        "kept up to the budget, got " + cached);
+    Memory.collect();
+    assertEquals(0, NativeAllocationManager.largeCachedBytes());
+  }
+}
