@@ -122,13 +122,13 @@ public final class NativeAllocationManager extends AllocationManager {
    * the C library, up to {@link #MAX_CACHED} bytes in all. Why: a training step allocates the same
    * large buffers in its scope every step (an LSTM's gates and states, megabytes each) and frees
    * them when the scope closes. Given back to glibc, whether the next step's buffers came back on
-   * pages still mapped or on fresh ones depended on the heap's layout, which differs from JVM to
-   * JVM and drifts within one (a secondary arena's heap deleted and mapped again): in a slow JVM
-   * the kernels took 5-10 thousand page faults a second on their first writes, and the same LSTM
-   * step took 2-3 times the CPU of the JVM beside it, for the JVM's whole life (docs/benchmarks.md,
-   * "Stable figures"). Reused here, a step's buffers are the same pages every step. Blocks above
-   * {@link #MAX_BLOCK} still go back to the C library at once; {@link Memory#collect()} empties the
-   * cache.
+   * pages still mapped or on fresh ones depended on the malloc arena's layout, which differs from
+   * JVM to JVM and drifts within one: in a slow JVM the kernels took 5-10 thousand page faults a
+   * second on their first writes, and the same LSTM step took 2-3 times the CPU of the JVM beside
+   * it, for the JVM's whole life (docs/benchmarks.md, "A JVM slow for its whole life"). Reused
+   * here, a step's buffers are the same pages every step. Blocks above {@link #MAX_BLOCK} still go
+   * back to the C library at once; {@link Memory#collect()} empties the cache, and so does an
+   * allocation the C library refuses, before it is tried again.
    */
   static final class LargeBlocks {
     static final long MAX_BLOCK = Long.getLong("quiver.memory.largeBlockMax", 64L << 20);
@@ -181,6 +181,14 @@ public final class NativeAllocationManager extends AllocationManager {
     }
   }
 
+  private static MemorySegment alignedAlloc(long bytes) {
+    try {
+      return (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, bytes);
+    } catch (Throwable t) {
+      throw new IllegalStateException("aligned_alloc failed for " + bytes + " bytes", t);
+    }
+  }
+
   private static void free(long address) {
     try {
       FREE.invokeExact(MemorySegment.ofAddress(address));
@@ -190,11 +198,11 @@ public final class NativeAllocationManager extends AllocationManager {
   }
 
   private static long allocate(long bytes, BufferAllocator accounting) {
-    MemorySegment p;
-    try {
-      p = (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, bytes);
-    } catch (Throwable t) {
-      throw new IllegalStateException("aligned_alloc failed for " + bytes + " bytes", t);
+    MemorySegment p = alignedAlloc(bytes);
+    if (p.address() == 0 && LARGE.cachedBytes() > 0) {
+      // The blocks held for reuse may be what is missing: give them back and ask once more.
+      releaseLargeBlocks();
+      p = alignedAlloc(bytes);
     }
     if (p.address() == 0) {
       // The root's count is Memory.bytesInUse(): every tensor allocator is the root or a child of

@@ -1,6 +1,7 @@
 package dev.quiver.runtime.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.arrow.memory.ArrowBuf;
@@ -58,5 +59,15 @@ class LargeBlocksTest {
         "kept up to the budget, got " + cached);
     Memory.collect();
     assertEquals(0, NativeAllocationManager.largeCachedBytes());
+  }
+
+  @Test
+  void anAllocationTheLibraryRefusesFirstGivesTheCacheBack() {
+    Memory.collect();
+    Memory.allocator().buffer(2 * MB + 8192).close();
+    assertEquals(2 * MB + 8192, NativeAllocationManager.largeCachedBytes());
+    // A petabyte: refused by the C library even with the cache given back.
+    assertThrows(OutOfMemoryError.class, () -> Memory.allocator().buffer(1L << 50));
+    assertEquals(0, NativeAllocationManager.largeCachedBytes(), "given back before giving up");
   }
 }
