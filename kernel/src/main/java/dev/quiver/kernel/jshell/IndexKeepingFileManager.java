@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import javax.tools.ForwardingJavaFileManager;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
@@ -23,20 +24,57 @@ import javax.tools.StandardJavaFileManager;
  * given; any other option, a new value, or a new class path ({@code %classpath}, {@code %maven}:
  * JShell's {@code -classpath} option) goes to the file manager, which then drops its index as
  * before.
+ *
+ * <p>It also leaves the kernel JVM's own class path out of the cells' compiles. JShell's compile
+ * class path starts as the kernel JVM's {@code java.class.path} (its {@code TaskFactory}), and
+ * every {@code addToClasspath} gives the file manager that, then what was added. The kernel's own
+ * jars (ZeroMQ, Maven's resolver, HTTP client, ASM: 34 jars, about 4 800 entries) are not on the
+ * cell JVM's class path: a cell that named their classes compiled and then failed with a
+ * NoClassDefFoundError, and javac opened and indexed each of them at every kernel's start, on the
+ * path to the first cell. So a {@code -classpath} option that starts with the kernel's class path
+ * loses that part; what the cells' class path holds of it (the agent, display, Jackson) comes after
+ * it, in what {@code addToClasspath} added.
  */
 final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJavaFileManager>
     implements StandardJavaFileManager {
 
   private static final String MULTI_RELEASE = "--multi-release";
 
+  private static final Set<String> CLASS_PATH = Set.of("-classpath", "-cp", "--class-path");
+
+  private final String hiddenClassPath; // the kernel JVM's own; empty: none hidden
   private String multiRelease; // the value the file manager has, once set
 
+  /** JShell's file manager, the kernel JVM's class path ({@code java.class.path}) hidden. */
   IndexKeepingFileManager(StandardJavaFileManager fileManager) {
+    this(fileManager, System.getProperty("java.class.path", ""));
+  }
+
+  /**
+   * JShell's file manager; a {@code -classpath} option that starts with {@code hiddenClassPath}
+   * followed by more entries keeps only those.
+   */
+  IndexKeepingFileManager(StandardJavaFileManager fileManager, String hiddenClassPath) {
     super(fileManager);
+    this.hiddenClassPath = hiddenClassPath;
+  }
+
+  /** A class path option's value without the hidden class path in front, if it is there. */
+  String withoutHidden(String classPath) {
+    var prefix = hiddenClassPath + File.pathSeparator;
+    if (hiddenClassPath.isEmpty()
+        || !classPath.startsWith(prefix)
+        || classPath.length() == prefix.length()) {
+      return classPath;
+    }
+    return classPath.substring(prefix.length());
   }
 
   @Override
   public boolean handleOption(String current, Iterator<String> remaining) {
+    if (CLASS_PATH.contains(current) && remaining.hasNext()) {
+      return super.handleOption(current, List.of(withoutHidden(remaining.next())).iterator());
+    }
     if (!MULTI_RELEASE.equals(current) || !remaining.hasNext()) {
       return super.handleOption(current, remaining);
     }

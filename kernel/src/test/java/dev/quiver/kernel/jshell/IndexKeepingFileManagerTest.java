@@ -82,4 +82,96 @@ class IndexKeepingFileManagerTest {
       assertEquals("\"hi\"", js.eval("later.Hello.hi()").getFirst().value());
     }
   }
+
+  @Test
+  void aClassPathOptionLosesTheHiddenClassPathInFrontOnly() {
+    var handled = new ArrayList<String>();
+    var counting =
+        (StandardJavaFileManager)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {StandardJavaFileManager.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("handleOption")) {
+                    var rest = (java.util.Iterator<?>) args[1];
+                    handled.add(args[0] + " " + rest.next());
+                    return true;
+                  }
+                  return null;
+                });
+    var sep = java.io.File.pathSeparator;
+    var manager = new IndexKeepingFileManager(counting, "k1.jar" + sep + "k2.jar");
+    manager.handleOption(
+        "-classpath", List.of("k1.jar" + sep + "k2.jar" + sep + "u.jar").iterator());
+    manager.handleOption("--class-path", List.of("u.jar" + sep + "k1.jar").iterator());
+    manager.handleOption("-cp", List.of("k1.jar" + sep + "k2.jar").iterator());
+    manager.handleOption("-classpath", List.of("k1.jar" + sep + "k2.jarx.jar").iterator());
+    assertEquals(
+        List.of(
+            "-classpath u.jar",
+            "--class-path u.jar" + sep + "k1.jar",
+            "-cp k1.jar" + sep + "k2.jar",
+            "-classpath k1.jar" + sep + "k2.jarx.jar"),
+        handled);
+  }
+
+  /**
+   * JShell compiles against the kernel JVM's class path, then what was added: with the kernel's
+   * class path hidden, a cell sees what was added (the cells' class path, {@code %classpath}) and
+   * not the kernel's own jars (here JUnit's, on the test JVM's class path only).
+   */
+  @Test
+  void theKernelsOwnClassPathIsNotCompiledAgainst(@TempDir Path dir) throws Exception {
+    var classes =
+        compile(
+            dir,
+            "cells",
+            "package cells; public class Ok { public static int two() { return 2; } }");
+    var more =
+        compile(
+            dir,
+            "more",
+            "package more; public class Later { public static int three() { return 3; } }");
+    try (var js =
+        JShell.builder()
+            .executionEngine("local")
+            .fileManager(IndexKeepingFileManager::new)
+            .build()) {
+      js.addToClasspath(classes.toString());
+      assertEquals("2", js.eval("cells.Ok.two()").getFirst().value());
+      var junit = js.eval("org.junit.jupiter.api.Assertions.class.getName()").getFirst();
+      assertEquals(
+          Snippet.Status.REJECTED, junit.status(), "JUnit is on the test JVM's class path only");
+      assertTrue(
+          js.diagnostics(junit.snippet())
+              .anyMatch(d -> d.getMessage(Locale.ROOT).contains("org.junit.jupiter.api")),
+          "the error names the package");
+      js.addToClasspath(more.toString());
+      assertEquals("3", js.eval("more.Later.three()").getFirst().value());
+      assertEquals("2", js.eval("cells.Ok.two()").getFirst().value());
+    }
+  }
+
+  private static Path compile(Path dir, String name, String text) throws Exception {
+    var source = dir.resolve("src-" + name + "/" + name + "/Src.java");
+    Files.createDirectories(source.getParent());
+    var cls = text.substring(text.indexOf("class ") + 6, text.indexOf(" {"));
+    source = source.resolveSibling(cls + ".java");
+    Files.writeString(source, text, StandardCharsets.UTF_8);
+    var classes = dir.resolve("classes-" + name);
+    var javac = ToolProvider.getSystemJavaCompiler();
+    try (var files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
+      assertTrue(
+          javac
+              .getTask(
+                  null,
+                  files,
+                  null,
+                  List.of("-d", classes.toString()),
+                  null,
+                  files.getJavaFileObjects(source))
+              .call());
+    }
+    return classes;
+  }
 }
