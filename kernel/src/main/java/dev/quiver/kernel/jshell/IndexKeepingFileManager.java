@@ -3,6 +3,7 @@ package dev.quiver.kernel.jshell;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Set;
 import javax.tools.ForwardingJavaFileManager;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
+import javax.tools.StandardLocation;
 
 /**
  * JShell's standard file manager (its class path, the JDK's modules), which keeps its index of
@@ -34,6 +36,10 @@ import javax.tools.StandardJavaFileManager;
  * path to the first cell. So a {@code -classpath} option that starts with the kernel's class path
  * loses that part; what the cells' class path holds of it (the agent, display, Jackson) comes after
  * it, in what {@code addToClasspath} added.
+ *
+ * <p>And it lists the class path's packages itself when the class path is all jars ({@link
+ * JarListings}: javac's listing from the jars' central directories, without javac's zip file
+ * systems); {@code -Dquiver.jarListings=false} on the kernel JVM leaves that to javac.
  */
 final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJavaFileManager>
     implements StandardJavaFileManager {
@@ -43,7 +49,12 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
   private static final Set<String> CLASS_PATH = Set.of("-classpath", "-cp", "--class-path");
 
   private final String hiddenClassPath; // the kernel JVM's own; empty: none hidden
+  private static final boolean JAR_LISTINGS =
+      Boolean.parseBoolean(System.getProperty("quiver.jarListings", "true"));
+
   private String multiRelease; // the value the file manager has, once set
+  private JarListings listings; // of the current class path, once asked; guarded by this
+  private boolean listingsTried; // guarded by this
 
   /** JShell's file manager, the kernel JVM's class path ({@code java.class.path}) hidden. */
   IndexKeepingFileManager(StandardJavaFileManager fileManager) {
@@ -73,6 +84,7 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
   @Override
   public boolean handleOption(String current, Iterator<String> remaining) {
     if (CLASS_PATH.contains(current) && remaining.hasNext()) {
+      dropListings();
       return super.handleOption(current, List.of(withoutHidden(remaining.next())).iterator());
     }
     if (!MULTI_RELEASE.equals(current) || !remaining.hasNext()) {
@@ -82,13 +94,74 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
     if (value.equals(multiRelease)) {
       return true; // already so: the index stays
     }
+    dropListings();
     boolean handled = super.handleOption(current, List.of(value).iterator());
     multiRelease = handled ? value : null;
     return handled;
   }
 
   @Override
+  public Iterable<JavaFileObject> list(
+      Location location, String packageName, Set<JavaFileObject.Kind> kinds, boolean recurse)
+      throws IOException {
+    if (location == StandardLocation.CLASS_PATH && !recurse) {
+      var jars = listings();
+      if (jars != null) {
+        return jars.list(packageName, kinds);
+      }
+    }
+    return super.list(location, packageName, kinds, recurse);
+  }
+
+  @Override
+  public String inferBinaryName(Location location, JavaFileObject file) {
+    if (file instanceof JarListings.Entry entry) {
+      return entry.binaryName();
+    }
+    return super.inferBinaryName(location, file);
+  }
+
+  @Override
+  public boolean contains(Location location, javax.tools.FileObject file) throws IOException {
+    if (file instanceof JarListings.Entry) {
+      return location == StandardLocation.CLASS_PATH;
+    }
+    return super.contains(location, file);
+  }
+
+  @Override
+  public void close() throws IOException {
+    dropListings();
+    super.close();
+  }
+
+  private synchronized JarListings listings() {
+    if (!listingsTried && JAR_LISTINGS) {
+      listingsTried = true;
+      var classPath = new ArrayList<Path>();
+      var paths = fileManager.getLocationAsPaths(StandardLocation.CLASS_PATH);
+      if (paths != null) {
+        paths.forEach(classPath::add);
+        listings = JarListings.of(classPath, multiRelease);
+      }
+    }
+    return listings;
+  }
+
+  // The class path or the release changed: listed again when next asked.
+  private synchronized void dropListings() {
+    if (listings != null) {
+      listings.close();
+    }
+    listings = null;
+    listingsTried = false;
+  }
+
+  @Override
   public boolean isSameFile(javax.tools.FileObject a, javax.tools.FileObject b) {
+    if (a instanceof JarListings.Entry || b instanceof JarListings.Entry) {
+      return a.toUri().equals(b.toUri());
+    }
     return fileManager.isSameFile(a, b);
   }
 
@@ -126,12 +199,14 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
 
   @Override
   public void setLocation(Location location, Iterable<? extends File> files) throws IOException {
+    dropListings();
     fileManager.setLocation(location, files);
   }
 
   @Override
   public void setLocationFromPaths(Location location, Collection<? extends Path> paths)
       throws IOException {
+    dropListings();
     fileManager.setLocationFromPaths(location, paths);
   }
 
