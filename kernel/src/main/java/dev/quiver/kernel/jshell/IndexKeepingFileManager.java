@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.tools.ForwardingJavaFileManager;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
@@ -39,7 +41,11 @@ import javax.tools.StandardLocation;
  *
  * <p>And it lists the class path's packages itself when the class path is all jars ({@link
  * JarListings}: javac's listing from the jars' central directories, without javac's zip file
- * systems); {@code -Dquiver.jarListings=false} on the kernel JVM leaves that to javac.
+ * systems); {@code -Dquiver.jarListings=false} on the kernel JVM leaves that to javac. And it keeps
+ * what it listed of the JDK's own modules: JShell analyzes and compiles in two javac contexts
+ * (pooled by their options), and each listed the packages of the default imports (java.util,
+ * java.util.concurrent, java.io, ...) again at the start; the JDK's modules do not change while the
+ * kernel runs.
  */
 final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJavaFileManager>
     implements StandardJavaFileManager {
@@ -52,7 +58,12 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
   private static final boolean JAR_LISTINGS =
       Boolean.parseBoolean(System.getProperty("quiver.jarListings", "true"));
 
+  private static final boolean SYSTEM_LISTINGS =
+      Boolean.parseBoolean(System.getProperty("quiver.systemListings", "true"));
+
   private String multiRelease; // the value the file manager has, once set
+  // What the JDK's modules hold, by location, package, kinds and recursion.
+  private final Map<List<Object>, List<JavaFileObject>> systemListings = new ConcurrentHashMap<>();
   private JarListings listings; // of the current class path, once asked; guarded by this
   private boolean listingsTried; // guarded by this
 
@@ -110,7 +121,19 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
         return jars.list(packageName, kinds);
       }
     }
-    return super.list(location, packageName, kinds, recurse);
+    if (!SYSTEM_LISTINGS || !location.getName().startsWith("SYSTEM_MODULES[")) {
+      return super.list(location, packageName, kinds, recurse);
+    }
+    // javac's location of one system module (java.base's, ...): the same object in each context.
+    var key = List.<Object>of(location, packageName, Set.copyOf(kinds), recurse);
+    var known = systemListings.get(key);
+    if (known == null) {
+      var files = new ArrayList<JavaFileObject>();
+      super.list(location, packageName, kinds, recurse).forEach(files::add);
+      known = List.copyOf(files);
+      systemListings.put(key, known);
+    }
+    return known;
   }
 
   @Override

@@ -152,6 +152,53 @@ class IndexKeepingFileManagerTest {
     }
   }
 
+  /** A package of the JDK's modules is listed once; the class path each time, as before. */
+  @Test
+  void theJdksPackagesAreListedOnce(@TempDir Path dir) throws Exception {
+    var classes = compile(dir, "cells", "package cells; public class Ok {}");
+    var javac = ToolProvider.getSystemJavaCompiler();
+    var real = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
+    var listed = new ArrayList<String>();
+    var counting =
+        (StandardJavaFileManager)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {StandardJavaFileManager.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("list")) {
+                    listed.add(
+                        ((javax.tools.JavaFileManager.Location) args[0]).getName() + " " + args[1]);
+                  }
+                  try {
+                    return method.invoke(real, args);
+                  } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    try (var manager = new IndexKeepingFileManager(counting, "")) {
+      manager.handleOption("-classpath", List.of(classes.toString()).iterator());
+      var base =
+          manager.getLocationForModule(javax.tools.StandardLocation.SYSTEM_MODULES, "java.base");
+      var kinds = java.util.Set.of(javax.tools.JavaFileObject.Kind.CLASS);
+      var first = new ArrayList<String>();
+      manager.list(base, "java.util", kinds, false).forEach(f -> first.add(f.getName()));
+      var again = new ArrayList<String>();
+      manager.list(base, "java.util", kinds, false).forEach(f -> again.add(f.getName()));
+      assertEquals(first, again);
+      assertTrue(first.stream().anyMatch(n -> n.endsWith("ArrayList.class")), first.toString());
+      for (int i = 0; i < 2; i++) {
+        var cells = new ArrayList<String>();
+        manager
+            .list(javax.tools.StandardLocation.CLASS_PATH, "cells", kinds, false)
+            .forEach(f -> cells.add(f.getName()));
+        assertEquals(1, cells.size(), cells.toString());
+      }
+      assertEquals(
+          List.of("SYSTEM_MODULES[java.base] java.util", "CLASS_PATH cells", "CLASS_PATH cells"),
+          listed);
+    }
+  }
+
   private static Path compile(Path dir, String name, String text) throws Exception {
     var source = dir.resolve("src-" + name + "/" + name + "/Src.java");
     Files.createDirectories(source.getParent());
