@@ -63,7 +63,16 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
 
   private String multiRelease; // the value the file manager has, once set
   // What the JDK's modules hold, by location, package, kinds and recursion.
-  private final Map<List<Object>, List<JavaFileObject>> systemListings = new ConcurrentHashMap<>();
+  private final JdkListings kept; // null: Kept.LISTINGS
+  private final Map<String, List<JavaFileObject>> systemListings = new ConcurrentHashMap<>();
+
+  // The JDK's listings kept by the AOT training (JdkListings), read once per kernel JVM, when
+  // first asked for.
+  private static final class Kept {
+    static final JdkListings LISTINGS =
+        JdkListings.load(Path.of(System.getProperty("quiver.jdkListings", "")));
+  }
+
   private JarListings listings; // of the current class path, once asked; guarded by this
   private boolean listingsTried; // guarded by this
 
@@ -77,8 +86,18 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
    * followed by more entries keeps only those.
    */
   IndexKeepingFileManager(StandardJavaFileManager fileManager, String hiddenClassPath) {
+    this(fileManager, hiddenClassPath, null);
+  }
+
+  /**
+   * As above, with the JDK's listings kept by a training ({@link JdkListings}); null: those of
+   * {@code -Dquiver.jdkListings}, if any.
+   */
+  IndexKeepingFileManager(
+      StandardJavaFileManager fileManager, String hiddenClassPath, JdkListings kept) {
     super(fileManager);
     this.hiddenClassPath = hiddenClassPath;
+    this.kept = kept;
   }
 
   /** A class path option's value without the hidden class path in front, if it is there. */
@@ -124,16 +143,36 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
     if (!SYSTEM_LISTINGS || !location.getName().startsWith("SYSTEM_MODULES[")) {
       return super.list(location, packageName, kinds, recurse);
     }
-    // javac's location of one system module (java.base's, ...): the same object in each context.
-    var key = List.<Object>of(location, packageName, Set.copyOf(kinds), recurse);
+    // javac's location of one system module (java.base's, ...): one name, one object.
+    var key = JdkListings.key(location, packageName, kinds, recurse);
     var known = systemListings.get(key);
+    if (known == null && !location.getName().equals("SYSTEM_MODULES[jdk.unsupported]")) {
+      known =
+          (kept != null ? kept : Kept.LISTINGS)
+              .list(fileManager, location, packageName, kinds, recurse);
+    }
     if (known == null) {
       var files = new ArrayList<JavaFileObject>();
       super.list(location, packageName, kinds, recurse).forEach(files::add);
       known = List.copyOf(files);
-      systemListings.put(key, known);
     }
+    systemListings.put(key, known);
     return known;
+  }
+
+  /**
+   * Writes what this file manager listed of the JDK's modules to {@code file} (see {@link
+   * JdkListings}), for the kernels started after this one.
+   */
+  void keepSystemListings(Path file) throws IOException {
+    var listed = new java.util.HashMap<String, List<JavaFileObject>>();
+    systemListings.forEach(
+        (key, files) -> {
+          if (!key.startsWith("SYSTEM_MODULES[jdk.unsupported]")) {
+            listed.put(key, files);
+          }
+        });
+    JdkListings.write(file, listed);
   }
 
   @Override
@@ -141,11 +180,25 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
     if (file instanceof JarListings.Entry entry) {
       return entry.binaryName();
     }
+    if (file instanceof JdkListings.ImageFile image) {
+      return image.binaryName();
+    }
     return super.inferBinaryName(location, file);
+  }
+
+  private static JavaFileObject found(JdkListings.ImageFile image) {
+    try {
+      return image.found();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Override
   public boolean contains(Location location, javax.tools.FileObject file) throws IOException {
+    if (file instanceof JdkListings.ImageFile image) {
+      return super.contains(location, image.found());
+    }
     if (file instanceof JarListings.Entry) {
       return location == StandardLocation.CLASS_PATH;
     }
@@ -184,6 +237,12 @@ final class IndexKeepingFileManager extends ForwardingJavaFileManager<StandardJa
   public boolean isSameFile(javax.tools.FileObject a, javax.tools.FileObject b) {
     if (a instanceof JarListings.Entry || b instanceof JarListings.Entry) {
       return a.toUri().equals(b.toUri());
+    }
+    if (a instanceof JdkListings.ImageFile image) {
+      return isSameFile(found(image), b);
+    }
+    if (b instanceof JdkListings.ImageFile image) {
+      return isSameFile(a, found(image));
     }
     return fileManager.isSameFile(a, b);
   }
