@@ -146,7 +146,8 @@ final class JarListings implements AutoCloseable {
     }
   }
 
-  private static JavaFileObject.Kind kindOf(String name) {
+  /** A file's kind by its name, as javac tells it. */
+  static JavaFileObject.Kind kindOf(String name) {
     for (var kind :
         List.of(JavaFileObject.Kind.CLASS, JavaFileObject.Kind.SOURCE, JavaFileObject.Kind.HTML)) {
       if (name.endsWith(kind.extension)) {

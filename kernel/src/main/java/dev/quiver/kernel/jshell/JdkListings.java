@@ -134,16 +134,6 @@ final class JdkListings {
     return files.isEmpty();
   }
 
-  private static JavaFileObject.Kind kindOf(String name) {
-    for (var kind :
-        List.of(JavaFileObject.Kind.CLASS, JavaFileObject.Kind.SOURCE, JavaFileObject.Kind.HTML)) {
-      if (name.endsWith(kind.extension)) {
-        return kind;
-      }
-    }
-    return JavaFileObject.Kind.OTHER;
-  }
-
   /** The JDK these listings are for. */
   static String stamp() {
     var home = Path.of(System.getProperty("java.home"));
@@ -182,7 +172,7 @@ final class JdkListings {
       this.location = location;
       this.packageName = packageName;
       this.fileName = fileName;
-      this.kind = kindOf(fileName);
+      this.kind = JarListings.kindOf(fileName);
     }
 
     /** As javac infers it from the file's place: {@code java.util.Map$Entry}. */

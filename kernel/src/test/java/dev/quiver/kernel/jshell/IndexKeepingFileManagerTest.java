@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,19 +21,7 @@ class IndexKeepingFileManagerTest {
   @Test
   void theSameMultiReleaseValueAgainDoesNotReachTheFileManagerAndAnythingElseDoes() {
     var handled = new ArrayList<String>();
-    var counting =
-        (StandardJavaFileManager)
-            Proxy.newProxyInstance(
-                getClass().getClassLoader(),
-                new Class<?>[] {StandardJavaFileManager.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("handleOption")) {
-                    var rest = (java.util.Iterator<?>) args[1];
-                    handled.add(args[0] + (rest.hasNext() ? " " + rest.next() : ""));
-                    return true;
-                  }
-                  return null;
-                });
+    var counting = optionsInto(handled);
     var manager = new IndexKeepingFileManager(counting);
     for (int i = 0; i < 3; i++) {
       assertTrue(manager.handleOption("--multi-release", List.of("25").iterator()));
@@ -48,26 +35,11 @@ class IndexKeepingFileManagerTest {
   /** A class path added after compiles have run (as %classpath does) is seen by the next one. */
   @Test
   void aClassPathAddedLaterIsSeen(@TempDir Path dir) throws Exception {
-    var source = dir.resolve("src/later/Hello.java");
-    Files.createDirectories(source.getParent());
-    Files.writeString(
-        source,
-        "package later; public class Hello { public static String hi() { return \"hi\"; } }",
-        StandardCharsets.UTF_8);
-    var classes = dir.resolve("classes");
-    var javac = ToolProvider.getSystemJavaCompiler();
-    try (var files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
-      assertTrue(
-          javac
-              .getTask(
-                  null,
-                  files,
-                  null,
-                  List.of("-d", classes.toString()),
-                  null,
-                  files.getJavaFileObjects(source))
-              .call());
-    }
+    var classes =
+        CompiledClasses.folder(
+            dir,
+            "later",
+            "package later; public class Hello { public static String hi() { return \"hi\"; } }");
     try (var js =
         JShell.builder()
             .executionEngine("local")
@@ -86,19 +58,7 @@ class IndexKeepingFileManagerTest {
   @Test
   void aClassPathOptionLosesTheHiddenClassPathInFrontOnly() {
     var handled = new ArrayList<String>();
-    var counting =
-        (StandardJavaFileManager)
-            Proxy.newProxyInstance(
-                getClass().getClassLoader(),
-                new Class<?>[] {StandardJavaFileManager.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("handleOption")) {
-                    var rest = (java.util.Iterator<?>) args[1];
-                    handled.add(args[0] + " " + rest.next());
-                    return true;
-                  }
-                  return null;
-                });
+    var counting = optionsInto(handled);
     var sep = java.io.File.pathSeparator;
     var manager = new IndexKeepingFileManager(counting, "k1.jar" + sep + "k2.jar");
     manager.handleOption(
@@ -123,12 +83,12 @@ class IndexKeepingFileManagerTest {
   @Test
   void theKernelsOwnClassPathIsNotCompiledAgainst(@TempDir Path dir) throws Exception {
     var classes =
-        compile(
+        CompiledClasses.folder(
             dir,
             "cells",
             "package cells; public class Ok { public static int two() { return 2; } }");
     var more =
-        compile(
+        CompiledClasses.folder(
             dir,
             "more",
             "package more; public class Later { public static int three() { return 3; } }");
@@ -155,7 +115,7 @@ class IndexKeepingFileManagerTest {
   /** A package of the JDK's modules is listed once; the class path each time, as before. */
   @Test
   void theJdksPackagesAreListedOnce(@TempDir Path dir) throws Exception {
-    var classes = compile(dir, "cells", "package cells; public class Ok {}");
+    var classes = CompiledClasses.folder(dir, "cells", "package cells; public class Ok {}");
     var javac = ToolProvider.getSystemJavaCompiler();
     var real = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
     var listed = new ArrayList<String>();
@@ -199,26 +159,19 @@ class IndexKeepingFileManagerTest {
     }
   }
 
-  private static Path compile(Path dir, String name, String text) throws Exception {
-    var source = dir.resolve("src-" + name + "/" + name + "/Src.java");
-    Files.createDirectories(source.getParent());
-    var cls = text.substring(text.indexOf("class ") + 6, text.indexOf(" {"));
-    source = source.resolveSibling(cls + ".java");
-    Files.writeString(source, text, StandardCharsets.UTF_8);
-    var classes = dir.resolve("classes-" + name);
-    var javac = ToolProvider.getSystemJavaCompiler();
-    try (var files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
-      assertTrue(
-          javac
-              .getTask(
-                  null,
-                  files,
-                  null,
-                  List.of("-d", classes.toString()),
-                  null,
-                  files.getJavaFileObjects(source))
-              .call());
-    }
-    return classes;
+  /** A file manager that only records the options it is given ("name value") in {@code handled}. */
+  private static StandardJavaFileManager optionsInto(List<String> handled) {
+    return (StandardJavaFileManager)
+        Proxy.newProxyInstance(
+            IndexKeepingFileManagerTest.class.getClassLoader(),
+            new Class<?>[] {StandardJavaFileManager.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("handleOption")) {
+                var rest = (java.util.Iterator<?>) args[1];
+                handled.add(args[0] + (rest.hasNext() ? " " + rest.next() : ""));
+                return true;
+              }
+              return null;
+            });
   }
 }

@@ -109,12 +109,12 @@ class JarListingsTest {
   @Test
   void jshellCompilesAgainstTheListedJars(@TempDir Path dir) throws Exception {
     var first =
-        jarOf(
+        CompiledClasses.jar(
             dir,
             "first",
             "package first; public class One { public static int one() { return 1; } }");
     var later =
-        jarOf(
+        CompiledClasses.jar(
             dir,
             "later",
             "package later; public class Two { public static int two() { return 2; } }");
@@ -145,7 +145,7 @@ class JarListingsTest {
   /** The file manager answers from the listings while the class path is all jars, else javac. */
   @Test
   void theFileManagerListsJarsItselfAndFoldersThroughJavac(@TempDir Path dir) throws Exception {
-    var jar = jarOf(dir, "first", "package first; public class One {}");
+    var jar = CompiledClasses.jar(dir, "first", "package first; public class One {}");
     var javac = ToolProvider.getSystemJavaCompiler();
     try (var manager =
         new IndexKeepingFileManager(
@@ -166,44 +166,6 @@ class JarListingsTest {
       assertEquals(2, listed.size(), "the jar's and the folder's, javac's own listing");
       assertTrue(listed.stream().noneMatch(f -> f instanceof JarListings.Entry), listed.toString());
     }
-  }
-
-  private static Path jarOf(Path dir, String name, String source) throws IOException {
-    var src =
-        dir.resolve(
-            "src-"
-                + name
-                + "/"
-                + name
-                + "/"
-                + source.substring(source.indexOf("class ") + 6, source.indexOf(" {"))
-                + ".java");
-    Files.createDirectories(src.getParent());
-    Files.writeString(src, source, StandardCharsets.UTF_8);
-    var classes = dir.resolve("classes-" + name);
-    var javac = ToolProvider.getSystemJavaCompiler();
-    try (var files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
-      assertTrue(
-          javac
-              .getTask(
-                  null,
-                  files,
-                  null,
-                  List.of("-d", classes.toString()),
-                  null,
-                  files.getJavaFileObjects(src))
-              .call());
-    }
-    var jar = dir.resolve(name + ".jar");
-    try (var out = new JarOutputStream(Files.newOutputStream(jar));
-        var walk = Files.walk(classes)) {
-      for (var f : walk.filter(Files::isRegularFile).toList()) {
-        out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
-        out.write(Files.readAllBytes(f));
-        out.closeEntry();
-      }
-    }
-    return jar;
   }
 
   private static String content(JavaFileObject f) throws IOException {
