@@ -72,7 +72,12 @@ public final class AotCaches {
     var cellConfiguration = dir.resolve("cell.aotconf");
     var history = dir.resolve("history.jsonl");
     for (var stale :
-        List.of(caches.kernelCache(), caches.cellCache(), dir.resolve("made-for"), history)) {
+        List.of(
+            caches.kernelCache(),
+            caches.cellCache(),
+            caches.jdkListings(),
+            dir.resolve("made-for"),
+            history)) {
       Files.deleteIfExists(stale);
     }
     Files.writeString(log, "");
@@ -94,6 +99,7 @@ public final class AotCaches {
             "-Dquiver.user.classpath=" + paths.user(),
             "-Dquiver.jvm.flags=" + QuiverConfig.line(cellFlags),
             "-Dquiver.history=" + history,
+            "-Dquiver.jdkListings.record=" + caches.jdkListings(),
             "-cp",
             paths.kernel(),
             AotTraining.class.getName()));

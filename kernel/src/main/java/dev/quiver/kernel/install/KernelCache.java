@@ -17,7 +17,18 @@ public sealed interface KernelCache {
     @Override
     public List<String> flags() {
       return List.of(
-          "-XX:AOTCache=" + kernelCache, "-Xlog:aot=off,cds=off", "-Dquiver.cell.aot=" + cellCache);
+          "-XX:AOTCache=" + kernelCache,
+          "-Xlog:aot=off,cds=off",
+          "-Dquiver.cell.aot=" + cellCache,
+          "-Dquiver.jdkListings=" + jdkListings());
+    }
+
+    /**
+     * What the training's javac listed of the JDK's packages (the kernel's {@code JdkListings}):
+     * beside the kernel's cache, made with it.
+     */
+    public Path jdkListings() {
+      return kernelCache.resolveSibling("jdk-listings.txt");
     }
   }
 

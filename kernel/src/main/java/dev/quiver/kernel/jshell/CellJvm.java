@@ -50,6 +50,7 @@ final class CellJvm {
   private final WarmUp warmUp;
   private final AtomicReference<CompletableFuture<RemoteEngine.Started>> earlyCellJvm =
       new AtomicReference<>();
+  private final AtomicReference<IndexKeepingFileManager> fileManager = new AtomicReference<>();
 
   /**
    * One cell JVM and the JShell that drives it, from its start to its death. The callbacks of a JVM
@@ -171,7 +172,12 @@ final class CellJvm {
             .executionEngine(engine, Map.of())
             .remoteVMOptions(remoteOptions.toArray(String[]::new))
             .compilerOptions(DEBUG_INFO)
-            .fileManager(IndexKeepingFileManager::new)
+            .fileManager(
+                fm -> {
+                  var manager = new IndexKeepingFileManager(fm);
+                  fileManager.set(manager);
+                  return manager;
+                })
             .build();
     // The cell JVM is starting in the background now (RemoteEngine): the imports compile meanwhile.
     // Not a --class-path compiler option: that would hide what %classpath and %maven add later.
@@ -219,6 +225,7 @@ final class CellJvm {
       warming.remove();
     }
     js.snippets().filter(sn -> !before.contains(sn.id())).toList().forEach(js::drop);
+    keepJdkListings();
     g.shell = js;
     long now = System.nanoTime();
     // CPU time too: on a busy machine the wall times say more about the neighbours than about us.
@@ -248,6 +255,23 @@ final class CellJvm {
       releaseStartupHold(); // no cell to make way for: index while the user types
     }
     cellWaiting = false;
+  }
+
+  /**
+   * In the AOT training ({@code -Dquiver.jdkListings.record=FILE}): what javac listed of the JDK's
+   * packages in the start, for the kernels after it ({@link JdkListings}).
+   */
+  private void keepJdkListings() {
+    var file = System.getProperty("quiver.jdkListings.record");
+    var manager = fileManager.get();
+    if (file == null || file.isBlank() || manager == null) {
+      return;
+    }
+    try {
+      manager.keepSystemListings(java.nio.file.Path.of(file));
+    } catch (java.io.IOException | RuntimeException e) {
+      Log.info("could not keep the JDK's listings in " + file + ": " + e);
+    }
   }
 
   // Lets JShell's indexer go on (it is one thread for every JShell in this JVM: a hold never

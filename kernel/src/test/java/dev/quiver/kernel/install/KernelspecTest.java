@@ -45,6 +45,7 @@ class KernelspecTest {
             "-XX:AOTCache=/b/kernel.aot",
             "-Xlog:aot=off,cds=off",
             "-Dquiver.cell.aot=/b/cell.aot",
+            "-Dquiver.jdkListings=/b/jdk-listings.txt",
             "-Dquiver.user.classpath=/k.jar:/r.jar",
             "-Dquiver.kotlin.classpath=/kt.jar",
             "-Dquiver.spark.classpath=/sp.jar",
