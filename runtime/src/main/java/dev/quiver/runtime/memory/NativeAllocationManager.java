@@ -5,6 +5,9 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import org.apache.arrow.memory.AllocationManager;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
@@ -127,14 +130,20 @@ public final class NativeAllocationManager extends AllocationManager {
    * second on their first writes, and the same LSTM step took 2-3 times the CPU of the JVM beside
    * it, for the JVM's whole life (docs/benchmarks.md, "A JVM slow for its whole life"). Reused
    * here, a step's buffers are the same pages every step. Blocks above {@link #MAX_BLOCK} still go
-   * back to the C library at once; {@link Memory#collect()} empties the cache, and so does an
-   * allocation the C library refuses, before it is tried again.
+   * back to the C library at once; a full cache frees the sizes least recently used to keep a new
+   * one; {@link Memory#collect()} empties the cache, and so does an allocation the C library
+   * refuses, before it is tried again.
    */
   static final class LargeBlocks {
     static final long MAX_BLOCK = Long.getLong("quiver.memory.largeBlockMax", 64L << 20);
     static final long MAX_CACHED = Long.getLong("quiver.memory.largeCache", 256L << 20);
-    private final java.util.HashMap<Long, java.util.ArrayDeque<Long>> bySize =
-        new java.util.HashMap<>();
+    private static final long[] NONE = {};
+
+    // Access order: the sizes a loop keeps asking for stay at the end; a full cache makes room by
+    // freeing the sizes least recently freed or taken, so one-off sizes (a dataset's temporaries)
+    // cannot hold the budget and leave a training loop's buffers to the C library again.
+    private final LinkedHashMap<Long, ArrayDeque<Long>> bySize =
+        new LinkedHashMap<>(16, 0.75f, true);
     private long cachedBytes;
 
     synchronized long take(long rounded) {
@@ -146,13 +155,35 @@ public final class NativeAllocationManager extends AllocationManager {
       return stack.pop();
     }
 
-    synchronized boolean put(long address, long rounded) {
-      if (rounded > MAX_BLOCK || cachedBytes + rounded > MAX_CACHED) {
-        return false;
+    /**
+     * Keeps the block, making room by evicting other sizes' blocks; returns the evicted addresses
+     * for the caller to free, or null when the block is not kept (larger than {@link #MAX_BLOCK} or
+     * than the whole budget) and the caller frees it.
+     */
+    synchronized long[] put(long address, long rounded) {
+      if (rounded > MAX_BLOCK || rounded > MAX_CACHED) {
+        return null;
       }
-      bySize.computeIfAbsent(rounded, k -> new java.util.ArrayDeque<>()).push(address);
+      long[] evicted = NONE;
+      int n = 0;
+      var sizes = bySize.entrySet().iterator();
+      while (cachedBytes + rounded > MAX_CACHED && sizes.hasNext()) {
+        var entry = sizes.next();
+        var stack = entry.getValue();
+        while (!stack.isEmpty() && cachedBytes + rounded > MAX_CACHED) {
+          if (n == evicted.length) {
+            evicted = Arrays.copyOf(evicted, Math.max(4, 2 * n));
+          }
+          evicted[n++] = stack.pop();
+          cachedBytes -= entry.getKey();
+        }
+        if (stack.isEmpty()) {
+          sizes.remove();
+        }
+      }
+      bySize.computeIfAbsent(rounded, k -> new ArrayDeque<>()).push(address);
       cachedBytes += rounded;
-      return true;
+      return n == evicted.length ? evicted : Arrays.copyOf(evicted, n);
     }
 
     /** Empties the cache; the caller frees the returned addresses. */
@@ -229,11 +260,19 @@ public final class NativeAllocationManager extends AllocationManager {
 
   @Override
   protected void release0() {
-    if (rounded <= BlockCache.MAX_BLOCK
-        ? CACHE.put(address, rounded)
-        : LARGE.put(address, rounded)) {
+    if (rounded <= BlockCache.MAX_BLOCK) {
+      if (!CACHE.put(address, rounded)) {
+        free(address);
+      }
       return;
     }
-    free(address);
+    long[] evicted = LARGE.put(address, rounded);
+    if (evicted == null) {
+      free(address);
+      return;
+    }
+    for (long old : evicted) {
+      free(old);
+    }
   }
 }

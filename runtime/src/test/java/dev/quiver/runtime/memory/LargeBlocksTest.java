@@ -62,6 +62,33 @@ class LargeBlocksTest {
   }
 
   @Test
+  void aFullCacheMakesRoomForTheSizeFreedLast() {
+    Memory.collect();
+    long budget = NativeAllocationManager.LargeBlocks.MAX_CACHED;
+    long block = Math.min(NativeAllocationManager.LargeBlocks.MAX_BLOCK, budget / 4);
+    // One-off sizes (never written: address space only) that together pass the budget.
+    int n = (int) (budget / block) + 2;
+    for (int i = 0; i < n; i++) {
+      Memory.allocator().buffer(block - 4096L * (i + 1)).close();
+    }
+    assertTrue(NativeAllocationManager.largeCachedBytes() <= budget);
+    long loop = 5 * MB + 3 * 4096; // a training loop's buffer, freed after the one-off sizes
+    long first;
+    try (ArrowBuf b = Memory.allocator().buffer(loop)) {
+      first = b.memoryAddress();
+    }
+    long held = NativeAllocationManager.largeCachedBytes();
+    try (ArrowBuf b = Memory.allocator().buffer(loop)) {
+      assertEquals(loop, held - NativeAllocationManager.largeCachedBytes(), "taken from the cache");
+      assertEquals(first, b.memoryAddress(), "kept although the cache was full");
+    }
+    assertTrue(
+        NativeAllocationManager.largeCachedBytes() <= budget,
+        "still within the budget: " + NativeAllocationManager.largeCachedBytes());
+    Memory.collect();
+  }
+
+  @Test
   void anAllocationTheLibraryRefusesFirstGivesTheCacheBack() {
     Memory.collect();
     Memory.allocator().buffer(2 * MB + 8192).close();
